@@ -1,0 +1,231 @@
+/**
+ * All settings (DESIGN.md §4.2), parsed from the environment once at an entry point. A missing or malformed
+ * value fails at start with one line that names the variable and what it accepts — never its (secret) value.
+ */
+import { z } from 'zod';
+import { apiRoot, parseApiKey } from './maas/client.ts';
+
+export const ROLES = ['viewer', 'operator', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+export const Role = z.enum(ROLES);
+
+export const TOOLSETS = ['machines', 'lifecycle', 'power', 'inventory', 'operations', 'admin'] as const;
+export type Toolset = (typeof TOOLSETS)[number];
+
+export const CONFIRM_MODES = ['auto', 'token', 'slack', 'off'] as const;
+export type ConfirmMode = (typeof CONFIRM_MODES)[number];
+
+export interface AuthToken {
+  token: string;
+  principal: string;
+  role: Role;
+}
+
+export interface SlackRoleRule {
+  /** A Slack user id (U…/W…), a user-group id (S…), or `*` for everyone else. */
+  subject: string;
+  role: Role;
+}
+
+export interface Config {
+  maasUrl: string | undefined;
+  maasApiKey: string | undefined;
+  maasCaFile: string | undefined;
+  maasTlsInsecure: boolean;
+  port: number;
+  host: string;
+  authTokens: AuthToken[];
+  /** Browser origins allowed to call /mcp besides the server's own (MCP_ALLOWED_ORIGINS). */
+  allowedOrigins: string[];
+  /** The role of the local user when no MCP_AUTH_TOKENS apply (stdio, loopback HTTP). */
+  localRole: Role;
+  readOnly: boolean;
+  toolsets: ReadonlySet<Toolset>;
+  confirm: ConfirmMode;
+  db: string | undefined;
+  slack: {
+    signingSecret: string | undefined;
+    botToken: string | undefined;
+    appToken: string | undefined;
+    notifyChannel: string | undefined;
+    apiUrl: string;
+    roles: SlackRoleRule[];
+  };
+}
+
+/** A setting that cannot be used; `message` is the one line to print. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const TRUE = new Set(['1', 'true', 'yes', 'on']);
+const FALSE = new Set(['0', 'false', 'no', 'off', '']);
+
+function bool(name: string, value: string | undefined): boolean {
+  const v = (value ?? '').trim().toLowerCase();
+  if (TRUE.has(v)) return true;
+  if (FALSE.has(v)) return false;
+  throw new ConfigError(`${name} must be true or false (also accepted: 1/0, yes/no, on/off)`);
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  const v = value?.trim();
+  return v ? v : undefined;
+}
+
+function parseAuthTokens(value: string | undefined): AuthToken[] {
+  const raw = nonEmpty(value);
+  if (!raw) return [];
+  const seen = new Set<string>();
+  return raw.split(',').map((entry, i) => {
+    const parts = entry.trim().split(':');
+    const [token = '', principal = '', role = ''] = parts;
+    const where = `MCP_AUTH_TOKENS entry ${i + 1}`;
+    if (parts.length !== 3 || !token || !principal) {
+      throw new ConfigError(`${where} must be token:principal:role (e.g. 3f9c…e1:alice:operator)`);
+    }
+    if (token.length < 16) throw new ConfigError(`${where}: the token must be at least 16 characters`);
+    if (!Role.safeParse(role).success) {
+      throw new ConfigError(`${where}: role must be one of ${ROLES.join(', ')} (got "${role}")`);
+    }
+    if (seen.has(token)) throw new ConfigError(`${where}: the same token appears twice`);
+    seen.add(token);
+    return { token, principal, role: role as Role };
+  });
+}
+
+function parseSlackRoles(value: string | undefined): SlackRoleRule[] {
+  const raw = nonEmpty(value);
+  if (!raw) return [];
+  return raw.split(',').map((entry, i) => {
+    const idx = entry.lastIndexOf(':');
+    const subject = entry.slice(0, idx).trim();
+    const role = entry.slice(idx + 1).trim();
+    const where = `SLACK_ROLES entry ${i + 1}`;
+    if (idx < 0 || !subject) {
+      throw new ConfigError(`${where} must be <Slack user or user-group id>:<role>, or *:<role> for everyone else`);
+    }
+    if (subject !== '*' && !/^[UWS][A-Z0-9]{2,}$/.test(subject)) {
+      throw new ConfigError(`${where}: "${subject}" is not a Slack user (U…/W…) or user-group (S…) id`);
+    }
+    if (!Role.safeParse(role).success) {
+      throw new ConfigError(`${where}: role must be one of ${ROLES.join(', ')} (got "${role}")`);
+    }
+    return { subject, role: role as Role };
+  });
+}
+
+function parseToolsets(value: string | undefined): ReadonlySet<Toolset> {
+  const raw = nonEmpty(value);
+  if (!raw || raw === 'all') return new Set(TOOLSETS);
+  const out = new Set<Toolset>();
+  for (const name of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
+    if (!(TOOLSETS as readonly string[]).includes(name)) {
+      throw new ConfigError(`MAAS_MCP_TOOLSETS: unknown toolset "${name}"; known: ${TOOLSETS.join(', ')}, or all`);
+    }
+    out.add(name as Toolset);
+  }
+  return out;
+}
+
+function parseOrigins(value: string | undefined): string[] {
+  const raw = nonEmpty(value);
+  if (!raw) return [];
+  return raw.split(',').map((o) => {
+    const origin = o.trim();
+    try {
+      const u = new URL(origin);
+      if (u.origin !== origin.replace(/\/$/, '')) throw new Error('not an origin');
+      return u.origin;
+    } catch {
+      throw new ConfigError(`MCP_ALLOWED_ORIGINS: "${origin}" is not an origin like https://app.example.com`);
+    }
+  });
+}
+
+function parseRole(name: string, value: string | undefined, dflt: Role): Role {
+  const raw = nonEmpty(value);
+  if (!raw) return dflt;
+  if (!Role.safeParse(raw).success) throw new ConfigError(`${name} must be one of ${ROLES.join(', ')} (got "${raw}")`);
+  return raw as Role;
+}
+
+function parsePort(value: string | undefined): number {
+  const raw = nonEmpty(value);
+  if (!raw) return 8080;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new ConfigError('PORT must be a number from 0 to 65535');
+  return n;
+}
+
+/** True for hosts that only this machine can reach. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return h === 'localhost' || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h);
+}
+
+/** Parses the environment into a Config, or throws a ConfigError with one clear line. */
+export function parseConfig(env: Readonly<Record<string, string | undefined>>): Config {
+  const maasUrl = nonEmpty(env.MAAS_URL);
+  const maasApiKey = nonEmpty(env.MAAS_API_KEY);
+  if (maasUrl) {
+    try {
+      apiRoot(maasUrl);
+    } catch (err) {
+      throw new ConfigError((err as Error).message);
+    }
+  }
+  if (maasApiKey) {
+    try {
+      parseApiKey(maasApiKey);
+    } catch (err) {
+      throw new ConfigError((err as Error).message);
+    }
+  }
+  if (maasUrl && !maasApiKey) throw new ConfigError('MAAS_URL is set but MAAS_API_KEY is not; set both');
+  if (maasApiKey && !maasUrl) throw new ConfigError('MAAS_API_KEY is set but MAAS_URL is not; set both');
+
+  const confirm = (nonEmpty(env.MAAS_MCP_CONFIRM) ?? 'auto').toLowerCase();
+  if (!(CONFIRM_MODES as readonly string[]).includes(confirm)) {
+    throw new ConfigError(`MAAS_MCP_CONFIRM must be one of ${CONFIRM_MODES.join(', ')} (got "${confirm}")`);
+  }
+
+  const slackApiUrl = nonEmpty(env.SLACK_API_URL) ?? 'https://slack.com/api/';
+  try {
+    new URL(slackApiUrl);
+  } catch {
+    throw new ConfigError('SLACK_API_URL must be a URL like https://slack.com/api/');
+  }
+  const appToken = nonEmpty(env.SLACK_APP_TOKEN);
+  if (appToken && !appToken.startsWith('xapp-')) {
+    throw new ConfigError('SLACK_APP_TOKEN must be an app-level token starting with xapp- (Socket Mode)');
+  }
+  const botToken = nonEmpty(env.SLACK_BOT_TOKEN);
+  if (botToken && !botToken.startsWith('xoxb-')) {
+    throw new ConfigError('SLACK_BOT_TOKEN must be a bot token starting with xoxb-');
+  }
+
+  return {
+    maasUrl,
+    maasApiKey,
+    maasCaFile: nonEmpty(env.MAAS_CA_FILE),
+    maasTlsInsecure: bool('MAAS_TLS_INSECURE', env.MAAS_TLS_INSECURE),
+    port: parsePort(env.PORT),
+    host: nonEmpty(env.HOST) ?? '127.0.0.1',
+    authTokens: parseAuthTokens(env.MCP_AUTH_TOKENS),
+    allowedOrigins: parseOrigins(env.MCP_ALLOWED_ORIGINS),
+    localRole: parseRole('MAAS_MCP_LOCAL_ROLE', env.MAAS_MCP_LOCAL_ROLE, 'admin'),
+    readOnly: bool('MAAS_MCP_READ_ONLY', env.MAAS_MCP_READ_ONLY),
+    toolsets: parseToolsets(env.MAAS_MCP_TOOLSETS),
+    confirm: confirm as ConfirmMode,
+    db: nonEmpty(env.MAAS_MCP_DB),
+    slack: {
+      signingSecret: nonEmpty(env.SLACK_SIGNING_SECRET),
+      botToken,
+      appToken,
+      notifyChannel: nonEmpty(env.SLACK_NOTIFY_CHANNEL),
+      apiUrl: slackApiUrl.endsWith('/') ? slackApiUrl : `${slackApiUrl}/`,
+      roles: parseSlackRoles(env.SLACK_ROLES),
+    },
+  };
+}

@@ -1,0 +1,198 @@
+/**
+ * Typed MAAS endpoints used by the tools (../shared/maas-api.md §3–§6). Every answer is parsed with zod here,
+ * at the edge, so bad data fails with a clear error instead of deep inside a renderer.
+ */
+import type { z } from 'zod';
+import type { MaasClient, MaasRequest, Params } from './client.ts';
+import { MaasProtocolError } from './errors.ts';
+import { ArrayElementPicker, pickFromStream } from './json-stream.ts';
+import {
+  BlockDevice,
+  Controller,
+  Device,
+  EventsPage,
+  Interface,
+  Machine,
+  MACHINE_SUMMARY_FIELDS,
+  MachineSummary,
+  Pool,
+  PowerState,
+  Subnet,
+  Tag,
+  Version,
+  Whoami,
+  Zone,
+} from './schemas.ts';
+
+/** `GET /machines/` filters (maas-api.md §3.1); every one is applied by MAAS, and lists repeat the key. */
+export interface MachineFilters {
+  id?: readonly string[];
+  hostname?: readonly string[];
+  status?: readonly string[];
+  simple_status?: readonly string[];
+  zone?: readonly string[];
+  pool?: readonly string[];
+  tags?: readonly string[];
+  not_tags?: readonly string[];
+  owner?: readonly string[];
+  arch?: readonly string[];
+  power_state?: readonly string[];
+  mac_address?: readonly string[];
+}
+
+export interface EventsQuery {
+  id?: readonly string[];
+  hostname?: readonly string[];
+  level?: 'DEBUG' | 'INFO' | 'WARNING' | 'ERROR' | 'CRITICAL' | 'AUDIT';
+  limit?: number;
+  before?: number;
+  after?: number;
+}
+
+interface CallOptions {
+  signal?: AbortSignal | undefined;
+}
+
+export class MaasApi {
+  constructor(readonly http: MaasClient) {}
+
+  /**
+   * Streams `GET /machines/` and calls `onRow` with each machine's summary fields, never holding the whole
+   * answer (MAAS has no pagination; 10,000 machines is ~250 MB). Returns the number of machines.
+   */
+  async forEachMachine(
+    filters: MachineFilters,
+    onRow: (row: MachineSummary, index: number) => void,
+    opts: CallOptions = {},
+  ): Promise<number> {
+    const req: MaasRequest = { method: 'GET', path: 'machines/', query: filters as Params, signal: opts.signal };
+    const res = await this.http.send(req);
+    if (!res.body) throw new MaasProtocolError('MAAS sent an empty machine list', { method: 'GET', path: req.path });
+    const picker = new ArrayElementPicker(MACHINE_SUMMARY_FIELDS, (picked, index) => {
+      onRow(parse(MachineSummary, picked, 'machine'), index);
+    });
+    return pickFromStream(res.body, picker);
+  }
+
+  /** All machines matching `filters`, as summaries. Prefer {@link forEachMachine} for unbounded lists. */
+  async listMachines(filters: MachineFilters, opts: CallOptions = {}): Promise<MachineSummary[]> {
+    const rows: MachineSummary[] = [];
+    await this.forEachMachine(filters, (row) => rows.push(row), opts);
+    return rows;
+  }
+
+  /**
+   * Machines matching `filters`, fully parsed. Only for small, targeted lists (a hostname, a few ids):
+   * it holds the whole answer.
+   */
+  async listMachinesFull(filters: MachineFilters, opts: CallOptions = {}): Promise<Machine[]> {
+    return this.getList(Machine, 'machines/', filters as Params, opts, 'machine');
+  }
+
+  async getMachine(systemId: string, opts: CallOptions = {}): Promise<Machine> {
+    return this.get(Machine, `machines/${enc(systemId)}/`, undefined, opts, 'machine');
+  }
+
+  /** `GET /machines/{id}/?op=query_power_state` — asks the BMC, so it can take a while. */
+  async queryPowerState(systemId: string, opts: CallOptions = {}): Promise<string> {
+    const req: MaasRequest = {
+      method: 'GET',
+      path: `machines/${enc(systemId)}/`,
+      op: 'query_power_state',
+      signal: opts.signal,
+      timeoutMs: 65_000,
+    };
+    return parse(PowerState, await this.http.call(req), 'power state').state;
+  }
+
+  async machineInterfaces(systemId: string, opts: CallOptions = {}): Promise<Interface[]> {
+    return this.getList(Interface, `nodes/${enc(systemId)}/interfaces/`, undefined, opts, 'interface');
+  }
+
+  async machineBlockDevices(systemId: string, opts: CallOptions = {}): Promise<BlockDevice[]> {
+    return this.getList(BlockDevice, `nodes/${enc(systemId)}/blockdevices/`, undefined, opts, 'block device');
+  }
+
+  async events(query: EventsQuery, opts: CallOptions = {}): Promise<EventsPage> {
+    const req: MaasRequest = {
+      method: 'GET',
+      path: 'events/',
+      op: 'query',
+      query: query as Params,
+      signal: opts.signal,
+    };
+    return parse(EventsPage, await this.http.call(req), 'events');
+  }
+
+  zones(opts: CallOptions = {}): Promise<Zone[]> {
+    return this.getList(Zone, 'zones/', undefined, opts, 'zone');
+  }
+
+  pools(opts: CallOptions = {}): Promise<Pool[]> {
+    return this.getList(Pool, 'resourcepools/', undefined, opts, 'resource pool');
+  }
+
+  tags(opts: CallOptions = {}): Promise<Tag[]> {
+    return this.getList(Tag, 'tags/', undefined, opts, 'tag');
+  }
+
+  subnets(opts: CallOptions = {}): Promise<Subnet[]> {
+    return this.getList(Subnet, 'subnets/', undefined, opts, 'subnet');
+  }
+
+  devices(filters: Pick<MachineFilters, 'hostname' | 'zone' | 'id'>, opts: CallOptions = {}): Promise<Device[]> {
+    return this.getList(Device, 'devices/', filters as Params, opts, 'device');
+  }
+
+  controllers(kind: 'rack' | 'region', opts: CallOptions = {}): Promise<Controller[]> {
+    return this.getList(Controller, `${kind}controllers/`, undefined, opts, `${kind} controller`);
+  }
+
+  async version(opts: CallOptions = {}): Promise<Version> {
+    return this.get(Version, 'version/', undefined, opts, 'version');
+  }
+
+  async whoami(opts: CallOptions = {}): Promise<Whoami> {
+    const req: MaasRequest = { method: 'GET', path: 'users/', op: 'whoami', signal: opts.signal };
+    return parse(Whoami, await this.http.call(req), 'user');
+  }
+
+  private async get<S extends z.ZodType>(
+    schema: S,
+    path: string,
+    query: Params | undefined,
+    opts: CallOptions,
+    what: string,
+  ): Promise<z.infer<S>> {
+    const req: MaasRequest = { method: 'GET', path, signal: opts.signal };
+    if (query) req.query = query;
+    return parse(schema, await this.http.call(req), what);
+  }
+
+  private async getList<S extends z.ZodType>(
+    schema: S,
+    path: string,
+    query: Params | undefined,
+    opts: CallOptions,
+    what: string,
+  ): Promise<z.infer<S>[]> {
+    const req: MaasRequest = { method: 'GET', path, signal: opts.signal };
+    if (query) req.query = query;
+    const body = await this.http.call(req);
+    if (!Array.isArray(body)) throw new MaasProtocolError(`MAAS sent a ${what} list that is not a JSON array`);
+    return body.map((item) => parse(schema, item, what));
+  }
+}
+
+/** system_ids and names go into paths: keep them from escaping their segment. */
+function enc(segment: string): string {
+  return encodeURIComponent(segment);
+}
+
+function parse<S extends z.ZodType>(schema: S, value: unknown, what: string): z.infer<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const where = issue?.path.length ? ` at ${issue.path.join('.')}` : '';
+  throw new MaasProtocolError(`MAAS sent a ${what} maas-mcp cannot read${where}: ${issue?.message ?? 'invalid'}`);
+}

@@ -1,0 +1,307 @@
+/**
+ * Node entry point and CLI: `maas-mcp demo | serve | stdio | sim`. Reads the environment once, builds Deps,
+ * and starts what was asked. Everything Node-only (undici, @hono/node-server, stdio) is reached from here.
+ */
+import { userInfo } from 'node:os';
+import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import { type ServerType, serve } from '@hono/node-server';
+import { type Config, ConfigError, isLoopbackHost, parseConfig } from './config.ts';
+import { systemClock } from './core/clock.ts';
+import { createLogger, type Logger } from './core/log.ts';
+import type { Principal } from './core/policy.ts';
+import { SecretSet } from './core/redact.ts';
+import type { Deps } from './deps.ts';
+import { MaasApi } from './maas/api.ts';
+import { type FetchLike, MaasClient } from './maas/client.ts';
+import { createMcpServer } from './mcp.ts';
+import { createNodeFetch } from './node/fetch.ts';
+import { createApp } from './server.ts';
+import type { Simulator } from './sim/index.ts';
+import { enabledTools } from './tools/index.ts';
+import { VERSION } from './version.ts';
+
+const USAGE = `maas-mcp ${VERSION} — drive a MAAS fleet from AI agents (MCP) and Slack
+
+Usage:
+  maas-mcp demo   [--port N] [--machines N] [--time-scale X] [--seed S]
+                  simulator + HTTP server on 127.0.0.1 (what \`npm start\` runs)
+  maas-mcp serve  [--demo] [--port N] [--host H]
+                  HTTP server: /mcp (Streamable HTTP), /healthz
+  maas-mcp stdio  [--demo]
+                  MCP over stdio, for Claude Desktop and Claude Code
+  maas-mcp sim    [--port N] [--host H] [--machines N] [--time-scale X] [--seed S]
+                  the MAAS simulator alone; prints MAAS_URL= and MAAS_API_KEY=
+
+Settings come from the environment (MAAS_URL, MAAS_API_KEY, PORT, HOST, MCP_AUTH_TOKENS, …); see README.md.`;
+
+interface Flags {
+  demo: boolean;
+  port?: number;
+  host?: string;
+  machines?: number;
+  timeScale?: number;
+  seed?: number;
+}
+
+/** Parses `--flag value` / `--flag=value` options; throws a ConfigError naming the bad one. */
+export function parseFlags(args: readonly string[]): Flags {
+  const flags: Flags = { demo: false };
+  const num = (name: string, v: string | undefined, min: number, max: number, integer = true): number => {
+    const n = Number(v);
+    if (v === undefined || !Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n))) {
+      throw new ConfigError(`--${name} must be a${integer ? 'n integer' : ' number'} from ${min} to ${max}`);
+    }
+    return n;
+  };
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] as string;
+    const eq = arg.indexOf('=');
+    const name = eq > 0 ? arg.slice(2, eq) : arg.slice(2);
+    const value = () => (eq > 0 ? arg.slice(eq + 1) : args[++i]);
+    if (!arg.startsWith('--')) throw new ConfigError(`unexpected argument "${arg}" (see maas-mcp help)`);
+    switch (name) {
+      case 'demo':
+        flags.demo = true;
+        break;
+      case 'port':
+        flags.port = num('port', value(), 0, 65535);
+        break;
+      case 'host':
+        flags.host = value() ?? '';
+        break;
+      case 'machines':
+        flags.machines = num('machines', value(), 1, 10_000);
+        break;
+      case 'time-scale':
+        flags.timeScale = num('time-scale', value(), 0.0001, 100, false);
+        break;
+      case 'seed':
+        flags.seed = num('seed', value(), 0, 2 ** 31);
+        break;
+      default:
+        throw new ConfigError(`unknown option --${name} (see maas-mcp help)`);
+    }
+  }
+  return flags;
+}
+
+function localPrincipal(config: Config): Principal {
+  let user = 'local';
+  try {
+    user = userInfo().username;
+  } catch {
+    // No passwd entry (some containers): keep "local".
+  }
+  return { id: `local:${user}`, role: config.localRole, via: 'mcp' };
+}
+
+interface Built {
+  deps: Deps;
+  sim?: Simulator;
+  close(): Promise<void>;
+}
+
+/** Builds Deps against the configured MAAS, or an embedded simulator when `demo`. */
+async function buildDeps(config: Config, flags: Flags, demo: boolean, log: Logger): Promise<Built> {
+  const secrets = new SecretSet().add(config.slack.signingSecret, config.slack.botToken, config.slack.appToken);
+  for (const t of config.authTokens) secrets.add(t.token);
+  let url: string;
+  let apiKey: string;
+  let fetch: FetchLike;
+  let sim: Simulator | undefined;
+  let closeFetch = async () => {};
+  if (demo) {
+    // Loaded only when asked for: a server in front of a real MAAS never carries the simulator.
+    const { createSimulator } = await import('./sim/index.ts');
+    sim = createSimulator({
+      machines: flags.machines ?? 24,
+      timeScale: flags.timeScale ?? 0.05,
+      ...(flags.seed !== undefined ? { seed: flags.seed } : {}),
+    });
+    url = sim.baseUrl;
+    apiKey = sim.users.admin.apiKey;
+    fetch = sim.fetch;
+  } else {
+    if (!config.maasUrl || !config.maasApiKey) {
+      throw new ConfigError(
+        'MAAS_URL and MAAS_API_KEY are not set: point them at your MAAS (e.g. MAAS_URL=http://maas:5240/MAAS), or add --demo to use the built-in simulator',
+      );
+    }
+    url = config.maasUrl;
+    apiKey = config.maasApiKey;
+    const nf = createNodeFetch({ caFile: config.maasCaFile, insecure: config.maasTlsInsecure });
+    fetch = nf.fetch;
+    closeFetch = nf.close;
+  }
+  secrets.add(...apiKey.split(':'));
+  const maas = new MaasApi(new MaasClient({ url, apiKey, fetch, userAgent: `maas-mcp/${VERSION}` }));
+  const deps: Deps = { maas, clock: systemClock, log, config, secrets };
+  const built: Built = {
+    deps,
+    close: async () => {
+      sim?.close();
+      await closeFetch();
+    },
+  };
+  if (sim) built.sim = sim;
+  return built;
+}
+
+function listen(app: { fetch: (req: Request) => Response | Promise<Response> }, host: string, port: number): Promise<ServerType> {
+  return new Promise((resolve, reject) => {
+    const server = serve({ fetch: app.fetch, hostname: host, port }, () => resolve(server));
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      reject(
+        err.code === 'EADDRINUSE'
+          ? new ConfigError(`port ${port} on ${host} is in use: set PORT (or --port) to a free one`)
+          : err,
+      );
+    });
+  });
+}
+
+function boundPort(server: ServerType, fallback: number): number {
+  const a = server.address();
+  return a && typeof a === 'object' ? a.port : fallback;
+}
+
+function untilSignal(onStop: () => Promise<void>): Promise<number> {
+  return new Promise((resolve) => {
+    const stop = () => {
+      onStop().finally(() => resolve(0));
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+}
+
+async function runHttp(config: Config, flags: Flags, demo: boolean, log: Logger): Promise<number> {
+  const host = flags.host ?? config.host;
+  const port = flags.port ?? config.port;
+  if (!isLoopbackHost(host) && config.authTokens.length === 0) {
+    throw new ConfigError(
+      `HOST=${host} can be reached from other machines: set MCP_AUTH_TOKENS (token:principal:role, …) before listening there`,
+    );
+  }
+  const built = await buildDeps({ ...config, host }, flags, demo, log);
+  const { sim } = built;
+  const http = createApp(built.deps, {
+    localPrincipal: localPrincipal(config),
+    ...(sim ? { mount: (app) => app.all('/MAAS/*', (c) => sim.app.fetch(c.req.raw)) } : {}),
+  });
+  const server = await listen(http.app, host, port);
+  const actual = boundPort(server, port);
+  const base = `http://${host.includes(':') ? `[${host}]` : host}:${actual}`;
+  if (demo) printDemoBanner(base, sim as Simulator);
+  else console.error(`maas-mcp ${VERSION} serving MCP at ${base}/mcp (MAAS: ${built.deps.maas.http.root})`);
+  log.info('listening', { url: `${base}/mcp`, demo });
+  return untilSignal(async () => {
+    await http.close();
+    server.close();
+    await built.close();
+  });
+}
+
+function printDemoBanner(base: string, sim: Simulator): void {
+  const bin = new URL('../bin/maas-mcp.js', import.meta.url).pathname;
+  const desktop = JSON.stringify(
+    { mcpServers: { maas: { command: 'node', args: [bin, 'stdio', '--demo'] } } },
+    null,
+    2,
+  );
+  console.log(`maas-mcp ${VERSION} demo — a simulated MAAS with a seeded fleet, nothing real is touched.
+
+  MCP (Streamable HTTP):  ${base}/mcp
+  Health:                 ${base}/healthz
+  Simulated MAAS API:     MAAS_URL=${base}/MAAS
+                          MAAS_API_KEY=${sim.users.admin.apiKey}
+
+Claude Code:
+  claude mcp add --transport http maas ${base}/mcp
+
+Claude Desktop (claude_desktop_config.json; runs its own simulator over stdio):
+${desktop}
+
+MCP Inspector:
+  npx @modelcontextprotocol/inspector  →  Streamable HTTP, URL ${base}/mcp
+
+Slack: see README.md "Slack". Stop with Ctrl-C.`);
+}
+
+async function runStdio(config: Config, flags: Flags, log: Logger): Promise<number> {
+  const built = await buildDeps(config, flags, flags.demo, log);
+  const principal = localPrincipal(config);
+  const tools = enabledTools({ toolsets: config.toolsets, readOnly: config.readOnly, role: principal.role });
+  const server = createMcpServer(built.deps, { principal, tools });
+  const transport = new StdioServerTransport();
+  const closed = new Promise<number>((resolve) => {
+    transport.onclose = () => resolve(0);
+    process.stdin.once('end', () => resolve(0));
+  });
+  await server.connect(transport);
+  log.info('stdio ready', { tools: tools.length, demo: flags.demo });
+  const code = await Promise.race([closed, untilSignal(async () => {})]);
+  await server.close().catch(() => undefined);
+  await built.close();
+  return code;
+}
+
+async function runSim(config: Config, flags: Flags): Promise<number> {
+  const host = flags.host ?? config.host;
+  const { createSimulator } = await import('./sim/index.ts');
+  const sim = createSimulator({
+    machines: flags.machines ?? 24,
+    timeScale: flags.timeScale ?? 1,
+    ...(flags.seed !== undefined ? { seed: flags.seed } : {}),
+  });
+  const server = await listen(sim.app, host, flags.port ?? config.port);
+  const base = `http://${host.includes(':') ? `[${host}]` : host}:${boundPort(server, 0)}`;
+  console.log(`MAAS_URL=${base}/MAAS`);
+  console.log(`MAAS_API_KEY=${sim.users.admin.apiKey}`);
+  console.log(`# non-admin user ${sim.users.operator.username}: MAAS_API_KEY=${sim.users.operator.apiKey}`);
+  return untilSignal(async () => {
+    server.close();
+    sim.close();
+  });
+}
+
+/** Runs the CLI; resolves with the exit code when the command ends. */
+export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const [command = 'help', ...rest] = argv;
+  if (command === 'help' || command === '--help' || command === '-h') {
+    console.log(USAGE);
+    return 0;
+  }
+  if (command === 'version' || command === '--version' || command === '-v') {
+    console.log(VERSION);
+    return 0;
+  }
+  try {
+    const flags = parseFlags(rest);
+    const config = parseConfig(env);
+    const secrets = new SecretSet().add(config.maasApiKey, config.slack.botToken, config.slack.appToken);
+    const log = createLogger((line) => process.stderr.write(`${line}\n`), {
+      level: command === 'stdio' ? 'warn' : 'info',
+      secrets,
+    });
+    switch (command) {
+      case 'demo':
+        return await runHttp(config, flags, true, log);
+      case 'serve':
+        return await runHttp(config, flags, flags.demo, log);
+      case 'stdio':
+        return await runStdio(config, flags, log);
+      case 'sim':
+        return await runSim(config, flags);
+      default:
+        console.error(`unknown command "${command}"\n\n${USAGE}`);
+        return 2;
+    }
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`maas-mcp: ${err.message}`);
+      return 2;
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,100 @@
+/**
+ * createApp(deps): the HTTP surface shared by Node and Workers — /mcp, /healthz (and the Slack routes).
+ * Only routes answer with HTTP errors; tools never see a Request.
+ */
+import { Hono } from 'hono';
+import { type AuthToken, isLoopbackHost } from './config.ts';
+import type { Principal } from './core/policy.ts';
+import type { Deps } from './deps.ts';
+import { McpHttpSessions } from './mcp.ts';
+import { enabledTools } from './tools/index.ts';
+import { VERSION } from './version.ts';
+
+export interface AppOptions {
+  /** Who a caller is when no MCP_AUTH_TOKENS are configured (only allowed on a loopback HOST). */
+  localPrincipal: Principal;
+  /** Extra routes, e.g. the demo's simulator under /MAAS. */
+  mount?: (app: Hono) => void;
+}
+
+export interface App {
+  app: Hono;
+  mcp: McpHttpSessions;
+  close(): Promise<void>;
+}
+
+export function createApp(deps: Deps, opts: AppOptions): App {
+  const { config } = deps;
+  const app = new Hono();
+  const mcp = new McpHttpSessions(deps, {
+    toolsFor: (p) => enabledTools({ toolsets: config.toolsets, readOnly: config.readOnly, role: p.role }),
+  });
+
+  app.get('/healthz', async (c) => {
+    const body: Record<string, unknown> = { status: 'ok', version: VERSION, maas: deps.maas.http.root };
+    if (c.req.query('maas') === undefined) return c.json(body);
+    try {
+      const v = await deps.maas.version();
+      return c.json({ ...body, maas_version: v.version });
+    } catch (err) {
+      return c.json({ ...body, status: 'degraded', maas_error: (err as Error).message }, 503);
+    }
+  });
+
+  app.all('/mcp', async (c) => {
+    const req = c.req.raw;
+    const refusal = checkHostAndOrigin(req, config.host, config.allowedOrigins);
+    if (refusal) return c.json({ jsonrpc: '2.0', error: { code: -32000, message: refusal }, id: null }, 403);
+    const principal = authenticate(req, config.authTokens, opts.localPrincipal);
+    if (!principal) {
+      return c.json({ jsonrpc: '2.0', error: { code: -32001, message: 'Unauthorized: send Authorization: Bearer <token>' }, id: null }, 401, {
+        'WWW-Authenticate': 'Bearer realm="maas-mcp"',
+      });
+    }
+    return mcp.handle(req, principal);
+  });
+
+  opts.mount?.(app);
+  app.notFound((c) => c.json({ error: `no route ${c.req.method} ${new URL(c.req.url).pathname}` }, 404));
+  return { app, mcp, close: () => mcp.closeAll() };
+}
+
+/**
+ * DNS-rebinding and cross-site protection (MCP spec, Streamable HTTP "Security Warning"): a server bound to
+ * loopback answers only requests addressed to a loopback name, and a browser Origin must be the server's own
+ * or explicitly allowed.
+ */
+export function checkHostAndOrigin(req: Request, boundHost: string, allowedOrigins: readonly string[]): string | undefined {
+  const host = req.headers.get('host') ?? new URL(req.url).host;
+  const hostname = host.replace(/:\d+$/, '');
+  if (isLoopbackHost(boundHost) && !isLoopbackHost(hostname)) {
+    return `Forbidden: this server only answers requests addressed to localhost (Host: ${host})`;
+  }
+  const origin = req.headers.get('origin');
+  if (origin === null) return undefined;
+  if (allowedOrigins.includes(origin)) return undefined;
+  try {
+    if (new URL(origin).host === host) return undefined;
+  } catch {
+    // "null" or garbage: refused below.
+  }
+  return `Forbidden: origin ${origin} is not allowed (set MCP_ALLOWED_ORIGINS to allow it)`;
+}
+
+function authenticate(req: Request, tokens: readonly AuthToken[], local: Principal): Principal | undefined {
+  if (tokens.length === 0) return local;
+  const header = req.headers.get('authorization') ?? '';
+  const m = /^Bearer\s+(\S+)$/i.exec(header);
+  if (!m) return undefined;
+  const presented = m[1] as string;
+  let found: AuthToken | undefined;
+  // Compare against every token in constant time per token so timing reveals nothing about which matched.
+  for (const t of tokens) if (timingSafeEqual(t.token, presented)) found = t;
+  return found ? { id: found.principal, role: found.role, via: 'mcp' } : undefined;
+}
+
+function timingSafeEqual(a: string, b: string): boolean {
+  let diff = a.length ^ b.length;
+  for (let i = 0; i < Math.max(a.length, b.length); i++) diff |= (a.charCodeAt(i) || 0) ^ (b.charCodeAt(i) || 0);
+  return diff === 0;
+}

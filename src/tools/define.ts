@@ -1,0 +1,57 @@
+/**
+ * The tool registry's building block. Each MAAS operation is defined once — name, zod input and output,
+ * annotations, handler, renderer, optional Slack verb — and every adapter (MCP, Slack, docs) loops over these.
+ */
+import type { z } from 'zod';
+import type { Role, Toolset } from '../config.ts';
+import type { Principal } from '../core/policy.ts';
+import type { Deps } from '../deps.ts';
+
+/** MCP tool annotations, all required so that a tool cannot silently fall back to the protocol's defaults. */
+export interface ToolAnnotations {
+  readOnlyHint: boolean;
+  destructiveHint: boolean;
+  idempotentHint: boolean;
+  openWorldHint: boolean;
+}
+
+export interface Progress {
+  progress: number;
+  total?: number;
+  message?: string;
+}
+
+export interface ToolContext {
+  deps: Deps;
+  principal: Principal;
+  signal?: AbortSignal;
+  /** Reports progress to a caller that asked for it (MCP progress token, Slack message update). */
+  progress?: (p: Progress) => void;
+}
+
+export interface ToolDef<I extends z.ZodObject = z.ZodObject, O extends z.ZodObject = z.ZodObject> {
+  name: string;
+  title: string;
+  /** What the tool does and when to use it; the model reads this. */
+  description: string;
+  toolset: Toolset;
+  /** The least role that may call it. */
+  minRole: Role;
+  annotations: ToolAnnotations;
+  input: I;
+  output: O;
+  /** Slack sub-command (`/maas <verb> …`); `positional` names the input field bare words fill. */
+  slack?: { verb: string; positional?: Extract<keyof z.infer<I>, string> };
+  run(args: z.infer<I>, ctx: ToolContext): Promise<z.infer<O>>;
+  /** A short text for the model (and for people): the answer, not a dump. */
+  render(out: z.infer<O>): string;
+}
+
+/** Identity with inference: keeps each tool's own input/output types at the definition site. */
+export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(def: ToolDef<I, O>): ToolDef<I, O> {
+  return def;
+}
+
+/** A tool of any shape, as the adapters hold them. */
+// biome-ignore lint/suspicious/noExplicitAny: a registry holds tools of every input/output type.
+export type AnyTool = ToolDef<any, any>;

@@ -1,0 +1,17 @@
+/** The registry: every tool, in the order tools/list shows them. */
+import { type ToolPolicy, isToolEnabled } from '../core/policy.ts';
+import type { AnyTool } from './define.ts';
+import { inventoryTools } from './inventory.ts';
+import { machineReadTools } from './machines.ts';
+import { powerReadTools } from './power.ts';
+
+export const ALL_TOOLS: readonly AnyTool[] = [...machineReadTools, ...powerReadTools, ...inventoryTools];
+
+/** The tools that exist under a policy — the one question every adapter asks. */
+export function enabledTools(policy: ToolPolicy, tools: readonly AnyTool[] = ALL_TOOLS): AnyTool[] {
+  return tools.filter((t) => isToolEnabled(t, policy));
+}
+
+export function findTool(name: string, tools: readonly AnyTool[] = ALL_TOOLS): AnyTool | undefined {
+  return tools.find((t) => t.name === name);
+}
