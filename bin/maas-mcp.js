@@ -8,6 +8,8 @@ try {
   const { main } = await import('../src/node.ts');
   process.exitCode = await main(process.argv.slice(2));
 } catch (err) {
-  process.stderr.write(`maas-mcp: unexpected failure: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.stderr.write(
+    `maas-mcp: unexpected failure: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+  );
   process.exitCode = 1;
 }

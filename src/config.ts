@@ -103,7 +103,9 @@ function parseSlackRoles(value: string | undefined): SlackRoleRule[] {
     const role = entry.slice(idx + 1).trim();
     const where = `SLACK_ROLES entry ${i + 1}`;
     if (idx < 0 || !subject) {
-      throw new ConfigError(`${where} must be <Slack user or user-group id>:<role>, or *:<role> for everyone else`);
+      throw new ConfigError(
+        `${where} must be <Slack user or user-group id>:<role>, or *:<role> for everyone else`,
+      );
     }
     if (subject !== '*' && !/^[UWS][A-Z0-9]{2,}$/.test(subject)) {
       throw new ConfigError(`${where}: "${subject}" is not a Slack user (U…/W…) or user-group (S…) id`);
@@ -119,9 +121,14 @@ function parseToolsets(value: string | undefined): ReadonlySet<Toolset> {
   const raw = nonEmpty(value);
   if (!raw || raw === 'all') return new Set(TOOLSETS);
   const out = new Set<Toolset>();
-  for (const name of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const name of raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     if (!(TOOLSETS as readonly string[]).includes(name)) {
-      throw new ConfigError(`MAAS_MCP_TOOLSETS: unknown toolset "${name}"; known: ${TOOLSETS.join(', ')}, or all`);
+      throw new ConfigError(
+        `MAAS_MCP_TOOLSETS: unknown toolset "${name}"; known: ${TOOLSETS.join(', ')}, or all`,
+      );
     }
     out.add(name as Toolset);
   }
@@ -146,7 +153,8 @@ function parseOrigins(value: string | undefined): string[] {
 function parseRole(name: string, value: string | undefined, dflt: Role): Role {
   const raw = nonEmpty(value);
   if (!raw) return dflt;
-  if (!Role.safeParse(raw).success) throw new ConfigError(`${name} must be one of ${ROLES.join(', ')} (got "${raw}")`);
+  if (!Role.safeParse(raw).success)
+    throw new ConfigError(`${name} must be one of ${ROLES.join(', ')} (got "${raw}")`);
   return raw as Role;
 }
 
@@ -154,7 +162,8 @@ function parsePort(value: string | undefined): number {
   const raw = nonEmpty(value);
   if (!raw) return 8080;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new ConfigError('PORT must be a number from 0 to 65535');
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new ConfigError('PORT must be a number from 0 to 65535');
   return n;
 }
 

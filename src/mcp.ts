@@ -70,7 +70,11 @@ export async function callTool(
       structuredContent: out as Record<string, unknown>,
     };
   } catch (err) {
-    deps.log.info('tool failed', { tool: tool.name, principal: principal.id, error: describeError(err, deps.secrets) });
+    deps.log.info('tool failed', {
+      tool: tool.name,
+      principal: principal.id,
+      error: describeError(err, deps.secrets),
+    });
     return { isError: true, content: [{ type: 'text', text: describeError(err, deps.secrets, deps.log) }] };
   }
 }
@@ -119,12 +123,17 @@ export class McpHttpSessions {
     if (sid) {
       const s = this.sessions.get(sid);
       if (!s) return jsonRpcError(404, -32001, 'Session not found: start a new one with initialize');
-      if (s.principal.id !== principal.id) return jsonRpcError(403, -32000, 'This session belongs to someone else');
+      if (s.principal.id !== principal.id)
+        return jsonRpcError(403, -32000, 'This session belongs to someone else');
       s.lastSeen = now;
       return s.transport.handleRequest(req);
     }
     if (req.method !== 'POST') {
-      return jsonRpcError(400, -32000, 'Bad Request: no mcp-session-id header; POST an initialize request first');
+      return jsonRpcError(
+        400,
+        -32000,
+        'Bad Request: no mcp-session-id header; POST an initialize request first',
+      );
     }
     this.evict(now);
     const server = createMcpServer(this.deps, { principal, tools: this.opts.toolsFor(principal) });

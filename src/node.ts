@@ -3,8 +3,8 @@
  * and starts what was asked. Everything Node-only (undici, @hono/node-server, stdio) is reached from here.
  */
 import { userInfo } from 'node:os';
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { type ServerType, serve } from '@hono/node-server';
+import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { type Config, ConfigError, isLoopbackHost, parseConfig } from './config.ts';
 import { systemClock } from './core/clock.ts';
 import { createLogger, type Logger } from './core/log.ts';
@@ -103,7 +103,11 @@ interface Built {
 
 /** Builds Deps against the configured MAAS, or an embedded simulator when `demo`. */
 async function buildDeps(config: Config, flags: Flags, demo: boolean, log: Logger): Promise<Built> {
-  const secrets = new SecretSet().add(config.slack.signingSecret, config.slack.botToken, config.slack.appToken);
+  const secrets = new SecretSet().add(
+    config.slack.signingSecret,
+    config.slack.botToken,
+    config.slack.appToken,
+  );
   for (const t of config.authTokens) secrets.add(t.token);
   let url: string;
   let apiKey: string;
@@ -147,7 +151,11 @@ async function buildDeps(config: Config, flags: Flags, demo: boolean, log: Logge
   return built;
 }
 
-function listen(app: { fetch: (req: Request) => Response | Promise<Response> }, host: string, port: number): Promise<ServerType> {
+function listen(
+  app: { fetch: (req: Request) => Response | Promise<Response> },
+  host: string,
+  port: number,
+): Promise<ServerType> {
   return new Promise((resolve, reject) => {
     const server = serve({ fetch: app.fetch, hostname: host, port }, () => resolve(server));
     server.once('error', (err: NodeJS.ErrnoException) => {

@@ -47,9 +47,17 @@ export function createApp(deps: Deps, opts: AppOptions): App {
     if (refusal) return c.json({ jsonrpc: '2.0', error: { code: -32000, message: refusal }, id: null }, 403);
     const principal = authenticate(req, config.authTokens, opts.localPrincipal);
     if (!principal) {
-      return c.json({ jsonrpc: '2.0', error: { code: -32001, message: 'Unauthorized: send Authorization: Bearer <token>' }, id: null }, 401, {
-        'WWW-Authenticate': 'Bearer realm="maas-mcp"',
-      });
+      return c.json(
+        {
+          jsonrpc: '2.0',
+          error: { code: -32001, message: 'Unauthorized: send Authorization: Bearer <token>' },
+          id: null,
+        },
+        401,
+        {
+          'WWW-Authenticate': 'Bearer realm="maas-mcp"',
+        },
+      );
     }
     return mcp.handle(req, principal);
   });
@@ -64,7 +72,11 @@ export function createApp(deps: Deps, opts: AppOptions): App {
  * loopback answers only requests addressed to a loopback name, and a browser Origin must be the server's own
  * or explicitly allowed.
  */
-export function checkHostAndOrigin(req: Request, boundHost: string, allowedOrigins: readonly string[]): string | undefined {
+export function checkHostAndOrigin(
+  req: Request,
+  boundHost: string,
+  allowedOrigins: readonly string[],
+): string | undefined {
   const host = req.headers.get('host') ?? new URL(req.url).host;
   const hostname = host.replace(/:\d+$/, '');
   if (isLoopbackHost(boundHost) && !isLoopbackHost(hostname)) {
@@ -95,6 +107,7 @@ function authenticate(req: Request, tokens: readonly AuthToken[], local: Princip
 
 function timingSafeEqual(a: string, b: string): boolean {
   let diff = a.length ^ b.length;
-  for (let i = 0; i < Math.max(a.length, b.length); i++) diff |= (a.charCodeAt(i) || 0) ^ (b.charCodeAt(i) || 0);
+  for (let i = 0; i < Math.max(a.length, b.length); i++)
+    diff |= (a.charCodeAt(i) || 0) ^ (b.charCodeAt(i) || 0);
   return diff === 0;
 }

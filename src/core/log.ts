@@ -23,7 +23,12 @@ export function createLogger(
   const now = opts.now ?? Date.now;
   const emit = (level: LogLevel, msg: string, fields?: Record<string, unknown>) => {
     if (RANK[level] < min) return;
-    const record = { t: new Date(now()).toISOString(), level, msg, ...(fields ? (redact(fields) as object) : {}) };
+    const record = {
+      t: new Date(now()).toISOString(),
+      level,
+      msg,
+      ...(fields ? (redact(fields) as object) : {}),
+    };
     const line = JSON.stringify(record, errorReplacer);
     write(opts.secrets ? opts.secrets.scrub(line) : line);
   };

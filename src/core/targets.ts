@@ -99,7 +99,11 @@ export function matchHostname<M extends { hostname: string; fqdn: string; system
 }
 
 /** Resolves exactly one machine or throws a ToolError a person can act on. */
-export async function resolveMachine(maas: MaasApi, ref: string, signal?: AbortSignal): Promise<MachineSummary> {
+export async function resolveMachine(
+  maas: MaasApi,
+  ref: string,
+  signal?: AbortSignal,
+): Promise<MachineSummary> {
   const { machines, missing } = await resolveMachines(maas, ref, signal);
   if (missing.length > 0 || !machines[0]) throw notFound(missing.length ? missing : [ref]);
   if (machines.length > 1) throw new ToolError('name one machine here, not several');

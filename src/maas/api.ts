@@ -12,8 +12,8 @@ import {
   Device,
   EventsPage,
   Interface,
-  Machine,
   MACHINE_SUMMARY_FIELDS,
+  Machine,
   MachineSummary,
   Pool,
   PowerState,
@@ -65,9 +65,15 @@ export class MaasApi {
     onRow: (row: MachineSummary, index: number) => void,
     opts: CallOptions = {},
   ): Promise<number> {
-    const req: MaasRequest = { method: 'GET', path: 'machines/', query: filters as Params, signal: opts.signal };
+    const req: MaasRequest = {
+      method: 'GET',
+      path: 'machines/',
+      query: filters as Params,
+      signal: opts.signal,
+    };
     const res = await this.http.send(req);
-    if (!res.body) throw new MaasProtocolError('MAAS sent an empty machine list', { method: 'GET', path: req.path });
+    if (!res.body)
+      throw new MaasProtocolError('MAAS sent an empty machine list', { method: 'GET', path: req.path });
     const picker = new ArrayElementPicker(MACHINE_SUMMARY_FIELDS, (picked, index) => {
       onRow(parse(MachineSummary, picked, 'machine'), index);
     });
@@ -140,7 +146,10 @@ export class MaasApi {
     return this.getList(Subnet, 'subnets/', undefined, opts, 'subnet');
   }
 
-  devices(filters: Pick<MachineFilters, 'hostname' | 'zone' | 'id'>, opts: CallOptions = {}): Promise<Device[]> {
+  devices(
+    filters: Pick<MachineFilters, 'hostname' | 'zone' | 'id'>,
+    opts: CallOptions = {},
+  ): Promise<Device[]> {
     return this.getList(Device, 'devices/', filters as Params, opts, 'device');
   }
 
@@ -179,7 +188,8 @@ export class MaasApi {
     const req: MaasRequest = { method: 'GET', path, signal: opts.signal };
     if (query) req.query = query;
     const body = await this.http.call(req);
-    if (!Array.isArray(body)) throw new MaasProtocolError(`MAAS sent a ${what} list that is not a JSON array`);
+    if (!Array.isArray(body))
+      throw new MaasProtocolError(`MAAS sent a ${what} list that is not a JSON array`);
     return body.map((item) => parse(schema, item, what));
   }
 }
@@ -194,5 +204,7 @@ function parse<S extends z.ZodType>(schema: S, value: unknown, what: string): z.
   if (result.success) return result.data;
   const issue = result.error.issues[0];
   const where = issue?.path.length ? ` at ${issue.path.join('.')}` : '';
-  throw new MaasProtocolError(`MAAS sent a ${what} maas-mcp cannot read${where}: ${issue?.message ?? 'invalid'}`);
+  throw new MaasProtocolError(
+    `MAAS sent a ${what} maas-mcp cannot read${where}: ${issue?.message ?? 'invalid'}`,
+  );
 }

@@ -8,7 +8,7 @@ import {
   errorFromResponse,
   MaasConflictError,
   MaasError,
-  MaasHttpError,
+  type MaasHttpError,
   MaasNetworkError,
   MaasProtocolError,
   type MaasRequestInfo,

@@ -15,7 +15,7 @@ const RBRACKET = 0x5d;
 const COMMA = 0x2c;
 const COLON = 0x3a;
 
-const enum Expect {
+enum Expect {
   Key,
   Colon,
   Value,
@@ -46,10 +46,7 @@ export class ArrayElementPicker {
   private capturing = false;
   private captureParts: Uint8Array[] = [];
 
-  constructor(
-    wanted: Iterable<string> | 'all',
-    onElement: (element: PickedElement, index: number) => void,
-  ) {
+  constructor(wanted: Iterable<string> | 'all', onElement: (element: PickedElement, index: number) => void) {
     this.wanted = wanted === 'all' ? 'all' : new Set(wanted);
     this.onElement = onElement;
   }

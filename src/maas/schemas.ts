@@ -5,8 +5,14 @@
  */
 import { z } from 'zod';
 
-const str = z.string().nullish().transform((v) => v ?? '');
-const num = z.number().nullish().transform((v) => v ?? 0);
+const str = z
+  .string()
+  .nullish()
+  .transform((v) => v ?? '');
+const num = z
+  .number()
+  .nullish()
+  .transform((v) => v ?? 0);
 const strList = z
   .array(z.string())
   .nullish()
@@ -218,7 +224,12 @@ export type Zone = z.infer<typeof Zone>;
 export const Pool = Zone;
 export type Pool = Zone;
 
-export const Tag = z.object({ name: z.string(), definition: str, comment: str, kernel_opts: z.string().nullish() });
+export const Tag = z.object({
+  name: z.string(),
+  definition: str,
+  comment: str,
+  kernel_opts: z.string().nullish(),
+});
 export type Tag = z.infer<typeof Tag>;
 
 export const Device = z.object({

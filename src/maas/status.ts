@@ -192,15 +192,7 @@ export const NODE_TRANSITIONS: ReadonlyMap<NodeStatus | null, ReadonlySet<NodeSt
   [null, new Set([S.NEW, S.MISSING, S.RETIRED])],
   [
     S.NEW,
-    new Set([
-      S.COMMISSIONING,
-      S.TESTING,
-      S.MISSING,
-      S.READY,
-      S.RETIRED,
-      S.BROKEN,
-      S.ENTERING_RESCUE_MODE,
-    ]),
+    new Set([S.COMMISSIONING, S.TESTING, S.MISSING, S.READY, S.RETIRED, S.BROKEN, S.ENTERING_RESCUE_MODE]),
   ],
   [
     S.COMMISSIONING,
@@ -326,15 +318,7 @@ export const NODE_TRANSITIONS: ReadonlyMap<NodeStatus | null, ReadonlySet<NodeSt
   [S.DISK_ERASING, new Set([S.BROKEN, S.DISK_ERASING, S.FAILED_DISK_ERASING, S.READY, S.RELEASING])],
   [
     S.FAILED_DISK_ERASING,
-    new Set([
-      S.DISK_ERASING,
-      S.RELEASING,
-      S.BROKEN,
-      S.ALLOCATED,
-      S.READY,
-      S.ENTERING_RESCUE_MODE,
-      S.TESTING,
-    ]),
+    new Set([S.DISK_ERASING, S.RELEASING, S.BROKEN, S.ALLOCATED, S.READY, S.ENTERING_RESCUE_MODE, S.TESTING]),
   ],
   [
     S.ENTERING_RESCUE_MODE,
@@ -396,15 +380,7 @@ export const NODE_TRANSITIONS: ReadonlyMap<NodeStatus | null, ReadonlySet<NodeSt
   ],
   [
     S.FAILED_TESTING,
-    new Set([
-      S.COMMISSIONING,
-      S.BROKEN,
-      S.MISSING,
-      S.ENTERING_RESCUE_MODE,
-      S.TESTING,
-      S.READY,
-      S.DEPLOYED,
-    ]),
+    new Set([S.COMMISSIONING, S.BROKEN, S.MISSING, S.ENTERING_RESCUE_MODE, S.TESTING, S.READY, S.DEPLOYED]),
   ],
 ]);
 

@@ -15,7 +15,9 @@ export function createNodeFetch(opts: NodeFetchOptions = {}): { fetch: FetchLike
     try {
       ca = readFileSync(opts.caFile, 'utf8');
     } catch (err) {
-      throw new ConfigError(`MAAS_CA_FILE: cannot read ${opts.caFile} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+      throw new ConfigError(
+        `MAAS_CA_FILE: cannot read ${opts.caFile} (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+      );
     }
   }
   const agent = new Agent({

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { ToolError } from '../core/errors.ts';
 import type { MachineFilters } from '../maas/api.ts';
 import type { MachineSummary } from '../maas/schemas.ts';
-import { parseStatus, SIMPLE_STATUSES, STATUS_FILTER_NAMES, type SimpleStatus } from '../maas/status.ts';
+import { parseStatus, SIMPLE_STATUSES, type SimpleStatus, STATUS_FILTER_NAMES } from '../maas/status.ts';
 
 /** A string or a list of strings; lists are how MAAS takes multi-valued filters. */
 export const oneOrMany = (description: string) =>
@@ -21,7 +21,13 @@ export const machinesRef = z
   );
 
 export const limit = (dflt: number, max: number) =>
-  z.number().int().min(1).max(max).default(dflt).describe(`How many rows to return (1–${max}, default ${dflt})`);
+  z
+    .number()
+    .int()
+    .min(1)
+    .max(max)
+    .default(dflt)
+    .describe(`How many rows to return (1–${max}, default ${dflt})`);
 
 export const offset = z.number().int().min(0).default(0).describe('How many rows to skip first (for paging)');
 
@@ -39,7 +45,10 @@ export function statusFilters(values: readonly string[]): Pick<MachineFilters, '
   const simple: string[] = [];
   for (const v of values) {
     const exact = parseStatus(v);
-    const group = v.trim().toLowerCase().replace(/[\s-]+/g, '_');
+    const group = v
+      .trim()
+      .toLowerCase()
+      .replace(/[\s-]+/g, '_');
     if (exact !== undefined) status.push(STATUS_FILTER_NAMES[exact]);
     else if ((SIMPLE_STATUSES as readonly string[]).includes(group)) simple.push(group as SimpleStatus);
     else {
@@ -137,11 +146,21 @@ export function pageOf<T>(items: readonly T[], args: { limit: number; offset: nu
   const rows = items.slice(args.offset, args.offset + args.limit);
   const end = args.offset + rows.length;
   const more = end < items.length;
-  return { total: items.length, offset: args.offset, returned: rows.length, more, next_offset: more ? end : null, rows };
+  return {
+    total: items.length,
+    offset: args.offset,
+    returned: rows.length,
+    more,
+    next_offset: more ? end : null,
+    rows,
+  };
 }
 
 /** The heading of a paged answer: "Zones 1–3 of 3:" or "No zones match." */
-export function pageHeading(what: string, p: { total: number; offset: number; returned: number; more: boolean; next_offset: number | null }): string {
+export function pageHeading(
+  what: string,
+  p: { total: number; offset: number; returned: number; more: boolean; next_offset: number | null },
+): string {
   if (p.total === 0) return `No ${what} match.`;
   if (p.returned === 0) return `No rows at offset ${p.offset}; ${p.total} ${what} match.`;
   return `${what[0]?.toUpperCase()}${what.slice(1)} ${p.offset + 1}–${p.offset + p.returned} of ${p.total}${p.more ? ` (more: offset=${p.next_offset})` : ''}:`;

@@ -112,7 +112,9 @@ export async function loadMachineDetail(
   const m = await loadMachine(maas, ref.trim(), signal);
   const out: MachineDetail = { machine: card(m) };
   const [interfaces, disks, events] = await Promise.all([
-    sections.has('network') ? (m.interface_set ?? maas.machineInterfaces(m.system_id, { signal })) : undefined,
+    sections.has('network')
+      ? (m.interface_set ?? maas.machineInterfaces(m.system_id, { signal }))
+      : undefined,
     sections.has('storage')
       ? (m.physicalblockdevice_set ?? maas.machineBlockDevices(m.system_id, { signal }))
       : undefined,
@@ -120,7 +122,10 @@ export async function loadMachineDetail(
   ]);
   if (sections.has('hardware')) out.hardware = hardware(m);
   if (interfaces) {
-    out.network = { interfaces: interfaces.map(netInterface), boot_interface: m.boot_interface?.name ?? null };
+    out.network = {
+      interfaces: interfaces.map(netInterface),
+      boot_interface: m.boot_interface?.name ?? null,
+    };
   }
   if (disks) out.storage = { disks: disks.map((d) => disk(d, m.boot_disk?.id)) };
   if (events) out.events = events.events.map(eventRow);

@@ -1,5 +1,5 @@
 /** The registry: every tool, in the order tools/list shows them. */
-import { type ToolPolicy, isToolEnabled } from '../core/policy.ts';
+import { isToolEnabled, type ToolPolicy } from '../core/policy.ts';
 import type { AnyTool } from './define.ts';
 import { inventoryTools } from './inventory.ts';
 import { machineReadTools } from './machines.ts';

@@ -3,7 +3,12 @@ import { z } from 'zod';
 import { asList, limit, offset, oneOrMany, pageHeading, pageOf, pageShape } from './common.ts';
 import { defineTool } from './define.ts';
 
-const READ = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true } as const;
+const READ = {
+  readOnlyHint: true,
+  destructiveHint: false,
+  idempotentHint: true,
+  openWorldHint: true,
+} as const;
 const contains = (hay: string, needle: string | undefined) =>
   !needle || hay.toLowerCase().includes(needle.toLowerCase());
 
@@ -190,7 +195,12 @@ export const tagsList = defineTool({
     return {
       tags: tags
         .filter((t) => contains(t.name, args.name))
-        .map((t) => ({ name: t.name, comment: t.comment, definition: t.definition, kernel_opts: t.kernel_opts ?? '' })),
+        .map((t) => ({
+          name: t.name,
+          comment: t.comment,
+          definition: t.definition,
+          kernel_opts: t.kernel_opts ?? '',
+        })),
     };
   },
   render(out) {

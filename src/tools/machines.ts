@@ -20,9 +20,21 @@ import {
   tagFilters,
 } from './common.ts';
 import { defineTool } from './define.ts';
-import { EventRow, eventRow, loadMachineDetail, MachineDetail, renderEventLine, renderMachineDetail } from './detail.ts';
+import {
+  EventRow,
+  eventRow,
+  loadMachineDetail,
+  MachineDetail,
+  renderEventLine,
+  renderMachineDetail,
+} from './detail.ts';
 
-const READ = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true } as const;
+const READ = {
+  readOnlyHint: true,
+  destructiveHint: false,
+  idempotentHint: true,
+  openWorldHint: true,
+} as const;
 
 export const machinesList = defineTool({
   name: 'machines_list',
@@ -40,7 +52,9 @@ export const machinesList = defineTool({
     ).optional(),
     zone: oneOrMany('Availability zone name(s)').optional(),
     pool: oneOrMany('Resource pool name(s)').optional(),
-    tags: oneOrMany('Tags the machine must all have; prefix a tag with "-" to exclude machines with it').optional(),
+    tags: oneOrMany(
+      'Tags the machine must all have; prefix a tag with "-" to exclude machines with it',
+    ).optional(),
     owner: oneOrMany('Owner username(s)').optional(),
     limit: limit(50, 500),
     offset,
@@ -81,7 +95,11 @@ export const machinesList = defineTool({
   },
   render(out) {
     if (out.returned === 0) return pageHeading('machines', out);
-    return [pageHeading('machines', out), 'hostname system_id status power owner zone/pool arch cpus mem tags', ...out.rows.map(renderMachineLine)].join('\n');
+    return [
+      pageHeading('machines', out),
+      'hostname system_id status power owner zone/pool arch cpus mem tags',
+      ...out.rows.map(renderMachineLine),
+    ].join('\n');
   },
 });
 
@@ -99,7 +117,9 @@ export const machineGet = defineTool({
     detail: z
       .array(z.enum(['hardware', 'network', 'storage', 'events']))
       .default([])
-      .describe('Extra sections to include: hardware, network (interfaces, VLANs, IPs), storage (disks, partitions), events (latest 10)'),
+      .describe(
+        'Extra sections to include: hardware, network (interfaces, VLANs, IPs), storage (disks, partitions), events (latest 10)',
+      ),
   }),
   output: MachineDetail,
   async run(args, { deps, signal }) {
@@ -124,7 +144,12 @@ export const machineEvents = defineTool({
       .enum(['DEBUG', 'INFO', 'WARNING', 'ERROR', 'CRITICAL'])
       .default('INFO')
       .describe('Lowest level to include; DEBUG adds who requested each action'),
-    before: z.number().int().positive().optional().describe('Only events older than this event id (for paging back)'),
+    before: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe('Only events older than this event id (for paging back)'),
   }),
   output: z.object({
     system_id: z.string(),
@@ -135,7 +160,12 @@ export const machineEvents = defineTool({
   async run(args, { deps, signal }) {
     const m = await resolveMachine(deps.maas, args.machine, signal);
     const page = await deps.maas.events(
-      { id: [m.system_id], limit: args.limit, level: args.level, ...(args.before ? { before: args.before } : {}) },
+      {
+        id: [m.system_id],
+        limit: args.limit,
+        level: args.level,
+        ...(args.before ? { before: args.before } : {}),
+      },
       { signal },
     );
     const events = page.events.map(eventRow);
@@ -154,7 +184,12 @@ export const machineEvents = defineTool({
   },
 });
 
-const Named = z.object({ hostname: z.string(), system_id: z.string(), status: z.string(), message: z.string() });
+const Named = z.object({
+  hostname: z.string(),
+  system_id: z.string(),
+  status: z.string(),
+  message: z.string(),
+});
 const NAMED_MAX = 50;
 
 export const fleetSummary = defineTool({

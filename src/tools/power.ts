@@ -24,7 +24,9 @@ export const machinePowerQuery = defineTool({
       z.object({
         hostname: z.string(),
         system_id: z.string(),
-        power: z.string().describe('on, off, unknown or error — as the BMC answered; "unanswered" if it did not'),
+        power: z
+          .string()
+          .describe('on, off, unknown or error — as the BMC answered; "unanswered" if it did not'),
         recorded: z.string().describe('The power state MAAS had recorded before asking'),
         error: z.string().optional(),
       }),
@@ -42,13 +44,22 @@ export const machinePowerQuery = defineTool({
       }
     });
     for (const word of missing) {
-      results.push({ hostname: word, system_id: '', recorded: 'unknown', power: 'unanswered', error: notFound([word]).message });
+      results.push({
+        hostname: word,
+        system_id: '',
+        recorded: 'unknown',
+        power: 'unanswered',
+        error: notFound([word]).message,
+      });
     }
     return { results };
   },
   render(out) {
     return out.results
-      .map((r) => `${r.hostname}${r.system_id ? ` (${r.system_id})` : ''}: ${r.power}${r.error ? ` — ${r.error}` : r.power !== r.recorded ? ` (MAAS had recorded ${r.recorded})` : ''}`)
+      .map(
+        (r) =>
+          `${r.hostname}${r.system_id ? ` (${r.system_id})` : ''}: ${r.power}${r.error ? ` — ${r.error}` : r.power !== r.recorded ? ` (MAAS had recorded ${r.recorded})` : ''}`,
+      )
       .join('\n');
   },
 });

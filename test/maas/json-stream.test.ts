@@ -14,7 +14,17 @@ function rng(seed: number): () => number {
   };
 }
 
-const AWKWARD = ['plain', 'quote " inside', 'back\\slash', 'tail\\', '\\"', 'ünïcødé ✓', '{[,:]}', '', 'emoji 🚀'];
+const AWKWARD = [
+  'plain',
+  'quote " inside',
+  'back\\slash',
+  'tail\\',
+  '\\"',
+  'ünïcødé ✓',
+  '{[,:]}',
+  '',
+  'emoji 🚀',
+];
 
 function randomValue(r: () => number, depth: number): unknown {
   const k = Math.floor(r() * (depth > 3 ? 5 : 7));
@@ -33,7 +43,10 @@ function randomValue(r: () => number, depth: number): unknown {
       return Array.from({ length: Math.floor(r() * 4) }, () => randomValue(r, depth + 1));
     default:
       return Object.fromEntries(
-        Array.from({ length: Math.floor(r() * 4) }, (_, i) => [`${AWKWARD[i % AWKWARD.length]}${i}`, randomValue(r, depth + 1)]),
+        Array.from({ length: Math.floor(r() * 4) }, (_, i) => [
+          `${AWKWARD[i % AWKWARD.length]}${i}`,
+          randomValue(r, depth + 1),
+        ]),
       );
   }
 }
@@ -80,14 +93,23 @@ describe('ArrayElementPicker', () => {
   });
 
   it('splits at every single byte boundary without losing a value', () => {
-    const text = JSON.stringify([{ a: 'x\\"y', b: [1, { c: '}' }], d: -1.5e3 }, { a: null, b: true }], null, 4);
+    const text = JSON.stringify(
+      [
+        { a: 'x\\"y', b: [1, { c: '}' }], d: -1.5e3 },
+        { a: null, b: true },
+      ],
+      null,
+      4,
+    );
     const bytes = new TextEncoder().encode(text);
     const cuts = Array.from({ length: bytes.length - 1 }, (_, i) => i + 1);
     expect(pickAll(bytes, 'all', cuts)).toEqual(JSON.parse(text));
   });
 
   it('skips unwanted values without returning them', () => {
-    const bytes = new TextEncoder().encode(JSON.stringify([{ keep: 1, power_parameters: { power_pass: 's3cret' } }]));
+    const bytes = new TextEncoder().encode(
+      JSON.stringify([{ keep: 1, power_parameters: { power_pass: 's3cret' } }]),
+    );
     expect(pickAll(bytes, ['keep'], [])).toEqual([{ keep: 1 }]);
   });
 

@@ -1,0 +1,82 @@
+/** Test wiring: Deps, MCP clients and servers over in-memory pairs. No network. */
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import { type Config, parseConfig } from '../src/config.ts';
+import { type Clock, systemClock } from '../src/core/clock.ts';
+import { type Logger, silentLogger } from '../src/core/log.ts';
+import type { Principal } from '../src/core/policy.ts';
+import { SecretSet } from '../src/core/redact.ts';
+import type { Deps } from '../src/deps.ts';
+import { MaasApi } from '../src/maas/api.ts';
+import { type FetchLike, MaasClient } from '../src/maas/client.ts';
+import { createMcpServer } from '../src/mcp.ts';
+import type { AnyTool } from '../src/tools/define.ts';
+import { enabledTools } from '../src/tools/index.ts';
+
+export interface MaasEndpoint {
+  baseUrl: string;
+  fetch: FetchLike;
+  apiKey: string;
+}
+
+export const ADMIN: Principal = { id: 'test-admin', role: 'admin', via: 'mcp' };
+export const VIEWER: Principal = { id: 'test-viewer', role: 'viewer', via: 'mcp' };
+
+export function testConfig(env: Record<string, string> = {}): Config {
+  return parseConfig(env);
+}
+
+export function makeDeps(
+  maas: MaasEndpoint,
+  opts: { clock?: Clock; config?: Config; log?: Logger; retries?: number } = {},
+): Deps {
+  const clock = opts.clock ?? systemClock;
+  const client = new MaasClient({
+    url: maas.baseUrl,
+    apiKey: maas.apiKey,
+    fetch: maas.fetch,
+    clock,
+    retries: opts.retries ?? 0,
+    backoffMs: 1,
+  });
+  return {
+    maas: new MaasApi(client),
+    clock,
+    log: opts.log ?? silentLogger,
+    config: opts.config ?? testConfig(),
+    secrets: new SecretSet().add(...maas.apiKey.split(':')),
+  };
+}
+
+/** A MAAS endpoint that must never be called (for tests that only list tools). */
+export const UNREACHABLE_MAAS: MaasEndpoint = {
+  baseUrl: 'http://unreachable.invalid/MAAS',
+  apiKey: 'aaaaaaaaaaaaaaaaaa:bbbbbbbbbbbbbbbbbb:cccccccccccccccccccccccccccccccc',
+  fetch: () => Promise.reject(new Error('this test must not call MAAS')),
+};
+
+/** A real MCP Client connected to our server over an in-memory transport pair. */
+export async function connectClient(
+  deps: Deps,
+  opts: {
+    principal?: Principal;
+    tools?: readonly AnyTool[];
+    capabilities?: ConstructorParameters<typeof Client>[1];
+  } = {},
+): Promise<{ client: Client; close(): Promise<void> }> {
+  const principal = opts.principal ?? ADMIN;
+  const tools =
+    opts.tools ??
+    enabledTools({ toolsets: deps.config.toolsets, readOnly: deps.config.readOnly, role: principal.role });
+  const server = createMcpServer(deps, { principal, tools });
+  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+  const client = new Client({ name: 'maas-mcp-tests', version: '1.0.0' }, opts.capabilities);
+  await Promise.all([server.connect(serverSide), client.connect(clientSide)]);
+  return {
+    client,
+    close: async () => {
+      await client.close();
+      await server.close();
+    },
+  };
+}
