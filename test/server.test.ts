@@ -40,7 +40,7 @@ function post(app: ReturnType<typeof setup>['app'], body: unknown, headers: Reco
 
 async function httpClient(app: ReturnType<typeof setup>['app'], token?: string) {
   const transport = new StreamableHTTPClientTransport(new URL('http://127.0.0.1:8080/mcp'), {
-    fetch: (url, init) => app.request(String(url), init),
+    fetch: async (url, init) => app.request(String(url), init),
     ...(token ? { requestInit: { headers: { authorization: `Bearer ${token}` } } } : {}),
   });
   const client = new Client({ name: 'http-test', version: '1' });

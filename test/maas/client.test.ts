@@ -68,6 +68,16 @@ function client(
   return { c, clock, seen: s.seen };
 }
 
+/** The rejection of `p` (fails the test if it resolves), typed for the fields these tests read. */
+function failure(p: Promise<unknown>) {
+  return p.then(
+    () => {
+      throw new Error('expected the request to fail');
+    },
+    (e: unknown) => e as Error & Partial<MaasBadRequestError> & Partial<MaasNetworkError>,
+  );
+}
+
 /** Runs a request while moving the manual clock so backoff sleeps elapse. */
 async function settle<T>(clock: ManualClock, p: Promise<T>): Promise<T> {
   let done = false;
@@ -173,15 +183,15 @@ describe('MaasClient', () => {
     const { c } = client([
       json({ distro_series: ["'x' is not a valid distro_series."], __all__: ['Nope.'] }, 400),
     ]);
-    const err = await c.call({ method: 'POST', path: 'machines/abc/', op: 'deploy' }).catch((e) => e);
+    const err = await failure(c.call({ method: 'POST', path: 'machines/abc/', op: 'deploy' }));
     expect(err).toBeInstanceOf(MaasBadRequestError);
-    expect(err.fields.distro_series).toEqual(["'x' is not a valid distro_series."]);
+    expect(err.fields?.distro_series).toEqual(["'x' is not a valid distro_series."]);
     expect(err.message).toBe("distro_series: 'x' is not a valid distro_series.; Nope.");
   });
 
   it('explains an empty 403 instead of showing nothing', async () => {
     const { c } = client([text('', 403)]);
-    const err = await c.call({ method: 'GET', path: 'machines/abc/' }).catch((e) => e);
+    const err = await failure(c.call({ method: 'GET', path: 'machines/abc/' }));
     expect(err.message).toMatch(/locked, owned by another user, or the operation needs a MAAS admin/);
   });
 
@@ -208,9 +218,7 @@ describe('MaasClient', () => {
 
   it('never re-sends a POST that got no answer', async () => {
     const { c, seen, clock } = client([new TypeError('fetch failed: socket hang up'), json({})]);
-    const err = await settle(clock, c.call({ method: 'POST', path: 'machines/abc/', op: 'deploy' })).catch(
-      (e) => e,
-    );
+    const err = await failure(settle(clock, c.call({ method: 'POST', path: 'machines/abc/', op: 'deploy' })));
     expect(err).toBeInstanceOf(MaasNetworkError);
     expect(err.mayHaveReachedMaas).toBe(true);
     expect(seen).toHaveLength(1);
@@ -221,7 +229,7 @@ describe('MaasClient', () => {
       cause: new Error('connect ECONNREFUSED 127.0.0.1:5240'),
     });
     const { c } = client([refused]);
-    const err = await c.call({ method: 'POST', path: 'machines/abc/', op: 'deploy' }).catch((e) => e);
+    const err = await failure(c.call({ method: 'POST', path: 'machines/abc/', op: 'deploy' }));
     expect(err.mayHaveReachedMaas).toBe(false);
     expect(err.message).toContain('ECONNREFUSED');
   });
@@ -264,7 +272,7 @@ describe('MaasClient', () => {
   it('times out a request that MAAS never answers, on the injected clock', async () => {
     const never = () => new Promise<Response>(() => {});
     const { c, clock } = client([never], { timeoutMs: 10_000, retries: 0 });
-    const p = c.call({ method: 'GET', path: 'machines/' }).catch((e) => e);
+    const p = failure(c.call({ method: 'GET', path: 'machines/' }));
     await clock.advance(10_001);
     const err = await p;
     expect(err).toBeInstanceOf(MaasTimeoutError);
@@ -275,7 +283,7 @@ describe('MaasClient', () => {
     const never = () => new Promise<Response>(() => {});
     const { c } = client([never]);
     const ac = new AbortController();
-    const p = c.call({ method: 'GET', path: 'machines/', signal: ac.signal }).catch((e) => e);
+    const p = failure(c.call({ method: 'GET', path: 'machines/', signal: ac.signal }));
     ac.abort();
     expect(await p).toBeInstanceOf(MaasNetworkError);
   });
