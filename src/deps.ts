@@ -4,9 +4,12 @@ import type { Clock } from './core/clock.ts';
 import type { Logger } from './core/log.ts';
 import type { SecretSet } from './core/redact.ts';
 import type { MaasApi } from './maas/api.ts';
+import type { Store } from './store/types.ts';
 
 export interface Deps {
   maas: MaasApi;
+  /** Operations, confirmations, audit: SQLite on Node, a Durable Object on Workers, memory in tests. */
+  store: Store;
   clock: Clock;
   log: Logger;
   config: Config;

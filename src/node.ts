@@ -15,8 +15,10 @@ import { MaasApi } from './maas/api.ts';
 import { type FetchLike, MaasClient } from './maas/client.ts';
 import { createMcpServer } from './mcp.ts';
 import { createNodeFetch } from './node/fetch.ts';
+import { defaultDbPath, SqliteStore } from './node/sqlite-store.ts';
 import { createApp } from './server.ts';
 import type { Simulator } from './sim/index.ts';
+import { MemoryStore } from './store/memory.ts';
 import { enabledTools } from './tools/index.ts';
 import { VERSION } from './version.ts';
 
@@ -139,11 +141,15 @@ async function buildDeps(config: Config, flags: Flags, demo: boolean, log: Logge
   }
   secrets.add(...apiKey.split(':'));
   const maas = new MaasApi(new MaasClient({ url, apiKey, fetch, userAgent: `maas-mcp/${VERSION}` }));
-  const deps: Deps = { maas, clock: systemClock, log, config, secrets };
+  // The demo keeps its state in memory: it must not mix simulated operations into a real deployment's history.
+  const store =
+    demo && !config.db ? new MemoryStore() : SqliteStore.open(config.db ?? defaultDbPath(process.env));
+  const deps: Deps = { maas, store, clock: systemClock, log, config, secrets };
   const built: Built = {
     deps,
     close: async () => {
       sim?.close();
+      await store.close();
       await closeFetch();
     },
   };

@@ -10,6 +10,8 @@ import type { Deps } from '../src/deps.ts';
 import { MaasApi } from '../src/maas/api.ts';
 import { type FetchLike, MaasClient } from '../src/maas/client.ts';
 import { createMcpServer } from '../src/mcp.ts';
+import { MemoryStore } from '../src/store/memory.ts';
+import type { Store } from '../src/store/types.ts';
 import type { AnyTool } from '../src/tools/define.ts';
 import { enabledTools } from '../src/tools/index.ts';
 
@@ -28,7 +30,7 @@ export function testConfig(env: Record<string, string> = {}): Config {
 
 export function makeDeps(
   maas: MaasEndpoint,
-  opts: { clock?: Clock; config?: Config; log?: Logger; retries?: number } = {},
+  opts: { clock?: Clock; config?: Config; log?: Logger; retries?: number; store?: Store } = {},
 ): Deps {
   const clock = opts.clock ?? systemClock;
   const client = new MaasClient({
@@ -41,6 +43,7 @@ export function makeDeps(
   });
   return {
     maas: new MaasApi(client),
+    store: opts.store ?? new MemoryStore({ now: () => clock.now() }),
     clock,
     log: opts.log ?? silentLogger,
     config: opts.config ?? testConfig(),

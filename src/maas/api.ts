@@ -54,7 +54,108 @@ interface CallOptions {
 }
 
 export class MaasApi {
+  private whoamiCache: Promise<Whoami> | undefined;
+
   constructor(readonly http: MaasClient) {}
+
+  /** The MAAS user behind the API key, asked once (it cannot change for a given key). */
+  me(opts: CallOptions = {}): Promise<Whoami> {
+    if (!this.whoamiCache) {
+      this.whoamiCache = this.whoami(opts);
+      this.whoamiCache.catch(() => {
+        this.whoamiCache = undefined;
+      });
+    }
+    return this.whoamiCache;
+  }
+
+  /**
+   * `POST /machines/{id}/?op=<op>`: the machine answer, or null when MAAS answers `null` (power_off of a
+   * machine whose power driver cannot stop it).
+   */
+  async machineOp(
+    systemId: string,
+    op: string,
+    form: Params = {},
+    opts: CallOptions = {},
+  ): Promise<MachineSummary | null> {
+    const req: MaasRequest = {
+      method: 'POST',
+      path: `machines/${enc(systemId)}/`,
+      op,
+      form,
+      signal: opts.signal,
+    };
+    const body = await this.http.call(req);
+    return body === null ? null : parse(MachineSummary, body, 'machine');
+  }
+
+  /** `POST /machines/?op=allocate` with MAAS constraint names (maas-api.md §3.3). */
+  async allocate(constraints: Params, opts: CallOptions = {}): Promise<MachineSummary> {
+    const req: MaasRequest = {
+      method: 'POST',
+      path: 'machines/',
+      op: 'allocate',
+      form: constraints,
+      signal: opts.signal,
+    };
+    return parse(MachineSummary, await this.http.call(req), 'machine');
+  }
+
+  /** `POST /machines/?op=release` for several machines at once; returns the system_ids MAAS released. */
+  async releaseMany(
+    systemIds: readonly string[],
+    comment?: string,
+    opts: CallOptions = {},
+  ): Promise<string[]> {
+    const form: Params = comment ? { machines: systemIds, comment } : { machines: systemIds };
+    const req: MaasRequest = { method: 'POST', path: 'machines/', op: 'release', form, signal: opts.signal };
+    const body = await this.http.call(req);
+    return Array.isArray(body) ? body.map(String) : [];
+  }
+
+  /** `POST /machines/` (maas-api.md §3.2). */
+  async createMachine(form: Params, opts: CallOptions = {}): Promise<MachineSummary> {
+    const req: MaasRequest = { method: 'POST', path: 'machines/', form, signal: opts.signal };
+    return parse(MachineSummary, await this.http.call(req), 'machine');
+  }
+
+  /** `PUT /machines/{id}/` (maas-api.md §4.3). */
+  async updateMachine(systemId: string, form: Params, opts: CallOptions = {}): Promise<MachineSummary> {
+    const req: MaasRequest = { method: 'PUT', path: `machines/${enc(systemId)}/`, form, signal: opts.signal };
+    return parse(MachineSummary, await this.http.call(req), 'machine');
+  }
+
+  /** `DELETE /machines/{id}/` (204). */
+  async deleteMachine(systemId: string, opts: CallOptions = {}): Promise<void> {
+    await this.http.call({ method: 'DELETE', path: `machines/${enc(systemId)}/`, signal: opts.signal });
+  }
+
+  /** `POST /tags/` (superuser). */
+  async createTag(name: string, comment: string, opts: CallOptions = {}): Promise<Tag> {
+    const req: MaasRequest = { method: 'POST', path: 'tags/', form: { name, comment }, signal: opts.signal };
+    return parse(Tag, await this.http.call(req), 'tag');
+  }
+
+  /** `POST /tags/{name}/?op=update_nodes`: one request for any number of machines. */
+  async updateTagNodes(
+    name: string,
+    change: { add?: readonly string[]; remove?: readonly string[] },
+    opts: CallOptions = {},
+  ): Promise<{ added: number; removed: number }> {
+    const form: Params = {};
+    if (change.add?.length) (form as Record<string, unknown>).add = change.add;
+    if (change.remove?.length) (form as Record<string, unknown>).remove = change.remove;
+    const req: MaasRequest = {
+      method: 'POST',
+      path: `tags/${enc(name)}/`,
+      op: 'update_nodes',
+      form,
+      signal: opts.signal,
+    };
+    const body = (await this.http.call(req)) as { added?: number; removed?: number } | null;
+    return { added: body?.added ?? 0, removed: body?.removed ?? 0 };
+  }
 
   /**
    * Streams `GET /machines/` and calls `onRow` with each machine's summary fields, never holding the whole

@@ -93,6 +93,11 @@ export function isNodeStatus(n: unknown): n is NodeStatus {
   return typeof n === 'number' && Number.isInteger(n) && n >= 0 && n <= 22;
 }
 
+/** Whether a status number read from MAAS is in one of the sets below. */
+export function statusIn(set: ReadonlySet<NodeStatus>, s: number): boolean {
+  return set.has(s as NodeStatus);
+}
+
 export function statusLabel(s: number): string {
   return isNodeStatus(s) ? STATUS_LABELS[s] : `Unknown status ${s}`;
 }

@@ -4,6 +4,7 @@
  */
 import type { z } from 'zod';
 import type { Role, Toolset } from '../config.ts';
+import type { ActionResult, Plan } from '../core/actions.ts';
 import type { Principal } from '../core/policy.ts';
 import type { Deps } from '../deps.ts';
 
@@ -27,6 +28,15 @@ export interface ToolContext {
   signal?: AbortSignal;
   /** Reports progress to a caller that asked for it (MCP progress token, Slack message update). */
   progress?: (p: Progress) => void;
+  /** Asks the person at the client to confirm (MCP elicitation), when the client can. */
+  elicit?: (message: string) => Promise<'accept' | 'decline' | 'cancel'>;
+  /**
+   * Set only by an adapter that has itself confirmed with a person (Slack's Confirm button, an approval):
+   * the gate lets the call through.
+   */
+  confirmed?: boolean;
+  /** Asks a human approver in Slack (MAAS_MCP_CONFIRM=slack); answers with the "awaiting approval" result. */
+  requestApproval?: (tool: AnyTool, args: Record<string, unknown>, plan: Plan) => Promise<ActionResult>;
 }
 
 export interface ToolDef<I extends z.ZodObject = z.ZodObject, O extends z.ZodObject = z.ZodObject> {
@@ -45,6 +55,8 @@ export interface ToolDef<I extends z.ZodObject = z.ZodObject, O extends z.ZodObj
   run(args: z.infer<I>, ctx: ToolContext): Promise<z.infer<O>>;
   /** A short text for the model (and for people): the answer, not a dump. */
   render(out: z.infer<O>): string;
+  /** True when the call achieved nothing (every target failed): adapters mark the answer as an error. */
+  failed?(out: z.infer<O>): boolean;
 }
 
 /** Identity with inference: keeps each tool's own input/output types at the definition site. */

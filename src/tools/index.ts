@@ -1,11 +1,19 @@
 /** The registry: every tool, in the order tools/list shows them. */
 import { isToolEnabled, type ToolPolicy } from '../core/policy.ts';
+import { conditionTools } from './conditions.ts';
 import type { AnyTool } from './define.ts';
 import { inventoryTools } from './inventory.ts';
+import { lifecycleTools } from './lifecycle.ts';
 import { machineReadTools } from './machines.ts';
-import { powerReadTools } from './power.ts';
+import { powerTools } from './power.ts';
 
-export const ALL_TOOLS: readonly AnyTool[] = [...machineReadTools, ...powerReadTools, ...inventoryTools];
+export const ALL_TOOLS: readonly AnyTool[] = [
+  ...machineReadTools,
+  ...lifecycleTools,
+  ...conditionTools,
+  ...powerTools,
+  ...inventoryTools,
+];
 
 /** The tools that exist under a policy — the one question every adapter asks. */
 export function enabledTools(policy: ToolPolicy, tools: readonly AnyTool[] = ALL_TOOLS): AnyTool[] {

@@ -1,10 +1,14 @@
-/** Power read tools. (Power writes come with the life-cycle tools.) */
+/** Power tools: ask the BMCs, power on, power off, power cycle. */
 import { z } from 'zod';
+import { confirmTokenField, defineMachineAction, type Verdict } from '../core/actions.ts';
+import { sleep } from '../core/clock.ts';
 import { mapLimit } from '../core/concurrency.ts';
-import { describeError } from '../core/errors.ts';
+import { describeError, ToolError } from '../core/errors.ts';
 import { notFound, resolveMachines } from '../core/targets.ts';
+import type { MachineSummary } from '../maas/schemas.ts';
+import { NodeStatus as S } from '../maas/status.ts';
 import { machinesRef } from './common.ts';
-import { defineTool } from './define.ts';
+import { defineTool, type ToolContext } from './define.ts';
 
 /** BMC queries go to MAAS one machine at a time (there is no bulk call); this many run at once. */
 const BMC_CONCURRENCY = 8;
@@ -64,4 +68,145 @@ export const machinePowerQuery = defineTool({
   },
 });
 
-export const powerReadTools = [machinePowerQuery];
+/** Powering on needs an owner, and on an Allocated machine it starts a deployment: refuse both early. */
+function canPowerOn(m: MachineSummary, verb: string): Verdict | undefined {
+  if (m.status === S.ALLOCATED) {
+    return {
+      refuse: `cannot ${verb} ${m.hostname}: it is Allocated, and powering it on would make MAAS deploy it — use machine_deploy`,
+    };
+  }
+  if (!m.owner) {
+    return {
+      refuse: `cannot ${verb} ${m.hostname}: it is ${m.status_name} and not allocated to anyone — MAAS only powers on allocated machines (allocate or deploy it)`,
+    };
+  }
+  return undefined;
+}
+
+export const machinePowerOn = defineMachineAction({
+  name: 'machine_power_on',
+  title: 'Power machines on',
+  description: 'Power on machines through their BMC. Only allocated or deployed machines can be powered on.',
+  toolset: 'power',
+  minRole: 'operator',
+  destructive: false,
+  idempotent: true,
+  slack: { verb: 'power-on' },
+  verb: 'power on',
+  input: z.object({
+    machines: machinesRef,
+    comment: z.string().optional().describe('Why, for the MAAS event log'),
+  }),
+  check(m) {
+    if (m.power_state === 'on') return { skip: 'already on' };
+    return canPowerOn(m, 'power on') ?? { run: 'power on' };
+  },
+  perform: (m, a, { deps, signal }) =>
+    deps.maas.machineOp(m.system_id, 'power_on', { comment: a.comment }, { signal }),
+  continues: () => 'The BMC powers it on in the background; MAAS updates power_state when it reports back.',
+});
+
+/** Power off through MAAS; MAAS answers null when the power driver cannot stop the machine (manual power). */
+async function powerOff(
+  m: MachineSummary,
+  stopMode: 'soft' | 'hard',
+  comment: string | undefined,
+  ctx: ToolContext,
+) {
+  const after = await ctx.deps.maas.machineOp(
+    m.system_id,
+    'power_off',
+    { stop_mode: stopMode, comment },
+    { signal: ctx.signal },
+  );
+  if (after === null) {
+    throw new ToolError(
+      `MAAS cannot power off ${m.hostname}: its power type (${m.power_type || 'none'}) has no way to stop it — switch it off by hand`,
+    );
+  }
+  return after;
+}
+
+export const machinePowerOff = defineMachineAction({
+  name: 'machine_power_off',
+  title: 'Power machines off',
+  description:
+    'Power off machines through their BMC: soft (default) asks the OS to shut down; hard cuts power at once and loses running work. Asks for confirmation.',
+  toolset: 'power',
+  minRole: 'operator',
+  destructive: true,
+  idempotent: true,
+  slack: { verb: 'power-off' },
+  verb: 'power off',
+  input: z.object({
+    machines: machinesRef,
+    stop_mode: z
+      .enum(['soft', 'hard'])
+      .default('soft')
+      .describe('soft (default): ask the OS to shut down cleanly; hard: cut the power now'),
+    comment: z.string().optional().describe('Why, for the MAAS event log'),
+    confirm_token: confirmTokenField,
+  }),
+  check(m, a) {
+    if (m.power_state === 'off') return { skip: 'already off' };
+    const what =
+      a.stop_mode === 'hard'
+        ? 'cut the power now (running work is lost)'
+        : 'ask the OS to shut down, then power off';
+    return { run: m.status === S.DEPLOYED ? `${what}; it stays Deployed` : what };
+  },
+  perform: (m, a, ctx) => powerOff(m, a.stop_mode, a.comment, ctx),
+  continues: () => 'The BMC powers it off in the background; MAAS updates power_state when it reports back.',
+});
+
+/** How long a power cycle waits for the machine to report off before giving up. */
+export const CYCLE_OFF_TIMEOUT_MS = 120_000;
+const CYCLE_POLL_MS = 3_000;
+
+export const machinePowerCycle = defineMachineAction({
+  name: 'machine_power_cycle',
+  title: 'Power cycle machines',
+  description:
+    'Hard power off, wait until MAAS reports the machine off (up to 2 minutes), then power on — the BMC equivalent of pulling the plug. Asks for confirmation.',
+  toolset: 'power',
+  minRole: 'operator',
+  destructive: true,
+  idempotent: false,
+  slack: { verb: 'power-cycle' },
+  verb: 'power cycle',
+  input: z.object({ machines: machinesRef, confirm_token: confirmTokenField }),
+  check(m) {
+    const blocked = canPowerOn(m, 'power cycle');
+    if (blocked) return blocked;
+    return {
+      run:
+        m.power_state === 'off'
+          ? 'power on (it is already off)'
+          : 'cut the power, wait until it is off, power on',
+    };
+  },
+  async perform(m, _a, ctx) {
+    if (m.power_state !== 'off') {
+      await powerOff(m, 'hard', 'power cycle', ctx);
+      const deadline = ctx.deps.clock.now() + CYCLE_OFF_TIMEOUT_MS;
+      for (;;) {
+        const [now] = await ctx.deps.maas.listMachines({ id: [m.system_id] }, { signal: ctx.signal });
+        if (now?.power_state === 'off') break;
+        if (ctx.deps.clock.now() >= deadline) {
+          throw new ToolError(
+            `${m.hostname} did not report off within ${CYCLE_OFF_TIMEOUT_MS / 1000} s, so it was not powered on again — check it with machine_power_query`,
+          );
+        }
+        await sleep(ctx.deps.clock, CYCLE_POLL_MS, ctx.signal);
+      }
+    }
+    return ctx.deps.maas.machineOp(
+      m.system_id,
+      'power_on',
+      { comment: 'power cycle' },
+      { signal: ctx.signal },
+    );
+  },
+});
+
+export const powerTools = [machinePowerQuery, machinePowerOn, machinePowerOff, machinePowerCycle];

@@ -1,0 +1,299 @@
+/**
+ * Machine actions: the shape every bulk life-cycle tool shares. A spec says how to judge one machine
+ * (run / skip / refuse, from the MAAS state table) and how to perform the action on it; this module resolves
+ * the targets, pre-checks them, passes destructive actions through the confirmation gate, performs the rest
+ * with bounded concurrency, decides what an unanswered write did, audits the call and renders the result.
+ */
+import { z } from 'zod';
+import type { Role, Toolset } from '../config.ts';
+import type { MachineSummary } from '../maas/schemas.ts';
+import type { AnyTool, ToolContext, ToolDef } from '../tools/define.ts';
+import { recordAudit } from './audit.ts';
+import { mapLimit } from './concurrency.ts';
+import { gate } from './gate.ts';
+import { performOne } from './perform.ts';
+import { resolveMachines } from './targets.ts';
+
+/** What to do with one machine: run the action (saying what will happen), skip it, or refuse it. */
+export type Verdict = { run: string } | { skip: string } | { refuse: string };
+
+/** Facts about the MAAS user behind the API key, for checks like "only the owner may mark it broken". */
+export interface ActionEnv {
+  me: string;
+  isAdmin: boolean;
+}
+
+export const PreviewRow = z.object({
+  hostname: z.string(),
+  system_id: z.string(),
+  status: z.string(),
+  power: z.string(),
+  owner: z.string().nullable(),
+  locked: z.boolean(),
+  verdict: z.enum(['run', 'skip', 'refuse']),
+  effect: z.string().describe('What will happen to this machine, or why nothing will'),
+});
+export type PreviewRow = z.infer<typeof PreviewRow>;
+
+const Done = z.object({
+  hostname: z.string(),
+  system_id: z.string(),
+  before: z.string(),
+  after: z.string(),
+  note: z.string().optional(),
+});
+const Skipped = z.object({
+  hostname: z.string(),
+  system_id: z.string(),
+  status: z.string(),
+  reason: z.string(),
+});
+const Failed = z.object({
+  hostname: z.string(),
+  system_id: z.string(),
+  status: z.string(),
+  error: z.string(),
+});
+
+export const ActionResult = z.object({
+  status: z
+    .enum(['done', 'confirmation_required', 'cancelled'])
+    .describe(
+      'done: carried out; confirmation_required: call again with confirm_token; cancelled: nothing changed',
+    ),
+  action: z.string(),
+  summary: z.string(),
+  succeeded: z.array(Done),
+  skipped: z.array(Skipped).describe('Machines with nothing to do (e.g. release of a machine already Ready)'),
+  failed: z.array(Failed).describe('Machines refused by a pre-check or by MAAS, with the reason'),
+  not_found: z.array(z.string()),
+  note: z.string().optional().describe('What MAAS keeps doing in the background'),
+  confirmation_required: z.boolean().optional(),
+  confirm_token: z.string().optional().describe('Repeat the same call with this to carry it out'),
+  expires_at: z.string().optional(),
+  preview: z.array(PreviewRow).optional(),
+  operation_id: z.string().optional(),
+});
+export type ActionResult = z.infer<typeof ActionResult>;
+export type DoneRow = z.infer<typeof Done>;
+export type FailedRow = z.infer<typeof Failed>;
+
+/** What the gate shows and pins: the resolved targets with a verdict each. */
+export interface Plan {
+  machines: MachineSummary[];
+  rows: PreviewRow[];
+  missing: string[];
+}
+
+export interface ActionSpec<I extends z.ZodObject> {
+  name: string;
+  title: string;
+  description: string;
+  toolset: Toolset;
+  minRole: Role;
+  destructive: boolean;
+  idempotent: boolean;
+  slack?: { verb: string };
+  /** Must contain `machines`; destructive actions also get `confirm_token` (see {@link confirmTokenField}). */
+  input: I;
+  /** The verb as a person says it: "deploy", "release", "power off". */
+  verb: string;
+  /** Lock and unlock act on locked machines; everything else is refused on them, as MAAS does. */
+  ignoresLock?: boolean;
+  check(m: MachineSummary, args: z.infer<I>, env: ActionEnv): Verdict;
+  /** Performs the action on one machine; returns the machine as MAAS answered, or null when MAAS gave none. */
+  perform(m: MachineSummary, args: z.infer<I>, ctx: ToolContext): Promise<MachineSummary | null>;
+  /** After MAAS did not answer a write: did it take effect anyway? (Judged on a fresh read.) */
+  tookEffect?(before: MachineSummary, now: MachineSummary): boolean;
+  /** A note for the result: what MAAS keeps doing in the background. */
+  continues?(args: z.infer<I>, done: readonly DoneRow[]): string | undefined;
+}
+
+export const confirmTokenField = z
+  .string()
+  .optional()
+  .describe(
+    'The token from a confirmation_required answer; repeat the call with the same arguments plus this',
+  );
+
+/** "cannot deploy web-01: it is Deployed — release it first" */
+export function refuse(verb: string, m: MachineSummary, hint?: string): Verdict {
+  return { refuse: `cannot ${verb} ${m.hostname}: it is ${m.status_name}${hint ? ` — ${hint}` : ''}` };
+}
+
+/** Turns an action spec into a registry tool. */
+export function defineMachineAction<I extends z.ZodObject>(
+  spec: ActionSpec<I>,
+): ToolDef<I, typeof ActionResult> {
+  const tool: ToolDef<I, typeof ActionResult> = {
+    name: spec.name,
+    title: spec.title,
+    description: spec.description,
+    toolset: spec.toolset,
+    minRole: spec.minRole,
+    annotations: {
+      readOnlyHint: false,
+      destructiveHint: spec.destructive,
+      idempotentHint: spec.idempotent,
+      openWorldHint: true,
+    },
+    input: spec.input,
+    output: ActionResult,
+    ...(spec.slack ? { slack: { verb: spec.slack.verb, positional: 'machines' as never } } : {}),
+    async run(args, ctx) {
+      let plan = await planAction(spec, args, ctx);
+      if (spec.destructive) {
+        const replan = () => planAction(spec, args, ctx);
+        const decision = await gate(
+          tool as AnyTool,
+          args as Record<string, unknown>,
+          plan,
+          ctx,
+          spec.verb,
+          replan,
+        );
+        if ('hold' in decision) return decision.hold;
+        plan = decision.run;
+      }
+      return executeAction(spec, args, plan, ctx);
+    },
+    render: renderActionResult,
+    failed: (out) =>
+      out.status === 'done' && out.succeeded.length === 0 && out.failed.length + out.not_found.length > 0,
+  };
+  return tool;
+}
+
+/** Resolves the targets and judges each one. Reads only. */
+export async function planAction<I extends z.ZodObject>(
+  spec: ActionSpec<I>,
+  args: z.infer<I>,
+  ctx: ToolContext,
+): Promise<Plan> {
+  const { deps, signal } = ctx;
+  const [resolution, me] = await Promise.all([
+    resolveMachines(deps.maas, (args as { machines: string | string[] }).machines, signal),
+    deps.maas.me({ signal }),
+  ]);
+  const env: ActionEnv = { me: me.username, isAdmin: me.is_superuser };
+  const rows = resolution.machines.map((m) => {
+    const verdict: Verdict =
+      m.locked && !spec.ignoresLock
+        ? { refuse: `${m.hostname} is locked — unlock it first` }
+        : spec.check(m, args, env);
+    const [kind, effect] = Object.entries(verdict)[0] as ['run' | 'skip' | 'refuse', string];
+    return {
+      hostname: m.hostname,
+      system_id: m.system_id,
+      status: m.status_name,
+      power: m.power_state,
+      owner: m.owner,
+      locked: m.locked,
+      verdict: kind,
+      effect,
+    };
+  });
+  return { machines: resolution.machines, rows, missing: resolution.missing };
+}
+
+/** Performs the action on every machine the plan says to run, then audits and summarises. */
+export async function executeAction<I extends z.ZodObject>(
+  spec: ActionSpec<I>,
+  args: z.infer<I>,
+  plan: Plan,
+  ctx: ToolContext,
+): Promise<ActionResult> {
+  const succeeded: DoneRow[] = [];
+  const skipped: z.infer<typeof Skipped>[] = [];
+  const failed: FailedRow[] = [];
+  const toRun: MachineSummary[] = [];
+  plan.rows.forEach((row, i) => {
+    const m = plan.machines[i] as MachineSummary;
+    if (row.verdict === 'run') toRun.push(m);
+    else if (row.verdict === 'skip')
+      skipped.push({
+        hostname: m.hostname,
+        system_id: m.system_id,
+        status: m.status_name,
+        reason: row.effect,
+      });
+    else
+      failed.push({ hostname: m.hostname, system_id: m.system_id, status: m.status_name, error: row.effect });
+  });
+  const outcomes = await mapLimit(toRun, 8, (m) => performOne(spec, m, args, ctx));
+  for (const o of outcomes) (o.ok ? succeeded : failed).push(o.row as never);
+
+  const note = succeeded.length > 0 ? spec.continues?.(args, succeeded) : undefined;
+  const result: ActionResult = {
+    status: 'done',
+    action: spec.verb,
+    summary: summarise(spec.verb, succeeded.length, skipped.length, failed.length, plan.missing.length),
+    succeeded,
+    skipped,
+    failed,
+    not_found: plan.missing,
+    ...(note ? { note } : {}),
+  };
+  await recordAudit(ctx, {
+    tool: spec.name,
+    args: args as Record<string, unknown>,
+    result:
+      failed.length === 0 && plan.missing.length === 0 ? 'ok' : succeeded.length > 0 ? 'partial' : 'failed',
+    detail: result.summary,
+    targets: [
+      ...succeeded.map((r) => ({
+        system_id: r.system_id,
+        hostname: r.hostname,
+        before: r.before,
+        after: r.after,
+        outcome: 'done',
+      })),
+      ...skipped.map((r) => ({
+        system_id: r.system_id,
+        hostname: r.hostname,
+        before: r.status,
+        outcome: `skipped: ${r.reason}`,
+      })),
+      ...failed.map((r) => ({
+        system_id: r.system_id,
+        hostname: r.hostname,
+        before: r.status,
+        outcome: `failed: ${r.error}`,
+      })),
+    ],
+  });
+  return result;
+}
+
+function summarise(verb: string, ok: number, skipped: number, failed: number, missing: number): string {
+  const parts = [`${verb}: ${ok} done`];
+  if (skipped) parts.push(`${skipped} skipped`);
+  if (failed) parts.push(`${failed} failed`);
+  if (missing) parts.push(`${missing} not found`);
+  return parts.join(', ');
+}
+
+export function renderActionResult(out: ActionResult): string {
+  if (out.status === 'confirmation_required' || out.status === 'cancelled') {
+    const lines = [out.summary];
+    for (const r of out.preview ?? [])
+      lines.push(`  ${r.hostname} (${r.system_id}) ${r.status}: ${r.effect}`);
+    if (out.not_found.length) lines.push(`  not found: ${out.not_found.join(', ')}`);
+    if (out.confirm_token) {
+      lines.push(
+        `To go ahead, call again with the same arguments and confirm_token "${out.confirm_token}" (expires ${out.expires_at}).`,
+      );
+    }
+    return lines.join('\n');
+  }
+  const lines = [out.summary];
+  for (const r of out.succeeded) {
+    lines.push(`  ${r.hostname} (${r.system_id}): ${r.before} → ${r.after}${r.note ? ` (${r.note})` : ''}`);
+  }
+  for (const r of out.skipped) lines.push(`  skipped ${r.hostname}: ${r.reason}`);
+  for (const r of out.failed) lines.push(`  failed ${r.hostname}: ${r.error}`);
+  for (const w of out.not_found) lines.push(`  not found: "${w}"`);
+  if (out.note) lines.push(out.note);
+  if (out.operation_id) lines.push(`Operation ${out.operation_id} tracks it (operation_get).`);
+  return lines.join('\n');
+}

@@ -1,0 +1,242 @@
+/**
+ * What maas-mcp remembers: operations (DESIGN.md §4.5), confirmations (§4.4), the audit log (§4.7) and small
+ * key/values. One runtime-neutral, asynchronous interface with a memory implementation (tests), SQLite (Node)
+ * and a Durable Object (Workers).
+ */
+import { z } from 'zod';
+
+export const OPERATION_STATES = [
+  'awaiting_approval',
+  'running',
+  'succeeded',
+  'failed',
+  'partial',
+  'timed_out',
+  'cancelled',
+] as const;
+export const OperationState = z.enum(OPERATION_STATES);
+export type OperationState = z.infer<typeof OperationState>;
+
+/** States an operation never leaves. */
+export const FINAL_STATES: ReadonlySet<OperationState> = new Set([
+  'succeeded',
+  'failed',
+  'partial',
+  'timed_out',
+  'cancelled',
+]);
+
+export const OPERATION_KINDS = [
+  'commission',
+  'test',
+  'deploy',
+  'release',
+  'erase',
+  'rescue_enter',
+  'rescue_exit',
+  'power_on',
+  'power_off',
+  'power_cycle',
+  'abort',
+] as const;
+export const OperationKind = z.enum(OPERATION_KINDS);
+export type OperationKind = z.infer<typeof OperationKind>;
+
+export const TargetResult = z.enum(['pending', 'succeeded', 'failed', 'timed_out', 'cancelled']);
+export type TargetResult = z.infer<typeof TargetResult>;
+
+export const OperationEvent = z.object({
+  id: z.number(),
+  created: z.string(),
+  level: z.string(),
+  type: z.string(),
+  description: z.string(),
+});
+
+/** One machine of an operation, with what happened to it. */
+export const OperationTarget = z.object({
+  system_id: z.string(),
+  hostname: z.string(),
+  start_status: z.string(),
+  status: z.string(),
+  status_code: z.number(),
+  status_message: z.string(),
+  power_state: z.string(),
+  result: TargetResult,
+  /** Status changes seen by the poller, oldest first (bounded). */
+  history: z.array(z.object({ at: z.number(), status: z.string(), message: z.string() })),
+  /** MAAS's reason when it failed: status_message / error_description. */
+  error: z.string().optional(),
+  /** The newest MAAS events for this machine, read when it failed. */
+  events: z.array(OperationEvent).optional(),
+  finished_at: z.number().nullable(),
+});
+export type OperationTarget = z.infer<typeof OperationTarget>;
+
+/** Where to tell the requester the outcome. */
+export const NotifyTarget = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('slack'),
+    channel: z.string(),
+    thread_ts: z.string().optional(),
+    user: z.string().optional(),
+    /** A response_url is usable for 30 minutes and 5 uses. */
+    response_url: z.string().optional(),
+    response_url_expires_at: z.number().optional(),
+    /** The message edited with progress (chat.update), once posted. */
+    progress_ts: z.string().optional(),
+  }),
+  z.object({ kind: z.literal('mcp'), session: z.string().optional() }),
+]);
+export type NotifyTarget = z.infer<typeof NotifyTarget>;
+
+export const Requester = z.object({
+  principal: z.string(),
+  via: z.enum(['mcp', 'slack', 'cli']),
+  role: z.enum(['viewer', 'operator', 'admin']).optional(),
+});
+export type Requester = z.infer<typeof Requester>;
+
+export const Operation = z.object({
+  id: z.string(),
+  kind: OperationKind,
+  /** The tool that started it (e.g. machine_deploy). */
+  tool: z.string(),
+  state: OperationState,
+  targets: z.array(OperationTarget),
+  requester: Requester,
+  notify: z.array(NotifyTarget),
+  created_at: z.number(),
+  updated_at: z.number(),
+  deadline_at: z.number(),
+  finished_at: z.number().nullable(),
+  /** When the poller should next read this operation's machines. */
+  next_poll_at: z.number(),
+  /** Set once, atomically, when the completion notice went out: a restart never sends it twice. */
+  notice_sent_at: z.number().nullable(),
+  /** One line a person reads: "deploy 2 machines (jammy)". */
+  summary: z.string(),
+  /**
+   * For `awaiting_approval` only: the call to make once a human approves. Kept server-side (it may hold
+   * user_data) and never shown.
+   */
+  pending_call: z.object({ tool: z.string(), args: z.record(z.string(), z.unknown()) }).nullable(),
+  /** Optimistic concurrency: {@link Store.updateOperation} refuses a stale version. */
+  version: z.number().int(),
+});
+export type Operation = z.infer<typeof Operation>;
+
+/** Filters are ANDed; an empty list means "any". */
+export interface OperationFilter {
+  state?: readonly OperationState[];
+  kind?: readonly OperationKind[];
+  /** A system_id or hostname among the targets. */
+  machine?: string;
+  principal?: string;
+  limit?: number;
+  offset?: number;
+}
+
+export const Confirmation = z.object({
+  /** SHA-256 of the token, hex: the token itself is never stored. */
+  token_hash: z.string(),
+  tool: z.string(),
+  /** SHA-256 of the canonical arguments (without confirm_token). */
+  args_hash: z.string(),
+  principal: z.string(),
+  /** Each target's status code when the preview was made. */
+  targets: z.array(z.object({ system_id: z.string(), status: z.number() })),
+  created_at: z.number(),
+  expires_at: z.number(),
+  used_at: z.number().nullable(),
+});
+export type Confirmation = z.infer<typeof Confirmation>;
+
+export const AUDIT_RESULTS = [
+  'ok',
+  'partial',
+  'failed',
+  'refused',
+  'cancelled',
+  'awaiting_approval',
+  'approved',
+  'denied',
+] as const;
+
+export const AuditRecord = z.object({
+  id: z.number().int(),
+  at: z.number(),
+  principal: z.string(),
+  via: z.enum(['mcp', 'slack', 'cli']),
+  tool: z.string(),
+  targets: z.array(
+    z.object({
+      system_id: z.string(),
+      hostname: z.string(),
+      before: z.string().optional(),
+      after: z.string().optional(),
+      outcome: z.string().optional(),
+    }),
+  ),
+  result: z.enum(AUDIT_RESULTS),
+  /** A readable line: what was asked and what happened (redacted). */
+  detail: z.string(),
+  /** The arguments, redacted (no user_data, no power parameters, no tokens). */
+  args: z.record(z.string(), z.unknown()),
+  operation_id: z.string().nullable(),
+});
+export type AuditRecord = z.infer<typeof AuditRecord>;
+export type NewAuditRecord = Omit<AuditRecord, 'id'>;
+
+export interface AuditFilter {
+  since?: number;
+  principal?: string;
+  /** A system_id or hostname among the targets. */
+  machine?: string;
+  tool?: string;
+  limit?: number;
+  offset?: number;
+}
+
+export interface Store {
+  /** Adds a new operation; throws if the id exists. */
+  createOperation(op: Operation): Promise<void>;
+  getOperation(id: string): Promise<Operation | undefined>;
+  /**
+   * Replaces an operation if its stored version equals `op.version`, storing `op.version + 1`; returns the
+   * stored record, or undefined when someone else updated it first (the caller re-reads and retries).
+   * A stored `notice_sent_at` is never cleared by an update (a stale copy cannot re-arm a sent notice).
+   */
+  updateOperation(op: Operation): Promise<Operation | undefined>;
+  /** Newest first. */
+  listOperations(filter?: OperationFilter): Promise<Operation[]>;
+  /** Every operation in state `running`, oldest first — what the poller tracks. */
+  runningOperations(): Promise<Operation[]>;
+  /** Atomically marks the completion notice as sent; true only for the first caller. */
+  claimNotice(id: string, at: number): Promise<boolean>;
+  /**
+   * Operations in a final state whose notice has not been claimed, oldest first: the notifier's to-do list
+   * after a restart.
+   */
+  unnoticedOperations(): Promise<Operation[]>;
+
+  /** Adds a confirmation; refuses an existing token_hash (replacing one could re-arm a used token). */
+  putConfirmation(c: Confirmation): Promise<void>;
+  getConfirmation(tokenHash: string): Promise<Confirmation | undefined>;
+  /** Atomically marks a confirmation used; true only for the first caller. */
+  useConfirmation(tokenHash: string, at: number): Promise<boolean>;
+  /** Deletes confirmations that expired before `before`; returns how many. */
+  purgeConfirmations(before: number): Promise<number>;
+
+  /** Appends to the audit log (append-only: there is no update or delete); returns the new id. */
+  appendAudit(rec: NewAuditRecord): Promise<number>;
+  /** Newest first. */
+  listAudit(filter?: AuditFilter): Promise<AuditRecord[]>;
+
+  getValue(key: string): Promise<string | undefined>;
+  /** Stores a value; with `expiresAt`, it reads as absent after that time (by the store's clock). */
+  setValue(key: string, value: string, expiresAt?: number): Promise<void>;
+  deleteValue(key: string): Promise<void>;
+
+  close(): Promise<void>;
+}

@@ -1,0 +1,167 @@
+/** Tools that change what a machine may be used for: broken/fixed, locked/unlocked, restored configuration. */
+import { z } from 'zod';
+import { confirmTokenField, defineMachineAction, refuse } from '../core/actions.ts';
+import {
+  LOCKABLE_STATUSES,
+  RELEASABLE_STATUSES,
+  RESTORABLE_STATUSES,
+  NodeStatus as S,
+  statusIn,
+} from '../maas/status.ts';
+import { machinesRef } from './common.ts';
+
+const comment = z.string().optional().describe('Why, for the MAAS event log');
+
+export const machineMarkBroken = defineMachineAction({
+  name: 'machine_mark_broken',
+  title: 'Mark machines broken',
+  description:
+    'Mark machines Broken so nobody allocates them; a deployed or allocated machine is released first (powered off, OS forgotten). Asks for confirmation.',
+  toolset: 'lifecycle',
+  minRole: 'operator',
+  destructive: true,
+  idempotent: true,
+  slack: { verb: 'mark-broken' },
+  verb: 'mark broken',
+  input: z.object({
+    machines: machinesRef,
+    comment: comment.describe('What is wrong with it (shown as its error description)'),
+    confirm_token: confirmTokenField,
+  }),
+  check(m, _a, env) {
+    if (m.status === S.BROKEN) return { skip: 'already Broken' };
+    if (!env.isAdmin && m.owner !== env.me) {
+      return {
+        refuse: `cannot mark ${m.hostname} broken: MAAS lets only its owner or a MAAS admin do that, and ${m.owner ? `it belongs to ${m.owner}` : 'it is not allocated to you'}`,
+      };
+    }
+    return {
+      run: statusIn(RELEASABLE_STATUSES, m.status)
+        ? 'release it (power off, OS and owner forgotten), then mark it Broken'
+        : 'mark it Broken',
+    };
+  },
+  perform: (m, a, { deps, signal }) =>
+    deps.maas.machineOp(m.system_id, 'mark_broken', { comment: a.comment }, { signal }),
+  tookEffect: (_b, now) => now.status === S.BROKEN,
+});
+
+export const machineMarkFixed = defineMachineAction({
+  name: 'machine_mark_fixed',
+  title: 'Mark machines fixed',
+  description:
+    'Mark Broken machines fixed: they go back to Ready (or Deployed, if they were deployed when marked broken).',
+  toolset: 'lifecycle',
+  minRole: 'operator',
+  destructive: false,
+  idempotent: true,
+  slack: { verb: 'mark-fixed' },
+  verb: 'mark fixed',
+  input: z.object({ machines: machinesRef, comment }),
+  check(m) {
+    if (m.status !== S.BROKEN) return { skip: `not broken (it is ${m.status_name})` };
+    return { run: 'back to Ready (or Deployed if it was deployed)' };
+  },
+  perform: (m, a, { deps, signal }) =>
+    deps.maas.machineOp(m.system_id, 'mark_fixed', { comment: a.comment }, { signal }),
+  tookEffect: (_b, now) => now.status !== S.BROKEN,
+});
+
+export const machineLock = defineMachineAction({
+  name: 'machine_lock',
+  title: 'Lock machines',
+  description:
+    'Lock deployed machines so that nobody (agents included) can release, redeploy, power off or change them until they are unlocked.',
+  toolset: 'lifecycle',
+  minRole: 'operator',
+  destructive: false,
+  idempotent: true,
+  slack: { verb: 'lock' },
+  verb: 'lock',
+  ignoresLock: true,
+  input: z.object({ machines: machinesRef, comment }),
+  check(m) {
+    if (m.locked) return { skip: 'already locked' };
+    if (!statusIn(LOCKABLE_STATUSES, m.status))
+      return refuse('lock', m, 'only Deployed or Deploying machines can be locked');
+    return { run: 'lock: no changes until unlocked' };
+  },
+  perform: (m, a, { deps, signal }) =>
+    deps.maas.machineOp(m.system_id, 'lock', { comment: a.comment }, { signal }),
+  tookEffect: (_b, now) => now.locked,
+});
+
+export const machineUnlock = defineMachineAction({
+  name: 'machine_unlock',
+  title: 'Unlock machines',
+  description: 'Unlock machines so they can be changed, released or powered off again.',
+  toolset: 'lifecycle',
+  minRole: 'operator',
+  destructive: false,
+  idempotent: true,
+  slack: { verb: 'unlock' },
+  verb: 'unlock',
+  ignoresLock: true,
+  input: z.object({ machines: machinesRef, comment }),
+  check(m) {
+    if (!m.locked) return { skip: 'not locked' };
+    return { run: 'unlock' };
+  },
+  perform: (m, a, { deps, signal }) =>
+    deps.maas.machineOp(m.system_id, 'unlock', { comment: a.comment }, { signal }),
+  tookEffect: (_b, now) => !now.locked,
+});
+
+const RESTORE_OP = {
+  default: 'restore_default_configuration',
+  networking: 'restore_networking_configuration',
+  storage: 'restore_storage_configuration',
+} as const;
+
+const RESTORE_EFFECT = {
+  default:
+    'reset networking and storage to what commissioning found (custom bonds, VLANs, partitions are lost)',
+  networking:
+    'reset networking to what commissioning found (custom bonds, bridges, VLANs and links are lost)',
+  storage: 'reset storage to what commissioning found (custom partitions, RAID, LVM layouts are lost)',
+} as const;
+
+export const machineRestoreConfig = defineMachineAction({
+  name: 'machine_restore_config',
+  title: 'Restore machine configuration',
+  description:
+    'Throw away custom networking and/or storage configuration and go back to what commissioning discovered. Ready or Failed testing machines only. Asks for confirmation.',
+  toolset: 'lifecycle',
+  minRole: 'admin',
+  destructive: true,
+  idempotent: true,
+  slack: { verb: 'restore-config' },
+  verb: 'restore configuration of',
+  input: z.object({
+    machines: machinesRef,
+    scope: z
+      .enum(['default', 'networking', 'storage'])
+      .default('default')
+      .describe('default (networking and storage), networking, or storage'),
+    confirm_token: confirmTokenField,
+  }),
+  check(m, a) {
+    if (!statusIn(RESTORABLE_STATUSES, m.status)) {
+      return refuse(
+        'restore the configuration of',
+        m,
+        'only Ready or Failed testing machines can be restored',
+      );
+    }
+    return { run: RESTORE_EFFECT[a.scope] };
+  },
+  perform: (m, a, { deps, signal }) => deps.maas.machineOp(m.system_id, RESTORE_OP[a.scope], {}, { signal }),
+});
+
+export const conditionTools = [
+  machineMarkBroken,
+  machineMarkFixed,
+  machineLock,
+  machineUnlock,
+  machineRestoreConfig,
+];
