@@ -40,14 +40,18 @@ export function createMcpServer(deps: Deps, opts: McpServerOptions): McpServer {
         outputSchema: tool.output as z.ZodObject,
         annotations: { title: tool.title, ...tool.annotations },
       },
-      (args: unknown, extra: McpExtra) => callTool(tool, args, deps, opts.principal, extra),
+      (args: unknown, extra: McpExtra) => callTool(server, tool, args, deps, opts.principal, extra),
     );
   }
   return server;
 }
 
+/** How long a person has to answer a confirmation prompt before it counts as cancelled. */
+const ELICIT_TIMEOUT_MS = 10 * 60_000;
+
 /** Runs one tool for MCP: a readable error result instead of a protocol error, never a stack trace. */
 export async function callTool(
+  server: McpServer,
   tool: AnyTool,
   args: unknown,
   deps: Deps,
@@ -55,6 +59,36 @@ export async function callTool(
   extra: McpExtra,
 ): Promise<CallToolResult> {
   const ctx: ToolContext = { deps, principal, signal: extra.signal };
+  if (server.server.getClientCapabilities()?.elicitation?.form) {
+    ctx.elicit = async (message) => {
+      try {
+        const answer = await server.server.elicitInput(
+          {
+            mode: 'form',
+            message,
+            requestedSchema: {
+              type: 'object',
+              properties: {
+                confirm: {
+                  type: 'boolean',
+                  title: 'Go ahead',
+                  description: 'Yes, do this now',
+                  default: false,
+                },
+              },
+              required: ['confirm'],
+            },
+          },
+          { relatedRequestId: extra.requestId, timeout: ELICIT_TIMEOUT_MS, signal: extra.signal },
+        );
+        if (answer.action !== 'accept') return answer.action;
+        return answer.content?.confirm === true ? 'accept' : 'decline';
+      } catch (err) {
+        deps.log.warn('confirmation prompt failed; treating it as cancelled', { error: err });
+        return 'cancel';
+      }
+    };
+  }
   const token = extra._meta?.progressToken;
   if (token !== undefined) {
     ctx.progress = (p) => {
@@ -65,10 +99,13 @@ export async function callTool(
   }
   try {
     const out = await tool.run(args, ctx);
-    return {
+    const result: CallToolResult = {
       content: [{ type: 'text', text: deps.secrets.scrub(tool.render(out)) }],
       structuredContent: out as Record<string, unknown>,
     };
+    // Nothing achieved (every target refused or failed): tell the model plainly that this was an error.
+    if (tool.failed?.(out)) result.isError = true;
+    return result;
   } catch (err) {
     deps.log.info('tool failed', {
       tool: tool.name,

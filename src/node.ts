@@ -239,7 +239,7 @@ ${desktop}
 MCP Inspector:
   npx @modelcontextprotocol/inspector  →  Streamable HTTP, URL ${base}/mcp
 
-Slack: see README.md "Slack". Stop with Ctrl-C.`);
+Stop with Ctrl-C.`);
 }
 
 async function runStdio(config: Config, flags: Flags, log: Logger): Promise<number> {

@@ -1,18 +1,26 @@
 /** The registry: every tool, in the order tools/list shows them. */
 import { isToolEnabled, type ToolPolicy } from '../core/policy.ts';
+import { adminTools } from './admin.ts';
+import { machineAllocate } from './allocate.ts';
 import { conditionTools } from './conditions.ts';
 import type { AnyTool } from './define.ts';
 import { inventoryTools } from './inventory.ts';
 import { lifecycleTools } from './lifecycle.ts';
+import { machineAdminTools } from './machine-admin.ts';
 import { machineReadTools } from './machines.ts';
 import { powerTools } from './power.ts';
+import { machineTag } from './tags.ts';
 
 export const ALL_TOOLS: readonly AnyTool[] = [
   ...machineReadTools,
+  ...machineAdminTools,
+  machineAllocate,
   ...lifecycleTools,
   ...conditionTools,
+  machineTag,
   ...powerTools,
   ...inventoryTools,
+  ...adminTools,
 ];
 
 /** The tools that exist under a policy — the one question every adapter asks. */

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { TOOLSETS } from '../../src/config.ts';
 import { ALL_TOOLS, enabledTools } from '../../src/tools/index.ts';
 import { VERSION } from '../../src/version.ts';
-import { connectClient, makeDeps, testConfig, UNREACHABLE_MAAS, VIEWER } from '../helpers.ts';
+import { ADMIN, connectClient, makeDeps, testConfig, UNREACHABLE_MAAS, VIEWER } from '../helpers.ts';
 
 describe('the tool registry', () => {
   it('gives every tool explicit annotations, and none is both read-only and destructive', () => {
@@ -57,7 +57,7 @@ describe('the tool registry', () => {
 });
 
 describe('tools/list', () => {
-  async function list(env: Record<string, string>, principal = VIEWER) {
+  async function list(env: Record<string, string>, principal = ADMIN) {
     const deps = makeDeps(UNREACHABLE_MAAS, { config: testConfig(env) });
     const { client, close } = await connectClient(deps, { principal });
     try {
@@ -76,6 +76,23 @@ describe('tools/list', () => {
 
   it('carries an output schema for every tool', async () => {
     for (const t of await list({})) expect(t.outputSchema, t.name).toBeDefined();
+  });
+
+  it('shows a viewer only read-only tools, and hides the admin-only audit log from an operator', async () => {
+    const viewer = await list({}, VIEWER);
+    expect(viewer.length).toBeGreaterThan(5);
+    expect(viewer.every((t) => t.annotations?.readOnlyHint === true)).toBe(true);
+    expect(viewer.map((t) => t.name)).not.toContain('audit_list');
+    const operator = (await list({}, { id: 'op', role: 'operator', via: 'mcp' })).map((t) => t.name);
+    expect(operator).toContain('machine_deploy');
+    expect(operator).not.toContain('audit_list');
+    expect(operator).not.toContain('machine_delete');
+  });
+
+  it('removes every write tool in read-only mode, even for an admin', async () => {
+    const tools = await list({ MAAS_MCP_READ_ONLY: 'true' });
+    expect(tools.every((t) => t.annotations?.readOnlyHint === true)).toBe(true);
+    expect(tools.map((t) => t.name)).toContain('audit_list');
   });
 
   it('narrows to the toolsets in MAAS_MCP_TOOLSETS', async () => {

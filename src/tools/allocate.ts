@@ -1,0 +1,169 @@
+/** Allocating machines by constraints (maas-api.md §3.3): one, or N all-or-nothing. */
+import { z } from 'zod';
+import { recordAudit } from '../core/audit.ts';
+import { ToolError } from '../core/errors.ts';
+import type { MaasApi, MachineFilters } from '../maas/api.ts';
+import type { Params } from '../maas/client.ts';
+import { MaasConflictError } from '../maas/errors.ts';
+import type { MachineSummary } from '../maas/schemas.ts';
+import { asList, oneOrMany, tagFilters } from './common.ts';
+import { defineTool } from './define.ts';
+
+const Allocated = z.object({
+  hostname: z.string(),
+  system_id: z.string(),
+  arch: z.string(),
+  cpus: z.number(),
+  memory_mib: z.number(),
+  zone: z.string(),
+  pool: z.string(),
+  tags: z.array(z.string()),
+});
+
+const row = (m: MachineSummary): z.infer<typeof Allocated> => ({
+  hostname: m.hostname,
+  system_id: m.system_id,
+  arch: m.architecture,
+  cpus: m.cpu_count,
+  memory_mib: m.memory,
+  zone: m.zone?.name ?? '',
+  pool: m.pool?.name ?? '',
+  tags: m.tag_names,
+});
+
+/** MAAS's allocation order: cheapest first by cpu_count + memory/1024 (`AcquireNodeForm.reorder_nodes_by_cost`). */
+const cost = (m: MachineSummary) => m.cpu_count + m.memory / 1024;
+
+export const machineAllocate = defineTool({
+  name: 'machine_allocate',
+  title: 'Allocate machines',
+  description:
+    'Reserve Ready machines that match constraints (MAAS picks the cheapest that fit), so nobody else takes them; deploy them next. With count, allocates all N or none.',
+  toolset: 'lifecycle',
+  minRole: 'operator',
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+  slack: { verb: 'allocate' },
+  input: z.object({
+    hostname: z.string().min(1).optional().describe('This machine, by hostname'),
+    system_id: z.string().min(1).optional().describe('This machine, by system_id'),
+    architecture: z.string().min(1).optional().describe('e.g. amd64 or arm64/generic'),
+    cpus: z.number().int().min(1).optional().describe('At least this many CPU cores'),
+    memory: z.number().int().min(1).optional().describe('At least this much memory, in MiB (16 GiB = 16384)'),
+    tags: oneOrMany(
+      'Tags it must have; prefix with "-" for tags it must not have, e.g. ["ssd", "-gpu"]',
+    ).optional(),
+    zone: z.string().min(1).optional().describe('In this zone'),
+    pool: z.string().min(1).optional().describe('In this resource pool'),
+    count: z.number().int().min(1).max(100).default(1).describe('How many machines (1–100); all or none'),
+    dry_run: z.boolean().default(false).describe('Only say which machines would be picked; allocate nothing'),
+    comment: z.string().optional().describe('Why, for the MAAS event log'),
+  }),
+  output: z.object({ dry_run: z.boolean(), allocated: z.array(Allocated), summary: z.string() }),
+  async run(args, ctx) {
+    const { maas } = ctx.deps;
+    if (args.count > 1 && (args.hostname || args.system_id)) {
+      throw new ToolError('count: a count above 1 cannot be combined with hostname or system_id');
+    }
+    const { tags = [], not_tags = [] } = tagFilters(asList(args.tags));
+    const constraints: Record<string, Params[string]> = {
+      name: args.hostname,
+      system_id: args.system_id,
+      arch: args.architecture,
+      cpu_count: args.cpus,
+      mem: args.memory,
+      tags: tags.length ? tags : undefined,
+      not_tags: not_tags.length ? not_tags : undefined,
+      zone: args.zone,
+      pool: args.pool,
+    };
+    const want = `${args.count} machine${args.count > 1 ? 's' : ''}`;
+
+    if (args.dry_run) {
+      const picked =
+        args.count === 1
+          ? [await maas.allocate({ ...constraints, dry_run: 'true' }, { signal: ctx.signal })]
+          : await pickReady(ctx.deps.maas, constraints, args.count, ctx.signal);
+      if (picked.length < args.count) {
+        throw new ToolError(
+          `only ${picked.length} Ready machines match, not ${args.count}: nothing would be allocated`,
+        );
+      }
+      return {
+        dry_run: true,
+        allocated: picked.map(row),
+        summary: `Would allocate ${picked.map((m) => m.hostname).join(', ')}.`,
+      };
+    }
+
+    const got: MachineSummary[] = [];
+    try {
+      for (let i = 0; i < args.count; i++) {
+        got.push(await maas.allocate({ ...constraints, comment: args.comment }, { signal: ctx.signal }));
+      }
+    } catch (err) {
+      // All or nothing: give back what was taken so no machine stays held by a half-done request.
+      let gaveBack = '';
+      if (got.length > 0) {
+        await maas.releaseMany(
+          got.map((m) => m.system_id),
+          'maas-mcp: allocation of several machines fell short',
+        );
+        gaveBack = ` Released the ${got.length} already taken (${got.map((m) => m.hostname).join(', ')}), so nothing is held.`;
+      }
+      const reason = err instanceof MaasConflictError ? err.body.trim() : (err as Error).message;
+      const message = `cannot allocate ${want}: ${got.length ? `only ${got.length} could be taken; ` : ''}MAAS says: ${reason}.${gaveBack}`;
+      await recordAudit(ctx, {
+        tool: 'machine_allocate',
+        args,
+        result: 'failed',
+        detail: message,
+        targets: [],
+      });
+      throw new ToolError(message);
+    }
+    const summary = `Allocated ${got.map((m) => m.hostname).join(', ')}; deploy with machine_deploy, or give back with machine_release.`;
+    await recordAudit(ctx, {
+      tool: 'machine_allocate',
+      args,
+      result: 'ok',
+      detail: summary,
+      targets: got.map((m) => ({
+        system_id: m.system_id,
+        hostname: m.hostname,
+        before: 'Ready',
+        after: m.status_name,
+      })),
+    });
+    return { dry_run: false, allocated: got.map(row), summary };
+  },
+  render: (o) =>
+    [
+      o.summary,
+      ...o.allocated.map(
+        (m) =>
+          `  ${m.hostname} (${m.system_id}) ${m.arch} ${m.cpus}c ${m.memory_mib} MiB ${m.zone}/${m.pool}`,
+      ),
+    ].join('\n'),
+});
+
+/**
+ * Which N Ready machines MAAS would hand out, without taking them: MAAS's own dry_run can only show one,
+ * since it does not hold it. Reads the candidates with the equivalent list filters and orders them by cost.
+ */
+async function pickReady(
+  maas: MaasApi,
+  c: Record<string, Params[string]>,
+  n: number,
+  signal?: AbortSignal,
+): Promise<MachineSummary[]> {
+  const filters: MachineFilters & Record<string, unknown> = { status: ['ready'] };
+  if (c.arch) filters.arch = [String(c.arch)];
+  if (c.tags) filters.tags = c.tags as string[];
+  if (c.not_tags) filters.not_tags = c.not_tags as string[];
+  if (c.zone) filters.zone = [String(c.zone)];
+  if (c.pool) filters.pool = [String(c.pool)];
+  const rows = (await maas.listMachines(filters, { signal })).filter(
+    (m) => !m.locked && m.cpu_count >= Number(c.cpu_count ?? 0) && m.memory >= Number(c.mem ?? 0),
+  );
+  return rows.sort((a, b) => cost(a) - cost(b)).slice(0, n);
+}

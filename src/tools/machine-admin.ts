@@ -1,0 +1,322 @@
+/** Tools that add, change and remove machines, and their workload annotations. */
+import { z } from 'zod';
+import { confirmTokenField, defineMachineAction } from '../core/actions.ts';
+import { recordAudit } from '../core/audit.ts';
+import { ToolError } from '../core/errors.ts';
+import { resolveMachine } from '../core/targets.ts';
+import type { Params } from '../maas/client.ts';
+import type { MachineSummary } from '../maas/schemas.ts';
+import { NodeStatus as S } from '../maas/status.ts';
+import { machineRef, machinesRef } from './common.ts';
+import { defineTool, type ToolContext } from './define.ts';
+
+/** MAAS 3.7's power drivers (maas-api.md §3.2), plus the pod drivers virsh and lxd. */
+export const POWER_TYPES = [
+  'amt',
+  'apc',
+  'dli',
+  'eaton',
+  'hmc',
+  'hmcz',
+  'ipmi',
+  'lxd',
+  'manual',
+  'moonshot',
+  'mscm',
+  'msftocs',
+  'nova',
+  'openbmc',
+  'proxmox',
+  'raritan',
+  'recs_box',
+  'redfish',
+  'sm15k',
+  'ucsm',
+  'virsh',
+  'vmware',
+  'webhook',
+  'wedge',
+] as const;
+
+const MAC = /^([0-9a-f]{2}[:-]){5}[0-9a-f]{2}$/i;
+const HOSTNAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i;
+const ARCH = /^[a-z0-9_]+(\/[a-z0-9_.-]+)?$/;
+
+const powerParameters = z
+  .record(z.string(), z.union([z.string(), z.number(), z.boolean()]))
+  .describe(
+    'BMC settings for the power type, e.g. {"power_address": "10.0.0.5", "power_user": "admin", "power_pass": "…"} for ipmi. Never shown back.',
+  );
+
+/** A machine as these tools show it after a change: no power parameters, ever. */
+const MachineOut = z.object({
+  hostname: z.string(),
+  system_id: z.string(),
+  status: z.string(),
+  power_type: z.string(),
+  power_state: z.string(),
+  architecture: z.string(),
+  zone: z.string(),
+  pool: z.string(),
+});
+
+function machineOut(m: MachineSummary): z.infer<typeof MachineOut> {
+  return {
+    hostname: m.hostname,
+    system_id: m.system_id,
+    status: m.status_name,
+    power_type: m.power_type,
+    power_state: m.power_state,
+    architecture: m.architecture,
+    zone: m.zone?.name ?? '',
+    pool: m.pool?.name ?? '',
+  };
+}
+
+async function audited<T>(
+  ctx: ToolContext,
+  tool: string,
+  args: Record<string, unknown>,
+  target: { system_id: string; hostname: string; before?: string } | undefined,
+  work: () => Promise<{ out: T; after?: MachineSummary; detail: string }>,
+): Promise<T> {
+  try {
+    const r = await work();
+    await recordAudit(ctx, {
+      tool,
+      args,
+      result: 'ok',
+      detail: r.detail,
+      targets: r.after
+        ? [
+            {
+              system_id: r.after.system_id,
+              hostname: r.after.hostname,
+              ...(target?.before ? { before: target.before } : {}),
+              after: r.after.status_name,
+            },
+          ]
+        : target
+          ? [target]
+          : [],
+    });
+    return r.out;
+  } catch (err) {
+    await recordAudit(ctx, {
+      tool,
+      args,
+      result: 'failed',
+      detail: err instanceof Error ? err.message : String(err),
+      targets: target ? [target] : [],
+    });
+    throw err;
+  }
+}
+
+export const machineCreate = defineTool({
+  name: 'machine_create',
+  title: 'Add a machine',
+  description:
+    'Add a machine to MAAS by its MAC addresses and BMC, and (by default) commission it. With deployed: true, add a machine that is already running an OS without touching it.',
+  toolset: 'machines',
+  minRole: 'admin',
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+  slack: { verb: 'create' },
+  input: z.object({
+    mac_addresses: z
+      .array(z.string().regex(MAC, 'must be a MAC address like 52:54:00:12:34:56'))
+      .min(1)
+      .describe('MAC addresses of its network interfaces; the first is the one it boots from'),
+    architecture: z
+      .string()
+      .regex(ARCH, 'must look like amd64/generic or arm64/generic')
+      .default('amd64/generic')
+      .describe('Architecture, e.g. amd64/generic (default) or arm64/generic'),
+    power_type: z
+      .enum(POWER_TYPES)
+      .optional()
+      .describe('How MAAS controls its power, e.g. ipmi, redfish, virsh, manual'),
+    power_parameters: powerParameters.optional(),
+    hostname: z
+      .string()
+      .regex(HOSTNAME, 'must be letters, digits and dashes')
+      .optional()
+      .describe('Hostname; MAAS makes one up when omitted'),
+    description: z.string().optional().describe('Free text shown in MAAS'),
+    domain: z.string().optional().describe('DNS domain; MAAS’s default when omitted'),
+    commission: z.boolean().default(true).describe('Commission it right away (default true)'),
+    deployed: z
+      .boolean()
+      .default(false)
+      .describe('It already runs an OS: add it as Deployed, without commissioning or touching its disks'),
+  }),
+  output: z.object({ machine: MachineOut, note: z.string() }),
+  async run(args, ctx) {
+    const form: Record<string, Params[string]> = {
+      architecture: args.architecture,
+      mac_addresses: args.mac_addresses,
+      hostname: args.hostname,
+      description: args.description,
+      domain: args.domain,
+      power_type: args.power_type,
+      power_parameters: args.power_parameters,
+      commission: args.deployed ? 'false' : String(args.commission),
+      deployed: args.deployed ? 'true' : undefined,
+    };
+    return audited(ctx, 'machine_create', args, undefined, async () => {
+      const m = await ctx.deps.maas.createMachine(form, { signal: ctx.signal });
+      const note =
+        m.status === S.COMMISSIONING
+          ? 'MAAS is commissioning it in the background (typically 5–15 minutes); it ends Ready.'
+          : m.status === S.DEPLOYED
+            ? 'Added as Deployed; MAAS did not touch it.'
+            : `It is ${m.status_name}; commission it with machine_commission when ready.`;
+      return {
+        out: { machine: machineOut(m), note },
+        after: m,
+        detail: `added ${m.hostname} (${m.status_name})`,
+      };
+    });
+  },
+  render: (o) => `Added ${o.machine.hostname} (${o.machine.system_id}): ${o.machine.status}. ${o.note}`,
+});
+
+export const machineUpdate = defineTool({
+  name: 'machine_update',
+  title: 'Change a machine',
+  description: "Change a machine's hostname, architecture, zone, pool, description or power settings.",
+  toolset: 'machines',
+  minRole: 'admin',
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  slack: { verb: 'update', positional: 'machine' },
+  input: z.object({
+    machine: machineRef,
+    hostname: z
+      .string()
+      .regex(HOSTNAME, 'must be letters, digits and dashes')
+      .optional()
+      .describe('New hostname'),
+    architecture: z
+      .string()
+      .regex(ARCH, 'must look like amd64/generic')
+      .optional()
+      .describe('New architecture'),
+    zone: z.string().min(1).optional().describe('Move it to this zone'),
+    pool: z.string().min(1).optional().describe('Move it to this resource pool'),
+    description: z.string().optional().describe('New description'),
+    power_type: z.enum(POWER_TYPES).optional().describe('New power type'),
+    power_parameters: powerParameters
+      .optional()
+      .describe('BMC settings to change (others are kept). Never shown back.'),
+  }),
+  output: z.object({ machine: MachineOut, changed: z.array(z.string()) }),
+  async run(args, ctx) {
+    const { machine: ref, power_parameters, ...fields } = args;
+    const changed = Object.keys(fields).filter((k) => fields[k as keyof typeof fields] !== undefined);
+    if (power_parameters) changed.push('power_parameters');
+    if (changed.length === 0) throw new ToolError('nothing to change: give at least one field to set');
+    const m = await resolveMachine(ctx.deps.maas, ref, ctx.signal);
+    if (m.locked) throw new ToolError(`${m.hostname} is locked — unlock it first`);
+    const form: Record<string, Params[string]> = { ...fields };
+    for (const [k, v] of Object.entries(power_parameters ?? {})) form[`power_parameters_${k}`] = String(v);
+    return audited(
+      ctx,
+      'machine_update',
+      args,
+      { system_id: m.system_id, hostname: m.hostname, before: m.status_name },
+      async () => {
+        const after = await ctx.deps.maas.updateMachine(m.system_id, form, { signal: ctx.signal });
+        return {
+          out: { machine: machineOut(after), changed },
+          after,
+          detail: `changed ${changed.join(', ')} of ${m.hostname}`,
+        };
+      },
+    );
+  },
+  render: (o) => `Changed ${o.changed.join(', ')} of ${o.machine.hostname} (${o.machine.system_id}).`,
+});
+
+export const machineDelete = defineMachineAction({
+  name: 'machine_delete',
+  title: 'Delete machines from MAAS',
+  description:
+    'Remove machines from MAAS: their records, history and settings are gone (the hardware is untouched and would enlist again if it network-boots). Asks for confirmation.',
+  toolset: 'machines',
+  minRole: 'admin',
+  destructive: true,
+  idempotent: true,
+  slack: { verb: 'delete' },
+  verb: 'delete',
+  input: z.object({ machines: machinesRef, confirm_token: confirmTokenField }),
+  check(m) {
+    const running = m.status === S.DEPLOYED || m.status === S.DEPLOYING;
+    return {
+      run: `remove it from MAAS${running ? ' (its OS keeps running, but MAAS forgets it and its IP reservations)' : ''}`,
+    };
+  },
+  async perform(m, _a, { deps, signal }) {
+    await deps.maas.deleteMachine(m.system_id, { signal });
+    return { ...m, status_name: 'Deleted' };
+  },
+});
+
+export const machineOwnerData = defineTool({
+  name: 'machine_owner_data',
+  title: 'Set workload annotations',
+  description:
+    "Set or delete a machine's workload annotations (owner data): key/value notes about what runs on it. Only its owner can set them; MAAS clears them on release.",
+  toolset: 'lifecycle',
+  minRole: 'operator',
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  slack: { verb: 'annotate', positional: 'machine' },
+  input: z.object({
+    machine: machineRef,
+    set: z
+      .record(z.string().regex(/^[\w.-]+$/, 'keys are letters, digits, _ . and -'), z.string())
+      .describe('Keys to set, e.g. {"service": "web", "ticket": "OPS-42"}; an empty value deletes the key'),
+  }),
+  output: z.object({
+    hostname: z.string(),
+    system_id: z.string(),
+    annotations: z.record(z.string(), z.string()),
+  }),
+  async run(args, ctx) {
+    if (Object.keys(args.set).length === 0) throw new ToolError('set: give at least one key');
+    const [m, me] = await Promise.all([
+      resolveMachine(ctx.deps.maas, args.machine, ctx.signal),
+      ctx.deps.maas.me(),
+    ]);
+    if (m.owner !== me.username) {
+      throw new ToolError(
+        `cannot annotate ${m.hostname}: only its owner can, and ${m.owner ? `it belongs to ${m.owner}` : 'it is not allocated (allocate or deploy it first)'}`,
+      );
+    }
+    if (m.locked) throw new ToolError(`${m.hostname} is locked — unlock it first`);
+    return audited(
+      ctx,
+      'machine_owner_data',
+      args,
+      { system_id: m.system_id, hostname: m.hostname, before: m.status_name },
+      async () => {
+        await ctx.deps.maas.machineOp(m.system_id, 'set_workload_annotations', args.set, {
+          signal: ctx.signal,
+        });
+        const full = await ctx.deps.maas.getMachine(m.system_id, { signal: ctx.signal });
+        const annotations = full.workload_annotations ?? full.owner_data ?? {};
+        return {
+          out: { hostname: m.hostname, system_id: m.system_id, annotations },
+          detail: `set ${Object.keys(args.set).join(', ')} on ${m.hostname}`,
+        };
+      },
+    );
+  },
+  render: (o) =>
+    `${o.hostname} annotations: ${
+      Object.entries(o.annotations)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(', ') || '(none)'
+    }`,
+});
+
+export const machineAdminTools = [machineCreate, machineUpdate, machineDelete, machineOwnerData];
