@@ -20,12 +20,11 @@ export function toolTable(tools: readonly AnyTool[]): string {
     const params = Object.keys(t.input.shape as Record<string, unknown>)
       .map((p) => `\`${p}\``)
       .join(', ');
-    const verb = t.slack ? `\`/maas ${t.slack.verb}\`` : '—';
-    return `| \`${t.name}\` | ${t.toolset} | ${kind(t)} | ${t.minRole} | ${summary(t.description)} | ${params || '—'} | ${verb} |`;
+    return `| \`${t.name}\` | ${t.toolset} | ${kind(t)} | ${t.minRole} | ${summary(t.description)} | ${params || '—'} |`;
   });
   return [
-    '| tool | toolset | kind | least role | what it does | parameters | Slack |',
-    '|---|---|---|---|---|---|---|',
+    '| tool | toolset | kind | least role | what it does | parameters |',
+    '|---|---|---|---|---|---|',
     ...rows,
   ].join('\n');
 }
