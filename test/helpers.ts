@@ -2,7 +2,7 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { type Config, parseConfig } from '../src/config.ts';
-import { type Clock, systemClock } from '../src/core/clock.ts';
+import { type Clock, ManualClock, systemClock } from '../src/core/clock.ts';
 import { type Logger, silentLogger } from '../src/core/log.ts';
 import type { Principal } from '../src/core/policy.ts';
 import { SecretSet } from '../src/core/redact.ts';
@@ -10,6 +10,7 @@ import type { Deps } from '../src/deps.ts';
 import { MaasApi } from '../src/maas/api.ts';
 import { type FetchLike, MaasClient } from '../src/maas/client.ts';
 import { createMcpServer } from '../src/mcp.ts';
+import { createSimulator, type Simulator, type SimulatorOptions } from '../src/sim/index.ts';
 import { MemoryStore } from '../src/store/memory.ts';
 import type { Store } from '../src/store/types.ts';
 import type { AnyTool } from '../src/tools/define.ts';
@@ -81,5 +82,38 @@ export async function connectClient(
       await client.close();
       await server.close();
     },
+  };
+}
+
+/** A simulator (on a manual clock unless given one) and Deps that talk to it in-process. */
+export function simDeps(
+  opts: SimulatorOptions & { env?: Record<string, string>; user?: 'admin' | 'operator'; store?: Store } = {},
+): { sim: Simulator; deps: Deps; clock: Clock } {
+  const clock = opts.clock ?? new ManualClock();
+  const sim = createSimulator({ ...opts, clock });
+  const user = sim.users[opts.user ?? 'admin'];
+  const deps = makeDeps(
+    { baseUrl: sim.baseUrl, fetch: sim.fetch, apiKey: user.apiKey },
+    { clock, config: testConfig(opts.env ?? {}), ...(opts.store ? { store: opts.store } : {}) },
+  );
+  return { sim, deps, clock };
+}
+
+/** Calls a tool through a real MCP client and returns its text, structured content and error flag. */
+export async function call<T = Record<string, unknown>>(
+  client: Client,
+  name: string,
+  args: Record<string, unknown> = {},
+) {
+  const res = (await client.callTool({ name, arguments: args })) as {
+    content: { type: string; text?: string }[];
+    structuredContent?: Record<string, unknown>;
+    isError?: boolean;
+  };
+  return {
+    text: res.content.map((c) => c.text ?? '').join('\n'),
+    data: (res.structuredContent ?? {}) as T,
+    isError: res.isError === true,
+    raw: res,
   };
 }
