@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { describe, expect, it } from 'vitest';
+import { call } from './helpers.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -23,16 +24,12 @@ describe('maas-mcp stdio', () => {
       expect(client.getServerVersion()?.name).toBe('maas-mcp');
       const { tools } = await client.listTools();
       expect(tools.map((t) => t.name)).toContain('machine_deploy');
-      const res = (await client.callTool({ name: 'machine_get', arguments: { machine: 'web-01' } })) as {
-        structuredContent: { machine: { hostname: string; status: string } };
-      };
-      expect(res.structuredContent.machine).toMatchObject({ hostname: 'web-01', status: 'Ready' });
+      const res = await call<{ machine: { hostname: string; status: string } }>(client, 'machine_get', { machine: 'web-01' });
+      expect(res.data.machine).toMatchObject({ hostname: 'web-01', status: 'Ready' });
       // A destructive call over stdio (no elicitation declared) answers with a confirm token.
-      const held = (await client.callTool({ name: 'machine_release', arguments: { machines: 'db-01' } })) as {
-        structuredContent: { status: string; confirm_token?: string };
-      };
-      expect(held.structuredContent.status).toBe('confirmation_required');
-      expect(held.structuredContent.confirm_token).toMatch(/^mmc_/);
+      const held = await call<{ status: string; confirm_token?: string }>(client, 'machine_release', { machines: 'db-01' });
+      expect(held.data.status).toBe('confirmation_required');
+      expect(held.data.confirm_token).toMatch(/^mmc_/);
     } finally {
       await client.close();
     }
