@@ -34,15 +34,16 @@ export async function gate(
 ): Promise<GateDecision> {
   const mode = ctx.deps.config.confirm;
   if (mode === 'off' || ctx.confirmed) return { run: plan };
-  // Nothing destructive would happen (every target skipped or refused): no need to ask.
-  if (!plan.rows.some((r) => r.verdict === 'run')) return { run: plan };
 
+  // A presented token is always checked, even if nothing is left to do: a reused or foreign token is refused.
   const token = typeof args.confirm_token === 'string' ? args.confirm_token : undefined;
   if (token !== undefined) {
     // `plan` was read for this very call, so it is the state the token is checked against.
     await redeem(tool, args, plan, ctx, token);
     return { run: plan };
   }
+  // Nothing destructive would happen (every target skipped or refused): no need to ask.
+  if (!plan.rows.some((r) => r.verdict === 'run')) return { run: plan };
   if (mode === 'slack') {
     if (!ctx.requestApproval) {
       throw new GateRefusal(
