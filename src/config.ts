@@ -3,7 +3,9 @@
  * value fails at start with one line that names the variable and what it accepts — never its (secret) value.
  */
 import { z } from 'zod';
+import { DEFAULT_DEADLINE_MIN } from './core/operations/kinds.ts';
 import { apiRoot, parseApiKey } from './maas/client.ts';
+import { OPERATION_KINDS, type OperationKind } from './store/types.ts';
 
 export const ROLES = ['viewer', 'operator', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
@@ -43,6 +45,8 @@ export interface Config {
   toolsets: ReadonlySet<Toolset>;
   confirm: ConfirmMode;
   db: string | undefined;
+  /** Longest wait per operation kind, in minutes (MAAS_MCP_DEADLINES overrides single kinds). */
+  deadlinesMin: Record<OperationKind, number>;
   slack: {
     signingSecret: string | undefined;
     botToken: string | undefined;
@@ -131,6 +135,28 @@ function parseToolsets(value: string | undefined): ReadonlySet<Toolset> {
       );
     }
     out.add(name as Toolset);
+  }
+  return out;
+}
+
+function parseDeadlines(value: string | undefined): Record<OperationKind, number> {
+  const out = { ...DEFAULT_DEADLINE_MIN };
+  const raw = nonEmpty(value);
+  if (!raw) return out;
+  for (const entry of raw.split(',')) {
+    const [kind = '', minutes = ''] = entry.split('=').map((s) => s.trim());
+    if (!(OPERATION_KINDS as readonly string[]).includes(kind)) {
+      throw new ConfigError(
+        `MAAS_MCP_DEADLINES: unknown kind "${kind}"; known: ${OPERATION_KINDS.join(', ')}`,
+      );
+    }
+    const n = Number(minutes);
+    if (!Number.isFinite(n) || n <= 0 || n > 24 * 60) {
+      throw new ConfigError(
+        `MAAS_MCP_DEADLINES: ${kind} must be a number of minutes from 1 to 1440 (e.g. deploy=45)`,
+      );
+    }
+    out[kind as OperationKind] = n;
   }
   return out;
 }
@@ -228,6 +254,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
     toolsets: parseToolsets(env.MAAS_MCP_TOOLSETS),
     confirm: confirm as ConfirmMode,
     db: nonEmpty(env.MAAS_MCP_DB),
+    deadlinesMin: parseDeadlines(env.MAAS_MCP_DEADLINES),
     slack: {
       signingSecret: nonEmpty(env.SLACK_SIGNING_SECRET),
       botToken,

@@ -2,6 +2,7 @@
 import type { Config } from './config.ts';
 import type { Clock } from './core/clock.ts';
 import type { Logger } from './core/log.ts';
+import type { NotifierHub } from './core/operations/notify.ts';
 import type { SecretSet } from './core/redact.ts';
 import type { MaasApi } from './maas/api.ts';
 import type { Store } from './store/types.ts';
@@ -13,6 +14,10 @@ export interface Deps {
   clock: Clock;
   log: Logger;
   config: Config;
+  /** Operation news: the poller publishes, waiting calls, MCP sessions and Slack listen. */
+  notify: NotifierHub;
+  /** Asks the poller to look soon (a new operation, or someone waiting); a no-op where nothing polls. */
+  kickPoller: () => void;
   /** Secret strings known at start (API key parts, tokens), scrubbed from every text that leaves. */
   secrets: SecretSet;
 }

@@ -1,15 +1,29 @@
 /**
  * The MCP adapter: a thin loop over the registry. This is the only file that imports the MCP SDK's server API.
  */
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type {
+  CreateTaskRequestHandlerExtra,
+  TaskRequestHandlerExtra,
+} from '@modelcontextprotocol/sdk/experimental/tasks/interfaces.js';
+import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
-import type { CallToolResult, ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
+import {
+  type CallToolResult,
+  type ServerNotification,
+  type ServerRequest,
+  SubscribeRequestSchema,
+  UnsubscribeRequestSchema,
+} from '@modelcontextprotocol/sdk/types.js';
 import type { z } from 'zod';
 import { describeError } from './core/errors.ts';
+import { describeOperation, operationView } from './core/operations/service.ts';
+import { OperationTaskStore } from './core/operations/tasks.ts';
 import type { Principal } from './core/policy.ts';
 import type { Deps } from './deps.ts';
+import type { Operation } from './store/types.ts';
 import type { AnyTool, ToolContext } from './tools/define.ts';
+import { loadMachineDetail } from './tools/detail.ts';
 import { VERSION } from './version.ts';
 
 const INSTRUCTIONS = `maas-mcp drives a Canonical MAAS fleet (bare-metal machines).
@@ -21,29 +35,165 @@ export interface McpServerOptions {
   principal: Principal;
   /** The tools this caller may use (already filtered by the policy). */
   tools: readonly AnyTool[];
+  /** How often a task-aware client should poll a task (default 2 s). */
+  taskPollMs?: number;
 }
 
 export type McpExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 
+const OP_URI = 'maas://operations/';
+const MACHINE_URI = 'maas://machines/';
+
 export function createMcpServer(deps: Deps, opts: McpServerOptions): McpServer {
+  const tasks = new OperationTaskStore(deps, opts.principal, opts.taskPollMs);
   const server = new McpServer(
     { name: 'maas-mcp', title: 'MAAS', version: VERSION },
-    { capabilities: { logging: {} }, instructions: INSTRUCTIONS },
+    {
+      capabilities: {
+        logging: {},
+        resources: { subscribe: true },
+        tasks: { list: {}, cancel: {}, requests: { tools: { call: {} } } },
+      },
+      instructions: INSTRUCTIONS,
+      taskStore: tasks,
+    },
   );
   for (const tool of opts.tools) {
-    server.registerTool(
+    const config = {
+      title: tool.title,
+      description: tool.description,
+      inputSchema: tool.input as z.ZodObject,
+      outputSchema: tool.output as z.ZodObject,
+      annotations: { title: tool.title, ...tool.annotations },
+    };
+    if (!tool.long) {
+      server.registerTool(tool.name, config, (args: unknown, extra: McpExtra) =>
+        callTool(server, tool, args, deps, opts.principal, extra),
+      );
+      continue;
+    }
+    server.experimental.tasks.registerToolTask(
       tool.name,
+      { ...config, execution: { taskSupport: 'optional' } },
       {
-        title: tool.title,
-        description: tool.description,
-        inputSchema: tool.input as z.ZodObject,
-        outputSchema: tool.output as z.ZodObject,
-        annotations: { title: tool.title, ...tool.annotations },
+        createTask: async (args: unknown, extra: CreateTaskRequestHandlerExtra) => {
+          const task = await extra.taskStore.createTask({ ttl: extra.taskRequestedTtl ?? null });
+          if (!(await tasks.isTaskRequest(task.taskId))) {
+            // A plain call of a task-capable tool: answer exactly as registerTool would, right away.
+            const result = await callTool(server, tool, args, deps, opts.principal, extra);
+            await extra.taskStore.storeTaskResult(
+              task.taskId,
+              result.isError ? 'failed' : 'completed',
+              result,
+            );
+            return { task: await extra.taskStore.getTask(task.taskId) };
+          }
+          // A task: start the action, and let the task follow the operation that shares its id.
+          const started = await callTool(
+            server,
+            tool,
+            { ...(args as object), wait: false },
+            deps,
+            opts.principal,
+            extra,
+            {
+              operationId: task.taskId,
+            },
+          );
+          const op = await deps.store.getOperation(task.taskId);
+          if (!op || op.state !== 'running') {
+            await extra.taskStore.storeTaskResult(
+              task.taskId,
+              started.isError ? 'failed' : 'completed',
+              started,
+            );
+          }
+          return { task: await extra.taskStore.getTask(task.taskId) };
+        },
+        getTask: (_args: unknown, extra: TaskRequestHandlerExtra) => extra.taskStore.getTask(extra.taskId),
+        getTaskResult: (_args: unknown, extra: TaskRequestHandlerExtra) =>
+          extra.taskStore.getTaskResult(extra.taskId) as Promise<CallToolResult>,
       },
-      (args: unknown, extra: McpExtra) => callTool(server, tool, args, deps, opts.principal, extra),
     );
   }
+  registerResources(server, deps, opts.principal);
   return server;
+}
+
+/**
+ * `maas://operations/{id}` and `maas://machines/{system_id}`, with subscriptions: a subscribed client gets
+ * `notifications/resources/updated` when the operation (or an operation on that machine) moves, and the
+ * requester's sessions get a log message when an operation ends.
+ */
+function registerResources(server: McpServer, deps: Deps, principal: Principal): void {
+  server.registerResource(
+    'operation',
+    new ResourceTemplate(`${OP_URI}{id}`, {
+      list: async () => ({
+        resources: (await deps.store.listOperations({ principal: principal.id, limit: 50 })).map((op) => ({
+          uri: `${OP_URI}${op.id}`,
+          name: op.id,
+          title: op.summary,
+          mimeType: 'application/json',
+        })),
+      }),
+    }),
+    {
+      title: 'Operation',
+      description: 'A tracked MAAS operation (as operation_get shows it)',
+      mimeType: 'application/json',
+    },
+    async (uri, { id }) => {
+      const op = await deps.store.getOperation(String(id));
+      if (!op) throw new Error(`no operation ${String(id)}`);
+      return {
+        contents: [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify(operationView(op)) }],
+      };
+    },
+  );
+  server.registerResource(
+    'machine',
+    new ResourceTemplate(`${MACHINE_URI}{system_id}`, { list: undefined }),
+    {
+      title: 'Machine',
+      description: 'A MAAS machine (as machine_get shows it)',
+      mimeType: 'application/json',
+    },
+    async (uri, { system_id }) => {
+      const detail = await loadMachineDetail(deps.maas, String(system_id), new Set());
+      return { contents: [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify(detail) }] };
+    },
+  );
+
+  const subscribed = new Set<string>();
+  server.server.setRequestHandler(SubscribeRequestSchema, async (req) => {
+    subscribed.add(req.params.uri);
+    return {};
+  });
+  server.server.setRequestHandler(UnsubscribeRequestSchema, async (req) => {
+    subscribed.delete(req.params.uri);
+    return {};
+  });
+  const updated = async (op: Operation) => {
+    const uris = [`${OP_URI}${op.id}`, ...op.targets.map((t) => `${MACHINE_URI}${t.system_id}`)];
+    for (const uri of uris) if (subscribed.has(uri)) await server.server.sendResourceUpdated({ uri });
+  };
+  const unsubscribe = deps.notify.subscribe({
+    progress: (op) => (server.isConnected() ? updated(op) : undefined),
+    finished: async (op) => {
+      if (!server.isConnected() || op.requester.principal !== principal.id) return;
+      await server.sendLoggingMessage({
+        level: op.state === 'succeeded' ? 'info' : 'warning',
+        logger: 'maas-mcp.operations',
+        data: describeOperation(op),
+      });
+    },
+  });
+  const previous = server.server.onclose;
+  server.server.onclose = () => {
+    unsubscribe();
+    previous?.();
+  };
 }
 
 /** How long a person has to answer a confirmation prompt before it counts as cancelled. */
@@ -57,8 +207,15 @@ export async function callTool(
   deps: Deps,
   principal: Principal,
   extra: McpExtra,
+  more: Pick<ToolContext, 'operationId'> = {},
 ): Promise<CallToolResult> {
-  const ctx: ToolContext = { deps, principal, signal: extra.signal };
+  const ctx: ToolContext = {
+    deps,
+    principal,
+    signal: extra.signal,
+    notifyTargets: [{ kind: 'mcp', ...(extra.sessionId ? { session: extra.sessionId } : {}) }],
+    ...more,
+  };
   if (server.server.getClientCapabilities()?.elicitation?.form) {
     ctx.elicit = async (message) => {
       try {

@@ -8,6 +8,8 @@ import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js'
 import { type Config, ConfigError, isLoopbackHost, parseConfig } from './config.ts';
 import { systemClock } from './core/clock.ts';
 import { createLogger, type Logger } from './core/log.ts';
+import { NotifierHub } from './core/operations/notify.ts';
+import { Poller } from './core/operations/poller.ts';
 import type { Principal } from './core/policy.ts';
 import { SecretSet } from './core/redact.ts';
 import type { Deps } from './deps.ts';
@@ -144,10 +146,23 @@ async function buildDeps(config: Config, flags: Flags, demo: boolean, log: Logge
   // The demo keeps its state in memory: it must not mix simulated operations into a real deployment's history.
   const store =
     demo && !config.db ? new MemoryStore() : SqliteStore.open(config.db ?? defaultDbPath(process.env));
-  const deps: Deps = { maas, store, clock: systemClock, log, config, secrets };
+  const deps: Deps = {
+    maas,
+    store,
+    notify: new NotifierHub(log),
+    kickPoller: () => poller.kick(),
+    clock: systemClock,
+    log,
+    config,
+    secrets,
+  };
+  // One poller per process: it resumes what a previous run left running, and sends held-back notices.
+  const poller = new Poller(deps);
+  poller.start();
   const built: Built = {
     deps,
     close: async () => {
+      poller.stop();
       sim?.close();
       await store.close();
       await closeFetch();

@@ -4,6 +4,7 @@ import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { type Config, parseConfig } from '../src/config.ts';
 import { type Clock, ManualClock, systemClock } from '../src/core/clock.ts';
 import { type Logger, silentLogger } from '../src/core/log.ts';
+import { NotifierHub } from '../src/core/operations/notify.ts';
 import type { Principal } from '../src/core/policy.ts';
 import { SecretSet } from '../src/core/redact.ts';
 import type { Deps } from '../src/deps.ts';
@@ -45,6 +46,8 @@ export function makeDeps(
   return {
     maas: new MaasApi(client),
     store: opts.store ?? new MemoryStore({ now: () => clock.now() }),
+    notify: new NotifierHub(),
+    kickPoller: () => undefined,
     clock,
     log: opts.log ?? silentLogger,
     config: opts.config ?? testConfig(),

@@ -24,10 +24,14 @@ describe('maas-mcp stdio', () => {
       expect(client.getServerVersion()?.name).toBe('maas-mcp');
       const { tools } = await client.listTools();
       expect(tools.map((t) => t.name)).toContain('machine_deploy');
-      const res = await call<{ machine: { hostname: string; status: string } }>(client, 'machine_get', { machine: 'web-01' });
+      const res = await call<{ machine: { hostname: string; status: string } }>(client, 'machine_get', {
+        machine: 'web-01',
+      });
       expect(res.data.machine).toMatchObject({ hostname: 'web-01', status: 'Ready' });
       // A destructive call over stdio (no elicitation declared) answers with a confirm token.
-      const held = await call<{ status: string; confirm_token?: string }>(client, 'machine_release', { machines: 'db-01' });
+      const held = await call<{ status: string; confirm_token?: string }>(client, 'machine_release', {
+        machines: 'db-01',
+      });
       expect(held.data.status).toBe('confirmation_required');
       expect(held.data.confirm_token).toMatch(/^mmc_/);
     } finally {

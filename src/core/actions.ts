@@ -7,10 +7,18 @@
 import { z } from 'zod';
 import type { Role, Toolset } from '../config.ts';
 import type { MachineSummary } from '../maas/schemas.ts';
+import type { OperationKind } from '../store/types.ts';
 import type { AnyTool, ToolContext, ToolDef } from '../tools/define.ts';
 import { recordAudit } from './audit.ts';
 import { mapLimit } from './concurrency.ts';
 import { gate } from './gate.ts';
+import {
+  describeOperation,
+  OperationView,
+  operationView,
+  startOperation,
+  waitForOperation,
+} from './operations/service.ts';
 import { performOne } from './perform.ts';
 import { resolveMachines } from './targets.ts';
 
@@ -72,7 +80,13 @@ export const ActionResult = z.object({
   confirm_token: z.string().optional().describe('Repeat the same call with this to carry it out'),
   expires_at: z.string().optional(),
   preview: z.array(PreviewRow).optional(),
-  operation_id: z.string().optional(),
+  operation_id: z
+    .string()
+    .optional()
+    .describe('The operation tracking what MAAS keeps doing (operation_get)'),
+  operation: OperationView.optional().describe(
+    'Where the operation stood when this answer was made (with wait: true)',
+  ),
 });
 export type ActionResult = z.infer<typeof ActionResult>;
 export type DoneRow = z.infer<typeof Done>;
@@ -107,7 +121,28 @@ export interface ActionSpec<I extends z.ZodObject> {
   tookEffect?(before: MachineSummary, now: MachineSummary): boolean;
   /** A note for the result: what MAAS keeps doing in the background. */
   continues?(args: z.infer<I>, done: readonly DoneRow[]): string | undefined;
+  /** The kind of operation to track afterwards, when MAAS finishes the action in the background. */
+  operation?(args: z.infer<I>): OperationKind;
 }
+
+/** `wait` and `wait_timeout_s`, for actions whose operation can be waited on. */
+export const waitFields = {
+  wait: z
+    .boolean()
+    .default(false)
+    .describe(
+      'Wait until MAAS finishes (with progress notifications) instead of answering as soon as MAAS accepted',
+    ),
+  wait_timeout_s: z
+    .number()
+    .int()
+    .min(1)
+    .max(900)
+    .default(45)
+    .describe(
+      'With wait: give up waiting after this many seconds (default 45) and answer with the operation id',
+    ),
+};
 
 export const confirmTokenField = z
   .string()
@@ -158,6 +193,7 @@ export function defineMachineAction<I extends z.ZodObject>(
       return executeAction(spec, args, plan, ctx);
     },
     render: renderActionResult,
+    ...(spec.operation ? { long: true } : {}),
     failed: (out) =>
       out.status === 'done' && out.succeeded.length === 0 && out.failed.length + out.not_found.length > 0,
   };
@@ -221,9 +257,51 @@ export async function executeAction<I extends z.ZodObject>(
       failed.push({ hostname: m.hostname, system_id: m.system_id, status: m.status_name, error: row.effect });
   });
   const outcomes = await mapLimit(toRun, 8, (m) => performOne(spec, m, args, ctx));
-  for (const o of outcomes) (o.ok ? succeeded : failed).push(o.row as never);
+  for (const o of outcomes) {
+    if (o.ok) succeeded.push(o.row);
+    else failed.push(o.row);
+  }
 
-  const note = succeeded.length > 0 ? spec.continues?.(args, succeeded) : undefined;
+  let note = succeeded.length > 0 ? spec.continues?.(args, succeeded) : undefined;
+  const kind = spec.operation?.(args);
+  const accepted = outcomes.flatMap((o) => (o.ok && o.after ? [o.after] : []));
+  let operationId: string | undefined;
+  let view: OperationView | undefined;
+  if (kind && accepted.length > 0) {
+    let op = await startOperation(ctx.deps, {
+      kind,
+      tool: spec.name,
+      summary: `${spec.verb} ${accepted.map((m) => m.hostname).join(', ')}`.slice(0, 200),
+      machines: accepted,
+      before: new Map(succeeded.map((r) => [r.system_id, r.before])),
+      requester: { principal: ctx.principal.id, via: ctx.principal.via, role: ctx.principal.role },
+      notify: ctx.notifyTargets ?? [],
+      ...(ctx.operationId ? { id: ctx.operationId } : {}),
+    });
+    operationId = op.id;
+    const wait = (args as { wait?: boolean }).wait === true;
+    if (wait && op.state === 'running') {
+      const timeoutS = (args as { wait_timeout_s?: number }).wait_timeout_s ?? 45;
+      op = await waitForOperation(ctx.deps, op.id, {
+        timeoutMs: timeoutS * 1000,
+        ...(ctx.signal ? { signal: ctx.signal } : {}),
+        onProgress: (o) => {
+          const finishedCount = o.targets.filter((t) => t.result !== 'pending').length;
+          const moving = o.targets.find((t) => t.result === 'pending');
+          ctx.progress?.({
+            progress: finishedCount,
+            total: o.targets.length,
+            message: `${finishedCount}/${o.targets.length} finished${moving ? `; ${moving.hostname} ${moving.status}${moving.status_message ? `: ${moving.status_message}` : ''}` : ''}`,
+          });
+        },
+      });
+      note =
+        op.state === 'running'
+          ? `Still going after ${timeoutS} s; operation ${op.id} keeps being tracked (operation_get), and a notice follows when it ends.`
+          : describeOperation(op);
+    }
+    if (wait || op.state !== 'running') view = operationView(op);
+  }
   const result: ActionResult = {
     status: 'done',
     action: spec.verb,
@@ -233,6 +311,8 @@ export async function executeAction<I extends z.ZodObject>(
     failed,
     not_found: plan.missing,
     ...(note ? { note } : {}),
+    ...(operationId ? { operation_id: operationId } : {}),
+    ...(view ? { operation: view } : {}),
   };
   await recordAudit(ctx, {
     tool: spec.name,
@@ -240,6 +320,7 @@ export async function executeAction<I extends z.ZodObject>(
     result:
       failed.length === 0 && plan.missing.length === 0 ? 'ok' : succeeded.length > 0 ? 'partial' : 'failed',
     detail: result.summary,
+    ...(operationId ? { operation_id: operationId } : {}),
     targets: [
       ...succeeded.map((r) => ({
         system_id: r.system_id,

@@ -14,7 +14,9 @@ import type { ToolContext } from '../tools/define.ts';
 import type { ActionSpec, DoneRow, FailedRow } from './actions.ts';
 import { describeError } from './errors.ts';
 
-export type Outcome = { ok: true; row: DoneRow } | { ok: false; row: FailedRow };
+export type Outcome =
+  | { ok: true; row: DoneRow; after: MachineSummary | null }
+  | { ok: false; row: FailedRow };
 
 export async function performOne<I extends z.ZodObject>(
   spec: ActionSpec<I>,
@@ -25,7 +27,11 @@ export async function performOne<I extends z.ZodObject>(
   const base = { hostname: m.hostname, system_id: m.system_id };
   try {
     const after = await spec.perform(m, args, ctx);
-    return { ok: true, row: { ...base, before: m.status_name, after: after?.status_name ?? m.status_name } };
+    return {
+      ok: true,
+      after,
+      row: { ...base, before: m.status_name, after: after?.status_name ?? m.status_name },
+    };
   } catch (err) {
     if (err instanceof MaasNetworkError && err.mayHaveReachedMaas) return settleUnanswered(spec, m, ctx, err);
     return {
@@ -51,6 +57,7 @@ async function settleUnanswered<I extends z.ZodObject>(
   if (now && spec.tookEffect?.(m, now)) {
     return {
       ok: true,
+      after: now,
       row: {
         ...base,
         before: m.status_name,

@@ -52,6 +52,7 @@ export const OperationEvent = z.object({
   type: z.string(),
   description: z.string(),
 });
+export type OperationEvent = z.infer<typeof OperationEvent>;
 
 /** One machine of an operation, with what happened to it. */
 export const OperationTarget = z.object({

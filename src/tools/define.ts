@@ -7,6 +7,7 @@ import type { Role, Toolset } from '../config.ts';
 import type { ActionResult, Plan } from '../core/actions.ts';
 import type { Principal } from '../core/policy.ts';
 import type { Deps } from '../deps.ts';
+import type { NotifyTarget } from '../store/types.ts';
 
 /** MCP tool annotations, all required so that a tool cannot silently fall back to the protocol's defaults. */
 export interface ToolAnnotations {
@@ -35,6 +36,10 @@ export interface ToolContext {
    * the gate lets the call through.
    */
   confirmed?: boolean;
+  /** Where to send the completion notice of an operation this call starts (Slack thread, MCP session). */
+  notifyTargets?: NotifyTarget[];
+  /** A preset id for the operation this call starts (an MCP task's id). */
+  operationId?: string;
   /** Asks a human approver in Slack (MAAS_MCP_CONFIRM=slack); answers with the "awaiting approval" result. */
   requestApproval?: (tool: AnyTool, args: Record<string, unknown>, plan: Plan) => Promise<ActionResult>;
 }
@@ -55,6 +60,8 @@ export interface ToolDef<I extends z.ZodObject = z.ZodObject, O extends z.ZodObj
   run(args: z.infer<I>, ctx: ToolContext): Promise<z.infer<O>>;
   /** A short text for the model (and for people): the answer, not a dump. */
   render(out: z.infer<O>): string;
+  /** Starts an operation MAAS finishes in the background: offered as an MCP task (taskSupport optional). */
+  long?: boolean;
   /** True when the call achieved nothing (every target failed): adapters mark the answer as an error. */
   failed?(out: z.infer<O>): boolean;
 }

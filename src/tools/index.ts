@@ -8,6 +8,7 @@ import { inventoryTools } from './inventory.ts';
 import { lifecycleTools } from './lifecycle.ts';
 import { machineAdminTools } from './machine-admin.ts';
 import { machineReadTools } from './machines.ts';
+import { operationTools } from './operations.ts';
 import { powerTools } from './power.ts';
 import { machineTag } from './tags.ts';
 
@@ -20,6 +21,7 @@ export const ALL_TOOLS: readonly AnyTool[] = [
   machineTag,
   ...powerTools,
   ...inventoryTools,
+  ...operationTools,
   ...adminTools,
 ];
 

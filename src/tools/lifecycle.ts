@@ -1,6 +1,6 @@
 /** Life-cycle tools: commission, test, deploy, release, abort, rescue (../shared/maas-api.md §4.5, §5). */
 import { z } from 'zod';
-import { confirmTokenField, defineMachineAction, refuse, type Verdict } from '../core/actions.ts';
+import { confirmTokenField, defineMachineAction, refuse, type Verdict, waitFields } from '../core/actions.ts';
 import {
   ABORTABLE_STATUSES,
   COMMISSIONABLE_STATUSES,
@@ -80,7 +80,9 @@ export const machineCommission = defineMachineAction({
       .boolean()
       .optional()
       .describe('Keep the current storage configuration instead of rediscovering it'),
+    ...waitFields,
   }),
+  operation: () => 'commission',
   check(m) {
     if (m.status === S.COMMISSIONING) return { skip: 'already commissioning' };
     if (!statusIn(COMMISSIONABLE_STATUSES, m.status)) return refuse('commission', m, hintFor(m.status));
@@ -123,7 +125,9 @@ export const machineTest = defineMachineAction({
     machines: machinesRef,
     testing_scripts: scripts('Testing'),
     enable_ssh: z.boolean().optional().describe('Keep the machine running with SSH open after testing'),
+    ...waitFields,
   }),
+  operation: () => 'test',
   check(m) {
     if (m.status === S.TESTING) return { skip: 'already testing' };
     if (!statusIn(TESTABLE_STATUSES, m.status)) return refuse('test', m, hintFor(m.status));
@@ -177,8 +181,10 @@ export const machineDeploy = defineMachineAction({
         'cloud-init user data as plain text (#cloud-config …); maas-mcp base64-encodes it. Never shown back.',
       ),
     comment: z.string().optional().describe('Why, for the MAAS event log'),
+    ...waitFields,
     confirm_token: confirmTokenField,
   }),
+  operation: () => 'deploy',
   check(m, a, env) {
     const os = a.distro_series ? ` ${a.distro_series}` : ' the default OS';
     if (m.status === S.DEPLOYING)
@@ -242,8 +248,10 @@ export const machineRelease = defineMachineAction({
         'Only wipe the start and end of each disk (implies erase; fast, not secure); with secure_erase, the fallback',
       ),
     comment: z.string().optional().describe('Why, for the MAAS event log'),
+    ...waitFields,
     confirm_token: confirmTokenField,
   }),
+  operation: (a) => (a.erase || a.secure_erase || a.quick_erase ? 'erase' : 'release'),
   check(m, a) {
     if (m.status === S.READY) return { skip: 'already Ready' };
     if (m.status === S.RELEASING || m.status === S.DISK_ERASING) return { skip: 'already releasing' };
@@ -303,6 +311,7 @@ export const machineAbort = defineMachineAction({
     comment: z.string().optional().describe('Why, for the MAAS event log'),
     confirm_token: confirmTokenField,
   }),
+  operation: () => 'abort',
   check(m) {
     if (!statusIn(ABORTABLE_STATUSES, m.status)) return { skip: `nothing to abort (it is ${m.status_name})` };
     return { run: ABORT_EFFECT[m.status] ?? 'abort' };
@@ -326,7 +335,9 @@ export const machineRescue = defineMachineAction({
   input: z.object({
     machines: machinesRef,
     action: z.enum(['enter', 'exit']).default('enter').describe('enter (default) or exit rescue mode'),
+    ...waitFields,
   }),
+  operation: (a) => (a.action === 'enter' ? 'rescue_enter' : 'rescue_exit'),
   check(m, a): Verdict {
     if (a.action === 'exit') {
       if (!statusIn(EXITABLE_RESCUE_STATUSES, m.status)) return { skip: 'not in rescue mode' };

@@ -1,6 +1,6 @@
 /** Power tools: ask the BMCs, power on, power off, power cycle. */
 import { z } from 'zod';
-import { confirmTokenField, defineMachineAction, type Verdict } from '../core/actions.ts';
+import { confirmTokenField, defineMachineAction, type Verdict, waitFields } from '../core/actions.ts';
 import { sleep } from '../core/clock.ts';
 import { mapLimit } from '../core/concurrency.ts';
 import { describeError, ToolError } from '../core/errors.ts';
@@ -96,7 +96,9 @@ export const machinePowerOn = defineMachineAction({
   input: z.object({
     machines: machinesRef,
     comment: z.string().optional().describe('Why, for the MAAS event log'),
+    ...waitFields,
   }),
+  operation: () => 'power_on',
   check(m) {
     if (m.power_state === 'on') return { skip: 'already on' };
     return canPowerOn(m, 'power on') ?? { run: 'power on' };
@@ -145,8 +147,10 @@ export const machinePowerOff = defineMachineAction({
       .default('soft')
       .describe('soft (default): ask the OS to shut down cleanly; hard: cut the power now'),
     comment: z.string().optional().describe('Why, for the MAAS event log'),
+    ...waitFields,
     confirm_token: confirmTokenField,
   }),
+  operation: () => 'power_off',
   check(m, a) {
     if (m.power_state === 'off') return { skip: 'already off' };
     const what =
@@ -175,6 +179,7 @@ export const machinePowerCycle = defineMachineAction({
   slack: { verb: 'power-cycle' },
   verb: 'power cycle',
   input: z.object({ machines: machinesRef, confirm_token: confirmTokenField }),
+  operation: () => 'power_cycle',
   check(m) {
     const blocked = canPowerOn(m, 'power cycle');
     if (blocked) return blocked;

@@ -21,7 +21,13 @@ describe('allocate', () => {
     const sim = createSimulator();
     const res = await allocate(sim, { agent_name: 'juju', comment: 'for testing' });
     const m = await json<MachineJson>(res);
-    expect(m).toMatchObject({ hostname: 'edge-02', status: 10, status_name: 'Allocated', owner: 'alice', constraints_by_type: {} });
+    expect(m).toMatchObject({
+      hostname: 'edge-02',
+      status: 10,
+      status_name: 'Allocated',
+      owner: 'alice',
+      constraints_by_type: {},
+    });
     expect(sim.state.machine(m.system_id)?.agentName).toBe('juju');
     expect((await json<MachineJson>(await allocate(sim, {}))).hostname).toBe('web-01');
   });
@@ -47,7 +53,9 @@ describe('allocate', () => {
     expect(await pick({ name: 'web-02' })).toBe('web-02');
     expect(await pick({ name: 'web-02.maas' })).toBe('web-02');
     const sim = createSimulator();
-    expect((await json<MachineJson>(await allocate(sim, { system_id: sid(sim, 'db-02') }))).hostname).toBe('db-02');
+    expect((await json<MachineJson>(await allocate(sim, { system_id: sid(sim, 'db-02') }))).hostname).toBe(
+      'db-02',
+    );
   });
 
   it('matches a storage constraint and reports the chosen disks in constraints_by_type', async () => {
@@ -75,7 +83,9 @@ describe('allocate', () => {
     expect(await bySid.text()).toBe(`No machine with system ID ${sid(sim, 'web-01')} available.`);
     const byName = await allocate(sim, { name: 'host-x' });
     expect(byName.headers.get('content-type')).toBe('text/plain; charset=utf-8');
-    expect(await byName.text()).toBe(`No available machine matches constraints: [('name', ['host-x'])] (resolved to "name=host-x")`);
+    expect(await byName.text()).toBe(
+      `No available machine matches constraints: [('name', ['host-x'])] (resolved to "name=host-x")`,
+    );
     const several = await allocate(sim, [
       ['zone', 'zone-b'],
       ['cpu_count', '4'],
@@ -93,11 +103,16 @@ describe('allocate', () => {
     const dry = await json<MachineJson>(await allocate(sim, { dry_run: 'true' }));
     expect(dry).toMatchObject({ hostname: 'edge-02', status_name: 'Ready', owner: null });
     expect(sim.state.machine(dry.system_id)?.status).toBe(S.READY);
-    const verbose = await json<MachineJson>(await allocate(sim, { dry_run: 'yes', verbose: 'true', storage: '10' }));
-    expect(verbose.constraints_by_type).toMatchObject({ verbose_storage: expect.any(Object), verbose_interfaces: {} });
+    const verbose = await json<MachineJson>(
+      await allocate(sim, { dry_run: 'yes', verbose: 'true', storage: '10' }),
+    );
+    expect(verbose.constraints_by_type).toMatchObject({
+      verbose_storage: expect.any(Object),
+      verbose_interfaces: {},
+    });
   });
 
-  it('rejects bad input with MAAS\'s 400 texts', async () => {
+  it("rejects bad input with MAAS's 400 texts", async () => {
     const sim = createSimulator();
     const cases: [Form, string][] = [
       [{ foo: 'bar' }, '{"foo": ["No such constraint."]}'],
@@ -114,6 +129,9 @@ describe('allocate', () => {
       expect([res.status, await res.text()], JSON.stringify(form)).toEqual([400, body]);
     }
     const dry = await allocate(sim, { dry_run: 'maybe' });
-    expect([dry.status, await dry.text()]).toEqual([400, "Invalid dry_run: Value should be 'true' or 'false'"]);
+    expect([dry.status, await dry.text()]).toEqual([
+      400,
+      "Invalid dry_run: Value should be 'true' or 'false'",
+    ]);
   });
 });

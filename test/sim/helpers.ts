@@ -60,7 +60,7 @@ export function call(
     : `${sim.baseUrl}/api/2.0/${path}`;
   const headers: Record<string, string> = { ...opts.headers };
   if (who) headers.Authorization = authHeader(who.apiKey, { ...opts, clock: opts.clock ?? clockOf(sim) });
-  let body: BodyInit | undefined;
+  let body: string | FormData | undefined;
   const pairs = toPairs(opts.form);
   if (method === 'POST' || method === 'PUT') {
     if (opts.multipart) {

@@ -70,8 +70,28 @@ describe('tools/list', () => {
   it('matches the snapshot for the default configuration', async () => {
     const tools = await list({});
     expect(
-      tools.map((t) => ({ name: t.name, annotations: t.annotations, inputSchema: t.inputSchema })),
+      tools.map((t) => ({
+        name: t.name,
+        annotations: t.annotations,
+        execution: t.execution,
+        inputSchema: t.inputSchema,
+      })),
     ).toMatchSnapshot();
+  });
+
+  it('offers the long tools as optional MCP tasks', async () => {
+    const long = (await list({})).filter((t) => t.execution?.taskSupport === 'optional').map((t) => t.name);
+    expect(long.sort()).toEqual([
+      'machine_abort',
+      'machine_commission',
+      'machine_deploy',
+      'machine_power_cycle',
+      'machine_power_off',
+      'machine_power_on',
+      'machine_release',
+      'machine_rescue',
+      'machine_test',
+    ]);
   });
 
   it('carries an output schema for every tool', async () => {

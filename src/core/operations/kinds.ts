@@ -1,0 +1,95 @@
+/**
+ * What each kind of operation is waiting for (../shared/maas-api.md §5.3–§5.4): which statuses mean "still
+ * going", which mean success and which failure, and how long to wait at most.
+ */
+import type { MachineSummary } from '../../maas/schemas.ts';
+import { FAILURE_STATUS, isNodeStatus, NodeStatus as S } from '../../maas/status.ts';
+import type { OperationKind, TargetResult } from '../../store/types.ts';
+
+export type Judgement = Exclude<TargetResult, 'timed_out' | 'cancelled'>;
+
+/** Default deadlines in minutes (DESIGN.md §4.5); `MAAS_MCP_DEADLINES` overrides them. */
+export const DEFAULT_DEADLINE_MIN: Record<OperationKind, number> = {
+  commission: 20,
+  test: 60,
+  deploy: 30,
+  release: 30,
+  erase: 240,
+  rescue_enter: 15,
+  rescue_exit: 15,
+  power_on: 5,
+  power_off: 5,
+  power_cycle: 5,
+  abort: 15,
+};
+
+const isFailureStatus = (s: number) => isNodeStatus(s) && [...FAILURE_STATUS.values()].includes(s);
+
+/** Judges one machine of an operation of `kind` from its current state. */
+export function judge(kind: OperationKind, m: MachineSummary): Judgement {
+  const s = m.status;
+  switch (kind) {
+    case 'commission':
+      if (s === S.COMMISSIONING || s === S.TESTING) return 'pending';
+      return s === S.READY ? 'succeeded' : 'failed';
+    case 'test':
+      if (s === S.TESTING) return 'pending';
+      return isFailureStatus(s) ? 'failed' : 'succeeded';
+    case 'deploy':
+      if (s === S.DEPLOYING) return 'pending';
+      return s === S.DEPLOYED ? 'succeeded' : 'failed';
+    case 'release':
+    case 'erase':
+      if (s === S.RELEASING || s === S.DISK_ERASING) return 'pending';
+      return s === S.READY || s === S.NEW ? 'succeeded' : 'failed';
+    case 'rescue_enter':
+      if (s === S.ENTERING_RESCUE_MODE) return 'pending';
+      return s === S.RESCUE_MODE ? 'succeeded' : 'failed';
+    case 'rescue_exit':
+      if (s === S.EXITING_RESCUE_MODE) return 'pending';
+      return isFailureStatus(s) ? 'failed' : 'succeeded';
+    case 'power_on':
+    case 'power_cycle':
+      if (m.power_state === 'on') return 'succeeded';
+      return m.power_state === 'error' ? 'failed' : 'pending';
+    case 'power_off':
+      if (m.power_state === 'off') return 'succeeded';
+      return m.power_state === 'error' ? 'failed' : 'pending';
+    case 'abort':
+      return s === S.DEPLOYING || s === S.COMMISSIONING || s === S.TESTING || s === S.DISK_ERASING
+        ? 'pending'
+        : 'succeeded';
+  }
+}
+
+/** What a person calls it: "deploy", "power on". */
+export function kindLabel(kind: OperationKind): string {
+  return kind
+    .replace('_', ' ')
+    .replace('rescue enter', 'enter rescue mode')
+    .replace('rescue exit', 'exit rescue mode');
+}
+
+/** The status a successful target ends in, for messages ("2 of 3 Deployed"). */
+export function successWord(kind: OperationKind): string {
+  switch (kind) {
+    case 'commission':
+      return 'Ready';
+    case 'deploy':
+      return 'Deployed';
+    case 'release':
+    case 'erase':
+      return 'released';
+    case 'rescue_enter':
+      return 'in Rescue mode';
+    case 'rescue_exit':
+      return 'out of rescue mode';
+    case 'power_on':
+    case 'power_cycle':
+      return 'on';
+    case 'power_off':
+      return 'off';
+    default:
+      return 'done';
+  }
+}

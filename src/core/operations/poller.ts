@@ -1,0 +1,232 @@
+/**
+ * The poller: one per process (Node) or per Durable Object (Workers). Each tick reads every machine of every
+ * running operation with batched `GET /machines/?id=…` (at most 100 ids a request, never one request per
+ * machine), reads the newest events in one batched query when something failed, advances the operations, and
+ * sends each completion notice once. MAAS being unreachable means "wait and try again", never a failure.
+ */
+import type { Deps } from '../../deps.ts';
+import type { MachineSummary } from '../../maas/schemas.ts';
+import { FINAL_STATES, type Operation, type OperationEvent } from '../../store/types.ts';
+import type { TimerHandle } from '../clock.ts';
+import { expire, overallState, updateTarget } from './service.ts';
+
+export interface PollerOptions {
+  /** Interval while an operation is young (default 2 s). */
+  fastMs?: number;
+  /** Interval once it is older than `fastForMs` (default 15 s). */
+  slowMs?: number;
+  /** How long an operation counts as young (default 2 min). */
+  fastForMs?: number;
+  /** Ids per `GET /machines/` request (MAAS takes any number; URLs stay short at 100). */
+  batch?: number;
+  /** Longest wait after MAAS failed to answer (default 60 s). */
+  maxBackoffMs?: number;
+}
+
+export interface TickReport {
+  operations: number;
+  machines: number;
+  requests: number;
+  finished: string[];
+  maasError?: string;
+}
+
+export class Poller {
+  private readonly fastMs: number;
+  private readonly slowMs: number;
+  private readonly fastForMs: number;
+  private readonly batch: number;
+  private readonly maxBackoffMs: number;
+  private timer: TimerHandle | undefined;
+  private timerAt = Number.POSITIVE_INFINITY;
+  private running: Promise<TickReport> | undefined;
+  private backoffMs = 0;
+  private stopped = true;
+
+  constructor(
+    private readonly deps: Deps,
+    opts: PollerOptions = {},
+  ) {
+    this.fastMs = opts.fastMs ?? 2_000;
+    this.slowMs = opts.slowMs ?? 15_000;
+    this.fastForMs = opts.fastForMs ?? 120_000;
+    this.batch = opts.batch ?? 100;
+    this.maxBackoffMs = opts.maxBackoffMs ?? 60_000;
+  }
+
+  /** Starts polling: resumes whatever the store says is running, and delivers notices a restart held back. */
+  start(): void {
+    this.stopped = false;
+    this.schedule(0);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer !== undefined) this.deps.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+    this.timerAt = Number.POSITIVE_INFINITY;
+  }
+
+  /** Asks for a tick soon (a new operation, or someone waiting on one). */
+  kick(): void {
+    if (!this.stopped && this.backoffMs === 0) this.schedule(0);
+  }
+
+  /** Runs one tick now (ticks never overlap). */
+  tick(): Promise<TickReport> {
+    if (!this.running) {
+      this.running = this.doTick().finally(() => {
+        this.running = undefined;
+      });
+    }
+    return this.running;
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.stopped) return;
+    const at = this.deps.clock.now() + delayMs;
+    if (this.timer !== undefined && this.timerAt <= at) return;
+    if (this.timer !== undefined) this.deps.clock.clearTimeout(this.timer);
+    this.timerAt = at;
+    this.timer = this.deps.clock.setTimeout(() => {
+      this.timer = undefined;
+      this.timerAt = Number.POSITIVE_INFINITY;
+      void this.tick().then(
+        (r) => this.scheduleAfter(r),
+        (err) => {
+          this.deps.log.error('poller tick failed', { error: err });
+          this.schedule(this.slowMs);
+        },
+      );
+    }, delayMs);
+  }
+
+  private async scheduleAfter(report: TickReport): Promise<void> {
+    if (report.maasError) {
+      this.backoffMs = Math.min(this.maxBackoffMs, Math.max(this.fastMs, this.backoffMs * 2));
+      this.schedule(this.backoffMs);
+      return;
+    }
+    this.backoffMs = 0;
+    const running = await this.deps.store.runningOperations();
+    if (running.length === 0) return; // idle until kicked
+    const next = Math.min(...running.map((op) => op.next_poll_at));
+    this.schedule(Math.max(250, next - this.deps.clock.now()));
+  }
+
+  private async doTick(): Promise<TickReport> {
+    const { store, clock, maas, log } = this.deps;
+    const report: TickReport = { operations: 0, machines: 0, requests: 0, finished: [] };
+    await this.deliverHeldNotices(report);
+    const now = clock.now();
+    const due = (await store.runningOperations()).filter((op) => op.next_poll_at <= now);
+    report.operations = due.length;
+    if (due.length === 0) return report;
+
+    const ids = [
+      ...new Set(
+        due.flatMap((op) => op.targets.filter((t) => t.result === 'pending').map((t) => t.system_id)),
+      ),
+    ];
+    report.machines = ids.length;
+    const seen = new Map<string, MachineSummary>();
+    try {
+      for (let i = 0; i < ids.length; i += this.batch) {
+        report.requests++;
+        for (const m of await maas.listMachines({ id: ids.slice(i, i + this.batch) }))
+          seen.set(m.system_id, m);
+      }
+    } catch (err) {
+      // MAAS down or busy: keep every operation as it is and try again later.
+      report.maasError = err instanceof Error ? err.message : String(err);
+      log.warn('poller could not read MAAS; will retry', { error: report.maasError, operations: due.length });
+      return report;
+    }
+
+    const changed: Operation[] = [];
+    for (const op of due) {
+      let touched = false;
+      for (const t of op.targets) {
+        if (t.result !== 'pending') continue;
+        const m = seen.get(t.system_id);
+        if (!m) {
+          t.result = 'failed';
+          t.finished_at = now;
+          t.error = 'it is no longer in MAAS (deleted, or not visible to this MAAS user)';
+          touched = true;
+        } else if (updateTarget(op.kind, t, m, now)) {
+          touched = true;
+        }
+      }
+      if (now >= op.deadline_at && op.targets.some((t) => t.result === 'pending')) {
+        expire(op, now);
+        touched = true;
+      }
+      const age = now - op.created_at;
+      op.next_poll_at = now + (age < this.fastForMs ? this.fastMs : this.slowMs);
+      op.state = overallState(op);
+      if (FINAL_STATES.has(op.state)) op.finished_at = now;
+      if (touched) op.updated_at = now;
+      if (touched) changed.push(op);
+      else await this.save(op);
+    }
+
+    await this.attachFailureEvents(changed, report);
+    for (const op of changed) {
+      const saved = await this.save(op);
+      if (!saved) continue;
+      await this.deps.notify.progress(saved);
+      if (FINAL_STATES.has(saved.state)) await this.notice(saved, report);
+    }
+    return report;
+  }
+
+  /** Stores an operation; on a concurrent update, the other writer wins and this tick skips it. */
+  private async save(op: Operation): Promise<Operation | undefined> {
+    const saved = await this.deps.store.updateOperation(op);
+    if (!saved)
+      this.deps.log.debug('operation changed under the poller; next tick re-reads it', { id: op.id });
+    return saved;
+  }
+
+  /** One batched events query for every machine that failed in this tick. */
+  private async attachFailureEvents(ops: Operation[], report: TickReport): Promise<void> {
+    const failed = ops.flatMap((op) =>
+      op.targets.filter((t) => t.result !== 'succeeded' && t.result !== 'pending' && !t.events),
+    );
+    if (failed.length === 0) return;
+    const ids = [...new Set(failed.map((t) => t.system_id))];
+    try {
+      report.requests++;
+      const page = await this.deps.maas.events({ id: ids, limit: Math.min(1000, ids.length * 10) });
+      const byNode = new Map<string, OperationEvent[]>();
+      for (const e of page.events) {
+        const list = byNode.get(e.node) ?? [];
+        if (list.length < 5)
+          list.push({
+            id: e.id,
+            created: e.created,
+            level: e.level,
+            type: e.type,
+            description: e.description,
+          });
+        byNode.set(e.node, list);
+      }
+      for (const t of failed) t.events = byNode.get(t.system_id) ?? [];
+    } catch (err) {
+      this.deps.log.warn('could not read events for failed machines', { error: err });
+    }
+  }
+
+  private async notice(op: Operation, report: TickReport): Promise<void> {
+    // Claimed before it is sent: a restart can never send the same notice twice.
+    if (!(await this.deps.store.claimNotice(op.id, this.deps.clock.now()))) return;
+    report.finished.push(op.id);
+    await this.deps.notify.finished(op);
+  }
+
+  /** Operations that finished but whose notice a crash held back (finished, not yet claimed). */
+  private async deliverHeldNotices(report: TickReport): Promise<void> {
+    for (const op of await this.deps.store.unnoticedOperations()) await this.notice(op, report);
+  }
+}

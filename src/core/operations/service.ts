@@ -1,0 +1,272 @@
+/**
+ * Operations (DESIGN.md §4.5): a long MAAS action on one or more machines, tracked until every machine has
+ * succeeded, failed or run out of time. Created right after MAAS accepted the action; advanced by the poller.
+ */
+import { z } from 'zod';
+import type { Deps } from '../../deps.ts';
+import type { MachineSummary } from '../../maas/schemas.ts';
+import {
+  FINAL_STATES,
+  type NotifyTarget,
+  type Operation,
+  type OperationKind,
+  type OperationState,
+  type OperationTarget,
+  type Requester,
+} from '../../store/types.ts';
+import { judge, kindLabel, successWord } from './kinds.ts';
+
+const HISTORY_MAX = 50;
+
+export interface StartOptions {
+  kind: OperationKind;
+  tool: string;
+  summary: string;
+  /** The machines as MAAS answered right after accepting the action. */
+  machines: readonly MachineSummary[];
+  /** Each machine's status label before the action (system_id → label). */
+  before: ReadonlyMap<string, string>;
+  requester: Requester;
+  notify?: NotifyTarget[];
+  /** A preset id (an MCP task's id), else a new one. */
+  id?: string;
+}
+
+export function newOperationId(): string {
+  const b = new Uint8Array(9);
+  crypto.getRandomValues(b);
+  return `op_${[...b]
+    .map((x) => x.toString(36).padStart(2, '0'))
+    .join('')
+    .slice(0, 14)}`;
+}
+
+export async function startOperation(deps: Deps, o: StartOptions): Promise<Operation> {
+  const now = deps.clock.now();
+  const targets: OperationTarget[] = o.machines.map((m) => {
+    const t: OperationTarget = {
+      system_id: m.system_id,
+      hostname: m.hostname,
+      start_status: o.before.get(m.system_id) ?? m.status_name,
+      status: m.status_name,
+      status_code: m.status,
+      status_message: m.status_message,
+      power_state: m.power_state,
+      result: 'pending',
+      history: [{ at: now, status: m.status_name, message: m.status_message }],
+      finished_at: null,
+    };
+    settleTarget(o.kind, t, m, now);
+    return t;
+  });
+  const op: Operation = {
+    id: o.id ?? newOperationId(),
+    kind: o.kind,
+    tool: o.tool,
+    state: 'running',
+    targets,
+    requester: o.requester,
+    notify: o.notify ?? [],
+    created_at: now,
+    updated_at: now,
+    deadline_at: now + deps.config.deadlinesMin[o.kind] * 60_000,
+    finished_at: null,
+    next_poll_at: now,
+    notice_sent_at: null,
+    summary: o.summary,
+    pending_call: null,
+    version: 0,
+  };
+  op.state = overallState(op);
+  if (FINAL_STATES.has(op.state)) {
+    // Finished the moment MAAS answered (e.g. releasing a machine that was off): the caller already has the
+    // outcome, so there is no notice to send later.
+    op.finished_at = now;
+    op.notice_sent_at = now;
+  }
+  await deps.store.createOperation(op);
+  if (op.state === 'running') deps.kickPoller();
+  return op;
+}
+
+/** Applies a fresh read of a machine to a target; true when anything a person would care about changed. */
+export function updateTarget(
+  kind: OperationKind,
+  t: OperationTarget,
+  m: MachineSummary,
+  now: number,
+): boolean {
+  if (t.result !== 'pending') return false;
+  const changed =
+    t.status_code !== m.status || t.status_message !== m.status_message || t.power_state !== m.power_state;
+  t.status = m.status_name;
+  t.status_code = m.status;
+  t.status_message = m.status_message;
+  t.power_state = m.power_state;
+  if (changed) {
+    t.history.push({ at: now, status: m.status_name, message: m.status_message });
+    if (t.history.length > HISTORY_MAX) t.history.splice(1, t.history.length - HISTORY_MAX);
+  }
+  settleTarget(kind, t, m, now);
+  return changed || t.result !== 'pending';
+}
+
+function settleTarget(kind: OperationKind, t: OperationTarget, m: MachineSummary, now: number): void {
+  const verdict = judge(kind, m);
+  if (verdict === 'pending') return;
+  t.result = verdict;
+  t.finished_at = now;
+  if (verdict === 'failed') {
+    t.error =
+      m.error_description || m.status_message || `it ended ${m.status_name}, not ${successWord(kind)}`;
+  }
+}
+
+/** The operation's state from its targets' results. */
+export function overallState(op: Pick<Operation, 'targets' | 'state'>): OperationState {
+  if (op.state === 'awaiting_approval' || op.state === 'cancelled') return op.state;
+  const r = op.targets.map((t) => t.result);
+  if (r.length === 0 || r.includes('pending')) return 'running';
+  if (r.includes('timed_out')) return 'timed_out';
+  if (r.every((x) => x === 'succeeded')) return 'succeeded';
+  if (r.every((x) => x === 'failed' || x === 'cancelled')) return 'failed';
+  return 'partial';
+}
+
+/** Marks what is still pending at the deadline as timed out. */
+export function expire(op: Operation, now: number): void {
+  for (const t of op.targets) {
+    if (t.result !== 'pending') continue;
+    t.result = 'timed_out';
+    t.finished_at = now;
+    t.error = `still ${t.status}${t.status_message ? ` (${t.status_message})` : ''} at the deadline`;
+  }
+}
+
+export const OperationView = z.object({
+  id: z.string(),
+  kind: z.string(),
+  tool: z.string(),
+  state: z.enum(['awaiting_approval', 'running', 'succeeded', 'failed', 'partial', 'timed_out', 'cancelled']),
+  summary: z.string(),
+  requester: z.string(),
+  created_at: z.string(),
+  deadline_at: z.string(),
+  finished_at: z.string().nullable(),
+  counts: z.object({
+    total: z.number(),
+    succeeded: z.number(),
+    failed: z.number(),
+    pending: z.number(),
+    timed_out: z.number(),
+    cancelled: z.number(),
+  }),
+  targets: z.array(
+    z.object({
+      hostname: z.string(),
+      system_id: z.string(),
+      start_status: z.string(),
+      status: z.string(),
+      result: z.string(),
+      message: z.string(),
+      error: z.string().optional(),
+      events: z
+        .array(z.object({ created: z.string(), type: z.string(), description: z.string() }))
+        .optional(),
+    }),
+  ),
+});
+export type OperationView = z.infer<typeof OperationView>;
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+export function operationView(op: Operation): OperationView {
+  const count = (r: string) => op.targets.filter((t) => t.result === r).length;
+  return {
+    id: op.id,
+    kind: op.kind,
+    tool: op.tool,
+    state: op.state,
+    summary: op.summary,
+    requester: `${op.requester.principal} (${op.requester.via})`,
+    created_at: iso(op.created_at) as string,
+    deadline_at: iso(op.deadline_at) as string,
+    finished_at: iso(op.finished_at),
+    counts: {
+      total: op.targets.length,
+      succeeded: count('succeeded'),
+      failed: count('failed'),
+      pending: count('pending'),
+      timed_out: count('timed_out'),
+      cancelled: count('cancelled'),
+    },
+    targets: op.targets.map((t) => ({
+      hostname: t.hostname,
+      system_id: t.system_id,
+      start_status: t.start_status,
+      status: t.status,
+      result: t.result,
+      message: t.status_message,
+      ...(t.error ? { error: t.error } : {}),
+      ...(t.events?.length
+        ? {
+            events: t.events
+              .slice(0, 5)
+              .map((e) => ({ created: e.created, type: e.type, description: e.description })),
+          }
+        : {}),
+    })),
+  };
+}
+
+/** "deploy: 18 of 20 Deployed, 1 failed (db-03: Installation failed …), 1 still Deploying" */
+export function describeOperation(op: Operation | OperationView): string {
+  const v = 'counts' in op ? op : operationView(op);
+  const parts = [`${v.counts.succeeded} of ${v.counts.total} ${successWord(v.kind as OperationKind)}`];
+  const failed = v.targets.filter((t) => t.result === 'failed');
+  if (failed.length)
+    parts.push(
+      `${failed.length} failed (${failed.map((t) => `${t.hostname}: ${t.error ?? t.status}`).join('; ')})`,
+    );
+  const late = v.targets.filter((t) => t.result === 'timed_out');
+  if (late.length)
+    parts.push(`${late.length} timed out (${late.map((t) => `${t.hostname} still ${t.status}`).join('; ')})`);
+  if (v.counts.pending) parts.push(`${v.counts.pending} still going`);
+  if (v.counts.cancelled) parts.push(`${v.counts.cancelled} no longer tracked`);
+  return `${kindLabel(v.kind as OperationKind)} ${v.id} ${v.state}: ${parts.join(', ')}`;
+}
+
+/**
+ * Waits until an operation finishes or `timeoutMs` passes, reporting progress on every change; returns the
+ * operation as last seen.
+ */
+export async function waitForOperation(
+  deps: Deps,
+  id: string,
+  opts: { timeoutMs: number; signal?: AbortSignal; onProgress?: (op: Operation) => void },
+): Promise<Operation> {
+  let latest = await deps.store.getOperation(id);
+  if (!latest || !['running', 'awaiting_approval'].includes(latest.state)) return latest as Operation;
+  deps.kickPoller();
+  return new Promise<Operation>((resolve) => {
+    let done = false;
+    const finish = () => {
+      if (done) return;
+      done = true;
+      unsubscribe();
+      deps.clock.clearTimeout(timer);
+      opts.signal?.removeEventListener('abort', finish);
+      resolve(latest as Operation);
+    };
+    const unsubscribe = deps.notify.subscribe({
+      progress: (op) => {
+        if (op.id !== id) return;
+        latest = op;
+        opts.onProgress?.(op);
+        if (FINAL_STATES.has(op.state)) finish();
+      },
+    });
+    const timer = deps.clock.setTimeout(finish, opts.timeoutMs);
+    opts.signal?.addEventListener('abort', finish, { once: true });
+  });
+}

@@ -1,0 +1,251 @@
+/**
+ * Devices, controllers and the generic `/nodes/` views (maas-api.md §6.1). Non-admins never see controllers.
+ */
+import { isTransient, NodeStatus } from '../maas/status.ts';
+import { freeIp } from './addressing.ts';
+import { cleanConstraints, READ_NODES_FIELDS } from './filters.ts';
+import { makeNic } from './hardware.ts';
+import {
+  deletedResponse,
+  fieldErrors,
+  MAC_RE,
+  mandatory,
+  normaliseMac,
+  streamResponse,
+  textResponse,
+} from './http.ts';
+import { jsonArrayStream } from './json.ts';
+import { cleanHostname, type Errors, POWER_TYPES } from './machine-form.ts';
+import type { SimNode } from './model.ts';
+import { canView, getNodeOr404 } from './perm.ts';
+import { renderAnyNode, renderController, renderDevice } from './render.ts';
+import type { AuthedCtx, Ctx, Handler, Resource } from './router.ts';
+import { blankNode, VLAN } from './seed-inventory.ts';
+
+const DEVICE_FIELDS = new Set([
+  'id',
+  'not_id',
+  'system_id',
+  'hostname',
+  'not_hostname',
+  'mac_address',
+  'domain',
+  'not_domain',
+  'zone',
+  'not_in_zone',
+  'owner',
+  'not_owner',
+  'tags',
+  'not_tags',
+  'agent_name',
+  'not_agent_name',
+]);
+const CHOICE = 'Select a valid choice. That choice is not one of the available choices.';
+
+function listNodes(ctx: AuthedCtx, kind: (n: SimNode) => boolean, fields: ReadonlySet<string>): SimNode[] {
+  const cleaned = cleanConstraints(ctx.svc.state, ctx.query, fields, { singleZonePool: false });
+  const out: SimNode[] = [];
+  for (const n of ctx.svc.state.nodes.values()) {
+    if (kind(n) && canView(ctx.user, n) && cleaned.matches.every((m) => m(n))) out.push(n);
+  }
+  return out;
+}
+
+const createDevice: Handler = (ctx) => {
+  const { state } = ctx.svc;
+  const d = ctx.data;
+  const errors: Errors = {};
+  const macs = d.getAll('mac_addresses');
+  if (macs.length === 0) errors.mac_addresses = ['This field is required.'];
+  const invalid = macs.find((m) => !MAC_RE.test(m.trim()));
+  if (invalid !== undefined) {
+    errors.mac_addresses = [
+      `One or more MAC addresses is invalid. ('${invalid}' is not a valid MAC address.)`,
+    ];
+  } else {
+    for (const m of macs) {
+      const owner = state.nodes.get(state.macs.get(normaliseMac(m)) ?? '');
+      if (owner)
+        errors.mac_addresses = [`MAC address ${normaliseMac(m)} already in use on ${owner.hostname}.`];
+    }
+  }
+  const hostname = d.get('hostname');
+  if (hostname !== undefined) cleanHostname(state, hostname, null, errors);
+  const domain = d.get('domain') ? state.domainByName(d.get('domain') ?? '') : state.defaultDomain();
+  if (!domain) errors.domain = [CHOICE];
+  const parent = d.get('parent');
+  if (parent && !state.nodes.has(parent)) errors.parent = [CHOICE];
+  if (Object.keys(errors).length) throw fieldErrors(errors);
+  const n = blankNode(
+    state,
+    state.newSystemId(),
+    hostname?.split('.')[0] || `device-${state.nextId('devicename')}`,
+    'device',
+  );
+  n.owner = ctx.user.username;
+  n.description = d.get('description') ?? '';
+  n.domainId = domain?.id ?? 0;
+  n.parent = parent || null;
+  n.interfaces = macs.map((m, i) => {
+    const nic = makeNic(state, state.rng, `eth${i}`, VLAN.untagged, false);
+    nic.mac = normaliseMac(m);
+    return nic;
+  });
+  state.addNode(n);
+  return renderDevice(state, n);
+};
+
+const deviceArg = (ctx: AuthedCtx, perm: 'view' | 'edit' | 'admin') =>
+  getNodeOr404(ctx.svc.state, ctx.user, ctx.args[0] ?? '', perm, 'device');
+
+const updateDevice: Handler = (ctx) => {
+  const n = deviceArg(ctx, 'edit');
+  const { state } = ctx.svc;
+  const d = ctx.data;
+  const errors: Errors = {};
+  const hostname = d.get('hostname');
+  if (hostname !== undefined) cleanHostname(state, hostname, n, errors);
+  const zone = d.has('zone') ? state.zoneByName(d.get('zone') ?? '') : undefined;
+  if (d.has('zone') && !zone) errors.zone = [CHOICE];
+  const domain = d.has('domain') ? state.domainByName(d.get('domain') ?? '') : undefined;
+  if (d.has('domain') && !domain) errors.domain = [CHOICE];
+  if (Object.keys(errors).length) throw fieldErrors(errors);
+  if (hostname !== undefined) n.hostname = hostname.split('.')[0] ?? hostname;
+  if (d.has('description')) n.description = d.get('description') ?? '';
+  if (d.has('parent')) n.parent = d.get('parent') || null;
+  if (zone) n.zoneId = zone.id;
+  if (domain) {
+    n.domainId = domain.id;
+    state.touchDomains();
+  }
+  return renderDevice(state, n);
+};
+
+const deleteDevice: Handler = (ctx) => {
+  const n = deviceArg(ctx, 'edit');
+  for (const i of n.interfaces) for (const l of i.links) if (l.ip) freeIp(ctx.svc.state, l.ip);
+  ctx.svc.state.removeNode(n);
+  return deletedResponse();
+};
+
+const isRack = (n: SimNode) => n.kind === 'rack' || n.kind === 'region+rack';
+const isRegion = (n: SimNode) => n.kind === 'region' || n.kind === 'region+rack';
+
+function controllers(kind: 'rack' | 'region'): Resource[] {
+  const plural = kind === 'rack' ? 'rackcontrollers' : 'regioncontrollers';
+  const test = kind === 'rack' ? isRack : isRegion;
+  const extra: Record<string, Handler> =
+    kind === 'rack'
+      ? {
+          'GET describe_power_types': () =>
+            POWER_TYPES.map((name) => ({ name, description: name, fields: [] })),
+        }
+      : {};
+  return [
+    {
+      name: kind === 'rack' ? 'RackControllersHandler' : 'RegionControllersHandler',
+      pattern: new RegExp(`^${plural}/$`),
+      handlers: {
+        GET: (ctx) =>
+          listNodes(ctx, test, READ_NODES_FIELDS).map((n) => renderController(ctx.svc.state, n, kind)),
+        ...extra,
+      },
+    },
+    {
+      name: kind === 'rack' ? 'RackControllerHandler' : 'RegionControllerHandler',
+      pattern: new RegExp(`^${plural}/([^/]+)/$`),
+      handlers: {
+        GET: (ctx) =>
+          renderController(
+            ctx.svc.state,
+            getNodeOr404(ctx.svc.state, ctx.user, ctx.args[0] ?? '', 'view', kind),
+            kind,
+          ),
+        ...(kind === 'rack'
+          ? {
+              'GET list_boot_images': (ctx: AuthedCtx) => {
+                getNodeOr404(ctx.svc.state, ctx.user, ctx.args[0] ?? '', 'view', 'rack');
+                return {
+                  images: ['focal', 'jammy', 'noble'].map((s) => ({
+                    name: `ubuntu/${s}`,
+                    architecture: 'amd64',
+                    subarches: 'generic',
+                  })),
+                  connected: true,
+                  status: 'synced',
+                };
+              },
+              'POST import_boot_images': (ctx: AuthedCtx) => {
+                const n = getNodeOr404(ctx.svc.state, ctx.user, ctx.args[0] ?? '', 'admin', 'rack');
+                return textResponse(`Import of boot images started on ${n.hostname}`);
+              },
+            }
+          : {}),
+      },
+    },
+  ];
+}
+
+function byMac(ctx: Ctx): SimNode | undefined {
+  const sid = ctx.svc.state.macs.get(normaliseMac(mandatory(ctx.query, 'mac_address')));
+  const n = sid ? ctx.svc.state.nodes.get(sid) : undefined;
+  return n && n.status !== NodeStatus.RETIRED ? n : undefined;
+}
+
+export const deviceResources: Resource[] = [
+  {
+    name: 'DevicesHandler',
+    pattern: /^devices\/$/,
+    handlers: {
+      GET: (ctx) =>
+        listNodes(ctx, (n) => n.kind === 'device', DEVICE_FIELDS).map((n) => renderDevice(ctx.svc.state, n)),
+      POST: createDevice,
+    },
+  },
+  {
+    name: 'DeviceHandler',
+    pattern: /^devices\/([^/]+)\/$/,
+    handlers: {
+      GET: (ctx) => renderDevice(ctx.svc.state, deviceArg(ctx, 'view')),
+      PUT: updateDevice,
+      DELETE: deleteDevice,
+      'POST restore_networking_configuration': (ctx) => renderDevice(ctx.svc.state, deviceArg(ctx, 'admin')),
+      'POST restore_default_configuration': (ctx) => renderDevice(ctx.svc.state, deviceArg(ctx, 'admin')),
+    },
+  },
+  ...controllers('rack'),
+  ...controllers('region'),
+  {
+    name: 'NodesHandler',
+    pattern: /^nodes\/$/,
+    handlers: {
+      GET: (ctx) => {
+        const nodes = listNodes(ctx, () => true, READ_NODES_FIELDS);
+        return streamResponse(jsonArrayStream(nodes, (n) => renderAnyNode(ctx.svc.state, n)));
+      },
+      'GET is_registered': (ctx) => byMac(ctx) !== undefined,
+      'GET is_action_in_progress': (ctx) => {
+        const n = byMac(ctx);
+        return n !== undefined && isTransient(n.status);
+      },
+    },
+    anon: {
+      'GET is_registered': (ctx) => byMac(ctx) !== undefined,
+      'GET is_action_in_progress': (ctx) => {
+        const n = byMac(ctx);
+        return n !== undefined && isTransient(n.status);
+      },
+    },
+  },
+  {
+    name: 'NodeHandler',
+    pattern: /^nodes\/([^/]+)\/$/,
+    handlers: {
+      GET: (ctx) =>
+        renderAnyNode(
+          ctx.svc.state,
+          getNodeOr404(ctx.svc.state, ctx.user, ctx.args[0] ?? '', 'view', 'node'),
+        ),
+    },
+  },
+];

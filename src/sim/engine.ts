@@ -1,0 +1,179 @@
+/**
+ * The state machine's enforcement point and the timer engine that completes transient statuses (maas-api.md
+ * §5.3–5.4). Every status change goes through {@link updateStatus}; every timed step through {@link Engine.run}.
+ */
+import type { Clock, TimerHandle } from '../core/clock.ts';
+import {
+  canTransition,
+  FAILURE_STATUS,
+  invalidTransitionMessage,
+  NodeStatus,
+  type NodeStatus as Status,
+} from '../maas/status.ts';
+import type { FailAction, Faults } from './faults.ts';
+import { conflict } from './http.ts';
+import { type EventLevel, MAX_EVENTS_PER_NODE, type SimEvent, type SimNode, type SimState } from './model.ts';
+
+/**
+ * `Node.update_status`: rejects an illegal change with the 409 `Invalid transition: A -> B.`, records
+ * `previous_status`, and clears the owner when a machine becomes New or Ready (§5.3 invariants).
+ */
+export function updateStatus(node: SimNode, to: Status): void {
+  if (!canTransition(node.status, to)) throw conflict(invalidTransitionMessage(node.status, to));
+  if (node.status !== to) node.previousStatus = node.status;
+  node.status = to;
+  if (node.kind === 'machine' && (to === NodeStatus.NEW || to === NodeStatus.READY)) node.owner = null;
+}
+
+/** One timed step; `delayMs` is at `timeScale` 1 and counts from the previous step. */
+export interface Step {
+  delayMs: number;
+  run: () => void;
+}
+
+type Lane = 'life' | 'power';
+
+interface Job {
+  node: SimNode;
+  lane: Lane;
+  kind: string;
+  steps: Step[];
+  index: number;
+  handle: TimerHandle | null;
+}
+
+export class Engine {
+  private readonly lanes: Record<Lane, Map<string, Job>> = { life: new Map(), power: new Map() };
+  private closed = false;
+
+  constructor(
+    readonly state: SimState,
+    readonly clock: Clock,
+    readonly timeScale: number,
+    readonly faults: Faults,
+  ) {}
+
+  /** Appends an event (ids increase globally); keeps the last {@link MAX_EVENTS_PER_NODE} per node. */
+  event(
+    node: SimNode,
+    type: string,
+    opts: { level?: EventLevel; description?: string; user?: string | null } = {},
+  ): SimEvent {
+    const ev: SimEvent = {
+      id: this.state.nextId('event'),
+      level: opts.level ?? 'INFO',
+      type,
+      description: opts.description ?? '',
+      created: this.clock.now(),
+      username: opts.user ?? null,
+    };
+    node.events.push(ev);
+    if (node.events.length > MAX_EVENTS_PER_NODE)
+      node.events.splice(0, node.events.length - MAX_EVENTS_PER_NODE);
+    return ev;
+  }
+
+  /** A user request event (`_register_request_event`): DEBUG, hidden at the default INFO level. */
+  request(node: SimNode, type: string, user: string, comment?: string): void {
+    this.event(node, type, { level: 'DEBUG', user, description: comment ?? '' });
+  }
+
+  /**
+   * Moves a transient status to its failure status if a `failNext` fault is armed for this action.
+   * Returns true when it failed (the caller then stops).
+   */
+  failIfArmed(node: SimNode, action: FailAction, eventType: string, defaultMessage: string): boolean {
+    const armed = this.faults.takeFailure(node.systemId, action);
+    if (!armed) return false;
+    const to = FAILURE_STATUS.get(node.status);
+    if (to === undefined) return false;
+    const message = armed.message ?? defaultMessage;
+    updateStatus(node, to);
+    node.errorDescription = message;
+    this.event(node, eventType, { level: 'ERROR', description: message });
+    return true;
+  }
+
+  /** Runs `steps` on the node's lane, replacing whatever that lane was doing. */
+  run(node: SimNode, kind: string, steps: Step[], lane: Lane = 'life'): void {
+    this.cancel(node, lane);
+    const job: Job = { node, lane, kind, steps, index: 0, handle: null };
+    this.lanes[lane].set(node.systemId, job);
+    this.scheduleNext(job);
+  }
+
+  /** What the node's lifecycle lane is doing (e.g. 'deploy'), if anything. */
+  activity(node: SimNode): string | undefined {
+    return this.lanes.life.get(node.systemId)?.kind;
+  }
+
+  cancel(node: SimNode, lane?: Lane): void {
+    for (const l of lane ? [lane] : (['life', 'power'] as const)) {
+      const job = this.lanes[l].get(node.systemId);
+      if (!job) continue;
+      if (job.handle !== null) this.clock.clearTimeout(job.handle);
+      this.lanes[l].delete(node.systemId);
+    }
+  }
+
+  get pending(): number {
+    return this.lanes.life.size + this.lanes.power.size;
+  }
+
+  /** Runs every pending step (and any they start) to completion now. */
+  async settle(): Promise<void> {
+    for (let guard = 0; guard < 1_000_000; guard++) {
+      const job = first(this.lanes.life) ?? first(this.lanes.power);
+      if (!job) return;
+      if (job.handle !== null) this.clock.clearTimeout(job.handle);
+      job.handle = null;
+      while (this.isCurrent(job) && job.index < job.steps.length) this.step(job);
+      if (this.isCurrent(job)) this.lanes[job.lane].delete(job.node.systemId);
+      await Promise.resolve();
+    }
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const lane of Object.values(this.lanes)) {
+      for (const job of lane.values()) if (job.handle !== null) this.clock.clearTimeout(job.handle);
+      lane.clear();
+    }
+  }
+
+  private isCurrent(job: Job): boolean {
+    return this.lanes[job.lane].get(job.node.systemId) === job;
+  }
+
+  private scheduleNext(job: Job): void {
+    const next = job.steps[job.index];
+    if (!next) {
+      this.lanes[job.lane].delete(job.node.systemId);
+      return;
+    }
+    if (this.closed) return;
+    job.handle = this.clock.setTimeout(() => {
+      job.handle = null;
+      if (!this.isCurrent(job)) return;
+      this.step(job);
+      if (this.isCurrent(job)) this.scheduleNext(job);
+    }, next.delayMs * this.timeScale);
+  }
+
+  private step(job: Job): void {
+    const step = job.steps[job.index++];
+    if (!step) return;
+    // A step can find the machine changed under it (a test hook, a DELETE); the rest of the job is then moot.
+    try {
+      if (!this.state.nodes.has(job.node.systemId)) throw new Error('node deleted');
+      step.run();
+    } catch {
+      if (this.isCurrent(job)) this.lanes[job.lane].delete(job.node.systemId);
+    }
+  }
+}
+
+function first<V>(map: Map<string, V>): V | undefined {
+  for (const v of map.values()) return v;
+  return undefined;
+}

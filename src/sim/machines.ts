@@ -1,0 +1,185 @@
+/**
+ * The machines collection `/machines/` (maas-api.md §3): the streamed, filtered list and the collection ops.
+ */
+import { isTransient, NodeStatus, RELEASABLE_STATUSES, STATUS_LABELS } from '../maas/status.ts';
+import { allocate } from './allocate.ts';
+import { cleanConstraints, READ_NODES_FIELDS } from './filters.ts';
+import {
+  adminOnly,
+  badRequest,
+  conflict,
+  fieldError,
+  forbidden,
+  mandatory,
+  normaliseMac,
+  SimHttpError,
+  streamResponse,
+} from './http.ts';
+import { jsonArrayStream } from './json.ts';
+import { startCommissioning } from './lifecycle.ts';
+import { createMachine } from './machine-form.ts';
+import type { SimNode } from './model.ts';
+import { canView, hasPerm } from './perm.ts';
+import { startRelease } from './release.ts';
+import { renderMachine } from './render.ts';
+import type { AuthedCtx, Ctx, Resource } from './router.ts';
+
+/** The machines a user may see, filtered, in id order (`NodesHandler.read`). */
+export function visibleMachines(ctx: AuthedCtx, fields = READ_NODES_FIELDS): SimNode[] {
+  const cleaned = cleanConstraints(ctx.svc.state, ctx.query, fields, { singleZonePool: false });
+  const out: SimNode[] = [];
+  for (const n of ctx.svc.state.machines()) {
+    if (canView(ctx.user, n) && cleaned.matches.every((m) => m(n))) out.push(n);
+  }
+  return out;
+}
+
+function list(ctx: AuthedCtx): Response {
+  const machines = visibleMachines(ctx);
+  const state = ctx.svc.state;
+  return streamResponse(jsonArrayStream(machines, (n) => renderMachine(state, n)));
+}
+
+/** Resolves `machines=` ids, with the 400/403 texts of the bulk ops. */
+function bulkMachines(ctx: AuthedCtx, key: string, action: string, perm: 'edit' | 'admin'): SimNode[] {
+  const ids = ctx.data.getAll(key);
+  const found = ids.map((id) => ctx.svc.state.machine(id));
+  const unknown = ids.filter((_, i) => !found[i]);
+  if (unknown.length) throw badRequest(`Unknown machine(s): ${unknown.join(', ')}.`);
+  const machines = found.filter((n): n is SimNode => n !== undefined);
+  const denied = machines.filter((n) => !hasPerm(ctx.user, n, perm)).map((n) => n.systemId);
+  if (denied.length) {
+    throw forbidden(
+      `You don't have the required permission to ${action} the following machine(s): ${denied.join(', ')}.`,
+    );
+  }
+  return machines;
+}
+
+function releaseMany(ctx: AuthedCtx): string[] {
+  const machines = bulkMachines(ctx, 'machines', 'release', 'edit');
+  const released: string[] = [];
+  const failed: string[] = [];
+  const comment = ctx.data.get('comment') ?? '';
+  for (const n of machines) {
+    if (n.status === NodeStatus.READY) continue;
+    if (RELEASABLE_STATUSES.has(n.status)) {
+      startRelease(
+        ctx.svc.engine,
+        n,
+        ctx.user.username,
+        { erase: false, secure: false, quick: false },
+        comment,
+      );
+      released.push(n.systemId);
+    } else {
+      failed.push(`${n.systemId} ('${STATUS_LABELS[n.status]}')`);
+    }
+  }
+  // Not transactional (§2): machines before the failing ones stay released.
+  if (failed.length)
+    throw conflict(`Machine(s) cannot be released in their current state: ${failed.join(', ')}.`);
+  return released;
+}
+
+function accept(ctx: AuthedCtx): unknown[] {
+  const machines = bulkMachines(ctx, 'machines', 'accept', 'admin');
+  const accepted: SimNode[] = [];
+  for (const n of machines) {
+    if (n.status === NodeStatus.READY || n.status === NodeStatus.COMMISSIONING) continue;
+    if (n.status !== NodeStatus.NEW) {
+      throw conflict(
+        `Cannot accept node enlistment: node ${n.systemId} is in state ${STATUS_LABELS[n.status]}.`,
+      );
+    }
+    startCommissioning(ctx.svc.engine, n, ctx.user.username, { skipTests: false, skipStorage: false });
+    accepted.push(n);
+  }
+  return accepted.map((n) => renderMachine(ctx.svc.state, n));
+}
+
+function acceptAll(ctx: AuthedCtx): unknown[] {
+  const accepted: SimNode[] = [];
+  for (const n of ctx.svc.state.machines()) {
+    if (n.status !== NodeStatus.NEW || !hasPerm(ctx.user, n, 'admin')) continue;
+    startCommissioning(ctx.svc.engine, n, ctx.user.username, { skipTests: false, skipStorage: false });
+    accepted.push(n);
+  }
+  return accepted.map((n) => renderMachine(ctx.svc.state, n));
+}
+
+function listAllocated(ctx: AuthedCtx): Response {
+  const ids = ctx.query.getAll('id');
+  const state = ctx.svc.state;
+  const mine = [...state.machines()].filter(
+    (n) =>
+      n.owner === ctx.user.username &&
+      n.status === NodeStatus.ALLOCATED &&
+      (!ids.length || ids.includes(n.systemId)),
+  );
+  return streamResponse(jsonArrayStream(mine, (n) => renderMachine(state, n)));
+}
+
+function byMac(ctx: Ctx): SimNode | undefined {
+  const mac = normaliseMac(mandatory(ctx.query, 'mac_address'));
+  const sid = ctx.svc.state.macs.get(mac);
+  const n = sid ? ctx.svc.state.nodes.get(sid) : undefined;
+  return n && n.status !== NodeStatus.RETIRED ? n : undefined;
+}
+
+function powerParameters(ctx: AuthedCtx): Record<string, Record<string, string>> {
+  if (!ctx.user.isSuperuser) throw adminOnly();
+  const ids = ctx.query.getAll('id');
+  const out: Record<string, Record<string, string>> = {};
+  for (const n of ctx.svc.state.machines()) {
+    if (!ids.length || ids.includes(n.systemId)) out[n.systemId] = { ...n.powerParameters };
+  }
+  return out;
+}
+
+function setZone(ctx: AuthedCtx): null {
+  if (!ctx.user.isSuperuser) throw adminOnly();
+  const zoneName = ctx.data.get('zone');
+  if (!zoneName) throw fieldError('zone', 'This field is required.');
+  const zone = ctx.svc.state.zoneByName(zoneName);
+  if (!zone)
+    throw fieldError('zone', 'Select a valid choice. That choice is not one of the available choices.');
+  const ids = ctx.data.getAll('nodes');
+  const nodes = ids.map((id) => ctx.svc.state.nodes.get(id));
+  const bad = ids.filter((_, i) => !nodes[i]);
+  if (bad.length) throw fieldError('nodes', `Unknown node(s): ${bad.join(', ')}.`);
+  for (const n of nodes) if (n) n.zoneId = zone.id;
+  return null;
+}
+
+export const machinesResource: Resource = {
+  name: 'MachinesHandler',
+  pattern: /^machines\/$/,
+  handlers: {
+    GET: list,
+    POST: (ctx) => createMachine(ctx, ctx.user),
+    'POST allocate': allocate,
+    'POST release': releaseMany,
+    'POST accept': accept,
+    'POST accept_all': acceptAll,
+    'POST set_zone': setZone,
+    'GET list_allocated': listAllocated,
+    'GET is_registered': (ctx) => byMac(ctx) !== undefined,
+    'GET is_action_in_progress': (ctx) => {
+      const n = byMac(ctx);
+      return n !== undefined && isTransient(n.status);
+    },
+    'GET power_parameters': powerParameters,
+  },
+  anon: {
+    'GET is_registered': (ctx) => byMac(ctx) !== undefined,
+    'GET is_action_in_progress': (ctx) => {
+      const n = byMac(ctx);
+      return n !== undefined && isTransient(n.status);
+    },
+    POST: (ctx) => createMachine(ctx, null),
+    'POST accept': () => {
+      throw new SimHttpError(401, 'You must be logged in to accept machines.');
+    },
+  },
+};

@@ -1,0 +1,90 @@
+/** `/version/`, `/describe/` (both anonymous) and `/users/` (maas-api.md §6.6). */
+import { notFound } from './http.ts';
+import type { SimUserRecord } from './model.ts';
+import { API, API_HASH } from './paths.ts';
+import type { Resource } from './router.ts';
+import { MAAS_VERSION } from './seed-inventory.ts';
+
+export const CAPABILITIES = [
+  'networks-management',
+  'static-ipaddresses',
+  'ipv6-deployment-ubuntu',
+  'devices-management',
+  'storage-deployment-ubuntu',
+  'network-deployment-ubuntu',
+  'bridging-interface-ubuntu',
+  'bridging-automatic-ubuntu',
+  'authenticate-api',
+];
+
+function renderUser(u: SimUserRecord): Record<string, unknown> {
+  return {
+    is_superuser: u.isSuperuser,
+    username: u.username,
+    email: u.email,
+    is_local: true,
+    resource_uri: `${API}users/${u.username}/`,
+  };
+}
+
+export const versionResource: Resource = {
+  name: 'VersionHandler',
+  pattern: /^version\/$/,
+  open: true,
+  handlers: { GET: () => ({ capabilities: CAPABILITIES, version: MAAS_VERSION, subversion: '' }) },
+};
+
+/** `/describe/` is generated from the simulator's own resource table, in the shape python-libmaas reads. */
+export function describeResource(resources: () => Resource[]): Resource {
+  return {
+    name: 'DescribeHandler',
+    pattern: /^describe\/$/,
+    open: true,
+    handlers: {
+      GET: () => ({
+        doc: 'MAAS API (simulated)',
+        hash: API_HASH,
+        resources: resources().map((r) => {
+          const actions = (table: Record<string, unknown>) =>
+            Object.keys(table).map((k) => {
+              const [method, op] = k.split(' ');
+              return { method, op: op ?? null, name: op ?? method?.toLowerCase(), doc: '', restful: !op };
+            });
+          const uri = `${API}${r.pattern.source
+            .replace(/^\^|\$$/g, '')
+            .replace(/\\\//g, '/')
+            .replace(/\([^)]*\)/g, '{id}')}`;
+          return {
+            name: r.name,
+            auth: { name: r.name, uri, path: uri, params: [], doc: '', actions: actions(r.handlers) },
+            anon: r.anon
+              ? { name: `Anon${r.name}`, uri, path: uri, params: [], doc: '', actions: actions(r.anon) }
+              : null,
+          };
+        }),
+      }),
+    },
+  };
+}
+
+export const userResources: Resource[] = [
+  {
+    name: 'UsersHandler',
+    pattern: /^users\/$/,
+    handlers: {
+      GET: (ctx) => [...ctx.svc.state.users.values()].filter((u) => u.isActive).map(renderUser),
+      'GET whoami': (ctx) => renderUser(ctx.user),
+    },
+  },
+  {
+    name: 'UserHandler',
+    pattern: /^users\/([^/]+)\/$/,
+    handlers: {
+      GET: (ctx) => {
+        const u = ctx.svc.state.users.get(ctx.args[0] ?? '');
+        if (!u) throw notFound('No User matches the given query.');
+        return renderUser(u);
+      },
+    },
+  },
+];

@@ -1,0 +1,365 @@
+/**
+ * The simulator's internal model: plain records, kept in one {@link SimState}. JSON shapes are produced on demand
+ * by the renderers, never stored, so a 10,000-machine fleet stays small.
+ */
+import type { NodeStatus } from '../maas/status.ts';
+import { Rng, SYSTEM_ID_ALPHABET } from './random.ts';
+
+export type PowerState = 'on' | 'off' | 'unknown' | 'error';
+export type NodeKind = 'machine' | 'device' | 'rack' | 'region' | 'region+rack';
+export type LinkMode = 'auto' | 'dhcp' | 'static' | 'link_up';
+export type EventLevel = 'AUDIT' | 'DEBUG' | 'INFO' | 'WARNING' | 'ERROR' | 'CRITICAL';
+
+export const EVENT_LEVELS: Readonly<Record<EventLevel, number>> = {
+  AUDIT: 0,
+  DEBUG: 10,
+  INFO: 20,
+  WARNING: 30,
+  ERROR: 40,
+  CRITICAL: 50,
+};
+
+export interface SimUserRecord {
+  id: number;
+  username: string;
+  email: string;
+  isSuperuser: boolean;
+  isActive: boolean;
+  consumerKey: string;
+  tokenKey: string;
+  tokenSecret: string;
+}
+
+export interface SimZone {
+  id: number;
+  name: string;
+  description: string;
+}
+
+export interface SimPool {
+  id: number;
+  name: string;
+  description: string;
+}
+
+export interface SimTag {
+  name: string;
+  definition: string;
+  comment: string;
+  kernelOpts: string;
+}
+
+export interface SimDomain {
+  id: number;
+  name: string;
+  authoritative: boolean;
+  ttl: number | null;
+  isDefault: boolean;
+}
+
+export interface SimFabric {
+  id: number;
+  name: string;
+  classType: string | null;
+  description: string;
+}
+
+export interface SimVlan {
+  id: number;
+  vid: number;
+  name: string;
+  fabricId: number;
+  mtu: number;
+  dhcpOn: boolean;
+  externalDhcp: string | null;
+  primaryRack: string | null;
+  secondaryRack: string | null;
+  space: string | null;
+}
+
+export interface SimSubnet {
+  id: number;
+  name: string;
+  cidr: string;
+  vlanId: number;
+  gatewayIp: string | null;
+  dnsServers: string[];
+  description: string;
+  rdnsMode: number;
+  allowDns: boolean;
+  allowProxy: boolean;
+  activeDiscovery: boolean;
+  managed: boolean;
+  space: string | null;
+}
+
+export interface SimLink {
+  id: number;
+  mode: LinkMode;
+  subnetId: number | null;
+  ip: string | null;
+}
+
+export interface SimInterface {
+  id: number;
+  name: string;
+  type: 'physical' | 'bond' | 'bridge' | 'vlan' | 'alias' | 'unknown';
+  mac: string;
+  vlanId: number | null;
+  parents: number[];
+  enabled: boolean;
+  tags: string[];
+  links: SimLink[];
+  params: Record<string, string | number> | null;
+  vendor: string | null;
+  product: string | null;
+  firmwareVersion: string | null;
+  linkConnected: boolean;
+  interfaceSpeed: number;
+  linkSpeed: number;
+  numaNode: number;
+  sriovMaxVf: number;
+  mtu: number;
+}
+
+export interface SimFilesystem {
+  fstype: string;
+  label: string | null;
+  uuid: string;
+  mountPoint: string | null;
+  mountOptions: string | null;
+}
+
+export interface SimPartition {
+  id: number;
+  uuid: string;
+  size: number;
+  bootable: boolean;
+  filesystem: SimFilesystem | null;
+  tags: string[];
+}
+
+export interface SimBlockDevice {
+  id: number;
+  name: string;
+  type: 'physical' | 'virtual';
+  model: string;
+  serial: string;
+  idPath: string;
+  size: number;
+  blockSize: number;
+  tags: string[];
+  uuid: string | null;
+  firmwareVersion: string;
+  numaNode: number;
+  partitionTableType: 'GPT' | 'MBR' | null;
+  partitions: SimPartition[];
+  filesystem: SimFilesystem | null;
+}
+
+export interface SimEvent {
+  id: number;
+  level: EventLevel;
+  type: string;
+  description: string;
+  created: number;
+  username: string | null;
+}
+
+/** Script-result statuses: -1 none, 0 pending, 1 running, 2 passed, 3 failed (maas-api.md §4.2). */
+export interface SimScriptStatuses {
+  commissioning: number;
+  testing: number;
+  cpu: number;
+  memory: number;
+  network: number;
+  storage: number;
+  other: number;
+  interface: number;
+  commissioningResultId: number | null;
+  testingResultId: number | null;
+  installationResultId: number | null;
+}
+
+/** Hardware a freshly enlisted machine has but MAAS has not discovered yet (revealed by commissioning). */
+export interface LatentHardware {
+  cpuCount: number;
+  cpuSpeed: number;
+  memory: number;
+  disks: SimBlockDevice[];
+  hardwareInfo: Record<string, string>;
+}
+
+/** Machines, devices and controllers share one record; fields a kind does not use keep neutral values. */
+export interface SimNode {
+  id: number;
+  systemId: string;
+  kind: NodeKind;
+  hostname: string;
+  description: string;
+  hardwareUuid: string | null;
+  domainId: number;
+  zoneId: number;
+  poolId: number;
+  owner: string | null;
+  ownerData: Record<string, string>;
+  parent: string | null;
+  tags: string[];
+  locked: boolean;
+  status: NodeStatus;
+  previousStatus: NodeStatus;
+  /** Status to return to when leaving rescue mode / testing (§5.4). */
+  rescueReturnStatus: NodeStatus | null;
+  testReturnStatus: NodeStatus | null;
+  errorDescription: string;
+  architecture: string;
+  minHweKernel: string;
+  hweKernel: string | null;
+  cpuCount: number;
+  cpuSpeed: number;
+  memory: number;
+  swapSize: number | null;
+  hardwareInfo: Record<string, string>;
+  biosBootMethod: string | null;
+  osystem: string;
+  distroSeries: string;
+  ephemeralDeploy: boolean;
+  netboot: boolean;
+  enableHwSync: boolean;
+  enableKernelCrashDump: boolean;
+  powerType: string;
+  powerParameters: Record<string, string>;
+  powerState: PowerState;
+  agentName: string;
+  /** Stored as given (base64), never rendered. */
+  userData: string | null;
+  interfaces: SimInterface[];
+  bootInterfaceId: number | null;
+  blockDevices: SimBlockDevice[];
+  bootDiskId: number | null;
+  volumeGroupIds: number[];
+  storageLayout: string;
+  specialFilesystems: SimFilesystem[];
+  scripts: SimScriptStatuses;
+  latent: LatentHardware | null;
+  events: SimEvent[];
+  /** Controllers only. */
+  version: string;
+  services: { name: string; status: string; status_info: string }[];
+}
+
+export const MAX_EVENTS_PER_NODE = 50;
+
+/** All simulator state. Node maps iterate in creation (= id) order, which is MAAS's list order. */
+export class SimState {
+  readonly users = new Map<string, SimUserRecord>();
+  readonly zones = new Map<number, SimZone>();
+  readonly pools = new Map<number, SimPool>();
+  readonly tags = new Map<string, SimTag>();
+  readonly domains = new Map<number, SimDomain>();
+  readonly fabrics = new Map<number, SimFabric>();
+  readonly vlans = new Map<number, SimVlan>();
+  readonly subnets = new Map<number, SimSubnet>();
+  readonly nodes = new Map<string, SimNode>();
+  /** IP address → system_id holding it. */
+  readonly ips = new Map<string, string>();
+  /** Lower-case MAC → system_id. */
+  readonly macs = new Map<string, string>();
+  private readonly counters = new Map<string, number>();
+  /** Runtime randomness (ids, uuids) — seeded, so a scripted session is reproducible. */
+  readonly rng: Rng;
+
+  constructor(
+    readonly seed: number,
+    readonly fieldSet: '3.7' | '2.9',
+  ) {
+    this.rng = new Rng(seed ^ 0x5eed);
+  }
+
+  /** Next id of a sequence, starting at `start`. */
+  nextId(sequence: string, start = 1): number {
+    const n = this.counters.get(sequence) ?? start;
+    this.counters.set(sequence, n + 1);
+    return n;
+  }
+
+  /** A machine by system_id (undefined for devices and controllers). */
+  machine(systemId: string): SimNode | undefined {
+    const n = this.nodes.get(systemId);
+    return n?.kind === 'machine' ? n : undefined;
+  }
+
+  /** A machine by hostname (test convenience). */
+  machineByHostname(hostname: string): SimNode | undefined {
+    for (const n of this.nodes.values()) if (n.kind === 'machine' && n.hostname === hostname) return n;
+    return undefined;
+  }
+
+  *machines(): Iterable<SimNode> {
+    for (const n of this.nodes.values()) if (n.kind === 'machine') yield n;
+  }
+
+  zoneByName(name: string): SimZone | undefined {
+    for (const z of this.zones.values()) if (z.name === name) return z;
+    return undefined;
+  }
+
+  poolByName(name: string): SimPool | undefined {
+    for (const p of this.pools.values()) if (p.name === name) return p;
+    return undefined;
+  }
+
+  defaultDomain(): SimDomain {
+    for (const d of this.domains.values()) if (d.isDefault) return d;
+    throw new Error('no default domain');
+  }
+
+  domainByName(name: string): SimDomain | undefined {
+    for (const d of this.domains.values()) if (d.name === name) return d;
+    return undefined;
+  }
+
+  private domainCounts: Map<number, number> | null = null;
+
+  /** Nodes per domain (`resource_record_count`); cached because every machine render asks. */
+  domainNodeCount(domainId: number): number {
+    if (!this.domainCounts) {
+      const counts = new Map<number, number>();
+      for (const n of this.nodes.values()) {
+        if (n.kind !== 'device') counts.set(n.domainId, (counts.get(n.domainId) ?? 0) + 1);
+      }
+      this.domainCounts = counts;
+    }
+    return this.domainCounts.get(domainId) ?? 0;
+  }
+
+  /** Call after adding, removing or re-domaining nodes. */
+  touchDomains(): void {
+    this.domainCounts = null;
+  }
+
+  newSystemId(): string {
+    for (;;) {
+      const sid = this.rng.string(6, SYSTEM_ID_ALPHABET);
+      if (!this.nodes.has(sid)) return sid;
+    }
+  }
+
+  addNode(node: SimNode): void {
+    this.nodes.set(node.systemId, node);
+    this.domainCounts = null;
+    for (const i of node.interfaces) {
+      if (i.type === 'physical') this.macs.set(i.mac.toLowerCase(), node.systemId);
+      for (const l of i.links) if (l.ip) this.ips.set(l.ip, node.systemId);
+    }
+  }
+
+  removeNode(node: SimNode): void {
+    this.nodes.delete(node.systemId);
+    this.domainCounts = null;
+    for (const i of node.interfaces) {
+      if (this.macs.get(i.mac.toLowerCase()) === node.systemId) this.macs.delete(i.mac.toLowerCase());
+      for (const l of i.links) if (l.ip && this.ips.get(l.ip) === node.systemId) this.ips.delete(l.ip);
+    }
+  }
+}

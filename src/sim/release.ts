@@ -1,0 +1,152 @@
+/**
+ * Release, disk erasure and rescue mode as timed steps (maas-api.md §4.5, §5.4): `_finalize_release` clears the
+ * deployment; rescue mode returns to the status it was entered from.
+ */
+import { canTransition, type NodeStatus, NodeStatus as S } from '../maas/status.ts';
+import { releaseAutoIps } from './addressing.ts';
+import { type Engine, type Step, updateStatus } from './engine.ts';
+import { pxe, SEC, setPower } from './lifecycle.ts';
+import type { SimNode } from './model.ts';
+
+const PASSED = 2;
+
+// ---------------------------------------------------------------- release and erase
+
+export interface EraseOptions {
+  erase: boolean;
+  secure: boolean;
+  quick: boolean;
+}
+
+/** `Node.release`: erase → Disk erasing; power already off → Ready now; otherwise Releasing. */
+export function startRelease(
+  engine: Engine,
+  node: SimNode,
+  user: string,
+  opts: EraseOptions,
+  comment = '',
+): void {
+  engine.cancel(node, 'life');
+  engine.request(node, 'User releasing node', user, comment);
+  if (opts.erase || opts.secure || opts.quick) {
+    updateStatus(node, S.DISK_ERASING);
+    engine.event(node, 'Erasing disk', {
+      description: opts.secure ? 'secure erase' : opts.quick ? 'quick erase' : '',
+    });
+    engine.run(node, 'erase', erasingSteps(engine, node, opts));
+    return;
+  }
+  if (node.powerState === 'off' || node.powerType === 'manual') {
+    finalizeRelease(engine, node);
+    return;
+  }
+  updateStatus(node, S.RELEASING);
+  engine.event(node, 'Releasing');
+  engine.run(node, 'release', releasingSteps(engine, node));
+}
+
+export function releasingSteps(engine: Engine, node: SimNode): Step[] {
+  return [
+    { delayMs: 20 * SEC, run: () => engine.event(node, 'Powering off', { level: 'DEBUG' }) },
+    {
+      delayMs: 25 * SEC,
+      run: () => {
+        if (engine.failIfArmed(node, 'release', 'Failed releasing', RELEASE_FAILED)) return;
+        finalizeRelease(engine, node);
+      },
+    },
+  ];
+}
+
+const RELEASE_FAILED =
+  'Failed to power off the machine: the BMC did not answer (timed out after 60 seconds).';
+const ERASE_FAILED = 'Disk erasure failed on /dev/sda (refer to the erase log for more information).';
+
+export function erasingSteps(engine: Engine, node: SimNode, opts: EraseOptions): Step[] {
+  const wipe = opts.quick ? 60 : opts.secure ? 300 : 180;
+  return [
+    ...pxe(engine, node, 40 * SEC),
+    { delayMs: 20 * SEC, run: () => engine.event(node, 'Erasing disk', { description: 'Wiping disks' }) },
+    {
+      delayMs: wipe * SEC,
+      run: () => {
+        if (engine.failIfArmed(node, 'erase', 'Failed erasing disk', ERASE_FAILED)) {
+          setPower(engine, node, 'off');
+          return;
+        }
+        finalizeRelease(engine, node);
+      },
+    },
+  ];
+}
+
+/** `_finalize_release`: Ready (or New if never commissioned), owner and deployment settings cleared. */
+export function finalizeRelease(engine: Engine, node: SimNode): void {
+  let target: NodeStatus = node.scripts.commissioning === PASSED ? S.READY : S.NEW;
+  if (!canTransition(node.status, target)) target = S.READY;
+  updateStatus(node, target);
+  node.owner = null;
+  node.osystem = '';
+  node.distroSeries = '';
+  node.hweKernel = null;
+  node.ownerData = {};
+  node.agentName = '';
+  node.userData = null;
+  node.ephemeralDeploy = false;
+  node.enableKernelCrashDump = false;
+  node.errorDescription = '';
+  node.netboot = true;
+  releaseAutoIps(engine.state, node);
+  setPower(engine, node, 'off');
+  engine.event(node, 'Released');
+}
+
+// ---------------------------------------------------------------- rescue mode
+
+export function startRescue(engine: Engine, node: SimNode, user: string): void {
+  const from = node.status;
+  updateStatus(node, S.ENTERING_RESCUE_MODE);
+  node.rescueReturnStatus = from;
+  node.owner = user;
+  engine.request(node, 'User starting rescue mode', user);
+  engine.event(node, 'Entering rescue mode');
+  engine.run(node, 'rescue', rescueSteps(engine, node));
+}
+
+export function rescueSteps(engine: Engine, node: SimNode): Step[] {
+  return [
+    ...pxe(engine, node, 40 * SEC),
+    {
+      delayMs: 30 * SEC,
+      run: () => {
+        if (engine.failIfArmed(node, 'rescue', 'Failed to enter rescue mode', RESCUE_FAILED)) return;
+        updateStatus(node, S.RESCUE_MODE);
+        engine.event(node, 'Rescue mode');
+      },
+    },
+  ];
+}
+
+const RESCUE_FAILED = 'Failed to boot the rescue environment (PXE boot timed out).';
+const EXIT_RESCUE_FAILED = 'Failed to power cycle the machine out of rescue mode (the BMC did not answer).';
+
+export function exitRescue(engine: Engine, node: SimNode, user: string): void {
+  engine.cancel(node, 'life');
+  updateStatus(node, S.EXITING_RESCUE_MODE);
+  engine.request(node, 'User stopping rescue mode', user);
+  engine.event(node, 'Exiting rescue mode');
+  engine.run(node, 'exit_rescue', [
+    {
+      delayMs: 60 * SEC,
+      run: () => {
+        if (engine.failIfArmed(node, 'exit_rescue', 'Failed to exit rescue mode', EXIT_RESCUE_FAILED)) return;
+        let target = node.rescueReturnStatus ?? S.READY;
+        if (!canTransition(S.EXITING_RESCUE_MODE, target)) target = S.READY;
+        updateStatus(node, target);
+        node.rescueReturnStatus = null;
+        setPower(engine, node, target === S.DEPLOYED ? 'on' : 'off');
+        engine.event(node, 'Exited rescue mode');
+      },
+    },
+  ]);
+}

@@ -1,0 +1,153 @@
+/**
+ * The request pipeline (maas-api.md §2): latency and fault injection, URL resolution with MAAS's catch-all 404,
+ * authentication, the 405 check, `(method, op)` dispatch before any object lookup, error rendering, the API hash
+ * header and the request log.
+ */
+import { type Clock, sleep } from '../core/clock.ts';
+import type { OAuthVerifier } from './auth.ts';
+import type { Engine } from './engine.ts';
+import type { Faults } from './faults.ts';
+import { errorResponse, jsonResponse, Params, parseForm, SimHttpError, textResponse } from './http.ts';
+import type { SimState, SimUserRecord } from './model.ts';
+import { API, API_HASH } from './paths.ts';
+import type { RequestLog } from './requests.ts';
+
+export interface Services {
+  state: SimState;
+  engine: Engine;
+  clock: Clock;
+  faults: Faults;
+  requests: RequestLog;
+  auth: OAuthVerifier;
+}
+
+export interface Ctx {
+  svc: Services;
+  user: SimUserRecord | null;
+  method: string;
+  path: string;
+  query: Params;
+  form: Params;
+  /** piston's `request.data`: the query string for GET/DELETE, the form body for POST/PUT. */
+  data: Params;
+  /** Capture groups of the resource pattern (system_id, ids, names). */
+  args: string[];
+}
+
+export type AuthedCtx = Ctx & { user: SimUserRecord };
+export type Handler = (ctx: AuthedCtx) => unknown;
+export type AnonHandler = (ctx: Ctx) => unknown;
+
+/**
+ * A URL pattern and its handlers keyed `METHOD` (op None) or `METHOD op`. `anon` is the anonymous variant
+ * (piston's anonymous handler); `open` serves `handlers` to anonymous callers too (version, describe).
+ */
+export interface Resource {
+  name: string;
+  pattern: RegExp;
+  handlers: Record<string, Handler>;
+  anon?: Record<string, AnonHandler>;
+  open?: boolean;
+}
+
+function methodsOf(table: Record<string, unknown>): Set<string> {
+  return new Set(Object.keys(table).map((k) => k.split(' ')[0] ?? ''));
+}
+
+function rackIds(state: SimState): string {
+  const ids: string[] = [];
+  for (const n of state.nodes.values())
+    if (n.kind === 'rack' || n.kind === 'region+rack') ids.push(n.systemId);
+  return ids.join(',');
+}
+
+export class Router {
+  constructor(
+    private readonly svc: Services,
+    private readonly resources: Resource[],
+  ) {}
+
+  async handle(req: Request): Promise<Response> {
+    const url = new URL(req.url);
+    const method = req.method.toUpperCase();
+    const query = Params.fromSearch(url.searchParams);
+    let form = new Params();
+    let response: Response;
+    try {
+      form = await parseForm(req);
+      if (this.svc.faults.latencyMs > 0) await sleep(this.svc.clock, this.svc.faults.latencyMs);
+      response = await this.route(method, url.pathname, query, form, req.headers.get('authorization'));
+    } catch (e) {
+      response =
+        e instanceof SimHttpError
+          ? errorResponse(e)
+          : textResponse(e instanceof Error ? e.message : String(e), 500);
+    }
+    response.headers.set('X-MAAS-API-Hash', API_HASH);
+    this.svc.requests.add({
+      method,
+      path: url.pathname,
+      query: [...query.pairs],
+      form: [...form.pairs],
+      status: response.status,
+      authorization: req.headers.get('authorization'),
+    });
+    return response;
+  }
+
+  private async route(
+    method: string,
+    path: string,
+    query: Params,
+    form: Params,
+    authorization: string | null,
+  ): Promise<Response> {
+    if (path.startsWith('/MAAS/api/1.0/')) {
+      return textResponse('The 1.0 API is no longer available. Please use API version 2.0.', 410);
+    }
+    const isVersionAlias = path === '/MAAS/api/version/';
+    if (!path.startsWith(API) && !isVersionAlias) return textResponse('Not Found', 404);
+    const unavailable = this.svc.faults.takeUnavailable();
+    if (unavailable !== null) {
+      return textResponse(
+        `Unable to connect to any rack controller ${rackIds(this.svc.state)}; no connections available.`,
+        503,
+        { 'Retry-After': String(unavailable) },
+      );
+    }
+    const conflictRetry = this.svc.faults.takeConflict(method);
+    if (conflictRetry !== null) return textResponse('', 409, { 'Retry-After': String(conflictRetry) });
+
+    const rel = isVersionAlias ? 'version/' : path.slice(API.length);
+    let resource: Resource | undefined;
+    let args: string[] = [];
+    for (const r of this.resources) {
+      const m = r.pattern.exec(rel);
+      if (m) {
+        resource = r;
+        args = m.slice(1).map((a) => decodeURIComponent(a ?? ''));
+        break;
+      }
+    }
+    if (!resource) throw new SimHttpError(404, `Unknown API endpoint: ${path}.`);
+
+    const user = this.svc.auth.authenticate(authorization, query, form);
+    const table: Record<string, AnonHandler> | undefined = user
+      ? (resource.handlers as Record<string, AnonHandler>)
+      : resource.open
+        ? (resource.handlers as Record<string, AnonHandler>)
+        : resource.anon;
+    // piston's `rc.FORBIDDEN` is ('Forbidden', 401): MAAS's challenge for a missing login.
+    if (!table) throw new SimHttpError(401, 'Forbidden');
+    const allowed = methodsOf(table);
+    if (!allowed.has(method)) {
+      return new Response('', { status: 405, headers: { Allow: [...allowed].join(', ') } });
+    }
+    const op = query.get('op') || form.get('op') || null;
+    const handler = table[op === null ? method : `${method} ${op}`];
+    if (!handler) throw new SimHttpError(400, `Unrecognised signature: method=${method} op=${op ?? 'None'}`);
+    const data = method === 'POST' || method === 'PUT' ? form : query;
+    const result = await handler({ svc: this.svc, user, method, path, query, form, data, args });
+    return result instanceof Response ? result : jsonResponse(result);
+  }
+}

@@ -1,0 +1,260 @@
+/**
+ * The fixed part of the seeded MAAS: users (keys from the seed), domain, zones, pools, tags, fabrics, VLANs,
+ * subnets, two controllers and a few devices.
+ */
+import { NodeStatus } from '../maas/status.ts';
+import { takeIp } from './addressing.ts';
+import { hardwareInfo, makeNic } from './hardware.ts';
+import type { SimNode, SimState, SimUserRecord } from './model.ts';
+import type { Rng } from './random.ts';
+
+export const MAAS_VERSION = '3.7.3-16504-g.9122eee68';
+
+/** Subnet ids the machine seeding relies on. */
+export const SUBNET = { main: 1, storage: 2, v6: 3, fleet: 4, oob: 5 } as const;
+export const VLAN = { untagged: 5001, storage: 5002, oob: 5003 } as const;
+
+function user(
+  state: SimState,
+  rng: Rng,
+  username: string,
+  isSuperuser: boolean,
+  isActive = true,
+): SimUserRecord {
+  const u: SimUserRecord = {
+    id: state.nextId('user'),
+    username,
+    email: `${username}@example.com`,
+    isSuperuser,
+    isActive,
+    consumerKey: rng.alnum(18),
+    tokenKey: rng.alnum(18),
+    tokenSecret: rng.alnum(32),
+  };
+  state.users.set(username, u);
+  return u;
+}
+
+export function seedUsers(state: SimState, rng: Rng): void {
+  user(state, rng, 'admin', true);
+  user(state, rng, 'alice', false);
+  user(state, rng, 'bob', false);
+  user(state, rng, 'node-init', false, false);
+}
+
+export function seedPlacement(state: SimState): void {
+  state.domains.set(0, { id: 0, name: 'maas', authoritative: true, ttl: null, isDefault: true });
+  const zones: [string, string][] = [
+    ['default', ''],
+    ['zone-a', 'Row A, racks 1-4 (DC1)'],
+    ['zone-b', 'Row B, racks 5-8 (DC1)'],
+  ];
+  for (const [name, description] of zones) {
+    const id = state.nextId('zone');
+    state.zones.set(id, { id, name, description });
+  }
+  const pools: [string, string][] = [
+    ['default', 'Default pool'],
+    ['production', 'Customer-facing workloads'],
+    ['staging', 'Pre-production and experiments'],
+  ];
+  for (const [name, description] of pools) {
+    const id = state.nextId('pool', 0);
+    state.pools.set(id, { id, name, description });
+  }
+  const tags: [string, string, string][] = [
+    ['virtual', '//node[@class="system"]/vendor = "QEMU"', 'Virtual machines (KVM)'],
+    ['gpu', '', 'Has NVIDIA GPUs'],
+    ['ssd', '', ''],
+    ['nvme', '', 'NVMe storage'],
+    ['storage', '', 'Storage-dense nodes'],
+    ['compute', '', ''],
+    ['edge', '', 'Edge sites'],
+    ['k8s', '', 'Kubernetes workers'],
+  ];
+  for (const [name, definition, comment] of tags)
+    state.tags.set(name, { name, definition, comment, kernelOpts: '' });
+}
+
+export function seedNetwork(state: SimState, rackSystemId: string): void {
+  state.fabrics.set(0, { id: 0, name: 'fabric-0', classType: null, description: '' });
+  state.fabrics.set(1, { id: 1, name: 'fabric-1', classType: null, description: 'Out-of-band management' });
+  const vlan = (id: number, vid: number, name: string, fabricId: number, dhcpOn: boolean) =>
+    state.vlans.set(id, {
+      id,
+      vid,
+      name,
+      fabricId,
+      mtu: 1500,
+      dhcpOn,
+      externalDhcp: null,
+      primaryRack: dhcpOn ? rackSystemId : null,
+      secondaryRack: null,
+      space: null,
+    });
+  vlan(VLAN.untagged, 0, 'untagged', 0, true);
+  vlan(VLAN.storage, 20, 'storage', 0, false);
+  vlan(VLAN.oob, 0, 'untagged', 1, false);
+  const subnet = (id: number, cidr: string, vlanId: number, gatewayIp: string | null, name = cidr) =>
+    state.subnets.set(id, {
+      id,
+      name,
+      cidr,
+      vlanId,
+      gatewayIp,
+      dnsServers: [],
+      description: '',
+      rdnsMode: 2,
+      allowDns: true,
+      allowProxy: true,
+      activeDiscovery: false,
+      managed: true,
+      space: null,
+    });
+  subnet(SUBNET.main, '10.10.0.0/24', VLAN.untagged, '10.10.0.1');
+  subnet(SUBNET.storage, '10.20.0.0/24', VLAN.storage, '10.20.0.1');
+  subnet(SUBNET.v6, '2001:db8:10::/64', VLAN.untagged, '2001:db8:10::1');
+  subnet(SUBNET.fleet, '10.128.0.0/16', VLAN.untagged, '10.128.0.1');
+  subnet(SUBNET.oob, '10.30.0.0/24', VLAN.oob, null);
+}
+
+/** A node record with neutral values; seeders and creators fill what their kind uses. */
+export function blankNode(
+  state: SimState,
+  systemId: string,
+  hostname: string,
+  kind: SimNode['kind'],
+): SimNode {
+  return {
+    id: state.nextId('node'),
+    systemId,
+    kind,
+    hostname,
+    description: '',
+    hardwareUuid: null,
+    domainId: 0,
+    zoneId: 1,
+    poolId: 0,
+    owner: null,
+    ownerData: {},
+    parent: null,
+    tags: [],
+    locked: false,
+    status: NodeStatus.NEW,
+    previousStatus: NodeStatus.NEW,
+    rescueReturnStatus: null,
+    testReturnStatus: null,
+    errorDescription: '',
+    architecture: '',
+    minHweKernel: '',
+    hweKernel: null,
+    cpuCount: 0,
+    cpuSpeed: 0,
+    memory: 0,
+    swapSize: null,
+    hardwareInfo: {},
+    biosBootMethod: null,
+    osystem: '',
+    distroSeries: '',
+    ephemeralDeploy: false,
+    netboot: true,
+    enableHwSync: false,
+    enableKernelCrashDump: false,
+    powerType: '',
+    powerParameters: {},
+    powerState: 'unknown',
+    agentName: '',
+    userData: null,
+    interfaces: [],
+    bootInterfaceId: null,
+    blockDevices: [],
+    bootDiskId: null,
+    volumeGroupIds: [],
+    storageLayout: '',
+    specialFilesystems: [],
+    scripts: {
+      commissioning: -1,
+      testing: -1,
+      cpu: -1,
+      memory: -1,
+      network: -1,
+      storage: -1,
+      other: -1,
+      interface: -1,
+      commissioningResultId: null,
+      testingResultId: null,
+      installationResultId: null,
+    },
+    latent: null,
+    events: [],
+    version: '',
+    services: [],
+  };
+}
+
+const RACK_SERVICES = [
+  'rackd',
+  'tftp',
+  'http',
+  'dhcpd',
+  'dhcpd6',
+  'ntp_rack',
+  'dns_rack',
+  'proxy_rack',
+  'syslog_rack',
+];
+
+export function seedControllers(state: SimState, rng: Rng): string {
+  const specs: [string, SimNode['kind'], string][] = [
+    ['maas-ctrl', 'region+rack', '10.10.0.2'],
+    ['rack-02', 'rack', '10.10.0.3'],
+  ];
+  let first = '';
+  for (const [hostname, kind, ip] of specs) {
+    const n = blankNode(state, state.newSystemId(), hostname, kind);
+    n.architecture = 'amd64/generic';
+    n.cpuCount = 8;
+    n.cpuSpeed = 2400;
+    n.memory = 32768;
+    n.osystem = 'ubuntu';
+    n.distroSeries = 'jammy';
+    n.status = NodeStatus.DEPLOYED;
+    n.powerState = 'on';
+    n.hardwareInfo = hardwareInfo(rng, 'dell');
+    n.version = MAAS_VERSION;
+    const nic = makeNic(state, rng, 'eno1', VLAN.untagged, false);
+    nic.links = [{ id: state.nextId('link'), mode: 'static', subnetId: SUBNET.main, ip }];
+    n.interfaces = [nic];
+    n.bootInterfaceId = nic.id;
+    // The secondary rack's DHCP is idle: its VLANs are served by the primary.
+    n.services = RACK_SERVICES.map((name) =>
+      kind === 'rack' && name.startsWith('dhcpd')
+        ? { name, status: 'off', status_info: '' }
+        : { name, status: 'running', status_info: '' },
+    );
+    takeIp(state, n, ip);
+    state.addNode(n);
+    if (!first) first = n.systemId;
+  }
+  return first;
+}
+
+export function seedDevices(state: SimState, rng: Rng): void {
+  const specs: [string, string, string, string][] = [
+    ['sw-core-01', 'Core switch, row A', 'admin', '10.10.0.250'],
+    ['sw-tor-b1', 'Top-of-rack switch, rack B1', 'admin', '10.10.0.251'],
+    ['pdu-a1', 'Switched PDU, rack A1', 'admin', '10.10.0.252'],
+    ['kvm-console-01', "Alice's lab KVM console", 'alice', '10.10.0.253'],
+  ];
+  for (const [hostname, description, owner, ip] of specs) {
+    const n = blankNode(state, state.newSystemId(), hostname, 'device');
+    n.description = description;
+    n.owner = owner;
+    n.zoneId = 2;
+    const nic = makeNic(state, rng, 'eth0', VLAN.untagged, false);
+    nic.links = [{ id: state.nextId('link'), mode: 'static', subnetId: SUBNET.main, ip }];
+    n.interfaces = [nic];
+    takeIp(state, n, ip);
+    state.addNode(n);
+  }
+}

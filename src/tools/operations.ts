@@ -1,0 +1,217 @@
+/** Operation tools: list, read (and wait on), cancel. */
+import { z } from 'zod';
+import { ActionResult, confirmTokenField, waitFields } from '../core/actions.ts';
+import { recordAudit } from '../core/audit.ts';
+import { ToolError } from '../core/errors.ts';
+import {
+  describeOperation,
+  OperationView,
+  operationView,
+  waitForOperation,
+} from '../core/operations/service.ts';
+import { roleAtLeast } from '../core/policy.ts';
+import { FINAL_STATES, OPERATION_KINDS, OPERATION_STATES, type Operation } from '../store/types.ts';
+import { asList, limit, offset } from './common.ts';
+import { defineTool, type ToolContext } from './define.ts';
+import { machineAbort } from './lifecycle.ts';
+
+const READ = {
+  readOnlyHint: true,
+  destructiveHint: false,
+  idempotentHint: true,
+  openWorldHint: false,
+} as const;
+
+function renderOperation(v: OperationView): string {
+  const lines = [
+    describeOperation(v),
+    `started ${v.created_at} by ${v.requester}; deadline ${v.deadline_at}`,
+  ];
+  for (const t of v.targets) {
+    lines.push(
+      `  ${t.hostname} (${t.system_id}) ${t.start_status} → ${t.status}: ${t.result}${t.error ? ` — ${t.error}` : t.message && t.result === 'pending' ? ` (${t.message})` : ''}`,
+    );
+    for (const e of t.events ?? [])
+      lines.push(`      ${e.created} ${e.type}${e.description ? `: ${e.description}` : ''}`);
+  }
+  return lines.join('\n');
+}
+
+async function mustGet(ctx: ToolContext, id: string): Promise<Operation> {
+  const op = await ctx.deps.store.getOperation(id.trim());
+  if (!op) throw new ToolError(`no operation "${id}" (list them with operations_list)`);
+  return op;
+}
+
+export const operationsList = defineTool({
+  name: 'operations_list',
+  title: 'List operations',
+  description:
+    'List tracked operations (deploys, releases, commissionings, …), newest first, with how far each got. Filter by state, kind, machine or requester.',
+  toolset: 'operations',
+  minRole: 'viewer',
+  annotations: READ,
+  slack: { verb: 'ops' },
+  input: z.object({
+    state: z
+      .union([z.enum(OPERATION_STATES), z.array(z.enum(OPERATION_STATES)).min(1)])
+      .optional()
+      .describe(`Only these states: ${OPERATION_STATES.join(', ')}`),
+    kind: z
+      .union([z.enum(OPERATION_KINDS), z.array(z.enum(OPERATION_KINDS)).min(1)])
+      .optional()
+      .describe(`Only these kinds: ${OPERATION_KINDS.join(', ')}`),
+    machine: z.string().optional().describe('Only operations on this machine (hostname or system_id)'),
+    requester: z.string().optional().describe('Only operations started by this principal'),
+    limit: limit(20, 200),
+    offset,
+  }),
+  output: z.object({
+    operations: z.array(OperationView.omit({ targets: true })),
+    more: z.boolean(),
+    next_offset: z.number().nullable(),
+  }),
+  async run(args, { deps }) {
+    const rows = await deps.store.listOperations({
+      ...(args.state ? { state: asList(args.state) as never } : {}),
+      ...(args.kind ? { kind: asList(args.kind) as never } : {}),
+      ...(args.machine ? { machine: args.machine } : {}),
+      ...(args.requester ? { principal: args.requester } : {}),
+      limit: args.limit + 1,
+      offset: args.offset,
+    });
+    const more = rows.length > args.limit;
+    return {
+      operations: rows.slice(0, args.limit).map((op) => {
+        const { targets: _t, ...rest } = operationView(op);
+        return rest;
+      }),
+      more,
+      next_offset: more ? args.offset + args.limit : null,
+    };
+  },
+  render(out) {
+    if (out.operations.length === 0) return 'No operations match.';
+    const lines = out.operations.map(
+      (o) =>
+        `${o.id} ${o.kind} ${o.state} ${o.counts.succeeded}/${o.counts.total} ok${o.counts.failed ? `, ${o.counts.failed} failed` : ''}${o.counts.pending ? `, ${o.counts.pending} pending` : ''} — ${o.summary} (${o.requester}, ${o.created_at})`,
+    );
+    if (out.more) lines.push(`(more: offset=${out.next_offset})`);
+    return lines.join('\n');
+  },
+});
+
+export const operationGet = defineTool({
+  name: 'operation_get',
+  title: 'Show an operation',
+  description:
+    'Show one operation: each machine’s status, result and, for failures, MAAS’s reason and latest events. With wait: true, waits (with progress) until it finishes.',
+  toolset: 'operations',
+  minRole: 'viewer',
+  annotations: READ,
+  slack: { verb: 'op', positional: 'id' },
+  input: z.object({ id: z.string().min(1).describe('The operation id, e.g. op_3kq8…'), ...waitFields }),
+  output: z.object({ operation: OperationView }),
+  async run(args, ctx) {
+    let op = await mustGet(ctx, args.id);
+    if (args.wait && !FINAL_STATES.has(op.state)) {
+      op = await waitForOperation(ctx.deps, op.id, {
+        timeoutMs: args.wait_timeout_s * 1000,
+        ...(ctx.signal ? { signal: ctx.signal } : {}),
+        onProgress: (o) =>
+          ctx.progress?.({
+            progress: o.targets.filter((t) => t.result !== 'pending').length,
+            total: o.targets.length,
+            message: describeOperation(o),
+          }),
+      });
+    }
+    return { operation: operationView(op) };
+  },
+  render: (out) => renderOperation(out.operation),
+});
+
+export const operationCancel = defineTool({
+  name: 'operation_cancel',
+  title: 'Stop tracking an operation',
+  description:
+    'Stop tracking an operation (MAAS carries on). With abort: true, also abort what MAAS is doing on its unfinished machines — that asks for confirmation like machine_abort.',
+  toolset: 'operations',
+  minRole: 'operator',
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  slack: { verb: 'cancel', positional: 'id' },
+  input: z.object({
+    id: z.string().min(1).describe('The operation id'),
+    abort: z
+      .boolean()
+      .default(false)
+      .describe('Also abort the action in MAAS on the machines still in progress'),
+    confirm_token: confirmTokenField.describe('With abort: the token from the confirmation answer'),
+  }),
+  output: z.object({ operation: OperationView, abort: ActionResult.optional() }),
+  async run(args, ctx) {
+    const op = await mustGet(ctx, args.id);
+    if (op.requester.principal !== ctx.principal.id && !roleAtLeast(ctx.principal.role, 'admin')) {
+      throw new ToolError(
+        `operation ${op.id} was started by ${op.requester.principal}; only they or an admin can cancel it`,
+      );
+    }
+    if (FINAL_STATES.has(op.state)) throw new ToolError(`operation ${op.id} already ended (${op.state})`);
+    const pending = op.targets.filter((t) => t.result === 'pending').map((t) => t.system_id);
+    let aborted: ActionResult | undefined;
+    if (args.abort && pending.length > 0) {
+      aborted = await machineAbort.run(
+        {
+          machines: pending,
+          comment: `operation ${op.id} cancelled by ${ctx.principal.id}`,
+          ...(args.confirm_token ? { confirm_token: args.confirm_token } : {}),
+        },
+        ctx,
+      );
+      // Not confirmed yet (or refused): nothing is cancelled until the abort itself goes ahead.
+      if (aborted.status !== 'done') return { operation: operationView(op), abort: aborted };
+    }
+    const cancelled = await cancelTracking(ctx, op.id);
+    await recordAudit(ctx, {
+      tool: 'operation_cancel',
+      args,
+      result: 'ok',
+      detail: `stopped tracking ${op.id}${aborted ? ' and aborted its machines in MAAS' : ''}`,
+      operation_id: op.id,
+      targets: op.targets.map((t) => ({ system_id: t.system_id, hostname: t.hostname, before: t.status })),
+    });
+    return { operation: operationView(cancelled), ...(aborted ? { abort: aborted } : {}) };
+  },
+  render(out) {
+    const lines = [renderOperation(out.operation)];
+    if (out.abort) lines.unshift(out.abort.summary);
+    return lines.join('\n');
+  },
+});
+
+/** Marks an operation cancelled (compare-and-swap, retried on a concurrent poller update) and tells listeners. */
+async function cancelTracking(ctx: ToolContext, id: string): Promise<Operation> {
+  const { store, clock, notify } = ctx.deps;
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const op = await mustGet(ctx, id);
+    if (FINAL_STATES.has(op.state)) return op;
+    const now = clock.now();
+    for (const t of op.targets) {
+      if (t.result === 'pending') {
+        t.result = 'cancelled';
+        t.finished_at = now;
+      }
+    }
+    op.state = 'cancelled';
+    op.finished_at = now;
+    op.updated_at = now;
+    const saved = await store.updateOperation(op);
+    if (!saved) continue;
+    await notify.progress(saved);
+    if (await store.claimNotice(saved.id, now)) await notify.finished(saved);
+    return saved;
+  }
+  throw new ToolError(`operation ${id} kept changing; try again`);
+}
+
+export const operationTools = [operationsList, operationGet, operationCancel];

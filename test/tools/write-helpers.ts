@@ -1,0 +1,154 @@
+/**
+ * Shared wiring for the write-tool tests: a simulator on a ManualClock, Deps (optionally with a fetch wrapper
+ * between the MAAS client and the simulator), a real MCP client, and small readers of the simulator's state
+ * and request log. Every test file calls {@link runCleanups} in afterEach.
+ */
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { expect } from 'vitest';
+import type { ActionResult } from '../../src/core/actions.ts';
+import { ManualClock } from '../../src/core/clock.ts';
+import type { Logger } from '../../src/core/log.ts';
+import type { Principal } from '../../src/core/policy.ts';
+import type { Deps } from '../../src/deps.ts';
+import type { FetchLike } from '../../src/maas/client.ts';
+import { createSimulator, type SimNode, type SimRequestEntry, type Simulator } from '../../src/sim/index.ts';
+import { ADMIN, call, connectClient, makeDeps, testConfig } from '../helpers.ts';
+
+export const API = '/MAAS/api/2.0/';
+export const MACHINES = `${API}machines/`;
+
+export const OPERATOR: Principal = { id: 'test-operator', role: 'operator', via: 'mcp' };
+
+const cleanups: (() => Promise<void> | void)[] = [];
+
+/** Closes every client and simulator the finished test opened (call it from afterEach). */
+export async function runCleanups(): Promise<void> {
+  for (const c of cleanups.splice(0).reverse()) await c();
+}
+
+export interface WriteEnv {
+  sim: Simulator;
+  deps: Deps;
+  clock: ManualClock;
+  client: Client;
+  /** Connects another MCP client to the same Deps (closed after the test). */
+  connect(principal: Principal): Promise<Client>;
+}
+
+export interface SetupOptions {
+  /** Settings; MAAS_MCP_CONFIRM defaults to "off" here (behaviour tests), set "token" to test the gate. */
+  env?: Record<string, string>;
+  machines?: number;
+  principal?: Principal;
+  /** Which simulator user's API key maas-mcp uses (default admin). */
+  user?: 'admin' | 'operator' | 'other';
+  /** Wraps the simulator's fetch (to lose answers, count, or inject faults per request). */
+  fetch?: (sim: Simulator) => FetchLike;
+  /** Client retries for requests that are safe to repeat (default 0, as in test/helpers.ts). */
+  retries?: number;
+  log?: Logger;
+}
+
+export async function setup(opts: SetupOptions = {}): Promise<WriteEnv> {
+  const clock = new ManualClock();
+  const sim = createSimulator({ clock, machines: opts.machines ?? 24 });
+  cleanups.push(() => sim.close());
+  const user = sim.users[opts.user ?? 'admin'];
+  const deps = makeDeps(
+    { baseUrl: sim.baseUrl, apiKey: user.apiKey, fetch: opts.fetch ? opts.fetch(sim) : sim.fetch },
+    {
+      clock,
+      config: testConfig({ MAAS_MCP_CONFIRM: 'off', ...opts.env }),
+      ...(opts.retries !== undefined ? { retries: opts.retries } : {}),
+      ...(opts.log ? { log: opts.log } : {}),
+    },
+  );
+  const connect = async (principal: Principal) => {
+    const c = await connectClient(deps, { principal });
+    cleanups.push(c.close);
+    return c.client;
+  };
+  const client = await connect(opts.principal ?? ADMIN);
+  return { sim, deps, clock, client, connect };
+}
+
+/** The simulator's record of a machine, by hostname (throws when there is none). */
+export function node(sim: Simulator, hostname: string): SimNode {
+  const n = sim.state.machineByHostname(hostname);
+  if (!n) throw new Error(`no machine ${hostname} in the simulator`);
+  return n;
+}
+
+export function sid(sim: Simulator, hostname: string): string {
+  return node(sim, hostname).systemId;
+}
+
+export function machinePath(sim: Simulator, hostname: string): string {
+  return `${MACHINES}${sid(sim, hostname)}/`;
+}
+
+export function opOf(e: SimRequestEntry): string | undefined {
+  return e.query.find(([k]) => k === 'op')?.[1];
+}
+
+export function posts(sim: Simulator): SimRequestEntry[] {
+  return sim.requests.entries.filter(
+    (e) => e.method === 'POST' || e.method === 'PUT' || e.method === 'DELETE',
+  );
+}
+
+/** Writes as `[path, op]` pairs, in the order MAAS received them. */
+export function writes(sim: Simulator): [string, string | undefined][] {
+  return posts(sim).map((e) => [e.path, opOf(e)]);
+}
+
+/** The form of the only write the simulator received to `path` with `op`. */
+export function formOf(sim: Simulator, path: string, op: string | undefined): [string, string][] {
+  const hits = posts(sim).filter((e) => e.path === path && opOf(e) === op);
+  expect(hits, `exactly one write to ${path} op=${op}`).toHaveLength(1);
+  return (hits[0] as SimRequestEntry).form;
+}
+
+/** Hostnames of machines in a list of result rows. */
+export const hosts = (rows: readonly { hostname: string }[]) => rows.map((r) => r.hostname);
+
+/** Runs a call to completion while moving the ManualClock forward (for tools that wait on the clock). */
+export async function drive<T>(
+  clock: ManualClock,
+  work: Promise<T>,
+  stepMs = 1_000,
+  maxSteps = 5_000,
+): Promise<T> {
+  let done = false;
+  const settled = work.finally(() => {
+    done = true;
+  });
+  for (let i = 0; i < maxSteps && !done; i++) await clock.advance(stepMs);
+  if (!done) throw new Error('the call did not finish while the clock moved');
+  return settled;
+}
+
+/** Calls a machine action, and when it asks for confirmation, repeats it with the token. */
+export async function confirmed(
+  client: Client,
+  tool: string,
+  args: Record<string, unknown>,
+): Promise<Awaited<ReturnType<typeof call<ActionResult>>>> {
+  const first = await call<ActionResult>(client, tool, args);
+  if (first.data.status !== 'confirmation_required') return first;
+  expect(first.isError).toBe(false);
+  return call<ActionResult>(client, tool, { ...args, confirm_token: first.data.confirm_token });
+}
+
+/** Every Ready machine's hostname in the simulator (id order), optionally only the first `n`. */
+export function readyHosts(sim: Simulator, n?: number): string[] {
+  const all = [...sim.state.machines()].filter((m) => m.status === 4 && !m.locked).map((m) => m.hostname);
+  return n === undefined ? all : all.slice(0, n);
+}
+
+/** The path and method of a fetch call, whatever form its arguments take. */
+export function requestOf(input: Request | string | URL, init?: RequestInit): { method: string; url: URL } {
+  const url = new URL(input instanceof Request ? input.url : String(input));
+  const method = (init?.method ?? (input instanceof Request ? input.method : 'GET')).toUpperCase();
+  return { method, url };
+}

@@ -1,0 +1,202 @@
+/**
+ * Power on, off and cycle against the simulator through a real MCP client (MAAS_MCP_CONFIRM=off). The BMC's
+ * answer lands on the simulator's ManualClock, so tests move the clock to see it.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ActionResult } from '../../src/core/actions.ts';
+import type { FetchLike } from '../../src/maas/client.ts';
+import type { Simulator } from '../../src/sim/index.ts';
+import { CYCLE_OFF_TIMEOUT_MS } from '../../src/tools/power.ts';
+import { call } from '../helpers.ts';
+import {
+  drive,
+  formOf,
+  MACHINES,
+  machinePath,
+  node,
+  opOf,
+  posts,
+  requestOf,
+  runCleanups,
+  setup,
+  writes,
+} from './write-helpers.ts';
+
+afterEach(runCleanups);
+
+describe('machine_power_on', () => {
+  it('powers on a Deployed machine that is off', async () => {
+    const { sim, client, clock } = await setup();
+    const n = node(sim, 'web-04');
+    n.powerState = 'off';
+    const res = await call<ActionResult>(client, 'machine_power_on', {
+      machines: 'web-04',
+      comment: 'back up',
+    });
+    expect(res.data.succeeded[0]).toMatchObject({
+      hostname: 'web-04',
+      before: 'Deployed',
+      after: 'Deployed',
+    });
+    expect(formOf(sim, machinePath(sim, 'web-04'), 'power_on')).toEqual([['comment', 'back up']]);
+    expect(res.data.note).toContain('The BMC powers it on in the background');
+    await clock.advance(5_000);
+    expect(n.powerState).toBe('on');
+    expect(n.status).toBe(6);
+  });
+
+  it('refuses an Allocated machine, because MAAS would deploy it, and an unallocated one', async () => {
+    const { sim, client } = await setup();
+    const res = await call<ActionResult>(client, 'machine_power_on', { machines: ['web-05', 'web-01'] });
+    expect(res.isError).toBe(true);
+    expect(res.data.failed.map((f) => f.error)).toEqual([
+      'cannot power on web-05: it is Allocated, and powering it on would make MAAS deploy it — use machine_deploy',
+      'cannot power on web-01: it is Ready and not allocated to anyone — MAAS only powers on allocated machines (allocate or deploy it)',
+    ]);
+    expect(posts(sim)).toHaveLength(0);
+    expect(node(sim, 'web-05').status).toBe(10);
+  });
+
+  it('skips a machine that is already on', async () => {
+    const { sim, client } = await setup();
+    const res = await call<ActionResult>(client, 'machine_power_on', { machines: 'db-01' });
+    expect(res.isError).toBe(false);
+    expect(res.data.skipped[0]?.reason).toBe('already on');
+    expect(posts(sim)).toHaveLength(0);
+  });
+});
+
+describe('machine_power_off', () => {
+  it('asks the OS to shut down by default (stop_mode soft)', async () => {
+    const { sim, client, clock } = await setup();
+    const res = await call<ActionResult>(client, 'machine_power_off', { machines: 'db-01' });
+    expect(res.data.succeeded[0]).toMatchObject({ hostname: 'db-01', before: 'Deployed', after: 'Deployed' });
+    expect(formOf(sim, machinePath(sim, 'db-01'), 'power_off')).toEqual([['stop_mode', 'soft']]);
+    expect(node(sim, 'db-01').powerState).toBe('on');
+    await clock.advance(15_000);
+    expect(node(sim, 'db-01').powerState).toBe('off');
+    expect(node(sim, 'db-01').status).toBe(6);
+  });
+
+  it('cuts the power with stop_mode hard', async () => {
+    const { sim, client, clock } = await setup();
+    await call<ActionResult>(client, 'machine_power_off', {
+      machines: 'web-04',
+      stop_mode: 'hard',
+      comment: 'maintenance',
+    });
+    expect(formOf(sim, machinePath(sim, 'web-04'), 'power_off')).toEqual([
+      ['stop_mode', 'hard'],
+      ['comment', 'maintenance'],
+    ]);
+    await clock.advance(5_000);
+    expect(node(sim, 'web-04').powerState).toBe('off');
+  });
+
+  it('says in the preview what each mode does', async () => {
+    const { client } = await setup({ env: { MAAS_MCP_CONFIRM: 'token' } });
+    const soft = await call<ActionResult>(client, 'machine_power_off', { machines: 'db-01' });
+    expect(soft.data.preview?.[0]?.effect).toBe('ask the OS to shut down, then power off; it stays Deployed');
+    const hard = await call<ActionResult>(client, 'machine_power_off', {
+      machines: 'db-01',
+      stop_mode: 'hard',
+    });
+    expect(hard.data.preview?.[0]?.effect).toBe(
+      'cut the power now (running work is lost); it stays Deployed',
+    );
+  });
+
+  it('skips a machine that is already off', async () => {
+    const { sim, client } = await setup();
+    const res = await call<ActionResult>(client, 'machine_power_off', { machines: 'web-01' });
+    expect(res.data.skipped[0]?.reason).toBe('already off');
+    expect(posts(sim)).toHaveLength(0);
+  });
+
+  it('says plainly when the power type cannot stop the machine (manual power)', async () => {
+    const { sim, client } = await setup();
+    const res = await call<ActionResult>(client, 'machine_power_off', { machines: 'edge-02' });
+    expect(res.isError).toBe(true);
+    const error = res.data.failed[0]?.error ?? '';
+    expect(error).toMatch(/^cannot power off edge-02: /);
+    expect(error).toContain('its power type (manual) has no way to stop it — switch it off by hand');
+    // MAAS was asked (it is the one that knows) and answered null.
+    expect(writes(sim)).toEqual([[machinePath(sim, 'edge-02'), 'power_off']]);
+  });
+});
+
+/** Records the simulator's power state of each machine at the moment MAAS receives its power_on. */
+function powerOnWitness(seen: Map<string, string>) {
+  return (sim: Simulator): FetchLike =>
+    (input, init) => {
+      const { method, url } = requestOf(input, init);
+      if (method === 'POST' && url.searchParams.get('op') === 'power_on') {
+        const id = url.pathname.slice(MACHINES.length).replace(/\/$/, '');
+        seen.set(id, sim.state.machine(id)?.powerState ?? '?');
+      }
+      return sim.fetch(input, init);
+    };
+}
+
+describe('machine_power_cycle', () => {
+  it('cuts the power, waits until MAAS reports the machine off, then powers it on', async () => {
+    const seen = new Map<string, string>();
+    const { sim, client, clock } = await setup({ fetch: powerOnWitness(seen) });
+    const n = node(sim, 'db-01');
+    const res = await drive(clock, call<ActionResult>(client, 'machine_power_cycle', { machines: 'db-01' }));
+    expect(res.isError).toBe(false);
+    expect(res.data.succeeded[0]).toMatchObject({ hostname: 'db-01', before: 'Deployed', after: 'Deployed' });
+    const ops = posts(sim).map(opOf);
+    expect(ops).toEqual(['power_off', 'power_on']);
+    expect(formOf(sim, machinePath(sim, 'db-01'), 'power_off')).toEqual([
+      ['stop_mode', 'hard'],
+      ['comment', 'power cycle'],
+    ]);
+    expect(formOf(sim, machinePath(sim, 'db-01'), 'power_on')).toEqual([['comment', 'power cycle']]);
+    expect(seen.get(n.systemId)).toBe('off');
+    // It polled the machine (batched list reads by id) between the two writes.
+    const between = sim.requests.entries.filter(
+      (e) =>
+        e.method === 'GET' && e.path === MACHINES && e.query.some(([k, v]) => k === 'id' && v === n.systemId),
+    );
+    expect(between.length).toBeGreaterThanOrEqual(2);
+    await clock.advance(5_000);
+    expect(n.powerState).toBe('on');
+  });
+
+  it('only powers on a machine that is already off', async () => {
+    const { sim, client, clock } = await setup();
+    node(sim, 'web-04').powerState = 'off';
+    const res = await drive(clock, call<ActionResult>(client, 'machine_power_cycle', { machines: 'web-04' }));
+    expect(res.data.succeeded).toHaveLength(1);
+    expect(posts(sim).map(opOf)).toEqual(['power_on']);
+  });
+
+  it('gives up with a clear message, without powering on, when the machine never reports off', async () => {
+    const { sim, client, clock } = await setup();
+    const n = node(sim, 'db-01');
+    // A BMC that accepts the power-off but never reports the machine off.
+    Object.defineProperty(n, 'powerState', { get: () => 'on', set: () => undefined, configurable: true });
+    const start = clock.now();
+    const res = await drive(clock, call<ActionResult>(client, 'machine_power_cycle', { machines: 'db-01' }));
+    expect(res.isError).toBe(true);
+    expect(res.data.failed[0]?.error).toBe(
+      'cannot power cycle db-01: db-01 did not report off within 120 s, so it was not powered on again — check it with machine_power_query',
+    );
+    expect(clock.now() - start).toBeGreaterThanOrEqual(CYCLE_OFF_TIMEOUT_MS);
+    expect(posts(sim).map(opOf)).toEqual(['power_off']);
+  });
+
+  it('refuses machines it could not power on again', async () => {
+    const { sim, client } = await setup();
+    const res = await call<ActionResult>(client, 'machine_power_cycle', {
+      machines: ['web-05', 'web-01', 'web-03'],
+    });
+    expect(res.data.failed.map((f) => f.error)).toEqual([
+      'cannot power cycle web-05: it is Allocated, and powering it on would make MAAS deploy it — use machine_deploy',
+      'cannot power cycle web-01: it is Ready and not allocated to anyone — MAAS only powers on allocated machines (allocate or deploy it)',
+      'web-03 is locked — unlock it first',
+    ]);
+    expect(posts(sim)).toHaveLength(0);
+  });
+});
