@@ -101,7 +101,7 @@ export function createMcpServer(deps: Deps, opts: McpServerOptions): McpServer {
             },
           );
           const op = await deps.store.getOperation(task.taskId);
-          if (!op || op.state !== 'running') {
+          if (op?.state !== 'running') {
             await extra.taskStore.storeTaskResult(
               task.taskId,
               started.isError ? 'failed' : 'completed',

@@ -114,7 +114,7 @@ export class OperationTaskStore implements TaskStore {
     // Cancelling a task stops tracking its operation; MAAS carries on (operation_cancel with abort stops MAAS).
     for (let i = 0; i < 5; i++) {
       const op = await this.deps.store.getOperation(id);
-      if (!op || op.state !== 'running') return;
+      if (op?.state !== 'running') return;
       const now = this.deps.clock.now();
       for (const t of op.targets)
         if (t.result === 'pending') Object.assign(t, { result: 'cancelled', finished_at: now });
