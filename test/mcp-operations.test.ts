@@ -50,6 +50,11 @@ async function drive<T>(clock: ManualClock, p: Promise<T>, stepMs = 2_000, maxSt
   return guarded;
 }
 
+/** The text of a resource's first content (these resources are JSON text, never blobs). */
+function textOf(c: { text: string } | { blob: string } | undefined): string {
+  return c && 'text' in c ? c.text : '';
+}
+
 async function opState(deps: Deps, id: string) {
   return (await deps.store.getOperation(id))?.state;
 }
@@ -190,11 +195,11 @@ describe('resources, subscriptions and the completion log message', () => {
     expect(updates).toContain(machineUri);
     expect(logs[0]).toMatch(new RegExp(`deploy ${id} succeeded: 1 of 1 Deployed`));
     const read = await client.readResource({ uri: `maas://operations/${id}` });
-    expect(JSON.parse(String(read.contents[0]?.text)).state).toBe('succeeded');
+    expect(JSON.parse(textOf(read.contents[0])).state).toBe('succeeded');
     const listed = await client.listResources();
     expect(listed.resources.map((r) => r.uri)).toContain(`maas://operations/${id}`);
     const machine = await client.readResource({ uri: machineUri });
-    expect(JSON.parse(String(machine.contents[0]?.text)).machine.status).toBe('Deployed');
+    expect(JSON.parse(textOf(machine.contents[0])).machine.status).toBe('Deployed');
   });
 });
 
