@@ -77,7 +77,7 @@ export function parseFlags(args: readonly string[]): Flags {
         flags.machines = num('machines', value(), 1, 10_000);
         break;
       case 'time-scale':
-        flags.timeScale = num('time-scale', value(), 0.0001, 100, false);
+        flags.timeScale = num('time-scale', value(), 0.0001, 100_000, false);
         break;
       case 'seed':
         flags.seed = num('seed', value(), 0, 2 ** 31);

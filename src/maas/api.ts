@@ -5,7 +5,7 @@
 import type { z } from 'zod';
 import type { MaasClient, MaasRequest, Params } from './client.ts';
 import { MaasProtocolError } from './errors.ts';
-import { ArrayElementPicker, pickFromStream } from './json-stream.ts';
+import { readArray } from './json-stream.ts';
 import {
   BlockDevice,
   Controller,
@@ -13,7 +13,11 @@ import {
   EventsPage,
   Interface,
   MACHINE_SUMMARY_FIELDS,
-  Machine,
+  type Machine,
+  MachineCore,
+  MachineNetwork,
+  type MachineParts,
+  MachineStorage,
   MachineSummary,
   Pool,
   PowerState,
@@ -175,10 +179,9 @@ export class MaasApi {
     const res = await this.http.send(req);
     if (!res.body)
       throw new MaasProtocolError('MAAS sent an empty machine list', { method: 'GET', path: req.path });
-    const picker = new ArrayElementPicker(MACHINE_SUMMARY_FIELDS, (picked, index) => {
-      onRow(parse(MachineSummary, picked, 'machine'), index);
+    return readArray(res.body, MACHINE_SUMMARY_FIELDS, (element, index) => {
+      onRow(parse(MachineSummary, element, 'machine'), index);
     });
-    return pickFromStream(res.body, picker);
   }
 
   /** All machines matching `filters`, as summaries. Prefer {@link forEachMachine} for unbounded lists. */
@@ -192,12 +195,30 @@ export class MaasApi {
    * Machines matching `filters`, fully parsed. Only for small, targeted lists (a hostname, a few ids):
    * it holds the whole answer.
    */
-  async listMachinesFull(filters: MachineFilters, opts: CallOptions = {}): Promise<Machine[]> {
-    return this.getList(Machine, 'machines/', filters as Params, opts, 'machine');
+  async listMachinesFull(
+    filters: MachineFilters,
+    parts: MachineParts = {},
+    opts: CallOptions = {},
+  ): Promise<Machine[]> {
+    const body = await this.http.call({
+      method: 'GET',
+      path: 'machines/',
+      query: filters as Params,
+      signal: opts.signal,
+    });
+    if (!Array.isArray(body))
+      throw new MaasProtocolError('MAAS sent a machine list that is not a JSON array');
+    return body.map((m) => machineFrom(m, parts));
   }
 
-  async getMachine(systemId: string, opts: CallOptions = {}): Promise<Machine> {
-    return this.get(Machine, `machines/${enc(systemId)}/`, undefined, opts, 'machine');
+  /** One machine; `parts` says whether to parse its interfaces and disks too. */
+  async getMachine(systemId: string, parts: MachineParts = {}, opts: CallOptions = {}): Promise<Machine> {
+    const body = await this.http.call({
+      method: 'GET',
+      path: `machines/${enc(systemId)}/`,
+      signal: opts.signal,
+    });
+    return machineFrom(body, parts);
   }
 
   /** `GET /machines/{id}/?op=query_power_state` — asks the BMC, so it can take a while. */
@@ -293,6 +314,13 @@ export class MaasApi {
       throw new MaasProtocolError(`MAAS sent a ${what} list that is not a JSON array`);
     return body.map((item) => parse(schema, item, what));
   }
+}
+
+function machineFrom(raw: unknown, parts: MachineParts): Machine {
+  const m: Machine = parse(MachineCore, raw, 'machine');
+  if (parts.network) Object.assign(m, parse(MachineNetwork, raw, 'machine'));
+  if (parts.storage) Object.assign(m, parse(MachineStorage, raw, 'machine'));
+  return m;
 }
 
 /** system_ids and names go into paths: keep them from escaping their segment. */

@@ -166,8 +166,8 @@ export const NumaNode = z.object({
   memory: z.number().optional(),
 });
 
-/** A whole machine as `GET /machines/{id}/` returns it, minus what maas-mcp never shows. */
-export const Machine = MachineSummary.extend({
+/** A machine's own fields, as `GET /machines/{id}/` returns them, minus what maas-mcp never shows. */
+export const MachineCore = MachineSummary.extend({
   description: str,
   hardware_uuid: z.string().nullish(),
   domain: DomainRef.nullish(),
@@ -184,11 +184,6 @@ export const Machine = MachineSummary.extend({
   status_action: z.string().nullish(),
   netboot: z.boolean().optional(),
   ephemeral_deploy: z.boolean().optional(),
-  interface_set: z.array(Interface).nullish(),
-  boot_interface: Interface.nullish(),
-  boot_disk: BlockDevice.nullish(),
-  physicalblockdevice_set: z.array(BlockDevice).nullish(),
-  virtualblockdevice_set: z.array(BlockDevice).nullish(),
   commissioning_status_name: z.string().nullish(),
   testing_status_name: z.string().nullish(),
   cpu_test_status_name: z.string().nullish(),
@@ -197,7 +192,31 @@ export const Machine = MachineSummary.extend({
   storage_test_status_name: z.string().nullish(),
   pod: z.object({ id: z.number().optional(), name: z.string() }).nullish(),
 });
-export type Machine = z.infer<typeof Machine>;
+
+/** The network part of a machine's JSON (MAAS 2.9 has no interface_set: read /nodes/{id}/interfaces/). */
+export const MachineNetwork = z.object({
+  interface_set: z.array(Interface).nullish(),
+  boot_interface: Interface.nullish(),
+});
+
+/** The storage part of a machine's JSON. */
+export const MachineStorage = z.object({
+  boot_disk: BlockDevice.nullish(),
+  physicalblockdevice_set: z.array(BlockDevice).nullish(),
+  virtualblockdevice_set: z.array(BlockDevice).nullish(),
+});
+
+/** A whole machine. Its parts are parsed only when asked for (they are most of the 15–60 KB). */
+export const Machine = MachineCore.extend(MachineNetwork.shape).extend(MachineStorage.shape);
+export type Machine = z.infer<typeof MachineCore> &
+  Partial<z.infer<typeof MachineNetwork>> &
+  Partial<z.infer<typeof MachineStorage>>;
+
+/** Which parts of a machine to parse beyond its own fields. */
+export interface MachineParts {
+  network?: boolean;
+  storage?: boolean;
+}
 
 export const Event = z.object({
   id: z.number(),

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { hostPart, looksLikeSystemId, matchHostname, notFound } from '../core/targets.ts';
 import type { MaasApi } from '../maas/api.ts';
 import { MaasNotFoundError } from '../maas/errors.ts';
-import type { BlockDevice, Event, Interface, Machine } from '../maas/schemas.ts';
+import type { BlockDevice, Event, Interface, Machine, MachineParts } from '../maas/schemas.ts';
 import { gib } from './common.ts';
 
 export const EventRow = z.object({
@@ -109,7 +109,12 @@ export async function loadMachineDetail(
   sections: ReadonlySet<Section>,
   signal?: AbortSignal,
 ): Promise<MachineDetail> {
-  const m = await loadMachine(maas, ref.trim(), signal);
+  const m = await loadMachine(
+    maas,
+    ref.trim(),
+    { network: sections.has('network'), storage: sections.has('storage') },
+    signal,
+  );
   const out: MachineDetail = { machine: card(m) };
   const [interfaces, disks, events] = await Promise.all([
     sections.has('network')
@@ -132,15 +137,23 @@ export async function loadMachineDetail(
   return out;
 }
 
-async function loadMachine(maas: MaasApi, ref: string, signal?: AbortSignal): Promise<Machine> {
+async function loadMachine(
+  maas: MaasApi,
+  ref: string,
+  parts: MachineParts,
+  signal?: AbortSignal,
+): Promise<Machine> {
   if (looksLikeSystemId(ref)) {
     try {
-      return await maas.getMachine(ref, { signal });
+      return await maas.getMachine(ref, parts, { signal });
     } catch (err) {
       if (!(err instanceof MaasNotFoundError)) throw err;
     }
   }
-  const match = matchHostname(ref, await maas.listMachinesFull({ hostname: [hostPart(ref)] }, { signal }));
+  const match = matchHostname(
+    ref,
+    await maas.listMachinesFull({ hostname: [hostPart(ref)] }, parts, { signal }),
+  );
   if (!match) throw notFound([ref]);
   return match;
 }

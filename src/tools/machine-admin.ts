@@ -302,7 +302,7 @@ export const machineOwnerData = defineTool({
         await ctx.deps.maas.machineOp(m.system_id, 'set_workload_annotations', args.set, {
           signal: ctx.signal,
         });
-        const full = await ctx.deps.maas.getMachine(m.system_id, { signal: ctx.signal });
+        const full = await ctx.deps.maas.getMachine(m.system_id, {}, { signal: ctx.signal });
         const annotations = full.workload_annotations ?? full.owner_data ?? {};
         return {
           out: { hostname: m.hostname, system_id: m.system_id, annotations },

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MaasProtocolError } from '../../src/maas/errors.ts';
-import { ArrayElementPicker, type PickedElement } from '../../src/maas/json-stream.ts';
+import { ArrayElementPicker, type PickedElement, readArray } from '../../src/maas/json-stream.ts';
 
 /** Deterministic PRNG so a failure can be replayed. */
 function rng(seed: number): () => number {
@@ -125,5 +125,81 @@ describe('ArrayElementPicker', () => {
 
   it('reads an empty array', () => {
     expect(pickAll(new TextEncoder().encode(' [ ] '), 'all', [])).toEqual([]);
+  });
+});
+
+function streamOf(text: string, chunk: number): ReadableStream<Uint8Array> {
+  const bytes = new TextEncoder().encode(text);
+  let at = 0;
+  return new ReadableStream({
+    pull(c) {
+      if (at >= bytes.length) return c.close();
+      c.enqueue(bytes.slice(at, at + chunk));
+      at += chunk;
+    },
+  });
+}
+
+describe('readArray', () => {
+  const docs = Array.from({ length: 50 }, (_, i) => ({
+    system_id: `m${i}`,
+    status: i % 23,
+    big: 'x'.repeat(500),
+    nested: { a: [i] },
+  }));
+  const text = JSON.stringify(docs, null, 4);
+
+  it('parses a small answer natively and hands over every element', async () => {
+    const got: PickedElement[] = [];
+    const n = await readArray(streamOf(text, 1000), ['system_id'], (e) => got.push(e));
+    expect(n).toBe(50);
+    expect(got.map((g) => g.system_id)).toEqual(docs.map((d) => d.system_id));
+  });
+
+  it('streams an answer larger than its buffer, keeping only the wanted keys', async () => {
+    const got: PickedElement[] = [];
+    const n = await readArray(streamOf(text, 777), ['system_id', 'status'], (e) => got.push(e), 4096);
+    expect(n).toBe(50);
+    expect(got).toEqual(docs.map((d) => ({ system_id: d.system_id, status: d.status })));
+  });
+
+  it("reads a large answer in MAAS's own 4-space layout through the fast reader, awkward values included", async () => {
+    const odd = docs.map((d, i) => ({
+      ...d,
+      text: i % 2 ? 'line\nbreak "quoted" }\n    }' : 'ünïcødé ✓ 🚀',
+      list: [{ x: '\n        "fake": 1' }],
+      last: i,
+    }));
+    const pretty = JSON.stringify(odd, null, 4);
+    for (const chunk of [1, 7, 333, 100_000]) {
+      const got: PickedElement[] = [];
+      const n = await readArray(
+        streamOf(pretty, chunk),
+        ['system_id', 'text', 'list', 'last'],
+        (e) => got.push(e),
+        1024,
+      );
+      expect(n).toBe(50);
+      expect(got).toEqual(
+        odd.map((d) => ({ system_id: d.system_id, text: d.text, list: d.list, last: d.last })),
+      );
+    }
+  });
+
+  it('refuses malformed answers on both paths', async () => {
+    await expect(readArray(streamOf('{"a":1}', 10), 'all', () => {})).rejects.toThrow(
+      /expected a JSON array/,
+    );
+    await expect(readArray(streamOf('[1,2]', 10), 'all', () => {})).rejects.toThrow(/expected an object/);
+    await expect(readArray(streamOf(`${text.slice(0, 9000)}`, 100), 'all', () => {}, 4096)).rejects.toThrow(
+      /ended before/,
+    );
+    await expect(readArray(streamOf(`${text.slice(0, 900)}`, 100), 'all', () => {})).rejects.toThrow(
+      /not valid JSON/,
+    );
+    const compact = JSON.stringify(docs);
+    await expect(readArray(streamOf(compact.slice(0, 9000), 100), 'all', () => {}, 4096)).rejects.toThrow(
+      /ended before/,
+    );
   });
 });

@@ -8,6 +8,7 @@ import { NodeStatus as S } from '../../src/maas/status.ts';
 import type { SimRequestEntry, Simulator } from '../../src/sim/index.ts';
 import { call } from '../helpers.ts';
 import {
+  drive,
   hosts,
   MACHINES,
   machinePath,
@@ -93,6 +94,34 @@ describe('twenty machines in one call', () => {
     const fixed = await call<ActionResult>(client, 'machine_mark_fixed', { machines: twenty.join(', ') });
     expect(fixed.data.succeeded).toHaveLength(20);
     for (const h of twenty) expect(node(sim, h).status).toBe(S.READY);
+  });
+
+  it('power-cycles 20 Deployed machines at once, powering each on only once it reported off', async () => {
+    const offWhenOn = new Map<string, string>();
+    const { sim, client, clock } = await setup({
+      machines: 80,
+      fetch: (s) => (input, init) => {
+        const { method, url } = requestOf(input, init);
+        if (method === 'POST' && url.searchParams.get('op') === 'power_on') {
+          const id = url.pathname.slice(MACHINES.length).replace(/\/$/, '');
+          offWhenOn.set(id, s.state.machine(id)?.powerState ?? '?');
+        }
+        return s.fetch(input, init);
+      },
+    });
+    const twenty = [...sim.state.machines()]
+      .filter((n) => n.status === S.DEPLOYED && !n.locked && n.powerType !== 'manual')
+      .slice(0, 20)
+      .map((n) => n.hostname);
+    expect(twenty).toHaveLength(20);
+    sim.requests.clear();
+    const res = await drive(clock, call<ActionResult>(client, 'machine_power_cycle', { machines: twenty }));
+    expect(res.isError).toBe(false);
+    expect(res.data.succeeded).toHaveLength(20);
+    expect(listReadsBeforeFirstWrite(sim)).toHaveLength(1);
+    expect(sim.requests.count({ method: 'POST', op: 'power_off' })).toBe(20);
+    expect(sim.requests.count({ method: 'POST', op: 'power_on' })).toBe(20);
+    expect([...offWhenOn.values()]).toEqual(Array.from({ length: 20 }, () => 'off'));
   });
 
   it('accepts at most 100 machines', async () => {

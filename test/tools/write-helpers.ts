@@ -11,8 +11,9 @@ import type { Logger } from '../../src/core/log.ts';
 import type { Principal } from '../../src/core/policy.ts';
 import type { Deps } from '../../src/deps.ts';
 import type { FetchLike } from '../../src/maas/client.ts';
+import { NodeStatus as S } from '../../src/maas/status.ts';
 import { createSimulator, type SimNode, type SimRequestEntry, type Simulator } from '../../src/sim/index.ts';
-import { ADMIN, call, connectClient, makeDeps, testConfig } from '../helpers.ts';
+import { ADMIN, type call, connectClient, makeDeps, testConfig } from '../helpers.ts';
 
 export const API = '/MAAS/api/2.0/';
 export const MACHINES = `${API}machines/`;
@@ -128,21 +129,14 @@ export async function drive<T>(
   return settled;
 }
 
-/** Calls a machine action, and when it asks for confirmation, repeats it with the token. */
-export async function confirmed(
-  client: Client,
-  tool: string,
-  args: Record<string, unknown>,
-): Promise<Awaited<ReturnType<typeof call<ActionResult>>>> {
-  const first = await call<ActionResult>(client, tool, args);
-  if (first.data.status !== 'confirmation_required') return first;
-  expect(first.isError).toBe(false);
-  return call<ActionResult>(client, tool, { ...args, confirm_token: first.data.confirm_token });
-}
+/** What {@link call} answers for a machine action. */
+export type ActionAnswer = Awaited<ReturnType<typeof call<ActionResult>>>;
 
 /** Every Ready machine's hostname in the simulator (id order), optionally only the first `n`. */
 export function readyHosts(sim: Simulator, n?: number): string[] {
-  const all = [...sim.state.machines()].filter((m) => m.status === 4 && !m.locked).map((m) => m.hostname);
+  const all = [...sim.state.machines()]
+    .filter((m) => m.status === S.READY && !m.locked)
+    .map((m) => m.hostname);
   return n === undefined ? all : all.slice(0, n);
 }
 

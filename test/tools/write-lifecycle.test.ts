@@ -397,6 +397,7 @@ describe('machine_abort', () => {
     await call<ActionResult>(client, 'machine_release', { machines: 'db-01', erase: true });
     const res = await call<ActionResult>(client, 'machine_abort', { machines: 'db-01' });
     expect(res.data.succeeded[0]).toMatchObject({ before: 'Disk erasing', after: 'Failed disk erasing' });
+    expect(node(sim, 'db-01').status).toBe(S.FAILED_DISK_ERASING);
   });
 
   it('skips a machine with nothing to abort', async () => {

@@ -129,7 +129,7 @@ describe('machine_create', () => {
     expect(res.text).not.toContain(BMC.power_pass);
   });
 
-  // BUG: src/tools/machine-admin.ts machineCreate.run (~line 190) — when the POST /machines/ reached MAAS
+  // BUG: src/tools/machine-admin.ts machineCreate.run (~lines 154-175) — when the POST /machines/ reached MAAS
   // but the answer was lost, the tool says only "cannot reach MAAS (fetch failed)", as if nothing happened,
   // although MAAS created (and started commissioning) the machine; a retry then fails with "MAC address …
   // already in use". Expected (DESIGN.md §4.7: re-read and decide): look the MAC up

@@ -5,6 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ActionResult } from '../../src/core/actions.ts';
 import type { FetchLike } from '../../src/maas/client.ts';
+import { NodeStatus as S } from '../../src/maas/status.ts';
 import type { Simulator } from '../../src/sim/index.ts';
 import { CYCLE_OFF_TIMEOUT_MS } from '../../src/tools/power.ts';
 import { call } from '../helpers.ts';
@@ -42,7 +43,7 @@ describe('machine_power_on', () => {
     expect(res.data.note).toContain('The BMC powers it on in the background');
     await clock.advance(5_000);
     expect(n.powerState).toBe('on');
-    expect(n.status).toBe(6);
+    expect(n.status).toBe(S.DEPLOYED);
   });
 
   it('refuses an Allocated machine, because MAAS would deploy it, and an unallocated one', async () => {
@@ -54,7 +55,7 @@ describe('machine_power_on', () => {
       'cannot power on web-01: it is Ready and not allocated to anyone — MAAS only powers on allocated machines (allocate or deploy it)',
     ]);
     expect(posts(sim)).toHaveLength(0);
-    expect(node(sim, 'web-05').status).toBe(10);
+    expect(node(sim, 'web-05').status).toBe(S.ALLOCATED);
   });
 
   it('skips a machine that is already on', async () => {
@@ -75,7 +76,7 @@ describe('machine_power_off', () => {
     expect(node(sim, 'db-01').powerState).toBe('on');
     await clock.advance(15_000);
     expect(node(sim, 'db-01').powerState).toBe('off');
-    expect(node(sim, 'db-01').status).toBe(6);
+    expect(node(sim, 'db-01').status).toBe(S.DEPLOYED);
   });
 
   it('cuts the power with stop_mode hard', async () => {

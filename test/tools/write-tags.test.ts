@@ -170,7 +170,7 @@ describe('machine_tag', () => {
     expect(audit?.targets).toEqual([{ system_id: sid(sim, 'web-01'), hostname: 'web-01', outcome: '+gpu' }]);
   });
 
-  // BUG: src/tools/tags.ts run() (~lines 77-107) audits only after every MAAS request succeeded. When a
+  // BUG: src/tools/tags.ts run() (~lines 73-96) audits only after every MAAS request succeeded. When a
   // later request fails (here the second update_nodes), the tag it created and the first update_nodes it
   // applied are real changes in MAAS, yet nothing reaches the audit log (DESIGN.md §4.7: every write is
   // audited). Expected: wrap the writes in try/catch and record a 'failed'/'partial' audit entry naming what

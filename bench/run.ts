@@ -1,0 +1,70 @@
+/**
+ * `npm run bench`: every speed and memory target of the project, measured as ratios within one run, printed as
+ * a table and written to bench/results/latest.json. (Tests never assert timings; this is where they live.)
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { economy } from './economy.ts';
+import { overhead } from './overhead.ts';
+import { pollerBench } from './poller.ts';
+import { scale } from './scale.ts';
+import { ms } from './stats.ts';
+
+const only = process.argv.slice(2);
+const want = (name: string) => only.length === 0 || only.includes(name);
+const results: Record<string, unknown> = { node: process.version, at: new Date().toISOString() };
+const verdict = (ok: boolean) => (ok ? 'ok' : 'MISSED');
+
+if (want('overhead')) {
+  const rows = await overhead();
+  results.overhead = rows;
+  console.log(
+    '\n(a) tool-call overhead, MCP vs direct MAAS request (target p50 ratio ≤ 1.3× against the in-process simulator)',
+  );
+  for (const r of rows) {
+    console.log(
+      `  ${r.maas.padEnd(10)} ${r.tool.padEnd(14)} c=${String(r.concurrency).padEnd(3)} direct p50 ${ms(r.direct_p50)} p99 ${ms(r.direct_p99)} | MCP p50 ${ms(r.mcp_p50)} p99 ${ms(r.mcp_p99)} | ratio ${r.ratio_p50.toFixed(2)}×${r.maas === 'in-process' ? ` ${verdict(r.ratio_p50 <= 1.3)}` : ''}`,
+    );
+  }
+}
+
+if (want('economy')) {
+  const r = await economy();
+  results.economy = r;
+  console.log('\n(b) output economy at 1,000 machines (target ≤ 150 bytes a row)');
+  console.log(
+    `  MAAS JSON ${r.maas_bytes_per_machine.toFixed(0)} B/machine | machines_list ${r.tool_bytes_per_row.toFixed(0)} B/row (text ${r.text_bytes_per_row.toFixed(0)}, structured ${r.structured_bytes_per_row.toFixed(0)}) | ${(1 / r.ratio).toFixed(0)}× smaller ${verdict(r.tool_bytes_per_row <= 150)}`,
+  );
+}
+
+if (want('scale')) {
+  const r = await scale();
+  results.scale = r;
+  console.log(
+    `\n(c) machines_list against ${r.machines.toLocaleString('en')} machines (${r.answer_mb.toFixed(0)} MB answer; simulator in its own process)`,
+  );
+  console.log(
+    `  bare transfer ${ms(r.transfer.ms)}, peak RSS ${r.transfer.peak_mb.toFixed(0)} MB (baseline ${r.transfer.baseline_mb.toFixed(0)} MB)`,
+  );
+  console.log(
+    `  machines_list ${ms(r.tool.ms)}, peak RSS ${r.tool.peak_mb.toFixed(0)} MB (+${r.tool_growth_mb.toFixed(0)} MB) | ${r.time_ratio.toFixed(2)}× transfer ${verdict(r.time_ratio <= 1.5)} | memory ${verdict(r.tool_growth_mb < r.answer_mb)}`,
+  );
+  console.log(
+    `  for comparison, JSON.parse of the whole answer: ${ms(r.naive.ms)}, +${r.naive_growth_mb.toFixed(0)} MB`,
+  );
+}
+
+if (want('poller')) {
+  const rows = await pollerBench();
+  results.poller = rows;
+  console.log(
+    '\n(d) poller per tick (simulator in its own process; target ≤ 2 requests for 200 operations over 200 machines)',
+  );
+  for (const r of rows) {
+    console.log(
+      `  ${r.store.padEnd(6)} ${String(r.operations).padStart(4)} ops / ${String(r.machines).padStart(4)} machines: ${r.requests_per_tick} requests, CPU ${ms(r.cpu_ms_per_tick)}, wall ${ms(r.wall_ms_per_tick)}, heap +${r.heap_mb.toFixed(1)} MB`,
+    );
+  }
+}
+
+mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
+writeFileSync(new URL('./results/latest.json', import.meta.url), `${JSON.stringify(results, null, 2)}\n`);

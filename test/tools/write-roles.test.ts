@@ -1,0 +1,94 @@
+/**
+ * Roles and read-only mode: a write tool the caller may not use is neither listed nor callable, and calling it
+ * writes nothing.
+ */
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ActionResult } from '../../src/core/actions.ts';
+import { ALL_TOOLS } from '../../src/tools/index.ts';
+import { ADMIN, call, VIEWER } from '../helpers.ts';
+import { OPERATOR, posts, runCleanups, setup } from './write-helpers.ts';
+
+afterEach(runCleanups);
+
+const ADMIN_ONLY = [
+  'machine_create',
+  'machine_update',
+  'machine_delete',
+  'machine_restore_config',
+  'audit_list',
+];
+const WRITE_TOOLS = ALL_TOOLS.filter((t) => !t.annotations.readOnlyHint).map((t) => t.name);
+
+/** Plausible arguments for any tool, so that only the policy can refuse the call. */
+const ANY_ARGS = { machines: 'web-01', machine: 'web-01', mac_addresses: ['52:54:00:aa:dd:01'], id: 'op-1' };
+
+async function listed(client: Client): Promise<string[]> {
+  return (await client.listTools()).tools.map((t) => t.name);
+}
+
+describe('roles', () => {
+  it('hides the admin-only tools from an operator, and refuses them when called anyway', async () => {
+    const { sim, client, deps } = await setup({ principal: OPERATOR });
+    const names = await listed(client);
+    for (const t of ADMIN_ONLY) expect(names).not.toContain(t);
+    for (const t of [
+      'machine_deploy',
+      'machine_release',
+      'machine_power_off',
+      'machine_tag',
+      'machine_allocate',
+    ]) {
+      expect(names).toContain(t);
+    }
+    for (const t of ADMIN_ONLY) {
+      const res = await call(client, t, ANY_ARGS);
+      expect(res.isError, t).toBe(true);
+      expect(res.text).toBe(`MCP error -32602: Tool ${t} not found`);
+    }
+    expect(posts(sim)).toHaveLength(0);
+    expect(await deps.store.listAudit({})).toEqual([]);
+  });
+
+  it('lets an operator use the operator tools', async () => {
+    const { sim, client, deps } = await setup({ principal: OPERATOR });
+    const res = await call<ActionResult>(client, 'machine_lock', { machines: 'web-04' });
+    expect(res.data.succeeded).toHaveLength(1);
+    expect(sim.requests.count({ method: 'POST', op: 'lock' })).toBe(1);
+    const [audit] = await deps.store.listAudit({});
+    expect(audit?.principal).toBe(OPERATOR.id);
+  });
+
+  it('shows a viewer no write tool, and refuses every one', async () => {
+    const { sim, client } = await setup({ principal: VIEWER });
+    const names = await listed(client);
+    expect(names.length).toBeGreaterThan(5);
+    for (const n of names) expect(WRITE_TOOLS).not.toContain(n);
+    for (const t of WRITE_TOOLS) {
+      const res = await call(client, t, ANY_ARGS);
+      expect(res.isError, t).toBe(true);
+      expect(res.text, t).toContain('not found');
+    }
+    expect(posts(sim)).toHaveLength(0);
+  });
+});
+
+describe('MAAS_MCP_READ_ONLY=true', () => {
+  it('removes every write tool, even for an admin, and calling one writes nothing', async () => {
+    const { sim, client, deps } = await setup({ principal: ADMIN, env: { MAAS_MCP_READ_ONLY: 'true' } });
+    const names = await listed(client);
+    expect(names).toContain('machines_list');
+    expect(names).toContain('audit_list');
+    for (const t of WRITE_TOOLS) {
+      expect(names).not.toContain(t);
+      const res = await call(client, t, ANY_ARGS);
+      expect(res.isError, t).toBe(true);
+      expect(res.text, t).toBe(`MCP error -32602: Tool ${t} not found`);
+    }
+    expect(posts(sim)).toHaveLength(0);
+    expect(await deps.store.listAudit({})).toEqual([]);
+    // Reads still work.
+    const list = await call(client, 'machines_list', { limit: 1 });
+    expect(list.isError).toBe(false);
+  });
+});
