@@ -89,13 +89,22 @@ export class IndentedArrayReader {
     const out: PickedElement = {};
     const bodyEnd = text.length - ELEMENT_END.length;
     let i = text.indexOf(KEY_LINE);
-    if (i !== 1) return this.whole(text);
+    if (i !== 1) {
+      this.whole(text);
+      return;
+    }
     while (i >= 0) {
       const keyStart = i + KEY_LINE.length;
       const keyEnd = text.indexOf('"', keyStart);
-      if (keyEnd < 0 || text.charCodeAt(keyEnd + 1) !== 0x3a /* : */) return this.whole(text);
+      if (keyEnd < 0 || text.charCodeAt(keyEnd + 1) !== 0x3a /* : */) {
+        this.whole(text);
+        return;
+      }
       const key = text.slice(keyStart, keyEnd);
-      if (key.includes('\\')) return this.whole(text);
+      if (key.includes('\\')) {
+        this.whole(text);
+        return;
+      }
       const next = text.indexOf(KEY_LINE, keyEnd);
       if (this.wanted === 'all' || this.wanted.has(key)) {
         let value = text.slice(keyEnd + 2, next < 0 ? bodyEnd : next).trim();
@@ -103,7 +112,8 @@ export class IndentedArrayReader {
         try {
           out[key] = JSON.parse(value);
         } catch {
-          return this.whole(text);
+          this.whole(text);
+          return;
         }
       }
       i = next;
