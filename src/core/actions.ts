@@ -117,8 +117,11 @@ export interface ActionSpec<I extends z.ZodObject> {
   check(m: MachineSummary, args: z.infer<I>, env: ActionEnv): Verdict;
   /** Performs the action on one machine; returns the machine as MAAS answered, or null when MAAS gave none. */
   perform(m: MachineSummary, args: z.infer<I>, ctx: ToolContext): Promise<MachineSummary | null>;
-  /** After MAAS did not answer a write: did it take effect anyway? (Judged on a fresh read.) */
-  tookEffect?(before: MachineSummary, now: MachineSummary): boolean;
+  /**
+   * After MAAS did not answer a write: did it take effect anyway? Judged on a fresh read (`now` is undefined
+   * when MAAS no longer has the machine).
+   */
+  tookEffect?(before: MachineSummary, now: MachineSummary | undefined): boolean;
   /** A note for the result: what MAAS keeps doing in the background. */
   continues?(args: z.infer<I>, done: readonly DoneRow[]): string | undefined;
   /** The kind of operation to track afterwards, when MAAS finishes the action in the background. */

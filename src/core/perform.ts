@@ -18,6 +18,20 @@ export type Outcome =
   | { ok: true; row: DoneRow; after: MachineSummary | null }
   | { ok: false; row: FailedRow };
 
+/**
+ * An error that says something happened before the failing step (deploy: "it stays Allocated to you"): the
+ * note is added to whatever the failure message becomes.
+ */
+export class FailureWithNote extends Error {
+  override name = 'FailureWithNote';
+  constructor(
+    readonly failure: unknown,
+    readonly note: string,
+  ) {
+    super(failure instanceof Error ? failure.message : String(failure));
+  }
+}
+
 export async function performOne<I extends z.ZodObject>(
   spec: ActionSpec<I>,
   m: MachineSummary,
@@ -32,11 +46,14 @@ export async function performOne<I extends z.ZodObject>(
       after,
       row: { ...base, before: m.status_name, after: after?.status_name ?? m.status_name },
     };
-  } catch (err) {
+  } catch (thrown) {
+    const note = thrown instanceof FailureWithNote ? thrown.note : undefined;
+    const err = thrown instanceof FailureWithNote ? thrown.failure : thrown;
     if (err instanceof MaasNetworkError && err.mayHaveReachedMaas) return settleUnanswered(spec, m, ctx, err);
+    const message = failureMessage(spec.verb, m, err, ctx);
     return {
       ok: false,
-      row: { ...base, status: m.status_name, error: failureMessage(spec.verb, m, err, ctx) },
+      row: { ...base, status: m.status_name, error: note ? `${message} (${note})` : message },
     };
   }
 }
@@ -48,28 +65,36 @@ async function settleUnanswered<I extends z.ZodObject>(
   err: MaasNetworkError,
 ): Promise<Outcome> {
   const base = { hostname: m.hostname, system_id: m.system_id };
+  const prefix = `cannot ${spec.verb} ${m.hostname}: ${err.message}`;
   let now: MachineSummary | undefined;
   try {
     [now] = await ctx.deps.maas.listMachines({ id: [m.system_id] }, { signal: ctx.signal });
   } catch {
-    now = undefined;
+    const error = `${prefix}; MAAS could not be re-read either, so the outcome is unknown — check ${m.hostname} with machine_get before trying again`;
+    return { ok: false, row: { ...base, status: m.status_name, error } };
   }
-  if (now && spec.tookEffect?.(m, now)) {
+  if (spec.tookEffect?.(m, now)) {
     return {
       ok: true,
-      after: now,
+      after: now ?? null,
       row: {
         ...base,
         before: m.status_name,
-        after: now.status_name,
+        after: now?.status_name ?? 'Deleted',
         note: 'MAAS answered late, but the change took effect',
       },
     };
   }
-  const error =
-    now && spec.tookEffect
-      ? `${err.message}; ${m.hostname} is still ${now.status_name}, so nothing changed (safe to try again)`
-      : `${err.message}; the outcome for ${m.hostname} is unknown — check it with machine_get before trying again`;
+  let error: string;
+  if (!now)
+    error = `${prefix}; ${m.hostname} is no longer visible in MAAS — check what happened before trying again`;
+  else if (now.status !== m.status) {
+    error = `${prefix}; ${m.hostname} is now ${now.status_name} (it was ${m.status_name}) — check it before trying again`;
+  } else if (spec.tookEffect) {
+    error = `${prefix}; ${m.hostname} is still ${now.status_name}, so nothing changed (safe to try again)`;
+  } else {
+    error = `${prefix}; the outcome is unknown — check ${m.hostname} with machine_get before trying again`;
+  }
   return { ok: false, row: { ...base, status: now?.status_name ?? m.status_name, error } };
 }
 

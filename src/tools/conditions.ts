@@ -43,7 +43,7 @@ export const machineMarkBroken = defineMachineAction({
   },
   perform: (m, a, { deps, signal }) =>
     deps.maas.machineOp(m.system_id, 'mark_broken', { comment: a.comment }, { signal }),
-  tookEffect: (_b, now) => now.status === S.BROKEN,
+  tookEffect: (_b, now) => now?.status === S.BROKEN,
 });
 
 export const machineMarkFixed = defineMachineAction({
@@ -64,7 +64,7 @@ export const machineMarkFixed = defineMachineAction({
   },
   perform: (m, a, { deps, signal }) =>
     deps.maas.machineOp(m.system_id, 'mark_fixed', { comment: a.comment }, { signal }),
-  tookEffect: (_b, now) => now.status !== S.BROKEN,
+  tookEffect: (_b, now) => now !== undefined && now.status !== S.BROKEN,
 });
 
 export const machineLock = defineMachineAction({
@@ -88,7 +88,7 @@ export const machineLock = defineMachineAction({
   },
   perform: (m, a, { deps, signal }) =>
     deps.maas.machineOp(m.system_id, 'lock', { comment: a.comment }, { signal }),
-  tookEffect: (_b, now) => now.locked,
+  tookEffect: (_b, now) => now?.locked === true,
 });
 
 export const machineUnlock = defineMachineAction({
@@ -109,7 +109,7 @@ export const machineUnlock = defineMachineAction({
   },
   perform: (m, a, { deps, signal }) =>
     deps.maas.machineOp(m.system_id, 'unlock', { comment: a.comment }, { signal }),
-  tookEffect: (_b, now) => !now.locked,
+  tookEffect: (_b, now) => now?.locked === false,
 });
 
 const RESTORE_OP = {

@@ -1,6 +1,7 @@
 /** Life-cycle tools: commission, test, deploy, release, abort, rescue (../shared/maas-api.md §4.5, §5). */
 import { z } from 'zod';
 import { confirmTokenField, defineMachineAction, refuse, type Verdict, waitFields } from '../core/actions.ts';
+import { FailureWithNote } from '../core/perform.ts';
 import {
   ABORTABLE_STATUSES,
   COMMISSIONABLE_STATUSES,
@@ -106,7 +107,7 @@ export const machineCommission = defineMachineAction({
       },
       { signal },
     ),
-  tookEffect: (_b, now) => now.status === S.COMMISSIONING,
+  tookEffect: (_b, now) => now?.status === S.COMMISSIONING,
   continues: () => 'MAAS continues commissioning in the background (typically 5–15 minutes per machine).',
 });
 
@@ -140,7 +141,7 @@ export const machineTest = defineMachineAction({
       { testing_scripts: joinScripts(a.testing_scripts), enable_ssh: flag(a.enable_ssh) },
       { signal },
     ),
-  tookEffect: (_b, now) => now.status === S.TESTING,
+  tookEffect: (_b, now) => now?.status === S.TESTING,
   continues: () => 'MAAS runs the tests in the background; results show in machine_get (hardware section).',
 });
 
@@ -216,12 +217,10 @@ export const machineDeploy = defineMachineAction({
     } catch (err) {
       if (m.status !== S.READY) throw err;
       // MAAS keeps the allocation when the deploy itself is refused (its 4xx answers are not rolled back).
-      const e = err as Error;
-      e.message = `${e.message} (it stays Allocated to you; release it if you no longer need it)`;
-      throw e;
+      throw new FailureWithNote(err, 'it stays Allocated to you; release it if you no longer need it');
     }
   },
-  tookEffect: (_b, now) => now.status === S.DEPLOYING || now.status === S.DEPLOYED,
+  tookEffect: (_b, now) => now?.status === S.DEPLOYING || now?.status === S.DEPLOYED,
   continues: () =>
     'MAAS continues deploying in the background (typically 5–20 minutes): PXE boot, install, reboot. Follow it with machine_get.',
 });
@@ -281,7 +280,8 @@ export const machineRelease = defineMachineAction({
       },
       { signal },
     ),
-  tookEffect: (_b, now) => ([S.RELEASING, S.DISK_ERASING, S.READY, S.NEW] as number[]).includes(now.status),
+  tookEffect: (_b, now) =>
+    now !== undefined && ([S.RELEASING, S.DISK_ERASING, S.READY, S.NEW] as number[]).includes(now.status),
   continues: (a) =>
     a.erase || a.secure_erase || a.quick_erase
       ? 'MAAS erases the disks in the background (minutes for a quick erase, hours for a full erase of large disks).'
@@ -318,7 +318,7 @@ export const machineAbort = defineMachineAction({
   },
   perform: (m, a, { deps, signal }) =>
     deps.maas.machineOp(m.system_id, 'abort', { comment: a.comment }, { signal }),
-  tookEffect: (before, now) => now.status !== before.status,
+  tookEffect: (before, now) => now !== undefined && now.status !== before.status,
 });
 
 export const machineRescue = defineMachineAction({
@@ -357,7 +357,7 @@ export const machineRescue = defineMachineAction({
       {},
       { signal },
     ),
-  tookEffect: (before, now) => now.status !== before.status,
+  tookEffect: (before, now) => now !== undefined && now.status !== before.status,
   continues: (a) =>
     a.action === 'enter'
       ? 'MAAS boots the rescue environment in the background (a few minutes); SSH in as usual once it is in Rescue mode.'

@@ -3,8 +3,10 @@ import { z } from 'zod';
 import { confirmTokenField, defineMachineAction } from '../core/actions.ts';
 import { recordAudit } from '../core/audit.ts';
 import { ToolError } from '../core/errors.ts';
+import { redact } from '../core/redact.ts';
 import { resolveMachine } from '../core/targets.ts';
 import type { Params } from '../maas/client.ts';
+import { MaasNetworkError } from '../maas/errors.ts';
 import type { MachineSummary } from '../maas/schemas.ts';
 import { NodeStatus as S } from '../maas/status.ts';
 import { machineRef, machinesRef } from './common.ts';
@@ -164,7 +166,7 @@ export const machineCreate = defineTool({
       deployed: args.deployed ? 'true' : undefined,
     };
     return audited(ctx, 'machine_create', args, undefined, async () => {
-      const m = await ctx.deps.maas.createMachine(form, { signal: ctx.signal });
+      const m = await createOrFind(ctx, form, args.mac_addresses[0] as string);
       const note =
         m.status === S.COMMISSIONING
           ? 'MAAS is commissioning it in the background (typically 5–15 minutes); it ends Ready.'
@@ -180,6 +182,31 @@ export const machineCreate = defineTool({
   },
   render: (o) => `Added ${o.machine.hostname} (${o.machine.system_id}): ${o.machine.status}. ${o.note}`,
 });
+
+/**
+ * Creates a machine. When MAAS does not answer, the create is never re-sent blindly: the machine is looked up
+ * by its first MAC address, and either it exists (MAAS created it) or nothing was created.
+ */
+async function createOrFind(ctx: ToolContext, form: Params, mac: string): Promise<MachineSummary> {
+  try {
+    return await ctx.deps.maas.createMachine(form, { signal: ctx.signal });
+  } catch (err) {
+    if (!(err instanceof MaasNetworkError && err.mayHaveReachedMaas)) throw err;
+    const wanted = mac.toLowerCase().replace(/-/g, ':');
+    let found: MachineSummary[];
+    try {
+      found = await ctx.deps.maas.listMachines({ mac_address: [wanted] }, { signal: ctx.signal });
+    } catch {
+      throw new ToolError(
+        `${err.message}, and MAAS could not be asked whether it created the machine: check with machines_list before trying again (a second create would fail with "MAC address already in use")`,
+      );
+    }
+    if (found[0]) return found[0];
+    throw new ToolError(
+      `${err.message}; no machine has MAC ${wanted}, so nothing was created (safe to try again)`,
+    );
+  }
+}
 
 export const machineUpdate = defineTool({
   name: 'machine_update',
@@ -259,6 +286,8 @@ export const machineDelete = defineMachineAction({
     await deps.maas.deleteMachine(m.system_id, { signal });
     return { ...m, status_name: 'Deleted' };
   },
+  // A delete that MAAS did not answer took effect if the machine is gone.
+  tookEffect: (_b, now) => now === undefined,
 });
 
 export const machineOwnerData = defineTool({
@@ -273,7 +302,7 @@ export const machineOwnerData = defineTool({
   input: z.object({
     machine: machineRef,
     set: z
-      .record(z.string().regex(/^[\w.-]+$/, 'keys are letters, digits, _ . and -'), z.string())
+      .record(z.string(), z.string())
       .describe('Keys to set, e.g. {"service": "web", "ticket": "OPS-42"}; an empty value deletes the key'),
   }),
   output: z.object({
@@ -283,6 +312,11 @@ export const machineOwnerData = defineTool({
   }),
   async run(args, ctx) {
     if (Object.keys(args.set).length === 0) throw new ToolError('set: give at least one key');
+    for (const key of Object.keys(args.set)) {
+      if (!/^[\w.-]{1,64}$/.test(key)) {
+        throw new ToolError(`set: key "${key}" is not allowed; keys are 1–64 letters, digits, _ . and -`);
+      }
+    }
     const [m, me] = await Promise.all([
       resolveMachine(ctx.deps.maas, args.machine, ctx.signal),
       ctx.deps.maas.me(),
@@ -303,7 +337,11 @@ export const machineOwnerData = defineTool({
           signal: ctx.signal,
         });
         const full = await ctx.deps.maas.getMachine(m.system_id, {}, { signal: ctx.signal });
-        const annotations = full.workload_annotations ?? full.owner_data ?? {};
+        // Annotations are free-form: a key that looks secret (api_token, password…) is never shown back.
+        const annotations = redact(full.workload_annotations ?? full.owner_data ?? {}) as Record<
+          string,
+          string
+        >;
         return {
           out: { hostname: m.hostname, system_id: m.system_id, annotations },
           detail: `set ${Object.keys(args.set).join(', ')} on ${m.hostname}`,

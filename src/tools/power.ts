@@ -123,7 +123,7 @@ async function powerOff(
   );
   if (after === null) {
     throw new ToolError(
-      `MAAS cannot power off ${m.hostname}: its power type (${m.power_type || 'none'}) has no way to stop it — switch it off by hand`,
+      `its power type (${m.power_type || 'none'}) gives MAAS no way to stop it — switch it off by hand`,
     );
   }
   return after;
@@ -193,17 +193,7 @@ export const machinePowerCycle = defineMachineAction({
   async perform(m, _a, ctx) {
     if (m.power_state !== 'off') {
       await powerOff(m, 'hard', 'power cycle', ctx);
-      const deadline = ctx.deps.clock.now() + CYCLE_OFF_TIMEOUT_MS;
-      for (;;) {
-        const [now] = await ctx.deps.maas.listMachines({ id: [m.system_id] }, { signal: ctx.signal });
-        if (now?.power_state === 'off') break;
-        if (ctx.deps.clock.now() >= deadline) {
-          throw new ToolError(
-            `${m.hostname} did not report off within ${CYCLE_OFF_TIMEOUT_MS / 1000} s, so it was not powered on again — check it with machine_power_query`,
-          );
-        }
-        await sleep(ctx.deps.clock, CYCLE_POLL_MS, ctx.signal);
-      }
+      await offWaiter(ctx).wait(m.system_id);
     }
     return ctx.deps.maas.machineOp(
       m.system_id,
@@ -213,5 +203,85 @@ export const machinePowerCycle = defineMachineAction({
     );
   },
 });
+
+interface Waiting {
+  resolve: () => void;
+  reject: (err: Error) => void;
+  deadline: number;
+}
+
+/**
+ * Waits for machines to report off, with one batched read per poll however many machines of the call are
+ * waiting (never one request per machine).
+ */
+class OffWaiter {
+  private readonly waiting = new Map<string, Waiting>();
+  private scheduled = false;
+
+  constructor(private readonly ctx: ToolContext) {}
+
+  wait(systemId: string): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.waiting.set(systemId, {
+        resolve,
+        reject,
+        deadline: this.ctx.deps.clock.now() + CYCLE_OFF_TIMEOUT_MS,
+      });
+      this.schedule();
+    });
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    void sleep(this.ctx.deps.clock, CYCLE_POLL_MS, this.ctx.signal).then(
+      () => this.poll(),
+      (err: unknown) => this.failAll(err instanceof Error ? err : new Error(String(err))),
+    );
+  }
+
+  private async poll(): Promise<void> {
+    this.scheduled = false;
+    const ids = [...this.waiting.keys()];
+    let rows: { system_id: string; power_state: string }[] = [];
+    try {
+      rows = await this.ctx.deps.maas.listMachines({ id: ids }, { signal: this.ctx.signal });
+    } catch {
+      // MAAS did not answer this time: keep waiting until each machine's deadline.
+    }
+    const now = this.ctx.deps.clock.now();
+    const off = new Set(rows.filter((r) => r.power_state === 'off').map((r) => r.system_id));
+    for (const id of ids) {
+      const w = this.waiting.get(id) as Waiting;
+      if (off.has(id)) {
+        this.waiting.delete(id);
+        w.resolve();
+      } else if (now >= w.deadline) {
+        this.waiting.delete(id);
+        w.reject(
+          new ToolError(
+            `it did not report off within ${CYCLE_OFF_TIMEOUT_MS / 1000} s, so it was not powered on again — check it with machine_power_query`,
+          ),
+        );
+      }
+    }
+    if (this.waiting.size > 0) this.schedule();
+  }
+
+  private failAll(err: Error): void {
+    for (const w of this.waiting.values()) w.reject(err);
+    this.waiting.clear();
+  }
+}
+
+const waiters = new WeakMap<ToolContext, OffWaiter>();
+function offWaiter(ctx: ToolContext): OffWaiter {
+  let w = waiters.get(ctx);
+  if (!w) {
+    w = new OffWaiter(ctx);
+    waiters.set(ctx, w);
+  }
+  return w;
+}
 
 export const powerTools = [machinePowerQuery, machinePowerOn, machinePowerOff, machinePowerCycle];

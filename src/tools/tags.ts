@@ -1,7 +1,7 @@
 /** Adding and removing tags on machines: one MAAS request per tag, whatever the number of machines. */
 import { z } from 'zod';
 import { recordAudit } from '../core/audit.ts';
-import { ToolError } from '../core/errors.ts';
+import { describeError, ToolError } from '../core/errors.ts';
 import { notFound, resolveMachines } from '../core/targets.ts';
 import { asList, machinesRef, oneOrMany } from './common.ts';
 import { defineTool } from './define.ts';
@@ -66,15 +66,11 @@ export const machineTag = defineTool({
     const automatic = [...add, ...remove].filter((t) => known.get(t)?.definition);
     if (automatic.length) {
       throw new ToolError(
-        `${automatic.map((t) => `"${t}"`).join(', ')} ${automatic.length > 1 ? 'are' : 'is'} automatic (defined by an XPath over hardware details); MAAS assigns it itself`,
+        `${automatic.map((t) => `"${t}"`).join(', ')} ${automatic.length > 1 ? 'are' : 'is'} automatic (defined by an XPath over hardware details); MAAS assigns ${automatic.length > 1 ? 'them' : 'it'} itself`,
       );
     }
 
     const created: string[] = [];
-    for (const t of absent) {
-      await maas.createTag(t, 'created by maas-mcp', { signal: ctx.signal });
-      created.push(t);
-    }
     const changes = machines.map((m) => ({
       hostname: m.hostname,
       system_id: m.system_id,
@@ -82,13 +78,37 @@ export const machineTag = defineTool({
       removed: remove.filter((t) => m.tag_names.includes(t)),
       tags: [...m.tag_names],
     }));
-    for (const t of add) {
-      const ids = changes.filter((c) => c.added.includes(t)).map((c) => c.system_id);
-      if (ids.length) await maas.updateTagNodes(t, { add: ids }, { signal: ctx.signal });
-    }
-    for (const t of remove) {
-      const ids = changes.filter((c) => c.removed.includes(t)).map((c) => c.system_id);
-      if (ids.length) await maas.updateTagNodes(t, { remove: ids }, { signal: ctx.signal });
+    // MAAS has no transaction across these requests: if one fails, what was already done is reported and audited.
+    const done: string[] = [];
+    try {
+      for (const t of absent) {
+        await maas.createTag(t, 'created by maas-mcp', { signal: ctx.signal });
+        created.push(t);
+        done.push(`created tag ${t}`);
+      }
+      for (const [sign, tagList, pick] of [
+        ['+', add, (c: (typeof changes)[number]) => c.added],
+        ['-', remove, (c: (typeof changes)[number]) => c.removed],
+      ] as const) {
+        for (const t of tagList) {
+          const hit = changes.filter((c) => pick(c).includes(t));
+          if (hit.length === 0) continue;
+          const ids = hit.map((c) => c.system_id);
+          await maas.updateTagNodes(t, sign === '+' ? { add: ids } : { remove: ids }, { signal: ctx.signal });
+          done.push(`${sign}${t} on ${hit.map((c) => c.hostname).join(', ')}`);
+        }
+      }
+    } catch (err) {
+      const why = describeError(err, ctx.deps.secrets, ctx.deps.log);
+      const detail = `${why}; done before it failed: ${done.join('; ') || 'nothing'}`;
+      await recordAudit(ctx, {
+        tool: 'machine_tag',
+        args,
+        result: done.length ? 'partial' : 'failed',
+        detail,
+        targets: changes.map((c) => ({ system_id: c.system_id, hostname: c.hostname })),
+      });
+      throw new ToolError(done.length ? `${why}. Already done before it failed: ${done.join('; ')}` : why);
     }
     for (const c of changes) c.tags = [...c.tags.filter((t) => !c.removed.includes(t)), ...c.added].sort();
     const n = changes.filter((c) => c.added.length || c.removed.length).length;

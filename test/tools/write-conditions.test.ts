@@ -198,6 +198,18 @@ describe('machine_restore_config', () => {
 });
 
 describe('machine_owner_data', () => {
+  it('never shows back the value of a key that looks secret', async () => {
+    const { client } = await setup();
+    const res = await call<OwnerDataOut>(client, 'machine_owner_data', {
+      machine: 'web-04',
+      set: { service: 'web', api_token: 'tok-123456789' },
+    });
+    expect(res.data.annotations).toEqual({ service: 'web', api_token: '[redacted]' });
+    expect(JSON.stringify(res.raw)).not.toContain('tok-123456789');
+    const shown = await call(client, 'machine_get', { machine: 'web-04' });
+    expect(JSON.stringify(shown.raw)).not.toContain('tok-123456789');
+  });
+
   it('sets keys and deletes one with an empty value', async () => {
     const { sim, client } = await setup();
     const n = node(sim, 'web-04');
@@ -252,7 +264,7 @@ describe('machine_owner_data', () => {
     const badKey = await call(client, 'machine_owner_data', { machine: 'web-04', set: { 'a b': 'c' } });
     expect(badKey.isError).toBe(true);
     // zod reports the field but not the key rule's own message ("keys are letters, digits, _ . and -").
-    expect(badKey.text).toContain('Invalid key in record at set.a b');
+    expect(badKey.text).toContain('set: key "a b" is not allowed; keys are 1–64 letters, digits, _ . and -');
     expect(posts(sim)).toHaveLength(0);
   });
 });

@@ -120,7 +120,9 @@ describe('machine_power_off', () => {
     expect(res.isError).toBe(true);
     const error = res.data.failed[0]?.error ?? '';
     expect(error).toMatch(/^cannot power off edge-02: /);
-    expect(error).toContain('its power type (manual) has no way to stop it — switch it off by hand');
+    expect(error).toBe(
+      'cannot power off edge-02: its power type (manual) gives MAAS no way to stop it — switch it off by hand',
+    );
     // MAAS was asked (it is the one that knows) and answered null.
     expect(writes(sim)).toEqual([[machinePath(sim, 'edge-02'), 'power_off']]);
   });
@@ -165,6 +167,19 @@ describe('machine_power_cycle', () => {
     expect(n.powerState).toBe('on');
   });
 
+  it('waits for many machines with one batched read per poll, not one request per machine', async () => {
+    const { sim, client, clock } = await setup();
+    const deployed = ['db-01', 'web-04'];
+    sim.requests.clear();
+    const res = await drive(clock, call<ActionResult>(client, 'machine_power_cycle', { machines: deployed }));
+    expect(res.data.succeeded.map((r) => r.hostname).sort()).toEqual(deployed);
+    const polls = sim.requests.entries.filter((e) => e.method === 'GET' && e.path === MACHINES);
+    // Every poll after resolution asks for the waiting machines together.
+    const pollIds = polls.slice(1).map((e) => e.query.filter(([k]) => k === 'id').length);
+    expect(pollIds.length).toBeGreaterThanOrEqual(1);
+    expect(pollIds[0]).toBe(2);
+  });
+
   it('only powers on a machine that is already off', async () => {
     const { sim, client, clock } = await setup();
     node(sim, 'web-04').powerState = 'off';
@@ -182,7 +197,7 @@ describe('machine_power_cycle', () => {
     const res = await drive(clock, call<ActionResult>(client, 'machine_power_cycle', { machines: 'db-01' }));
     expect(res.isError).toBe(true);
     expect(res.data.failed[0]?.error).toBe(
-      'cannot power cycle db-01: db-01 did not report off within 120 s, so it was not powered on again — check it with machine_power_query',
+      'cannot power cycle db-01: it did not report off within 120 s, so it was not powered on again — check it with machine_power_query',
     );
     expect(clock.now() - start).toBeGreaterThanOrEqual(CYCLE_OFF_TIMEOUT_MS);
     expect(posts(sim).map(opOf)).toEqual(['power_off']);

@@ -86,7 +86,7 @@ describe('a write MAAS did not answer', () => {
     expect(sim.requests.count({ method: 'POST', op: 'commission' })).toBe(0);
     expect(res.isError).toBe(true);
     expect(res.data.failed[0]?.error).toBe(
-      'cannot reach MAAS (fetch failed); new-01 is still New, so nothing changed (safe to try again)',
+      'cannot commission new-01: cannot reach MAAS (fetch failed); new-01 is still New, so nothing changed (safe to try again)',
     );
     expect(node(sim, 'new-01').status).toBe(S.NEW);
   });
@@ -101,7 +101,7 @@ describe('a write MAAS did not answer', () => {
     );
     expect(sent.n).toBe(1);
     expect(res.data.failed[0]?.error).toBe(
-      'cannot reach MAAS (fetch failed); the outcome for new-01 is unknown — check it with machine_get before trying again',
+      'cannot commission new-01: cannot reach MAAS (fetch failed); MAAS could not be re-read either, so the outcome is unknown — check new-01 with machine_get before trying again',
     );
     expect(res.data.failed[0]?.status).toBe('New');
     expect(sim.requests.count({ method: 'POST' })).toBe(0);
@@ -114,7 +114,7 @@ describe('a write MAAS did not answer', () => {
     const res = await call<ActionResult>(client, 'machine_power_on', { machines: 'web-04' });
     expect(sent.n).toBe(1);
     expect(res.data.failed[0]?.error).toBe(
-      'cannot reach MAAS (fetch failed); the outcome for web-04 is unknown — check it with machine_get before trying again',
+      'cannot power on web-04: cannot reach MAAS (fetch failed); the outcome is unknown — check web-04 with machine_get before trying again',
     );
   });
 
@@ -130,23 +130,23 @@ describe('a write MAAS did not answer', () => {
     expect(gets).toHaveLength(1); // the resolution only
   });
 
-  // BUG: src/core/perform.ts settleUnanswered (~lines 69-72) builds its error without the
+  // Regression (fixed): src/core/perform.ts settleUnanswered (~lines 69-72) builds its error without the
   // "cannot <verb> <host>: " prefix every other failure carries (failureMessage, pre-checks), so in a bulk
   // result this one row does not say which action failed. Expected: prefix it like failureMessage does.
-  it.fails('renders an unanswered write like every other failure: "cannot <verb> <host>: …"', async () => {
+  it('renders an unanswered write like every other failure: "cannot <verb> <host>: …"', async () => {
     const sent = { n: 0 };
     const { client } = await setup({ fetch: faulty('commission', 'drop', sent) });
     const res = await call<ActionResult>(client, 'machine_commission', { machines: 'new-01' });
     expect(res.data.failed[0]?.error).toMatch(/^cannot commission new-01: cannot reach MAAS/);
   });
 
-  // BUG: src/core/perform.ts settleUnanswered (~lines 69-72) says "<host> is still <status now>, so nothing
+  // Regression (fixed): src/core/perform.ts settleUnanswered (~lines 69-72) says "<host> is still <status now>, so nothing
   // changed (safe to try again)" whenever the action's own test fails — even when the re-read shows the
   // machine DID change. Deploying a Ready machine first allocates it; if that allocation reaches MAAS and its
   // answer is lost, the machine is now Allocated to us, yet the answer reads "web-01 is still Allocated, so
   // nothing changed". Expected: compare `now.status` with `before.status`; when they differ, say what it is
   // now (e.g. "web-01 is now Allocated (it was Ready); deploy it again or release it").
-  it.fails('does not claim nothing changed when the machine changed status after an unanswered write', async () => {
+  it('does not claim nothing changed when the machine changed status after an unanswered write', async () => {
     const sent = { n: 0 };
     const { sim, client } = await setup({ fetch: faulty('allocate', 'lose-answer', sent), retries: 3 });
     const res = await call<ActionResult>(client, 'machine_deploy', { machines: 'web-01' });
@@ -246,13 +246,13 @@ describe('MAAS answers that are errors', () => {
     expect(node(sim, 'web-04').locked).toBe(false);
   });
 
-  // BUG: src/tools/lifecycle.ts machineDeploy.perform (~lines 202-224) appends "(it stays Allocated to you;
+  // Regression (fixed): src/tools/lifecycle.ts machineDeploy.perform (~lines 202-224) appends "(it stays Allocated to you;
   // release it if you no longer need it)" to err.message, but src/core/perform.ts failureMessage (~lines 77-80)
   // renders a MaasConflictError (and a MaasForbiddenError) from err.body, not err.message, so the note is
   // lost: a Ready machine that MAAS allocated and then refused to deploy with a 409 (e.g. its serialisation
   // conflict, Retry-After exhausted) is silently left Allocated to the caller. Expected: the note survives
   // whatever the error class (e.g. wrap the error with a separate `note`, or have failureMessage append it).
-  it.fails('says a Ready machine stays Allocated when MAAS answers the deploy itself with 409', async () => {
+  it('says a Ready machine stays Allocated when MAAS answers the deploy itself with 409', async () => {
     const { sim, client } = await setup({
       fetch: (s) => (input, init) => {
         const { method, url } = requestOf(input, init);
@@ -265,11 +265,11 @@ describe('MAAS answers that are errors', () => {
     expect(res.data.failed[0]?.error).toContain('stays Allocated');
   });
 
-  // BUG: src/tools/machine-admin.ts machineDelete (~line 240) has no tookEffect, and src/core/perform.ts
+  // Regression (fixed): src/tools/machine-admin.ts machineDelete (~line 240) has no tookEffect, and src/core/perform.ts
   // settleUnanswered (~lines 44-60) cannot judge a machine the re-read no longer finds: a DELETE that reached MAAS
   // but lost its answer is reported "outcome unknown", although the re-read proves the machine is gone.
   // Expected: for delete, a re-read that finds no machine means it took effect (succeeded, after "Deleted").
-  it.fails('reports a delete whose answer was lost as done when the re-read finds the machine gone', async () => {
+  it('reports a delete whose answer was lost as done when the re-read finds the machine gone', async () => {
     const { sim, client } = await setup({
       fetch: (s) => async (input, init) => {
         const res = await s.fetch(input, init);
