@@ -411,6 +411,20 @@ export const FAILURE_STATUS: ReadonlyMap<NodeStatus, NodeStatus> = new Map<NodeS
   [S.TESTING, S.FAILED_TESTING],
 ]);
 
+/**
+ * Where a transient status ends when all goes well (maas-api.md §5.4). `null`: back to the status it came from
+ * (testing and exiting rescue mode return to the previous status).
+ */
+export const SUCCESS_STATUS: ReadonlyMap<NodeStatus, NodeStatus | null> = new Map<NodeStatus, NodeStatus | null>([
+  [S.COMMISSIONING, S.READY],
+  [S.DEPLOYING, S.DEPLOYED],
+  [S.RELEASING, S.READY],
+  [S.DISK_ERASING, S.READY],
+  [S.ENTERING_RESCUE_MODE, S.RESCUE_MODE],
+  [S.EXITING_RESCUE_MODE, null],
+  [S.TESTING, null],
+]);
+
 /** Statuses MAAS completes asynchronously (maas-api.md §5.4): a machine in one of these is "busy". */
 export const TRANSIENT_STATUSES: ReadonlySet<NodeStatus> = new Set(FAILURE_STATUS.keys());
 

@@ -121,6 +121,35 @@ describe('operations: failure and deadline', () => {
     expect(op.targets.find((t) => t.hostname === 'web-02')?.result).toBe('succeeded');
   });
 
+  it.each([
+    ['machine_release', { machines: 'db-01' }, 'db-01', 'release', 'Releasing failed'],
+    ['machine_release', { machines: 'web-04', erase: true }, 'web-04', 'erase', 'Failed disk erasing'],
+    ['machine_rescue', { machines: 'db-01', action: 'enter' }, 'db-01', 'rescue', 'Failed to enter rescue mode'],
+    ['machine_rescue', { machines: 'k8s-04', action: 'exit' }, 'k8s-04', 'exit_rescue', 'Failed to exit rescue mode'],
+    ['machine_test', { machines: 'web-02' }, 'web-02', 'test', 'Failed testing'],
+  ] as const)('%s %o fails when MAAS fails it (%s → %s)', async (tool, args, host, fault, status) => {
+    const r = await rig();
+    r.sim.faults.failNext(node(r.sim, host)?.systemId as string, fault);
+    const op = await runUntilDone(r, await start(r, tool, args));
+    expect(op.state).toBe('failed');
+    expect(op.targets[0]?.status).toBe(status);
+    expect(op.targets[0]?.error).toBeTruthy();
+    expect(r.finished.map((o) => o.id)).toEqual([op.id]);
+  });
+
+  it.each([
+    ['machine_commission', { machines: 'new-01' }, 'commission', 'Commissioning'],
+    ['machine_release', { machines: 'web-04', erase: true }, 'erase', 'Disk erasing'],
+  ] as const)('%s %o times out at its own deadline', async (tool, args, kind, status) => {
+    const clock = new ManualClock();
+    const sim = createSimulator({ clock, timeScale: 1 });
+    cleanups.push(() => sim.close());
+    const r = await rig({ sim, clock, env: { MAAS_MCP_DEADLINES: `${kind}=1` } });
+    const op = await runUntilDone(r, await start(r, tool, args), 5 * 60_000);
+    expect(op.state).toBe('timed_out');
+    expect(op.targets[0]?.error).toMatch(new RegExp(`^still ${status}`));
+  });
+
   it('fails a commissioning whose tests fail', async () => {
     const r = await rig();
     r.sim.faults.failNext(node(r.sim, 'new-02')?.systemId as string, 'commission');

@@ -3,7 +3,7 @@
  * going", which mean success and which failure, and how long to wait at most.
  */
 import type { MachineSummary } from '../../maas/schemas.ts';
-import { FAILURE_STATUS, isNodeStatus, NodeStatus as S } from '../../maas/status.ts';
+import { FAILURE_STATUS, isNodeStatus, NodeStatus as S, SUCCESS_STATUS } from '../../maas/status.ts';
 import type { OperationKind, TargetResult } from '../../store/types.ts';
 
 export type Judgement = Exclude<TargetResult, 'timed_out' | 'cancelled'>;
@@ -31,20 +31,21 @@ export function judge(kind: OperationKind, m: MachineSummary): Judgement {
   switch (kind) {
     case 'commission':
       if (s === S.COMMISSIONING || s === S.TESTING) return 'pending';
-      return s === S.READY ? 'succeeded' : 'failed';
+      return s === SUCCESS_STATUS.get(S.COMMISSIONING) ? 'succeeded' : 'failed';
     case 'test':
       if (s === S.TESTING) return 'pending';
       return isFailureStatus(s) ? 'failed' : 'succeeded';
     case 'deploy':
       if (s === S.DEPLOYING) return 'pending';
-      return s === S.DEPLOYED ? 'succeeded' : 'failed';
+      return s === SUCCESS_STATUS.get(S.DEPLOYING) ? 'succeeded' : 'failed';
     case 'release':
     case 'erase':
       if (s === S.RELEASING || s === S.DISK_ERASING) return 'pending';
-      return s === S.READY || s === S.NEW ? 'succeeded' : 'failed';
+      // Ready, or New when the machine was never commissioned (`_finalize_release`).
+      return s === SUCCESS_STATUS.get(S.RELEASING) || s === S.NEW ? 'succeeded' : 'failed';
     case 'rescue_enter':
       if (s === S.ENTERING_RESCUE_MODE) return 'pending';
-      return s === S.RESCUE_MODE ? 'succeeded' : 'failed';
+      return s === SUCCESS_STATUS.get(S.ENTERING_RESCUE_MODE) ? 'succeeded' : 'failed';
     case 'rescue_exit':
       if (s === S.EXITING_RESCUE_MODE) return 'pending';
       return isFailureStatus(s) ? 'failed' : 'succeeded';
