@@ -12,7 +12,7 @@ import { Poller } from '../src/core/operations/poller.ts';
 import type { OperationView } from '../src/core/operations/service.ts';
 import type { Principal } from '../src/core/policy.ts';
 import type { Deps } from '../src/deps.ts';
-import { createSimulator, type Simulator } from '../src/sim/index.ts';
+import { createSimulator } from '../src/sim/index.ts';
 import { ADMIN, call, connectClient, makeDeps, testConfig } from './helpers.ts';
 
 const cleanups: (() => Promise<void> | void)[] = [];

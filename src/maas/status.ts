@@ -415,7 +415,10 @@ export const FAILURE_STATUS: ReadonlyMap<NodeStatus, NodeStatus> = new Map<NodeS
  * Where a transient status ends when all goes well (maas-api.md §5.4). `null`: back to the status it came from
  * (testing and exiting rescue mode return to the previous status).
  */
-export const SUCCESS_STATUS: ReadonlyMap<NodeStatus, NodeStatus | null> = new Map<NodeStatus, NodeStatus | null>([
+export const SUCCESS_STATUS: ReadonlyMap<NodeStatus, NodeStatus | null> = new Map<
+  NodeStatus,
+  NodeStatus | null
+>([
   [S.COMMISSIONING, S.READY],
   [S.DEPLOYING, S.DEPLOYED],
   [S.RELEASING, S.READY],

@@ -124,8 +124,20 @@ describe('operations: failure and deadline', () => {
   it.each([
     ['machine_release', { machines: 'db-01' }, 'db-01', 'release', 'Releasing failed'],
     ['machine_release', { machines: 'web-04', erase: true }, 'web-04', 'erase', 'Failed disk erasing'],
-    ['machine_rescue', { machines: 'db-01', action: 'enter' }, 'db-01', 'rescue', 'Failed to enter rescue mode'],
-    ['machine_rescue', { machines: 'k8s-04', action: 'exit' }, 'k8s-04', 'exit_rescue', 'Failed to exit rescue mode'],
+    [
+      'machine_rescue',
+      { machines: 'db-01', action: 'enter' },
+      'db-01',
+      'rescue',
+      'Failed to enter rescue mode',
+    ],
+    [
+      'machine_rescue',
+      { machines: 'k8s-04', action: 'exit' },
+      'k8s-04',
+      'exit_rescue',
+      'Failed to exit rescue mode',
+    ],
     ['machine_test', { machines: 'web-02' }, 'web-02', 'test', 'Failed testing'],
   ] as const)('%s %o fails when MAAS fails it (%s → %s)', async (tool, args, host, fault, status) => {
     const r = await rig();

@@ -44,10 +44,13 @@ async function settle<T>(clock: ManualClock, p: Promise<T>): Promise<T> {
 describe('the MAAS client against the simulator', () => {
   it('is accepted by its OAuth checks, request after request (fresh nonces)', async () => {
     const { c } = client();
-    for (let i = 0; i < 3; i++) expect(Array.isArray(await c.call({ method: 'GET', path: 'machines/' }))).toBe(true);
+    for (let i = 0; i < 3; i++)
+      expect(Array.isArray(await c.call({ method: 'GET', path: 'machines/' }))).toBe(true);
     const auth = sim.requests.entries.map((e) => e.authorization ?? '');
     expect(new Set(auth).size).toBe(3);
-    expect(auth[0]).toMatch(/^OAuth realm="OAuth", oauth_consumer_key="[^"]+", oauth_nonce="[0-9a-f]{32}", oauth_signature="%26/);
+    expect(auth[0]).toMatch(
+      /^OAuth realm="OAuth", oauth_consumer_key="[^"]+", oauth_nonce="[0-9a-f]{32}", oauth_signature="%26/,
+    );
   });
 
   it('turns a wrong token secret into MaasAuthError with MAAS’s own text', async () => {
@@ -68,7 +71,10 @@ describe('the MAAS client against the simulator', () => {
       [c.call({ method: 'GET', path: 'machines/', query: { bogus: 'x' } }), MaasBadRequestError],
       [c.call({ method: 'GET', path: 'machines/zzzzzz/' }), MaasNotFoundError],
       [c.call({ method: 'POST', path: `machines/${locked}/`, op: 'deploy' }), MaasForbiddenError],
-      [c.call({ method: 'POST', path: 'machines/', op: 'allocate', form: { name: 'nope-x' } }), MaasConflictError],
+      [
+        c.call({ method: 'POST', path: 'machines/', op: 'allocate', form: { name: 'nope-x' } }),
+        MaasConflictError,
+      ],
     ];
     for (const [p, cls] of cases) expect(await p.catch((e: unknown) => e)).toBeInstanceOf(cls);
   });
@@ -91,7 +97,10 @@ describe('the MAAS client against the simulator', () => {
   it('re-sends a POST that MAAS answered 409 with Retry-After (it did not happen), and it then happens once', async () => {
     const { c, clock } = client({ retries: 3 });
     sim.faults.conflict(1, 1);
-    const m = await settle(clock, c.call({ method: 'POST', path: 'machines/', op: 'allocate', form: { name: 'web-01' } }));
+    const m = await settle(
+      clock,
+      c.call({ method: 'POST', path: 'machines/', op: 'allocate', form: { name: 'web-01' } }),
+    );
     expect((m as { status: number }).status).toBe(10);
     expect(sim.requests.entries.filter((e) => e.method === 'POST').map((e) => e.status)).toEqual([409, 200]);
   });
@@ -107,13 +116,22 @@ describe('the MAAS client against the simulator', () => {
   it('reports an unreachable MAAS as MaasNetworkError', async () => {
     const { c } = client();
     sim.faults.networkDown = true;
-    expect(await c.call({ method: 'GET', path: 'machines/' }).catch((e: unknown) => e)).toBeInstanceOf(MaasNetworkError);
+    expect(await c.call({ method: 'GET', path: 'machines/' }).catch((e: unknown) => e)).toBeInstanceOf(
+      MaasNetworkError,
+    );
   });
 
   it('times out on the injected clock when MAAS is slower than the deadline', async () => {
     const clock = new ManualClock(Date.now());
     sim = createSimulator({ clock, timeScale: 1000 });
-    const c = new MaasClient({ url: sim.baseUrl, apiKey: sim.users.admin.apiKey, fetch: sim.fetch, clock, retries: 0, timeoutMs: 5_000 });
+    const c = new MaasClient({
+      url: sim.baseUrl,
+      apiKey: sim.users.admin.apiKey,
+      fetch: sim.fetch,
+      clock,
+      retries: 0,
+      timeoutMs: 5_000,
+    });
     sim.faults.latencyMs = 60_000;
     const p = c.call({ method: 'GET', path: 'machines/' }).catch((e: unknown) => e);
     await clock.advance(5_001);
