@@ -8,14 +8,13 @@ import { makeNic } from './hardware.ts';
 import {
   deletedResponse,
   fieldErrors,
-  MAC_RE,
   mandatory,
   normaliseMac,
   streamResponse,
   textResponse,
 } from './http.ts';
 import { jsonArrayStream } from './json.ts';
-import { cleanHostname, type Errors, POWER_TYPES } from './machine-form.ts';
+import { checkNewMacs, cleanHostname, type Errors, POWER_TYPES } from './machine-form.ts';
 import type { SimNode } from './model.ts';
 import { canView, getNodeOr404 } from './perm.ts';
 import { renderAnyNode, renderController, renderDevice } from './render.ts';
@@ -56,19 +55,7 @@ const createDevice: Handler = (ctx) => {
   const d = ctx.data;
   const errors: Errors = {};
   const macs = d.getAll('mac_addresses');
-  if (macs.length === 0) errors.mac_addresses = ['This field is required.'];
-  const invalid = macs.find((m) => !MAC_RE.test(m.trim()));
-  if (invalid !== undefined) {
-    errors.mac_addresses = [
-      `One or more MAC addresses is invalid. ('${invalid}' is not a valid MAC address.)`,
-    ];
-  } else {
-    for (const m of macs) {
-      const owner = state.nodes.get(state.macs.get(normaliseMac(m)) ?? '');
-      if (owner)
-        errors.mac_addresses = [`MAC address ${normaliseMac(m)} already in use on ${owner.hostname}.`];
-    }
-  }
+  checkNewMacs(state, macs, errors);
   const hostname = d.get('hostname');
   if (hostname !== undefined) cleanHostname(state, hostname, null, errors);
   const domain = d.get('domain') ? state.domainByName(d.get('domain') ?? '') : state.defaultDomain();

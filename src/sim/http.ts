@@ -137,8 +137,4 @@ export function optionalInt(params: Params, key: string): number | undefined {
   return Number.parseInt(v, 10);
 }
 
-export const MAC_RE = /^([0-9a-f]{2}[:-]){5}[0-9a-f]{2}$/i;
-
-export function normaliseMac(mac: string): string {
-  return mac.trim().toLowerCase().replace(/-/g, ':');
-}
+export { MAC_RE, normaliseMac } from '../maas/constants.ts';

@@ -1,6 +1,8 @@
 /**
  * Machine create (`POST /machines/`, maas-api.md §3.2) and the field validation it shares with PUT (§4.3).
  */
+
+import { POWER_TYPES } from '../maas/constants.ts';
 import { NodeStatus } from '../maas/status.ts';
 import { KNOWN_ARCHES } from './filters.ts';
 import { latentHardware, makeNic, unknownHardwareInfo } from './hardware.ts';
@@ -11,32 +13,7 @@ import { renderAnonMachine, renderMachine } from './render.ts';
 import type { Ctx } from './router.ts';
 import { blankNode, SUBNET, VLAN } from './seed-inventory.ts';
 
-export const POWER_TYPES = [
-  'amt',
-  'apc',
-  'dli',
-  'eaton',
-  'hmc',
-  'hmcz',
-  'ipmi',
-  'lxd',
-  'manual',
-  'moonshot',
-  'mscm',
-  'msftocs',
-  'nova',
-  'openbmc',
-  'proxmox',
-  'raritan',
-  'recs_box',
-  'redfish',
-  'sm15k',
-  'ucsm',
-  'virsh',
-  'vmware',
-  'webhook',
-  'wedge',
-];
+export { POWER_TYPES };
 
 export type Errors = Record<string, string[]>;
 const CHOICE = 'Select a valid choice. That choice is not one of the available choices.';
@@ -96,7 +73,7 @@ export function cleanPowerParameters(
 }
 
 export function cleanPowerType(value: string, errors: Errors): string {
-  if (value !== '' && !POWER_TYPES.includes(value)) {
+  if (value !== '' && !(POWER_TYPES as readonly string[]).includes(value)) {
     errors.power_type = [`Select a valid choice. ${value} is not one of the available choices.`];
   }
   return value;
@@ -146,19 +123,7 @@ export function createMachine(ctx: Ctx, user: SimUserRecord | null): unknown {
   if (d.has('hwe_kernel'))
     throw badRequest('hwe kernel must be specified using the min_hwe_kernel argument.');
   const macs = d.getAll('mac_addresses');
-  if (macs.length === 0) errors.mac_addresses = ['This field is required.'];
-  const invalid = macs.find((m) => !MAC_RE.test(m.trim()));
-  if (invalid !== undefined) {
-    errors.mac_addresses = [
-      `One or more MAC addresses is invalid. ('${invalid}' is not a valid MAC address.)`,
-    ];
-  } else {
-    for (const m of macs) {
-      const owner = state.nodes.get(state.macs.get(normaliseMac(m)) ?? '');
-      if (owner)
-        errors.mac_addresses = [`MAC address ${normaliseMac(m)} already in use on ${owner.hostname}.`];
-    }
-  }
+  checkNewMacs(state, macs, errors);
   const powerType = cleanPowerType(d.get('power_type') ?? '', errors);
   const deployed = djangoBool(d, 'deployed', false);
   const archParam = d.get('architecture');
@@ -218,4 +183,20 @@ export function createMachine(ctx: Ctx, user: SimUserRecord | null): unknown {
     });
   }
   return user ? renderMachine(state, n) : renderAnonMachine(state, n);
+}
+
+/** The `mac_addresses` checks of MAAS's machine and device forms: required, valid, and not already in use. */
+export function checkNewMacs(state: SimState, macs: readonly string[], errors: Errors): void {
+  if (macs.length === 0) errors.mac_addresses = ['This field is required.'];
+  const invalid = macs.find((m) => !MAC_RE.test(m.trim()));
+  if (invalid !== undefined) {
+    errors.mac_addresses = [
+      `One or more MAC addresses is invalid. ('${invalid}' is not a valid MAC address.)`,
+    ];
+    return;
+  }
+  for (const m of macs) {
+    const owner = state.nodes.get(state.macs.get(normaliseMac(m)) ?? '');
+    if (owner) errors.mac_addresses = [`MAC address ${normaliseMac(m)} already in use on ${owner.hostname}.`];
+  }
 }

@@ -5,6 +5,14 @@ import type { MachineFilters } from '../maas/api.ts';
 import type { MachineSummary } from '../maas/schemas.ts';
 import { parseStatus, SIMPLE_STATUSES, type SimpleStatus, STATUS_FILTER_NAMES } from '../maas/status.ts';
 
+/** Annotations of a tool that only reads MAAS. */
+export const READ_ONLY = {
+  readOnlyHint: true,
+  destructiveHint: false,
+  idempotentHint: true,
+  openWorldHint: true,
+} as const;
+
 /** A string or a list of strings; lists are how MAAS takes multi-valued filters. */
 export const oneOrMany = (description: string) =>
   z.union([z.string().min(1), z.array(z.string().min(1)).min(1).max(100)]).describe(description);

@@ -1,14 +1,8 @@
 /** Read tools for what surrounds the machines: devices, controllers, zones, pools, tags, subnets. */
 import { z } from 'zod';
-import { asList, limit, offset, oneOrMany, pageHeading, pageOf, pageShape } from './common.ts';
+import { asList, limit, offset, oneOrMany, pageHeading, pageOf, pageShape, READ_ONLY } from './common.ts';
 import { defineTool } from './define.ts';
 
-const READ = {
-  readOnlyHint: true,
-  destructiveHint: false,
-  idempotentHint: true,
-  openWorldHint: true,
-} as const;
 const contains = (hay: string, needle: string | undefined) =>
   !needle || hay.toLowerCase().includes(needle.toLowerCase());
 
@@ -30,7 +24,7 @@ export const devicesList = defineTool({
     'List MAAS devices: non-deployable things MAAS tracks for IPs and DNS (switches, PDUs, BMCs, containers).',
   toolset: 'inventory',
   minRole: 'viewer',
-  annotations: READ,
+  annotations: READ_ONLY,
   slack: { verb: 'devices' },
   input: z.object({
     hostname: oneOrMany('Exact hostname(s)').optional(),
@@ -86,7 +80,7 @@ export const controllersList = defineTool({
     'List MAAS rack and region controllers with their version and any services that are down. MAAS shows controllers to MAAS admins only.',
   toolset: 'inventory',
   minRole: 'viewer',
-  annotations: READ,
+  annotations: READ_ONLY,
   slack: { verb: 'controllers' },
   input: z.object({
     kind: z.enum(['rack', 'region', 'all']).default('all').describe('rack, region, or all (default)'),
@@ -141,7 +135,7 @@ export const zonesList = defineTool({
   description: 'List availability zones (physical placement: racks, rooms, power feeds).',
   toolset: 'inventory',
   minRole: 'viewer',
-  annotations: READ,
+  annotations: READ_ONLY,
   slack: { verb: 'zones' },
   input: z.object({ name: z.string().optional().describe('Only zones whose name contains this text') }),
   output: z.object({ zones: z.array(Named) }),
@@ -161,7 +155,7 @@ export const poolsList = defineTool({
   description: 'List resource pools (groups of machines set aside for a team or purpose).',
   toolset: 'inventory',
   minRole: 'viewer',
-  annotations: READ,
+  annotations: READ_ONLY,
   slack: { verb: 'pools' },
   input: z.object({ name: z.string().optional().describe('Only pools whose name contains this text') }),
   output: z.object({ pools: z.array(Named) }),
@@ -182,7 +176,7 @@ export const tagsList = defineTool({
     'List tags. A tag with a definition is automatic (an XPath over hardware details); one without is set by hand.',
   toolset: 'inventory',
   minRole: 'viewer',
-  annotations: READ,
+  annotations: READ_ONLY,
   slack: { verb: 'tags' },
   input: z.object({ name: z.string().optional().describe('Only tags whose name contains this text') }),
   output: z.object({
@@ -232,7 +226,7 @@ export const subnetsList = defineTool({
   description: 'List subnets with their VLAN, fabric, space and gateway.',
   toolset: 'inventory',
   minRole: 'viewer',
-  annotations: READ,
+  annotations: READ_ONLY,
   slack: { verb: 'subnets' },
   input: z.object({
     cidr: z.string().optional().describe('Only subnets whose CIDR contains this text (e.g. "10.20.")'),

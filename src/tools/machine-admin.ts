@@ -6,41 +6,13 @@ import { ToolError } from '../core/errors.ts';
 import { redact } from '../core/redact.ts';
 import { resolveMachine } from '../core/targets.ts';
 import type { Params } from '../maas/client.ts';
+import { MAC_RE, normaliseMac, POWER_TYPES } from '../maas/constants.ts';
 import { MaasNetworkError } from '../maas/errors.ts';
 import type { MachineSummary } from '../maas/schemas.ts';
 import { NodeStatus as S } from '../maas/status.ts';
 import { machineRef, machinesRef } from './common.ts';
 import { defineTool, type ToolContext } from './define.ts';
 
-/** MAAS 3.7's power drivers (maas-api.md §3.2), plus the pod drivers virsh and lxd. */
-export const POWER_TYPES = [
-  'amt',
-  'apc',
-  'dli',
-  'eaton',
-  'hmc',
-  'hmcz',
-  'ipmi',
-  'lxd',
-  'manual',
-  'moonshot',
-  'mscm',
-  'msftocs',
-  'nova',
-  'openbmc',
-  'proxmox',
-  'raritan',
-  'recs_box',
-  'redfish',
-  'sm15k',
-  'ucsm',
-  'virsh',
-  'vmware',
-  'webhook',
-  'wedge',
-] as const;
-
-const MAC = /^([0-9a-f]{2}[:-]){5}[0-9a-f]{2}$/i;
 const HOSTNAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i;
 const ARCH = /^[a-z0-9_]+(\/[a-z0-9_.-]+)?$/;
 
@@ -126,7 +98,7 @@ export const machineCreate = defineTool({
   slack: { verb: 'create' },
   input: z.object({
     mac_addresses: z
-      .array(z.string().regex(MAC, 'must be a MAC address like 52:54:00:12:34:56'))
+      .array(z.string().regex(MAC_RE, 'must be a MAC address like 52:54:00:12:34:56'))
       .min(1)
       .describe('MAC addresses of its network interfaces; the first is the one it boots from'),
     architecture: z
@@ -192,7 +164,7 @@ async function createOrFind(ctx: ToolContext, form: Params, mac: string): Promis
     return await ctx.deps.maas.createMachine(form, { signal: ctx.signal });
   } catch (err) {
     if (!(err instanceof MaasNetworkError && err.mayHaveReachedMaas)) throw err;
-    const wanted = mac.toLowerCase().replace(/-/g, ':');
+    const wanted = normaliseMac(mac);
     let found: MachineSummary[];
     try {
       found = await ctx.deps.maas.listMachines({ mac_address: [wanted] }, { signal: ctx.signal });

@@ -15,6 +15,7 @@ import {
   oneOrMany,
   pageHeading,
   pageShape,
+  READ_ONLY,
   renderMachineLine,
   statusFilters,
   tagFilters,
@@ -29,13 +30,6 @@ import {
   renderMachineDetail,
 } from './detail.ts';
 
-const READ = {
-  readOnlyHint: true,
-  destructiveHint: false,
-  idempotentHint: true,
-  openWorldHint: true,
-} as const;
-
 export const machinesList = defineTool({
   name: 'machines_list',
   title: 'List machines',
@@ -43,7 +37,7 @@ export const machinesList = defineTool({
     'List MAAS machines as compact rows (hostname, system_id, status, power, owner, zone, pool, arch, cpus, memory, tags). Filters are applied by MAAS; results are paged with limit/offset and say how many match in total.',
   toolset: 'machines',
   minRole: 'viewer',
-  annotations: READ,
+  annotations: READ_ONLY,
   slack: { verb: 'list' },
   input: z.object({
     hostname: oneOrMany('Exact hostname(s) to match').optional(),
@@ -110,7 +104,7 @@ export const machineGet = defineTool({
     'Show one machine: status, power, owner, placement, hardware summary and what it runs. Ask for detail sections (hardware, network, storage, events) only when needed.',
   toolset: 'machines',
   minRole: 'viewer',
-  annotations: READ,
+  annotations: READ_ONLY,
   slack: { verb: 'show', positional: 'machine' },
   input: z.object({
     machine: machineRef,
@@ -135,7 +129,7 @@ export const machineEvents = defineTool({
     "A machine's event log, newest first: what MAAS did to it and why it failed (commissioning, deployment, power, user actions).",
   toolset: 'machines',
   minRole: 'viewer',
-  annotations: READ,
+  annotations: READ_ONLY,
   slack: { verb: 'events', positional: 'machine' },
   input: z.object({
     machine: machineRef,
@@ -199,7 +193,7 @@ export const fleetSummary = defineTool({
     'Counts of machines by status, zone, pool and power state, naming every failed and broken machine and those with an operation in progress. Use it first to get the picture of a fleet.',
   toolset: 'machines',
   minRole: 'viewer',
-  annotations: READ,
+  annotations: READ_ONLY,
   slack: { verb: 'status' },
   input: z.object({
     zone: oneOrMany('Only machines in these zone(s)').optional(),
