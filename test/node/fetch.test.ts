@@ -1,0 +1,120 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError } from '../../src/config.ts';
+import { MaasClient } from '../../src/maas/client.ts';
+import { MaasNetworkError } from '../../src/maas/errors.ts';
+import { createNodeFetch } from '../../src/node/fetch.ts';
+
+const KEY = 'aaaaaaaaaaaaaaaaaa:bbbbbbbbbbbbbbbbbb:cccccccccccccccccccccccccccccccc';
+let dir: string;
+let server: Server;
+let url: string;
+
+/** A private CA and a certificate it signed for 127.0.0.1, made with openssl for this test run only. */
+function makeCertificates(d: string): void {
+  const run = (...args: string[]) => execFileSync('openssl', args, { cwd: d, stdio: 'ignore' });
+  run(
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    'ca.key',
+    '-out',
+    'ca.pem',
+    '-days',
+    '1',
+    '-subj',
+    '/CN=test-ca',
+  );
+  run(
+    'req',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    'srv.key',
+    '-out',
+    'srv.csr',
+    '-subj',
+    '/CN=127.0.0.1',
+  );
+  execFileSync('sh', ['-c', 'printf "subjectAltName=IP:127.0.0.1" > ext.cnf'], { cwd: d });
+  run(
+    'x509',
+    '-req',
+    '-in',
+    'srv.csr',
+    '-CA',
+    'ca.pem',
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-out',
+    'srv.pem',
+    '-days',
+    '1',
+    '-extfile',
+    'ext.cnf',
+  );
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'maas-mcp-tls-'));
+  makeCertificates(dir);
+  server = createServer(
+    { key: readFileSync(join(dir, 'srv.key')), cert: readFileSync(join(dir, 'srv.pem')) },
+    (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
+      res.end('[]');
+    },
+  );
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  url = `https://127.0.0.1:${(server.address() as AddressInfo).port}/MAAS`;
+});
+
+afterAll(async () => {
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function list(opts: Parameters<typeof createNodeFetch>[0]) {
+  const nf = createNodeFetch(opts);
+  try {
+    return await new MaasClient({ url, apiKey: KEY, fetch: nf.fetch, retries: 0 }).call({
+      method: 'GET',
+      path: 'machines/',
+    });
+  } finally {
+    await nf.close();
+  }
+}
+
+describe('Node fetch for an HTTPS MAAS', () => {
+  it('refuses a certificate it cannot verify, and says the write cannot have happened', async () => {
+    const err = await list({}).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(MaasNetworkError);
+    expect((err as Error).message).toMatch(/certificate|self.signed|issuer/i);
+  });
+
+  it('trusts the CA given in MAAS_CA_FILE', async () => {
+    expect(await list({ caFile: join(dir, 'ca.pem') })).toEqual([]);
+  });
+
+  it('skips verification with MAAS_TLS_INSECURE', async () => {
+    expect(await list({ insecure: true })).toEqual([]);
+  });
+
+  it('names MAAS_CA_FILE when the file cannot be read', () => {
+    expect(() => createNodeFetch({ caFile: join(dir, 'missing.pem') })).toThrow(ConfigError);
+    expect(() => createNodeFetch({ caFile: join(dir, 'missing.pem') })).toThrow(
+      /MAAS_CA_FILE: cannot read .*missing\.pem \(ENOENT\)/,
+    );
+  });
+});
