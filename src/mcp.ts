@@ -15,6 +15,7 @@ import {
   SubscribeRequestSchema,
   UnsubscribeRequestSchema,
 } from '@modelcontextprotocol/sdk/types.js';
+import type { jsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/types.js';
 import type { z } from 'zod';
 import { describeError } from './core/errors.ts';
 import { describeOperation, operationView } from './core/operations/service.ts';
@@ -37,6 +38,8 @@ export interface McpServerOptions {
   tools: readonly AnyTool[];
   /** How often a task-aware client should poll a task (default 2 s). */
   taskPollMs?: number;
+  /** JSON Schema validator; Workers pass the @cfworker one (workerd refuses the default, Ajv, which compiles code). */
+  validator?: jsonSchemaValidator;
 }
 
 export type McpExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;
@@ -56,6 +59,7 @@ export function createMcpServer(deps: Deps, opts: McpServerOptions): McpServer {
       },
       instructions: INSTRUCTIONS,
       taskStore: tasks,
+      ...(opts.validator ? { jsonSchemaValidator: opts.validator } : {}),
     },
   );
   for (const tool of opts.tools) {
@@ -283,6 +287,12 @@ interface Session {
 export interface McpHttpOptions {
   /** The tools a principal may use. */
   toolsFor: (principal: Principal) => readonly AnyTool[];
+  /**
+   * No sessions: every request gets its own server and a JSON answer (where requests may land on different
+   * isolates, as on Workers). Elicitation needs a session, so destructive tools fall back to confirm tokens.
+   */
+  stateless?: boolean;
+  validator?: jsonSchemaValidator;
   /** Sessions idle longer than this are closed; default 30 min. */
   idleMs?: number;
   /** Most sessions held at once; the least recently used idle one is closed to make room. Default 500. */
@@ -312,6 +322,7 @@ export class McpHttpSessions {
   }
 
   async handle(req: Request, principal: Principal): Promise<Response> {
+    if (this.opts.stateless) return this.handleStateless(req, principal);
     const now = this.deps.clock.now();
     const sid = req.headers.get('mcp-session-id');
     if (sid) {
@@ -330,7 +341,7 @@ export class McpHttpSessions {
       );
     }
     this.evict(now);
-    const server = createMcpServer(this.deps, { principal, tools: this.opts.toolsFor(principal) });
+    const server = this.server(principal);
     let session: Session | undefined;
     const transport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: () => crypto.randomUUID(),
@@ -350,6 +361,30 @@ export class McpHttpSessions {
     // Not an initialize request: nothing was opened, so nothing may linger.
     if (!session) await server.close().catch(() => undefined);
     return res;
+  }
+
+  private server(principal: Principal): McpServer {
+    return createMcpServer(this.deps, {
+      principal,
+      tools: this.opts.toolsFor(principal),
+      ...(this.opts.validator ? { validator: this.opts.validator } : {}),
+    });
+  }
+
+  private async handleStateless(req: Request, principal: Principal): Promise<Response> {
+    if (req.method !== 'POST')
+      return jsonRpcError(405, -32000, 'Method not allowed: this server is stateless; POST only');
+    const server = this.server(principal);
+    const transport = new WebStandardStreamableHTTPServerTransport({
+      sessionIdGenerator: undefined,
+      enableJsonResponse: true,
+    });
+    await server.connect(transport);
+    try {
+      return await transport.handleRequest(req);
+    } finally {
+      await server.close().catch(() => undefined);
+    }
   }
 
   async closeAll(): Promise<void> {

@@ -6,7 +6,7 @@ import { Hono } from 'hono';
 import { type AuthToken, isLoopbackHost } from './config.ts';
 import type { Principal } from './core/policy.ts';
 import type { Deps } from './deps.ts';
-import { McpHttpSessions } from './mcp.ts';
+import { type McpHttpOptions, McpHttpSessions } from './mcp.ts';
 import { enabledTools } from './tools/index.ts';
 import { VERSION } from './version.ts';
 
@@ -15,6 +15,8 @@ export interface AppOptions {
   localPrincipal: Principal;
   /** Extra routes, e.g. the demo's simulator under /MAAS. */
   mount?: (app: Hono) => void;
+  /** MCP without sessions (Workers), and the JSON Schema validator to use. */
+  mcp?: Pick<McpHttpOptions, 'stateless' | 'validator'>;
 }
 
 export interface App {
@@ -28,6 +30,7 @@ export function createApp(deps: Deps, opts: AppOptions): App {
   const app = new Hono();
   const mcp = new McpHttpSessions(deps, {
     toolsFor: (p) => enabledTools({ toolsets: config.toolsets, readOnly: config.readOnly, role: p.role }),
+    ...opts.mcp,
   });
 
   app.get('/healthz', async (c) => {

@@ -2,7 +2,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createApp } from '../src/server.ts';
-import { ADMIN, makeDeps, testConfig, UNREACHABLE_MAAS } from './helpers.ts';
+import { ADMIN, makeDeps, simDeps, testConfig, UNREACHABLE_MAAS } from './helpers.ts';
 
 const ADMIN_TOKEN = 'admin-token-0123456789';
 const VIEWER_TOKEN = 'viewer-token-0123456789';
@@ -138,6 +138,28 @@ describe('POST /mcp', () => {
     open.push(http);
     const { transport } = await httpClient(http.app);
     await transport.terminateSession();
+    expect(http.mcp.size).toBe(0);
+  });
+});
+
+describe('stateless MCP (as on Workers)', () => {
+  it('serves a real client with no session, JSON answers, and the Cloudflare JSON Schema validator', async () => {
+    const { CfWorkerJsonSchemaValidator } = await import('@modelcontextprotocol/sdk/validation/cfworker');
+    const { sim, deps } = simDeps({ env: { MAAS_MCP_CONFIRM: 'auto' } });
+    const http = createApp(deps, {
+      localPrincipal: ADMIN,
+      mcp: { stateless: true, validator: new CfWorkerJsonSchemaValidator() },
+    });
+    open.push(http, { close: async () => sim.close() });
+    const { client, transport } = await httpClient(http.app);
+    expect(transport.sessionId).toBeUndefined();
+    const { tools } = await client.listTools();
+    expect(tools.length).toBeGreaterThan(30);
+    const res = await client.callTool({ name: 'machine_get', arguments: { machine: 'web-01' } });
+    expect((res.structuredContent as { machine: { status: string } }).machine.status).toBe('Ready');
+    // No session, so no elicitation: a destructive tool answers with a confirm token.
+    const held = await client.callTool({ name: 'machine_release', arguments: { machines: 'db-01' } });
+    expect((held.structuredContent as { status: string }).status).toBe('confirmation_required');
     expect(http.mcp.size).toBe(0);
   });
 });

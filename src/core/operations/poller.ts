@@ -82,6 +82,23 @@ export class Poller {
     return this.running;
   }
 
+  /**
+   * How long to wait before the next tick, given the last one's report: a growing backoff while MAAS is
+   * unreachable, else until the earliest operation is due; undefined when nothing is being tracked (idle until
+   * kicked). Node drives ticks with timers; a Durable Object drives them with its alarm.
+   */
+  async nextDelay(report: TickReport): Promise<number | undefined> {
+    if (report.maasError) {
+      this.backoffMs = Math.min(this.maxBackoffMs, Math.max(this.fastMs, this.backoffMs * 2));
+      return this.backoffMs;
+    }
+    this.backoffMs = 0;
+    const running = await this.deps.store.runningOperations();
+    if (running.length === 0) return undefined;
+    const next = Math.min(...running.map((op) => op.next_poll_at));
+    return Math.max(250, next - this.deps.clock.now());
+  }
+
   private schedule(delayMs: number): void {
     if (this.stopped) return;
     const at = this.deps.clock.now() + delayMs;
@@ -91,27 +108,18 @@ export class Poller {
     this.timer = this.deps.clock.setTimeout(() => {
       this.timer = undefined;
       this.timerAt = Number.POSITIVE_INFINITY;
-      void this.tick().then(
-        (r) => this.scheduleAfter(r),
-        (err) => {
-          this.deps.log.error('poller tick failed', { error: err });
-          this.schedule(this.slowMs);
-        },
-      );
+      void this.tick()
+        .then((r) => this.nextDelay(r))
+        .then(
+          (delay) => {
+            if (delay !== undefined) this.schedule(delay);
+          },
+          (err) => {
+            this.deps.log.error('poller tick failed', { error: err });
+            this.schedule(this.slowMs);
+          },
+        );
     }, delayMs);
-  }
-
-  private async scheduleAfter(report: TickReport): Promise<void> {
-    if (report.maasError) {
-      this.backoffMs = Math.min(this.maxBackoffMs, Math.max(this.fastMs, this.backoffMs * 2));
-      this.schedule(this.backoffMs);
-      return;
-    }
-    this.backoffMs = 0;
-    const running = await this.deps.store.runningOperations();
-    if (running.length === 0) return; // idle until kicked
-    const next = Math.min(...running.map((op) => op.next_poll_at));
-    this.schedule(Math.max(250, next - this.deps.clock.now()));
   }
 
   private async doTick(): Promise<TickReport> {

@@ -14,6 +14,7 @@ import {
   type OperationTarget,
   type Requester,
 } from '../../store/types.ts';
+import type { TimerHandle } from '../clock.ts';
 import { judge, kindLabel, successWord } from './kinds.ts';
 
 const HISTORY_MAX = 50;
@@ -236,9 +237,13 @@ export function describeOperation(op: Operation | OperationView): string {
   return `${kindLabel(v.kind as OperationKind)} ${v.id} ${v.state}: ${parts.join(', ')}`;
 }
 
+/** How often a waiting call re-reads its operation, for when the poller runs elsewhere (a Durable Object). */
+export const WAIT_REREAD_MS = 2_000;
+
 /**
  * Waits until an operation finishes or `timeoutMs` passes, reporting progress on every change; returns the
- * operation as last seen.
+ * operation as last seen. Changes arrive from the poller through the notifier hub when it runs in this process,
+ * and from re-reading the store when it runs elsewhere.
  */
 export async function waitForOperation(
   deps: Deps,
@@ -250,23 +255,45 @@ export async function waitForOperation(
   deps.kickPoller();
   return new Promise<Operation>((resolve) => {
     let done = false;
+    let reread: TimerHandle | undefined;
+    const seen = (op: Operation) => {
+      if (done || op.id !== id) return;
+      if (
+        latest &&
+        op.updated_at === latest.updated_at &&
+        op.state === latest.state &&
+        op.version === latest.version
+      )
+        return;
+      latest = op;
+      opts.onProgress?.(op);
+      if (FINAL_STATES.has(op.state)) finish();
+    };
     const finish = () => {
       if (done) return;
       done = true;
       unsubscribe();
       deps.clock.clearTimeout(timer);
+      if (reread !== undefined) deps.clock.clearTimeout(reread);
       opts.signal?.removeEventListener('abort', finish);
       resolve(latest as Operation);
     };
-    const unsubscribe = deps.notify.subscribe({
-      progress: (op) => {
-        if (op.id !== id) return;
-        latest = op;
-        opts.onProgress?.(op);
-        if (FINAL_STATES.has(op.state)) finish();
-      },
-    });
+    const poll = () => {
+      reread = deps.clock.setTimeout(() => {
+        void deps.store.getOperation(id).then(
+          (op) => {
+            if (op) seen(op);
+            if (!done) poll();
+          },
+          () => {
+            if (!done) poll();
+          },
+        );
+      }, WAIT_REREAD_MS);
+    };
+    const unsubscribe = deps.notify.subscribe({ progress: seen });
     const timer = deps.clock.setTimeout(finish, opts.timeoutMs);
     opts.signal?.addEventListener('abort', finish, { once: true });
+    poll();
   });
 }
