@@ -7,6 +7,7 @@ import { economy } from './economy.ts';
 import { overhead } from './overhead.ts';
 import { pollerBench } from './poller.ts';
 import { scale } from './scale.ts';
+import { slackAck } from './slack-ack.ts';
 import { ms } from './stats.ts';
 
 const only = process.argv.slice(2);
@@ -62,6 +63,17 @@ if (want('poller')) {
   for (const r of rows) {
     console.log(
       `  ${r.store.padEnd(6)} ${String(r.operations).padStart(4)} ops / ${String(r.machines).padStart(4)} machines: ${r.requests_per_tick} requests, CPU ${ms(r.cpu_ms_per_tick)}, wall ${ms(r.wall_ms_per_tick)}, heap +${r.heap_mb.toFixed(1)} MB`,
+    );
+  }
+}
+
+if (want('slack')) {
+  const rows = await slackAck();
+  results.slack = rows;
+  console.log('\n(e) Slack ack latency while MAAS answers take 5 s (target p99 < 300 ms)');
+  for (const r of rows) {
+    console.log(
+      `  ${r.command.padEnd(12)} ${r.requests} requests: p50 ${ms(r.p50)}, p99 ${ms(r.p99)}, max ${ms(r.max)} ${verdict(r.p99 < 300)}`,
     );
   }
 }

@@ -225,6 +225,11 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
     throw new ConfigError(`MAAS_MCP_CONFIRM must be one of ${CONFIRM_MODES.join(', ')} (got "${confirm}")`);
   }
 
+  if (confirm === 'slack' && (!nonEmpty(env.SLACK_BOT_TOKEN) || !nonEmpty(env.SLACK_NOTIFY_CHANNEL))) {
+    throw new ConfigError(
+      'MAAS_MCP_CONFIRM=slack needs SLACK_BOT_TOKEN and SLACK_NOTIFY_CHANNEL (where approvals are asked)',
+    );
+  }
   const slackApiUrl = nonEmpty(env.SLACK_API_URL) ?? 'https://slack.com/api/';
   try {
     new URL(slackApiUrl);

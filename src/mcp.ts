@@ -220,6 +220,8 @@ export async function callTool(
     notifyTargets: [{ kind: 'mcp', ...(extra.sessionId ? { session: extra.sessionId } : {}) }],
     ...more,
   };
+  const approvals = deps.approvals;
+  if (approvals) ctx.requestApproval = (t, a, p) => approvals(t, a, p, ctx);
   if (server.server.getClientCapabilities()?.elicitation?.form) {
     ctx.elicit = async (message) => {
       try {

@@ -20,6 +20,7 @@ import { createNodeFetch } from './node/fetch.ts';
 import { defaultDbPath, SqliteStore } from './node/sqlite-store.ts';
 import { createApp } from './server.ts';
 import type { Simulator } from './sim/index.ts';
+import { createSlack, type Slack } from './slack.ts';
 import { MemoryStore } from './store/memory.ts';
 import { enabledTools } from './tools/index.ts';
 import { VERSION } from './version.ts';
@@ -102,6 +103,7 @@ function localPrincipal(config: Config): Principal {
 interface Built {
   deps: Deps;
   sim?: Simulator;
+  slack?: Slack;
   close(): Promise<void>;
 }
 
@@ -156,6 +158,12 @@ async function buildDeps(config: Config, flags: Flags, demo: boolean, log: Logge
     config,
     secrets,
   };
+  // Slack: notices and approvals wherever the poller runs (serve, stdio and demo alike).
+  const slack = createSlack(deps, { fetch: (input, init) => globalThis.fetch(input, init) });
+  if (slack) {
+    deps.notify.subscribe(slack.notices);
+    deps.approvals = slack.requestApproval;
+  }
   // One poller per process: it resumes what a previous run left running, and sends held-back notices.
   const poller = new Poller(deps);
   poller.start();
@@ -169,6 +177,7 @@ async function buildDeps(config: Config, flags: Flags, demo: boolean, log: Logge
     },
   };
   if (sim) built.sim = sim;
+  if (slack) built.slack = slack;
   return built;
 }
 
@@ -216,15 +225,26 @@ async function runHttp(config: Config, flags: Flags, demo: boolean, log: Logger)
   const { sim } = built;
   const http = createApp(built.deps, {
     localPrincipal: localPrincipal(config),
+    ...(built.slack ? { slack: built.slack } : {}),
     ...(sim ? { mount: (app) => app.all('/MAAS/*', (c) => sim.app.fetch(c.req.raw)) } : {}),
   });
   const server = await listen(http.app, host, port);
   const actual = boundPort(server, port);
+  // Socket Mode: Slack reaches us over an outbound WebSocket (no public ingress needed).
+  let socket: { stop(): Promise<unknown> } | undefined;
+  if (built.slack && config.slack.appToken) {
+    const { createSlackApp } = await import('./node/slack-socket.ts');
+    const app = createSlackApp(built.slack, config, log);
+    await app.start();
+    socket = app;
+    log.info('Slack Socket Mode connected');
+  }
   const base = `http://${host.includes(':') ? `[${host}]` : host}:${actual}`;
   if (demo) printDemoBanner(base, sim as Simulator);
   else console.error(`maas-mcp ${VERSION} serving MCP at ${base}/mcp (MAAS: ${built.deps.maas.http.root})`);
   log.info('listening', { url: `${base}/mcp`, demo });
   return untilSignal(async () => {
+    await socket?.stop().catch(() => undefined);
     await http.close();
     server.close();
     await built.close();

@@ -2,11 +2,13 @@
  * createApp(deps): the HTTP surface shared by Node and Workers — /mcp, /healthz (and the Slack routes).
  * Only routes answer with HTTP errors; tools never see a Request.
  */
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import { type AuthToken, isLoopbackHost } from './config.ts';
 import type { Principal } from './core/policy.ts';
 import type { Deps } from './deps.ts';
 import { type McpHttpOptions, McpHttpSessions } from './mcp.ts';
+import { verifySlackRequest } from './slack/verify.ts';
+import type { InteractionPayload, Slack, SlashCommand } from './slack.ts';
 import { enabledTools } from './tools/index.ts';
 import { VERSION } from './version.ts';
 
@@ -17,6 +19,8 @@ export interface AppOptions {
   mount?: (app: Hono) => void;
   /** MCP without sessions (Workers), and the JSON Schema validator to use. */
   mcp?: Pick<McpHttpOptions, 'stateless' | 'validator'>;
+  /** The Slack adapter; /slack/commands and /slack/interactions exist when it and SLACK_SIGNING_SECRET do. */
+  slack?: Slack;
 }
 
 export interface App {
@@ -65,9 +69,93 @@ export function createApp(deps: Deps, opts: AppOptions): App {
     return mcp.handle(req, principal);
   });
 
+  const slack = opts.slack;
+  const secret = config.slack.signingSecret;
+  if (slack && secret) {
+    /** Reads and verifies a Slack request; nothing else happens to a request that fails. */
+    const verified = async (c: Context): Promise<URLSearchParams | undefined> => {
+      const body = await c.req.text();
+      const v = await verifySlackRequest(
+        secret,
+        {
+          timestamp: c.req.header('x-slack-request-timestamp') ?? null,
+          signature: c.req.header('x-slack-signature') ?? null,
+        },
+        body,
+        deps.clock.now(),
+      );
+      if (!v.ok) deps.log.warn('refused a Slack request', { why: v.why });
+      return v.ok ? new URLSearchParams(body) : undefined;
+    };
+
+    app.post('/slack/commands', async (c) => {
+      const form = await verified(c);
+      if (!form) return c.text('invalid Slack signature', 401);
+      const cmd: SlashCommand = {
+        user_id: form.get('user_id') ?? '',
+        channel_id: form.get('channel_id') ?? '',
+        text: form.get('text') ?? '',
+        ...(form.get('response_url') ? { response_url: form.get('response_url') as string } : {}),
+        ...(form.get('team_id') ? { team_id: form.get('team_id') as string } : {}),
+      };
+      // Slack wants an answer within 3 s; MAAS may take longer. Acknowledge now, answer through response_url.
+      defer(
+        c,
+        slack.command(cmd).then(async (msg) => {
+          if (cmd.response_url) await slack.respond(cmd.response_url, { replace_original: true, ...msg });
+        }),
+        deps,
+      );
+      return c.json({
+        response_type: 'ephemeral',
+        text: `:hourglass_flowing_sand: \`/maas ${cmd.text.slice(0, 200)}\`…`,
+      });
+    });
+
+    app.post('/slack/interactions', async (c) => {
+      const form = await verified(c);
+      if (!form) return c.text('invalid Slack signature', 401);
+      let payload: InteractionPayload;
+      try {
+        payload = JSON.parse(form.get('payload') ?? '') as InteractionPayload;
+      } catch {
+        return c.text('bad payload', 400);
+      }
+      const url = payload.response_url;
+      defer(
+        c,
+        slack.interaction(payload).then(async (answer) => {
+          if (!answer || !url) return;
+          if ('replace' in answer) await slack.respond(url, { ...answer.replace, replace_original: true });
+          else
+            await slack.respond(url, {
+              response_type: 'ephemeral',
+              replace_original: false,
+              text: answer.ephemeral,
+            });
+        }),
+        deps,
+      );
+      return c.body(null, 200);
+    });
+  }
+
   opts.mount?.(app);
   app.notFound((c) => c.json({ error: `no route ${c.req.method} ${new URL(c.req.url).pathname}` }, 404));
   return { app, mcp, close: () => mcp.closeAll() };
+}
+
+/**
+ * Keeps work going after the answer: `waitUntil` on Workers; on Node the promise simply runs on. Failures are
+ * logged, never thrown at a request that has already been answered.
+ */
+function defer(c: Context, work: Promise<unknown>, deps: Deps): void {
+  const logged = work.catch((err) => deps.log.error('Slack work after the ack failed', { error: err }));
+  try {
+    c.executionCtx.waitUntil(logged);
+  } catch {
+    // Not on Workers: nothing to register.
+  }
 }
 
 /**

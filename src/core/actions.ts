@@ -65,9 +65,9 @@ const Failed = z.object({
 
 export const ActionResult = z.object({
   status: z
-    .enum(['done', 'confirmation_required', 'cancelled'])
+    .enum(['done', 'confirmation_required', 'cancelled', 'awaiting_approval'])
     .describe(
-      'done: carried out; confirmation_required: call again with confirm_token; cancelled: nothing changed',
+      'done: carried out; confirmation_required: call again with confirm_token; cancelled: nothing changed; awaiting_approval: a person must approve it in Slack first (follow operation_id)',
     ),
   action: z.string(),
   summary: z.string(),
@@ -196,7 +196,7 @@ export function defineMachineAction<I extends z.ZodObject>(
       return executeAction(spec, args, plan, ctx);
     },
     render: renderActionResult,
-    ...(spec.operation ? { long: true } : {}),
+    ...(spec.operation ? { long: true, operationKind: spec.operation } : {}),
     failed: (out) =>
       out.status === 'done' && out.succeeded.length === 0 && out.failed.length + out.not_found.length > 0,
   };
@@ -358,7 +358,7 @@ function summarise(verb: string, ok: number, skipped: number, failed: number, mi
 }
 
 export function renderActionResult(out: ActionResult): string {
-  if (out.status === 'confirmation_required' || out.status === 'cancelled') {
+  if (out.status !== 'done') {
     const lines = [out.summary];
     for (const r of out.preview ?? [])
       lines.push(`  ${r.hostname} (${r.system_id}) ${r.status}: ${r.effect}`);
@@ -368,6 +368,12 @@ export function renderActionResult(out: ActionResult): string {
         `To go ahead, call again with the same arguments and confirm_token "${out.confirm_token}" (expires ${out.expires_at}).`,
       );
     }
+    if (out.status === 'awaiting_approval' && out.operation_id) {
+      lines.push(
+        `Follow it with operation_get ${out.operation_id} (or wait: true); it runs only once a person approves it.`,
+      );
+    }
+    if (out.note) lines.push(out.note);
     return lines.join('\n');
   }
   const lines = [out.summary];

@@ -38,6 +38,8 @@ export const OPERATION_KINDS = [
   'power_off',
   'power_cycle',
   'abort',
+  /** A destructive action MAAS carries out at once (delete, mark broken…), tracked only while it awaits approval. */
+  'action',
 ] as const;
 export const OperationKind = z.enum(OPERATION_KINDS);
 export type OperationKind = z.infer<typeof OperationKind>;

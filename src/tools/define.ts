@@ -7,7 +7,7 @@ import type { Role, Toolset } from '../config.ts';
 import type { ActionResult, Plan } from '../core/actions.ts';
 import type { Principal } from '../core/policy.ts';
 import type { Deps } from '../deps.ts';
-import type { NotifyTarget } from '../store/types.ts';
+import type { NotifyTarget, OperationKind } from '../store/types.ts';
 
 /** MCP tool annotations, all required so that a tool cannot silently fall back to the protocol's defaults. */
 export interface ToolAnnotations {
@@ -62,6 +62,8 @@ export interface ToolDef<I extends z.ZodObject = z.ZodObject, O extends z.ZodObj
   render(out: z.infer<O>): string;
   /** Starts an operation MAAS finishes in the background: offered as an MCP task (taskSupport optional). */
   long?: boolean;
+  /** The kind of operation it starts, for a call held for approval before it runs. */
+  operationKind?(args: z.infer<I>): OperationKind;
   /** True when the call achieved nothing (every target failed): adapters mark the answer as an error. */
   failed?(out: z.infer<O>): boolean;
 }

@@ -20,11 +20,12 @@ export function toolTable(tools: readonly AnyTool[]): string {
     const params = Object.keys(t.input.shape as Record<string, unknown>)
       .map((p) => `\`${p}\``)
       .join(', ');
-    return `| \`${t.name}\` | ${t.toolset} | ${kind(t)} | ${t.minRole} | ${summary(t.description)} | ${params || '—'} |`;
+    const verb = t.slack ? `\`/maas ${t.slack.verb}\`` : '—';
+    return `| \`${t.name}\` | ${t.toolset} | ${kind(t)} | ${t.minRole} | ${summary(t.description)} | ${params || '—'} | ${verb} |`;
   });
   return [
-    '| tool | toolset | kind | least role | what it does | parameters |',
-    '|---|---|---|---|---|---|',
+    '| tool | toolset | kind | least role | what it does | parameters | Slack |',
+    '|---|---|---|---|---|---|---|',
     ...rows,
   ].join('\n');
 }

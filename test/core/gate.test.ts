@@ -7,7 +7,7 @@ import { CONFIRM_TTL_MS } from '../../src/core/gate.ts';
 import type { Principal } from '../../src/core/policy.ts';
 import type { Deps } from '../../src/deps.ts';
 import type { Simulator } from '../../src/sim/index.ts';
-import { ADMIN, call, connectClient, simDeps } from '../helpers.ts';
+import { ADMIN, call, connectClient, simDeps, testConfig } from '../helpers.ts';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -241,8 +241,17 @@ describe('MAAS_MCP_CONFIRM=off', () => {
 });
 
 describe('MAAS_MCP_CONFIRM=slack without Slack', () => {
-  it('refuses to run a destructive tool rather than skipping the approval', async () => {
-    const { client, sim } = await setup({ MAAS_MCP_CONFIRM: 'slack' });
+  it('refuses to start without the Slack settings approvals need', async () => {
+    expect(() => testConfig({ MAAS_MCP_CONFIRM: 'slack' })).toThrow(
+      'MAAS_MCP_CONFIRM=slack needs SLACK_BOT_TOKEN and SLACK_NOTIFY_CHANNEL (where approvals are asked)',
+    );
+  });
+
+  it('refuses to run a destructive tool rather than skipping the approval if no approver is wired', async () => {
+    const { sim, deps } = simDeps();
+    const slackMode = { ...deps, config: { ...deps.config, confirm: 'slack' as const } };
+    const { client, close } = await connectClient(slackMode);
+    cleanups.push(close, () => sim.close());
     const res = await call(client, 'machine_release', { machines: 'db-01' });
     expect(res.isError).toBe(true);
     expect(res.text).toContain('MAAS_MCP_CONFIRM=slack needs Slack');

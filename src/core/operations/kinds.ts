@@ -21,6 +21,7 @@ export const DEFAULT_DEADLINE_MIN: Record<OperationKind, number> = {
   power_off: 5,
   power_cycle: 5,
   abort: 15,
+  action: 5,
 };
 
 const isFailureStatus = (s: number) => isNodeStatus(s) && [...FAILURE_STATUS.values()].includes(s);
@@ -56,6 +57,8 @@ export function judge(kind: OperationKind, m: MachineSummary): Judgement {
     case 'power_off':
       if (m.power_state === 'off') return 'succeeded';
       return m.power_state === 'error' ? 'failed' : 'pending';
+    case 'action':
+      return 'succeeded';
     case 'abort':
       return s === S.DEPLOYING || s === S.COMMISSIONING || s === S.TESTING || s === S.DISK_ERASING
         ? 'pending'

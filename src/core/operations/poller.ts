@@ -94,8 +94,9 @@ export class Poller {
     }
     this.backoffMs = 0;
     const running = await this.deps.store.runningOperations();
-    if (running.length === 0) return undefined;
-    const next = Math.min(...running.map((op) => op.next_poll_at));
+    const held = await this.deps.store.listOperations({ state: ['awaiting_approval'], limit: 500 });
+    if (running.length === 0 && held.length === 0) return undefined;
+    const next = Math.min(...running.map((op) => op.next_poll_at), ...held.map((op) => op.deadline_at));
     return Math.max(250, next - this.deps.clock.now());
   }
 
@@ -126,6 +127,7 @@ export class Poller {
     const { store, clock, maas, log } = this.deps;
     const report: TickReport = { operations: 0, machines: 0, requests: 0, finished: [] };
     await this.deliverHeldNotices(report);
+    await this.expireApprovals(report);
     const now = clock.now();
     const due = (await store.runningOperations()).filter((op) => op.next_poll_at <= now);
     report.operations = due.length;
@@ -231,6 +233,27 @@ export class Poller {
     if (!(await this.deps.store.claimNotice(op.id, this.deps.clock.now()))) return;
     report.finished.push(op.id);
     await this.deps.notify.finished(op);
+  }
+
+  /** Calls held for a person's approval past their deadline are refused: nobody approved them in time. */
+  private async expireApprovals(report: TickReport): Promise<void> {
+    const now = this.deps.clock.now();
+    for (const op of await this.deps.store.listOperations({ state: ['awaiting_approval'], limit: 500 })) {
+      if (op.deadline_at > now) continue;
+      for (const t of op.targets)
+        Object.assign(t, { result: 'cancelled', finished_at: now, error: 'nobody approved it in time' });
+      const saved = await this.save({
+        ...op,
+        state: 'cancelled',
+        finished_at: now,
+        updated_at: now,
+        pending_call: null,
+        summary: `${op.summary} — approval expired`,
+      });
+      if (!saved) continue;
+      await this.deps.notify.progress(saved);
+      await this.notice(saved, report);
+    }
   }
 
   /** Operations that finished but whose notice a crash held back (finished, not yet claimed). */

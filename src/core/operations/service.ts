@@ -29,8 +29,13 @@ export interface StartOptions {
   before: ReadonlyMap<string, string>;
   requester: Requester;
   notify?: NotifyTarget[];
-  /** A preset id (an MCP task's id), else a new one. */
+  /** A preset id (an MCP task's id, or an operation that was awaiting approval), else a new one. */
   id?: string;
+  /**
+   * When it is already over at creation: send the notice anyway (the requester is not the caller, e.g. an agent
+   * waiting on an approval). By default the caller has the outcome and no notice follows.
+   */
+  announce?: boolean;
 }
 
 export function newOperationId(): string {
@@ -80,13 +85,30 @@ export async function startOperation(deps: Deps, o: StartOptions): Promise<Opera
   };
   op.state = overallState(op);
   if (FINAL_STATES.has(op.state)) {
-    // Finished the moment MAAS answered (e.g. releasing a machine that was off): the caller already has the
-    // outcome, so there is no notice to send later.
     op.finished_at = now;
-    op.notice_sent_at = now;
+    // Finished the moment MAAS answered (e.g. releasing a machine that was off): the caller already has the
+    // outcome, so no notice follows — unless someone else is waiting for one.
+    if (!o.announce) op.notice_sent_at = now;
   }
-  await deps.store.createOperation(op);
+  const held = o.id ? await deps.store.getOperation(o.id) : undefined;
+  if (held?.state === 'awaiting_approval') {
+    // The call that was held for approval now runs: it becomes that same operation.
+    const saved = await deps.store.updateOperation({
+      ...op,
+      version: held.version,
+      created_at: held.created_at,
+      notify: held.notify,
+      requester: held.requester,
+    });
+    if (!saved) throw new Error(`operation ${op.id} changed while it was being started`);
+    Object.assign(op, saved);
+  } else {
+    await deps.store.createOperation(op);
+  }
   if (op.state === 'running') deps.kickPoller();
+  if (FINAL_STATES.has(op.state) && o.announce && (await deps.store.claimNotice(op.id, now))) {
+    await deps.notify.finished(op);
+  }
   return op;
 }
 

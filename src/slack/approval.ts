@@ -1,0 +1,281 @@
+/**
+ * Human approval for agents (MAAS_MCP_CONFIRM=slack): an MCP client's destructive call becomes an operation in
+ * state awaiting_approval, and a request with Approve/Deny goes to SLACK_NOTIFY_CHANNEL. Approval runs the held
+ * call as that same operation; denial or expiry refuses it. The agent follows it with operation_get, `wait`, or
+ * the completion notice.
+ */
+import type { ActionResult, Plan } from '../core/actions.ts';
+import { recordAudit } from '../core/audit.ts';
+import { describeError } from '../core/errors.ts';
+import { GateRefusal } from '../core/gate.ts';
+import {
+  describeOperation,
+  newOperationId,
+  operationView,
+  waitForOperation,
+} from '../core/operations/service.ts';
+import { type Principal, roleAtLeast } from '../core/policy.ts';
+import { FINAL_STATES, type Operation } from '../store/types.ts';
+import type { AnyTool, ToolContext } from '../tools/define.ts';
+import type { SlackMessage } from './blocks.ts';
+import * as B from './blocks.ts';
+import type { SlackContext } from './context.ts';
+
+/** How long a request waits for a person before it is refused. */
+export const APPROVAL_TTL_MS = 30 * 60_000;
+
+/** ctx.requestApproval for MCP calls: holds the call and asks people in Slack. */
+export async function requestApproval(
+  s: SlackContext,
+  tool: AnyTool,
+  args: Record<string, unknown>,
+  plan: Plan,
+  ctx: ToolContext,
+): Promise<ActionResult> {
+  const channel = s.deps.config.slack.notifyChannel;
+  if (!s.api || !channel) {
+    throw new GateRefusal(
+      'MAAS_MCP_CONFIRM=slack needs SLACK_BOT_TOKEN and SLACK_NOTIFY_CHANNEL to ask a person for approval',
+    );
+  }
+  const { store, clock } = s.deps;
+  const now = clock.now();
+  const run = plan.rows.filter((r) => r.verdict === 'run');
+  const runIds = new Set(run.map((r) => r.system_id));
+  const { confirm_token: _token, wait: _wait, wait_timeout_s: _timeout, ...call } = args;
+  const op: Operation = {
+    id: ctx.operationId ?? newOperationId(),
+    kind: tool.operationKind?.(args) ?? 'action',
+    tool: tool.name,
+    state: 'awaiting_approval',
+    targets: plan.machines
+      .filter((m) => runIds.has(m.system_id))
+      .map((m) => ({
+        system_id: m.system_id,
+        hostname: m.hostname,
+        start_status: m.status_name,
+        status: m.status_name,
+        status_code: m.status,
+        status_message: m.status_message,
+        power_state: m.power_state,
+        result: 'pending' as const,
+        history: [{ at: now, status: m.status_name, message: 'awaiting approval' }],
+        finished_at: null,
+      })),
+    requester: { principal: ctx.principal.id, via: ctx.principal.via, role: ctx.principal.role },
+    notify: [...(ctx.notifyTargets ?? []), { kind: 'slack', channel }],
+    created_at: now,
+    updated_at: now,
+    deadline_at: now + APPROVAL_TTL_MS,
+    finished_at: null,
+    next_poll_at: now + APPROVAL_TTL_MS,
+    notice_sent_at: null,
+    summary: `${tool.title.toLowerCase()}: ${run.map((r) => r.hostname).join(', ')}`.slice(0, 200),
+    pending_call: { tool: tool.name, args: call },
+    version: 0,
+  };
+  await store.createOperation(op);
+  const verb = tool.title.toLowerCase();
+  const posted = await s.api.postMessage(
+    channel,
+    B.approvalRequest(operationView(op), `${ctx.principal.id} (${ctx.principal.via})`, verb, plan.rows),
+  );
+  await s.threads.attach(op.id, channel, posted.ts);
+  s.deps.kickPoller();
+  await recordAudit(ctx, {
+    tool: tool.name,
+    args,
+    result: 'awaiting_approval',
+    detail: `asked for approval in Slack (${channel})`,
+    operation_id: op.id,
+    targets: plan.rows.map((r) => ({ system_id: r.system_id, hostname: r.hostname, before: r.status })),
+  });
+  const result: ActionResult = {
+    status: 'awaiting_approval',
+    action: verb,
+    summary: `Waiting for a person to approve this in Slack: ${run.length} machine${run.length === 1 ? '' : 's'}. Nothing has changed yet.`,
+    succeeded: [],
+    skipped: [],
+    failed: [],
+    not_found: plan.missing,
+    preview: plan.rows,
+    operation_id: op.id,
+  };
+  if (args.wait !== true) return result;
+  const timeout = typeof args.wait_timeout_s === 'number' ? args.wait_timeout_s : 45;
+  const seen = await waitForOperation(s.deps, op.id, {
+    timeoutMs: timeout * 1000,
+    ...(ctx.signal ? { signal: ctx.signal } : {}),
+    onProgress: (o) => ctx.progress?.({ progress: 0, message: describeOperation(o) }),
+  });
+  return { ...result, operation: operationView(seen), note: describeOperation(seen) };
+}
+
+/** Who may approve a held call: a Slack user with at least the tool's role (and at least operator). */
+async function mayDecide(s: SlackContext, op: Operation, userId: string): Promise<string | undefined> {
+  const tool = s.tools.find((t) => t.name === op.tool);
+  const role = await s.roles.roleOf(userId);
+  const needed = tool && roleAtLeast(tool.minRole, 'operator') ? tool.minRole : 'operator';
+  if (!role || !roleAtLeast(role, needed))
+    return `Only people with the ${needed} role can decide this (you are ${role ?? 'not listed in SLACK_ROLES'}).`;
+  return undefined;
+}
+
+async function audit(
+  s: SlackContext,
+  op: Operation,
+  userId: string,
+  result: 'approved' | 'denied' | 'refused',
+  detail: string,
+) {
+  const principal: Principal = { id: userId, role: (await s.roles.roleOf(userId)) ?? 'viewer', via: 'slack' };
+  await recordAudit(
+    { deps: s.deps, principal },
+    {
+      tool: op.tool,
+      args: {},
+      result,
+      detail,
+      operation_id: op.id,
+      targets: op.targets.map((t) => ({
+        system_id: t.system_id,
+        hostname: t.hostname,
+        before: t.start_status,
+      })),
+    },
+  );
+}
+
+export async function approve(
+  s: SlackContext,
+  opId: string,
+  userId: string,
+): Promise<SlackMessage | { ephemeral: string }> {
+  const op = await s.deps.store.getOperation(opId);
+  if (!op) return { ephemeral: `There is no operation ${opId}.` };
+  if (op.state !== 'awaiting_approval' || !op.pending_call) return decided(op);
+  const refusal = await mayDecide(s, op, userId);
+  if (refusal) {
+    await audit(s, op, userId, 'refused', `approval by <@${userId}> refused: ${refusal}`);
+    return { ephemeral: refusal };
+  }
+  // Claim the decision first: two people clicking at once cannot both run it.
+  const call = op.pending_call;
+  const claimed = await s.deps.store.updateOperation({
+    ...op,
+    pending_call: null,
+    updated_at: s.deps.clock.now(),
+  });
+  if (!claimed) return { ephemeral: 'Someone else decided this at the same moment.' };
+  await audit(s, claimed, userId, 'approved', `approved by <@${userId}>`);
+  const tool = s.tools.find((t) => t.name === call.tool);
+  const principal: Principal = {
+    id: op.requester.principal,
+    role: op.requester.role ?? 'operator',
+    via: op.requester.via,
+  };
+  let outcome: string;
+  try {
+    if (!tool) throw new Error(`tool ${call.tool} no longer exists`);
+    const out = (await tool.run(call.args, {
+      deps: s.deps,
+      principal,
+      confirmed: true,
+      operationId: op.id,
+      notifyTargets: claimed.notify,
+    })) as ActionResult;
+    outcome = out.summary;
+    await settleHeld(s, op.id, out);
+  } catch (err) {
+    outcome = describeError(err, s.deps.secrets, s.deps.log);
+    await settleHeld(s, op.id, undefined, outcome);
+  }
+  const now = await s.deps.store.getOperation(op.id);
+  const view = operationView(now ?? claimed);
+  const msg = B.operationStatus(view);
+  return {
+    ...msg,
+    blocks: [
+      B.section(`:white_check_mark: Approved by <@${userId}>: ${B.esc(outcome)}`),
+      ...(msg.blocks ?? []),
+    ],
+  };
+}
+
+/**
+ * After an approved call ran: if it did not turn into a tracked operation (nothing MAAS finishes later, or it
+ * failed), the held operation ends here with what happened, and the agent is told.
+ */
+async function settleHeld(
+  s: SlackContext,
+  id: string,
+  out: ActionResult | undefined,
+  error?: string,
+): Promise<void> {
+  for (let i = 0; i < 5; i++) {
+    const op = await s.deps.store.getOperation(id);
+    if (!op || op.state !== 'awaiting_approval') return;
+    const now = s.deps.clock.now();
+    const done = new Map((out?.succeeded ?? []).map((r) => [r.system_id, r]));
+    const failed = new Map((out?.failed ?? []).map((r) => [r.system_id, r.error]));
+    for (const t of op.targets) {
+      const d = done.get(t.system_id);
+      if (d) Object.assign(t, { result: 'succeeded', status: d.after, finished_at: now });
+      else
+        Object.assign(t, {
+          result: 'failed',
+          finished_at: now,
+          error: failed.get(t.system_id) ?? error ?? 'not done',
+        });
+    }
+    const ok = op.targets.filter((t) => t.result === 'succeeded').length;
+    op.state = ok === op.targets.length ? 'succeeded' : ok === 0 ? 'failed' : 'partial';
+    op.finished_at = now;
+    op.updated_at = now;
+    const saved = await s.deps.store.updateOperation(op);
+    if (!saved) continue;
+    await s.deps.notify.progress(saved);
+    if (await s.deps.store.claimNotice(id, now)) await s.deps.notify.finished(saved);
+    return;
+  }
+}
+
+export async function deny(
+  s: SlackContext,
+  opId: string,
+  userId: string,
+): Promise<SlackMessage | { ephemeral: string }> {
+  const op = await s.deps.store.getOperation(opId);
+  if (!op) return { ephemeral: `There is no operation ${opId}.` };
+  if (op.state !== 'awaiting_approval' || !op.pending_call) return decided(op);
+  const refusal = await mayDecide(s, op, userId);
+  if (refusal) {
+    await audit(s, op, userId, 'refused', `denial by <@${userId}> refused: ${refusal}`);
+    return { ephemeral: refusal };
+  }
+  const now = s.deps.clock.now();
+  for (const t of op.targets)
+    Object.assign(t, { result: 'cancelled', finished_at: now, error: `denied by ${userId}` });
+  const saved = await s.deps.store.updateOperation({
+    ...op,
+    state: 'cancelled',
+    pending_call: null,
+    finished_at: now,
+    updated_at: now,
+    summary: `${op.summary} — denied by ${userId}`,
+  });
+  if (!saved) return { ephemeral: 'Someone else decided this at the same moment.' };
+  await audit(s, saved, userId, 'denied', `denied by <@${userId}>`);
+  await s.deps.notify.progress(saved);
+  if (await s.deps.store.claimNotice(saved.id, now)) await s.deps.notify.finished(saved);
+  const msg = B.operationStatus(operationView(saved));
+  return {
+    ...msg,
+    blocks: [B.section(`:no_entry: Denied by <@${userId}> — nothing was changed.`), ...(msg.blocks ?? [])],
+  };
+}
+
+function decided(op: Operation): { ephemeral: string } {
+  const state = FINAL_STATES.has(op.state) ? op.state : 'already approved';
+  return { ephemeral: `This request was already decided (${state}).` };
+}

@@ -1,0 +1,326 @@
+/**
+ * Block Kit for /maas: compact lists with counts, machine cards, the fleet summary, action results, previews with
+ * Confirm/Cancel, operation progress and approval requests. Slack limits (50 blocks, 3,000 characters a text)
+ * are respected by truncating with a "… and N more" line rather than failing.
+ */
+import type { ActionsBlock, Button, KnownBlock } from '@slack/types';
+import type { ActionResult, PreviewRow } from '../core/actions.ts';
+import type { OperationView } from '../core/operations/service.ts';
+import type { MachineRow } from '../tools/common.ts';
+import { gib } from '../tools/common.ts';
+import type { MachineDetail } from '../tools/detail.ts';
+
+export interface SlackMessage {
+  response_type?: 'ephemeral' | 'in_channel';
+  text: string;
+  blocks?: KnownBlock[];
+  replace_original?: boolean;
+  delete_original?: boolean;
+}
+
+const TEXT_MAX = 2_900;
+
+/** Slack's mrkdwn needs &, < and > escaped; everything a user or MAAS wrote goes through this. */
+export function esc(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+export function emoji(status: string): string {
+  const s = status.toLowerCase();
+  if (s.startsWith('failed') || s.endsWith('failed')) return ':red_circle:';
+  if (s === 'deployed') return ':large_green_circle:';
+  if (s === 'ready') return ':white_circle:';
+  if (s === 'allocated') return ':large_blue_circle:';
+  if (s === 'broken') return ':hammer_and_wrench:';
+  if (s === 'new') return ':new:';
+  if (s === 'rescue mode') return ':ambulance:';
+  if (/ing\b|ing /.test(s)) return ':hourglass_flowing_sand:';
+  return ':black_circle:';
+}
+
+const RESULT_EMOJI: Record<string, string> = {
+  succeeded: ':white_check_mark:',
+  failed: ':x:',
+  pending: ':hourglass_flowing_sand:',
+  timed_out: ':alarm_clock:',
+  cancelled: ':no_entry_sign:',
+};
+
+export const section = (text: string): KnownBlock => ({
+  type: 'section',
+  text: { type: 'mrkdwn', text: clip(text) },
+});
+export const context = (text: string): KnownBlock => ({
+  type: 'context',
+  elements: [{ type: 'mrkdwn', text: clip(text) }],
+});
+
+/** Lines as one monospace block, cut to Slack's limit with a count of what was left out. */
+export function lines(rows: readonly string[], more = 0): string {
+  const out: string[] = [];
+  let size = 8;
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i] as string;
+    if (size + row.length + 1 > TEXT_MAX - 40) {
+      more += rows.length - i;
+      break;
+    }
+    out.push(row);
+    size += row.length + 1;
+  }
+  if (more > 0) out.push(`… and ${more} more`);
+  return `\`\`\`${out.join('\n')}\`\`\``;
+}
+
+function clip(text: string): string {
+  return text.length > TEXT_MAX ? `${text.slice(0, TEXT_MAX - 1)}…` : text;
+}
+
+export function errorMessage(message: string, usage?: string): SlackMessage {
+  const blocks = [section(`:warning: ${esc(message)}`)];
+  if (usage) blocks.push(context(usage));
+  return { response_type: 'ephemeral', text: message, blocks };
+}
+
+export function machineList(out: {
+  total: number;
+  offset: number;
+  returned: number;
+  more: boolean;
+  next_offset: number | null;
+  rows: readonly MachineRow[];
+}): SlackMessage {
+  if (out.total === 0)
+    return {
+      response_type: 'ephemeral',
+      text: 'No machines match.',
+      blocks: [section('No machines match.')],
+    };
+  const head = `*Machines ${out.offset + 1}–${out.offset + out.returned} of ${out.total}*`;
+  const rows = out.rows.map(
+    ([host, id, status, power, owner, zone, pool, arch, cpus, mem]) =>
+      `${host.padEnd(14)} ${id} ${status.padEnd(18)} ${power.padEnd(3)} ${(owner ?? '-').padEnd(8)} ${zone}/${pool} ${arch.replace('/generic', '')} ${cpus}c ${gib(mem)}`,
+  );
+  const blocks = [section(head), section(lines(rows))];
+  if (out.more) blocks.push(context(`More: \`/maas list offset=${out.next_offset}\``));
+  return {
+    response_type: 'ephemeral',
+    text: `Machines ${out.offset + 1}–${out.offset + out.returned} of ${out.total}`,
+    blocks,
+  };
+}
+
+export function machineCard(d: MachineDetail): SlackMessage {
+  const m = d.machine;
+  const fields = [
+    `*Status*\n${emoji(m.status)} ${esc(m.status)}${m.locked ? ' :lock:' : ''}`,
+    `*Power*\n${m.power_state} (${esc(m.power_type || 'none')})`,
+    `*Owner*\n${esc(m.owner ?? '—')}`,
+    `*Zone / pool*\n${esc(m.zone)} / ${esc(m.pool)}`,
+    `*Hardware*\n${esc(m.architecture)}, ${m.cpu_count} CPUs, ${gib(m.memory_mib)}, ${m.storage_gb} GB`,
+    `*OS*\n${esc(m.os || '—')}`,
+  ];
+  const blocks: KnownBlock[] = [
+    section(
+      `*${esc(m.hostname)}* \`${m.system_id}\`${m.status_message && m.status_message !== m.status ? ` — ${esc(m.status_message)}` : ''}`,
+    ),
+    { type: 'section', fields: fields.map((text) => ({ type: 'mrkdwn' as const, text })) },
+  ];
+  if (m.error_description) blocks.push(section(`:warning: ${esc(m.error_description)}`));
+  const extra = [
+    m.tags.length ? `tags: ${esc(m.tags.join(', '))}` : '',
+    m.ip_addresses.length ? `IPs: ${esc(m.ip_addresses.join(', '))}` : '',
+  ]
+    .filter(Boolean)
+    .join(' · ');
+  if (extra) blocks.push(context(extra));
+  return { response_type: 'ephemeral', text: `${m.hostname}: ${m.status}`, blocks };
+}
+
+export function fleetSummary(out: {
+  total: number;
+  by_status: Record<string, number>;
+  by_zone: Record<string, number>;
+  by_power: Record<string, number>;
+  needs_attention: { hostname: string; status: string; message: string }[];
+  in_progress: { hostname: string; status: string; message: string }[];
+}): SlackMessage {
+  const counts = Object.entries(out.by_status)
+    .sort((a, b) => b[1] - a[1])
+    .map(([s, n]) => `${emoji(s)} ${esc(s)} *${n}*`)
+    .join('   ');
+  const blocks: KnownBlock[] = [section(`*${out.total} machines*\n${counts}`)];
+  const zones = Object.entries(out.by_zone)
+    .map(([z, n]) => `${esc(z)} ${n}`)
+    .join(' · ');
+  const power = Object.entries(out.by_power)
+    .map(([p, n]) => `${p} ${n}`)
+    .join(' · ');
+  blocks.push(context(`zones: ${zones} | power: ${power}`));
+  if (out.needs_attention.length) {
+    blocks.push(
+      section(
+        `*Needs attention*\n${out.needs_attention.map((m) => `${emoji(m.status)} *${esc(m.hostname)}* ${esc(m.status)}${m.message ? ` — ${esc(m.message)}` : ''}`).join('\n')}`,
+      ),
+    );
+  }
+  if (out.in_progress.length) {
+    blocks.push(
+      section(
+        `*In progress*\n${out.in_progress.map((m) => `${emoji(m.status)} *${esc(m.hostname)}* ${esc(m.status)}${m.message ? ` — ${esc(m.message)}` : ''}`).join('\n')}`,
+      ),
+    );
+  }
+  return { response_type: 'ephemeral', text: `${out.total} machines`, blocks };
+}
+
+/** The outcome of a write, for the channel to see. */
+export function actionResult(out: ActionResult, who: string): SlackMessage {
+  const rows = [
+    ...out.succeeded.map(
+      (r) =>
+        `${emoji(r.after)} *${esc(r.hostname)}* ${esc(r.before)} → ${esc(r.after)}${r.note ? ` (${esc(r.note)})` : ''}`,
+    ),
+    ...out.skipped.map((r) => `:heavy_minus_sign: *${esc(r.hostname)}* skipped: ${esc(r.reason)}`),
+    ...out.failed.map((r) => `:x: *${esc(r.hostname)}* ${esc(r.error)}`),
+    ...out.not_found.map((w) => `:grey_question: "${esc(w)}" not found`),
+  ];
+  const blocks: KnownBlock[] = [section(`${who}: *${esc(out.summary)}*`)];
+  if (rows.length) blocks.push(section(rows.join('\n')));
+  const foot = [
+    out.note ? esc(out.note) : '',
+    out.operation_id ? `operation \`${out.operation_id}\` — a notice follows in this thread` : '',
+  ]
+    .filter(Boolean)
+    .join(' · ');
+  if (foot) blocks.push(context(foot));
+  return { response_type: 'in_channel', text: out.summary, blocks };
+}
+
+function previewRows(rows: readonly PreviewRow[]): string {
+  return rows
+    .map((r) => {
+      const mark =
+        r.verdict === 'run' ? emoji(r.status) : r.verdict === 'skip' ? ':heavy_minus_sign:' : ':no_entry:';
+      return `${mark} *${esc(r.hostname)}* ${esc(r.status)}, power ${r.power}${r.owner ? `, owner ${esc(r.owner)}` : ''} → ${esc(r.effect)}`;
+    })
+    .join('\n');
+}
+
+/** The ephemeral preview of a destructive command, with Confirm (danger, with a dialog) and Cancel. */
+export function preview(verb: string, out: ActionResult, nonce: string): SlackMessage {
+  const n = (out.preview ?? []).filter((r) => r.verdict === 'run').length;
+  const title = `${verb[0]?.toUpperCase()}${verb.slice(1)} ${n} machine${n === 1 ? '' : 's'}?`;
+  const blocks: KnownBlock[] = [
+    section(`:warning: *${esc(title)}* Nothing has changed yet.`),
+    section(previewRows(out.preview ?? [])),
+  ];
+  if (out.not_found.length) blocks.push(context(`not found: ${esc(out.not_found.join(', '))}`));
+  blocks.push(
+    buttons(
+      nonce,
+      'maas:confirm',
+      `${verb[0]?.toUpperCase()}${verb.slice(1)}`,
+      'maas:cancel',
+      'Cancel',
+      title,
+    ),
+  );
+  blocks.push(context('Only you (or a maas-mcp admin) can confirm; this expires in 5 minutes.'));
+  return { response_type: 'ephemeral', text: title, blocks };
+}
+
+function buttons(
+  value: string,
+  goId: string,
+  goLabel: string,
+  stopId: string,
+  stopLabel: string,
+  question: string,
+): ActionsBlock {
+  const go: Button = {
+    type: 'button',
+    action_id: goId,
+    value,
+    style: 'danger',
+    text: { type: 'plain_text', text: goLabel },
+    confirm: {
+      title: { type: 'plain_text', text: 'Are you sure?' },
+      text: { type: 'mrkdwn', text: clip(esc(question)) },
+      confirm: { type: 'plain_text', text: goLabel },
+      deny: { type: 'plain_text', text: 'Back' },
+      style: 'danger',
+    },
+  };
+  const stop: Button = {
+    type: 'button',
+    action_id: stopId,
+    value,
+    text: { type: 'plain_text', text: stopLabel },
+  };
+  return { type: 'actions', elements: [go, stop] };
+}
+
+/** An agent's destructive call, put to people in the notify channel. */
+export function approvalRequest(
+  view: OperationView,
+  requester: string,
+  verb: string,
+  rows: readonly PreviewRow[],
+): SlackMessage {
+  const title = `${esc(requester)} asks to ${esc(verb)} ${rows.filter((r) => r.verdict === 'run').length} machine(s)`;
+  return {
+    text: title,
+    blocks: [
+      section(`:passport_control: *${title}*`),
+      section(previewRows(rows)),
+      buttons(view.id, 'maas:approve', 'Approve', 'maas:deny', 'Deny', `${title}. Approve?`),
+      context(`operation \`${view.id}\` · expires ${view.deadline_at}`),
+    ],
+  };
+}
+
+/** Where an operation stands: one message, edited as machines move on. */
+export function operationStatus(view: OperationView, mention?: string): SlackMessage {
+  const done = view.state !== 'running' && view.state !== 'awaiting_approval';
+  const head = `${done ? (view.state === 'succeeded' ? ':white_check_mark:' : view.state === 'cancelled' ? ':no_entry_sign:' : ':x:') : ':hourglass_flowing_sand:'} *${esc(view.kind.replace('_', ' '))}* \`${view.id}\` ${view.state}: ${view.counts.succeeded}/${view.counts.total} done${view.counts.failed ? `, ${view.counts.failed} failed` : ''}${view.counts.timed_out ? `, ${view.counts.timed_out} timed out` : ''}`;
+  const rows = view.targets.map(
+    (t) =>
+      `${RESULT_EMOJI[t.result] ?? ''} *${esc(t.hostname)}* ${esc(t.status)}${t.error ? ` — ${esc(t.error)}` : t.result === 'pending' && t.message ? ` (${esc(t.message)})` : ''}`,
+  );
+  const blocks = [section(`${mention ? `${mention} ` : ''}${head}`), section(rows.join('\n'))];
+  const reasons = view.targets.flatMap((t) =>
+    t.events?.[0]
+      ? [
+          `${esc(t.hostname)}: ${esc(t.events[0].type)}${t.events[0].description ? ` — ${esc(t.events[0].description)}` : ''}`,
+        ]
+      : [],
+  );
+  if (reasons.length) blocks.push(context(reasons.join(' · ')));
+  return { text: `${view.kind} ${view.id} ${view.state}`, blocks };
+}
+
+export function operationsList(out: {
+  operations: Omit<OperationView, 'targets'>[];
+  more: boolean;
+  next_offset: number | null;
+}): SlackMessage {
+  if (out.operations.length === 0)
+    return { response_type: 'ephemeral', text: 'No operations.', blocks: [section('No operations.')] };
+  const rows = out.operations.map(
+    (o) =>
+      `${RESULT_EMOJI[o.state === 'running' ? 'pending' : o.state] ?? ''} \`${o.id}\` *${esc(o.kind)}* ${o.state} ${o.counts.succeeded}/${o.counts.total} — ${esc(o.summary)} (${esc(o.requester)})`,
+  );
+  const blocks = [section(rows.join('\n'))];
+  if (out.more) blocks.push(context(`More: \`/maas ops offset=${out.next_offset}\``));
+  return { response_type: 'ephemeral', text: `${out.operations.length} operations`, blocks };
+}
+
+/** Any other answer: the tool's own text rendering in a monospace block. */
+export function plain(text: string, responseType: 'ephemeral' | 'in_channel' = 'ephemeral'): SlackMessage {
+  return {
+    response_type: responseType,
+    text: text.split('\n')[0] ?? text,
+    blocks: [section(lines(text.split('\n')))],
+  };
+}

@@ -1,0 +1,224 @@
+/**
+ * `/maas …` commands: the registry's tools as Slack verbs. The user's role (SLACK_ROLES) and the same predicate
+ * as MCP decide which verbs exist; the tool's own schema validates the arguments; destructive verbs answer with
+ * a preview and Confirm/Cancel buttons; writes are posted in the channel, where the completion notice follows.
+ */
+import type { Role } from '../config.ts';
+import type { ActionResult } from '../core/actions.ts';
+import { describeError } from '../core/errors.ts';
+import { isToolEnabled, type Principal, roleAtLeast } from '../core/policy.ts';
+import type { NotifyTarget } from '../store/types.ts';
+import type { AnyTool, ToolContext } from '../tools/define.ts';
+import type { SlackMessage } from './blocks.ts';
+import * as B from './blocks.ts';
+import type { SlackContext } from './context.ts';
+import { fieldHelp, parseText, toArgs, UsageError, usage, zodMessage } from './parse.ts';
+
+/** The parts of a slash command maas-mcp uses (both the HTTP form and Bolt's Socket Mode body have them). */
+export interface SlashCommand {
+  user_id: string;
+  channel_id: string;
+  text: string;
+  response_url?: string;
+  team_id?: string;
+}
+
+/** What a pending confirmation remembers between the preview and the click. */
+export interface PendingConfirmation {
+  tool: string;
+  args: Record<string, unknown>;
+  user: string;
+  role: Role;
+  channel: string;
+  response_url?: string;
+  token: string;
+}
+
+export const CONFIRM_KEY = (nonce: string) => `slack:confirm:${nonce}`;
+export const RESPONSE_URL_TTL_MS = 30 * 60_000;
+
+/** Runs one command; the answer goes back through the command's response_url (or Bolt's respond). */
+export async function handleCommand(s: SlackContext, cmd: SlashCommand): Promise<SlackMessage> {
+  const role = await s.roles.roleOf(cmd.user_id);
+  if (!role) {
+    return B.errorMessage(
+      'You have no maas-mcp role here. Ask an admin to add you (or one of your groups) to SLACK_ROLES.',
+    );
+  }
+  let parsed: ReturnType<typeof parseText>;
+  try {
+    parsed = parseText(cmd.text);
+  } catch (err) {
+    return B.errorMessage((err as Error).message, 'Try `/maas help`.');
+  }
+  const mine = verbsFor(s, role);
+  if (parsed.verb === 'help') return help(s, role, mine, parsed.positional[0]);
+  const tool = mine.find((t) => t.slack?.verb === parsed.verb);
+  if (!tool) return unknownVerb(s, role, parsed.verb);
+
+  let args: Record<string, unknown>;
+  try {
+    const parsedArgs = tool.input.safeParse(toArgs(tool, parsed));
+    if (!parsedArgs.success) return B.errorMessage(zodMessage(parsedArgs.error), usage(tool));
+    args = parsedArgs.data as Record<string, unknown>;
+  } catch (err) {
+    if (err instanceof UsageError) return B.errorMessage(err.message, usage(tool));
+    throw err;
+  }
+
+  const principal: Principal = { id: cmd.user_id, role, via: 'slack' };
+  const ctx: ToolContext = { deps: s.deps, principal, notifyTargets: [slackTarget(s, cmd)] };
+  try {
+    if (tool.annotations.destructiveHint) return await preview(s, tool, args, ctx, cmd, role);
+    const out = await tool.run(args, ctx);
+    return await present(s, tool, out, cmd, `<@${cmd.user_id}>`);
+  } catch (err) {
+    return B.errorMessage(describeError(err, s.deps.secrets, s.deps.log));
+  }
+}
+
+/** The tools with a Slack verb that this role may use here (MCP's own predicate). */
+export function verbsFor(s: SlackContext, role: Role): AnyTool[] {
+  const { toolsets, readOnly } = s.deps.config;
+  return s.tools.filter((t) => t.slack && isToolEnabled(t, { toolsets, readOnly, role }));
+}
+
+export function slackTarget(s: SlackContext, cmd: SlashCommand): NotifyTarget {
+  return {
+    kind: 'slack',
+    channel: cmd.channel_id,
+    user: cmd.user_id,
+    ...(cmd.response_url
+      ? { response_url: cmd.response_url, response_url_expires_at: s.deps.clock.now() + RESPONSE_URL_TTL_MS }
+      : {}),
+  };
+}
+
+/** Destructive verbs: a dry run in token mode gives the preview; the token waits behind the buttons. */
+async function preview(
+  s: SlackContext,
+  tool: AnyTool,
+  args: Record<string, unknown>,
+  ctx: ToolContext,
+  cmd: SlashCommand,
+  role: Role,
+): Promise<SlackMessage> {
+  const tokenDeps = { ...s.deps, config: { ...s.deps.config, confirm: 'token' as const } };
+  const out = (await tool.run(args, { ...ctx, deps: tokenDeps })) as ActionResult;
+  if (out.status !== 'confirmation_required' || !out.confirm_token) {
+    // Nothing destructive would happen (all skipped or refused): the answer is the result itself.
+    return present(s, tool, out, cmd, `<@${cmd.user_id}>`);
+  }
+  const nonce = randomId();
+  const pending: PendingConfirmation = {
+    tool: tool.name,
+    args,
+    user: cmd.user_id,
+    role,
+    channel: cmd.channel_id,
+    token: out.confirm_token,
+    ...(cmd.response_url ? { response_url: cmd.response_url } : {}),
+  };
+  const expires = Date.parse(out.expires_at ?? '') || s.deps.clock.now() + 5 * 60_000;
+  await s.deps.store.setValue(CONFIRM_KEY(nonce), JSON.stringify(pending), expires);
+  return B.preview(out.action, out, nonce);
+}
+
+/**
+ * Shows a tool's answer. Writes go to the channel; when one started an operation it is posted with the bot so
+ * the operation's progress can edit it and its completion notice can reply in its thread.
+ */
+export async function present(
+  s: SlackContext,
+  tool: AnyTool,
+  out: unknown,
+  cmd: Pick<SlashCommand, 'channel_id' | 'user_id'>,
+  who: string,
+): Promise<SlackMessage> {
+  if (tool.annotations.readOnlyHint) return renderRead(tool, out);
+  if (!isActionResult(out)) return B.plain(s.deps.secrets.scrub(tool.render(out)), 'in_channel');
+  const msg = B.actionResult(out, who);
+  if (!out.operation_id || !s.api) return msg;
+  try {
+    const posted = await s.api.postMessage(cmd.channel_id, msg);
+    await s.threads.attach(out.operation_id, cmd.channel_id, posted.ts);
+    return { text: '', delete_original: true };
+  } catch (err) {
+    // The bot may not be in this channel: answer through the response_url instead.
+    s.deps.log.warn('could not post the result with the bot; answering through response_url', { error: err });
+    return msg;
+  }
+}
+
+function renderRead(tool: AnyTool, out: unknown): SlackMessage {
+  switch (tool.name) {
+    case 'machines_list':
+      return B.machineList(out as Parameters<typeof B.machineList>[0]);
+    case 'machine_get':
+      return B.machineCard(out as Parameters<typeof B.machineCard>[0]);
+    case 'fleet_summary':
+      return B.fleetSummary(out as Parameters<typeof B.fleetSummary>[0]);
+    case 'operations_list':
+      return B.operationsList(out as Parameters<typeof B.operationsList>[0]);
+    case 'operation_get':
+      return {
+        ...B.operationStatus((out as { operation: Parameters<typeof B.operationStatus>[0] }).operation),
+        response_type: 'ephemeral',
+      };
+    default:
+      return B.plain(tool.render(out));
+  }
+}
+
+function isActionResult(out: unknown): out is ActionResult {
+  return typeof out === 'object' && out !== null && 'succeeded' in out && 'status' in out;
+}
+
+function help(s: SlackContext, role: Role, mine: AnyTool[], verb?: string): SlackMessage {
+  if (verb) {
+    const tool = mine.find((t) => t.slack?.verb === verb.toLowerCase());
+    if (!tool) return unknownVerb(s, role, verb);
+    return {
+      response_type: 'ephemeral',
+      text: usage(tool),
+      blocks: [
+        B.section(`${usage(tool)}\n${B.esc(tool.description)}`),
+        B.section(fieldHelp(tool).map(B.esc).join('\n')),
+      ],
+    };
+  }
+  const byToolset = new Map<string, string[]>();
+  for (const t of mine) {
+    const list = byToolset.get(t.toolset) ?? [];
+    list.push(`\`${t.slack?.verb}\` ${B.esc(t.title)}${t.annotations.destructiveHint ? ' :warning:' : ''}`);
+    byToolset.set(t.toolset, list);
+  }
+  const blocks = [...byToolset].map(([set, items]) => B.section(`*${set}*\n${items.join(' · ')}`));
+  blocks.push(
+    B.context(
+      `You are a *${role}*${s.deps.config.readOnly ? ' (read-only mode)' : ''}. \`/maas help <verb>\` for details. :warning: asks for confirmation.`,
+    ),
+  );
+  return {
+    response_type: 'ephemeral',
+    text: 'maas-mcp commands',
+    blocks: [B.section('*/maas* — your MAAS fleet from Slack'), ...blocks],
+  };
+}
+
+function unknownVerb(s: SlackContext, role: Role, verb: string): SlackMessage {
+  const tool = s.tools.find((t) => t.slack?.verb === verb);
+  if (tool && s.deps.config.readOnly && !tool.annotations.readOnlyHint) {
+    return B.errorMessage(`\`/maas ${verb}\` is not available: maas-mcp runs read-only here.`);
+  }
+  if (tool && !roleAtLeast(role, tool.minRole)) {
+    return B.errorMessage(`\`/maas ${verb}\` needs the ${tool.minRole} role; you are a ${role}.`);
+  }
+  return B.errorMessage(`Unknown command \`${verb}\`.`, 'Try `/maas help` for the list.');
+}
+
+export function randomId(): string {
+  const b = new Uint8Array(12);
+  crypto.getRandomValues(b);
+  return [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
+}

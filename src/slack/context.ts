@@ -1,0 +1,38 @@
+/** What every part of the Slack adapter shares. */
+import type { Deps } from '../deps.ts';
+import type { AnyTool } from '../tools/define.ts';
+import type { SlackApi } from './api.ts';
+import type { SlackRoles } from './roles.ts';
+
+export interface SlackContext {
+  deps: Deps;
+  /** The Web API with the bot token; absent when only slash commands (response_url) are configured. */
+  api: SlackApi | undefined;
+  roles: SlackRoles;
+  tools: readonly AnyTool[];
+  threads: OperationThreads;
+}
+
+/**
+ * Where an operation's Slack messages live: the message progress edits (`progress_ts`) and the thread the
+ * completion notice replies in (`thread_ts`). Kept on the operation itself, so a restart finds them.
+ */
+export class OperationThreads {
+  constructor(private readonly deps: Deps) {}
+
+  async attach(operationId: string, channel: string, ts: string): Promise<void> {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const op = await this.deps.store.getOperation(operationId);
+      if (!op) return;
+      const target = op.notify.find((t) => t.kind === 'slack' && t.channel === channel);
+      if (target && target.kind === 'slack') {
+        target.thread_ts = ts;
+        target.progress_ts = ts;
+      } else {
+        op.notify.push({ kind: 'slack', channel, thread_ts: ts, progress_ts: ts });
+      }
+      if (await this.deps.store.updateOperation(op)) return;
+    }
+    this.deps.log.warn('could not record the Slack thread of an operation', { operation: operationId });
+  }
+}

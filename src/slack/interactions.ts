@@ -1,0 +1,147 @@
+/**
+ * Button clicks: Confirm/Cancel on a destructive preview, Approve/Deny on an agent's request. Only the requester
+ * (or a maas-mcp admin) confirms; confirming re-checks the machines (the confirm token is refused if anything
+ * changed); a confirmation works once and expires with its token.
+ */
+import { recordAudit } from '../core/audit.ts';
+import { describeError } from '../core/errors.ts';
+import type { Principal } from '../core/policy.ts';
+import type { ToolContext } from '../tools/define.ts';
+import { approve, deny } from './approval.ts';
+import type { SlackMessage } from './blocks.ts';
+import * as B from './blocks.ts';
+import { CONFIRM_KEY, type PendingConfirmation, present, RESPONSE_URL_TTL_MS } from './commands.ts';
+import type { SlackContext } from './context.ts';
+
+/** The parts of a block_actions payload maas-mcp reads. */
+export interface InteractionPayload {
+  type: string;
+  user: { id: string };
+  actions?: { action_id: string; value?: string }[];
+  response_url?: string;
+  channel?: { id: string };
+}
+
+/**
+ * What to answer a click with: `replace` rewrites the clicked message; `ephemeral` tells only the clicker
+ * (the message stays as it is).
+ */
+export type InteractionAnswer = { replace: SlackMessage } | { ephemeral: string } | undefined;
+
+export async function handleInteraction(s: SlackContext, p: InteractionPayload): Promise<InteractionAnswer> {
+  const action = p.actions?.[0];
+  if (p.type !== 'block_actions' || !action?.action_id.startsWith('maas:')) return undefined;
+  const value = action.value ?? '';
+  switch (action.action_id) {
+    case 'maas:confirm':
+      return confirm(s, value, p);
+    case 'maas:cancel':
+      return cancel(s, value, p.user.id);
+    case 'maas:approve':
+    case 'maas:deny': {
+      const answer = await (action.action_id === 'maas:approve' ? approve : deny)(s, value, p.user.id);
+      return 'ephemeral' in answer ? answer : { replace: { ...answer, replace_original: true } };
+    }
+    default:
+      return { ephemeral: `Unknown action ${action.action_id}.` };
+  }
+}
+
+async function pending(s: SlackContext, nonce: string): Promise<PendingConfirmation | undefined> {
+  const raw = /^[0-9a-f]{24}$/.test(nonce) ? await s.deps.store.getValue(CONFIRM_KEY(nonce)) : undefined;
+  return raw ? (JSON.parse(raw) as PendingConfirmation) : undefined;
+}
+
+const GONE: InteractionAnswer = {
+  replace: {
+    replace_original: true,
+    text: 'This confirmation expired or was already used.',
+    blocks: [
+      B.section(
+        ':hourglass: This confirmation expired or was already used — nothing was changed. Run the command again for a new preview.',
+      ),
+    ],
+  },
+};
+
+async function confirm(s: SlackContext, nonce: string, p: InteractionPayload): Promise<InteractionAnswer> {
+  const held = await pending(s, nonce);
+  if (!held) return GONE;
+  const clicker = p.user.id;
+  const clickerRole = await s.roles.roleOf(clicker);
+  if (clicker !== held.user && clickerRole !== 'admin') {
+    await recordAudit(
+      { deps: s.deps, principal: { id: clicker, role: clickerRole ?? 'viewer', via: 'slack' } },
+      {
+        tool: held.tool,
+        args: {},
+        result: 'refused',
+        detail: `confirmation by <@${clicker}> refused: it belongs to <@${held.user}>`,
+        targets: [],
+      },
+    );
+    return { ephemeral: `Only <@${held.user}> (who asked) or a maas-mcp admin can confirm this.` };
+  }
+  // A confirmation works once.
+  await s.deps.store.deleteValue(CONFIRM_KEY(nonce));
+  const tool = s.tools.find((t) => t.name === held.tool);
+  if (!tool) return GONE;
+  const principal: Principal = { id: held.user, role: held.role, via: 'slack' };
+  const ctx: ToolContext = {
+    deps: s.deps,
+    principal,
+    notifyTargets: [
+      {
+        kind: 'slack',
+        channel: held.channel,
+        user: held.user,
+        ...(p.response_url
+          ? {
+              response_url: p.response_url,
+              response_url_expires_at: s.deps.clock.now() + RESPONSE_URL_TTL_MS,
+            }
+          : {}),
+      },
+    ],
+  };
+  try {
+    const out = await tool.run({ ...held.args, confirm_token: held.token }, ctx);
+    const who = clicker === held.user ? `<@${held.user}>` : `<@${held.user}> (confirmed by <@${clicker}>)`;
+    return {
+      replace: {
+        ...(await present(s, tool, out, { channel_id: held.channel, user_id: held.user }, who)),
+        replace_original: true,
+      },
+    };
+  } catch (err) {
+    return {
+      replace: { ...B.errorMessage(describeError(err, s.deps.secrets, s.deps.log)), replace_original: true },
+    };
+  }
+}
+
+async function cancel(s: SlackContext, nonce: string, clicker: string): Promise<InteractionAnswer> {
+  const held = await pending(s, nonce);
+  if (!held) return GONE;
+  const role = await s.roles.roleOf(clicker);
+  if (clicker !== held.user && role !== 'admin')
+    return { ephemeral: `Only <@${held.user}> or an admin can cancel this.` };
+  await s.deps.store.deleteValue(CONFIRM_KEY(nonce));
+  await recordAudit(
+    { deps: s.deps, principal: { id: held.user, role: held.role, via: 'slack' } },
+    {
+      tool: held.tool,
+      args: held.args,
+      result: 'cancelled',
+      detail: `cancelled in Slack by <@${clicker}>`,
+      targets: [],
+    },
+  );
+  return {
+    replace: {
+      replace_original: true,
+      text: 'Cancelled — nothing was changed.',
+      blocks: [B.section(`:no_entry_sign: Cancelled by <@${clicker}> — nothing was changed.`)],
+    },
+  };
+}
