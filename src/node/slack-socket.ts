@@ -34,7 +34,7 @@ export function createSlackApp(slack: Slack, config: Config, log: Logger, opts: 
       ...(command.response_url ? { response_url: command.response_url } : {}),
       team_id: command.team_id,
     });
-    await respond(toRespond({ replace_original: true, ...msg }));
+    await respond(toRespond({ replace_original: msg.response_type !== 'in_channel', ...msg }));
   });
 
   app.action(/^maas:/, async ({ ack, body, respond }) => {
