@@ -131,6 +131,17 @@ export function toArgs(tool: AnyTool, parsed: ParsedText): Record<string, unknow
   return args;
 }
 
+/**
+ * An option as typed, or the one option it is an unambiguous start of (`distro=jammy` → `distro_series`), the
+ * way people type in a chat.
+ */
+function resolveOption(tool: AnyTool, typed: string): string {
+  const names = Object.keys(tool.input.shape as object);
+  if (names.includes(typed)) return typed;
+  const starts = names.filter((n) => n.startsWith(typed) && n !== 'confirm_token');
+  return starts.length === 1 ? (starts[0] as string) : typed;
+}
+
 function splitList(word: string): string[] {
   return word
     .split(',')

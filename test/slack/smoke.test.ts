@@ -12,7 +12,8 @@ describe('slack smoke', () => {
     await rig.fake.waitFor(() => responses(rig, responseUrl).length > 0);
     expect(textOf(responses(rig, responseUrl)[0])).toContain('24 machines');
 
-    const dep = await command(rig, 'deploy web-01 web-02 distro_series=jammy');
+    // The issue's own words: `distro=` is short for distro_series.
+    const dep = await command(rig, 'deploy web-01 web-02 distro=jammy');
     await rig.fake.waitFor(() => responses(rig, dep.responseUrl).length > 0);
     const prev = responses(rig, dep.responseUrl)[0] as { blocks: { type: string; elements?: { value: string; action_id: string }[] }[] };
     const actions = prev.blocks.find((b) => b.type === 'actions');
