@@ -101,7 +101,8 @@ export function toArgs(tool: AnyTool, parsed: ParsedText): Record<string, unknow
       kind === 'list' ? parsed.positional.flatMap(splitList) : parsed.positional.join(' ');
   }
   for (const [key, raw] of parsed.options) {
-    const [field = '', sub] = key.split('.', 2);
+    const [typed = '', sub] = key.split('.', 2);
+    const field = resolveOption(tool, typed);
     const schema = shape[field];
     if (!schema || field === 'confirm_token') {
       throw new UsageError(
