@@ -274,6 +274,9 @@ ${desktop}
 MCP Inspector:
   npx @modelcontextprotocol/inspector  →  Streamable HTTP, URL ${base}/mcp
 
+Slack: create an app from slack/manifest.yml, then start with SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN set
+  (or SLACK_APP_TOKEN for Socket Mode); /maas then works against this demo fleet. See README.md "Slack".
+
 Stop with Ctrl-C.`);
 }
 
