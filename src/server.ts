@@ -104,7 +104,10 @@ export function createApp(deps: Deps, opts: AppOptions): App {
         slack.command(cmd).then(async (msg) => {
           // An ephemeral answer replaces the "working on it" ack; a channel message is posted as a new one.
           if (cmd.response_url) {
-            await slack.respond(cmd.response_url, { replace_original: msg.response_type !== 'in_channel', ...msg });
+            await slack.respond(cmd.response_url, {
+              replace_original: msg.response_type !== 'in_channel',
+              ...msg,
+            });
           }
         }),
         deps,

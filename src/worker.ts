@@ -1,0 +1,128 @@
+/**
+ * The Cloudflare Workers entry point: the same `createApp(deps)` as on Node — /mcp, /slack/commands,
+ * /slack/interactions and /healthz — with Deps whose store, poller and (in demo mode) MAAS live in the one
+ * Durable Object ({@link MaasMcpObject}). MCP is stateless here: a request may land on any isolate, so there are
+ * no sessions, and destructive tools confirm with a token instead of elicitation.
+ */
+import { CfWorkerJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/cfworker';
+import { type Config, ConfigError, isLoopbackHost, parseConfig } from './config.ts';
+import { systemClock } from './core/clock.ts';
+import { NotifierHub } from './core/operations/notify.ts';
+import type { Principal } from './core/policy.ts';
+import type { Deps } from './deps.ts';
+import type { FetchLike } from './maas/client.ts';
+import { createApp } from './server.ts';
+import { createSlack } from './slack.ts';
+import { demoOf, type Env, objectStub, settingsOf } from './worker/env.ts';
+import type { DemoCredentials, MaasMcpObject, StoreRpc } from './worker/object.ts';
+import { globalFetch, maasApi, maasFetch, secretsOf, workerLogger } from './worker/runtime.ts';
+import { DurableStoreProxy } from './worker/store-proxy.ts';
+
+export type { Env } from './worker/env.ts';
+export { MaasMcpObject } from './worker/object.ts';
+
+/** Where the MAAS client sends requests, with which key. */
+interface MaasTarget {
+  url: string;
+  apiKey: string;
+  fetch: FetchLike;
+}
+
+/** The demo's credentials are fixed by the simulator's seed: ask the Durable Object once per isolate. */
+let demoCredentials: Promise<DemoCredentials> | undefined;
+
+async function maasTarget(
+  env: Env,
+  config: Config,
+  stub: DurableObjectStub<MaasMcpObject>,
+): Promise<MaasTarget> {
+  if (demoOf(env).enabled) {
+    demoCredentials ??= stub.demoCredentials().then(
+      (c) => ({ url: c.url, apiKey: c.apiKey }),
+      (err: unknown) => {
+        demoCredentials = undefined;
+        throw err;
+      },
+    );
+    const { url, apiKey } = await demoCredentials;
+    // The simulator lives in the Durable Object: its fetch handler serves /MAAS/.
+    return { url, apiKey, fetch: (input, init) => stub.fetch(new Request(input, init)) };
+  }
+  if (!config.maasUrl || !config.maasApiKey) {
+    throw new ConfigError(
+      'MAAS_URL and MAAS_API_KEY are not set: set MAAS_URL in [vars] and `wrangler secret put MAAS_API_KEY`, or MAAS_MCP_DEMO=true for the simulator',
+    );
+  }
+  return { url: config.maasUrl, apiKey: config.maasApiKey, fetch: maasFetch(env.MAAS_VPC) };
+}
+
+/**
+ * Settings that cannot be served: as on Node, a HOST other machines can reach needs MCP_AUTH_TOKENS, or anyone
+ * could act as the local user.
+ */
+function checkExposure(config: Config): void {
+  if (!isLoopbackHost(config.host) && config.authTokens.length === 0) {
+    throw new ConfigError(
+      `HOST=${config.host} can be reached from other machines: set MCP_AUTH_TOKENS (token:principal:role, …) with \`wrangler secret put MCP_AUTH_TOKENS\``,
+    );
+  }
+}
+
+/** There is no local user on Workers; this principal applies only on a loopback HOST (`wrangler dev`). */
+function localPrincipal(config: Config): Principal {
+  return { id: 'local:wrangler-dev', role: config.localRole, via: 'mcp' };
+}
+
+async function handle(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
+  let config: Config;
+  try {
+    config = parseConfig(settingsOf(env));
+    checkExposure(config);
+  } catch (err) {
+    return configError(err);
+  }
+  const stub = objectStub(env);
+  let target: MaasTarget;
+  try {
+    target = await maasTarget(env, config, stub);
+  } catch (err) {
+    return configError(err);
+  }
+  const secrets = secretsOf(config, target.apiKey);
+  const log = workerLogger(secrets);
+  const deps: Deps = {
+    maas: maasApi(target.url, target.apiKey, target.fetch),
+    // The stub's RPC type wraps each result in Rpc.Result; the records themselves are plain data.
+    store: new DurableStoreProxy(stub as unknown as StoreRpc),
+    notify: new NotifierHub(log),
+    kickPoller: () => {
+      ctx.waitUntil(
+        stub.kick().catch((err: unknown) => log.warn('could not wake the poller', { error: err })),
+      );
+    },
+    clock: systemClock,
+    log,
+    config,
+    secrets,
+  };
+  // Slack commands and clicks are answered here (work after the ack runs under ctx.waitUntil); completion
+  // notices are posted by the Durable Object, where the poller runs.
+  const slack = createSlack(deps, { fetch: globalFetch });
+  if (slack) deps.approvals = slack.requestApproval;
+  const { app } = createApp(deps, {
+    localPrincipal: localPrincipal(config),
+    mcp: { stateless: true, validator: new CfWorkerJsonSchemaValidator() },
+    ...(slack ? { slack } : {}),
+  });
+  return app.fetch(request, env, ctx);
+}
+
+/** A bad setting answers every request with one line that names it (Node refuses to start instead). */
+function configError(err: unknown): Response {
+  if (!(err instanceof ConfigError)) throw err;
+  return Response.json({ error: `maas-mcp is misconfigured: ${err.message}` }, { status: 500 });
+}
+
+export default {
+  fetch: handle,
+} satisfies ExportedHandler<Env>;

@@ -1,0 +1,8 @@
+/** The bindings tests see through `env` (cloudflare:test, cloudflare:workers): the Worker's own. */
+import type { Env as WorkerEnv } from '../../src/worker/env.ts';
+
+declare global {
+  namespace Cloudflare {
+    interface Env extends WorkerEnv {}
+  }
+}

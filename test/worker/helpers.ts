@@ -1,0 +1,83 @@
+/** workerd test wiring: a real MCP client against the Worker (SELF), and the Durable Object's stub. */
+import { env, runDurableObjectAlarm, SELF } from 'cloudflare:test';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { CfWorkerJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/cfworker';
+import { OBJECT_NAME } from '../../src/worker/env.ts';
+
+/** The deployment's one Durable Object. */
+export const mainObject = () => env.MAAS_MCP.get(env.MAAS_MCP.idFromName(OBJECT_NAME));
+
+/** A real MCP client over Streamable HTTP, sending every request through the Worker's fetch handler. */
+export async function connect(): Promise<Client> {
+  const transport = new StreamableHTTPClientTransport(new URL('http://127.0.0.1/mcp'), {
+    fetch: (url, init) => SELF.fetch(url, init),
+  });
+  // The client validates tool outputs too, and workerd refuses Ajv's generated code just as the server would.
+  const client = new Client(
+    { name: 'maas-mcp-workerd-tests', version: '1.0.0' },
+    { jsonSchemaValidator: new CfWorkerJsonSchemaValidator() },
+  );
+  await client.connect(transport);
+  return client;
+}
+
+export interface ToolAnswer<T> {
+  text: string;
+  data: T;
+  isError: boolean;
+}
+
+/** Calls a tool and returns its text, structured content and error flag. */
+export async function call<T = Record<string, unknown>>(
+  client: Client,
+  name: string,
+  args: Record<string, unknown> = {},
+): Promise<ToolAnswer<T>> {
+  const res = (await client.callTool({ name, arguments: args })) as {
+    content: { type: string; text?: string }[];
+    structuredContent?: Record<string, unknown>;
+    isError?: boolean;
+  };
+  return {
+    text: res.content.map((c) => c.text ?? '').join('\n'),
+    data: (res.structuredContent ?? {}) as T,
+    isError: res.isError === true,
+  };
+}
+
+/** The shape of a destructive tool's answer, as far as these tests read it. */
+export interface ActionAnswer {
+  status: string;
+  confirmation_required?: boolean;
+  confirm_token?: string;
+  operation_id?: string;
+  succeeded: { hostname: string }[];
+}
+
+/** Runs a destructive tool through the confirm-token flow; returns the confirmed answer and the token. */
+export async function confirmed(
+  client: Client,
+  tool: string,
+  args: Record<string, unknown>,
+): Promise<{ preview: ToolAnswer<ActionAnswer>; done: ToolAnswer<ActionAnswer>; token: string }> {
+  const preview = await call<ActionAnswer>(client, tool, args);
+  const token = preview.data.confirm_token ?? '';
+  const done = await call<ActionAnswer>(client, tool, { ...args, confirm_token: token });
+  return { preview, done, token };
+}
+
+/**
+ * Drives the Durable Object's alarm until `until` says stop: each run is one poller tick, as the runtime would
+ * fire it. Ticks due later than now do nothing, so it pauses between runs, as the alarm would.
+ */
+export async function runAlarmsUntil(until: () => Promise<boolean>, timeoutMs = 15_000): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  let runs = 0;
+  while (!(await until())) {
+    if (Date.now() > deadline) throw new Error(`still waiting after ${runs} alarm runs`);
+    if (await runDurableObjectAlarm(mainObject())) runs++;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return runs;
+}

@@ -1,0 +1,115 @@
+/**
+ * Slack on Workers: signed requests through the Worker, acked at once, the work after the ack under
+ * `ctx.waitUntil`, and the long part — tracking the deploy and posting its completion notice — done by the
+ * Durable Object's alarm. Slack itself is a fetch double: the Worker, its Durable Object and these tests share
+ * one isolate, so replacing the global fetch reaches both.
+ */
+import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { sign } from '../../src/slack/verify.ts';
+import worker from '../../src/worker.ts';
+import { runAlarmsUntil } from './helpers.ts';
+
+/** Set in vitest.workers.config.ts, so the Durable Object has the same Slack settings as the Worker. */
+const SECRET = 'workerd-test-signing-secret-0123';
+const SLACK = 'https://slack.test';
+
+interface SlackCall {
+  url: string;
+  body: Record<string, unknown>;
+}
+
+let calls: SlackCall[] = [];
+let seq = 0;
+
+beforeEach(() => {
+  calls = [];
+  const realFetch = globalThis.fetch;
+  vi.spyOn(globalThis, 'fetch').mockImplementation(async (input, init) => {
+    const req = new Request(input, init);
+    if (!req.url.startsWith(SLACK)) return realFetch(input, init);
+    calls.push({ url: req.url, body: (await req.json()) as Record<string, unknown> });
+    const ts = `1700000000.${String(++seq).padStart(6, '0')}`;
+    return Response.json({ ok: true, channel: 'CCHAN', ts });
+  });
+});
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+const to = (prefix: string) => calls.filter((c) => c.url.startsWith(`${SLACK}${prefix}`));
+const textOf = (c: SlackCall | undefined) => JSON.stringify(c?.body ?? {});
+
+/** Posts a signed Slack form to the Worker, waits for the work after the ack, and returns the ack. */
+async function slackPost(path: string, form: Record<string, string>, secret = SECRET): Promise<Response> {
+  const body = new URLSearchParams(form).toString();
+  const ts = String(Math.floor(Date.now() / 1000));
+  const ctx = createExecutionContext();
+  const res = await worker.fetch(
+    new Request(`http://127.0.0.1${path}`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        'x-slack-request-timestamp': ts,
+        'x-slack-signature': await sign(secret, ts, body),
+      },
+      body,
+    }),
+    env,
+    ctx,
+  );
+  await waitOnExecutionContext(ctx);
+  return res;
+}
+
+function command(text: string, responseId: string): Promise<Response> {
+  return slackPost('/slack/commands', {
+    command: '/maas',
+    text,
+    user_id: 'UOPS',
+    channel_id: 'CCHAN',
+    team_id: 'T1',
+    response_url: `${SLACK}/response/${responseId}`,
+  });
+}
+
+describe('Slack on Workers', () => {
+  it('acks a signed /maas command and answers it through response_url after the ack', async () => {
+    const res = await command('show web-01', 'show');
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { text: string }).text).toContain('/maas show web-01');
+    const [answer] = to('/response/show');
+    expect(textOf(answer)).toContain('web-01');
+  });
+
+  it('refuses a command with a bad signature before doing anything', async () => {
+    const res = await slackPost('/slack/commands', { text: 'status', user_id: 'UOPS' }, 'not-the-secret');
+    expect(res.status).toBe(401);
+    expect(calls).toEqual([]);
+  });
+
+  it('confirms a deploy with a button, and the Durable Object posts the completion notice', async () => {
+    await command('deploy web-02 distro_series=noble', 'deploy');
+    const preview = to('/response/deploy')[0]?.body as {
+      blocks: { type: string; elements?: { action_id: string; value: string }[] }[];
+    };
+    const button = preview.blocks.find((b) => b.type === 'actions')?.elements?.[0];
+    expect(button?.action_id).toBe('maas:confirm');
+
+    const payload = {
+      type: 'block_actions',
+      user: { id: 'UOPS' },
+      actions: [{ action_id: 'maas:confirm', value: button?.value }],
+      response_url: `${SLACK}/response/click`,
+    };
+    const clicked = await slackPost('/slack/interactions', { payload: JSON.stringify(payload) });
+    expect(clicked.status).toBe(200);
+    expect(textOf(to('/api/chat.postMessage')[0])).toContain('deploy: 1 done');
+
+    // The rest happens in the Durable Object: its alarm polls MAAS until web-02 is Deployed, then posts.
+    const notices = () => to('/api/chat.postMessage').filter((c) => /succeeded|Deployed/.test(textOf(c)));
+    await runAlarmsUntil(async () => notices().length > 0);
+    expect(textOf(notices()[0])).toContain('web-02');
+    expect(notices()[0]?.body.thread_ts).toBeDefined();
+  });
+});
