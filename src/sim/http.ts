@@ -90,7 +90,8 @@ export async function parseForm(req: Request): Promise<Params> {
   if (req.method !== 'POST' && req.method !== 'PUT') return new Params();
   const type = (req.headers.get('content-type') ?? '').toLowerCase();
   if (type.startsWith('application/x-www-form-urlencoded')) {
-    return Params.fromSearch(new URLSearchParams(await req.text()));
+    // Decoded from bytes: workerd warns when .text() is called on a body whose type is not text/*.
+    return Params.fromSearch(new URLSearchParams(new TextDecoder().decode(await req.arrayBuffer())));
   }
   if (type.startsWith('multipart/form-data')) {
     const pairs: [string, string][] = [];

@@ -9,7 +9,7 @@
  * `claimNotice`, `useConfirmation`) are single conditional statements whose RETURNING rows say who won:
  * `rowsWritten` cannot be used for that, because it also counts index and sequence writes.
  */
-import { MIGRATIONS, type Migration } from './durable-schema.ts';
+import { MIGRATIONS, type Migration } from './schema.ts';
 import {
   anyOf,
   checkAudit,
@@ -30,7 +30,7 @@ import {
   type Store,
 } from './types.ts';
 
-export { MIGRATIONS, type Migration } from './durable-schema.ts';
+export { MIGRATIONS, type Migration } from './schema.ts';
 
 /** A value SQLite hands back or takes as a binding. */
 export type SqlValue = ArrayBuffer | string | number | null;

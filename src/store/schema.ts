@@ -1,8 +1,7 @@
 /**
- * The Durable Object's SQLite schema: the same ordered migrations as the Node store (`src/node/sqlite-schema.ts`),
- * so one database layout holds on both runtimes. It is a copy because that file types its runner with
- * better-sqlite3, which the Workers build must not reach; `test/store/durable-schema.test.ts` fails if the two
- * lists drift apart. Never edit a released migration: append a new one, here and there.
+ * The SQLite schema both stores use (Node's better-sqlite3 file and the Workers Durable Object), as an ordered list
+ * of migrations. A database records which ones it has in `schema_migrations`; opening it applies only the missing
+ * ones. Runtime-neutral: each store runs them with its own driver. Never edit a released migration: append one.
  */
 
 /** One step of the schema. `version`s are positive and strictly increasing through {@link MIGRATIONS}. */
