@@ -8,7 +8,13 @@ import type { Principal } from './core/policy.ts';
 import type { Deps } from './deps.ts';
 import { type McpHttpOptions, McpHttpSessions } from './mcp.ts';
 import { verifySlackRequest } from './slack/verify.ts';
-import type { InteractionPayload, Slack, SlashCommand } from './slack.ts';
+import {
+  type InteractionPayload,
+  runSlackJob,
+  type Slack,
+  type SlackJob,
+  type SlashCommand,
+} from './slack.ts';
 import { enabledTools } from './tools/index.ts';
 import { VERSION } from './version.ts';
 
@@ -21,6 +27,8 @@ export interface AppOptions {
   mcp?: Pick<McpHttpOptions, 'stateless' | 'validator'>;
   /** The Slack adapter; /slack/commands and /slack/interactions exist when it and SLACK_SIGNING_SECRET do. */
   slack?: Slack;
+  /** Runs Slack work elsewhere (Workers: the Durable Object, free of a request's time limits). */
+  slackWork?: (job: SlackJob) => Promise<void>;
 }
 
 export interface App {
@@ -72,6 +80,8 @@ export function createApp(deps: Deps, opts: AppOptions): App {
   const slack = opts.slack;
   const secret = config.slack.signingSecret;
   if (slack && secret) {
+    // Where the work after the ack runs: here, or (Workers) handed to the Durable Object.
+    const work = (job: SlackJob) => (opts.slackWork ? opts.slackWork(job) : runSlackJob(slack, job));
     /** Reads and verifies a Slack request; nothing else happens to a request that fails. */
     const verified = async (c: Context): Promise<URLSearchParams | undefined> => {
       const body = await c.req.text();
@@ -99,19 +109,7 @@ export function createApp(deps: Deps, opts: AppOptions): App {
         ...(form.get('team_id') ? { team_id: form.get('team_id') as string } : {}),
       };
       // Slack wants an answer within 3 s; MAAS may take longer. Acknowledge now, answer through response_url.
-      defer(
-        c,
-        slack.command(cmd).then(async (msg) => {
-          // An ephemeral answer replaces the "working on it" ack; a channel message is posted as a new one.
-          if (cmd.response_url) {
-            await slack.respond(cmd.response_url, {
-              replace_original: msg.response_type !== 'in_channel',
-              ...msg,
-            });
-          }
-        }),
-        deps,
-      );
+      defer(c, work({ kind: 'command', cmd }), deps);
       return c.json({
         response_type: 'ephemeral',
         text: `:hourglass_flowing_sand: \`/maas ${cmd.text.slice(0, 200)}\`…`,
@@ -127,21 +125,7 @@ export function createApp(deps: Deps, opts: AppOptions): App {
       } catch {
         return c.text('bad payload', 400);
       }
-      const url = payload.response_url;
-      defer(
-        c,
-        slack.interaction(payload).then(async (answer) => {
-          if (!answer || !url) return;
-          if ('replace' in answer) await slack.respond(url, { ...answer.replace, replace_original: true });
-          else
-            await slack.respond(url, {
-              response_type: 'ephemeral',
-              replace_original: false,
-              text: answer.ephemeral,
-            });
-        }),
-        deps,
-      );
+      defer(c, work({ kind: 'interaction', payload }), deps);
       return c.body(null, 200);
     });
   }

@@ -37,6 +37,32 @@ export interface Slack {
   ): Promise<ActionResult>;
 }
 
+/** Work that follows a Slack ack: a command, or a click. */
+export type SlackJob =
+  | { kind: 'command'; cmd: SlashCommand }
+  | { kind: 'interaction'; payload: InteractionPayload };
+
+/** Does a job and answers through its response_url (the same on Node, and in the Workers Durable Object). */
+export async function runSlackJob(slack: Slack, job: SlackJob): Promise<void> {
+  if (job.kind === 'command') {
+    const msg = await slack.command(job.cmd);
+    // An ephemeral answer replaces the "working on it" ack; a channel message is posted as a new one.
+    if (job.cmd.response_url) {
+      await slack.respond(job.cmd.response_url, {
+        replace_original: msg.response_type !== 'in_channel',
+        ...msg,
+      });
+    }
+    return;
+  }
+  const answer = await slack.interaction(job.payload);
+  const url = job.payload.response_url;
+  if (!answer || !url) return;
+  if ('replace' in answer) await slack.respond(url, { ...answer.replace, replace_original: true });
+  else
+    await slack.respond(url, { response_type: 'ephemeral', replace_original: false, text: answer.ephemeral });
+}
+
 /** Builds the Slack adapter when Slack is configured (a signing secret, an app token or a bot token). */
 export function createSlack(
   deps: Deps,

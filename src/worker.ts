@@ -105,14 +105,15 @@ async function handle(request: Request, env: Env, ctx: ExecutionContext): Promis
     config,
     secrets,
   };
-  // Slack commands and clicks are answered here (work after the ack runs under ctx.waitUntil); completion
-  // notices are posted by the Durable Object, where the poller runs.
+  // Slack requests are verified and acknowledged here; the work after the ack, completion notices and progress
+  // edits happen in the Durable Object, where the poller runs.
   const slack = createSlack(deps, { fetch: globalFetch });
   if (slack) deps.approvals = slack.requestApproval;
   const { app } = createApp(deps, {
     localPrincipal: localPrincipal(config),
     mcp: { stateless: true, validator: new CfWorkerJsonSchemaValidator() },
-    ...(slack ? { slack } : {}),
+    // Slack work after the ack goes to the Durable Object (a fast hand-off under ctx.waitUntil).
+    ...(slack ? { slack, slackWork: (job) => stub.slackJob(job) } : {}),
   });
   return app.fetch(request, env, ctx);
 }

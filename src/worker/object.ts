@@ -11,7 +11,7 @@ import { Poller } from '../core/operations/poller.ts';
 import { SecretSet } from '../core/redact.ts';
 import type { Deps } from '../deps.ts';
 import { createSimulator, type Simulator } from '../sim/index.ts';
-import { createSlack } from '../slack.ts';
+import { createSlack, runSlackJob, type Slack, type SlackJob } from '../slack.ts';
 import { DurableSqlStore } from '../store/durable.ts';
 import type {
   AuditFilter,
@@ -34,6 +34,9 @@ export interface DemoCredentials {
   apiKey: string;
 }
 
+/** Where queued Slack work waits for the alarm. */
+const SLACK_JOBS = 'slack:jobs';
+
 /** Wait after a tick failed for a reason other than MAAS (MAAS outages back off inside the poller). */
 const RETRY_AFTER_FAILURE_MS = 15_000;
 
@@ -41,7 +44,7 @@ const RETRY_AFTER_FAILURE_MS = 15_000;
 export class MaasMcpObject extends DurableObject<Env> implements StoreRpc {
   private readonly store: DurableSqlStore;
   private sim: Simulator | undefined;
-  private runtime: { deps: Deps; poller: Poller } | undefined;
+  private runtime: { deps: Deps; poller: Poller; slack: Slack | undefined } | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -69,9 +72,20 @@ export class MaasMcpObject extends DurableObject<Env> implements StoreRpc {
     await this.armAt(Date.now());
   }
 
-  /** One poller tick: the same code as on Node, with the alarm in place of its timer. */
+  /**
+   * Takes Slack work from the Worker (a command or a click, after its ack): queued in storage, done from the
+   * alarm, where no request's time limit applies (a bulk deploy against a slow MAAS can outlast one).
+   */
+  async slackJob(job: SlackJob): Promise<void> {
+    const queue = JSON.parse((await this.store.getValue(SLACK_JOBS)) ?? '[]') as SlackJob[];
+    queue.push(job);
+    await this.store.setValue(SLACK_JOBS, JSON.stringify(queue));
+    await this.armAt(Date.now());
+  }
+
+  /** One alarm: queued Slack work first, then a poller tick — the same code as on Node, the alarm as its timer. */
   override async alarm(): Promise<void> {
-    let rt: { deps: Deps; poller: Poller };
+    let rt: { deps: Deps; poller: Poller; slack: Slack | undefined };
     try {
       rt = this.poller();
     } catch (err) {
@@ -80,6 +94,7 @@ export class MaasMcpObject extends DurableObject<Env> implements StoreRpc {
       workerLogger(new SecretSet()).error('poller cannot start', { error: err });
       return;
     }
+    await this.runSlackJobs(rt);
     let delay: number | undefined;
     try {
       const report = await rt.poller.tick();
@@ -141,6 +156,20 @@ export class MaasMcpObject extends DurableObject<Env> implements StoreRpc {
     return this.store.deleteValue(key);
   }
 
+  /** Does every queued Slack job; each is taken off the queue before it runs, so none runs twice. */
+  private async runSlackJobs(rt: { deps: Deps; slack: Slack | undefined }): Promise<void> {
+    for (;;) {
+      const queue = JSON.parse((await this.store.getValue(SLACK_JOBS)) ?? '[]') as SlackJob[];
+      const job = queue.shift();
+      if (!job) return;
+      await this.store.setValue(SLACK_JOBS, JSON.stringify(queue));
+      if (!rt.slack) continue;
+      await runSlackJob(rt.slack, job).catch((err: unknown) =>
+        rt.deps.log.error('Slack work failed', { error: err }),
+      );
+    }
+  }
+
   /** Sets the alarm for `at` unless one is already due sooner (a kick never delays a tick). */
   private async armAt(at: number): Promise<void> {
     const current = await this.ctx.storage.getAlarm();
@@ -158,7 +187,7 @@ export class MaasMcpObject extends DurableObject<Env> implements StoreRpc {
     return this.sim;
   }
 
-  private poller(): { deps: Deps; poller: Poller } {
+  private poller(): { deps: Deps; poller: Poller; slack: Slack | undefined } {
     if (this.runtime) return this.runtime;
     const config: Config = parseConfig(settingsOf(this.env));
     const sim = this.demo();
@@ -190,8 +219,11 @@ export class MaasMcpObject extends DurableObject<Env> implements StoreRpc {
     };
     // Completion notices and progress edits go to Slack from here, where the poller sees operations change.
     const slack = createSlack(deps, { fetch: globalFetch });
-    if (slack) deps.notify.subscribe(slack.notices);
-    this.runtime = { deps, poller: new Poller(deps) };
+    if (slack) {
+      deps.notify.subscribe(slack.notices);
+      deps.approvals = slack.requestApproval;
+    }
+    this.runtime = { deps, poller: new Poller(deps), slack };
     return this.runtime;
   }
 }

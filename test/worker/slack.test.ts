@@ -1,7 +1,7 @@
 /**
- * Slack on Workers: signed requests through the Worker, acked at once, the work after the ack under
- * `ctx.waitUntil`, and the long part — tracking the deploy and posting its completion notice — done by the
- * Durable Object's alarm. Slack itself is a fetch double: the Worker, its Durable Object and these tests share
+ * Slack on Workers: signed requests through the Worker, acked at once; the work after the ack is handed to the
+ * Durable Object (a fast RPC under `ctx.waitUntil`) and done by its alarm, free of a request's time limit, as is
+ * tracking the deploy and posting its completion notice. Slack itself is a fetch double: the Worker, its Durable Object and these tests share
  * one isolate, so replacing the global fetch reaches both.
  */
 import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test';
@@ -78,8 +78,10 @@ describe('Slack on Workers', () => {
     const res = await command('show web-01', 'show');
     expect(res.status).toBe(200);
     expect(((await res.json()) as { text: string }).text).toContain('/maas show web-01');
-    const [answer] = to('/response/show');
-    expect(textOf(answer)).toContain('web-01');
+    // Nothing answered yet: the Worker handed the work to the Durable Object, whose alarm does it.
+    expect(to('/response/show')).toEqual([]);
+    await runAlarmsUntil(async () => to('/response/show').length > 0);
+    expect(textOf(to('/response/show')[0])).toContain('web-01');
   });
 
   it('refuses a command with a bad signature before doing anything', async () => {
@@ -90,6 +92,7 @@ describe('Slack on Workers', () => {
 
   it('confirms a deploy with a button, and the Durable Object posts the completion notice', async () => {
     await command('deploy web-02 distro_series=noble', 'deploy');
+    await runAlarmsUntil(async () => to('/response/deploy').length > 0);
     const preview = to('/response/deploy')[0]?.body as {
       blocks: { type: string; elements?: { action_id: string; value: string }[] }[];
     };
@@ -104,6 +107,7 @@ describe('Slack on Workers', () => {
     };
     const clicked = await slackPost('/slack/interactions', { payload: JSON.stringify(payload) });
     expect(clicked.status).toBe(200);
+    await runAlarmsUntil(async () => to('/api/chat.postMessage').length > 0);
     expect(textOf(to('/api/chat.postMessage')[0])).toContain('deploy: 1 done');
 
     // The rest happens in the Durable Object: its alarm polls MAAS until web-02 is Deployed, then posts.
