@@ -9,6 +9,7 @@ import type { Deps } from './deps.ts';
 import { type McpHttpOptions, McpHttpSessions } from './mcp.ts';
 import { verifySlackRequest } from './slack/verify.ts';
 import {
+  ackText,
   type InteractionPayload,
   runSlackJob,
   type Slack,
@@ -112,7 +113,7 @@ export function createApp(deps: Deps, opts: AppOptions): App {
       defer(c, work({ kind: 'command', cmd }), deps);
       return c.json({
         response_type: 'ephemeral',
-        text: `:hourglass_flowing_sand: \`/maas ${cmd.text.slice(0, 200)}\`…`,
+        text: ackText(cmd.text),
       });
     });
 

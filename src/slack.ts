@@ -37,6 +37,19 @@ export interface Slack {
   ): Promise<ActionResult>;
 }
 
+/**
+ * The immediate answer to a command. It names only the verb: the rest of what was typed may hold user_data or a
+ * BMC password, and an ack must never repeat it.
+ */
+export function ackText(text: string): string {
+  const verb =
+    (text.trim().split(/\s+/)[0] ?? '')
+      .toLowerCase()
+      .replace(/[^a-z-]/g, '')
+      .slice(0, 30) || 'help';
+  return `:hourglass_flowing_sand: \`/maas ${verb}\`…`;
+}
+
 /** Work that follows a Slack ack: a command, or a click. */
 export type SlackJob =
   | { kind: 'command'; cmd: SlashCommand }

@@ -196,6 +196,7 @@ export function defineMachineAction<I extends z.ZodObject>(
       return executeAction(spec, args, plan, ctx);
     },
     render: renderActionResult,
+    verb: spec.verb,
     ...(spec.operation ? { long: true, operationKind: spec.operation } : {}),
     failed: (out) =>
       out.status === 'done' && out.succeeded.length === 0 && out.failed.length + out.not_found.length > 0,
@@ -280,6 +281,7 @@ export async function executeAction<I extends z.ZodObject>(
       requester: { principal: ctx.principal.id, via: ctx.principal.via, role: ctx.principal.role },
       notify: ctx.notifyTargets ?? [],
       ...(ctx.operationId ? { id: ctx.operationId } : {}),
+      ...(ctx.announceCompletion ? { announce: true } : {}),
     });
     operationId = op.id;
     const wait = (args as { wait?: boolean }).wait === true;

@@ -5,7 +5,7 @@
 import { App, type Receiver, type RespondArguments } from '@slack/bolt';
 import type { Config } from '../config.ts';
 import type { Logger } from '../core/log.ts';
-import type { InteractionPayload, Slack, SlackMessage } from '../slack.ts';
+import { ackText, type InteractionPayload, type Slack, type SlackMessage } from '../slack.ts';
 
 export interface SocketModeOptions {
   /** A receiver to use instead of Socket Mode's (tests feed events through it). */
@@ -25,7 +25,7 @@ export function createSlackApp(slack: Slack, config: Config, log: Logger, opts: 
   app.command('/maas', async ({ command, ack, respond }) => {
     await ack({
       response_type: 'ephemeral',
-      text: `:hourglass_flowing_sand: \`/maas ${command.text.slice(0, 200)}\`…`,
+      text: ackText(command.text),
     });
     const msg = await slack.command({
       user_id: command.user_id,

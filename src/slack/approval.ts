@@ -75,7 +75,7 @@ export async function requestApproval(
     version: 0,
   };
   await store.createOperation(op);
-  const verb = tool.title.toLowerCase();
+  const verb = tool.verb ?? tool.title.toLowerCase();
   const posted = await s.api.postMessage(
     channel,
     B.approvalRequest(operationView(op), `${ctx.principal.id} (${ctx.principal.via})`, verb, plan.rows),
@@ -108,7 +108,17 @@ export async function requestApproval(
     ...(ctx.signal ? { signal: ctx.signal } : {}),
     onProgress: (o) => ctx.progress?.({ progress: 0, message: describeOperation(o) }),
   });
-  return { ...result, operation: operationView(seen), note: describeOperation(seen) };
+  // Tell what happened while waiting: still held, refused (denied or expired), or approved and run.
+  if (seen.state === 'awaiting_approval') return { ...result, operation: operationView(seen) };
+  const what = describeOperation(seen);
+  return {
+    ...result,
+    status: seen.state === 'cancelled' ? 'cancelled' : 'done',
+    summary: seen.state === 'cancelled' ? `Not run: ${seen.summary}` : `Approved and run: ${what}`,
+    preview: undefined,
+    operation: operationView(seen),
+    note: what,
+  };
 }
 
 /** Who may approve a held call: a Slack user with at least the tool's role (and at least operator). */
@@ -159,6 +169,27 @@ export async function approve(
     await audit(s, op, userId, 'refused', `approval by <@${userId}> refused: ${refusal}`);
     return { ephemeral: refusal };
   }
+  // Too late: the request expired, even if the poller has not said so yet.
+  if (s.deps.clock.now() >= op.deadline_at) {
+    return refuseHeld(
+      s,
+      op,
+      userId,
+      'approval expired',
+      ':hourglass: Too late: this request expired; nothing was changed.',
+    );
+  }
+  // The agent asked about the machines as they were: if any changed since, the request no longer holds.
+  const changed = await changedSince(s, op);
+  if (changed) {
+    return refuseHeld(
+      s,
+      op,
+      userId,
+      changed,
+      `:warning: Not run: ${B.esc(changed)} Ask the agent to try again.`,
+    );
+  }
   // Claim the decision first: two people clicking at once cannot both run it.
   const call = op.pending_call;
   const claimed = await s.deps.store.updateOperation({
@@ -183,6 +214,7 @@ export async function approve(
       confirmed: true,
       operationId: op.id,
       notifyTargets: claimed.notify,
+      announceCompletion: true,
     })) as ActionResult;
     outcome = out.summary;
     await settleHeld(s, op.id, out);
@@ -214,7 +246,7 @@ async function settleHeld(
 ): Promise<void> {
   for (let i = 0; i < 5; i++) {
     const op = await s.deps.store.getOperation(id);
-    if (!op || op.state !== 'awaiting_approval') return;
+    if (op?.state !== 'awaiting_approval') return;
     const now = s.deps.clock.now();
     const done = new Map((out?.succeeded ?? []).map((r) => [r.system_id, r]));
     const failed = new Map((out?.failed ?? []).map((r) => [r.system_id, r.error]));
@@ -273,6 +305,47 @@ export async function deny(
     ...msg,
     blocks: [B.section(`:no_entry: Denied by <@${userId}> — nothing was changed.`), ...(msg.blocks ?? [])],
   };
+}
+
+/** A sentence naming the machines that changed since the request, or undefined. */
+async function changedSince(s: SlackContext, op: Operation): Promise<string | undefined> {
+  const ids = op.targets.map((t) => t.system_id);
+  if (ids.length === 0) return undefined;
+  const now = new Map((await s.deps.maas.listMachines({ id: ids })).map((m) => [m.system_id, m]));
+  const changes = op.targets.flatMap((t) => {
+    const m = now.get(t.system_id);
+    if (!m) return [`${t.hostname} is no longer in MAAS`];
+    return m.status_name !== t.start_status
+      ? [`${t.hostname} is now ${m.status_name} (was ${t.start_status})`]
+      : [];
+  });
+  return changes.length ? `since the request, ${changes.join('; ')}.` : undefined;
+}
+
+/** Ends a held request without running it (expired, or the machines changed), and tells the agent. */
+async function refuseHeld(
+  s: SlackContext,
+  op: Operation,
+  userId: string,
+  why: string,
+  headline: string,
+): Promise<SlackMessage | { ephemeral: string }> {
+  const now = s.deps.clock.now();
+  for (const t of op.targets) Object.assign(t, { result: 'cancelled', finished_at: now, error: why });
+  const saved = await s.deps.store.updateOperation({
+    ...op,
+    state: 'cancelled',
+    pending_call: null,
+    finished_at: now,
+    updated_at: now,
+    summary: `${op.summary} — not run: ${why}`,
+  });
+  if (!saved) return { ephemeral: 'Someone else decided this at the same moment.' };
+  await audit(s, saved, userId, 'refused', `approval by <@${userId}> not run: ${why}`);
+  await s.deps.notify.progress(saved);
+  if (await s.deps.store.claimNotice(saved.id, now)) await s.deps.notify.finished(saved);
+  const msg = B.operationStatus(operationView(saved));
+  return { ...msg, blocks: [B.section(headline), ...(msg.blocks ?? [])] };
 }
 
 function decided(op: Operation): { ephemeral: string } {

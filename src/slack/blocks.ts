@@ -57,19 +57,26 @@ export const context = (text: string): KnownBlock => ({
 
 /** Lines as one monospace block, cut to Slack's limit with a count of what was left out. */
 export function lines(rows: readonly string[], more = 0): string {
+  return fitLines(rows, more).text;
+}
+
+/** As many rows as fit in one monospace block, and how many that was (a "… and N more" line counts the rest). */
+export function fitLines(rows: readonly string[], more = 0): { text: string; shown: number } {
   const out: string[] = [];
   let size = 8;
+  let left = more;
   for (let i = 0; i < rows.length; i++) {
     const row = rows[i] as string;
     if (size + row.length + 1 > TEXT_MAX - 40) {
-      more += rows.length - i;
+      left += rows.length - i;
       break;
     }
     out.push(row);
     size += row.length + 1;
   }
-  if (more > 0) out.push(`… and ${more} more`);
-  return `\`\`\`${out.join('\n')}\`\`\``;
+  const shown = out.length;
+  if (left > 0) out.push(`… and ${left} more`);
+  return { text: `\`\`\`${out.join('\n')}\`\`\``, shown };
 }
 
 function clip(text: string): string {
@@ -90,24 +97,24 @@ export function machineList(out: {
   next_offset: number | null;
   rows: readonly MachineRow[];
 }): SlackMessage {
-  if (out.total === 0)
+  if (out.total === 0) {
     return {
       response_type: 'ephemeral',
       text: 'No machines match.',
       blocks: [section('No machines match.')],
     };
-  const head = `*Machines ${out.offset + 1}–${out.offset + out.returned} of ${out.total}*`;
+  }
   const rows = out.rows.map(
     ([host, id, status, power, owner, zone, pool, arch, cpus, mem]) =>
       `${host.padEnd(14)} ${id} ${status.padEnd(18)} ${power.padEnd(3)} ${(owner ?? '-').padEnd(8)} ${zone}/${pool} ${arch.replace('/generic', '')} ${cpus}c ${gib(mem)}`,
   );
-  const blocks = [section(head), section(lines(rows))];
-  if (out.more) blocks.push(context(`More: \`/maas list offset=${out.next_offset}\``));
-  return {
-    response_type: 'ephemeral',
-    text: `Machines ${out.offset + 1}–${out.offset + out.returned} of ${out.total}`,
-    blocks,
-  };
+  // One message holds about 30 rows: page from what is actually shown, so no machine is ever skipped.
+  const { text, shown } = fitLines(rows);
+  const last = out.offset + shown;
+  const head = `*Machines ${out.offset + 1}–${last} of ${out.total}*`;
+  const blocks = [section(head), section(text)];
+  if (last < out.total) blocks.push(context(`More: \`/maas list offset=${last}\` (with the same filters)`));
+  return { response_type: 'ephemeral', text: `Machines ${out.offset + 1}–${last} of ${out.total}`, blocks };
 }
 
 export function machineCard(d: MachineDetail): SlackMessage {
@@ -174,21 +181,25 @@ export function fleetSummary(out: {
   return { response_type: 'ephemeral', text: `${out.total} machines`, blocks };
 }
 
-/** The outcome of a write, for the channel to see. */
-export function actionResult(out: ActionResult, who: string): SlackMessage {
+/** The outcome of a write, for the channel to see; `fix` adapts texts written for MCP (tool names) to Slack. */
+export function actionResult(
+  out: ActionResult,
+  who: string,
+  fix: (text: string) => string = (t) => t,
+): SlackMessage {
   const rows = [
     ...out.succeeded.map(
       (r) =>
         `${emoji(r.after)} *${esc(r.hostname)}* ${esc(r.before)} → ${esc(r.after)}${r.note ? ` (${esc(r.note)})` : ''}`,
     ),
-    ...out.skipped.map((r) => `:heavy_minus_sign: *${esc(r.hostname)}* skipped: ${esc(r.reason)}`),
-    ...out.failed.map((r) => `:x: *${esc(r.hostname)}* ${esc(r.error)}`),
+    ...out.skipped.map((r) => `:heavy_minus_sign: *${esc(r.hostname)}* skipped: ${esc(fix(r.reason))}`),
+    ...out.failed.map((r) => `:x: *${esc(r.hostname)}* ${esc(fix(r.error))}`),
     ...out.not_found.map((w) => `:grey_question: "${esc(w)}" not found`),
   ];
   const blocks: KnownBlock[] = [section(`${who}: *${esc(out.summary)}*`)];
   if (rows.length) blocks.push(section(rows.join('\n')));
   const foot = [
-    out.note ? esc(out.note) : '',
+    out.note ? esc(fix(out.note)) : '',
     out.operation_id ? `operation \`${out.operation_id}\` — a notice follows in this thread` : '',
   ]
     .filter(Boolean)
@@ -208,7 +219,7 @@ function previewRows(rows: readonly PreviewRow[]): string {
 }
 
 /** The ephemeral preview of a destructive command, with Confirm (danger, with a dialog) and Cancel. */
-export function preview(verb: string, out: ActionResult, nonce: string): SlackMessage {
+export function preview(verb: string, out: ActionResult, nonce: string, label: string): SlackMessage {
   const n = (out.preview ?? []).filter((r) => r.verdict === 'run').length;
   const title = `${verb[0]?.toUpperCase()}${verb.slice(1)} ${n} machine${n === 1 ? '' : 's'}?`;
   const blocks: KnownBlock[] = [
@@ -216,16 +227,7 @@ export function preview(verb: string, out: ActionResult, nonce: string): SlackMe
     section(previewRows(out.preview ?? [])),
   ];
   if (out.not_found.length) blocks.push(context(`not found: ${esc(out.not_found.join(', '))}`));
-  blocks.push(
-    buttons(
-      nonce,
-      'maas:confirm',
-      `${verb[0]?.toUpperCase()}${verb.slice(1)}`,
-      'maas:cancel',
-      'Cancel',
-      title,
-    ),
-  );
+  blocks.push(buttons(nonce, 'maas:confirm', label, 'maas:cancel', 'Cancel', title));
   blocks.push(context('Only you (or a maas-mcp admin) can confirm; this expires in 5 minutes.'));
   return { response_type: 'ephemeral', text: title, blocks };
 }
@@ -268,7 +270,8 @@ export function approvalRequest(
   verb: string,
   rows: readonly PreviewRow[],
 ): SlackMessage {
-  const title = `${esc(requester)} asks to ${esc(verb)} ${rows.filter((r) => r.verdict === 'run').length} machine(s)`;
+  const n = rows.filter((r) => r.verdict === 'run').length;
+  const title = `${esc(requester)} asks to ${esc(verb)} ${n} machine${n === 1 ? '' : 's'}`;
   return {
     text: title,
     blocks: [

@@ -1,10 +1,12 @@
 /**
  * `/maas …` commands: the registry's tools as Slack verbs. The user's role (SLACK_ROLES) and the same predicate
- * as MCP decide which verbs exist; the tool's own schema validates the arguments; destructive verbs answer with
- * a preview and Confirm/Cancel buttons; writes are posted in the channel, where the completion notice follows.
+ * as MCP decide which verbs exist; the tool's own schema validates the arguments; anything that needs a
+ * confirmation answers with a preview and Confirm/Cancel buttons; writes are posted in the channel, where the
+ * completion notice follows.
  */
 import type { Role } from '../config.ts';
 import type { ActionResult } from '../core/actions.ts';
+import { recordAudit } from '../core/audit.ts';
 import { describeError } from '../core/errors.ts';
 import { isToolEnabled, type Principal, roleAtLeast } from '../core/policy.ts';
 import type { NotifyTarget } from '../store/types.ts';
@@ -41,6 +43,7 @@ export const RESPONSE_URL_TTL_MS = 30 * 60_000;
 export async function handleCommand(s: SlackContext, cmd: SlashCommand): Promise<SlackMessage> {
   const role = await s.roles.roleOf(cmd.user_id);
   if (!role) {
+    await refusedAudit(s, cmd.user_id, undefined, cmd.text, 'no maas-mcp role in SLACK_ROLES');
     return B.errorMessage(
       'You have no maas-mcp role here. Ask an admin to add you (or one of your groups) to SLACK_ROLES.',
     );
@@ -54,7 +57,7 @@ export async function handleCommand(s: SlackContext, cmd: SlashCommand): Promise
   const mine = verbsFor(s, role);
   if (parsed.verb === 'help') return help(s, role, mine, parsed.positional[0]);
   const tool = mine.find((t) => t.slack?.verb === parsed.verb);
-  if (!tool) return unknownVerb(s, role, parsed.verb);
+  if (!tool) return unknownVerb(s, role, parsed.verb, cmd.user_id);
 
   let args: Record<string, unknown>;
   try {
@@ -67,13 +70,16 @@ export async function handleCommand(s: SlackContext, cmd: SlashCommand): Promise
   }
 
   const principal: Principal = { id: cmd.user_id, role, via: 'slack' };
-  const ctx: ToolContext = { deps: s.deps, principal, notifyTargets: [slackTarget(s, cmd)] };
+  // People in Slack always confirm with buttons: every tool runs in token mode, and any confirmation its answer
+  // holds (a destructive verb's own, or a nested one like `cancel … abort=true`) becomes a preview with buttons.
+  const ctx: ToolContext = { deps: tokenMode(s), principal, notifyTargets: [slackTarget(s, cmd)] };
   try {
-    if (tool.annotations.destructiveHint) return await preview(s, tool, args, ctx, cmd, role);
     const out = await tool.run(args, ctx);
+    const held = heldConfirmation(out);
+    if (held) return await offerConfirmation(s, tool, args, held, cmd, role);
     return await present(s, tool, out, cmd, `<@${cmd.user_id}>`);
   } catch (err) {
-    return B.errorMessage(describeError(err, s.deps.secrets, s.deps.log));
+    return B.errorMessage(slackify(s, describeError(err, s.deps.secrets, s.deps.log)));
   }
 }
 
@@ -94,21 +100,29 @@ export function slackTarget(s: SlackContext, cmd: SlashCommand): NotifyTarget {
   };
 }
 
-/** Destructive verbs: a dry run in token mode gives the preview; the token waits behind the buttons. */
-async function preview(
+/** Deps under which the gate answers with a token: never elicitation, never Slack approval (we are Slack). */
+export function tokenMode(s: SlackContext) {
+  return { ...s.deps, config: { ...s.deps.config, confirm: 'token' as const } };
+}
+
+/** The confirmation an answer holds, if any. */
+function heldConfirmation(out: unknown): ActionResult | undefined {
+  if (isActionResult(out) && out.status === 'confirmation_required' && out.confirm_token) return out;
+  const nested = (out as { abort?: unknown } | null)?.abort;
+  if (isActionResult(nested) && nested.status === 'confirmation_required' && nested.confirm_token)
+    return nested;
+  return undefined;
+}
+
+/** Keeps the confirmation's token behind a nonce; answers with the preview and its buttons. */
+async function offerConfirmation(
   s: SlackContext,
   tool: AnyTool,
   args: Record<string, unknown>,
-  ctx: ToolContext,
+  out: ActionResult,
   cmd: SlashCommand,
   role: Role,
 ): Promise<SlackMessage> {
-  const tokenDeps = { ...s.deps, config: { ...s.deps.config, confirm: 'token' as const } };
-  const out = (await tool.run(args, { ...ctx, deps: tokenDeps })) as ActionResult;
-  if (out.status !== 'confirmation_required' || !out.confirm_token) {
-    // Nothing destructive would happen (all skipped or refused): the answer is the result itself.
-    return present(s, tool, out, cmd, `<@${cmd.user_id}>`);
-  }
   const nonce = randomId();
   const pending: PendingConfirmation = {
     tool: tool.name,
@@ -116,12 +130,12 @@ async function preview(
     user: cmd.user_id,
     role,
     channel: cmd.channel_id,
-    token: out.confirm_token,
+    token: out.confirm_token as string,
     ...(cmd.response_url ? { response_url: cmd.response_url } : {}),
   };
   const expires = Date.parse(out.expires_at ?? '') || s.deps.clock.now() + 5 * 60_000;
   await s.deps.store.setValue(CONFIRM_KEY(nonce), JSON.stringify(pending), expires);
-  return B.preview(out.action, out, nonce);
+  return B.preview(out.action, out, nonce, tool.title);
 }
 
 /**
@@ -136,8 +150,10 @@ export async function present(
   who: string,
 ): Promise<SlackMessage> {
   if (tool.annotations.readOnlyHint) return renderRead(tool, out);
-  if (!isActionResult(out)) return B.plain(s.deps.secrets.scrub(tool.render(out)), 'in_channel');
-  const msg = B.actionResult(out, who);
+  if (!isActionResult(out)) return B.plain(slackify(s, s.deps.secrets.scrub(tool.render(out))), 'in_channel');
+  const msg = B.actionResult(out, who, (text) => slackify(s, text));
+  // A write that achieved nothing (every machine refused) is an error for the person who asked, not news.
+  if (tool.failed?.(out)) return { ...msg, response_type: 'ephemeral' };
   if (!out.operation_id || !s.api) return msg;
   try {
     const posted = await s.api.postMessage(cmd.channel_id, msg);
@@ -174,15 +190,45 @@ function isActionResult(out: unknown): out is ActionResult {
   return typeof out === 'object' && out !== null && 'succeeded' in out && 'status' in out;
 }
 
-function help(s: SlackContext, role: Role, mine: AnyTool[], verb?: string): SlackMessage {
+/** Rewrites MCP tool names into the Slack commands that do the same (`machine_deploy` → `/maas deploy`). */
+export function slackify(s: SlackContext, text: string): string {
+  let out = text;
+  for (const t of s.tools)
+    if (t.slack && out.includes(t.name)) out = out.split(t.name).join(`/maas ${t.slack.verb}`);
+  return out.replace(/pass (\w+): (true|false)/g, 'add $1=$2');
+}
+
+/** A command refused for who is asking (no role, a role too low, read-only mode) is audited too. */
+async function refusedAudit(
+  s: SlackContext,
+  user: string,
+  role: Role | undefined,
+  text: string,
+  why: string,
+) {
+  const verb = (text.trim().split(/\s+/)[0] ?? '').toLowerCase();
+  const tool = s.tools.find((t) => t.slack?.verb === verb);
+  await recordAudit(
+    { deps: s.deps, principal: { id: user, role: role ?? 'viewer', via: 'slack' } },
+    {
+      tool: tool?.name ?? 'slack',
+      args: {},
+      result: 'refused',
+      detail: `/maas ${verb}: ${why}`,
+      targets: [],
+    },
+  );
+}
+
+async function help(s: SlackContext, role: Role, mine: AnyTool[], verb?: string): Promise<SlackMessage> {
   if (verb) {
     const tool = mine.find((t) => t.slack?.verb === verb.toLowerCase());
-    if (!tool) return unknownVerb(s, role, verb);
+    if (!tool) return unknownVerb(s, role, verb.toLowerCase());
     return {
       response_type: 'ephemeral',
       text: usage(tool),
       blocks: [
-        B.section(`${usage(tool)}\n${B.esc(tool.description)}`),
+        B.section(`${usage(tool)}\n${B.esc(slackify(s, tool.description))}`),
         B.section(fieldHelp(tool).map(B.esc).join('\n')),
       ],
     };
@@ -196,7 +242,7 @@ function help(s: SlackContext, role: Role, mine: AnyTool[], verb?: string): Slac
   const blocks = [...byToolset].map(([set, items]) => B.section(`*${set}*\n${items.join(' · ')}`));
   blocks.push(
     B.context(
-      `You are a *${role}*${s.deps.config.readOnly ? ' (read-only mode)' : ''}. \`/maas help <verb>\` for details. :warning: asks for confirmation.`,
+      `Your role: *${role}*${s.deps.config.readOnly ? ' (read-only mode)' : ''}. \`/maas help <verb>\` for details. :warning: asks for confirmation.`,
     ),
   );
   return {
@@ -206,15 +252,17 @@ function help(s: SlackContext, role: Role, mine: AnyTool[], verb?: string): Slac
   };
 }
 
-function unknownVerb(s: SlackContext, role: Role, verb: string): SlackMessage {
+async function unknownVerb(s: SlackContext, role: Role, verb: string, user?: string): Promise<SlackMessage> {
   const tool = s.tools.find((t) => t.slack?.verb === verb);
+  let why: string | undefined;
   if (tool && s.deps.config.readOnly && !tool.annotations.readOnlyHint) {
-    return B.errorMessage(`\`/maas ${verb}\` is not available: maas-mcp runs read-only here.`);
+    why = `\`/maas ${verb}\` is not available: maas-mcp runs read-only here.`;
+  } else if (tool && !roleAtLeast(role, tool.minRole)) {
+    why = `\`/maas ${verb}\` needs the ${tool.minRole} role; your role is ${role}.`;
   }
-  if (tool && !roleAtLeast(role, tool.minRole)) {
-    return B.errorMessage(`\`/maas ${verb}\` needs the ${tool.minRole} role; you are a ${role}.`);
-  }
-  return B.errorMessage(`Unknown command \`${verb}\`.`, 'Try `/maas help` for the list.');
+  if (!why) return B.errorMessage(`Unknown command \`${verb}\`.`, 'Try `/maas help` for the list.');
+  if (user) await refusedAudit(s, user, role, verb, why.replace(/`/g, ''));
+  return B.errorMessage(why);
 }
 
 export function randomId(): string {

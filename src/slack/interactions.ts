@@ -5,12 +5,18 @@
  */
 import { recordAudit } from '../core/audit.ts';
 import { describeError } from '../core/errors.ts';
-import type { Principal } from '../core/policy.ts';
+import { type Principal, roleAtLeast } from '../core/policy.ts';
 import type { ToolContext } from '../tools/define.ts';
 import { approve, deny } from './approval.ts';
 import type { SlackMessage } from './blocks.ts';
 import * as B from './blocks.ts';
-import { CONFIRM_KEY, type PendingConfirmation, present, RESPONSE_URL_TTL_MS } from './commands.ts';
+import {
+  CONFIRM_KEY,
+  type PendingConfirmation,
+  present,
+  RESPONSE_URL_TTL_MS,
+  tokenMode,
+} from './commands.ts';
 import type { SlackContext } from './context.ts';
 
 /** The parts of a block_actions payload maas-mcp reads. */
@@ -86,9 +92,31 @@ async function confirm(s: SlackContext, nonce: string, p: InteractionPayload): P
   await s.deps.store.deleteValue(CONFIRM_KEY(nonce));
   const tool = s.tools.find((t) => t.name === held.tool);
   if (!tool) return GONE;
-  const principal: Principal = { id: held.user, role: held.role, via: 'slack' };
+  // Roles can change within the 5 minutes: the requester must still be allowed to do this now.
+  const role = await s.roles.roleOf(held.user);
+  if (!role || !roleAtLeast(role, tool.minRole)) {
+    return {
+      replace: {
+        ...B.errorMessage(`Not done: <@${held.user}> no longer has the ${tool.minRole} role this needs.`),
+        replace_original: true,
+      },
+    };
+  }
+  if (clicker !== held.user) {
+    await recordAudit(
+      { deps: s.deps, principal: { id: clicker, role: clickerRole ?? 'viewer', via: 'slack' } },
+      {
+        tool: held.tool,
+        args: {},
+        result: 'approved',
+        detail: `confirmed <@${held.user}>'s preview`,
+        targets: [],
+      },
+    );
+  }
+  const principal: Principal = { id: held.user, role, via: 'slack' };
   const ctx: ToolContext = {
-    deps: s.deps,
+    deps: tokenMode(s),
     principal,
     notifyTargets: [
       {
@@ -124,8 +152,19 @@ async function cancel(s: SlackContext, nonce: string, clicker: string): Promise<
   const held = await pending(s, nonce);
   if (!held) return GONE;
   const role = await s.roles.roleOf(clicker);
-  if (clicker !== held.user && role !== 'admin')
+  if (clicker !== held.user && role !== 'admin') {
+    await recordAudit(
+      { deps: s.deps, principal: { id: clicker, role: role ?? 'viewer', via: 'slack' } },
+      {
+        tool: held.tool,
+        args: {},
+        result: 'refused',
+        detail: `cancel by <@${clicker}> refused: it belongs to <@${held.user}>`,
+        targets: [],
+      },
+    );
     return { ephemeral: `Only <@${held.user}> or an admin can cancel this.` };
+  }
   await s.deps.store.deleteValue(CONFIRM_KEY(nonce));
   await recordAudit(
     { deps: s.deps, principal: { id: held.user, role: held.role, via: 'slack' } },

@@ -16,7 +16,10 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
-/** Splits on spaces, keeping quoted runs together: `comment="disk 2 died"`, `'a b'`, “curly”. */
+/**
+ * Splits on spaces, keeping quoted runs together: `comment="disk 2 died"`, `'a b'`, “curly”. A quote opens a run
+ * only at the start of a word or a value (after `=`), so an apostrophe inside a word (it’s) is just a letter.
+ */
 export function tokenize(text: string): string[] {
   const normal = text.replace(/[“”]/g, '"').replace(/[‘’]/g, "'");
   const out: string[] = [];
@@ -27,7 +30,7 @@ export function tokenize(text: string): string[] {
     if (quote) {
       if (ch === quote) quote = null;
       else cur += ch;
-    } else if (ch === '"' || ch === "'") {
+    } else if ((ch === '"' || ch === "'") && (cur === '' || cur.endsWith('='))) {
       quote = ch;
       has = true;
     } else if (/\s/.test(ch)) {
@@ -49,10 +52,11 @@ export function parseText(text: string): ParsedText {
   const positional: string[] = [];
   const options: [string, string][] = [];
   for (const word of rest) {
-    const flag = /^--([a-z_][a-z0-9_.]*)$/i.exec(word);
-    const kv = /^([a-z_][a-z0-9_.]*)=(.*)$/is.exec(word);
+    // An option's name is case-insensitive; a key after its dot (set.Ticket-ID=…) is kept as typed.
+    const flag = /^--([a-z_][a-z0-9_]*)$/i.exec(word);
+    const kv = /^([a-z_][a-z0-9_]*)(\.[^=\s]+)?=(.*)$/is.exec(word);
     if (flag) options.push([(flag[1] as string).toLowerCase(), 'true']);
-    else if (kv) options.push([(kv[1] as string).toLowerCase(), kv[2] as string]);
+    else if (kv) options.push([`${(kv[1] as string).toLowerCase()}${kv[2] ?? ''}`, kv[3] as string]);
     else positional.push(word);
   }
   return { verb: verb.toLowerCase(), positional, options };
@@ -101,7 +105,9 @@ export function toArgs(tool: AnyTool, parsed: ParsedText): Record<string, unknow
       kind === 'list' ? parsed.positional.flatMap(splitList) : parsed.positional.join(' ');
   }
   for (const [key, raw] of parsed.options) {
-    const [typed = '', sub] = key.split('.', 2);
+    const dot = key.indexOf('.');
+    const typed = dot < 0 ? key : key.slice(0, dot);
+    const sub = dot < 0 ? undefined : key.slice(dot + 1);
     const field = resolveOption(tool, typed);
     const schema = shape[field];
     if (!schema || field === 'confirm_token') {
@@ -126,7 +132,8 @@ export function toArgs(tool: AnyTool, parsed: ParsedText): Record<string, unknow
     } else if (kind === 'list') {
       args[field] = [...((args[field] as string[]) ?? []), ...splitList(raw)];
     } else {
-      args[field] = raw;
+      // Choices are matched whatever their case (level=warning → WARNING).
+      args[field] = enumValues(schema).find((v) => v.toLowerCase() === raw.toLowerCase()) ?? raw;
     }
   }
   return args;
@@ -141,6 +148,15 @@ function resolveOption(tool: AnyTool, typed: string): string {
   if (names.includes(typed)) return typed;
   const starts = names.filter((n) => n.startsWith(typed) && n !== 'confirm_token');
   return starts.length === 1 ? (starts[0] as string) : typed;
+}
+
+/** The choices of an enum field (through optional/default wrappers), or none. */
+function enumValues(schema: z.ZodType): string[] {
+  let s = schema as z.ZodType & {
+    def: { type: string; innerType?: z.ZodType; entries?: Record<string, string> };
+  };
+  while (s.def.innerType && s.def.type !== 'enum') s = s.def.innerType as typeof s;
+  return s.def.type === 'enum' ? Object.values(s.def.entries ?? {}) : [];
 }
 
 function splitList(word: string): string[] {

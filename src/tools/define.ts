@@ -40,6 +40,11 @@ export interface ToolContext {
   notifyTargets?: NotifyTarget[];
   /** A preset id for the operation this call starts (an MCP task's id). */
   operationId?: string;
+  /**
+   * The caller is not the one waiting for the outcome (an approval runs an agent's call): a completion notice is
+   * due even when MAAS finishes at once.
+   */
+  announceCompletion?: boolean;
   /** Asks a human approver in Slack (MAAS_MCP_CONFIRM=slack); answers with the "awaiting approval" result. */
   requestApproval?: (tool: AnyTool, args: Record<string, unknown>, plan: Plan) => Promise<ActionResult>;
 }
@@ -64,6 +69,8 @@ export interface ToolDef<I extends z.ZodObject = z.ZodObject, O extends z.ZodObj
   long?: boolean;
   /** The kind of operation it starts, for a call held for approval before it runs. */
   operationKind?(args: z.infer<I>): OperationKind;
+  /** The action as a person says it ("release", "power off"), for machine actions. */
+  verb?: string;
   /** True when the call achieved nothing (every target failed): adapters mark the answer as an error. */
   failed?(out: z.infer<O>): boolean;
 }

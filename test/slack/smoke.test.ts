@@ -15,7 +15,9 @@ describe('slack smoke', () => {
     // The issue's own words: `distro=` is short for distro_series.
     const dep = await command(rig, 'deploy web-01 web-02 distro=jammy');
     await rig.fake.waitFor(() => responses(rig, dep.responseUrl).length > 0);
-    const prev = responses(rig, dep.responseUrl)[0] as { blocks: { type: string; elements?: { value: string; action_id: string }[] }[] };
+    const prev = responses(rig, dep.responseUrl)[0] as {
+      blocks: { type: string; elements?: { value: string; action_id: string }[] }[];
+    };
     const actions = prev.blocks.find((b) => b.type === 'actions');
     const nonce = actions?.elements?.[0]?.value as string;
     expect(actions?.elements?.[0]?.action_id).toBe('maas:confirm');

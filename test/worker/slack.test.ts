@@ -77,7 +77,10 @@ describe('Slack on Workers', () => {
   it('acks a signed /maas command and answers it through response_url after the ack', async () => {
     const res = await command('show web-01', 'show');
     expect(res.status).toBe(200);
-    expect(((await res.json()) as { text: string }).text).toContain('/maas show web-01');
+    // The ack names the verb only, never the rest of what was typed.
+    const ack = ((await res.json()) as { text: string }).text;
+    expect(ack).toContain('/maas show');
+    expect(ack).not.toContain('web-01');
     // Nothing answered yet: the Worker handed the work to the Durable Object, whose alarm does it.
     expect(to('/response/show')).toEqual([]);
     await runAlarmsUntil(async () => to('/response/show').length > 0);

@@ -1,0 +1,171 @@
+/**
+ * Every tool with a Slack verb, from the registry: `/maas help <verb>` built from its schema, a valid example that
+ * passes the tool's own validation (and runs), and an invalid one answered ephemerally with the usage.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { parseText, toArgs, usage } from '../../src/slack/parse.ts';
+import type { AnyTool } from '../../src/tools/define.ts';
+import { ALL_TOOLS } from '../../src/tools/index.ts';
+import { answer, buttonsOf, type Rig, slackRig, texts } from './helpers.ts';
+
+let rig: Rig | undefined;
+afterEach(async () => {
+  await rig?.close();
+  rig = undefined;
+});
+
+/** One valid command per verb (as an admin may type it), with at least one option where the verb has any. */
+const EXAMPLES: Record<string, string> = {
+  list: 'list status=ready zone=zone-a,zone-b limit=5',
+  show: 'show web-01 detail=hardware',
+  events: 'events web-01 limit=5 level=WARNING',
+  status: 'status zone=zone-a',
+  annotate: 'annotate web-04 set.service=web set.ticket=OPS-42',
+  allocate: 'allocate dry_run=true cpus=2 tags=compute',
+  commission: 'commission new-01 skip_storage=yes',
+  test: 'test web-01 testing_scripts=smartctl-validate',
+  deploy: 'deploy web-01 web-02 distro_series=jammy comment="for the demo"',
+  release: 'release db-01 --erase quick_erase=true comment=“done with it”',
+  abort: 'abort lab-02 comment=stuck',
+  rescue: 'rescue web-04 action=enter',
+  'mark-broken': "mark-broken gpu-01 comment='fan died'",
+  'mark-fixed': 'mark-fixed gpu-02 comment=replaced',
+  lock: 'lock web-04 comment=prod',
+  unlock: 'unlock web-03',
+  'restore-config': 'restore-config web-01 scope=storage',
+  tag: 'tag web-01 web-02 add=ssd remove=compute',
+  'power-query': 'power-query web-01 web-02',
+  'power-on': 'power-on web-05 comment=maintenance',
+  'power-off': 'power-off web-04 stop_mode=hard',
+  'power-cycle': 'power-cycle web-04',
+  devices: 'devices zone=zone-a limit=10',
+  controllers: 'controllers kind=rack',
+  zones: 'zones name=zone',
+  pools: 'pools name=prod',
+  tags: 'tags name=ss',
+  subnets: 'subnets cidr=10.20. limit=2',
+  ops: 'ops state=running,succeeded limit=5',
+  op: 'op op_0123456789abcd --wait wait_timeout_s=5',
+  cancel: 'cancel op_0123456789abcd abort=false',
+  create: 'create mac_addresses=52:54:00:12:34:56 power_type=manual hostname=new-99 commission=false',
+  update: 'update web-01 zone=zone-b description="moved to B"',
+  delete: 'delete new-02',
+  audit: 'audit since=24h limit=5',
+};
+
+const VERB_TOOLS: AnyTool[] = ALL_TOOLS.filter((t) => t.slack);
+const verbOf = (t: AnyTool) => t.slack?.verb as string;
+
+describe('the registry as /maas verbs', () => {
+  it('every tool with a Slack verb has an example here (and every example is a real verb)', () => {
+    expect(Object.keys(EXAMPLES).sort()).toEqual(VERB_TOOLS.map(verbOf).sort());
+    expect(new Set(VERB_TOOLS.map(verbOf)).size).toBe(VERB_TOOLS.length);
+  });
+
+  describe.each(VERB_TOOLS.map((t) => [verbOf(t), t] as const))('%s', (verb, tool) => {
+    it('`/maas help <verb>` shows the usage and describes every field from the schema', async () => {
+      rig = await slackRig();
+      const { msg } = await answer(rig, `help ${verb}`, 'UADMIN');
+      expect(msg.response_type).toBe('ephemeral');
+      const shown = texts(msg);
+      expect(shown).toContain(usage(tool));
+      const shape = tool.input.shape as Record<string, { description?: string }>;
+      for (const field of Object.keys(shape).filter((k) => k !== 'confirm_token')) {
+        expect(shown, `field ${field}`).toContain(`\`${field}\` — `);
+      }
+      expect(shown).not.toContain('confirm_token');
+      // Every described field has a non-empty description in the help.
+      for (const line of shown.split('\n').filter((l) => l.startsWith('• `'))) expect(line).toMatch(/ — \S/);
+    });
+
+    it('its example passes the tool’s own validation', () => {
+      const text = EXAMPLES[verb] as string;
+      const parsed = parseText(text);
+      expect(parsed.verb).toBe(verb);
+      const result = tool.input.safeParse(toArgs(tool, parsed));
+      expect(result.success, JSON.stringify(result.error?.issues)).toBe(true);
+    });
+
+    it('its example runs without a usage error', async () => {
+      rig = await slackRig();
+      const { msg } = await answer(rig, EXAMPLES[verb] as string, 'UADMIN');
+      const shown = texts(msg);
+      expect(shown).not.toContain(usage(tool));
+      expect(shown).not.toMatch(/unknown option|takes no bare words|must be (true or false|a number)/);
+      if (tool.annotations.destructiveHint && buttonsOf(msg).length > 0) {
+        expect(buttonsOf(msg).map((b) => b.action_id)).toEqual(['maas:confirm', 'maas:cancel']);
+      }
+    });
+
+    it('a bad option answers ephemerally with the usage', async () => {
+      rig = await slackRig();
+      const { msg } = await answer(rig, `${verb} bogus_option=1`, 'UADMIN');
+      expect(msg.response_type).toBe('ephemeral');
+      expect(msg.text).toContain('unknown option "bogus_option"');
+      const context = msg.blocks?.find((b) => b.type === 'context');
+      expect(JSON.stringify(context)).toContain(JSON.stringify(usage(tool)).slice(1, -1));
+    });
+  });
+});
+
+describe('help and unknown verbs', () => {
+  it('an unknown verb answers ephemerally with "Unknown command" and a help hint', async () => {
+    rig = await slackRig();
+    const { msg } = await answer(rig, 'frobnicate web-01');
+    expect(msg.response_type).toBe('ephemeral');
+    expect(texts(msg)).toContain('Unknown command `frobnicate`');
+    expect(texts(msg)).toContain('/maas help');
+  });
+
+  it('`/maas help` lists exactly the verbs the user’s role allows', async () => {
+    rig = await slackRig();
+    const listed = (t: string) => new Set([...t.matchAll(/`([a-z-]+)` /g)].map((m) => m[1] as string));
+    const viewer = listed(texts((await answer(rig, 'help', 'UVIEW')).msg));
+    const operator = listed(texts((await answer(rig, 'help', 'UOPS')).msg));
+    const admin = listed(texts((await answer(rig, 'help', 'UADMIN')).msg));
+    const allowed = (role: 'viewer' | 'operator' | 'admin') =>
+      VERB_TOOLS.filter(
+        (t) =>
+          ['viewer', 'operator', 'admin'].indexOf(t.minRole) <= ['viewer', 'operator', 'admin'].indexOf(role),
+      )
+        .map(verbOf)
+        .sort();
+    expect([...viewer].sort()).toEqual(allowed('viewer'));
+    expect([...operator].sort()).toEqual(allowed('operator'));
+    expect([...admin].sort()).toEqual(allowed('admin'));
+    expect(viewer.has('deploy')).toBe(false);
+    expect(operator.has('deploy')).toBe(true);
+    expect(operator.has('delete')).toBe(false);
+    expect(admin.has('audit')).toBe(true);
+  });
+
+  it('`/maas help` marks destructive verbs (they ask for confirmation)', async () => {
+    rig = await slackRig();
+    const shown = texts((await answer(rig, 'help', 'UOPS')).msg);
+    expect(shown).toMatch(/`deploy` Deploy machines :warning:/);
+    expect(shown).not.toMatch(/`list` List machines :warning:/);
+  });
+
+  it('`/maas help <unknown>` answers like an unknown verb', async () => {
+    rig = await slackRig();
+    const { msg } = await answer(rig, 'help frobnicate');
+    expect(msg.response_type).toBe('ephemeral');
+    expect(texts(msg)).toContain('Unknown command `frobnicate`');
+  });
+
+  it('an unclosed quote answers ephemerally with a hint to /maas help', async () => {
+    rig = await slackRig();
+    const { msg } = await answer(rig, 'deploy web-01 comment="oops');
+    expect(msg.response_type).toBe('ephemeral');
+    expect(texts(msg)).toContain('is not closed');
+    expect(texts(msg)).toContain('/maas help');
+  });
+
+  it('a schema violation answers ephemerally with the zod message and the usage', async () => {
+    rig = await slackRig();
+    const { msg } = await answer(rig, 'list limit=501');
+    expect(msg.response_type).toBe('ephemeral');
+    expect(msg.text).toMatch(/^limit: /);
+    expect(texts(msg)).toContain('/maas list');
+  });
+});
