@@ -285,26 +285,12 @@ export async function deny(
     await audit(s, op, userId, 'refused', `denial by <@${userId}> refused: ${refusal}`);
     return { ephemeral: refusal };
   }
-  const now = s.deps.clock.now();
-  for (const t of op.targets)
-    Object.assign(t, { result: 'cancelled', finished_at: now, error: `denied by ${userId}` });
-  const saved = await s.deps.store.updateOperation({
-    ...op,
-    state: 'cancelled',
-    pending_call: null,
-    finished_at: now,
-    updated_at: now,
-    summary: `${op.summary} — denied by ${userId}`,
+  return cancelHeld(s, op, userId, {
+    why: `denied by ${userId}`,
+    summary: `denied by ${userId}`,
+    audit: ['denied', `denied by <@${userId}>`],
+    headline: `:no_entry: Denied by <@${userId}> — nothing was changed.`,
   });
-  if (!saved) return { ephemeral: 'Someone else decided this at the same moment.' };
-  await audit(s, saved, userId, 'denied', `denied by <@${userId}>`);
-  await s.deps.notify.progress(saved);
-  if (await s.deps.store.claimNotice(saved.id, now)) await s.deps.notify.finished(saved);
-  const msg = B.operationStatus(operationView(saved));
-  return {
-    ...msg,
-    blocks: [B.section(`:no_entry: Denied by <@${userId}> — nothing was changed.`), ...(msg.blocks ?? [])],
-  };
 }
 
 /** A sentence naming the machines that changed since the request, or undefined. */
@@ -323,29 +309,44 @@ async function changedSince(s: SlackContext, op: Operation): Promise<string | un
 }
 
 /** Ends a held request without running it (expired, or the machines changed), and tells the agent. */
-async function refuseHeld(
+function refuseHeld(
   s: SlackContext,
   op: Operation,
   userId: string,
   why: string,
   headline: string,
 ): Promise<SlackMessage | { ephemeral: string }> {
+  return cancelHeld(s, op, userId, {
+    why,
+    summary: `not run: ${why}`,
+    audit: ['refused', `approval by <@${userId}> not run: ${why}`],
+    headline,
+  });
+}
+
+/** Cancels a held request (denied, expired or stale): records it, audits it, tells the agent and the channel. */
+async function cancelHeld(
+  s: SlackContext,
+  op: Operation,
+  userId: string,
+  how: { why: string; summary: string; audit: ['denied' | 'refused', string]; headline: string },
+): Promise<SlackMessage | { ephemeral: string }> {
   const now = s.deps.clock.now();
-  for (const t of op.targets) Object.assign(t, { result: 'cancelled', finished_at: now, error: why });
+  for (const t of op.targets) Object.assign(t, { result: 'cancelled', finished_at: now, error: how.why });
   const saved = await s.deps.store.updateOperation({
     ...op,
     state: 'cancelled',
     pending_call: null,
     finished_at: now,
     updated_at: now,
-    summary: `${op.summary} — not run: ${why}`,
+    summary: `${op.summary} — ${how.summary}`,
   });
   if (!saved) return { ephemeral: 'Someone else decided this at the same moment.' };
-  await audit(s, saved, userId, 'refused', `approval by <@${userId}> not run: ${why}`);
+  await audit(s, saved, userId, how.audit[0], how.audit[1]);
   await s.deps.notify.progress(saved);
   if (await s.deps.store.claimNotice(saved.id, now)) await s.deps.notify.finished(saved);
   const msg = B.operationStatus(operationView(saved));
-  return { ...msg, blocks: [B.section(headline), ...(msg.blocks ?? [])] };
+  return { ...msg, blocks: [B.section(how.headline), ...(msg.blocks ?? [])] };
 }
 
 function decided(op: Operation): { ephemeral: string } {
