@@ -3,6 +3,7 @@
  * (through MCP elicitation, a confirm token, or Slack) has seen a preview of what will happen to each machine,
  * and nothing runs if a machine changed since that preview.
  */
+import type { MachineSnapshot } from '../store/types.ts';
 import type { AnyTool, ToolContext } from '../tools/define.ts';
 import type { ActionResult, Plan } from './actions.ts';
 import { recordAudit } from './audit.ts';
@@ -32,8 +33,14 @@ export async function gate(
   verb: string,
   replan: () => Promise<Plan>,
 ): Promise<GateDecision> {
-  const mode = ctx.deps.config.confirm;
-  if (mode === 'off' || ctx.confirmed) return { run: plan };
+  // A person already approved this call (in Slack) on the machines as they were then: they still must be.
+  if (ctx.confirmedAgainst) {
+    const changed = stateChanges(ctx.confirmedAgainst, plan);
+    if (changed) await refuse(tool, args, plan, ctx, `${changed} What was approved no longer holds.`);
+    return { run: plan };
+  }
+  const mode = ctx.confirmMode ?? ctx.deps.config.confirm;
+  if (mode === 'off') return { run: plan };
 
   // A presented token is always checked, even if nothing is left to do: a reused or foreign token is refused.
   const token = typeof args.confirm_token === 'string' ? args.confirm_token : undefined;
@@ -73,10 +80,7 @@ export async function gate(
     }
     // The person answered on the preview they saw, maybe minutes ago: the machines must still be as shown.
     const now = await replan();
-    const changed = stateChanges(
-      plan.machines.map((m) => ({ system_id: m.system_id, status: m.status })),
-      now,
-    );
+    const changed = stateChanges(snapshotOf(plan), now);
     if (changed)
       await refuse(tool, args, now, ctx, `${changed} Nothing was changed; ask again for a new preview.`);
     return { run: now };
@@ -143,7 +147,7 @@ async function issue(tool: AnyTool, args: Record<string, unknown>, plan: Plan, c
     tool: tool.name,
     args_hash: await argsHash(args),
     principal: principalKey(ctx),
-    targets: plan.machines.map((m) => ({ system_id: m.system_id, status: m.status })),
+    targets: snapshotOf(plan),
     created_at: now,
     expires_at: expiresAt,
     used_at: null,
@@ -231,11 +235,13 @@ async function redeem(
   }
 }
 
+/** Every machine a plan names, as its preview shows them. */
+export function snapshotOf(plan: Plan): MachineSnapshot[] {
+  return plan.machines.map((m) => ({ system_id: m.system_id, status: m.status }));
+}
+
 /** A sentence naming what changed between a preview's snapshot and now, or undefined. */
-function stateChanges(
-  snapshot: readonly { system_id: string; status: number }[],
-  now: Plan,
-): string | undefined {
+function stateChanges(snapshot: readonly MachineSnapshot[], now: Plan): string | undefined {
   const current = new Map(now.machines.map((m) => [m.system_id, m]));
   const changes: string[] = [];
   for (const t of snapshot) {

@@ -7,8 +7,10 @@
 import type { ActionResult, Plan } from '../core/actions.ts';
 import { recordAudit } from '../core/audit.ts';
 import { describeError } from '../core/errors.ts';
-import { GateRefusal } from '../core/gate.ts';
+import { GateRefusal, snapshotOf } from '../core/gate.ts';
 import {
+  announceEnd,
+  cancelOperation,
   describeOperation,
   newOperationId,
   operationView,
@@ -71,7 +73,7 @@ export async function requestApproval(
     next_poll_at: now + APPROVAL_TTL_MS,
     notice_sent_at: null,
     summary: `${tool.title.toLowerCase()}: ${run.map((r) => r.hostname).join(', ')}`.slice(0, 200),
-    pending_call: { tool: tool.name, args: call },
+    pending_call: { tool: tool.name, args: call, snapshot: snapshotOf(plan) },
     version: 0,
   };
   await store.createOperation(op);
@@ -171,24 +173,12 @@ export async function approve(
   }
   // Too late: the request expired, even if the poller has not said so yet.
   if (s.deps.clock.now() >= op.deadline_at) {
-    return refuseHeld(
-      s,
-      op,
-      userId,
-      'approval expired',
-      ':hourglass: Too late: this request expired; nothing was changed.',
-    );
-  }
-  // The agent asked about the machines as they were: if any changed since, the request no longer holds.
-  const changed = await changedSince(s, op);
-  if (changed) {
-    return refuseHeld(
-      s,
-      op,
-      userId,
-      changed,
-      `:warning: Not run: ${B.esc(changed)} Ask the agent to try again.`,
-    );
+    return cancelHeld(s, op, userId, {
+      why: 'approval expired',
+      summary: 'not run: approval expired',
+      audit: ['refused', `approval by <@${userId}> not run: approval expired`],
+      headline: ':hourglass: Too late: this request expired; nothing was changed.',
+    });
   }
   // Claim the decision first: two people clicking at once cannot both run it.
   const call = op.pending_call;
@@ -211,7 +201,10 @@ export async function approve(
     const out = (await tool.run(call.args, {
       deps: s.deps,
       principal,
-      confirmed: true,
+      // The approver was shown the machines as they were when the agent asked: if any changed since, the gate
+      // refuses to run it.
+      confirmedAgainst:
+        call.snapshot ?? op.targets.map((t) => ({ system_id: t.system_id, status: t.status_code })),
       operationId: op.id,
       notifyTargets: claimed.notify,
       announceCompletion: true,
@@ -219,6 +212,15 @@ export async function approve(
     outcome = out.summary;
     await settleHeld(s, op.id, out);
   } catch (err) {
+    if (err instanceof GateRefusal) {
+      const why = err.message.replace(/^Not done: /, '');
+      // The gate has audited its refusal.
+      return cancelHeld(s, claimed, userId, {
+        why,
+        summary: `not run: ${why}`,
+        headline: `:warning: Not run: ${B.esc(why)} Ask the agent to try again.`,
+      });
+    }
     outcome = describeError(err, s.deps.secrets, s.deps.log);
     await settleHeld(s, op.id, undefined, outcome);
   }
@@ -266,8 +268,7 @@ async function settleHeld(
     op.updated_at = now;
     const saved = await s.deps.store.updateOperation(op);
     if (!saved) continue;
-    await s.deps.notify.progress(saved);
-    if (await s.deps.store.claimNotice(id, now)) await s.deps.notify.finished(saved);
+    await announceEnd(s.deps, saved);
     return;
   }
 }
@@ -293,59 +294,17 @@ export async function deny(
   });
 }
 
-/** A sentence naming the machines that changed since the request, or undefined. */
-async function changedSince(s: SlackContext, op: Operation): Promise<string | undefined> {
-  const ids = op.targets.map((t) => t.system_id);
-  if (ids.length === 0) return undefined;
-  const now = new Map((await s.deps.maas.listMachines({ id: ids })).map((m) => [m.system_id, m]));
-  const changes = op.targets.flatMap((t) => {
-    const m = now.get(t.system_id);
-    if (!m) return [`${t.hostname} is no longer in MAAS`];
-    return m.status_name !== t.start_status
-      ? [`${t.hostname} is now ${m.status_name} (was ${t.start_status})`]
-      : [];
-  });
-  return changes.length ? `since the request, ${changes.join('; ')}.` : undefined;
-}
-
-/** Ends a held request without running it (expired, or the machines changed), and tells the agent. */
-function refuseHeld(
-  s: SlackContext,
-  op: Operation,
-  userId: string,
-  why: string,
-  headline: string,
-): Promise<SlackMessage | { ephemeral: string }> {
-  return cancelHeld(s, op, userId, {
-    why,
-    summary: `not run: ${why}`,
-    audit: ['refused', `approval by <@${userId}> not run: ${why}`],
-    headline,
-  });
-}
-
 /** Cancels a held request (denied, expired or stale): records it, audits it, tells the agent and the channel. */
 async function cancelHeld(
   s: SlackContext,
   op: Operation,
   userId: string,
-  how: { why: string; summary: string; audit: ['denied' | 'refused', string]; headline: string },
+  how: { why: string; summary: string; audit?: ['denied' | 'refused', string]; headline: string },
 ): Promise<SlackMessage | { ephemeral: string }> {
-  const now = s.deps.clock.now();
-  for (const t of op.targets) Object.assign(t, { result: 'cancelled', finished_at: now, error: how.why });
-  const saved = await s.deps.store.updateOperation({
-    ...op,
-    state: 'cancelled',
-    pending_call: null,
-    finished_at: now,
-    updated_at: now,
-    summary: `${op.summary} — ${how.summary}`,
-  });
-  if (!saved) return { ephemeral: 'Someone else decided this at the same moment.' };
-  await audit(s, saved, userId, how.audit[0], how.audit[1]);
-  await s.deps.notify.progress(saved);
-  if (await s.deps.store.claimNotice(saved.id, now)) await s.deps.notify.finished(saved);
-  const msg = B.operationStatus(operationView(saved));
+  const done = await cancelOperation(s.deps, op, { error: how.why, summary: how.summary });
+  if (!done) return { ephemeral: 'Someone else decided this at the same moment.' };
+  if (how.audit) await audit(s, done.op, userId, how.audit[0], how.audit[1]);
+  const msg = B.operationStatus(operationView(done.op));
   return { ...msg, blocks: [B.section(how.headline), ...(msg.blocks ?? [])] };
 }
 

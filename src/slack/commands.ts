@@ -72,7 +72,13 @@ export async function handleCommand(s: SlackContext, cmd: SlashCommand): Promise
   const principal: Principal = { id: cmd.user_id, role, via: 'slack' };
   // People in Slack always confirm with buttons: every tool runs in token mode, and any confirmation its answer
   // holds (a destructive verb's own, or a nested one like `cancel … abort=true`) becomes a preview with buttons.
-  const ctx: ToolContext = { deps: tokenMode(s), principal, notifyTargets: [slackTarget(s, cmd)] };
+  // In Slack the gate answers with a token the Confirm button redeems: never elicitation, never Slack approval.
+  const ctx: ToolContext = {
+    deps: s.deps,
+    principal,
+    confirmMode: 'token',
+    notifyTargets: [slackTarget(s, cmd)],
+  };
   try {
     const out = await tool.run(args, ctx);
     const held = heldConfirmation(out);
@@ -98,11 +104,6 @@ export function slackTarget(s: SlackContext, cmd: SlashCommand): NotifyTarget {
       ? { response_url: cmd.response_url, response_url_expires_at: s.deps.clock.now() + RESPONSE_URL_TTL_MS }
       : {}),
   };
-}
-
-/** Deps under which the gate answers with a token: never elicitation, never Slack approval (we are Slack). */
-export function tokenMode(s: SlackContext) {
-  return { ...s.deps, config: { ...s.deps.config, confirm: 'token' as const } };
 }
 
 /** The confirmation an answer holds, if any. */

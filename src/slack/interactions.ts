@@ -10,13 +10,7 @@ import type { ToolContext } from '../tools/define.ts';
 import { approve, deny } from './approval.ts';
 import type { SlackMessage } from './blocks.ts';
 import * as B from './blocks.ts';
-import {
-  CONFIRM_KEY,
-  type PendingConfirmation,
-  present,
-  RESPONSE_URL_TTL_MS,
-  tokenMode,
-} from './commands.ts';
+import { CONFIRM_KEY, type PendingConfirmation, present, RESPONSE_URL_TTL_MS } from './commands.ts';
 import type { SlackContext } from './context.ts';
 
 /** The parts of a block_actions payload maas-mcp reads. */
@@ -116,7 +110,8 @@ async function confirm(s: SlackContext, nonce: string, p: InteractionPayload): P
   }
   const principal: Principal = { id: held.user, role, via: 'slack' };
   const ctx: ToolContext = {
-    deps: tokenMode(s),
+    deps: s.deps,
+    confirmMode: 'token',
     principal,
     notifyTargets: [
       {

@@ -100,6 +100,10 @@ export const Requester = z.object({
 });
 export type Requester = z.infer<typeof Requester>;
 
+/** A machine as a person was shown it in a preview: a confirmation holds only while its status is the same. */
+export const MachineSnapshot = z.object({ system_id: z.string(), status: z.number() });
+export type MachineSnapshot = z.infer<typeof MachineSnapshot>;
+
 export const Operation = z.object({
   id: z.string(),
   kind: OperationKind,
@@ -123,7 +127,14 @@ export const Operation = z.object({
    * For `awaiting_approval` only: the call to make once a human approves. Kept server-side (it may hold
    * user_data) and never shown.
    */
-  pending_call: z.object({ tool: z.string(), args: z.record(z.string(), z.unknown()) }).nullable(),
+  pending_call: z
+    .object({
+      tool: z.string(),
+      args: z.record(z.string(), z.unknown()),
+      /** Every machine the request named, as the approver is shown it: approval runs only if none changed. */
+      snapshot: z.array(MachineSnapshot).optional(),
+    })
+    .nullable(),
   /** Optimistic concurrency: {@link Store.updateOperation} refuses a stale version. */
   version: z.number().int(),
 });
@@ -148,7 +159,7 @@ export const Confirmation = z.object({
   args_hash: z.string(),
   principal: z.string(),
   /** Each target's status code when the preview was made. */
-  targets: z.array(z.object({ system_id: z.string(), status: z.number() })),
+  targets: z.array(MachineSnapshot),
   created_at: z.number(),
   expires_at: z.number(),
   used_at: z.number().nullable(),

@@ -3,11 +3,11 @@
  * annotations, handler, renderer, optional Slack verb — and every adapter (MCP, Slack, docs) loops over these.
  */
 import type { z } from 'zod';
-import type { Role, Toolset } from '../config.ts';
+import type { ConfirmMode, Role, Toolset } from '../config.ts';
 import type { ActionResult, Plan } from '../core/actions.ts';
 import type { Principal } from '../core/policy.ts';
 import type { Deps } from '../deps.ts';
-import type { NotifyTarget, OperationKind } from '../store/types.ts';
+import type { MachineSnapshot, NotifyTarget, OperationKind } from '../store/types.ts';
 
 /** MCP tool annotations, all required so that a tool cannot silently fall back to the protocol's defaults. */
 export interface ToolAnnotations {
@@ -32,10 +32,12 @@ export interface ToolContext {
   /** Asks the person at the client to confirm (MCP elicitation), when the client can. */
   elicit?: (message: string) => Promise<'accept' | 'decline' | 'cancel'>;
   /**
-   * Set only by an adapter that has itself confirmed with a person (Slack's Confirm button, an approval):
-   * the gate lets the call through.
+   * Set only by an adapter that has itself confirmed with a person (a Slack approval), with the machines as that
+   * person saw them: the gate lets the call through only if they are all still so.
    */
-  confirmed?: boolean;
+  confirmedAgainst?: readonly MachineSnapshot[];
+  /** How the gate confirms for this caller, instead of MAAS_MCP_CONFIRM (Slack commands always use tokens). */
+  confirmMode?: ConfirmMode;
   /** Where to send the completion notice of an operation this call starts (Slack thread, MCP session). */
   notifyTargets?: NotifyTarget[];
   /** A preset id for the operation this call starts (an MCP task's id). */

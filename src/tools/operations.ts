@@ -4,6 +4,7 @@ import { ActionResult, confirmTokenField, waitFields } from '../core/actions.ts'
 import { recordAudit } from '../core/audit.ts';
 import { ToolError } from '../core/errors.ts';
 import {
+  cancelById,
   describeOperation,
   OperationView,
   operationView,
@@ -189,29 +190,11 @@ export const operationCancel = defineTool({
   },
 });
 
-/** Marks an operation cancelled (compare-and-swap, retried on a concurrent poller update) and tells listeners. */
+/** Stops tracking an operation (retried when the poller updated it meanwhile) and tells listeners. */
 async function cancelTracking(ctx: ToolContext, id: string): Promise<Operation> {
-  const { store, clock, notify } = ctx.deps;
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const op = await mustGet(ctx, id);
-    if (FINAL_STATES.has(op.state)) return op;
-    const now = clock.now();
-    for (const t of op.targets) {
-      if (t.result === 'pending') {
-        t.result = 'cancelled';
-        t.finished_at = now;
-      }
-    }
-    op.state = 'cancelled';
-    op.finished_at = now;
-    op.updated_at = now;
-    const saved = await store.updateOperation(op);
-    if (!saved) continue;
-    await notify.progress(saved);
-    if (await store.claimNotice(saved.id, now)) await notify.finished(saved);
-    return saved;
-  }
-  throw new ToolError(`operation ${id} kept changing; try again`);
+  const op = await cancelById(ctx.deps, id, (o) => !FINAL_STATES.has(o.state));
+  if (op === null) throw new ToolError(`operation ${id} kept changing; try again`);
+  return op ?? mustGet(ctx, id);
 }
 
 export const operationTools = [operationsList, operationGet, operationCancel];

@@ -8,7 +8,7 @@ import type { Deps } from '../../deps.ts';
 import type { MachineSummary } from '../../maas/schemas.ts';
 import { FINAL_STATES, type Operation, type OperationEvent } from '../../store/types.ts';
 import type { TimerHandle } from '../clock.ts';
-import { expire, overallState, updateTarget } from './service.ts';
+import { cancelOperation, expire, overallState, updateTarget } from './service.ts';
 
 export interface PollerOptions {
   /** Interval while an operation is young (default 2 s). */
@@ -240,19 +240,11 @@ export class Poller {
     const now = this.deps.clock.now();
     for (const op of await this.deps.store.listOperations({ state: ['awaiting_approval'], limit: 500 })) {
       if (op.deadline_at > now) continue;
-      for (const t of op.targets)
-        Object.assign(t, { result: 'cancelled', finished_at: now, error: 'nobody approved it in time' });
-      const saved = await this.save({
-        ...op,
-        state: 'cancelled',
-        finished_at: now,
-        updated_at: now,
-        pending_call: null,
-        summary: `${op.summary} — approval expired`,
+      const done = await cancelOperation(this.deps, op, {
+        error: 'nobody approved it in time',
+        summary: 'approval expired',
       });
-      if (!saved) continue;
-      await this.deps.notify.progress(saved);
-      await this.notice(saved, report);
+      if (done?.announced) report.finished.push(op.id);
     }
   }
 

@@ -166,6 +166,66 @@ export function expire(op: Operation, now: number): void {
   }
 }
 
+/**
+ * Tells listeners that an operation ended: its last progress (a Slack message edits itself), then its completion
+ * notice — claimed in the store first, so it goes out once however many processes see the end. True when the
+ * notice went out here.
+ */
+export async function announceEnd(deps: Deps, op: Operation): Promise<boolean> {
+  await deps.notify.progress(op);
+  if (!(await deps.store.claimNotice(op.id, deps.clock.now()))) return false;
+  await deps.notify.finished(op);
+  return true;
+}
+
+/**
+ * Cancels an operation as it was read (compare-and-swap on its version): its unfinished machines are marked
+ * cancelled — with `why.error`, when given — a call held for approval is dropped, and listeners hear of it.
+ * Undefined when someone changed the operation first.
+ */
+export async function cancelOperation(
+  deps: Deps,
+  op: Operation,
+  why?: { error: string; summary: string },
+): Promise<{ op: Operation; announced: boolean } | undefined> {
+  const now = deps.clock.now();
+  const targets = op.targets.map((t) =>
+    t.result === 'pending'
+      ? { ...t, result: 'cancelled' as const, finished_at: now, ...(why ? { error: why.error } : {}) }
+      : t,
+  );
+  const saved = await deps.store.updateOperation({
+    ...op,
+    targets,
+    state: 'cancelled',
+    pending_call: null,
+    finished_at: now,
+    updated_at: now,
+    ...(why ? { summary: `${op.summary} — ${why.summary}` } : {}),
+  });
+  if (!saved) return undefined;
+  return { op: saved, announced: await announceEnd(deps, saved) };
+}
+
+/**
+ * Cancels operation `id` if `may` allows it, re-reading and trying again when the poller updated it first.
+ * Answers the operation as it ends up (cancelled, or as it was when `may` said no), undefined when there is no
+ * such operation, null when it kept changing.
+ */
+export async function cancelById(
+  deps: Deps,
+  id: string,
+  may: (op: Operation) => boolean,
+): Promise<Operation | undefined | null> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const op = await deps.store.getOperation(id);
+    if (!op || !may(op)) return op;
+    const done = await cancelOperation(deps, op);
+    if (done) return done.op;
+  }
+  return null;
+}
+
 export const OperationView = z.object({
   id: z.string(),
   kind: z.string(),

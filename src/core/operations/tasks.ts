@@ -14,7 +14,7 @@ import type { Request, RequestId, Result, Task } from '@modelcontextprotocol/sdk
 import type { Deps } from '../../deps.ts';
 import type { Operation, OperationState } from '../../store/types.ts';
 import type { Principal } from '../policy.ts';
-import { describeOperation, newOperationId, operationView } from './service.ts';
+import { cancelById, describeOperation, newOperationId, operationView } from './service.ts';
 
 const DEFAULT_TTL_MS = 24 * 60 * 60_000;
 const PAGE = 50;
@@ -112,20 +112,7 @@ export class OperationTaskStore implements TaskStore {
     rec.cancelled = true;
     await this.save(id, rec);
     // Cancelling a task stops tracking its operation; MAAS carries on (operation_cancel with abort stops MAAS).
-    for (let i = 0; i < 5; i++) {
-      const op = await this.deps.store.getOperation(id);
-      if (op?.state !== 'running') return;
-      const now = this.deps.clock.now();
-      for (const t of op.targets)
-        if (t.result === 'pending') Object.assign(t, { result: 'cancelled', finished_at: now });
-      Object.assign(op, { state: 'cancelled', finished_at: now, updated_at: now });
-      const saved = await this.deps.store.updateOperation(op);
-      if (saved) {
-        await this.deps.notify.progress(saved);
-        if (await this.deps.store.claimNotice(id, now)) await this.deps.notify.finished(saved);
-        return;
-      }
-    }
+    await cancelById(this.deps, id, (op) => op.state === 'running');
   }
 
   async listTasks(cursor?: string): Promise<{ tasks: Task[]; nextCursor?: string }> {
