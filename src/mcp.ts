@@ -264,7 +264,7 @@ export async function callTool(
     const out = await tool.run(args, ctx);
     const result: CallToolResult = {
       content: [{ type: 'text', text: deps.secrets.scrub(tool.render(out)) }],
-      structuredContent: out as Record<string, unknown>,
+      structuredContent: deps.secrets.scrubDeep(out as Record<string, unknown>),
     };
     // Nothing achieved (every target refused or failed): tell the model plainly that this was an error.
     if (tool.failed?.(out)) result.isError = true;

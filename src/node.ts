@@ -6,21 +6,18 @@ import { userInfo } from 'node:os';
 import { type ServerType, serve } from '@hono/node-server';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { type Config, ConfigError, isLoopbackHost, parseConfig } from './config.ts';
-import { systemClock } from './core/clock.ts';
-import { createLogger, type Logger } from './core/log.ts';
-import { NotifierHub } from './core/operations/notify.ts';
+import { createLogger, type Logger, type LogLevel } from './core/log.ts';
 import { Poller } from './core/operations/poller.ts';
 import type { Principal } from './core/policy.ts';
-import { SecretSet } from './core/redact.ts';
+import { type SecretSet, secretsOf } from './core/redact.ts';
 import type { Deps } from './deps.ts';
-import { MaasApi } from './maas/api.ts';
-import { type FetchLike, MaasClient } from './maas/client.ts';
 import { createMcpServer } from './mcp.ts';
 import { createNodeFetch } from './node/fetch.ts';
 import { defaultDbPath, SqliteStore } from './node/sqlite-store.ts';
+import { buildDeps, chooseMaas } from './runtime.ts';
 import { createApp } from './server.ts';
 import type { Simulator } from './sim/index.ts';
-import { createSlack, type Slack } from './slack.ts';
+import type { Slack } from './slack.ts';
 import { MemoryStore } from './store/memory.ts';
 import { enabledTools } from './tools/index.ts';
 import { VERSION } from './version.ts';
@@ -100,26 +97,41 @@ function localPrincipal(config: Config): Principal {
   return { id: `local:${user}`, role: config.localRole, via: 'mcp' };
 }
 
-interface Built {
+/** The process's logging: one SecretSet, from the settings, that the logger scrubs and Deps share. */
+export interface Logging {
+  log: Logger;
+  /** {@link startDeps} adds the MAAS key in use (the demo simulator's is not a setting). */
+  secrets: SecretSet;
+}
+
+/** JSON lines on stderr (stdout belongs to the MCP stdio protocol), scrubbed of every secret the settings hold. */
+export function nodeLogging(
+  config: Config,
+  level: LogLevel,
+  write: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
+): Logging {
+  const secrets = secretsOf(config);
+  return { log: createLogger(write, { level, secrets }), secrets };
+}
+
+export interface Started {
   deps: Deps;
   sim?: Simulator;
   slack?: Slack;
   close(): Promise<void>;
 }
 
-/** Builds Deps against the configured MAAS, or an embedded simulator when `demo`. */
-async function buildDeps(config: Config, flags: Flags, demo: boolean, log: Logger): Promise<Built> {
-  const secrets = new SecretSet().add(
-    config.slack.signingSecret,
-    config.slack.botToken,
-    config.slack.appToken,
-  );
-  for (const t of config.authTokens) secrets.add(t.token);
-  let url: string;
-  let apiKey: string;
-  let fetch: FetchLike;
+/**
+ * Builds Deps against the configured MAAS, or an embedded simulator when `demo`, and starts the poller (stopped
+ * by `close`).
+ */
+export async function startDeps(
+  config: Config,
+  flags: Flags,
+  demo: boolean,
+  logging: Logging,
+): Promise<Started> {
   let sim: Simulator | undefined;
-  let closeFetch = async () => {};
   if (demo) {
     // Loaded only when asked for: a server in front of a real MAAS never carries the simulator.
     const { createSimulator } = await import('./sim/index.ts');
@@ -128,46 +140,34 @@ async function buildDeps(config: Config, flags: Flags, demo: boolean, log: Logge
       timeScale: flags.timeScale ?? 0.05,
       ...(flags.seed !== undefined ? { seed: flags.seed } : {}),
     });
-    url = sim.baseUrl;
-    apiKey = sim.users.admin.apiKey;
-    fetch = sim.fetch;
-  } else {
-    if (!config.maasUrl || !config.maasApiKey) {
-      throw new ConfigError(
-        'MAAS_URL and MAAS_API_KEY are not set: point them at your MAAS (e.g. MAAS_URL=http://maas:5240/MAAS), or add --demo to use the built-in simulator',
-      );
-    }
-    url = config.maasUrl;
-    apiKey = config.maasApiKey;
-    const nf = createNodeFetch({ caFile: config.maasCaFile, insecure: config.maasTlsInsecure });
-    fetch = nf.fetch;
-    closeFetch = nf.close;
   }
-  secrets.add(...apiKey.split(':'));
-  const maas = new MaasApi(new MaasClient({ url, apiKey, fetch, userAgent: `maas-mcp/${VERSION}` }));
+  let closeFetch = async () => {};
+  const maas = chooseMaas(
+    config,
+    sim && { url: sim.baseUrl, apiKey: sim.users.admin.apiKey, fetch: sim.fetch },
+    'point them at your MAAS (e.g. MAAS_URL=http://maas:5240/MAAS), or add --demo to use the built-in simulator',
+    () => {
+      const nf = createNodeFetch({ caFile: config.maasCaFile, insecure: config.maasTlsInsecure });
+      closeFetch = nf.close;
+      return nf.fetch;
+    },
+  );
   // The demo keeps its state in memory: it must not mix simulated operations into a real deployment's history.
   const store =
     demo && !config.db ? new MemoryStore() : SqliteStore.open(config.db ?? defaultDbPath(process.env));
-  const deps: Deps = {
+  // Slack: notices and approvals wherever the poller runs (serve, stdio and demo alike).
+  const { deps, slack } = buildDeps({
+    config,
     maas,
     store,
-    notify: new NotifierHub(log),
+    ...logging,
     kickPoller: () => poller.kick(),
-    clock: systemClock,
-    log,
-    config,
-    secrets,
-  };
-  // Slack: notices and approvals wherever the poller runs (serve, stdio and demo alike).
-  const slack = createSlack(deps, { fetch: (input, init) => globalThis.fetch(input, init) });
-  if (slack) {
-    deps.notify.subscribe(slack.notices);
-    deps.approvals = slack.requestApproval;
-  }
+    slackNotices: true,
+  });
   // One poller per process: it resumes what a previous run left running, and sends held-back notices.
   const poller = new Poller(deps);
   poller.start();
-  const built: Built = {
+  const started: Started = {
     deps,
     close: async () => {
       poller.stop();
@@ -176,9 +176,9 @@ async function buildDeps(config: Config, flags: Flags, demo: boolean, log: Logge
       await closeFetch();
     },
   };
-  if (sim) built.sim = sim;
-  if (slack) built.slack = slack;
-  return built;
+  if (sim) started.sim = sim;
+  if (slack) started.slack = slack;
+  return started;
 }
 
 function listen(
@@ -213,7 +213,8 @@ function untilSignal(onStop: () => Promise<void>): Promise<number> {
   });
 }
 
-async function runHttp(config: Config, flags: Flags, demo: boolean, log: Logger): Promise<number> {
+async function runHttp(config: Config, flags: Flags, demo: boolean, logging: Logging): Promise<number> {
+  const { log } = logging;
   const host = flags.host ?? config.host;
   const port = flags.port ?? config.port;
   if (!isLoopbackHost(host) && config.authTokens.length === 0) {
@@ -221,7 +222,7 @@ async function runHttp(config: Config, flags: Flags, demo: boolean, log: Logger)
       `HOST=${host} can be reached from other machines: set MCP_AUTH_TOKENS (token:principal:role, …) before listening there`,
     );
   }
-  const built = await buildDeps({ ...config, host }, flags, demo, log);
+  const built = await startDeps({ ...config, host }, flags, demo, logging);
   const { sim } = built;
   const http = createApp(built.deps, {
     localPrincipal: localPrincipal(config),
@@ -280,8 +281,9 @@ Slack: create an app from slack/manifest.yml, then start with SLACK_SIGNING_SECR
 Stop with Ctrl-C.`);
 }
 
-async function runStdio(config: Config, flags: Flags, log: Logger): Promise<number> {
-  const built = await buildDeps(config, flags, flags.demo, log);
+async function runStdio(config: Config, flags: Flags, logging: Logging): Promise<number> {
+  const { log } = logging;
+  const built = await startDeps(config, flags, flags.demo, logging);
   const principal = localPrincipal(config);
   const tools = enabledTools({ toolsets: config.toolsets, readOnly: config.readOnly, role: principal.role });
   const server = createMcpServer(built.deps, { principal, tools });
@@ -331,18 +333,14 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   try {
     const flags = parseFlags(rest);
     const config = parseConfig(env);
-    const secrets = new SecretSet().add(config.maasApiKey, config.slack.botToken, config.slack.appToken);
-    const log = createLogger((line) => process.stderr.write(`${line}\n`), {
-      level: command === 'stdio' ? 'warn' : 'info',
-      secrets,
-    });
+    const logging = nodeLogging(config, command === 'stdio' ? 'warn' : 'info');
     switch (command) {
       case 'demo':
-        return await runHttp(config, flags, true, log);
+        return await runHttp(config, flags, true, logging);
       case 'serve':
-        return await runHttp(config, flags, flags.demo, log);
+        return await runHttp(config, flags, flags.demo, logging);
       case 'stdio':
-        return await runStdio(config, flags, log);
+        return await runStdio(config, flags, logging);
       case 'sim':
         return await runSim(config, flags);
       default:

@@ -6,36 +6,27 @@
  */
 import { CfWorkerJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/cfworker';
 import { type Config, ConfigError, isLoopbackHost, parseConfig } from './config.ts';
-import { systemClock } from './core/clock.ts';
-import { NotifierHub } from './core/operations/notify.ts';
 import type { Principal } from './core/policy.ts';
-import type { Deps } from './deps.ts';
-import type { FetchLike } from './maas/client.ts';
+import { secretsOf } from './core/redact.ts';
+import { buildDeps, chooseMaas, type MaasEndpoint } from './runtime.ts';
 import { createApp } from './server.ts';
-import { createSlack } from './slack.ts';
+import { forwardingStore } from './store/methods.ts';
 import { demoOf, type Env, objectStub, settingsOf } from './worker/env.ts';
-import type { DemoCredentials, MaasMcpObject, StoreRpc } from './worker/object.ts';
-import { globalFetch, maasApi, maasFetch, secretsOf, workerLogger } from './worker/runtime.ts';
-import { DurableStoreProxy } from './worker/store-proxy.ts';
+import type { DemoCredentials, MaasMcpObject } from './worker/object.ts';
+import { MAAS_SETTINGS_HINT, maasFetch, workerLogger } from './worker/runtime.ts';
 
 export type { Env } from './worker/env.ts';
 export { MaasMcpObject } from './worker/object.ts';
 
-/** Where the MAAS client sends requests, with which key. */
-interface MaasTarget {
-  url: string;
-  apiKey: string;
-  fetch: FetchLike;
-}
-
 /** The demo's credentials are fixed by the simulator's seed: ask the Durable Object once per isolate. */
 let demoCredentials: Promise<DemoCredentials> | undefined;
 
-async function maasTarget(
+async function maasEndpoint(
   env: Env,
   config: Config,
   stub: DurableObjectStub<MaasMcpObject>,
-): Promise<MaasTarget> {
+): Promise<MaasEndpoint> {
+  let demo: MaasEndpoint | undefined;
   if (demoOf(env).enabled) {
     demoCredentials ??= stub.demoCredentials().then(
       (c) => ({ url: c.url, apiKey: c.apiKey }),
@@ -46,14 +37,9 @@ async function maasTarget(
     );
     const { url, apiKey } = await demoCredentials;
     // The simulator lives in the Durable Object: its fetch handler serves /MAAS/.
-    return { url, apiKey, fetch: (input, init) => stub.fetch(new Request(input, init)) };
+    demo = { url, apiKey, fetch: (input, init) => stub.fetch(new Request(input, init)) };
   }
-  if (!config.maasUrl || !config.maasApiKey) {
-    throw new ConfigError(
-      'MAAS_URL and MAAS_API_KEY are not set: set MAAS_URL in [vars] and `wrangler secret put MAAS_API_KEY`, or MAAS_MCP_DEMO=true for the simulator',
-    );
-  }
-  return { url: config.maasUrl, apiKey: config.maasApiKey, fetch: maasFetch(env.MAAS_VPC) };
+  return chooseMaas(config, demo, MAAS_SETTINGS_HINT, () => maasFetch(env.MAAS_VPC));
 }
 
 /**
@@ -82,33 +68,30 @@ async function handle(request: Request, env: Env, ctx: ExecutionContext): Promis
     return configError(err);
   }
   const stub = objectStub(env);
-  let target: MaasTarget;
+  let maas: MaasEndpoint;
   try {
-    target = await maasTarget(env, config, stub);
+    maas = await maasEndpoint(env, config, stub);
   } catch (err) {
     return configError(err);
   }
-  const secrets = secretsOf(config, target.apiKey);
+  const secrets = secretsOf(config);
   const log = workerLogger(secrets);
-  const deps: Deps = {
-    maas: maasApi(target.url, target.apiKey, target.fetch),
-    // The stub's RPC type wraps each result in Rpc.Result; the records themselves are plain data.
-    store: new DurableStoreProxy(stub as unknown as StoreRpc),
-    notify: new NotifierHub(log),
+  // Slack requests are verified and acknowledged here; the work after the ack, completion notices and progress
+  // edits happen in the Durable Object, where the poller runs.
+  const { deps, slack } = buildDeps({
+    config,
+    maas,
+    // Every call runs in the Durable Object, one at a time, so the compare-and-set rules hold for every caller.
+    store: forwardingStore(stub),
+    secrets,
+    log,
     kickPoller: () => {
       ctx.waitUntil(
         stub.kick().catch((err: unknown) => log.warn('could not wake the poller', { error: err })),
       );
     },
-    clock: systemClock,
-    log,
-    config,
-    secrets,
-  };
-  // Slack requests are verified and acknowledged here; the work after the ack, completion notices and progress
-  // edits happen in the Durable Object, where the poller runs.
-  const slack = createSlack(deps, { fetch: globalFetch });
-  if (slack) deps.approvals = slack.requestApproval;
+    slackNotices: false,
+  });
   const { app } = createApp(deps, {
     localPrincipal: localPrincipal(config),
     mcp: { stateless: true, validator: new CfWorkerJsonSchemaValidator() },

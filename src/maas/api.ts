@@ -4,7 +4,7 @@
  */
 import type { z } from 'zod';
 import type { MaasClient, MaasRequest, Params } from './client.ts';
-import { MaasProtocolError } from './errors.ts';
+import { MaasNetworkError, MaasProtocolError } from './errors.ts';
 import { readArray } from './json-stream.ts';
 import {
   BlockDevice,
@@ -62,15 +62,20 @@ export class MaasApi {
 
   constructor(readonly http: MaasClient) {}
 
-  /** The MAAS user behind the API key, asked once (it cannot change for a given key). */
+  /**
+   * The MAAS user behind the API key, asked once (it cannot change for a given key) and shared by every caller.
+   * The shared request runs without any one caller's signal; each caller's own signal only stops its wait. A
+   * failure is not kept: the next caller asks again.
+   */
   me(opts: CallOptions = {}): Promise<Whoami> {
     if (!this.whoamiCache) {
-      this.whoamiCache = this.whoami(opts);
-      this.whoamiCache.catch(() => {
-        this.whoamiCache = undefined;
+      const asked = this.whoami();
+      this.whoamiCache = asked;
+      asked.catch(() => {
+        if (this.whoamiCache === asked) this.whoamiCache = undefined;
       });
     }
-    return this.whoamiCache;
+    return untilAborted(this.whoamiCache, opts.signal, WHOAMI);
   }
 
   /**
@@ -83,27 +88,38 @@ export class MaasApi {
     form: Params = {},
     opts: CallOptions = {},
   ): Promise<MachineSummary | null> {
-    const req: MaasRequest = {
-      method: 'POST',
-      path: `machines/${enc(systemId)}/`,
-      op,
-      form,
-      signal: opts.signal,
-    };
-    const body = await this.http.call(req);
-    return body === null ? null : parse(MachineSummary, body, 'machine');
+    return this.write(MaybeMachine, 'POST', `machines/${enc(systemId)}/`, { op, form }, opts, 'machine');
+  }
+
+  /**
+   * `POST /machines/{id}/?op=set_workload_annotations` (maas-api.md §4.5): `key=value` pairs, an empty value
+   * deletes the key. MAAS answers with the machine, annotations included.
+   */
+  async setWorkloadAnnotations(
+    systemId: string,
+    pairs: Params,
+    opts: CallOptions = {},
+  ): Promise<z.infer<typeof MachineCore>> {
+    return this.write(
+      MachineCore,
+      'POST',
+      `machines/${enc(systemId)}/`,
+      { op: 'set_workload_annotations', form: pairs },
+      opts,
+      'machine',
+    );
   }
 
   /** `POST /machines/?op=allocate` with MAAS constraint names (maas-api.md §3.3). */
   async allocate(constraints: Params, opts: CallOptions = {}): Promise<MachineSummary> {
-    const req: MaasRequest = {
-      method: 'POST',
-      path: 'machines/',
-      op: 'allocate',
-      form: constraints,
-      signal: opts.signal,
-    };
-    return parse(MachineSummary, await this.http.call(req), 'machine');
+    return this.write(
+      MachineSummary,
+      'POST',
+      'machines/',
+      { op: 'allocate', form: constraints },
+      opts,
+      'machine',
+    );
   }
 
   /** `POST /machines/?op=release` for several machines at once; returns the system_ids MAAS released. */
@@ -120,14 +136,12 @@ export class MaasApi {
 
   /** `POST /machines/` (maas-api.md §3.2). */
   async createMachine(form: Params, opts: CallOptions = {}): Promise<MachineSummary> {
-    const req: MaasRequest = { method: 'POST', path: 'machines/', form, signal: opts.signal };
-    return parse(MachineSummary, await this.http.call(req), 'machine');
+    return this.write(MachineSummary, 'POST', 'machines/', { form }, opts, 'machine');
   }
 
   /** `PUT /machines/{id}/` (maas-api.md §4.3). */
   async updateMachine(systemId: string, form: Params, opts: CallOptions = {}): Promise<MachineSummary> {
-    const req: MaasRequest = { method: 'PUT', path: `machines/${enc(systemId)}/`, form, signal: opts.signal };
-    return parse(MachineSummary, await this.http.call(req), 'machine');
+    return this.write(MachineSummary, 'PUT', `machines/${enc(systemId)}/`, { form }, opts, 'machine');
   }
 
   /** `DELETE /machines/{id}/` (204). */
@@ -137,8 +151,7 @@ export class MaasApi {
 
   /** `POST /tags/` (superuser). */
   async createTag(name: string, comment: string, opts: CallOptions = {}): Promise<Tag> {
-    const req: MaasRequest = { method: 'POST', path: 'tags/', form: { name, comment }, signal: opts.signal };
-    return parse(Tag, await this.http.call(req), 'tag');
+    return this.write(Tag, 'POST', 'tags/', { form: { name, comment } }, opts, 'tag');
   }
 
   /** `POST /tags/{name}/?op=update_nodes`: one request for any number of machines. */
@@ -200,15 +213,7 @@ export class MaasApi {
     parts: MachineParts = {},
     opts: CallOptions = {},
   ): Promise<Machine[]> {
-    const body = await this.http.call({
-      method: 'GET',
-      path: 'machines/',
-      query: filters as Params,
-      signal: opts.signal,
-    });
-    if (!Array.isArray(body))
-      throw new MaasProtocolError('MAAS sent a machine list that is not a JSON array');
-    return body.map((m) => machineFrom(m, parts));
+    return this.getList((m) => machineFrom(m, parts), 'machines/', filters as Params, opts, 'machine');
   }
 
   /** One machine; `parts` says whether to parse its interfaces and disks too. */
@@ -234,11 +239,23 @@ export class MaasApi {
   }
 
   async machineInterfaces(systemId: string, opts: CallOptions = {}): Promise<Interface[]> {
-    return this.getList(Interface, `nodes/${enc(systemId)}/interfaces/`, undefined, opts, 'interface');
+    return this.getList(
+      parser(Interface),
+      `nodes/${enc(systemId)}/interfaces/`,
+      undefined,
+      opts,
+      'interface',
+    );
   }
 
   async machineBlockDevices(systemId: string, opts: CallOptions = {}): Promise<BlockDevice[]> {
-    return this.getList(BlockDevice, `nodes/${enc(systemId)}/blockdevices/`, undefined, opts, 'block device');
+    return this.getList(
+      parser(BlockDevice),
+      `nodes/${enc(systemId)}/blockdevices/`,
+      undefined,
+      opts,
+      'block device',
+    );
   }
 
   async events(query: EventsQuery, opts: CallOptions = {}): Promise<EventsPage> {
@@ -253,30 +270,30 @@ export class MaasApi {
   }
 
   zones(opts: CallOptions = {}): Promise<Zone[]> {
-    return this.getList(Zone, 'zones/', undefined, opts, 'zone');
+    return this.getList(parser(Zone), 'zones/', undefined, opts, 'zone');
   }
 
   pools(opts: CallOptions = {}): Promise<Pool[]> {
-    return this.getList(Pool, 'resourcepools/', undefined, opts, 'resource pool');
+    return this.getList(parser(Pool), 'resourcepools/', undefined, opts, 'resource pool');
   }
 
   tags(opts: CallOptions = {}): Promise<Tag[]> {
-    return this.getList(Tag, 'tags/', undefined, opts, 'tag');
+    return this.getList(parser(Tag), 'tags/', undefined, opts, 'tag');
   }
 
   subnets(opts: CallOptions = {}): Promise<Subnet[]> {
-    return this.getList(Subnet, 'subnets/', undefined, opts, 'subnet');
+    return this.getList(parser(Subnet), 'subnets/', undefined, opts, 'subnet');
   }
 
   devices(
     filters: Pick<MachineFilters, 'hostname' | 'zone' | 'id'>,
     opts: CallOptions = {},
   ): Promise<Device[]> {
-    return this.getList(Device, 'devices/', filters as Params, opts, 'device');
+    return this.getList(parser(Device), 'devices/', filters as Params, opts, 'device');
   }
 
   controllers(kind: 'rack' | 'region', opts: CallOptions = {}): Promise<Controller[]> {
-    return this.getList(Controller, `${kind}controllers/`, undefined, opts, `${kind} controller`);
+    return this.getList(parser(Controller), `${kind}controllers/`, undefined, opts, `${kind} controller`);
   }
 
   async version(opts: CallOptions = {}): Promise<Version> {
@@ -300,20 +317,65 @@ export class MaasApi {
     return parse(schema, await this.http.call(req), what);
   }
 
-  private async getList<S extends z.ZodType>(
-    schema: S,
+  /** `GET` of a JSON array, each element read by `read` (which throws on one it cannot). */
+  private async getList<T>(
+    read: (item: unknown, what: string) => T,
     path: string,
     query: Params | undefined,
     opts: CallOptions,
     what: string,
-  ): Promise<z.infer<S>[]> {
+  ): Promise<T[]> {
     const req: MaasRequest = { method: 'GET', path, signal: opts.signal };
     if (query) req.query = query;
     const body = await this.http.call(req);
     if (!Array.isArray(body))
       throw new MaasProtocolError(`MAAS sent a ${what} list that is not a JSON array`);
-    return body.map((item) => parse(schema, item, what));
+    return body.map((item) => read(item, what));
   }
+
+  /** A `POST` or `PUT` with a form (and an `op`), its answer parsed with `schema`. */
+  private async write<S extends z.ZodType>(
+    schema: S,
+    method: 'POST' | 'PUT',
+    path: string,
+    body: { op?: string; form: Params },
+    opts: CallOptions,
+    what: string,
+  ): Promise<z.infer<S>> {
+    const req: MaasRequest = { method, path, form: body.form, signal: opts.signal };
+    if (body.op) req.op = body.op;
+    return parse(schema, await this.http.call(req), what);
+  }
+}
+
+/** `machineOp`'s answer: a machine, or `null` when MAAS has nothing to say. */
+const MaybeMachine = MachineSummary.nullable();
+
+/** What `GET users/?op=whoami` is, for the error a cancelled wait for it gives. */
+const WHOAMI = { method: 'GET', path: 'users/', op: 'whoami' } as const;
+
+/**
+ * `shared`, or a rejection as soon as `signal` aborts: one caller giving up stops its own wait, never the shared
+ * request. The rejection is the one the client gives a cancelled request.
+ */
+function untilAborted<T>(
+  shared: Promise<T>,
+  signal: AbortSignal | undefined,
+  request: { method: 'GET'; path: string; op: string },
+): Promise<T> {
+  if (!signal) return shared;
+  const cancelled = () => new MaasNetworkError('the request was cancelled', request, false, signal.reason);
+  if (signal.aborted) return Promise.reject(cancelled());
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(cancelled());
+    signal.addEventListener('abort', onAbort, { once: true });
+    shared.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+/** A reader of one list element with `schema`. */
+function parser<S extends z.ZodType>(schema: S): (item: unknown, what: string) => z.infer<S> {
+  return (item, what) => parse(schema, item, what);
 }
 
 function machineFrom(raw: unknown, parts: MachineParts): Machine {

@@ -27,7 +27,6 @@ export const POWER_TYPES = [
   'webhook',
   'wedge',
 ] as const;
-export type PowerType = (typeof POWER_TYPES)[number];
 
 /** A MAC address as MAAS accepts it: six hex pairs separated by ":" or "-". */
 export const MAC_RE = /^([0-9a-f]{2}[:-]){5}[0-9a-f]{2}$/i;

@@ -500,8 +500,3 @@ export const RESTORABLE_STATUSES: ReadonlySet<NodeStatus> = new Set([S.READY, S.
 
 /** Statuses `lock` accepts. */
 export const LOCKABLE_STATUSES: ReadonlySet<NodeStatus> = new Set([S.DEPLOYED, S.DEPLOYING]);
-
-/** Timeouts MAAS itself applies to transient statuses (`get_node_timeout`), in minutes. */
-export function maasNodeTimeoutMinutes(s: NodeStatus): number {
-  return s === S.RELEASING || s === S.EXITING_RESCUE_MODE ? 5 : 30;
-}

@@ -4,29 +4,23 @@
  * poller (driven by the object's alarm instead of timers), and in demo mode the simulated MAAS.
  */
 import { DurableObject } from 'cloudflare:workers';
-import { type Config, ConfigError, parseConfig } from '../config.ts';
-import { systemClock } from '../core/clock.ts';
-import { NotifierHub } from '../core/operations/notify.ts';
+import { ConfigError, parseConfig } from '../config.ts';
 import { Poller } from '../core/operations/poller.ts';
-import { SecretSet } from '../core/redact.ts';
+import { SecretSet, secretsOf } from '../core/redact.ts';
 import type { Deps } from '../deps.ts';
+import { buildDeps, chooseMaas } from '../runtime.ts';
 import { createSimulator, type Simulator } from '../sim/index.ts';
-import { createSlack, runSlackJob, type Slack, type SlackJob } from '../slack.ts';
+import { runSlackJob, type Slack, type SlackJob } from '../slack.ts';
 import { DurableSqlStore } from '../store/durable.ts';
-import type {
-  AuditFilter,
-  AuditRecord,
-  Confirmation,
-  NewAuditRecord,
-  Operation,
-  OperationFilter,
-  Store,
-} from '../store/types.ts';
+import {
+  callStore,
+  type StoreArgs,
+  type StoreMethod,
+  type StoreResult,
+  type StoreRpc,
+} from '../store/methods.ts';
 import { demoOf, type Env, settingsOf } from './env.ts';
-import { globalFetch, maasApi, maasFetch, secretsOf, workerLogger } from './runtime.ts';
-
-/** The Store as the Worker reaches it over RPC (closing it is the object's business, not a caller's). */
-export type StoreRpc = Omit<Store, 'close'>;
+import { MAAS_SETTINGS_HINT, maasFetch, workerLogger } from './runtime.ts';
 
 /** Where the demo's MAAS answers, and the admin key the Worker uses there. */
 export interface DemoCredentials {
@@ -106,54 +100,12 @@ export class MaasMcpObject extends DurableObject<Env> implements StoreRpc {
     if (delay !== undefined) await this.armAt(Date.now() + delay);
   }
 
-  // The Store, over RPC: each call runs here, one at a time, so the compare-and-set rules hold for every caller.
-  createOperation(op: Operation): Promise<void> {
-    return this.store.createOperation(op);
-  }
-  getOperation(id: string): Promise<Operation | undefined> {
-    return this.store.getOperation(id);
-  }
-  updateOperation(op: Operation): Promise<Operation | undefined> {
-    return this.store.updateOperation(op);
-  }
-  listOperations(filter?: OperationFilter): Promise<Operation[]> {
-    return this.store.listOperations(filter);
-  }
-  runningOperations(): Promise<Operation[]> {
-    return this.store.runningOperations();
-  }
-  claimNotice(id: string, at: number): Promise<boolean> {
-    return this.store.claimNotice(id, at);
-  }
-  unnoticedOperations(): Promise<Operation[]> {
-    return this.store.unnoticedOperations();
-  }
-  putConfirmation(c: Confirmation): Promise<void> {
-    return this.store.putConfirmation(c);
-  }
-  getConfirmation(tokenHash: string): Promise<Confirmation | undefined> {
-    return this.store.getConfirmation(tokenHash);
-  }
-  useConfirmation(tokenHash: string, at: number): Promise<boolean> {
-    return this.store.useConfirmation(tokenHash, at);
-  }
-  purgeConfirmations(before: number): Promise<number> {
-    return this.store.purgeConfirmations(before);
-  }
-  appendAudit(rec: NewAuditRecord): Promise<number> {
-    return this.store.appendAudit(rec);
-  }
-  listAudit(filter?: AuditFilter): Promise<AuditRecord[]> {
-    return this.store.listAudit(filter);
-  }
-  getValue(key: string): Promise<string | undefined> {
-    return this.store.getValue(key);
-  }
-  setValue(key: string, value: string, expiresAt?: number): Promise<void> {
-    return this.store.setValue(key, value, expiresAt);
-  }
-  deleteValue(key: string): Promise<void> {
-    return this.store.deleteValue(key);
+  /**
+   * The Store, over RPC: one entry point for every Store method (never `close`, nor anything else on this object).
+   * Each call runs here, one at a time, so the compare-and-set rules hold for every caller.
+   */
+  storeCall<M extends StoreMethod>(method: M, args: StoreArgs<M>): Promise<StoreResult<M>> {
+    return callStore(this.store, method, args);
   }
 
   /** Does every queued Slack job; each is taken off the queue before it runs, so none runs twice. */
@@ -189,40 +141,25 @@ export class MaasMcpObject extends DurableObject<Env> implements StoreRpc {
 
   private poller(): { deps: Deps; poller: Poller; slack: Slack | undefined } {
     if (this.runtime) return this.runtime;
-    const config: Config = parseConfig(settingsOf(this.env));
+    const config = parseConfig(settingsOf(this.env));
     const sim = this.demo();
-    let url: string;
-    let apiKey: string;
-    if (sim) {
-      url = sim.baseUrl;
-      apiKey = sim.users.admin.apiKey;
-    } else if (config.maasUrl && config.maasApiKey) {
-      url = config.maasUrl;
-      apiKey = config.maasApiKey;
-    } else {
-      throw new ConfigError('MAAS_URL and MAAS_API_KEY are not set: set both, or MAAS_MCP_DEMO=true');
-    }
-    const secrets = secretsOf(config, apiKey);
+    // The object's own simulator is called in-process; only the Worker goes through this object's fetch.
+    const demo = sim && { url: sim.baseUrl, apiKey: sim.users.admin.apiKey, fetch: sim.fetch };
+    const maas = chooseMaas(config, demo, MAAS_SETTINGS_HINT, () => maasFetch(this.env.MAAS_VPC));
+    const secrets = secretsOf(config);
     const log = workerLogger(secrets);
-    const deps: Deps = {
-      // The object's own simulator is called in-process; only the Worker goes through this object's fetch.
-      maas: maasApi(url, apiKey, sim ? sim.fetch : maasFetch(this.env.MAAS_VPC)),
+    // Completion notices and progress edits go to Slack from here, where the poller sees operations change.
+    const { deps, slack } = buildDeps({
+      config,
+      maas,
       store: this.store,
-      notify: new NotifierHub(log),
+      secrets,
+      log,
       kickPoller: () => {
         this.kick().catch((err: unknown) => log.warn('could not arm the poller alarm', { error: err }));
       },
-      clock: systemClock,
-      log,
-      config,
-      secrets,
-    };
-    // Completion notices and progress edits go to Slack from here, where the poller sees operations change.
-    const slack = createSlack(deps, { fetch: globalFetch });
-    if (slack) {
-      deps.notify.subscribe(slack.notices);
-      deps.approvals = slack.requestApproval;
-    }
+      slackNotices: true,
+    });
     this.runtime = { deps, poller: new Poller(deps), slack };
     return this.runtime;
   }

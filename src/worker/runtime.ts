@@ -1,26 +1,14 @@
 /**
- * What the Worker and its Durable Object build the same way: the logger, the secret set and the MAAS client.
+ * What the Worker and its Durable Object do the same way and Node does not: the logger, how MAAS_URL is reached,
+ * and how to set MAAS_URL and MAAS_API_KEY.
  */
-import type { Config } from '../config.ts';
 import { createLogger, type Logger } from '../core/log.ts';
-import { SecretSet } from '../core/redact.ts';
-import { MaasApi } from '../maas/api.ts';
-import { type FetchLike, MaasClient } from '../maas/client.ts';
-import { VERSION } from '../version.ts';
+import type { SecretSet } from '../core/redact.ts';
+import type { FetchLike } from '../maas/client.ts';
 
-/** Every secret string known from the settings, plus the MAAS key in use (the demo's is not a setting). */
-export function secretsOf(config: Config, maasApiKey?: string): SecretSet {
-  const secrets = new SecretSet().add(
-    config.slack.signingSecret,
-    config.slack.botToken,
-    config.slack.appToken,
-    config.maasApiKey,
-  );
-  for (const t of config.authTokens) secrets.add(t.token);
-  if (maasApiKey) secrets.add(maasApiKey, ...maasApiKey.split(':'));
-  if (config.maasApiKey) secrets.add(...config.maasApiKey.split(':'));
-  return secrets;
-}
+/** How to fix missing MAAS_URL and MAAS_API_KEY on Workers (the Worker and its Durable Object say the same). */
+export const MAAS_SETTINGS_HINT =
+  'set MAAS_URL in [vars] and `wrangler secret put MAAS_API_KEY`, or MAAS_MCP_DEMO=true for the simulator';
 
 /**
  * JSON lines on the console: Workers Logs and `wrangler tail` collect console output, and there is no stderr
@@ -29,11 +17,6 @@ export function secretsOf(config: Config, maasApiKey?: string): SecretSet {
 export function workerLogger(secrets: SecretSet): Logger {
   // biome-ignore lint/suspicious/noConsole: the console is the Workers log sink.
   return createLogger((line) => console.log(line), { secrets });
-}
-
-/** The MAAS API over `fetch` (the global one, or the demo simulator's). */
-export function maasApi(url: string, apiKey: string, fetch: FetchLike): MaasApi {
-  return new MaasApi(new MaasClient({ url, apiKey, fetch, userAgent: `maas-mcp/${VERSION}` }));
 }
 
 /** The global fetch, called unbound would throw "Illegal invocation" in workerd. */

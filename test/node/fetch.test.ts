@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/config.ts';
-import { MaasClient } from '../../src/maas/client.ts';
+import { MaasClient, type MaasRequest } from '../../src/maas/client.ts';
 import { MaasNetworkError } from '../../src/maas/errors.ts';
 import { createNodeFetch } from '../../src/node/fetch.ts';
 
@@ -84,23 +84,29 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function list(opts: Parameters<typeof createNodeFetch>[0]) {
+async function send(opts: Parameters<typeof createNodeFetch>[0], req: MaasRequest) {
   const nf = createNodeFetch(opts);
   try {
-    return await new MaasClient({ url, apiKey: KEY, fetch: nf.fetch, retries: 0 }).call({
-      method: 'GET',
-      path: 'machines/',
-    });
+    return await new MaasClient({ url, apiKey: KEY, fetch: nf.fetch, retries: 0 }).call(req);
   } finally {
     await nf.close();
   }
 }
 
+const list = (opts: Parameters<typeof createNodeFetch>[0]) =>
+  send(opts, { method: 'GET', path: 'machines/' });
+
 describe('Node fetch for an HTTPS MAAS', () => {
   it('refuses a certificate it cannot verify, and says the write cannot have happened', async () => {
-    const err = await list({}).catch((e: unknown) => e);
+    const write: MaasRequest = { method: 'POST', path: 'machines/', op: 'allocate', form: { name: 'x' } };
+    const err = await send({}, write).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(MaasNetworkError);
-    expect((err as Error).message).toMatch(/certificate|self.signed|issuer/i);
+    expect((err as MaasNetworkError).message).toMatch(/certificate|self.signed|issuer/i);
+    // The TLS handshake failed before any request was sent: the caller may safely say nothing happened.
+    expect((err as MaasNetworkError).mayHaveReachedMaas).toBe(false);
   });
 
   it('trusts the CA given in MAAS_CA_FILE', async () => {

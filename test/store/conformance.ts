@@ -45,6 +45,7 @@ export function storeConformance(name: string, make: (now: () => number) => Prom
         closed = true;
         await expect(store.getOperation('op-x')).rejects.toThrow();
         await expect(store.listAudit()).rejects.toThrow();
+        await expect(store.setValue('k', 'v')).rejects.toThrow('store: the store is closed');
       });
 
       it('closes twice without complaint', async () => {

@@ -148,6 +148,20 @@ describe('SqliteStore on disk', () => {
     await again.close();
   });
 
+  it('keeps the claimed notice time an integer inside the stored record', async () => {
+    const path = newFile();
+    const store = SqliteStore.open(path);
+    const op = makeOperation({ state: 'succeeded' });
+    await store.createOperation(op);
+    expect(await store.claimNotice(op.id, T0 + 1)).toBe(true);
+    const data = withRaw(path, (db) =>
+      db.prepare<[string], string>('SELECT data FROM operations WHERE id = ?').pluck().get(op.id),
+    );
+    expect(data).toContain(`"notice_sent_at":${T0 + 1}`);
+    expect(data).not.toContain(`"notice_sent_at":${T0 + 1}.0`);
+    await store.close();
+  });
+
   it('names the table and row of a corrupt operation', async () => {
     const path = newFile();
     const store = SqliteStore.open(path);

@@ -61,8 +61,8 @@ describe('operations on Workers', () => {
     await runAlarmsUntil(async () => (await operationState(c, id)) === 'succeeded');
     const read = () =>
       runInDurableObject(mainObject(), async (o) => ({
-        op: await o.getOperation(id),
-        audit: await o.listAudit({ machine: 'web-04' }),
+        op: await o.storeCall('getOperation', [id]),
+        audit: await o.storeCall('listAudit', [{ machine: 'web-04' }]),
         instance: o,
       }));
     const before = await read();
@@ -102,7 +102,7 @@ describe('operations on Workers', () => {
       deadline_at: now + 30 * 60_000,
       notify: [],
     });
-    await mainObject().createOperation(op);
+    await mainObject().storeCall('createOperation', [op]);
     // The poller's next tick, as it would have been scheduled: far enough out that the restart comes first.
     const at = now + 60_000;
     await runInDurableObject(mainObject(), (_o, state) => state.storage.setAlarm(at));

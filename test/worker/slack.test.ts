@@ -4,11 +4,17 @@
  * tracking the deploy and posting its completion notice. Slack itself is a fetch double: the Worker, its Durable Object and these tests share
  * one isolate, so replacing the global fetch reaches both.
  */
-import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test';
+import {
+  createExecutionContext,
+  env,
+  runDurableObjectAlarm,
+  runInDurableObject,
+  waitOnExecutionContext,
+} from 'cloudflare:test';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { sign } from '../../src/slack/verify.ts';
 import worker from '../../src/worker.ts';
-import { runAlarmsUntil } from './helpers.ts';
+import { mainObject, runAlarmsUntil } from './helpers.ts';
 
 /** Set in vitest.workers.config.ts, so the Durable Object has the same Slack settings as the Worker. */
 const SECRET = 'workerd-test-signing-secret-0123';
@@ -88,8 +94,19 @@ describe('Slack on Workers', () => {
   });
 
   it('refuses a command with a bad signature before doing anything', async () => {
-    const res = await slackPost('/slack/commands', { text: 'status', user_id: 'UOPS' }, 'not-the-secret');
+    const form = {
+      command: '/maas',
+      text: 'status',
+      user_id: 'UOPS',
+      channel_id: 'CCHAN',
+      response_url: `${SLACK}/response/forged`,
+    };
+    const res = await slackPost('/slack/commands', form, 'not-the-secret');
     expect(res.status).toBe(401);
+    // Nothing was handed to the Durable Object, and its alarm — where Slack work runs — finds nothing to answer.
+    const queued = await runInDurableObject(mainObject(), (o) => o.storeCall('getValue', ['slack:jobs']));
+    expect(JSON.parse(queued ?? '[]')).toEqual([]);
+    await runDurableObjectAlarm(mainObject());
     expect(calls).toEqual([]);
   });
 

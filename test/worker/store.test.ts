@@ -147,3 +147,19 @@ describe('DurableSqlStore in SQL', () => {
     );
   });
 });
+
+describe('the Store over RPC (storeCall)', () => {
+  it('forwards Store methods and refuses close or anything else on the object', async () => {
+    const stub = freshObject();
+    const op = makeOperation();
+    await stub.storeCall('createOperation', [op]);
+    expect(await stub.storeCall('getOperation', [op.id])).toEqual(op);
+    for (const name of ['close', 'alarm', 'kick', 'fetch']) {
+      const err = await stub.storeCall(name as never, [] as never).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(String(err)).toMatch(/not a Store method/);
+    }
+  });
+});

@@ -1,0 +1,84 @@
+/**
+ * Deps, built once for every entry point: Node (src/node.ts), the Worker (src/worker.ts) and its Durable Object
+ * (src/worker/object.ts). Each keeps only what is its own — how MAAS is reached, the store, where log lines go
+ * and how the poller is woken — and gets the same MAAS client, secrets, notifier and Slack wiring. Runtime-neutral.
+ */
+import { type Config, ConfigError } from './config.ts';
+import { systemClock } from './core/clock.ts';
+import type { Logger } from './core/log.ts';
+import { NotifierHub } from './core/operations/notify.ts';
+import type { SecretSet } from './core/redact.ts';
+import type { Deps } from './deps.ts';
+import { MaasApi } from './maas/api.ts';
+import { type FetchLike, MaasClient } from './maas/client.ts';
+import { createSlack, type Slack } from './slack.ts';
+import type { Store } from './store/types.ts';
+import { VERSION } from './version.ts';
+
+/** Where the MAAS client sends requests, with which key. */
+export interface MaasEndpoint {
+  url: string;
+  apiKey: string;
+  fetch: FetchLike;
+}
+
+/**
+ * The MAAS to use: the demo simulator's when there is one, else MAAS_URL with MAAS_API_KEY (reached with
+ * `realFetch()`). Without either, throws the one "not set" error, ending with the runtime's `hint` on how to set
+ * them.
+ */
+export function chooseMaas(
+  config: Config,
+  demo: MaasEndpoint | undefined,
+  hint: string,
+  realFetch: () => FetchLike,
+): MaasEndpoint {
+  if (demo) return demo;
+  if (!config.maasUrl || !config.maasApiKey) {
+    throw new ConfigError(`MAAS_URL and MAAS_API_KEY are not set: ${hint}`);
+  }
+  return { url: config.maasUrl, apiKey: config.maasApiKey, fetch: realFetch() };
+}
+
+export interface DepsParts {
+  config: Config;
+  maas: MaasEndpoint;
+  store: Store;
+  /**
+   * The runtime's one set, from `secretsOf(config)` and shared with `log`: the MAAS key in use is added to it here
+   * (the demo's is not a setting), so the logger scrubs it too.
+   */
+  secrets: SecretSet;
+  log: Logger;
+  kickPoller: () => void;
+  /** Whether Slack completion notices and progress edits go out from here: true where the poller runs. */
+  slackNotices: boolean;
+}
+
+/** Deps over `parts`, with Slack (when configured) answering approvals and, if asked, posting notices. */
+export function buildDeps(parts: DepsParts): { deps: Deps; slack: Slack | undefined } {
+  const { config, maas, secrets, log } = parts;
+  secrets.addApiKey(maas.apiKey);
+  const client = new MaasClient({
+    url: maas.url,
+    apiKey: maas.apiKey,
+    fetch: maas.fetch,
+    userAgent: `maas-mcp/${VERSION}`,
+  });
+  const deps: Deps = {
+    maas: new MaasApi(client),
+    store: parts.store,
+    notify: new NotifierHub(log),
+    kickPoller: parts.kickPoller,
+    clock: systemClock,
+    log,
+    config,
+    secrets,
+  };
+  const slack = createSlack(deps);
+  if (slack) {
+    deps.approvals = slack.requestApproval;
+    if (parts.slackNotices) deps.notify.subscribe(slack.notices);
+  }
+  return { deps, slack };
+}
