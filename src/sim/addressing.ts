@@ -4,7 +4,7 @@ import type { SimNode, SimState, SimSubnet } from './model.ts';
 /** Host offsets below this are left for gateways and infrastructure, as a MAAS reserved range would. */
 const FIRST_DYNAMIC_OFFSET = 10;
 
-export function ipv4ToInt(ip: string): number | null {
+function ipv4ToInt(ip: string): number | null {
   const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(ip.trim());
   if (!m) return null;
   const parts = m.slice(1).map(Number);
@@ -12,7 +12,7 @@ export function ipv4ToInt(ip: string): number | null {
   return (((parts[0] ?? 0) << 24) | ((parts[1] ?? 0) << 16) | ((parts[2] ?? 0) << 8) | (parts[3] ?? 0)) >>> 0;
 }
 
-export function intToIpv4(n: number): string {
+function intToIpv4(n: number): string {
   return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
 }
 
@@ -26,7 +26,7 @@ interface Range {
 
 const ranges = new Map<string, Range>();
 
-export function subnetRange(cidr: string): Range | null {
+function subnetRange(cidr: string): Range | null {
   const cached = ranges.get(cidr);
   if (cached) return cached;
   const [base, prefixText] = cidr.split('/');

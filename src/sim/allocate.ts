@@ -3,10 +3,10 @@
  * `cpu_count + memory/1024`; the three 409 texts; `dry_run` and `verbose`.
  */
 import { NodeStatus } from '../maas/status.ts';
-import { updateStatus } from './engine.ts';
 import { ACQUIRE_FIELDS, cleanConstraints, IGNORED_FIELDS, matchStorage } from './filters.ts';
 import { badRequest, conflict, stringBool } from './http.ts';
 import { pyRepr, pyReprList } from './json.ts';
+import { acquire } from './machine-ops.ts';
 import type { SimNode } from './model.ts';
 import { hasPerm } from './perm.ts';
 import { renderMachine } from './render.ts';
@@ -24,7 +24,7 @@ function describeRequest(ctx: AuthedCtx): string {
 }
 
 export function allocate(ctx: AuthedCtx): unknown {
-  const { state, engine } = ctx.svc;
+  const { state } = ctx.svc;
   const data = ctx.data;
   if (data.has('install_rackd'))
     throw badRequest('Support for install_rackd allocation parameter has been removed.');
@@ -51,13 +51,7 @@ export function allocate(ctx: AuthedCtx): unknown {
   const storage = cleaned.storage ? (matchStorage(chosen, cleaned.storage) ?? {}) : null;
   const constraintsByType: Record<string, unknown> = {};
   if (storage) constraintsByType.storage = storage;
-  if (!dryRun) {
-    const agentName = data.get('agent_name') ?? '';
-    updateStatus(chosen, NodeStatus.ALLOCATED);
-    chosen.owner = ctx.user.username;
-    chosen.agentName = agentName;
-    engine.request(chosen, 'User acquiring node', ctx.user.username, data.get('comment'));
-  }
+  if (!dryRun) acquire(ctx, chosen);
   const extra: Record<string, unknown> = { constraints_by_type: constraintsByType };
   if (verbose) {
     extra.constraints_by_type = {

@@ -17,7 +17,7 @@ const REQUIRED = [
 ] as const;
 
 /** Seconds a timestamp may lag, and how long nonces are remembered (`OAuthServer.timestamp_threshold`). */
-export const TIMESTAMP_THRESHOLD = 300;
+const TIMESTAMP_THRESHOLD = 300;
 
 function unquote(s: string): string {
   // Python's `unquote` leaves `+` alone and passes malformed escapes through.
@@ -29,7 +29,7 @@ function unquote(s: string): string {
 }
 
 /** piston's `_split_header`: must start `OAuth `; parts containing "realm" are skipped. */
-export function parseOAuthHeader(header: string | null): Record<string, string> {
+function parseOAuthHeader(header: string | null): Record<string, string> {
   const out: Record<string, string> = {};
   if (!header?.startsWith('OAuth ')) return out;
   for (const part of header.slice(6).split(',')) {
@@ -122,9 +122,5 @@ export class OAuthVerifier {
       if (t >= cutoff) break;
       this.nonces.delete(k);
     }
-  }
-
-  get nonceCount(): number {
-    return this.nonces.size;
   }
 }

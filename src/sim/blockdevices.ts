@@ -1,6 +1,16 @@
 /** `/nodes/{system_id}/blockdevices/` (maas-api.md §6.5): listing and the per-device ops behind the state gate. */
 import { NodeStatus as S } from '../maas/status.ts';
-import { badRequest, conflict, fieldError, fieldErrors, forbidden, notFound, textResponse } from './http.ts';
+import {
+  applyTagOp,
+  badRequest,
+  choiceError,
+  conflict,
+  fieldError,
+  fieldErrors,
+  forbidden,
+  notFound,
+  textResponse,
+} from './http.ts';
 import type { SimBlockDevice, SimNode } from './model.ts';
 import { getNodeOr404 } from './perm.ts';
 import { renderBlockDevice } from './render-net.ts';
@@ -33,8 +43,7 @@ const format: Handler = (ctx) => {
   const { n, dev } = gated(ctx, 'format');
   const fstype = ctx.data.get('fstype');
   if (!fstype) throw fieldError('fstype', 'This field is required.');
-  if (!FSTYPES.includes(fstype))
-    throw fieldError('fstype', `Select a valid choice. ${fstype} is not one of the available choices.`);
+  if (!FSTYPES.includes(fstype)) throw fieldError('fstype', choiceError(fstype));
   if (dev.partitions.length) throw fieldErrors({ __all__: ['Cannot format block device with partitions.'] });
   dev.filesystem = {
     fstype,
@@ -91,9 +100,7 @@ const setBootDisk: Handler = (ctx) => {
 function tagOp(add: boolean): Handler {
   return (ctx) => {
     const { n, dev } = gated(ctx, add ? 'add tag to' : 'remove tag from');
-    const tag = ctx.data.get('tag');
-    if (!tag) throw fieldError('tag', 'This field is required.');
-    dev.tags = add ? [...new Set([...dev.tags, tag])] : dev.tags.filter((t) => t !== tag);
+    dev.tags = applyTagOp(ctx.data, dev.tags, add);
     return renderBlockDevice(n, dev);
   };
 }

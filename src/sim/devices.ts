@@ -1,54 +1,19 @@
 /**
  * Devices, controllers and the generic `/nodes/` views (maas-api.md §6.1). Non-admins never see controllers.
  */
+import { normaliseMac, POWER_TYPES } from '../maas/constants.ts';
 import { isTransient, NodeStatus } from '../maas/status.ts';
-import { freeIp } from './addressing.ts';
-import { cleanConstraints, READ_NODES_FIELDS } from './filters.ts';
+import { visibleNodes } from './filters.ts';
 import { makeNic } from './hardware.ts';
-import {
-  deletedResponse,
-  fieldErrors,
-  mandatory,
-  normaliseMac,
-  streamResponse,
-  textResponse,
-} from './http.ts';
+import { CHOICE, deletedResponse, fieldErrors, mandatory, streamResponse, textResponse } from './http.ts';
+import { SERIES } from './images.ts';
 import { jsonArrayStream } from './json.ts';
-import { checkNewMacs, cleanHostname, type Errors, POWER_TYPES } from './machine-form.ts';
+import { checkNewMacs, cleanHostname, type Errors } from './machine-form.ts';
 import type { SimNode } from './model.ts';
-import { canView, getNodeOr404 } from './perm.ts';
+import { getNodeOr404, isRack, isRegion } from './perm.ts';
 import { renderAnyNode, renderController, renderDevice } from './render.ts';
-import type { AuthedCtx, Ctx, Handler, Resource } from './router.ts';
+import type { AnonHandler, AuthedCtx, Ctx, Handler, Resource } from './router.ts';
 import { blankNode, VLAN } from './seed-inventory.ts';
-
-const DEVICE_FIELDS = new Set([
-  'id',
-  'not_id',
-  'system_id',
-  'hostname',
-  'not_hostname',
-  'mac_address',
-  'domain',
-  'not_domain',
-  'zone',
-  'not_in_zone',
-  'owner',
-  'not_owner',
-  'tags',
-  'not_tags',
-  'agent_name',
-  'not_agent_name',
-]);
-const CHOICE = 'Select a valid choice. That choice is not one of the available choices.';
-
-function listNodes(ctx: AuthedCtx, kind: (n: SimNode) => boolean, fields: ReadonlySet<string>): SimNode[] {
-  const cleaned = cleanConstraints(ctx.svc.state, ctx.query, fields, { singleZonePool: false });
-  const out: SimNode[] = [];
-  for (const n of ctx.svc.state.nodes.values()) {
-    if (kind(n) && canView(ctx.user, n) && cleaned.matches.every((m) => m(n))) out.push(n);
-  }
-  return out;
-}
 
 const createDevice: Handler = (ctx) => {
   const { state } = ctx.svc;
@@ -64,7 +29,6 @@ const createDevice: Handler = (ctx) => {
   if (parent && !state.nodes.has(parent)) errors.parent = [CHOICE];
   if (Object.keys(errors).length) throw fieldErrors(errors);
   const n = blankNode(
-    state,
     state.newSystemId(),
     hostname?.split('.')[0] || `device-${state.nextId('devicename')}`,
     'device',
@@ -109,14 +73,9 @@ const updateDevice: Handler = (ctx) => {
 };
 
 const deleteDevice: Handler = (ctx) => {
-  const n = deviceArg(ctx, 'edit');
-  for (const i of n.interfaces) for (const l of i.links) if (l.ip) freeIp(ctx.svc.state, l.ip);
-  ctx.svc.state.removeNode(n);
+  ctx.svc.state.removeNode(deviceArg(ctx, 'edit'));
   return deletedResponse();
 };
-
-const isRack = (n: SimNode) => n.kind === 'rack' || n.kind === 'region+rack';
-const isRegion = (n: SimNode) => n.kind === 'region' || n.kind === 'region+rack';
 
 function controllers(kind: 'rack' | 'region'): Resource[] {
   const plural = kind === 'rack' ? 'rackcontrollers' : 'regioncontrollers';
@@ -133,8 +92,7 @@ function controllers(kind: 'rack' | 'region'): Resource[] {
       name: kind === 'rack' ? 'RackControllersHandler' : 'RegionControllersHandler',
       pattern: new RegExp(`^${plural}/$`),
       handlers: {
-        GET: (ctx) =>
-          listNodes(ctx, test, READ_NODES_FIELDS).map((n) => renderController(ctx.svc.state, n, kind)),
+        GET: (ctx) => visibleNodes(ctx, test).map((n) => renderController(ctx.svc.state, n, kind)),
         ...extra,
       },
     },
@@ -153,7 +111,7 @@ function controllers(kind: 'rack' | 'region'): Resource[] {
               'GET list_boot_images': (ctx: AuthedCtx) => {
                 getNodeOr404(ctx.svc.state, ctx.user, ctx.args[0] ?? '', 'view', 'rack');
                 return {
-                  images: ['focal', 'jammy', 'noble'].map((s) => ({
+                  images: SERIES.map(([s]) => ({
                     name: `ubuntu/${s}`,
                     architecture: 'amd64',
                     subarches: 'generic',
@@ -179,13 +137,21 @@ function byMac(ctx: Ctx): SimNode | undefined {
   return n && n.status !== NodeStatus.RETIRED ? n : undefined;
 }
 
+/** `NodesHandler`'s MAC lookups, inherited by `/machines/`; anonymous callers get them too. */
+export const macLookupOps: Record<string, AnonHandler> = {
+  'GET is_registered': (ctx) => byMac(ctx) !== undefined,
+  'GET is_action_in_progress': (ctx) => {
+    const n = byMac(ctx);
+    return n !== undefined && isTransient(n.status);
+  },
+};
+
 export const deviceResources: Resource[] = [
   {
     name: 'DevicesHandler',
     pattern: /^devices\/$/,
     handlers: {
-      GET: (ctx) =>
-        listNodes(ctx, (n) => n.kind === 'device', DEVICE_FIELDS).map((n) => renderDevice(ctx.svc.state, n)),
+      GET: (ctx) => visibleNodes(ctx, (n) => n.kind === 'device').map((n) => renderDevice(ctx.svc.state, n)),
       POST: createDevice,
     },
   },
@@ -207,22 +173,12 @@ export const deviceResources: Resource[] = [
     pattern: /^nodes\/$/,
     handlers: {
       GET: (ctx) => {
-        const nodes = listNodes(ctx, () => true, READ_NODES_FIELDS);
+        const nodes = visibleNodes(ctx, () => true);
         return streamResponse(jsonArrayStream(nodes, (n) => renderAnyNode(ctx.svc.state, n)));
       },
-      'GET is_registered': (ctx) => byMac(ctx) !== undefined,
-      'GET is_action_in_progress': (ctx) => {
-        const n = byMac(ctx);
-        return n !== undefined && isTransient(n.status);
-      },
+      ...macLookupOps,
     },
-    anon: {
-      'GET is_registered': (ctx) => byMac(ctx) !== undefined,
-      'GET is_action_in_progress': (ctx) => {
-        const n = byMac(ctx);
-        return n !== undefined && isTransient(n.status);
-      },
-    },
+    anon: macLookupOps,
   },
   {
     name: 'NodeHandler',

@@ -1,11 +1,12 @@
 /** `GET /events/?op=query` (maas-api.md §6.7): filters, level, limit, before/after paging, newest first. */
-import { badRequest, normaliseMac } from './http.ts';
+import { normaliseMac } from '../maas/constants.ts';
+import { badRequest } from './http.ts';
 import { EVENT_LEVELS, type EventLevel, type SimEvent, type SimNode } from './model.ts';
 import { API } from './paths.ts';
 import { canView } from './perm.ts';
 import type { AuthedCtx, Resource } from './router.ts';
 
-export const MAX_EVENT_LIMIT = 1000;
+const MAX_EVENT_LIMIT = 1000;
 
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];

@@ -3,10 +3,13 @@
  * MAAS's messages, matching, and the cleaned `field=value` descriptions allocate's 409 quotes (maas-api.md §3.1,
  * §3.3).
  */
+import { MAC_RE, normaliseMac } from '../maas/constants.ts';
 import { parseStatus, SIMPLE_STATUSES, STATUS_FILTER_NAMES, simpleStatus } from '../maas/status.ts';
-import { fieldErrors, MAC_RE, normaliseMac, type Params } from './http.ts';
+import { choiceError, fieldErrors, type Params } from './http.ts';
 import { pyFloatText } from './json.ts';
 import type { SimNode, SimState } from './model.ts';
+import { canView } from './perm.ts';
+import type { AuthedCtx } from './router.ts';
 
 export type Match = (n: SimNode) => boolean;
 
@@ -63,7 +66,7 @@ const SHARED = [
   'not_deployment_target',
 ];
 
-export const READ_NODES_FIELDS = new Set([
+const READ_NODES_FIELDS = new Set([
   ...SHARED,
   'id',
   'not_id',
@@ -105,11 +108,9 @@ function archMatches(n: SimNode, a: string): boolean {
 }
 
 /** `parse_legacy_tags`: values may also be comma- or space-separated. */
-export function splitTags(values: string[]): string[] {
+function splitTags(values: string[]): string[] {
   return values.flatMap((v) => v.split(/[,\s]+/)).filter((t) => t !== '');
 }
-
-const choiceError = (v: string) => `Select a valid choice. ${v} is not one of the available choices.`;
 
 export interface StorageConstraint {
   label: string;
@@ -118,7 +119,7 @@ export interface StorageConstraint {
 }
 
 /** `label:size(tag,tag),…` with sizes in GB. */
-export function parseStorage(text: string): StorageConstraint[] | null {
+function parseStorage(text: string): StorageConstraint[] | null {
   const parts = text
     .split(/,(?![^(]*\))/)
     .map((p) => p.trim())
@@ -374,4 +375,18 @@ export function cleanConstraints(
   if (Object.keys(errors).length) throw fieldErrors(errors);
   described.sort();
   return { matches, described, storage };
+}
+
+/** `NodesHandler.read`: the nodes of one kind a user may see, filtered by `ReadNodesForm`, in id order. */
+export function visibleNodes(
+  ctx: AuthedCtx,
+  kind: (n: SimNode) => boolean,
+  fields: ReadonlySet<string> = READ_NODES_FIELDS,
+): SimNode[] {
+  const cleaned = cleanConstraints(ctx.svc.state, ctx.query, fields, { singleZonePool: false });
+  const out: SimNode[] = [];
+  for (const n of ctx.svc.state.nodes.values()) {
+    if (kind(n) && canView(ctx.user, n) && cleaned.matches.every((m) => m(n))) out.push(n);
+  }
+  return out;
 }

@@ -48,7 +48,7 @@ const PROFILES: Record<VendorProfile, { vendor: string; products: string[]; cpu:
   },
 };
 
-export const HARDWARE_INFO_KEYS = [
+const HARDWARE_INFO_KEYS = [
   'system_vendor',
   'system_product',
   'system_family',
@@ -215,7 +215,7 @@ export function revealHardware(state: SimState, node: SimNode): void {
 }
 
 const MIB = 1024 * 1024;
-export const EFI_SIZE = 512 * MIB;
+const EFI_SIZE = 512 * MIB;
 
 function partition(
   state: SimState,

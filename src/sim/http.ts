@@ -21,6 +21,11 @@ export const badRequest = (message: string) => new SimHttpError(400, message);
 /** `MAASAPIValidationError` with a dict: `{"field": ["msg"]}` as application/json. */
 export const fieldErrors = (errors: Record<string, string[]>) => new SimHttpError(400, errors);
 export const fieldError = (field: string, message: string) => fieldErrors({ [field]: [message] });
+/** Django's `ModelChoiceField` message (the value is not echoed). */
+export const CHOICE = 'Select a valid choice. That choice is not one of the available choices.';
+/** Django's `ChoiceField` message, quoting the rejected value. */
+export const choiceError = (value: string) =>
+  `Select a valid choice. ${value} is not one of the available choices.`;
 /** A bare `PermissionDenied()` has an empty body. */
 export const forbidden = (message = '') => new SimHttpError(403, message);
 export const adminOnly = () => forbidden('This method is reserved for admin users.');
@@ -138,4 +143,9 @@ export function optionalInt(params: Params, key: string): number | undefined {
   return Number.parseInt(v, 10);
 }
 
-export { MAC_RE, normaliseMac } from '../maas/constants.ts';
+/** `add_tag` / `remove_tag`: the required `tag` field, added at most once or removed. */
+export function applyTagOp(data: Params, tags: readonly string[], add: boolean): string[] {
+  const tag = data.get('tag');
+  if (!tag) throw fieldError('tag', 'This field is required.');
+  return add ? [...new Set([...tags, tag])] : tags.filter((t) => t !== tag);
+}

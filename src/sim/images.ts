@@ -31,7 +31,7 @@ export function cleanDistroSeries(value: string | undefined): {
 }
 
 /** Kernels offered for a series: `ga-V`, `hwe-V`, `hwe-V-edge` (plus lowlatency flavours). */
-export function kernelsFor(version: string): string[] {
+function kernelsFor(version: string): string[] {
   return [
     `ga-${version}`,
     `hwe-${version}`,

@@ -5,7 +5,10 @@
 import { type NodeStatus, NodeStatus as S } from '../maas/status.ts';
 import { freeIp, ipInSubnet, nextFreeIp, takeIp } from './addressing.ts';
 import {
+  applyTagOp,
   badRequest,
+  CHOICE,
+  choiceError,
   conflict,
   deletedResponse,
   fieldError,
@@ -15,16 +18,14 @@ import {
   SimHttpError,
   stringBool,
 } from './http.ts';
-import type { LinkMode, SimInterface, SimNode, SimSubnet } from './model.ts';
+import type { LinkMode, SimInterface, SimNode } from './model.ts';
 import { getNodeOr404, type Perm } from './perm.ts';
 import { renderInterface } from './render-net.ts';
 import type { AuthedCtx, Handler, Resource } from './router.ts';
 
 const EDITABLE: ReadonlySet<NodeStatus> = new Set([S.NEW, S.READY, S.FAILED_TESTING, S.ALLOCATED, S.BROKEN]);
-const choice = (v: string) => `Select a valid choice. ${v} is not one of the available choices.`;
-const CHOICE = 'Select a valid choice. That choice is not one of the available choices.';
 
-export const BOND_MODES = [
+const BOND_MODES = [
   'balance-rr',
   'active-backup',
   'balance-xor',
@@ -33,8 +34,8 @@ export const BOND_MODES = [
   'balance-tlb',
   'balance-alb',
 ];
-export const BOND_LACP_RATES = ['fast', 'slow'];
-export const BOND_XMIT_HASH_POLICIES = ['layer2', 'layer2+3', 'layer3+4', 'encap2+3', 'encap3+4'];
+const BOND_LACP_RATES = ['fast', 'slow'];
+const BOND_XMIT_HASH_POLICIES = ['layer2', 'layer2+3', 'layer3+4', 'encap2+3', 'encap3+4'];
 
 /** Node lookup plus `raise_error_for_invalid_state_on_allocated_operations` and the controller rule. */
 function editableNode(ctx: AuthedCtx, operation: string, perm: Perm): SimNode {
@@ -76,7 +77,7 @@ function intField(
 function choiceField(ctx: AuthedCtx, key: string, choices: string[]): string {
   const v = ctx.data.get(key);
   if (v === undefined || v === '') return choices[0] ?? '';
-  if (!choices.includes(v)) throw fieldError(key, choice(v));
+  if (!choices.includes(v)) throw fieldError(key, choiceError(v));
   return v;
 }
 
@@ -91,7 +92,7 @@ const createBond: Handler = (ctx) => {
   if (parentIds.length === 0) throw badRequest('A bond interface must have one or more parents.');
   const parents = parentIds.map((id) => {
     const p = n.interfaces.find((i) => String(i.id) === id);
-    if (!p) throw fieldError('parents', choice(id));
+    if (!p) throw fieldError('parents', choiceError(id));
     return p;
   });
   const taken = parents.filter((p) => n.interfaces.some((i) => i.parents.includes(p.id)));
@@ -142,14 +143,6 @@ const createBond: Handler = (ctx) => {
   return renderInterface(state, n, bond);
 };
 
-function resolveSubnet(ctx: AuthedCtx, spec: string): SimSubnet {
-  const { state } = ctx.svc;
-  const bare = spec.replace(/^(cidr|name):/, '');
-  for (const s of state.subnets.values())
-    if (String(s.id) === spec || s.cidr === bare || s.name === bare) return s;
-  throw fieldError('subnet', CHOICE);
-}
-
 const linkSubnet: Handler = (ctx) => {
   const n = editableNode(ctx, 'link subnet', 'edit');
   const iface = ifaceOf(n, ctx.args[1]);
@@ -160,13 +153,14 @@ const linkSubnet: Handler = (ctx) => {
   const modeText = ctx.data.get('mode');
   if (!modeText) throw fieldError('mode', 'This field is required.');
   const mode = modeText.toLowerCase() as LinkMode;
-  if (!['auto', 'dhcp', 'static', 'link_up'].includes(mode)) throw fieldError('mode', choice(modeText));
-  if (n.kind === 'device' && mode !== 'static') throw fieldError('mode', choice(modeText));
+  if (!['auto', 'dhcp', 'static', 'link_up'].includes(mode)) throw fieldError('mode', choiceError(modeText));
+  if (n.kind === 'device' && mode !== 'static') throw fieldError('mode', choiceError(modeText));
   const force = stringBool(ctx.data, 'force', false);
   const subnetSpec = ctx.data.get('subnet');
   if (!subnetSpec && (mode === 'auto' || mode === 'static'))
     throw fieldError('subnet', 'This field is required.');
-  const subnet = subnetSpec ? resolveSubnet(ctx, subnetSpec) : null;
+  const subnet = subnetSpec ? state.subnetBySpec(subnetSpec) : null;
+  if (subnet === undefined) throw fieldError('subnet', CHOICE);
   if (subnet && !force && iface.vlanId !== null && subnet.vlanId !== iface.vlanId) {
     throw fieldError('subnet', `Subnet ${subnet.cidr} is not on the same VLAN as the interface.`);
   }
@@ -236,9 +230,7 @@ function tagOp(add: boolean): Handler {
   return (ctx) => {
     const n = getNodeOr404(ctx.svc.state, ctx.user, ctx.args[0] ?? '', 'edit', 'node');
     const iface = ifaceOf(n, ctx.args[1]);
-    const tag = ctx.data.get('tag');
-    if (!tag) throw fieldError('tag', 'This field is required.');
-    iface.tags = add ? [...new Set([...iface.tags, tag])] : iface.tags.filter((t) => t !== tag);
+    iface.tags = applyTagOp(ctx.data, iface.tags, add);
     return renderInterface(ctx.svc.state, n, iface);
   };
 }

@@ -8,13 +8,10 @@ import { canTransition, type NodeStatus, NodeStatus as S } from '../maas/status.
 import { claimAutoIps, releaseAutoIps } from './addressing.ts';
 import { type Engine, type Step, updateStatus } from './engine.ts';
 import { applyStorageLayout, revealHardware } from './hardware.ts';
-import type { SimNode } from './model.ts';
+import { ScriptStatus, type SimNode } from './model.ts';
 
 export const SEC = 1000;
-const PASSED = 2;
-const FAILED = 3;
-const RUNNING = 1;
-const ABORTED = 5;
+const { RUNNING, PASSED, FAILED, ABORTED } = ScriptStatus;
 
 export function pxe(engine: Engine, node: SimNode, delayMs: number): Step[] {
   return [
@@ -148,7 +145,7 @@ function testingReturn(node: SimNode): NodeStatus {
   return from;
 }
 
-function setScriptTests(node: SimNode, status: number): void {
+function setScriptTests(node: SimNode, status: ScriptStatus): void {
   node.scripts.testing = status;
   for (const k of ['cpu', 'memory', 'network', 'interface', 'other'] as const) node.scripts[k] = PASSED;
   node.scripts.storage = status;

@@ -1,22 +1,18 @@
 /**
  * Machine create (`POST /machines/`, maas-api.md §3.2) and the field validation it shares with PUT (§4.3).
  */
-
-import { POWER_TYPES } from '../maas/constants.ts';
+import { MAC_RE, normaliseMac, POWER_TYPES } from '../maas/constants.ts';
 import { NodeStatus } from '../maas/status.ts';
 import { KNOWN_ARCHES } from './filters.ts';
 import { latentHardware, makeNic, unknownHardwareInfo } from './hardware.ts';
-import { badRequest, djangoBool, fieldErrors, MAC_RE, normaliseMac, type Params } from './http.ts';
+import { badRequest, CHOICE, choiceError, djangoBool, fieldErrors, type Params } from './http.ts';
 import { startCommissioning } from './lifecycle.ts';
 import type { SimNode, SimState, SimUserRecord } from './model.ts';
 import { renderAnonMachine, renderMachine } from './render.ts';
 import type { Ctx } from './router.ts';
 import { blankNode, SUBNET, VLAN } from './seed-inventory.ts';
 
-export { POWER_TYPES };
-
 export type Errors = Record<string, string[]>;
-const CHOICE = 'Select a valid choice. That choice is not one of the available choices.';
 
 /** `fix_architecture` then validation against the known architectures. */
 export function cleanArchitecture(arch: string, subarch: string | undefined, errors: Errors): string {
@@ -74,7 +70,7 @@ export function cleanPowerParameters(
 
 export function cleanPowerType(value: string, errors: Errors): string {
   if (value !== '' && !(POWER_TYPES as readonly string[]).includes(value)) {
-    errors.power_type = [`Select a valid choice. ${value} is not one of the available choices.`];
+    errors.power_type = [choiceError(value)];
   }
   return value;
 }
@@ -144,12 +140,7 @@ export function createMachine(ctx: Ctx, user: SimUserRecord | null): unknown {
   const power = cleanPowerParameters(d, {}, errors);
   if (Object.keys(errors).length) throw fieldErrors(errors);
 
-  const n = blankNode(
-    state,
-    state.newSystemId(),
-    hostname?.split('.')[0] || generateHostname(state),
-    'machine',
-  );
+  const n = blankNode(state.newSystemId(), hostname?.split('.')[0] || generateHostname(state), 'machine');
   n.architecture = arch;
   n.minHweKernel = minHwe;
   n.description = d.get('description') ?? '';

@@ -26,7 +26,7 @@ import {
 } from './http.ts';
 import { cleanDistroSeries, cleanHweKernel, isBase64 } from './images.ts';
 import { abortOperation, startCommissioning, startDeployment, startTesting } from './lifecycle.ts';
-import type { SimNode } from './model.ts';
+import { ScriptStatus, type SimNode } from './model.ts';
 import { getNodeOr404, type Perm } from './perm.ts';
 import { exitRescue, startRelease, startRescue } from './release.ts';
 import { renderMachine } from './render.ts';
@@ -121,7 +121,7 @@ const test: Handler = (ctx) => {
   if (!TESTABLE_STATUSES.has(n.status)) {
     throw fieldErrors({ __all__: ['Test is not available because of the current state of the node.'] });
   }
-  if (n.status === S.NEW && n.scripts.commissioning !== 2) {
+  if (n.status === S.NEW && n.scripts.commissioning !== ScriptStatus.PASSED) {
     throw badRequest('Unable to start machine testing; this node has never been commissioned.');
   }
   if ((ctx.data.get('testing_scripts') ?? '').toLowerCase() === 'none')

@@ -8,6 +8,8 @@ import { updateStatus } from './engine.ts';
 import { applyStorageLayout, STORAGE_LAYOUTS } from './hardware.ts';
 import {
   badRequest,
+  CHOICE,
+  choiceError,
   conflict,
   deletedResponse,
   fieldError,
@@ -31,7 +33,6 @@ import { renderMachine } from './render.ts';
 import type { AuthedCtx, Handler, Resource } from './router.ts';
 
 const reply = (ctx: AuthedCtx, n: SimNode) => renderMachine(ctx.svc.state, n);
-const CHOICE = 'Select a valid choice. That choice is not one of the available choices.';
 
 const update: Handler = (ctx) => {
   const n = machineArg(ctx, 'admin');
@@ -243,8 +244,7 @@ function special(mount: boolean): Handler {
     if (!mountPoint) throw fieldError('mount_point', 'This field is required.');
     if (mount) {
       const fstype = ctx.data.get('fstype') ?? '';
-      if (fstype !== 'tmpfs' && fstype !== 'ramfs')
-        throw fieldError('fstype', `Select a valid choice. ${fstype} is not one of the available choices.`);
+      if (fstype !== 'tmpfs' && fstype !== 'ramfs') throw fieldError('fstype', choiceError(fstype));
       n.specialFilesystems.push({
         fstype,
         label: null,

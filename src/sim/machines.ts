@@ -1,17 +1,17 @@
 /**
  * The machines collection `/machines/` (maas-api.md §3): the streamed, filtered list and the collection ops.
  */
-import { isTransient, NodeStatus, RELEASABLE_STATUSES, STATUS_LABELS } from '../maas/status.ts';
+import { NodeStatus, RELEASABLE_STATUSES, STATUS_LABELS } from '../maas/status.ts';
 import { allocate } from './allocate.ts';
-import { cleanConstraints, READ_NODES_FIELDS } from './filters.ts';
+import { macLookupOps } from './devices.ts';
+import { visibleNodes } from './filters.ts';
 import {
   adminOnly,
   badRequest,
+  CHOICE,
   conflict,
   fieldError,
   forbidden,
-  mandatory,
-  normaliseMac,
   SimHttpError,
   streamResponse,
 } from './http.ts';
@@ -19,23 +19,13 @@ import { jsonArrayStream } from './json.ts';
 import { startCommissioning } from './lifecycle.ts';
 import { createMachine } from './machine-form.ts';
 import type { SimNode } from './model.ts';
-import { canView, hasPerm } from './perm.ts';
+import { hasPerm } from './perm.ts';
 import { startRelease } from './release.ts';
 import { renderMachine } from './render.ts';
-import type { AuthedCtx, Ctx, Resource } from './router.ts';
-
-/** The machines a user may see, filtered, in id order (`NodesHandler.read`). */
-export function visibleMachines(ctx: AuthedCtx, fields = READ_NODES_FIELDS): SimNode[] {
-  const cleaned = cleanConstraints(ctx.svc.state, ctx.query, fields, { singleZonePool: false });
-  const out: SimNode[] = [];
-  for (const n of ctx.svc.state.machines()) {
-    if (canView(ctx.user, n) && cleaned.matches.every((m) => m(n))) out.push(n);
-  }
-  return out;
-}
+import type { AuthedCtx, Resource } from './router.ts';
 
 function list(ctx: AuthedCtx): Response {
-  const machines = visibleMachines(ctx);
+  const machines = visibleNodes(ctx, (n) => n.kind === 'machine');
   const state = ctx.svc.state;
   return streamResponse(jsonArrayStream(machines, (n) => renderMachine(state, n)));
 }
@@ -120,13 +110,6 @@ function listAllocated(ctx: AuthedCtx): Response {
   return streamResponse(jsonArrayStream(mine, (n) => renderMachine(state, n)));
 }
 
-function byMac(ctx: Ctx): SimNode | undefined {
-  const mac = normaliseMac(mandatory(ctx.query, 'mac_address'));
-  const sid = ctx.svc.state.macs.get(mac);
-  const n = sid ? ctx.svc.state.nodes.get(sid) : undefined;
-  return n && n.status !== NodeStatus.RETIRED ? n : undefined;
-}
-
 function powerParameters(ctx: AuthedCtx): Record<string, Record<string, string>> {
   if (!ctx.user.isSuperuser) throw adminOnly();
   const ids = ctx.query.getAll('id');
@@ -142,8 +125,7 @@ function setZone(ctx: AuthedCtx): null {
   const zoneName = ctx.data.get('zone');
   if (!zoneName) throw fieldError('zone', 'This field is required.');
   const zone = ctx.svc.state.zoneByName(zoneName);
-  if (!zone)
-    throw fieldError('zone', 'Select a valid choice. That choice is not one of the available choices.');
+  if (!zone) throw fieldError('zone', CHOICE);
   const ids = ctx.data.getAll('nodes');
   const nodes = ids.map((id) => ctx.svc.state.nodes.get(id));
   const bad = ids.filter((_, i) => !nodes[i]);
@@ -164,19 +146,11 @@ export const machinesResource: Resource = {
     'POST accept_all': acceptAll,
     'POST set_zone': setZone,
     'GET list_allocated': listAllocated,
-    'GET is_registered': (ctx) => byMac(ctx) !== undefined,
-    'GET is_action_in_progress': (ctx) => {
-      const n = byMac(ctx);
-      return n !== undefined && isTransient(n.status);
-    },
+    ...macLookupOps,
     'GET power_parameters': powerParameters,
   },
   anon: {
-    'GET is_registered': (ctx) => byMac(ctx) !== undefined,
-    'GET is_action_in_progress': (ctx) => {
-      const n = byMac(ctx);
-      return n !== undefined && isTransient(n.status);
-    },
+    ...macLookupOps,
     POST: (ctx) => createMachine(ctx, null),
     'POST accept': () => {
       throw new SimHttpError(401, 'You must be logged in to accept machines.');

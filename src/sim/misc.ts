@@ -5,7 +5,7 @@ import { API, API_HASH } from './paths.ts';
 import type { Resource } from './router.ts';
 import { MAAS_VERSION } from './seed-inventory.ts';
 
-export const CAPABILITIES = [
+const CAPABILITIES = [
   'networks-management',
   'static-ipaddresses',
   'ipv6-deployment-ubuntu',

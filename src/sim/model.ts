@@ -166,16 +166,33 @@ export interface SimEvent {
   username: string | null;
 }
 
-/** Script-result statuses: -1 none, 0 pending, 1 running, 2 passed, 3 failed (maas-api.md §4.2). */
+/** Script-result statuses (`SCRIPT_STATUS`, maas-api.md §4.2); NONE (-1) is a node that has no results yet. */
+export const ScriptStatus = {
+  NONE: -1,
+  PENDING: 0,
+  RUNNING: 1,
+  PASSED: 2,
+  FAILED: 3,
+  TIMEDOUT: 4,
+  ABORTED: 5,
+  DEGRADED: 6,
+  INSTALLING: 7,
+  FAILED_INSTALLING: 8,
+  SKIPPED: 9,
+  APPLYING_NETCONF: 10,
+  FAILED_APPLYING_NETCONF: 11,
+} as const;
+export type ScriptStatus = (typeof ScriptStatus)[keyof typeof ScriptStatus];
+
 export interface SimScriptStatuses {
-  commissioning: number;
-  testing: number;
-  cpu: number;
-  memory: number;
-  network: number;
-  storage: number;
-  other: number;
-  interface: number;
+  commissioning: ScriptStatus;
+  testing: ScriptStatus;
+  cpu: ScriptStatus;
+  memory: ScriptStatus;
+  network: ScriptStatus;
+  storage: ScriptStatus;
+  other: ScriptStatus;
+  interface: ScriptStatus;
   commissioningResultId: number | null;
   testingResultId: number | null;
   installationResultId: number | null;
@@ -192,7 +209,6 @@ export interface LatentHardware {
 
 /** Machines, devices and controllers share one record; fields a kind does not use keep neutral values. */
 export interface SimNode {
-  id: number;
   systemId: string;
   kind: NodeKind;
   hostname: string;
@@ -309,6 +325,17 @@ export class SimState {
     return undefined;
   }
 
+  /** A subnet by id, CIDR or name (`cidr:` / `name:` prefixes allowed); a bare number is tried as an id first. */
+  subnetBySpec(spec: string): SimSubnet | undefined {
+    if (/^\d+$/.test(spec)) {
+      const s = this.subnets.get(Number(spec));
+      if (s) return s;
+    }
+    const bare = spec.replace(/^(cidr|name):/, '');
+    for (const s of this.subnets.values()) if (s.cidr === bare || s.name === bare) return s;
+    return undefined;
+  }
+
   defaultDomain(): SimDomain {
     for (const d of this.domains.values()) if (d.isDefault) return d;
     throw new Error('no default domain');
@@ -345,6 +372,7 @@ export class SimState {
     }
   }
 
+  /** Registers a node with its physical MACs and the addresses its links hold. */
   addNode(node: SimNode): void {
     this.nodes.set(node.systemId, node);
     this.domainCounts = null;

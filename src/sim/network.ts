@@ -8,15 +8,9 @@ import { renderSubnet, renderVlan } from './render-net.ts';
 import type { AuthedCtx, Resource } from './router.ts';
 
 function subnetArg(ctx: AuthedCtx): SimSubnet {
-  const key = ctx.args[0] ?? '';
-  const { state } = ctx.svc;
-  if (/^\d+$/.test(key)) {
-    const s = state.subnets.get(Number(key));
-    if (s) return s;
-  }
-  const bare = key.replace(/^(cidr|name):/, '');
-  for (const s of state.subnets.values()) if (s.cidr === bare || s.name === bare) return s;
-  throw notFound('No Subnet matches the given query.');
+  const s = ctx.svc.state.subnetBySpec(ctx.args[0] ?? '');
+  if (!s) throw notFound('No Subnet matches the given query.');
+  return s;
 }
 
 function statistics(ctx: AuthedCtx): Record<string, unknown> {

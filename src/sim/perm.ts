@@ -6,6 +6,10 @@ import type { SimNode, SimState, SimUserRecord } from './model.ts';
 
 export type Perm = 'view' | 'edit' | 'admin' | 'admin_read' | 'lock';
 
+/** A rack controller (a region+rack counts as both). */
+export const isRack = (n: SimNode) => n.kind === 'rack' || n.kind === 'region+rack';
+export const isRegion = (n: SimNode) => n.kind === 'region' || n.kind === 'region+rack';
+
 export function canView(user: SimUserRecord, n: SimNode): boolean {
   if (user.isSuperuser) return true;
   if (n.kind !== 'machine' && n.kind !== 'device') return false;
@@ -52,8 +56,8 @@ export function getNodeOr404(
     n !== undefined &&
     (kind === 'node' ||
       n.kind === kind ||
-      (kind === 'rack' && n.kind === 'region+rack') ||
-      (kind === 'region' && n.kind === 'region+rack'));
+      (kind === 'rack' && isRack(n)) ||
+      (kind === 'region' && isRegion(n)));
   if (!n || !kindOk) throw notFound(`No ${MODEL_NAMES[kind]} matches the given query.`);
   if (!hasPerm(user, n, perm)) throw forbidden();
   return n;

@@ -6,9 +6,7 @@ import { canTransition, type NodeStatus, NodeStatus as S } from '../maas/status.
 import { releaseAutoIps } from './addressing.ts';
 import { type Engine, type Step, updateStatus } from './engine.ts';
 import { pxe, SEC, setPower } from './lifecycle.ts';
-import type { SimNode } from './model.ts';
-
-const PASSED = 2;
+import { ScriptStatus, type SimNode } from './model.ts';
 
 // ---------------------------------------------------------------- release and erase
 
@@ -81,11 +79,10 @@ export function erasingSteps(engine: Engine, node: SimNode, opts: EraseOptions):
 }
 
 /** `_finalize_release`: Ready (or New if never commissioned), owner and deployment settings cleared. */
-export function finalizeRelease(engine: Engine, node: SimNode): void {
-  let target: NodeStatus = node.scripts.commissioning === PASSED ? S.READY : S.NEW;
+function finalizeRelease(engine: Engine, node: SimNode): void {
+  let target: NodeStatus = node.scripts.commissioning === ScriptStatus.PASSED ? S.READY : S.NEW;
   if (!canTransition(node.status, target)) target = S.READY;
-  updateStatus(node, target);
-  node.owner = null;
+  updateStatus(node, target); // New or Ready: the owner goes too
   node.osystem = '';
   node.distroSeries = '';
   node.hweKernel = null;
@@ -113,7 +110,7 @@ export function startRescue(engine: Engine, node: SimNode, user: string): void {
   engine.run(node, 'rescue', rescueSteps(engine, node));
 }
 
-export function rescueSteps(engine: Engine, node: SimNode): Step[] {
+function rescueSteps(engine: Engine, node: SimNode): Step[] {
   return [
     ...pxe(engine, node, 40 * SEC),
     {

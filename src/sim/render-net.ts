@@ -121,7 +121,7 @@ function usedFor(fs: SimFilesystem | null): string {
 /** MAAS reserves room for the partition table's metadata. */
 const TABLE_OVERHEAD = 4 * 1024 * 1024;
 
-export function deviceUsage(dev: SimBlockDevice): { used: number; available: number; usedFor: string } {
+function deviceUsage(dev: SimBlockDevice): { used: number; available: number; usedFor: string } {
   if (dev.filesystem) return { used: dev.size, available: 0, usedFor: usedFor(dev.filesystem) };
   if (dev.partitions.length === 0) return { used: 0, available: dev.size, usedFor: 'Unused' };
   const used = dev.partitions.reduce((sum, p) => sum + p.size, 0) + TABLE_OVERHEAD;
@@ -133,7 +133,7 @@ export function deviceUsage(dev: SimBlockDevice): { used: number; available: num
   };
 }
 
-export function renderPartition(
+function renderPartition(
   node: SimNode,
   dev: SimBlockDevice,
   p: SimPartition,

@@ -7,6 +7,7 @@ import { nodeIps } from './addressing.ts';
 import { pyFloat } from './json.ts';
 import {
   EVENT_LEVELS,
+  ScriptStatus,
   type SimNode,
   type SimPool,
   type SimState,
@@ -14,25 +15,25 @@ import {
   type SimZone,
 } from './model.ts';
 import { API } from './paths.ts';
-import { renderBlockDevice, renderInterface } from './render-net.ts';
+import { renderBlockDevice, renderFilesystem, renderInterface } from './render-net.ts';
 
-const SCRIPT_STATUS_NAMES: Record<number, string> = {
-  [-1]: 'Unknown',
-  0: 'Pending',
-  1: 'Running',
-  2: 'Passed',
-  3: 'Failed',
-  4: 'Timed out',
-  5: 'Aborted',
-  6: 'Degraded',
-  7: 'Installing dependencies',
-  8: 'Failed installing dependencies',
-  9: 'Skipped',
-  10: 'Applying custom network configuration',
-  11: 'Failed to apply custom network configuration',
+const SCRIPT_STATUS_NAMES: Record<ScriptStatus, string> = {
+  [ScriptStatus.NONE]: 'Unknown',
+  [ScriptStatus.PENDING]: 'Pending',
+  [ScriptStatus.RUNNING]: 'Running',
+  [ScriptStatus.PASSED]: 'Passed',
+  [ScriptStatus.FAILED]: 'Failed',
+  [ScriptStatus.TIMEDOUT]: 'Timed out',
+  [ScriptStatus.ABORTED]: 'Aborted',
+  [ScriptStatus.DEGRADED]: 'Degraded',
+  [ScriptStatus.INSTALLING]: 'Installing dependencies',
+  [ScriptStatus.FAILED_INSTALLING]: 'Failed installing dependencies',
+  [ScriptStatus.SKIPPED]: 'Skipped',
+  [ScriptStatus.APPLYING_NETCONF]: 'Applying custom network configuration',
+  [ScriptStatus.FAILED_APPLYING_NETCONF]: 'Failed to apply custom network configuration',
 };
 
-const scriptName = (s: number) => SCRIPT_STATUS_NAMES[s] ?? 'Unknown';
+const scriptName = (s: ScriptStatus) => SCRIPT_STATUS_NAMES[s];
 
 /** Fields MAAS 3.x added (absent from a 2.9 answer). */
 const ADDED_IN_3X = [
@@ -80,12 +81,12 @@ export function renderDomain(state: SimState, id: number): Record<string, unknow
   };
 }
 
-export function fqdn(state: SimState, n: SimNode): string {
+function fqdn(state: SimState, n: SimNode): string {
   return `${n.hostname}.${(state.domains.get(n.domainId) ?? state.defaultDomain()).name}`;
 }
 
 /** `status_message`: the latest event at INFO or above (`Node.status_message`). */
-export function statusMessage(n: SimNode): string | null {
+function statusMessage(n: SimNode): string | null {
   for (let i = n.events.length - 1; i >= 0; i--) {
     const e = n.events[i];
     if (!e || EVENT_LEVELS[e.level] < EVENT_LEVELS.INFO) continue;
@@ -208,13 +209,7 @@ export function renderMachine(
     osystem: n.osystem,
     node_type: 0,
     power_state: n.powerState,
-    special_filesystems: n.specialFilesystems.map((f) => ({
-      fstype: f.fstype,
-      label: f.label,
-      uuid: f.uuid,
-      mount_point: f.mountPoint,
-      mount_options: f.mountOptions,
-    })),
+    special_filesystems: n.specialFilesystems.map(renderFilesystem),
     hardware_info: n.hardwareInfo,
     physicalblockdevice_set: physical.map((d) => renderBlockDevice(n, d)),
     disable_ipv4: false,

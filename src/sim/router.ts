@@ -10,6 +10,7 @@ import type { Faults } from './faults.ts';
 import { errorResponse, jsonResponse, Params, parseForm, SimHttpError, textResponse } from './http.ts';
 import type { SimState, SimUserRecord } from './model.ts';
 import { API, API_HASH } from './paths.ts';
+import { isRack } from './perm.ts';
 import type { RequestLog } from './requests.ts';
 
 export interface Services {
@@ -56,8 +57,7 @@ function methodsOf(table: Record<string, unknown>): Set<string> {
 
 function rackIds(state: SimState): string {
   const ids: string[] = [];
-  for (const n of state.nodes.values())
-    if (n.kind === 'rack' || n.kind === 'region+rack') ids.push(n.systemId);
+  for (const n of state.nodes.values()) if (isRack(n)) ids.push(n.systemId);
   return ids.join(',');
 }
 

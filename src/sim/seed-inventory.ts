@@ -3,9 +3,8 @@
  * subnets, two controllers and a few devices.
  */
 import { NodeStatus } from '../maas/status.ts';
-import { takeIp } from './addressing.ts';
 import { hardwareInfo, makeNic } from './hardware.ts';
-import type { SimNode, SimState, SimUserRecord } from './model.ts';
+import { ScriptStatus, type SimNode, type SimState, type SimUserRecord } from './model.ts';
 import type { Rng } from './random.ts';
 
 export const MAAS_VERSION = '3.7.3-16504-g.9122eee68';
@@ -119,14 +118,8 @@ export function seedNetwork(state: SimState, rackSystemId: string): void {
 }
 
 /** A node record with neutral values; seeders and creators fill what their kind uses. */
-export function blankNode(
-  state: SimState,
-  systemId: string,
-  hostname: string,
-  kind: SimNode['kind'],
-): SimNode {
+export function blankNode(systemId: string, hostname: string, kind: SimNode['kind']): SimNode {
   return {
-    id: state.nextId('node'),
     systemId,
     kind,
     hostname,
@@ -173,14 +166,14 @@ export function blankNode(
     storageLayout: '',
     specialFilesystems: [],
     scripts: {
-      commissioning: -1,
-      testing: -1,
-      cpu: -1,
-      memory: -1,
-      network: -1,
-      storage: -1,
-      other: -1,
-      interface: -1,
+      commissioning: ScriptStatus.NONE,
+      testing: ScriptStatus.NONE,
+      cpu: ScriptStatus.NONE,
+      memory: ScriptStatus.NONE,
+      network: ScriptStatus.NONE,
+      storage: ScriptStatus.NONE,
+      other: ScriptStatus.NONE,
+      interface: ScriptStatus.NONE,
       commissioningResultId: null,
       testingResultId: null,
       installationResultId: null,
@@ -211,7 +204,7 @@ export function seedControllers(state: SimState, rng: Rng): string {
   ];
   let first = '';
   for (const [hostname, kind, ip] of specs) {
-    const n = blankNode(state, state.newSystemId(), hostname, kind);
+    const n = blankNode(state.newSystemId(), hostname, kind);
     n.architecture = 'amd64/generic';
     n.cpuCount = 8;
     n.cpuSpeed = 2400;
@@ -232,7 +225,6 @@ export function seedControllers(state: SimState, rng: Rng): string {
         ? { name, status: 'off', status_info: '' }
         : { name, status: 'running', status_info: '' },
     );
-    takeIp(state, n, ip);
     state.addNode(n);
     if (!first) first = n.systemId;
   }
@@ -247,14 +239,13 @@ export function seedDevices(state: SimState, rng: Rng): void {
     ['kvm-console-01', "Alice's lab KVM console", 'alice', '10.10.0.253'],
   ];
   for (const [hostname, description, owner, ip] of specs) {
-    const n = blankNode(state, state.newSystemId(), hostname, 'device');
+    const n = blankNode(state.newSystemId(), hostname, 'device');
     n.description = description;
     n.owner = owner;
     n.zoneId = 2;
     const nic = makeNic(state, rng, 'eth0', VLAN.untagged, false);
     nic.links = [{ id: state.nextId('link'), mode: 'static', subnetId: SUBNET.main, ip }];
     n.interfaces = [nic];
-    takeIp(state, n, ip);
     state.addNode(n);
   }
 }

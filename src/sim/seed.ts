@@ -3,7 +3,7 @@
  * and docs); the rest are generated (`node-00025`, …) in a realistic mix. Same seed and size → same fleet.
  */
 import { type NodeStatus, NodeStatus as S } from '../maas/status.ts';
-import { claimAutoIps, takeIp } from './addressing.ts';
+import { claimAutoIps } from './addressing.ts';
 import {
   applyStorageLayout,
   hardwareInfo,
@@ -13,7 +13,8 @@ import {
   unknownHardwareInfo,
   type VendorProfile,
 } from './hardware.ts';
-import type { EventLevel, SimNode, SimState } from './model.ts';
+import { SERIES } from './images.ts';
+import { type EventLevel, ScriptStatus, type SimNode, type SimState } from './model.ts';
 import { Rng } from './random.ts';
 import { CURATED, type Power, type Spec } from './seed-curated.ts';
 import {
@@ -134,7 +135,7 @@ function profileFor(spec: Spec, rng: Rng): VendorProfile {
 }
 
 function buildMachine(state: SimState, rng: Rng, spec: Spec, index: number, curated: boolean): SimNode {
-  const n = blankNode(state, state.newSystemId(), spec.hostname, 'machine');
+  const n = blankNode(state.newSystemId(), spec.hostname, 'machine');
   const zone = state.zoneByName(spec.zone);
   const pool = state.poolByName(spec.pool);
   n.zoneId = zone?.id ?? 1;
@@ -180,7 +181,7 @@ function buildMachine(state: SimState, rng: Rng, spec: Spec, index: number, cura
   if (deployedish.includes(spec.status)) {
     n.osystem = 'ubuntu';
     n.distroSeries = spec.series ?? 'jammy';
-    n.hweKernel = `ga-${SERIES_VERSION[n.distroSeries] ?? '22.04'}`;
+    n.hweKernel = `ga-${SERIES_VERSION.get(n.distroSeries) ?? '22.04'}`;
     n.netboot = spec.status !== S.DEPLOYED;
     n.agentName = spec.owner === 'bob' ? 'k8s-autoscaler' : '';
   }
@@ -192,7 +193,7 @@ function buildMachine(state: SimState, rng: Rng, spec: Spec, index: number, cura
   return n;
 }
 
-export const SERIES_VERSION: Record<string, string> = { focal: '20.04', jammy: '22.04', noble: '24.04' };
+const SERIES_VERSION: ReadonlyMap<string, string> = new Map(SERIES);
 
 const POWERED_ON: ReadonlySet<NodeStatus> = new Set([
   S.DEPLOYED,
@@ -243,21 +244,23 @@ function linkInterfaces(state: SimState, n: SimNode, curated: boolean, index: nu
       eth0.links.push({ id: state.nextId('link'), mode: 'auto', subnetId: SUBNET.v6, ip: null });
   }
   if (eth1 && curated) {
+    // Recorded as taken by `addNode`.
     const ip = `10.20.0.${100 + index}`;
     eth1.links.push({ id: state.nextId('link'), mode: 'static', subnetId: SUBNET.storage, ip });
-    takeIp(state, n, ip);
   }
 }
 
 function seedScripts(state: SimState, n: SimNode, status: NodeStatus): void {
+  const { NONE, RUNNING, PASSED, FAILED } = ScriptStatus;
   const s = n.scripts;
-  s.commissioning = status === S.FAILED_COMMISSIONING ? 3 : status === S.COMMISSIONING ? 1 : 2;
+  s.commissioning =
+    status === S.FAILED_COMMISSIONING ? FAILED : status === S.COMMISSIONING ? RUNNING : PASSED;
   s.commissioningResultId = state.nextId('result', 100);
   const tested = status !== S.FAILED_COMMISSIONING && status !== S.COMMISSIONING;
-  s.testing = status === S.FAILED_TESTING ? 3 : status === S.TESTING ? 1 : tested ? 2 : -1;
+  s.testing = status === S.FAILED_TESTING ? FAILED : status === S.TESTING ? RUNNING : tested ? PASSED : NONE;
   s.testingResultId = tested ? state.nextId('result', 100) : null;
-  for (const k of ['cpu', 'memory', 'network', 'interface', 'other'] as const) s[k] = tested ? 2 : -1;
-  s.storage = status === S.FAILED_TESTING ? 3 : tested ? 2 : -1;
+  for (const k of ['cpu', 'memory', 'network', 'interface', 'other'] as const) s[k] = tested ? PASSED : NONE;
+  s.storage = status === S.FAILED_TESTING ? FAILED : tested ? PASSED : NONE;
   if (status === S.DEPLOYED) s.installationResultId = state.nextId('result', 100);
 }
 

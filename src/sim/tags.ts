@@ -1,7 +1,7 @@
 /** Tags (maas-api.md §6.2): CRUD for superusers, node listings, and `update_nodes`. */
 import { conflict, deletedResponse, fieldError, fieldErrors, forbidden, notFound } from './http.ts';
 import type { SimNode, SimTag } from './model.ts';
-import { canView } from './perm.ts';
+import { canView, isRack, isRegion } from './perm.ts';
 import { renderAnyNode, renderController, renderDevice, renderMachine, renderTag } from './render.ts';
 import type { AuthedCtx, Handler, Resource } from './router.ts';
 
@@ -109,9 +109,6 @@ export const tagsResource: Resource = {
   pattern: /^tags\/$/,
   handlers: { GET: (ctx) => [...ctx.svc.state.tags.values()].map(renderTag), POST: createTag },
 };
-
-const isRack = (n: SimNode) => n.kind === 'rack' || n.kind === 'region+rack';
-const isRegion = (n: SimNode) => n.kind === 'region' || n.kind === 'region+rack';
 
 export const tagResource: Resource = {
   name: 'TagHandler',

@@ -159,6 +159,8 @@ describe('machine create, update and delete', () => {
   it('updates a machine with PUT (admin) and validates the fields', async () => {
     const sim = createSimulator();
     const id = sid(sim, 'web-06');
+    const originalPass = sim.state.machine(id)?.powerParameters.power_pass;
+    expect(originalPass).toBeTruthy();
     const res = await call(sim, sim.users.admin, 'PUT', `machines/${id}/`, {
       form: {
         hostname: 'web-06b',
@@ -175,7 +177,7 @@ describe('machine create, update and delete', () => {
       pool: { name: 'production' },
     });
     expect(sim.state.machine(id)?.powerParameters.power_user).toBe('ops');
-    expect(sim.state.machine(id)?.powerParameters.power_pass).toBeDefined();
+    expect(sim.state.machine(id)?.powerParameters.power_pass).toBe(originalPass);
     const bad = await call(sim, sim.users.admin, 'PUT', `machines/${id}/`, { form: { zone: 'mars' } });
     expect([bad.status, await bad.text()]).toEqual([
       400,

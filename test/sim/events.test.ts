@@ -66,18 +66,21 @@ describe('events query', () => {
     const byId = await q(sim, `&id=${sid(sim, 'web-01')}`);
     expect(byId.events[0]).toMatchObject({ type: 'Deploying', node: sid(sim, 'web-01') });
     const mac = sim.state.machineByHostname('db-01')?.interfaces[0]?.mac;
-    expect((await q(sim, `&mac_address=${mac}`)).events.every((e) => e.hostname === 'db-01')).toBe(true);
-    expect(
-      (await q(sim, '&zone=zone-b')).events.every(
-        (e) => sim.state.machineByHostname(e.hostname)?.zoneId === 3,
-      ),
-    ).toBe(true);
-    expect((await q(sim, '&owner=bob')).events.every((e) => e.hostname.startsWith('k8s-0'))).toBe(true);
+    const byMac = (await q(sim, `&mac_address=${mac}`)).events;
+    expect(byMac.length).toBeGreaterThan(0);
+    expect(byMac.every((e) => e.hostname === 'db-01')).toBe(true);
+    const byZone = (await q(sim, '&zone=zone-b')).events;
+    expect(byZone.length).toBeGreaterThan(0);
+    expect(byZone.every((e) => sim.state.machineByHostname(e.hostname)?.zoneId === 3)).toBe(true);
+    const byOwner = (await q(sim, '&owner=bob')).events;
+    expect(byOwner.every((e) => e.hostname.startsWith('k8s-0'))).toBe(true);
+    expect(new Set(byOwner.map((e) => e.hostname))).toEqual(new Set(['k8s-01', 'k8s-02']));
   });
 
   it("hides events of machines the caller can't see", async () => {
     const { sim } = setup();
     const alice = await q(sim, '&limit=1000', sim.users.operator);
+    expect(alice.events.length).toBeGreaterThan(0);
     expect(alice.events.some((e) => e.hostname === 'k8s-01')).toBe(false);
   });
 

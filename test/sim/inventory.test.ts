@@ -226,6 +226,48 @@ describe('subnets, devices, controllers, users', () => {
     expect(await used.text()).toBe(`{"mac_addresses": ["MAC address ${dupMac} already in use on web-01."]}`);
   });
 
+  it('filters devices with the machine list filters (ReadNodesForm, maas-api.md §6.1)', async () => {
+    const devices = async (query: string) => {
+      const res = await call(sim, admin, 'GET', `devices/${query}`);
+      if (res.status !== 200) throw new Error(`${query}: ${res.status} ${await res.text()}`);
+      return (await json<{ hostname: string }[]>(res)).map((d) => d.hostname);
+    };
+    const all = ['sw-core-01', 'sw-tor-b1', 'pdu-a1', 'kvm-console-01'];
+    // Once refused with 400 "No such constraint." by a hand-kept subset of the form's fields.
+    expect(await devices('?status=deployed')).toEqual([]);
+    expect(await devices('?not_status=deployed')).toEqual(all);
+    expect(await devices('?pool=default')).toEqual(all);
+    expect(await devices('?subnets=10.10.0.0/24')).toEqual(all);
+    expect(await devices('?not_subnets=10.10.0.0/24')).toEqual([]);
+    expect(await devices('?zone=zone-a&owner=alice')).toEqual(['kvm-console-01']);
+    const bad = await call(sim, admin, 'GET', 'devices/?status=bogus');
+    expect([bad.status, await bad.text()]).toEqual([
+      400,
+      '{"status": ["Select a valid choice. bogus is not one of the available choices."]}',
+    ]);
+    const unknown = await call(sim, admin, 'GET', 'devices/?colour=red');
+    expect([unknown.status, await unknown.text()]).toEqual([400, '{"colour": ["No such constraint."]}']);
+  });
+
+  it("gives a deleted device's static addresses back", async () => {
+    const made = await json<{ system_id: string; interface_set: { id: number }[] }>(
+      await call(sim, admin, 'POST', 'devices/', {
+        form: { hostname: 'cam-01', mac_addresses: 'aa:bb:cc:dd:ee:07' },
+      }),
+    );
+    const link = await call(
+      sim,
+      admin,
+      'POST',
+      `nodes/${made.system_id}/interfaces/${made.interface_set[0]?.id}/?op=link_subnet`,
+      { form: { mode: 'static', subnet: '10.10.0.0/24', ip_address: '10.10.0.200' } },
+    );
+    expect(link.status).toBe(200);
+    expect(sim.state.ips.get('10.10.0.200')).toBe(made.system_id);
+    expect((await call(sim, admin, 'DELETE', `devices/${made.system_id}/`)).status).toBe(204);
+    expect(sim.state.ips.has('10.10.0.200')).toBe(false);
+  });
+
   it('shows controllers to admins only', async () => {
     const racks = await json<{ hostname: string; node_type: number; service_set: unknown[] }[]>(
       await call(sim, admin, 'GET', 'rackcontrollers/'),

@@ -18,10 +18,13 @@ describe('machine permissions', () => {
   });
 
   it('answers 404 for a device or controller id under /machines/', async () => {
-    const device = [...sim.state.nodes.values()].find((n) => n.kind === 'device');
-    const rack = [...sim.state.nodes.values()].find((n) => n.kind === 'rack');
-    expect((await call(sim, admin, 'GET', `machines/${device?.systemId}/`)).status).toBe(404);
-    expect((await call(sim, admin, 'GET', `machines/${rack?.systemId}/`)).status).toBe(404);
+    const idOf = (kind: string) => {
+      const n = [...sim.state.nodes.values()].find((x) => x.kind === kind);
+      if (!n) throw new Error(`the seed has no ${kind}`);
+      return n.systemId;
+    };
+    expect((await call(sim, admin, 'GET', `machines/${idOf('device')}/`)).status).toBe(404);
+    expect((await call(sim, admin, 'GET', `machines/${idOf('rack')}/`)).status).toBe(404);
   });
 
   it('refuses edit and admin ops on a locked machine with 403, but lets view and unlock through', async () => {
