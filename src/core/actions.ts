@@ -15,11 +15,12 @@ import { gate } from './gate.ts';
 import {
   describeOperation,
   OperationView,
+  operationProgress,
   operationView,
   startOperation,
   waitForOperation,
 } from './operations/service.ts';
-import { performOne } from './perform.ts';
+import { type Outcome, performOne, settleUnanswered } from './perform.ts';
 import { resolveMachines } from './targets.ts';
 
 /** What to do with one machine: run the action (saying what will happen), skip it, or refuse it. */
@@ -182,14 +183,7 @@ export function defineMachineAction<I extends z.ZodObject>(
       let plan = await planAction(spec, args, ctx);
       if (spec.destructive) {
         const replan = () => planAction(spec, args, ctx);
-        const decision = await gate(
-          tool as AnyTool,
-          args as Record<string, unknown>,
-          plan,
-          ctx,
-          spec.verb,
-          replan,
-        );
+        const decision = await gate(tool as AnyTool, args as Record<string, unknown>, plan, ctx, replan);
         if ('hold' in decision) return decision.hold;
         plan = decision.run;
       }
@@ -205,7 +199,7 @@ export function defineMachineAction<I extends z.ZodObject>(
 }
 
 /** Resolves the targets and judges each one. Reads only. */
-export async function planAction<I extends z.ZodObject>(
+async function planAction<I extends z.ZodObject>(
   spec: ActionSpec<I>,
   args: z.infer<I>,
   ctx: ToolContext,
@@ -260,7 +254,11 @@ export async function executeAction<I extends z.ZodObject>(
     else
       failed.push({ hostname: m.hostname, system_id: m.system_id, status: m.status_name, error: row.effect });
   });
-  const outcomes = await mapLimit(toRun, 8, (m) => performOne(spec, m, args, ctx));
+  const performed = await mapLimit(toRun, 8, (m) => performOne(spec, m, args, ctx));
+  // Writes MAAS did not answer are judged together, on one batched re-read once every write is done.
+  const unanswered = performed.filter((o) => 'unanswered' in o);
+  const settled = unanswered.length > 0 ? await settleUnanswered(spec, unanswered, ctx) : [];
+  const outcomes = performed.map((o) => ('unanswered' in o ? (settled.shift() as Outcome) : o));
   for (const o of outcomes) {
     if (o.ok) succeeded.push(o.row);
     else failed.push(o.row);
@@ -290,15 +288,7 @@ export async function executeAction<I extends z.ZodObject>(
       op = await waitForOperation(ctx.deps, op.id, {
         timeoutMs: timeoutS * 1000,
         ...(ctx.signal ? { signal: ctx.signal } : {}),
-        onProgress: (o) => {
-          const finishedCount = o.targets.filter((t) => t.result !== 'pending').length;
-          const moving = o.targets.find((t) => t.result === 'pending');
-          ctx.progress?.({
-            progress: finishedCount,
-            total: o.targets.length,
-            message: `${finishedCount}/${o.targets.length} finished${moving ? `; ${moving.hostname} ${moving.status}${moving.status_message ? `: ${moving.status_message}` : ''}` : ''}`,
-          });
-        },
+        onProgress: (o) => ctx.progress?.(operationProgress(o)),
       });
       note =
         op.state === 'running'

@@ -30,9 +30,9 @@ export async function gate(
   args: Record<string, unknown>,
   plan: Plan,
   ctx: ToolContext,
-  verb: string,
   replan: () => Promise<Plan>,
 ): Promise<GateDecision> {
+  const verb = tool.verb ?? tool.title.toLowerCase();
   // A person already approved this call (in Slack) on the machines as they were then: they still must be.
   if (ctx.confirmedAgainst) {
     const changed = stateChanges(ctx.confirmedAgainst, plan);
@@ -125,7 +125,7 @@ function count(plan: Plan): string {
 }
 
 /** The question shown in an elicitation prompt. */
-export function confirmMessage(verb: string, plan: Plan): string {
+function confirmMessage(verb: string, plan: Plan): string {
   const lines = [`${verb[0]?.toUpperCase()}${verb.slice(1)} ${count(plan)}?`];
   for (const r of plan.rows) {
     const mark = r.verdict === 'run' ? '•' : r.verdict === 'skip' ? '(skip)' : '(refused)';
@@ -285,13 +285,13 @@ function principalKey(ctx: ToolContext): string {
  * The arguments a token is bound to: everything but the token, keys sorted, machine references normalised
  * (so "web-01,web-02" and ["web-02", "web-01"] are the same call).
  */
-export async function argsHash(args: Record<string, unknown>): Promise<string> {
+async function argsHash(args: Record<string, unknown>): Promise<string> {
   const { confirm_token: _ignored, ...rest } = args;
   if ('machines' in rest) rest.machines = normaliseRefs(rest.machines as string | string[]).sort();
   return sha256(canonicalJson(rest));
 }
 
-export function canonicalJson(value: unknown): string {
+function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (value && typeof value === 'object') {
     const entries = Object.entries(value)

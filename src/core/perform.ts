@@ -1,6 +1,7 @@
 /**
  * Performing an action on one machine, and deciding what happened when MAAS did not say: a write that may have
- * reached MAAS is never re-sent blindly — the machine is re-read and the action's own test decides.
+ * reached MAAS is never re-sent blindly — the machine is re-read and the action's own test decides. The re-reads
+ * of one call are batched: however many writes went unanswered, one `GET /machines/?id=…` per 100 of them.
  */
 import type { z } from 'zod';
 import {
@@ -18,6 +19,15 @@ export type Outcome =
   | { ok: true; row: DoneRow; after: MachineSummary | null }
   | { ok: false; row: FailedRow };
 
+/** A write that may have reached MAAS but got no answer: {@link settleUnanswered} decides what it did. */
+export interface Unanswered {
+  unanswered: MaasNetworkError;
+  machine: MachineSummary;
+}
+
+/** Ids per re-read request (MAAS takes any number; URLs stay short at 100). */
+const REREAD_BATCH = 100;
+
 /**
  * An error that says something happened before the failing step (deploy: "it stays Allocated to you"): the
  * note is added to whatever the failure message becomes.
@@ -32,12 +42,13 @@ export class FailureWithNote extends Error {
   }
 }
 
+/** Performs the action on one machine: its outcome, or {@link Unanswered} when MAAS may have got the write. */
 export async function performOne<I extends z.ZodObject>(
   spec: ActionSpec<I>,
   m: MachineSummary,
   args: z.infer<I>,
   ctx: ToolContext,
-): Promise<Outcome> {
+): Promise<Outcome | Unanswered> {
   const base = { hostname: m.hostname, system_id: m.system_id };
   try {
     const after = await spec.perform(m, args, ctx);
@@ -49,7 +60,7 @@ export async function performOne<I extends z.ZodObject>(
   } catch (thrown) {
     const note = thrown instanceof FailureWithNote ? thrown.note : undefined;
     const err = thrown instanceof FailureWithNote ? thrown.failure : thrown;
-    if (err instanceof MaasNetworkError && err.mayHaveReachedMaas) return settleUnanswered(spec, m, ctx, err);
+    if (err instanceof MaasNetworkError && err.mayHaveReachedMaas) return { unanswered: err, machine: m };
     const message = failureMessage(spec.verb, m, err, ctx);
     return {
       ok: false,
@@ -58,21 +69,63 @@ export async function performOne<I extends z.ZodObject>(
   }
 }
 
-async function settleUnanswered<I extends z.ZodObject>(
+/**
+ * Decides what unanswered writes did, from one batched re-read of their machines (a batch MAAS does not answer
+ * leaves its machines' outcome unknown). Outcomes come back in the order of `pending`.
+ */
+export async function settleUnanswered<I extends z.ZodObject>(
+  spec: ActionSpec<I>,
+  pending: readonly Unanswered[],
+  ctx: ToolContext,
+): Promise<Outcome[]> {
+  const ids = pending.map((p) => p.machine.system_id);
+  const seen = new Map<string, MachineSummary>();
+  const unread = new Set<string>();
+  for (let i = 0; i < ids.length; i += REREAD_BATCH) {
+    const batch = ids.slice(i, i + REREAD_BATCH);
+    try {
+      for (const m of await ctx.deps.maas.listMachines({ id: batch }, { signal: ctx.signal })) {
+        seen.set(m.system_id, m);
+      }
+    } catch {
+      for (const id of batch) unread.add(id);
+    }
+  }
+  return pending.map(({ machine: m, unanswered: err }) =>
+    unread.has(m.system_id)
+      ? unknownOutcome(spec, m, err, ctx)
+      : settleOne(spec, m, seen.get(m.system_id), err, ctx),
+  );
+}
+
+function unknownOutcome<I extends z.ZodObject>(
   spec: ActionSpec<I>,
   m: MachineSummary,
-  ctx: ToolContext,
   err: MaasNetworkError,
-): Promise<Outcome> {
+  ctx: ToolContext,
+): Outcome {
+  const error = `${unansweredPrefix(spec, m, err, ctx)}; MAAS could not be re-read either, so the outcome is unknown — check ${m.hostname} with machine_get before trying again`;
+  return { ok: false, row: { hostname: m.hostname, system_id: m.system_id, status: m.status_name, error } };
+}
+
+function unansweredPrefix<I extends z.ZodObject>(
+  spec: ActionSpec<I>,
+  m: MachineSummary,
+  err: MaasNetworkError,
+  ctx: ToolContext,
+): string {
+  return `cannot ${spec.verb} ${m.hostname}: ${describeError(err, ctx.deps.secrets)}`;
+}
+
+/** One machine's unanswered write, judged on its fresh read (`now` undefined: MAAS no longer has it). */
+function settleOne<I extends z.ZodObject>(
+  spec: ActionSpec<I>,
+  m: MachineSummary,
+  now: MachineSummary | undefined,
+  err: MaasNetworkError,
+  ctx: ToolContext,
+): Outcome {
   const base = { hostname: m.hostname, system_id: m.system_id };
-  const prefix = `cannot ${spec.verb} ${m.hostname}: ${err.message}`;
-  let now: MachineSummary | undefined;
-  try {
-    [now] = await ctx.deps.maas.listMachines({ id: [m.system_id] }, { signal: ctx.signal });
-  } catch {
-    const error = `${prefix}; MAAS could not be re-read either, so the outcome is unknown — check ${m.hostname} with machine_get before trying again`;
-    return { ok: false, row: { ...base, status: m.status_name, error } };
-  }
   if (spec.tookEffect?.(m, now)) {
     return {
       ok: true,
@@ -85,6 +138,7 @@ async function settleUnanswered<I extends z.ZodObject>(
       },
     };
   }
+  const prefix = unansweredPrefix(spec, m, err, ctx);
   let error: string;
   if (!now)
     error = `${prefix}; ${m.hostname} is no longer visible in MAAS — check what happened before trying again`;
@@ -98,14 +152,21 @@ async function settleUnanswered<I extends z.ZodObject>(
   return { ok: false, row: { ...base, status: now?.status_name ?? m.status_name, error } };
 }
 
-/** "cannot deploy web-01: <MAAS's reason>" — MAAS's own 400/403/409 answers, rendered like our pre-checks. */
+/**
+ * "cannot deploy web-01: <why>". MAAS's own 400/403/409 answers read like our pre-checks — MAAS's words, without
+ * describeError's "MAAS refused:" lead-in; everything else is described by describeError. Never holds a secret.
+ */
 export function failureMessage(verb: string, m: MachineSummary, err: unknown, ctx: ToolContext): string {
-  const prefix = `cannot ${verb} ${m.hostname}`;
-  if (err instanceof MaasConflictError)
-    return `${prefix}: ${err.body.trim() || 'MAAS refused it in its current state'}`;
-  if (err instanceof MaasForbiddenError) {
-    return `${prefix}: ${err.body.trim() || 'MAAS refused — it is locked, owned by another user, or this needs a MAAS admin'}`;
-  }
-  if (err instanceof MaasBadRequestError) return `${prefix}: ${err.message}`;
-  return `${prefix}: ${describeError(err, ctx.deps.secrets, ctx.deps.log)}`;
+  const { secrets, log } = ctx.deps;
+  let why: string;
+  if (err instanceof MaasBadRequestError) why = secrets.scrub(err.message);
+  // A 403 or 409 often comes with no text: say what it means for a machine action.
+  else if (err instanceof MaasForbiddenError) {
+    why = err.body.trim()
+      ? secrets.scrub(err.message)
+      : 'MAAS refused — it is locked, owned by another user, or this needs a MAAS admin';
+  } else if (err instanceof MaasConflictError) {
+    why = err.body.trim() ? secrets.scrub(err.message) : 'MAAS refused it in its current state';
+  } else why = describeError(err, secrets, log);
+  return `cannot ${verb} ${m.hostname}: ${why}`;
 }

@@ -1,13 +1,13 @@
 /** Allocating machines by constraints (maas-api.md §3.3): one, or N all-or-nothing. */
 import { z } from 'zod';
-import { recordAudit } from '../core/audit.ts';
-import { ToolError } from '../core/errors.ts';
+import { audited } from '../core/audit.ts';
+import { describeError, ToolError } from '../core/errors.ts';
 import type { MaasApi, MachineFilters } from '../maas/api.ts';
 import type { Params } from '../maas/client.ts';
-import { MaasConflictError } from '../maas/errors.ts';
+import { MaasConflictError, MaasNetworkError } from '../maas/errors.ts';
 import type { MachineSummary } from '../maas/schemas.ts';
 import { asList, oneOrMany, tagFilters } from './common.ts';
-import { defineTool } from './define.ts';
+import { defineTool, type ToolContext } from './define.ts';
 
 const Allocated = z.object({
   hostname: z.string(),
@@ -96,45 +96,53 @@ export const machineAllocate = defineTool({
     }
 
     const got: MachineSummary[] = [];
-    try {
-      for (let i = 0; i < args.count; i++) {
-        got.push(await maas.allocate({ ...constraints, comment: args.comment }, { signal: ctx.signal }));
-      }
-    } catch (err) {
-      // All or nothing: give back what was taken so no machine stays held by a half-done request.
-      let gaveBack = '';
-      if (got.length > 0) {
-        await maas.releaseMany(
-          got.map((m) => m.system_id),
-          'maas-mcp: allocation of several machines fell short',
-        );
-        gaveBack = ` Released the ${got.length} already taken (${got.map((m) => m.hostname).join(', ')}), so nothing is held.`;
-      }
-      const reason = err instanceof MaasConflictError ? err.body.trim() : (err as Error).message;
-      const message = `cannot allocate ${want}: ${got.length ? `only ${got.length} could be taken; ` : ''}MAAS says: ${reason}.${gaveBack}`;
-      await recordAudit(ctx, {
-        tool: 'machine_allocate',
-        args,
-        result: 'failed',
-        detail: message,
-        targets: [],
-      });
-      throw new ToolError(message);
-    }
-    const summary = `Allocated ${got.map((m) => m.hostname).join(', ')}; deploy with machine_deploy, or give back with machine_release.`;
-    await recordAudit(ctx, {
-      tool: 'machine_allocate',
-      args,
-      result: 'ok',
-      detail: summary,
-      targets: got.map((m) => ({
-        system_id: m.system_id,
-        hostname: m.hostname,
-        before: 'Ready',
-        after: m.status_name,
-      })),
-    });
-    return { dry_run: false, allocated: got.map(row), summary };
+    let released = false;
+    return audited(
+      ctx,
+      { tool: 'machine_allocate', args },
+      async () => {
+        try {
+          for (let i = 0; i < args.count; i++) {
+            got.push(await maas.allocate({ ...constraints, comment: args.comment }, { signal: ctx.signal }));
+          }
+        } catch (err) {
+          // All or nothing: give back what was taken so no machine stays held by a half-done request.
+          let releaseError: unknown;
+          if (got.length > 0) {
+            try {
+              await maas.releaseMany(
+                got.map((m) => m.system_id),
+                'maas-mcp: allocation of several machines fell short',
+              );
+              released = true;
+            } catch (e) {
+              releaseError = e;
+            }
+          }
+          throw new ToolError(shortfall(want, got, err, releaseError, ctx));
+        }
+        const summary = `Allocated ${got.map((m) => m.hostname).join(', ')}; deploy with machine_deploy, or give back with machine_release.`;
+        return {
+          out: { dry_run: false, allocated: got.map(row), summary },
+          detail: summary,
+          targets: got.map((m) => ({
+            system_id: m.system_id,
+            hostname: m.hostname,
+            before: 'Ready',
+            after: m.status_name,
+          })),
+        };
+      },
+      // What was taken before the failure, and whether it was given back.
+      () => ({
+        targets: got.map((m) => ({
+          system_id: m.system_id,
+          hostname: m.hostname,
+          before: 'Ready',
+          outcome: released ? 'released again' : 'not given back: may still be allocated',
+        })),
+      }),
+    );
   },
   render: (o) =>
     [
@@ -145,6 +153,46 @@ export const machineAllocate = defineTool({
       ),
     ].join('\n'),
 });
+
+/**
+ * Why an allocation of `want` fell short, and what is held now: the machines taken before it failed (given back,
+ * unless `releaseError` says the release failed), and maybe one more, when MAAS did not answer the last allocation.
+ */
+function shortfall(
+  want: string,
+  got: readonly MachineSummary[],
+  err: unknown,
+  releaseError: unknown,
+  ctx: ToolContext,
+): string {
+  const { secrets, log } = ctx.deps;
+  const why =
+    err instanceof MaasConflictError
+      ? `MAAS says: ${err.body.trim() ? secrets.scrub(err.message) : 'no machine is available (it gave no details)'}`
+      : describeError(err, secrets, log);
+  const parts = [
+    `cannot allocate ${want}: ${got.length ? `only ${got.length} could be taken; ` : ''}${sentence(why)}`,
+  ];
+  // MAAS may have allocated a machine whose answer never came: nobody can give it back but the caller.
+  const maybeOneMore = err instanceof MaasNetworkError && err.mayHaveReachedMaas;
+  if (got.length > 0) {
+    const taken = `the ${got.length} already taken (${got.map((m) => m.hostname).join(', ')})`;
+    if (releaseError !== undefined) {
+      parts.push(
+        `Could not give back ${taken}: ${sentence(describeError(releaseError, secrets, log))} They may still be allocated to you: check with machines_list and release them with machine_release.`,
+      );
+    } else parts.push(`Released ${taken}${maybeOneMore ? '.' : ', so nothing is held.'}`);
+  }
+  if (maybeOneMore) {
+    parts.push(
+      `MAAS did not answer the last allocation, so it may have allocated ${got.length ? 'one more' : 'a'} machine to you: check with machines_list (status allocated) and release it with machine_release.`,
+    );
+  }
+  return parts.join(' ');
+}
+
+/** Ends a text with a full stop, unless it already ends a sentence. */
+const sentence = (text: string) => (/[.!?]$/.test(text) ? text : `${text}.`);
 
 /**
  * Which N Ready machines MAAS would hand out, without taking them: MAAS's own dry_run can only show one,

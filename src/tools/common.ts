@@ -1,6 +1,7 @@
 /** Input fields and output shapes several tools share, so each is described (and validated) once. */
 import { z } from 'zod';
 import { ToolError } from '../core/errors.ts';
+import { redact } from '../core/redact.ts';
 import type { MachineFilters } from '../maas/api.ts';
 import type { MachineSummary } from '../maas/schemas.ts';
 import { parseStatus, SIMPLE_STATUSES, type SimpleStatus, STATUS_FILTER_NAMES } from '../maas/status.ts';
@@ -12,6 +13,17 @@ export const READ_ONLY = {
   idempotentHint: true,
   openWorldHint: true,
 } as const;
+
+/**
+ * A machine's workload annotations (owner data) as tools show them: they are free-form, so a key that looks
+ * secret (api_token, password…) is never shown back.
+ */
+export function annotationsOf(m: {
+  workload_annotations?: Record<string, string> | null | undefined;
+  owner_data?: Record<string, string> | null | undefined;
+}): Record<string, string> {
+  return redact(m.workload_annotations ?? m.owner_data ?? {}) as Record<string, string>;
+}
 
 /** A string or a list of strings; lists are how MAAS takes multi-valued filters. */
 export const oneOrMany = (description: string) =>

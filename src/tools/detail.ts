@@ -1,11 +1,10 @@
 /** The machine card of `machine_get` and its optional sections, built from one full machine answer. */
 import { z } from 'zod';
-import { redact } from '../core/redact.ts';
 import { hostPart, looksLikeSystemId, matchHostname, notFound } from '../core/targets.ts';
 import type { MaasApi } from '../maas/api.ts';
 import { MaasNotFoundError } from '../maas/errors.ts';
 import type { BlockDevice, Event, Interface, Machine, MachineParts } from '../maas/schemas.ts';
-import { gib } from './common.ts';
+import { annotationsOf, gib } from './common.ts';
 
 export const EventRow = z.object({
   id: z.number(),
@@ -182,7 +181,7 @@ function card(m: Machine): z.infer<typeof MachineCard> {
     os: m.osystem ? `${m.osystem}/${m.distro_series}` : '',
     ip_addresses: m.ip_addresses,
     description: m.description,
-    workload_annotations: redact(m.workload_annotations ?? m.owner_data ?? {}) as Record<string, string>,
+    workload_annotations: annotationsOf(m),
     commissioning: m.commissioning_status_name ?? 'Unknown',
     testing: m.testing_status_name ?? 'Unknown',
   };

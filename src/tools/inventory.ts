@@ -109,10 +109,13 @@ export const controllersList = defineTool({
         });
       }
     });
-    const who = await deps.maas.whoami({ signal }).catch(() => undefined);
     const out: { controllers: typeof controllers; note?: string } = { controllers };
-    if (controllers.length === 0 && who && !who.is_superuser) {
-      out.note = `MAAS shows controllers only to admins, and ${who.username} is not one`;
+    if (controllers.length === 0) {
+      // An empty list may only mean the API key is not an admin's: say so.
+      const who = await deps.maas.me({ signal }).catch(() => undefined);
+      if (who && !who.is_superuser) {
+        out.note = `MAAS shows controllers only to admins, and ${who.username} is not one`;
+      }
     }
     return out;
   },

@@ -146,7 +146,7 @@ export const machineTest = defineMachineAction({
 });
 
 /** cloud-init user data as MAAS wants it: base64 of the UTF-8 text. */
-export function base64Utf8(text: string): string {
+function base64Utf8(text: string): string {
   const bytes = new TextEncoder().encode(text);
   let bin = '';
   for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));

@@ -1,16 +1,15 @@
 /** Tools that add, change and remove machines, and their workload annotations. */
 import { z } from 'zod';
 import { confirmTokenField, defineMachineAction } from '../core/actions.ts';
-import { recordAudit } from '../core/audit.ts';
+import { audited } from '../core/audit.ts';
 import { ToolError } from '../core/errors.ts';
-import { redact } from '../core/redact.ts';
 import { resolveMachine } from '../core/targets.ts';
 import type { Params } from '../maas/client.ts';
 import { MAC_RE, normaliseMac, POWER_TYPES } from '../maas/constants.ts';
 import { MaasNetworkError } from '../maas/errors.ts';
 import type { MachineSummary } from '../maas/schemas.ts';
 import { NodeStatus as S } from '../maas/status.ts';
-import { machineRef, machinesRef } from './common.ts';
+import { annotationsOf, machineRef, machinesRef } from './common.ts';
 import { defineTool, type ToolContext } from './define.ts';
 
 const HOSTNAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i;
@@ -47,44 +46,14 @@ function machineOut(m: MachineSummary): z.infer<typeof MachineOut> {
   };
 }
 
-async function audited<T>(
-  ctx: ToolContext,
-  tool: string,
-  args: Record<string, unknown>,
-  target: { system_id: string; hostname: string; before?: string } | undefined,
-  work: () => Promise<{ out: T; after?: MachineSummary; detail: string }>,
-): Promise<T> {
-  try {
-    const r = await work();
-    await recordAudit(ctx, {
-      tool,
-      args,
-      result: 'ok',
-      detail: r.detail,
-      targets: r.after
-        ? [
-            {
-              system_id: r.after.system_id,
-              hostname: r.after.hostname,
-              ...(target?.before ? { before: target.before } : {}),
-              after: r.after.status_name,
-            },
-          ]
-        : target
-          ? [target]
-          : [],
-    });
-    return r.out;
-  } catch (err) {
-    await recordAudit(ctx, {
-      tool,
-      args,
-      result: 'failed',
-      detail: err instanceof Error ? err.message : String(err),
-      targets: target ? [target] : [],
-    });
-    throw err;
-  }
+/** The audit target of a machine a write changed: its status before (when known) and after. */
+function changedTarget(after: MachineSummary, before?: string) {
+  return {
+    system_id: after.system_id,
+    hostname: after.hostname,
+    ...(before ? { before } : {}),
+    after: after.status_name,
+  };
 }
 
 export const machineCreate = defineTool({
@@ -137,7 +106,7 @@ export const machineCreate = defineTool({
       commission: args.deployed ? 'false' : String(args.commission),
       deployed: args.deployed ? 'true' : undefined,
     };
-    return audited(ctx, 'machine_create', args, undefined, async () => {
+    return audited(ctx, { tool: 'machine_create', args }, async () => {
       const m = await createOrFind(ctx, form, args.mac_addresses[0] as string);
       const note =
         m.status === S.COMMISSIONING
@@ -147,7 +116,7 @@ export const machineCreate = defineTool({
             : `It is ${m.status_name}; commission it with machine_commission when ready.`;
       return {
         out: { machine: machineOut(m), note },
-        after: m,
+        targets: [changedTarget(m)],
         detail: `added ${m.hostname} (${m.status_name})`,
       };
     });
@@ -218,20 +187,15 @@ export const machineUpdate = defineTool({
     if (m.locked) throw new ToolError(`${m.hostname} is locked — unlock it first`);
     const form: Record<string, Params[string]> = { ...fields };
     for (const [k, v] of Object.entries(power_parameters ?? {})) form[`power_parameters_${k}`] = String(v);
-    return audited(
-      ctx,
-      'machine_update',
-      args,
-      { system_id: m.system_id, hostname: m.hostname, before: m.status_name },
-      async () => {
-        const after = await ctx.deps.maas.updateMachine(m.system_id, form, { signal: ctx.signal });
-        return {
-          out: { machine: machineOut(after), changed },
-          after,
-          detail: `changed ${changed.join(', ')} of ${m.hostname}`,
-        };
-      },
-    );
+    const target = { system_id: m.system_id, hostname: m.hostname, before: m.status_name };
+    return audited(ctx, { tool: 'machine_update', args, targets: [target] }, async () => {
+      const after = await ctx.deps.maas.updateMachine(m.system_id, form, { signal: ctx.signal });
+      return {
+        out: { machine: machineOut(after), changed },
+        targets: [changedTarget(after, m.status_name)],
+        detail: `changed ${changed.join(', ')} of ${m.hostname}`,
+      };
+    });
   },
   render: (o) => `Changed ${o.changed.join(', ')} of ${o.machine.hostname} (${o.machine.system_id}).`,
 });
@@ -291,7 +255,7 @@ export const machineOwnerData = defineTool({
     }
     const [m, me] = await Promise.all([
       resolveMachine(ctx.deps.maas, args.machine, ctx.signal),
-      ctx.deps.maas.me(),
+      ctx.deps.maas.me({ signal: ctx.signal }),
     ]);
     if (m.owner !== me.username) {
       throw new ToolError(
@@ -299,27 +263,14 @@ export const machineOwnerData = defineTool({
       );
     }
     if (m.locked) throw new ToolError(`${m.hostname} is locked — unlock it first`);
-    return audited(
-      ctx,
-      'machine_owner_data',
-      args,
-      { system_id: m.system_id, hostname: m.hostname, before: m.status_name },
-      async () => {
-        await ctx.deps.maas.machineOp(m.system_id, 'set_workload_annotations', args.set, {
-          signal: ctx.signal,
-        });
-        const full = await ctx.deps.maas.getMachine(m.system_id, {}, { signal: ctx.signal });
-        // Annotations are free-form: a key that looks secret (api_token, password…) is never shown back.
-        const annotations = redact(full.workload_annotations ?? full.owner_data ?? {}) as Record<
-          string,
-          string
-        >;
-        return {
-          out: { hostname: m.hostname, system_id: m.system_id, annotations },
-          detail: `set ${Object.keys(args.set).join(', ')} on ${m.hostname}`,
-        };
-      },
-    );
+    const target = { system_id: m.system_id, hostname: m.hostname, before: m.status_name };
+    return audited(ctx, { tool: 'machine_owner_data', args, targets: [target] }, async () => {
+      const after = await ctx.deps.maas.setWorkloadAnnotations(m.system_id, args.set, { signal: ctx.signal });
+      return {
+        out: { hostname: m.hostname, system_id: m.system_id, annotations: annotationsOf(after) },
+        detail: `set ${Object.keys(args.set).join(', ')} on ${m.hostname}`,
+      };
+    });
   },
   render: (o) =>
     `${o.hostname} annotations: ${

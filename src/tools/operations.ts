@@ -7,6 +7,7 @@ import {
   cancelById,
   describeOperation,
   OperationView,
+  operationProgress,
   operationView,
   waitForOperation,
 } from '../core/operations/service.ts';
@@ -119,12 +120,7 @@ export const operationGet = defineTool({
       op = await waitForOperation(ctx.deps, op.id, {
         timeoutMs: args.wait_timeout_s * 1000,
         ...(ctx.signal ? { signal: ctx.signal } : {}),
-        onProgress: (o) =>
-          ctx.progress?.({
-            progress: o.targets.filter((t) => t.result !== 'pending').length,
-            total: o.targets.length,
-            message: describeOperation(o),
-          }),
+        onProgress: (o) => ctx.progress?.(operationProgress(o)),
       });
     }
     return { operation: operationView(op) };

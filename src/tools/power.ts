@@ -7,7 +7,7 @@ import { describeError, ToolError } from '../core/errors.ts';
 import { notFound, resolveMachines } from '../core/targets.ts';
 import type { MachineSummary } from '../maas/schemas.ts';
 import { NodeStatus as S } from '../maas/status.ts';
-import { machinesRef } from './common.ts';
+import { machinesRef, READ_ONLY } from './common.ts';
 import { defineTool, type ToolContext } from './define.ts';
 
 /** BMC queries go to MAAS one machine at a time (there is no bulk call); this many run at once. */
@@ -20,7 +20,7 @@ export const machinePowerQuery = defineTool({
     "Ask each machine's BMC for its power state right now (MAAS's recorded power_state can be stale). Slow: MAAS waits for the BMC; a BMC that does not answer is reported for that machine only.",
   toolset: 'power',
   minRole: 'viewer',
-  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  annotations: READ_ONLY,
   slack: { verb: 'power-query', positional: 'machines' },
   input: z.object({ machines: machinesRef }),
   output: z.object({

@@ -1,6 +1,6 @@
 /** Adding and removing tags on machines: one MAAS request per tag, whatever the number of machines. */
 import { z } from 'zod';
-import { recordAudit } from '../core/audit.ts';
+import { audited } from '../core/audit.ts';
 import { describeError, ToolError } from '../core/errors.ts';
 import { notFound, resolveMachines } from '../core/targets.ts';
 import { asList, machinesRef, oneOrMany } from './common.ts';
@@ -80,51 +80,55 @@ export const machineTag = defineTool({
     }));
     // MAAS has no transaction across these requests: if one fails, what was already done is reported and audited.
     const done: string[] = [];
-    try {
-      for (const t of absent) {
-        await maas.createTag(t, 'created by maas-mcp', { signal: ctx.signal });
-        created.push(t);
-        done.push(`created tag ${t}`);
-      }
-      for (const [sign, tagList, pick] of [
-        ['+', add, (c: (typeof changes)[number]) => c.added],
-        ['-', remove, (c: (typeof changes)[number]) => c.removed],
-      ] as const) {
-        for (const t of tagList) {
-          const hit = changes.filter((c) => pick(c).includes(t));
-          if (hit.length === 0) continue;
-          const ids = hit.map((c) => c.system_id);
-          await maas.updateTagNodes(t, sign === '+' ? { add: ids } : { remove: ids }, { signal: ctx.signal });
-          done.push(`${sign}${t} on ${hit.map((c) => c.hostname).join(', ')}`);
+    const targets = changes.map((c) => ({ system_id: c.system_id, hostname: c.hostname }));
+    return audited(
+      ctx,
+      { tool: 'machine_tag', args, targets },
+      async () => {
+        try {
+          for (const t of absent) {
+            await maas.createTag(t, 'created by maas-mcp', { signal: ctx.signal });
+            created.push(t);
+            done.push(`created tag ${t}`);
+          }
+          for (const [sign, tagList, pick] of [
+            ['+', add, (c: (typeof changes)[number]) => c.added],
+            ['-', remove, (c: (typeof changes)[number]) => c.removed],
+          ] as const) {
+            for (const t of tagList) {
+              const hit = changes.filter((c) => pick(c).includes(t));
+              if (hit.length === 0) continue;
+              const ids = hit.map((c) => c.system_id);
+              await maas.updateTagNodes(t, sign === '+' ? { add: ids } : { remove: ids }, {
+                signal: ctx.signal,
+              });
+              done.push(`${sign}${t} on ${hit.map((c) => c.hostname).join(', ')}`);
+            }
+          }
+        } catch (err) {
+          const why = describeError(err, ctx.deps.secrets, ctx.deps.log);
+          throw new ToolError(
+            done.length ? `${why}. Already done before it failed: ${done.join('; ')}` : why,
+          );
         }
-      }
-    } catch (err) {
-      const why = describeError(err, ctx.deps.secrets, ctx.deps.log);
-      const detail = `${why}; done before it failed: ${done.join('; ') || 'nothing'}`;
-      await recordAudit(ctx, {
-        tool: 'machine_tag',
-        args,
-        result: done.length ? 'partial' : 'failed',
-        detail,
-        targets: changes.map((c) => ({ system_id: c.system_id, hostname: c.hostname })),
-      });
-      throw new ToolError(done.length ? `${why}. Already done before it failed: ${done.join('; ')}` : why);
-    }
-    for (const c of changes) c.tags = [...c.tags.filter((t) => !c.removed.includes(t)), ...c.added].sort();
-    const n = changes.filter((c) => c.added.length || c.removed.length).length;
-    const summary = `tags changed on ${n} of ${changes.length} machine${changes.length > 1 ? 's' : ''}${created.length ? `; created ${created.join(', ')}` : ''}`;
-    await recordAudit(ctx, {
-      tool: 'machine_tag',
-      args,
-      result: missing.length ? 'partial' : 'ok',
-      detail: summary,
-      targets: changes.map((c) => ({
-        system_id: c.system_id,
-        hostname: c.hostname,
-        outcome: [...c.added.map((t) => `+${t}`), ...c.removed.map((t) => `-${t}`)].join(' ') || 'unchanged',
-      })),
-    });
-    return { changes, created_tags: created, not_found: missing, summary };
+        for (const c of changes)
+          c.tags = [...c.tags.filter((t) => !c.removed.includes(t)), ...c.added].sort();
+        const n = changes.filter((c) => c.added.length || c.removed.length).length;
+        const summary = `tags changed on ${n} of ${changes.length} machine${changes.length > 1 ? 's' : ''}${created.length ? `; created ${created.join(', ')}` : ''}`;
+        return {
+          out: { changes, created_tags: created, not_found: missing, summary },
+          result: missing.length ? 'partial' : 'ok',
+          detail: summary,
+          targets: changes.map((c) => ({
+            system_id: c.system_id,
+            hostname: c.hostname,
+            outcome:
+              [...c.added.map((t) => `+${t}`), ...c.removed.map((t) => `-${t}`)].join(' ') || 'unchanged',
+          })),
+        };
+      },
+      () => ({ result: done.length ? 'partial' : 'failed' }),
+    );
   },
   render: (o) =>
     [

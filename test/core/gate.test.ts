@@ -3,11 +3,12 @@ import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ActionResult } from '../../src/core/actions.ts';
 import type { ManualClock } from '../../src/core/clock.ts';
-import { CONFIRM_TTL_MS } from '../../src/core/gate.ts';
+import { CONFIRM_TTL_MS, sha256 } from '../../src/core/gate.ts';
 import type { Principal } from '../../src/core/policy.ts';
 import type { Deps } from '../../src/deps.ts';
+import { NodeStatus as S } from '../../src/maas/status.ts';
 import type { Simulator } from '../../src/sim/index.ts';
-import { ADMIN, call, connectClient, simDeps, testConfig } from '../helpers.ts';
+import { ADMIN, call, connectClient, node, simDeps, testConfig } from '../helpers.ts';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -37,8 +38,7 @@ async function setup(
   return { sim, deps, clock: clock as ManualClock, client, prompts };
 }
 
-const status = (sim: Simulator, hostname: string) =>
-  [...sim.state.machines()].find((n) => n.hostname === hostname)?.status;
+const status = (sim: Simulator, hostname: string) => node(sim, hostname).status;
 
 async function preview(client: Client, args: Record<string, unknown>, tool = 'machine_release') {
   const res = await call<ActionResult>(client, tool, args);
@@ -84,7 +84,7 @@ describe('the confirmation gate (token mode)', () => {
     expect(done.isError).toBe(false);
     expect(done.data.status).toBe('done');
     expect(done.data.succeeded.map((r) => r.hostname)).toEqual(['db-01']);
-    expect(status(sim, 'db-01')).not.toBe(6);
+    expect(status(sim, 'db-01')).toBe(S.RELEASING);
     const again = await call(client, 'machine_release', { machines: 'db-01', confirm_token: token });
     expect(again.isError).toBe(true);
     expect(again.text).toMatch(/^Not done: this confirm_token was already used at .*; a token works once\./);
@@ -111,7 +111,7 @@ describe('the confirmation gate (token mode)', () => {
     });
     expect(res.isError).toBe(true);
     expect(res.text).toContain('the arguments differ from the ones previewed');
-    expect(status(sim, 'db-01')).toBe(6);
+    expect(status(sim, 'db-01')).toBe(S.DEPLOYED);
   });
 
   it('refuses a token issued for another tool', async () => {
@@ -194,6 +194,12 @@ describe('the confirmation gate (token mode)', () => {
     const { client, deps } = await setup({ MAAS_MCP_CONFIRM: 'token' });
     const token = (await preview(client, { machines: 'db-01' })).data.confirm_token as string;
     expect(await deps.store.getConfirmation(token)).toBeUndefined();
+    // It is kept under its SHA-256 alone: the record is found by the hash and holds nothing of the token.
+    const stored = await deps.store.getConfirmation(await sha256(token));
+    expect(stored).toBeDefined();
+    expect(stored?.token_hash).toBe(await sha256(token));
+    expect(JSON.stringify(stored)).not.toContain(token);
+    expect(JSON.stringify(stored)).not.toContain(token.slice(4));
   });
 });
 
@@ -205,7 +211,7 @@ describe('the confirmation gate with elicitation (auto mode)', () => {
     expect(prompts).toHaveLength(1);
     expect(prompts[0]).toContain('Release 1 machine?');
     expect(prompts[0]).toContain('db-01 — Deployed, power on, owner admin');
-    expect(status(sim, 'db-01')).not.toBe(6);
+    expect(status(sim, 'db-01')).toBe(S.DISK_ERASING);
   });
 
   it('returns a non-error "cancelled" and writes nothing when they decline or cancel', async () => {
@@ -215,7 +221,7 @@ describe('the confirmation gate with elicitation (auto mode)', () => {
       expect(res.isError).toBe(false);
       expect(res.data.status).toBe('cancelled');
       expect(res.text).toContain('Cancelled: nothing was changed');
-      expect([...sim.state.machines()].find((n) => n.hostname === 'db-01')?.powerState).toBe('on');
+      expect(node(sim, 'db-01').powerState).toBe('on');
       expect(await auditResults(deps)).toEqual(['cancelled']);
     }
   });
@@ -255,6 +261,6 @@ describe('MAAS_MCP_CONFIRM=slack without Slack', () => {
     const res = await call(client, 'machine_release', { machines: 'db-01' });
     expect(res.isError).toBe(true);
     expect(res.text).toContain('MAAS_MCP_CONFIRM=slack needs Slack');
-    expect(status(sim, 'db-01')).toBe(6);
+    expect(status(sim, 'db-01')).toBe(S.DEPLOYED);
   });
 });

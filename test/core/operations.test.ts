@@ -9,7 +9,7 @@ import type { Deps } from '../../src/deps.ts';
 import { SqliteStore } from '../../src/node/sqlite-store.ts';
 import { createSimulator, type Simulator } from '../../src/sim/index.ts';
 import type { Operation, Store } from '../../src/store/types.ts';
-import { call, connectClient, makeDeps, testConfig } from '../helpers.ts';
+import { call, connectClient, depsFor, node, readyHosts, simDeps, startPoller } from '../helpers.ts';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -25,34 +25,40 @@ interface Rig {
   client: Awaited<ReturnType<typeof connectClient>>['client'];
 }
 
-/** A simulator and a poller on one manual clock, and an MCP client with confirmation off. */
+/**
+ * A simulator and a poller on one manual clock, and an MCP client with confirmation off. `restart` gives the
+ * simulator (and clock) of an earlier rig, for a maas-mcp that restarts against the same MAAS.
+ */
 async function rig(
   opts: {
     machines?: number;
+    timeScale?: number;
     env?: Record<string, string>;
     store?: Store;
-    sim?: Simulator;
-    clock?: ManualClock;
+    restart?: { sim: Simulator; clock: ManualClock };
   } = {},
 ): Promise<Rig> {
-  const clock = opts.clock ?? new ManualClock();
-  const sim = opts.sim ?? createSimulator({ clock, machines: opts.machines ?? 24, timeScale: 0.1 });
-  const deps = makeDeps(
-    { baseUrl: sim.baseUrl, fetch: sim.fetch, apiKey: sim.users.admin.apiKey },
-    {
-      clock,
-      config: testConfig({ MAAS_MCP_CONFIRM: 'off', ...opts.env }),
-      ...(opts.store ? { store: opts.store } : {}),
-    },
-  );
-  const poller = new Poller(deps);
-  deps.kickPoller = () => poller.kick();
+  const settings = {
+    env: { MAAS_MCP_CONFIRM: 'off', ...opts.env },
+    ...(opts.store ? { store: opts.store } : {}),
+  };
+  let sim: Simulator;
+  let clock: ManualClock;
+  let deps: Deps;
+  if (opts.restart) {
+    ({ sim, clock } = opts.restart);
+    deps = depsFor(sim, clock, settings);
+  } else {
+    const made = simDeps({ machines: opts.machines ?? 24, timeScale: opts.timeScale ?? 0.1, ...settings });
+    ({ sim, deps } = made);
+    clock = made.clock as ManualClock;
+    cleanups.push(() => sim.close());
+  }
+  const poller = startPoller(deps);
   const finished: Operation[] = [];
   deps.notify.subscribe({ finished: (op) => void finished.push(op) });
-  poller.start();
   const { client, close } = await connectClient(deps);
   cleanups.push(close, () => poller.stop());
-  if (!opts.sim) cleanups.push(() => sim.close());
   return { sim, clock, deps, poller, finished, client };
 }
 
@@ -72,9 +78,6 @@ async function start(r: Rig, tool: string, args: Record<string, unknown>): Promi
   expect(res.data.operation_id).toMatch(/^op_/);
   return res.data.operation_id as string;
 }
-
-const node = (sim: Simulator, hostname: string) =>
-  [...sim.state.machines()].find((n) => n.hostname === hostname);
 
 describe('operations: each kind to success', () => {
   it.each([
@@ -99,7 +102,7 @@ describe('operations: each kind to success', () => {
     const r = await rig();
     const off = await start(r, 'machine_power_off', { machines: 'db-01' });
     expect((await runUntilDone(r, off)).state).toBe('succeeded');
-    expect(node(r.sim, 'db-01')?.powerState).toBe('off');
+    expect(node(r.sim, 'db-01').powerState).toBe('off');
     const on = await start(r, 'machine_power_on', { machines: 'db-01' });
     expect((await runUntilDone(r, on)).state).toBe('succeeded');
   });
@@ -108,7 +111,7 @@ describe('operations: each kind to success', () => {
 describe('operations: failure and deadline', () => {
   it('fails naming the machine and MAAS’s reason, with the latest events', async () => {
     const r = await rig();
-    const id0 = node(r.sim, 'web-01')?.systemId as string;
+    const id0 = node(r.sim, 'web-01').systemId;
     r.sim.faults.failNext(id0, 'deploy');
     const id = await start(r, 'machine_deploy', { machines: ['web-01', 'web-02'] });
     const op = await runUntilDone(r, id);
@@ -141,7 +144,7 @@ describe('operations: failure and deadline', () => {
     ['machine_test', { machines: 'web-02' }, 'web-02', 'test', 'Failed testing'],
   ] as const)('%s %o fails when MAAS fails it (%s → %s)', async (tool, args, host, fault, status) => {
     const r = await rig();
-    r.sim.faults.failNext(node(r.sim, host)?.systemId as string, fault);
+    r.sim.faults.failNext(node(r.sim, host).systemId, fault);
     const op = await runUntilDone(r, await start(r, tool, args));
     expect(op.state).toBe('failed');
     expect(op.targets[0]?.status).toBe(status);
@@ -153,10 +156,7 @@ describe('operations: failure and deadline', () => {
     ['machine_commission', { machines: 'new-01' }, 'commission', 'Commissioning'],
     ['machine_release', { machines: 'web-04', erase: true }, 'erase', 'Disk erasing'],
   ] as const)('%s %o times out at its own deadline', async (tool, args, kind, status) => {
-    const clock = new ManualClock();
-    const sim = createSimulator({ clock, timeScale: 1 });
-    cleanups.push(() => sim.close());
-    const r = await rig({ sim, clock, env: { MAAS_MCP_DEADLINES: `${kind}=1` } });
+    const r = await rig({ timeScale: 1, env: { MAAS_MCP_DEADLINES: `${kind}=1` } });
     const op = await runUntilDone(r, await start(r, tool, args), 5 * 60_000);
     expect(op.state).toBe('timed_out');
     expect(op.targets[0]?.error).toMatch(new RegExp(`^still ${status}`));
@@ -164,7 +164,7 @@ describe('operations: failure and deadline', () => {
 
   it('fails a commissioning whose tests fail', async () => {
     const r = await rig();
-    r.sim.faults.failNext(node(r.sim, 'new-02')?.systemId as string, 'commission');
+    r.sim.faults.failNext(node(r.sim, 'new-02').systemId, 'commission');
     const op = await runUntilDone(r, await start(r, 'machine_commission', { machines: 'new-02' }));
     expect(op.state).toBe('failed');
     expect(op.targets[0]?.status).toBe('Failed commissioning');
@@ -172,10 +172,7 @@ describe('operations: failure and deadline', () => {
 
   it('times out at the kind’s deadline and says where the machine was', async () => {
     // A realistic pace (a deploy takes ~8 min) against a 1-minute deadline.
-    const clock = new ManualClock();
-    const sim = createSimulator({ clock, timeScale: 1 });
-    cleanups.push(() => sim.close());
-    const r = await rig({ sim, clock, env: { MAAS_MCP_DEADLINES: 'deploy=1' } });
+    const r = await rig({ timeScale: 1, env: { MAAS_MCP_DEADLINES: 'deploy=1' } });
     const op = await runUntilDone(r, await start(r, 'machine_deploy', { machines: 'web-01' }), 5 * 60_000);
     expect(op.state).toBe('timed_out');
     expect(op.targets[0]?.result).toBe('timed_out');
@@ -187,9 +184,9 @@ describe('operations: failure and deadline', () => {
 describe('the poller', () => {
   it('deploys 20 machines with one batched MAAS read per tick', async () => {
     const r = await rig({ machines: 60 });
-    const ready = [...r.sim.state.machines()].filter((n) => n.status === 4 && !n.locked).slice(0, 20);
+    const ready = readyHosts(r.sim, 20);
     expect(ready).toHaveLength(20);
-    const id = await start(r, 'machine_deploy', { machines: ready.map((n) => n.hostname) });
+    const id = await start(r, 'machine_deploy', { machines: ready });
     r.sim.requests.clear();
     const report = await r.poller.tick();
     expect(report.requests).toBe(1);
@@ -206,10 +203,10 @@ describe('the poller', () => {
 
   it('splits more than 100 machines into requests of at most 100 ids', async () => {
     const r = await rig({ machines: 1000 });
-    const ready = [...r.sim.state.machines()].filter((n) => n.status === 4 && !n.locked);
+    const ready = readyHosts(r.sim);
     expect(ready.length).toBeGreaterThanOrEqual(180);
     const chunks = [ready.slice(0, 90), ready.slice(90, 180)];
-    for (const c of chunks) await start(r, 'machine_deploy', { machines: c.map((n) => n.hostname) });
+    for (const c of chunks) await start(r, 'machine_deploy', { machines: c });
     r.sim.requests.clear();
     const report = await r.poller.tick();
     expect(report.machines).toBe(180);
@@ -260,7 +257,7 @@ describe('the poller', () => {
     cleanups.push(() => sim.close());
 
     const storeA = SqliteStore.open(file, { now: () => clock.now() });
-    const a = await rig({ sim, clock, store: storeA });
+    const a = await rig({ restart: { sim, clock }, store: storeA });
     const id = await start(a, 'machine_deploy', { machines: ['web-01', 'web-02'] });
     await clock.advance(10_000);
     // "kill -9": the first process just stops existing — no cleanup, no final write.
@@ -269,7 +266,7 @@ describe('the poller', () => {
 
     const storeB = SqliteStore.open(file, { now: () => clock.now() });
     cleanups.push(() => storeB.close());
-    const b = await rig({ sim, clock, store: storeB });
+    const b = await rig({ restart: { sim, clock }, store: storeB });
     const op = await runUntilDone(b, id);
     expect(op.state).toBe('succeeded');
     expect(a.finished).toHaveLength(0);

@@ -61,6 +61,9 @@ describe('machines_list', () => {
       status: ['ready', 'Failed deployment'],
       zone: 'zone-a',
     });
+    expect(data.rows.map((r) => r[0]).sort()).toEqual(
+      ['arm-01', 'db-03', 'gpu-01', 'k8s-03', 'web-01', 'web-02'].sort(),
+    );
     expect(data.rows.every((r) => ['Ready', 'Failed deployment'].includes(r[2]) && r[5] === 'zone-a')).toBe(
       true,
     );
@@ -81,6 +84,10 @@ describe('machines_list', () => {
       'Failed testing',
     ]);
     const notVirtual = await call<ListOut>(client, 'machines_list', { tags: ['-virtual'] });
+    const virtual = ['k8s-01', 'k8s-02', 'k8s-03', 'k8s-04', 'lab-02'];
+    const shown = notVirtual.data.rows.map((r) => r[0]);
+    expect(shown).toHaveLength(24 - virtual.length);
+    for (const h of virtual) expect(shown).not.toContain(h);
     expect(notVirtual.data.rows.every((r) => !r[10].includes('virtual'))).toBe(true);
   });
 

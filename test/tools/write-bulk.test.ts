@@ -5,16 +5,17 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ActionResult } from '../../src/core/actions.ts';
 import { NodeStatus as S } from '../../src/maas/status.ts';
-import type { SimRequestEntry, Simulator } from '../../src/sim/index.ts';
 import { call } from '../helpers.ts';
 import {
   drive,
   hosts,
+  listReadsBeforeFirstWrite,
   MACHINES,
   machinePath,
   node,
   opOf,
   posts,
+  powerOnWitness,
   readyHosts,
   requestOf,
   runCleanups,
@@ -28,15 +29,6 @@ const NO_RACK = 'Unable to connect to any rack controller 4y3h7n; no connections
 
 /** A 60-machine fleet: the seeded 40-machine one has only 15 Ready machines, this one has 22. */
 const FLEET = 60;
-
-/** The reads of the machine list MAAS received before the first write. */
-function listReadsBeforeFirstWrite(sim: Simulator): SimRequestEntry[] {
-  const entries = sim.requests.entries;
-  const firstWrite = entries.findIndex((e) => e.method !== 'GET');
-  return entries
-    .slice(0, firstWrite === -1 ? entries.length : firstWrite)
-    .filter((e) => e.method === 'GET' && e.path === MACHINES);
-}
 
 describe('twenty machines in one call', () => {
   it('deploys 20 Ready machines: one batched read resolves them all, and every one succeeds', async () => {
@@ -98,17 +90,7 @@ describe('twenty machines in one call', () => {
 
   it('power-cycles 20 Deployed machines at once, powering each on only once it reported off', async () => {
     const offWhenOn = new Map<string, string>();
-    const { sim, client, clock } = await setup({
-      machines: 80,
-      fetch: (s) => (input, init) => {
-        const { method, url } = requestOf(input, init);
-        if (method === 'POST' && url.searchParams.get('op') === 'power_on') {
-          const id = url.pathname.slice(MACHINES.length).replace(/\/$/, '');
-          offWhenOn.set(id, s.state.machine(id)?.powerState ?? '?');
-        }
-        return s.fetch(input, init);
-      },
-    });
+    const { sim, client, clock } = await setup({ machines: 80, fetch: powerOnWitness(offWhenOn) });
     const twenty = [...sim.state.machines()]
       .filter((n) => n.status === S.DEPLOYED && !n.locked && n.powerType !== 'manual')
       .slice(0, 20)

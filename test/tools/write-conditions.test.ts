@@ -229,10 +229,13 @@ describe('machine_owner_data', () => {
     ]);
     expect(set.text).toBe('web-04 annotations: service=web, ticket=OPS-42');
 
+    const reads = sim.requests.count({ method: 'GET', pathPrefix: machinePath(sim, 'web-04') });
     const del = await call<OwnerDataOut>(client, 'machine_owner_data', {
       machine: 'web-04',
       set: { ticket: '' },
     });
+    // The annotations shown are MAAS's answer to the write: the machine is not read back.
+    expect(sim.requests.count({ method: 'GET', pathPrefix: machinePath(sim, 'web-04') })).toBe(reads);
     expect(del.data.annotations).toEqual({ service: 'web' });
     expect(n.ownerData).toEqual({ service: 'web' });
   });

@@ -11,9 +11,11 @@ import type { Logger } from '../../src/core/log.ts';
 import type { Principal } from '../../src/core/policy.ts';
 import type { Deps } from '../../src/deps.ts';
 import type { FetchLike } from '../../src/maas/client.ts';
-import { NodeStatus as S } from '../../src/maas/status.ts';
-import { createSimulator, type SimNode, type SimRequestEntry, type Simulator } from '../../src/sim/index.ts';
-import { ADMIN, type call, connectClient, makeDeps, testConfig } from '../helpers.ts';
+import { createSimulator, type SimRequestEntry, type Simulator } from '../../src/sim/index.ts';
+import { ADMIN, type call, connectClient, makeDeps, node, testConfig } from '../helpers.ts';
+
+// Shared with tests outside test/tools/; re-exported so write-tool tests import their wiring from one place.
+export { drive, node, readyHosts, simSecrets } from '../helpers.ts';
 
 export const API = '/MAAS/api/2.0/';
 export const MACHINES = `${API}machines/`;
@@ -73,13 +75,6 @@ export async function setup(opts: SetupOptions = {}): Promise<WriteEnv> {
   return { sim, deps, clock, client, connect };
 }
 
-/** The simulator's record of a machine, by hostname (throws when there is none). */
-export function node(sim: Simulator, hostname: string): SimNode {
-  const n = sim.state.machineByHostname(hostname);
-  if (!n) throw new Error(`no machine ${hostname} in the simulator`);
-  return n;
-}
-
 export function sid(sim: Simulator, hostname: string): string {
   return node(sim, hostname).systemId;
 }
@@ -110,39 +105,40 @@ export function formOf(sim: Simulator, path: string, op: string | undefined): [s
   return (hits[0] as SimRequestEntry).form;
 }
 
+/** The reads of the machine list MAAS received before the first write (how a tool resolved its targets). */
+export function listReadsBeforeFirstWrite(sim: Simulator): SimRequestEntry[] {
+  const entries = sim.requests.entries;
+  const firstWrite = entries.findIndex((e) => e.method !== 'GET');
+  return entries
+    .slice(0, firstWrite === -1 ? entries.length : firstWrite)
+    .filter((e) => e.method === 'GET' && e.path === MACHINES);
+}
+
 /** Hostnames of machines in a list of result rows. */
 export const hosts = (rows: readonly { hostname: string }[]) => rows.map((r) => r.hostname);
 
-/** Runs a call to completion while moving the ManualClock forward (for tools that wait on the clock). */
-export async function drive<T>(
-  clock: ManualClock,
-  work: Promise<T>,
-  stepMs = 1_000,
-  maxSteps = 5_000,
-): Promise<T> {
-  let done = false;
-  const settled = work.finally(() => {
-    done = true;
-  });
-  for (let i = 0; i < maxSteps && !done; i++) await clock.advance(stepMs);
-  if (!done) throw new Error('the call did not finish while the clock moved');
-  return settled;
-}
-
 /** What {@link call} answers for a machine action. */
 export type ActionAnswer = Awaited<ReturnType<typeof call<ActionResult>>>;
-
-/** Every Ready machine's hostname in the simulator (id order), optionally only the first `n`. */
-export function readyHosts(sim: Simulator, n?: number): string[] {
-  const all = [...sim.state.machines()]
-    .filter((m) => m.status === S.READY && !m.locked)
-    .map((m) => m.hostname);
-  return n === undefined ? all : all.slice(0, n);
-}
 
 /** The path and method of a fetch call, whatever form its arguments take. */
 export function requestOf(input: Request | string | URL, init?: RequestInit): { method: string; url: URL } {
   const url = new URL(input instanceof Request ? input.url : String(input));
   const method = (init?.method ?? (input instanceof Request ? input.method : 'GET')).toUpperCase();
   return { method, url };
+}
+
+/**
+ * A fetch wrapper (for {@link SetupOptions.fetch}) that records, in `seen`, the simulator's power state of each
+ * machine (by system_id) at the moment MAAS receives its power_on.
+ */
+export function powerOnWitness(seen: Map<string, string>) {
+  return (sim: Simulator): FetchLike =>
+    (input, init) => {
+      const { method, url } = requestOf(input, init);
+      if (method === 'POST' && url.searchParams.get('op') === 'power_on') {
+        const id = url.pathname.slice(MACHINES.length).replace(/\/$/, '');
+        seen.set(id, sim.state.machine(id)?.powerState ?? '?');
+      }
+      return sim.fetch(input, init);
+    };
 }

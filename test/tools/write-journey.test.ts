@@ -12,7 +12,14 @@ import type { Simulator } from '../../src/sim/index.ts';
 import type { machineAllocate } from '../../src/tools/allocate.ts';
 import type { machineCreate } from '../../src/tools/machine-admin.ts';
 import { call } from '../helpers.ts';
-import { type ActionAnswer, MACHINES, node, posts, runCleanups, setup } from './write-helpers.ts';
+import {
+  type ActionAnswer,
+  listReadsBeforeFirstWrite,
+  node,
+  posts,
+  runCleanups,
+  setup,
+} from './write-helpers.ts';
 
 afterEach(runCleanups);
 
@@ -54,11 +61,7 @@ function journey(sim: Simulator, client: Client, names: string[]) {
   }
 
   function expectBatched(tool: string) {
-    const entries = sim.requests.entries;
-    const firstWrite = entries.findIndex((e) => e.method !== 'GET');
-    const reads = entries
-      .slice(0, firstWrite === -1 ? entries.length : firstWrite)
-      .filter((e) => e.method === 'GET' && e.path === MACHINES);
+    const reads = listReadsBeforeFirstWrite(sim);
     expect(reads.length, `${tool} resolved its targets in ${reads.length} reads`).toBeLessThanOrEqual(2);
   }
 

@@ -4,9 +4,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ActionResult } from '../../src/core/actions.ts';
-import type { FetchLike } from '../../src/maas/client.ts';
 import { NodeStatus as S } from '../../src/maas/status.ts';
-import type { Simulator } from '../../src/sim/index.ts';
 import { CYCLE_OFF_TIMEOUT_MS } from '../../src/tools/power.ts';
 import { call } from '../helpers.ts';
 import {
@@ -17,7 +15,7 @@ import {
   node,
   opOf,
   posts,
-  requestOf,
+  powerOnWitness,
   runCleanups,
   setup,
   writes,
@@ -127,19 +125,6 @@ describe('machine_power_off', () => {
     expect(writes(sim)).toEqual([[machinePath(sim, 'edge-02'), 'power_off']]);
   });
 });
-
-/** Records the simulator's power state of each machine at the moment MAAS receives its power_on. */
-function powerOnWitness(seen: Map<string, string>) {
-  return (sim: Simulator): FetchLike =>
-    (input, init) => {
-      const { method, url } = requestOf(input, init);
-      if (method === 'POST' && url.searchParams.get('op') === 'power_on') {
-        const id = url.pathname.slice(MACHINES.length).replace(/\/$/, '');
-        seen.set(id, sim.state.machine(id)?.powerState ?? '?');
-      }
-      return sim.fetch(input, init);
-    };
-}
 
 describe('machine_power_cycle', () => {
   it('cuts the power, waits until MAAS reports the machine off, then powers it on', async () => {

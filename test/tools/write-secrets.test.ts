@@ -8,7 +8,7 @@ import type { ActionResult } from '../../src/core/actions.ts';
 import { createLogger } from '../../src/core/log.ts';
 import type { Simulator } from '../../src/sim/index.ts';
 import { call } from '../helpers.ts';
-import { drive, node, requestOf, runCleanups, setup, type WriteEnv } from './write-helpers.ts';
+import { drive, node, requestOf, runCleanups, setup, simSecrets, type WriteEnv } from './write-helpers.ts';
 
 afterEach(runCleanups);
 
@@ -18,18 +18,8 @@ const USER_DATA_SECRET = 'cloud-init-root-pw-Zq81';
 const USER_DATA = `#cloud-config\nchpasswd:\n  list: |\n    root:${USER_DATA_SECRET}\n`;
 const ANNOTATION_TOKEN = 'annotation-token-998877';
 
-/** Every secret the simulated MAAS holds: BMC passwords and API key secrets of every user. */
-function simSecrets(sim: Simulator): string[] {
-  const out = new Set<string>();
-  for (const n of sim.state.machines()) {
-    for (const [k, v] of Object.entries(n.powerParameters)) if (/pass/i.test(k) && v.length >= 6) out.add(v);
-  }
-  for (const u of Object.values(sim.users)) {
-    out.add(u.apiKey.split(':')[2] as string);
-    out.add(u.apiKey);
-  }
-  return [...out];
-}
+/** Every secret the simulated MAAS holds (BMC passwords, every user's API key and its secret), unlabelled. */
+const simSecretValues = (sim: Simulator) => simSecrets(sim).map(([, v]) => v);
 
 /** Runs a call and keeps everything it answered, text and structured content. */
 function recorder(env: WriteEnv, answers: string[]) {
@@ -50,7 +40,7 @@ describe('secrets in write-tool answers, audit records and logs', () => {
     });
     const { sim, deps } = env;
     const secrets = [
-      ...simSecrets(sim),
+      ...simSecretValues(sim),
       NEW_BMC_PASS,
       UPDATED_BMC_PASS,
       USER_DATA_SECRET,
@@ -153,7 +143,7 @@ describe('secrets in write-tool answers, audit records and logs', () => {
     });
     const lost = await call(lossy.client, 'machine_deploy', { machines: 'web-05', user_data: USER_DATA });
     answers.push(lost.text, JSON.stringify(lost.raw));
-    secrets.push(...simSecrets(lossy.sim));
+    secrets.push(...simSecretValues(lossy.sim));
 
     const all = [...answers, ...lines].join('\n');
     expect(answers.length).toBeGreaterThan(80);

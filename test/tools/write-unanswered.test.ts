@@ -78,6 +78,9 @@ describe('a write MAAS did not answer', () => {
     expect(audit).toMatchObject({ tool: 'machine_commission', result: 'ok' });
   });
 
+  // The exact message below also covers a fixed regression: src/core/perform.ts settleUnanswered built its error
+  // without the "cannot <verb> <host>: " prefix every other failure carries, so in a bulk result this one row did
+  // not say which action failed.
   it('is not re-sent, and a re-read that shows nothing changed says it is safe to try again', async () => {
     const sent = { n: 0 };
     const { sim, client } = await setup({ fetch: faulty('commission', 'drop', sent), retries: 3 });
@@ -128,16 +131,6 @@ describe('a write MAAS did not answer', () => {
     );
     const gets = sim.requests.entries.filter((e) => e.method === 'GET' && e.path === MACHINES);
     expect(gets).toHaveLength(1); // the resolution only
-  });
-
-  // Regression (fixed): src/core/perform.ts settleUnanswered (~lines 69-72) builds its error without the
-  // "cannot <verb> <host>: " prefix every other failure carries (failureMessage, pre-checks), so in a bulk
-  // result this one row does not say which action failed. Expected: prefix it like failureMessage does.
-  it('renders an unanswered write like every other failure: "cannot <verb> <host>: …"', async () => {
-    const sent = { n: 0 };
-    const { client } = await setup({ fetch: faulty('commission', 'drop', sent) });
-    const res = await call<ActionResult>(client, 'machine_commission', { machines: 'new-01' });
-    expect(res.data.failed[0]?.error).toMatch(/^cannot commission new-01: cannot reach MAAS/);
   });
 
   // Regression (fixed): src/core/perform.ts settleUnanswered (~lines 69-72) says "<host> is still <status now>, so nothing

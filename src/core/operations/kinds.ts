@@ -3,7 +3,14 @@
  * going", which mean success and which failure, and how long to wait at most.
  */
 import type { MachineSummary } from '../../maas/schemas.ts';
-import { FAILURE_STATUS, isNodeStatus, NodeStatus as S, SUCCESS_STATUS } from '../../maas/status.ts';
+import {
+  ABORTABLE_STATUSES,
+  isFailed,
+  isNodeStatus,
+  NodeStatus as S,
+  SUCCESS_STATUS,
+  statusIn,
+} from '../../maas/status.ts';
 import type { OperationKind, TargetResult } from '../../store/types.ts';
 
 export type Judgement = Exclude<TargetResult, 'timed_out' | 'cancelled'>;
@@ -24,7 +31,7 @@ export const DEFAULT_DEADLINE_MIN: Record<OperationKind, number> = {
   action: 5,
 };
 
-const isFailureStatus = (s: number) => isNodeStatus(s) && [...FAILURE_STATUS.values()].includes(s);
+const isFailureStatus = (s: number) => isNodeStatus(s) && isFailed(s);
 
 /** Judges one machine of an operation of `kind` from its current state. */
 export function judge(kind: OperationKind, m: MachineSummary): Judgement {
@@ -60,9 +67,8 @@ export function judge(kind: OperationKind, m: MachineSummary): Judgement {
     case 'action':
       return 'succeeded';
     case 'abort':
-      return s === S.DEPLOYING || s === S.COMMISSIONING || s === S.TESTING || s === S.DISK_ERASING
-        ? 'pending'
-        : 'succeeded';
+      // Still in an abortable status: MAAS has not finished aborting yet.
+      return statusIn(ABORTABLE_STATUSES, s) ? 'pending' : 'succeeded';
   }
 }
 

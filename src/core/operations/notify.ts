@@ -27,10 +27,6 @@ export class NotifierHub {
     };
   }
 
-  get size(): number {
-    return this.listeners.size;
-  }
-
   async progress(op: Operation): Promise<void> {
     await this.each(op, 'progress');
   }

@@ -29,6 +29,11 @@ export interface TickReport {
   requests: number;
   finished: string[];
   maasError?: string;
+  /**
+   * When the earliest tracked operation is next due (a running one's next poll, a held one's approval deadline),
+   * as this tick left them; undefined when nothing is being tracked.
+   */
+  nextDueAt?: number;
 }
 
 export class Poller {
@@ -87,17 +92,14 @@ export class Poller {
    * unreachable, else until the earliest operation is due; undefined when nothing is being tracked (idle until
    * kicked). Node drives ticks with timers; a Durable Object drives them with its alarm.
    */
-  async nextDelay(report: TickReport): Promise<number | undefined> {
+  nextDelay(report: TickReport): number | undefined {
     if (report.maasError) {
       this.backoffMs = Math.min(this.maxBackoffMs, Math.max(this.fastMs, this.backoffMs * 2));
       return this.backoffMs;
     }
     this.backoffMs = 0;
-    const running = await this.deps.store.runningOperations();
-    const held = await this.deps.store.listOperations({ state: ['awaiting_approval'], limit: 500 });
-    if (running.length === 0 && held.length === 0) return undefined;
-    const next = Math.min(...running.map((op) => op.next_poll_at), ...held.map((op) => op.deadline_at));
-    return Math.max(250, next - this.deps.clock.now());
+    if (report.nextDueAt === undefined) return undefined;
+    return Math.max(250, report.nextDueAt - this.deps.clock.now());
   }
 
   private schedule(delayMs: number): void {
@@ -127,11 +129,23 @@ export class Poller {
     const { store, clock, maas, log } = this.deps;
     const report: TickReport = { operations: 0, machines: 0, requests: 0, finished: [] };
     await this.deliverHeldNotices(report);
-    await this.expireApprovals(report);
+    const held = await this.expireApprovals(report);
     const now = clock.now();
-    const due = (await store.runningOperations()).filter((op) => op.next_poll_at <= now);
+    const running = await store.runningOperations();
+    const due = running.filter((op) => op.next_poll_at <= now);
     report.operations = due.length;
-    if (due.length === 0) return report;
+    // Read before this tick moves the due ones on (finishing some, rescheduling the rest): refreshed at the end.
+    const dueAt = () => {
+      const times = [
+        ...running.filter((op) => op.state === 'running').map((op) => op.next_poll_at),
+        ...held.map((op) => op.deadline_at),
+      ];
+      if (times.length > 0) report.nextDueAt = Math.min(...times);
+    };
+    if (due.length === 0) {
+      dueAt();
+      return report;
+    }
 
     const ids = [
       ...new Set(
@@ -150,6 +164,7 @@ export class Poller {
       // MAAS down or busy: keep every operation as it is and try again later.
       report.maasError = err instanceof Error ? err.message : String(err);
       log.warn('poller could not read MAAS; will retry', { error: report.maasError, operations: due.length });
+      dueAt();
       return report;
     }
 
@@ -188,6 +203,7 @@ export class Poller {
       await this.deps.notify.progress(saved);
       if (FINAL_STATES.has(saved.state)) await this.notice(saved, report);
     }
+    dueAt();
     return report;
   }
 
@@ -235,17 +251,25 @@ export class Poller {
     await this.deps.notify.finished(op);
   }
 
-  /** Calls held for a person's approval past their deadline are refused: nobody approved them in time. */
-  private async expireApprovals(report: TickReport): Promise<void> {
+  /**
+   * Calls held for a person's approval past their deadline are refused: nobody approved them in time. Answers
+   * the ones still held.
+   */
+  private async expireApprovals(report: TickReport): Promise<Operation[]> {
     const now = this.deps.clock.now();
+    const held: Operation[] = [];
     for (const op of await this.deps.store.listOperations({ state: ['awaiting_approval'], limit: 500 })) {
-      if (op.deadline_at > now) continue;
+      if (op.deadline_at > now) {
+        held.push(op);
+        continue;
+      }
       const done = await cancelOperation(this.deps, op, {
         error: 'nobody approved it in time',
         summary: 'approval expired',
       });
       if (done?.announced) report.finished.push(op.id);
     }
+    return held;
   }
 
   /** Operations that finished but whose notice a crash held back (finished, not yet claimed). */

@@ -9,11 +9,13 @@ import {
   FINAL_STATES,
   type NotifyTarget,
   type Operation,
-  type OperationKind,
-  type OperationState,
+  OperationKind,
+  OperationState,
   type OperationTarget,
   type Requester,
+  TargetResult,
 } from '../../store/types.ts';
+import type { Progress } from '../../tools/define.ts';
 import type { TimerHandle } from '../clock.ts';
 import { judge, kindLabel, successWord } from './kinds.ts';
 
@@ -228,9 +230,9 @@ export async function cancelById(
 
 export const OperationView = z.object({
   id: z.string(),
-  kind: z.string(),
+  kind: OperationKind,
   tool: z.string(),
-  state: z.enum(['awaiting_approval', 'running', 'succeeded', 'failed', 'partial', 'timed_out', 'cancelled']),
+  state: OperationState,
   summary: z.string(),
   requester: z.string(),
   created_at: z.string(),
@@ -250,7 +252,7 @@ export const OperationView = z.object({
       system_id: z.string(),
       start_status: z.string(),
       status: z.string(),
-      result: z.string(),
+      result: TargetResult,
       message: z.string(),
       error: z.string().optional(),
       events: z
@@ -264,7 +266,7 @@ export type OperationView = z.infer<typeof OperationView>;
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 export function operationView(op: Operation): OperationView {
-  const count = (r: string) => op.targets.filter((t) => t.result === r).length;
+  const count = (r: TargetResult) => op.targets.filter((t) => t.result === r).length;
   return {
     id: op.id,
     kind: op.kind,
@@ -305,7 +307,7 @@ export function operationView(op: Operation): OperationView {
 /** "deploy: 18 of 20 Deployed, 1 failed (db-03: Installation failed …), 1 still Deploying" */
 export function describeOperation(op: Operation | OperationView): string {
   const v = 'counts' in op ? op : operationView(op);
-  const parts = [`${v.counts.succeeded} of ${v.counts.total} ${successWord(v.kind as OperationKind)}`];
+  const parts = [`${v.counts.succeeded} of ${v.counts.total} ${successWord(v.kind)}`];
   const failed = v.targets.filter((t) => t.result === 'failed');
   if (failed.length)
     parts.push(
@@ -316,11 +318,24 @@ export function describeOperation(op: Operation | OperationView): string {
     parts.push(`${late.length} timed out (${late.map((t) => `${t.hostname} still ${t.status}`).join('; ')})`);
   if (v.counts.pending) parts.push(`${v.counts.pending} still going`);
   if (v.counts.cancelled) parts.push(`${v.counts.cancelled} no longer tracked`);
-  return `${kindLabel(v.kind as OperationKind)} ${v.id} ${v.state}: ${parts.join(', ')}`;
+  return `${kindLabel(v.kind)} ${v.id} ${v.state}: ${parts.join(', ')}`;
+}
+
+/**
+ * Where an operation stands, as a progress report (MCP progress notifications, a Slack message): how many of its
+ * machines finished, and what the first one still going is doing.
+ */
+export function operationProgress(op: Operation): Progress {
+  const finished = op.targets.filter((t) => t.result !== 'pending').length;
+  const moving = op.state === 'running' ? op.targets.find((t) => t.result === 'pending') : undefined;
+  const now = moving
+    ? `; ${moving.hostname} ${moving.status}${moving.status_message ? `: ${moving.status_message}` : ''}`
+    : '';
+  return { progress: finished, total: op.targets.length, message: `${describeOperation(op)}${now}` };
 }
 
 /** How often a waiting call re-reads its operation, for when the poller runs elsewhere (a Durable Object). */
-export const WAIT_REREAD_MS = 2_000;
+const WAIT_REREAD_MS = 2_000;
 
 /**
  * Waits until an operation finishes or `timeoutMs` passes, reporting progress on every change; returns the

@@ -161,7 +161,7 @@ export class OperationTaskStore implements TaskStore {
 }
 
 /** The answer a finished operation gives as a task result: the same as operation_get's. */
-export function operationResult(op: Operation): Result {
+function operationResult(op: Operation): Result {
   const view = operationView(op);
   return {
     content: [{ type: 'text', text: describeOperation(view) }],
