@@ -7,9 +7,8 @@ import { type AuthToken, isLoopbackHost } from './config.ts';
 import type { Principal } from './core/policy.ts';
 import type { Deps } from './deps.ts';
 import { type McpHttpOptions, McpHttpSessions } from './mcp.ts';
-import { verifySlackRequest } from './slack/verify.ts';
+import { timingSafeEqual, verifySlackRequest } from './slack/verify.ts';
 import {
-  ackText,
   type InteractionPayload,
   runSlackJob,
   type Slack,
@@ -111,10 +110,7 @@ export function createApp(deps: Deps, opts: AppOptions): App {
       };
       // Slack wants an answer within 3 s; MAAS may take longer. Acknowledge now, answer through response_url.
       defer(c, work({ kind: 'command', cmd }), deps);
-      return c.json({
-        response_type: 'ephemeral',
-        text: ackText(cmd.text),
-      });
+      return c.json(slack.ack(cmd.text));
     });
 
     app.post('/slack/interactions', async (c) => {
@@ -185,11 +181,4 @@ function authenticate(req: Request, tokens: readonly AuthToken[], local: Princip
   // Compare against every token in constant time per token so timing reveals nothing about which matched.
   for (const t of tokens) if (timingSafeEqual(t.token, presented)) found = t;
   return found ? { id: found.principal, role: found.role, via: 'mcp' } : undefined;
-}
-
-function timingSafeEqual(a: string, b: string): boolean {
-  let diff = a.length ^ b.length;
-  for (let i = 0; i < Math.max(a.length, b.length); i++)
-    diff |= (a.charCodeAt(i) || 0) ^ (b.charCodeAt(i) || 0);
-  return diff === 0;
 }

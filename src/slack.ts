@@ -3,11 +3,13 @@
  * (src/node/slack-socket.ts) both feed it, so one logic path serves both.
  */
 import type { ActionResult, Plan } from './core/actions.ts';
+import { describeError } from './core/errors.ts';
 import type { Deps } from './deps.ts';
 import type { FetchLike } from './maas/client.ts';
 import { SlackApi } from './slack/api.ts';
 import { requestApproval } from './slack/approval.ts';
 import type { SlackMessage } from './slack/blocks.ts';
+import * as B from './slack/blocks.ts';
 import { handleCommand, type SlashCommand } from './slack/commands.ts';
 import { OperationThreads, type SlackContext } from './slack/context.ts';
 import { handleInteraction, type InteractionAnswer, type InteractionPayload } from './slack/interactions.ts';
@@ -26,6 +28,8 @@ export interface Slack {
   interaction(payload: InteractionPayload): Promise<InteractionAnswer>;
   /** Posts an answer to a response_url. */
   respond(responseUrl: string, msg: SlackMessage): Promise<void>;
+  /** The immediate answer to a command's text (HTTP and Socket Mode alike). */
+  ack(text: string): SlackMessage;
   /** Completion notices and progress edits; subscribe it to deps.notify where the poller runs. */
   notices: SlackNotices;
   /** MAAS_MCP_CONFIRM=slack: holds an agent's destructive call for a person's approval. */
@@ -55,25 +59,35 @@ export type SlackJob =
   | { kind: 'command'; cmd: SlashCommand }
   | { kind: 'interaction'; payload: InteractionPayload };
 
-/** Does a job and answers through its response_url (the same on Node, and in the Workers Durable Object). */
+/**
+ * Does a job and answers through its response_url (the same on Node — HTTP and Socket Mode — and in the Workers
+ * Durable Object). Whatever goes wrong, the person who asked or clicked is told, not only the log.
+ */
 export async function runSlackJob(slack: Slack, job: SlackJob): Promise<void> {
-  if (job.kind === 'command') {
-    const msg = await slack.command(job.cmd);
-    // An ephemeral answer replaces the "working on it" ack; a channel message is posted as a new one.
-    if (job.cmd.response_url) {
-      await slack.respond(job.cmd.response_url, {
-        replace_original: msg.response_type !== 'in_channel',
-        ...msg,
-      });
-    }
-    return;
+  const url = job.kind === 'command' ? job.cmd.response_url : job.payload.response_url;
+  let msg: SlackMessage | undefined;
+  try {
+    msg =
+      job.kind === 'command' ? await commandAnswer(slack, job.cmd) : await clickAnswer(slack, job.payload);
+  } catch (err) {
+    const { secrets, log } = slack.context.deps;
+    // A command's error replaces its "working on it" ack; a click's leaves the clicked message as it was.
+    msg = { ...B.errorMessage(describeError(err, secrets, log)), replace_original: job.kind === 'command' };
   }
-  const answer = await slack.interaction(job.payload);
-  const url = job.payload.response_url;
-  if (!answer || !url) return;
-  if ('replace' in answer) await slack.respond(url, { ...answer.replace, replace_original: true });
-  else
-    await slack.respond(url, { response_type: 'ephemeral', replace_original: false, text: answer.ephemeral });
+  if (msg && url) await slack.respond(url, msg);
+}
+
+async function commandAnswer(slack: Slack, cmd: SlashCommand): Promise<SlackMessage> {
+  const msg = await slack.command(cmd);
+  // An ephemeral answer replaces the "working on it" ack; a channel message is posted as a new one.
+  return { replace_original: msg.response_type !== 'in_channel', ...msg };
+}
+
+async function clickAnswer(slack: Slack, payload: InteractionPayload): Promise<SlackMessage | undefined> {
+  const answer = await slack.interaction(payload);
+  if (!answer) return undefined;
+  if ('replace' in answer) return { ...answer.replace, replace_original: true };
+  return { response_type: 'ephemeral', replace_original: false, text: answer.ephemeral };
 }
 
 /** Builds the Slack adapter when Slack is configured (a signing secret, an app token or a bot token). */
@@ -84,11 +98,13 @@ export function createSlack(
   const cfg = deps.config.slack;
   if (!cfg.signingSecret && !cfg.appToken && !cfg.botToken) return undefined;
   const fetch: FetchLike = opts.fetch ?? ((input, init) => globalThis.fetch(input, init));
-  const api = cfg.botToken ? new SlackApi(cfg.botToken, cfg.apiUrl, fetch) : undefined;
-  const responder = api ?? new SlackApi('', cfg.apiUrl, fetch);
+  const scrub = (text: string) => deps.secrets.scrub(text);
+  const api = cfg.botToken ? new SlackApi(cfg.botToken, cfg.apiUrl, fetch, scrub) : undefined;
+  const responder = api ?? new SlackApi('', cfg.apiUrl, fetch, scrub);
   const context: SlackContext = {
     deps,
     api,
+    responder,
     roles: new SlackRoles(cfg.roles, api, deps.clock, deps.log),
     tools: opts.tools ?? ALL_TOOLS,
     threads: new OperationThreads(deps),
@@ -98,6 +114,7 @@ export function createSlack(
     command: (cmd) => handleCommand(context, cmd),
     interaction: (payload) => handleInteraction(context, payload),
     respond: (url, msg) => responder.respond(url, msg),
+    ack: (text) => responder.clean({ response_type: 'ephemeral', text: ackText(text) }),
     notices: new SlackNotices(context),
     requestApproval: (tool, args, plan, ctx) => requestApproval(context, tool, args, plan, ctx),
   };

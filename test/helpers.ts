@@ -5,13 +5,15 @@ import { type Config, parseConfig } from '../src/config.ts';
 import { type Clock, ManualClock, systemClock } from '../src/core/clock.ts';
 import { type Logger, silentLogger } from '../src/core/log.ts';
 import { NotifierHub } from '../src/core/operations/notify.ts';
+import { Poller } from '../src/core/operations/poller.ts';
 import type { Principal } from '../src/core/policy.ts';
 import { SecretSet } from '../src/core/redact.ts';
 import type { Deps } from '../src/deps.ts';
 import { MaasApi } from '../src/maas/api.ts';
 import { type FetchLike, MaasClient } from '../src/maas/client.ts';
+import { NodeStatus } from '../src/maas/status.ts';
 import { createMcpServer } from '../src/mcp.ts';
-import { createSimulator, type Simulator, type SimulatorOptions } from '../src/sim/index.ts';
+import { createSimulator, type SimNode, type Simulator, type SimulatorOptions } from '../src/sim/index.ts';
 import { MemoryStore } from '../src/store/memory.ts';
 import type { Store } from '../src/store/types.ts';
 import type { AnyTool } from '../src/tools/define.ts';
@@ -88,18 +90,94 @@ export async function connectClient(
   };
 }
 
+/** How {@link simDeps} and {@link depsFor} set up Deps over a simulator. */
+export interface SimDepsOptions {
+  /** Settings (parsed by {@link testConfig}). */
+  env?: Record<string, string>;
+  /** Which simulator user's API key maas-mcp uses (default admin). */
+  user?: 'admin' | 'operator';
+  store?: Store;
+}
+
 /** A simulator (on a manual clock unless given one) and Deps that talk to it in-process. */
-export function simDeps(
-  opts: SimulatorOptions & { env?: Record<string, string>; user?: 'admin' | 'operator'; store?: Store } = {},
-): { sim: Simulator; deps: Deps; clock: Clock } {
+export function simDeps(opts: SimulatorOptions & SimDepsOptions = {}): {
+  sim: Simulator;
+  deps: Deps;
+  clock: Clock;
+} {
   const clock = opts.clock ?? new ManualClock();
   const sim = createSimulator({ ...opts, clock });
+  return { sim, deps: depsFor(sim, clock, opts), clock };
+}
+
+/** Deps that talk in-process to an existing simulator (e.g. one a "restarted" maas-mcp finds again). */
+export function depsFor(sim: Simulator, clock: Clock, opts: SimDepsOptions = {}): Deps {
   const user = sim.users[opts.user ?? 'admin'];
-  const deps = makeDeps(
+  return makeDeps(
     { baseUrl: sim.baseUrl, fetch: sim.fetch, apiKey: user.apiKey },
     { clock, config: testConfig(opts.env ?? {}), ...(opts.store ? { store: opts.store } : {}) },
   );
-  return { sim, deps, clock };
+}
+
+/** A started Poller wired as the Deps' kickPoller (as the entry points do); the caller stops it. */
+export function startPoller(deps: Deps): Poller {
+  const poller = new Poller(deps);
+  deps.kickPoller = () => poller.kick();
+  poller.start();
+  return poller;
+}
+
+/** The simulator's record of a machine, by hostname (throws when there is none). */
+export function node(sim: Simulator, hostname: string): SimNode {
+  const n = sim.state.machineByHostname(hostname);
+  if (!n) throw new Error(`no machine ${hostname} in the simulator`);
+  return n;
+}
+
+/** Every Ready, unlocked machine's hostname in the simulator (id order), optionally only the first `n`. */
+export function readyHosts(sim: Simulator, n?: number): string[] {
+  const all = [...sim.state.machines()]
+    .filter((m) => m.status === NodeStatus.READY && !m.locked)
+    .map((m) => m.hostname);
+  return n === undefined ? all : all.slice(0, n);
+}
+
+/**
+ * Every secret the simulated MAAS holds, labelled for failure messages: BMC credentials (power parameters whose
+ * name looks secret) and each user's API key and its token secret.
+ */
+export function simSecrets(sim: Simulator): [label: string, value: string][] {
+  const out: [string, string][] = [];
+  for (const n of sim.state.machines()) {
+    for (const [k, v] of Object.entries(n.powerParameters)) {
+      if (/pass|secret|key|token/i.test(k) && v.length >= 6) out.push([`${n.hostname}.${k}`, v]);
+    }
+  }
+  for (const [who, u] of Object.entries(sim.users)) {
+    out.push([`${who} API key`, u.apiKey], [`${who} token secret`, u.apiKey.split(':')[2] as string]);
+  }
+  return out;
+}
+
+/**
+ * Runs `work` to completion while moving the ManualClock forward `stepMs` at a time (for calls that wait on the
+ * clock: MAAS's simulated work, the poller, wait_timeout_s); throws if it is still pending after `maxSteps`.
+ */
+export async function drive<T>(
+  clock: ManualClock,
+  work: Promise<T>,
+  stepMs = 1_000,
+  maxSteps = 5_000,
+): Promise<T> {
+  let done = false;
+  const settled = work.finally(() => {
+    done = true;
+  });
+  // A rejection is the caller's to see (below); do not let it count as unhandled while the clock moves.
+  settled.catch(() => undefined);
+  for (let i = 0; i < maxSteps && !done; i++) await clock.advance(stepMs);
+  if (!done) throw new Error('the call did not finish while the clock moved');
+  return settled;
 }
 
 /** Calls a tool through a real MCP client and returns its text, structured content and error flag. */

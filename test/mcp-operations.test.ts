@@ -7,13 +7,12 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ActionResult } from '../src/core/actions.ts';
-import { ManualClock } from '../src/core/clock.ts';
-import { Poller } from '../src/core/operations/poller.ts';
+import type { ManualClock } from '../src/core/clock.ts';
 import type { OperationView } from '../src/core/operations/service.ts';
 import type { Principal } from '../src/core/policy.ts';
 import type { Deps } from '../src/deps.ts';
-import { createSimulator } from '../src/sim/index.ts';
-import { ADMIN, call, connectClient, makeDeps, testConfig } from './helpers.ts';
+import { NodeStatus as S } from '../src/maas/status.ts';
+import { ADMIN, call, connectClient, drive, node, simDeps, startPoller } from './helpers.ts';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -21,33 +20,15 @@ afterEach(async () => {
 });
 
 async function rig(env: Record<string, string> = {}, principal: Principal = ADMIN) {
-  const clock = new ManualClock();
-  const sim = createSimulator({ clock, timeScale: 0.1 });
-  const deps = makeDeps(
-    { baseUrl: sim.baseUrl, fetch: sim.fetch, apiKey: sim.users.admin.apiKey },
-    { clock, config: testConfig({ MAAS_MCP_CONFIRM: 'off', ...env }) },
-  );
-  const poller = new Poller(deps);
-  deps.kickPoller = () => poller.kick();
-  poller.start();
+  const { sim, deps, clock } = simDeps({ timeScale: 0.1, env: { MAAS_MCP_CONFIRM: 'off', ...env } });
+  const poller = startPoller(deps);
   const { client, close } = await connectClient(deps, { principal });
   cleanups.push(
     () => sim.close(),
     () => poller.stop(),
     close,
   );
-  return { sim, clock, deps, client, poller };
-}
-
-/** Moves the clock while `p` is pending, so background work (MAAS, the poller) advances. */
-async function drive<T>(clock: ManualClock, p: Promise<T>, stepMs = 2_000, maxSteps = 2_000): Promise<T> {
-  let done = false;
-  const guarded = p.finally(() => {
-    done = true;
-  });
-  guarded.catch(() => undefined);
-  for (let i = 0; i < maxSteps && !done; i++) await clock.advance(stepMs);
-  return guarded;
+  return { sim, clock: clock as ManualClock, deps, client, poller };
 }
 
 /** The text of a resource's first content (these resources are JSON text, never blobs). */
@@ -134,7 +115,7 @@ describe('operation tools', () => {
     const res = await call<{ operation: OperationView }>(client, 'operation_cancel', { id });
     expect(res.data.operation.state).toBe('cancelled');
     expect(await opState(deps, id)).toBe('cancelled');
-    expect(sim.state.machineByHostname('web-01')?.status).toBe(9);
+    expect(node(sim, 'web-01').status).toBe(S.DEPLOYING);
   });
 
   it('asks for confirmation before aborting in MAAS, then aborts and cancels', async () => {
@@ -155,7 +136,7 @@ describe('operation tools', () => {
     });
     expect(done.data.abort.status).toBe('done');
     expect(done.data.operation.state).toBe('cancelled');
-    expect(sim.state.machineByHostname('web-01')?.status).toBe(10);
+    expect(node(sim, 'web-01').status).toBe(S.ALLOCATED);
   });
 
   it('refuses to cancel someone else’s operation unless admin', async () => {

@@ -18,6 +18,11 @@ describe('maas-mcp stdio', () => {
         string
       >,
     });
+    // A line on stdout that is not a JSON-RPC message (a banner, a stray console.log) is reported through the
+    // transport's onerror (StdioClientTransport.processReadBuffer). Set before connecting: Client.connect keeps
+    // this handler and chains its own, so nothing printed from the very start escapes.
+    const errs: Error[] = [];
+    transport.onerror = (e) => void errs.push(e);
     const client = new Client({ name: 'stdio-test', version: '1' });
     await client.connect(transport);
     try {
@@ -37,5 +42,6 @@ describe('maas-mcp stdio', () => {
     } finally {
       await client.close();
     }
+    expect(errs).toEqual([]);
   }, 30_000);
 });

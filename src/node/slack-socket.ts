@@ -1,11 +1,12 @@
 /**
  * Slack over Socket Mode (Bolt), for an on-prem MAAS with no public ingress. Bolt is only the transport: every
- * command and click goes to the same core as the HTTP routes.
+ * command and click is acked here and then done by the same runSlackJob as the HTTP routes, which answers through
+ * the response_url in the payload (the same URL Bolt's own `respond` would post to).
  */
 import { App, type Receiver, type RespondArguments } from '@slack/bolt';
 import type { Config } from '../config.ts';
 import type { Logger } from '../core/log.ts';
-import { ackText, type InteractionPayload, type Slack, type SlackMessage } from '../slack.ts';
+import { type InteractionPayload, runSlackJob, type Slack } from '../slack.ts';
 
 export interface SocketModeOptions {
   /** A receiver to use instead of Socket Mode's (tests feed events through it). */
@@ -22,35 +23,27 @@ export function createSlackApp(slack: Slack, config: Config, log: Logger, opts: 
     clientOptions: { slackApiUrl: cfg.apiUrl },
   });
 
-  app.command('/maas', async ({ command, ack, respond }) => {
-    await ack({
-      response_type: 'ephemeral',
-      text: ackText(command.text),
+  app.command('/maas', async ({ command, ack }) => {
+    await ack(slack.ack(command.text) as RespondArguments);
+    await runSlackJob(slack, {
+      kind: 'command',
+      cmd: {
+        user_id: command.user_id,
+        channel_id: command.channel_id,
+        text: command.text,
+        ...(command.response_url ? { response_url: command.response_url } : {}),
+        team_id: command.team_id,
+      },
     });
-    const msg = await slack.command({
-      user_id: command.user_id,
-      channel_id: command.channel_id,
-      text: command.text,
-      ...(command.response_url ? { response_url: command.response_url } : {}),
-      team_id: command.team_id,
-    });
-    await respond(toRespond({ replace_original: msg.response_type !== 'in_channel', ...msg }));
   });
 
-  app.action(/^maas:/, async ({ ack, body, respond }) => {
+  app.action(/^maas:/, async ({ ack, body }) => {
     await ack();
-    const answer = await slack.interaction(body as unknown as InteractionPayload);
-    if (!answer) return;
-    if ('replace' in answer) await respond(toRespond({ ...answer.replace, replace_original: true }));
-    else await respond({ response_type: 'ephemeral', replace_original: false, text: answer.ephemeral });
+    await runSlackJob(slack, { kind: 'interaction', payload: body as unknown as InteractionPayload });
   });
 
   app.error(async (err) => {
     log.error('Slack (Bolt) error', { error: err });
   });
   return app;
-}
-
-function toRespond(msg: SlackMessage): RespondArguments {
-  return msg as RespondArguments;
 }

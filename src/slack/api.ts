@@ -1,11 +1,12 @@
 /**
  * The slice of the Slack Web API maas-mcp uses, over an injected fetch (runtime-neutral; `SLACK_API_URL`
- * redirects it to a proxy or a test double). Errors never carry the token.
+ * redirects it to a proxy or a test double). Errors never carry the token. Every message leaves through here
+ * (or through an ack, see `Slack.ack`), so this is where known secrets are scrubbed from what is sent.
  */
 import type { FetchLike } from '../maas/client.ts';
-import type { SlackMessage } from './blocks.ts';
+import { esc, type SlackMessage } from './blocks.ts';
 
-export class SlackApiError extends Error {
+class SlackApiError extends Error {
   override name = 'SlackApiError';
   constructor(
     readonly method: string,
@@ -15,24 +16,35 @@ export class SlackApiError extends Error {
   }
 }
 
-export interface PostResult {
+/** The error code Slack answered with (`not_in_channel`, …), when `err` is a failed Web API call. */
+export function slackErrorCode(err: unknown): string | undefined {
+  return err instanceof SlackApiError ? err.code : undefined;
+}
+
+interface PostResult {
   channel: string;
   ts: string;
 }
 
 export class SlackApi {
+  /**
+   * `token` is the bot token (the Web API needs it; response_urls do not — an empty token still answers them).
+   * `scrub` removes known secret strings from a text.
+   */
   constructor(
     private readonly token: string,
     private readonly baseUrl: string,
     private readonly fetch: FetchLike,
+    private readonly scrub: (text: string) => string = (t) => t,
   ) {}
 
   /** Posts a message (in a thread when `thread_ts` is given); returns where it landed. */
   async postMessage(channel: string, msg: SlackMessage & { thread_ts?: string }): Promise<PostResult> {
+    const clean = this.clean(msg);
     const body = await this.call('chat.postMessage', {
       channel,
-      text: msg.text,
-      blocks: msg.blocks,
+      text: clean.text,
+      blocks: clean.blocks,
       thread_ts: msg.thread_ts,
     });
     return { channel: String(body.channel ?? channel), ts: String(body.ts) };
@@ -40,7 +52,8 @@ export class SlackApi {
 
   /** Replaces a message's content (progress that edits one message instead of flooding the channel). */
   async update(channel: string, ts: string, msg: SlackMessage): Promise<void> {
-    await this.call('chat.update', { channel, ts, text: msg.text, blocks: msg.blocks });
+    const clean = this.clean(msg);
+    await this.call('chat.update', { channel, ts, text: clean.text, blocks: clean.blocks });
   }
 
   /** Members of a user group (needs the usergroups:read scope). */
@@ -49,15 +62,20 @@ export class SlackApi {
     return Array.isArray(body.users) ? body.users.map(String) : [];
   }
 
-  /** Answers through a command's or action's response_url (valid 30 minutes, 5 times). */
+  /** Answers through a command's or action's response_url (valid 30 minutes, 5 times); needs no token. */
   async respond(responseUrl: string, msg: SlackMessage): Promise<void> {
     const res = await this.fetch(responseUrl, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(msg),
+      body: JSON.stringify(this.clean(msg)),
     });
     if (!res.ok) throw new SlackApiError('response_url', `HTTP ${res.status}`);
     await res.body?.cancel();
+  }
+
+  /** A message as it may leave: every text in it scrubbed of known secrets. */
+  clean<T extends SlackMessage>(msg: T): T {
+    return scrubDeep(msg, this.scrub) as T;
   }
 
   private async call(method: string, args: Record<string, unknown>): Promise<Record<string, unknown>> {
@@ -76,4 +94,23 @@ export class SlackApi {
       throw new SlackApiError(method, String(body.error ?? `HTTP ${res.status}`));
     return body;
   }
+}
+
+/** Every string in a message (texts, block texts, button values) scrubbed; the shape is kept. */
+function scrubDeep(value: unknown, scrub: (text: string) => string, depth = 0): unknown {
+  if (typeof value === 'string') return scrubText(value, scrub);
+  if (depth > 20 || value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map((v) => scrubDeep(v, scrub, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) out[k] = scrubDeep(v, scrub, depth + 1);
+  return out;
+}
+
+/** A secret holding &, < or > reaches Block Kit escaped: it is looked for unescaped too. */
+function scrubText(text: string, scrub: (text: string) => string): string {
+  const once = scrub(text);
+  if (!/&(amp|lt|gt);/.test(once)) return once;
+  const plain = once.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+  const scrubbed = scrub(plain);
+  return scrubbed === plain ? once : esc(scrubbed);
 }

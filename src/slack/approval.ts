@@ -13,15 +13,19 @@ import {
   cancelOperation,
   describeOperation,
   newOperationId,
+  operationProgress,
   operationView,
   waitForOperation,
 } from '../core/operations/service.ts';
 import { type Principal, roleAtLeast } from '../core/policy.ts';
 import { FINAL_STATES, type Operation } from '../store/types.ts';
 import type { AnyTool, ToolContext } from '../tools/define.ts';
+import { slackErrorCode } from './api.ts';
 import type { SlackMessage } from './blocks.ts';
 import * as B from './blocks.ts';
 import type { SlackContext } from './context.ts';
+
+type PendingCall = NonNullable<Operation['pending_call']>;
 
 /** How long a request waits for a person before it is refused. */
 export const APPROVAL_TTL_MS = 30 * 60_000;
@@ -78,10 +82,26 @@ export async function requestApproval(
   };
   await store.createOperation(op);
   const verb = tool.verb ?? tool.title.toLowerCase();
-  const posted = await s.api.postMessage(
-    channel,
-    B.approvalRequest(operationView(op), `${ctx.principal.id} (${ctx.principal.via})`, verb, plan.rows),
-  );
+  let posted: { ts: string };
+  try {
+    posted = await s.api.postMessage(
+      channel,
+      B.approvalRequest(operationView(op), `${ctx.principal.id} (${ctx.principal.via})`, verb, plan.rows),
+    );
+  } catch (err) {
+    // Nobody can see the request: it must not wait 30 minutes for an approval that cannot come.
+    const why = `could not post the approval request to #${channel}: ${postFailure(err)}`;
+    await cancelOperation(s.deps, op, { error: why, summary: `not run: ${why}` });
+    await recordAudit(ctx, {
+      tool: tool.name,
+      args,
+      result: 'refused',
+      detail: why,
+      operation_id: op.id,
+      targets: plan.rows.map((r) => ({ system_id: r.system_id, hostname: r.hostname, before: r.status })),
+    });
+    throw new GateRefusal(`Not done: ${why}. Nothing was changed.`);
+  }
   await s.threads.attach(op.id, channel, posted.ts);
   s.deps.kickPoller();
   await recordAudit(ctx, {
@@ -108,7 +128,7 @@ export async function requestApproval(
   const seen = await waitForOperation(s.deps, op.id, {
     timeoutMs: timeout * 1000,
     ...(ctx.signal ? { signal: ctx.signal } : {}),
-    onProgress: (o) => ctx.progress?.({ progress: 0, message: describeOperation(o) }),
+    onProgress: (o) => ctx.progress?.(operationProgress(o)),
   });
   // Tell what happened while waiting: still held, refused (denied or expired), or approved and run.
   if (seen.state === 'awaiting_approval') return { ...result, operation: operationView(seen) };
@@ -121,6 +141,30 @@ export async function requestApproval(
     operation: operationView(seen),
     note: what,
   };
+}
+
+/** Why Slack refused to post, in words a person can act on. */
+function postFailure(err: unknown): string {
+  const code = slackErrorCode(err);
+  switch (code) {
+    case 'not_in_channel':
+      return 'the bot is not in that channel — invite it';
+    case 'channel_not_found':
+      return 'there is no such channel — check SLACK_NOTIFY_CHANNEL (a channel id like C0123)';
+    case 'is_archived':
+      return 'that channel is archived — choose another SLACK_NOTIFY_CHANNEL';
+    case 'invalid_auth':
+    case 'not_authed':
+    case 'token_revoked':
+    case 'account_inactive':
+      return 'Slack refused the bot token — check SLACK_BOT_TOKEN';
+    case 'missing_scope':
+      return 'the bot lacks the chat:write scope';
+    case undefined:
+      return `Slack could not be reached (${err instanceof Error ? err.message : String(err)})`;
+    default:
+      return `Slack answered ${code}`;
+  }
 }
 
 /** Who may approve a held call: a Slack user with at least the tool's role (and at least operator). */
@@ -158,19 +202,32 @@ async function audit(
   );
 }
 
+/** The held request `opId`, if it is still undecided and `userId` may decide it; else what to tell them. */
+async function undecided(
+  s: SlackContext,
+  opId: string,
+  userId: string,
+  decision: 'approval' | 'denial',
+): Promise<(Operation & { pending_call: PendingCall }) | { ephemeral: string }> {
+  const op = await s.deps.store.getOperation(opId);
+  if (!op) return { ephemeral: `There is no operation ${opId}.` };
+  const call = op.pending_call;
+  if (op.state !== 'awaiting_approval' || !call) return decided(op);
+  const refusal = await mayDecide(s, op, userId);
+  if (refusal) {
+    await audit(s, op, userId, 'refused', `${decision} by <@${userId}> refused: ${refusal}`);
+    return { ephemeral: refusal };
+  }
+  return { ...op, pending_call: call };
+}
+
 export async function approve(
   s: SlackContext,
   opId: string,
   userId: string,
 ): Promise<SlackMessage | { ephemeral: string }> {
-  const op = await s.deps.store.getOperation(opId);
-  if (!op) return { ephemeral: `There is no operation ${opId}.` };
-  if (op.state !== 'awaiting_approval' || !op.pending_call) return decided(op);
-  const refusal = await mayDecide(s, op, userId);
-  if (refusal) {
-    await audit(s, op, userId, 'refused', `approval by <@${userId}> refused: ${refusal}`);
-    return { ephemeral: refusal };
-  }
+  const op = await undecided(s, opId, userId, 'approval');
+  if ('ephemeral' in op) return op;
   // Too late: the request expired, even if the poller has not said so yet.
   if (s.deps.clock.now() >= op.deadline_at) {
     return cancelHeld(s, op, userId, {
@@ -196,6 +253,7 @@ export async function approve(
     via: op.requester.via,
   };
   let outcome: string;
+  let ok = false;
   try {
     if (!tool) throw new Error(`tool ${call.tool} no longer exists`);
     const out = (await tool.run(call.args, {
@@ -210,6 +268,7 @@ export async function approve(
       announceCompletion: true,
     })) as ActionResult;
     outcome = out.summary;
+    ok = !tool.failed?.(out);
     await settleHeld(s, op.id, out);
   } catch (err) {
     if (err instanceof GateRefusal) {
@@ -230,7 +289,11 @@ export async function approve(
   return {
     ...msg,
     blocks: [
-      B.section(`:white_check_mark: Approved by <@${userId}>: ${B.esc(outcome)}`),
+      B.section(
+        ok
+          ? `:white_check_mark: Approved by <@${userId}>: ${B.esc(outcome)}`
+          : `:x: Approved by <@${userId}>, but it failed: ${B.esc(outcome)}`,
+      ),
       ...(msg.blocks ?? []),
     ],
   };
@@ -278,14 +341,8 @@ export async function deny(
   opId: string,
   userId: string,
 ): Promise<SlackMessage | { ephemeral: string }> {
-  const op = await s.deps.store.getOperation(opId);
-  if (!op) return { ephemeral: `There is no operation ${opId}.` };
-  if (op.state !== 'awaiting_approval' || !op.pending_call) return decided(op);
-  const refusal = await mayDecide(s, op, userId);
-  if (refusal) {
-    await audit(s, op, userId, 'refused', `denial by <@${userId}> refused: ${refusal}`);
-    return { ephemeral: refusal };
-  }
+  const op = await undecided(s, opId, userId, 'denial');
+  if ('ephemeral' in op) return op;
   return cancelHeld(s, op, userId, {
     why: `denied by ${userId}`,
     summary: `denied by ${userId}`,

@@ -5,7 +5,10 @@
  */
 import type { ActionsBlock, Button, KnownBlock } from '@slack/types';
 import type { ActionResult, PreviewRow } from '../core/actions.ts';
+import { kindLabel } from '../core/operations/kinds.ts';
 import type { OperationView } from '../core/operations/service.ts';
+import { NodeStatus, parseStatus, type SimpleStatus, simpleStatus } from '../maas/status.ts';
+import type { OperationKind, OperationState, TargetResult } from '../store/types.ts';
 import type { MachineRow } from '../tools/common.ts';
 import { gib } from '../tools/common.ts';
 import type { MachineDetail } from '../tools/detail.ts';
@@ -25,26 +28,57 @@ export function esc(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
+const BUSY = ':hourglass_flowing_sand:';
+
+const FAMILY_EMOJI: Record<SimpleStatus, string> = {
+  failed: ':red_circle:',
+  deployed: ':large_green_circle:',
+  ready: ':white_circle:',
+  allocated: ':large_blue_circle:',
+  broken: ':hammer_and_wrench:',
+  new: ':new:',
+  rescue_mode: ':ambulance:',
+  commissioning: BUSY,
+  deploying: BUSY,
+  releasing: BUSY,
+  testing: BUSY,
+  other: ':black_circle:',
+};
+
+/** A machine status label (as MAAS names it) as an emoji of its family (MAAS's simplified statuses). */
 export function emoji(status: string): string {
-  const s = status.toLowerCase();
-  if (s.startsWith('failed') || s.endsWith('failed')) return ':red_circle:';
-  if (s === 'deployed') return ':large_green_circle:';
-  if (s === 'ready') return ':white_circle:';
-  if (s === 'allocated') return ':large_blue_circle:';
-  if (s === 'broken') return ':hammer_and_wrench:';
-  if (s === 'new') return ':new:';
-  if (s === 'rescue mode') return ':ambulance:';
-  if (/ing\b|ing /.test(s)) return ':hourglass_flowing_sand:';
-  return ':black_circle:';
+  const s = parseStatus(status);
+  if (s === undefined) return FAMILY_EMOJI.other;
+  // Entering and leaving rescue mode are on their way, like the other transitional statuses.
+  if (s === NodeStatus.ENTERING_RESCUE_MODE || s === NodeStatus.EXITING_RESCUE_MODE) return BUSY;
+  return FAMILY_EMOJI[simpleStatus(s)];
 }
 
-const RESULT_EMOJI: Record<string, string> = {
+/** A machine's result within an operation. */
+const RESULT_EMOJI: Record<TargetResult, string> = {
   succeeded: ':white_check_mark:',
   failed: ':x:',
-  pending: ':hourglass_flowing_sand:',
+  pending: BUSY,
   timed_out: ':alarm_clock:',
   cancelled: ':no_entry_sign:',
 };
+
+/** An operation's state (headings, lists). */
+function stateEmoji(state: OperationState): string {
+  switch (state) {
+    case 'running':
+      return BUSY;
+    case 'awaiting_approval':
+      return ':passport_control:';
+    case 'partial':
+      return ':warning:';
+    default:
+      return RESULT_EMOJI[state];
+  }
+}
+
+/** "deploy", "power on", "enter rescue mode". */
+const kind = (k: string) => kindLabel(k as OperationKind);
 
 export const section = (text: string): KnownBlock => ({
   type: 'section',
@@ -61,7 +95,7 @@ export function lines(rows: readonly string[], more = 0): string {
 }
 
 /** As many rows as fit in one monospace block, and how many that was (a "… and N more" line counts the rest). */
-export function fitLines(rows: readonly string[], more = 0): { text: string; shown: number } {
+function fitLines(rows: readonly string[], more = 0): { text: string; shown: number } {
   const out: string[] = [];
   let size = 8;
   let left = more;
@@ -285,11 +319,10 @@ export function approvalRequest(
 
 /** Where an operation stands: one message, edited as machines move on. */
 export function operationStatus(view: OperationView, mention?: string): SlackMessage {
-  const done = view.state !== 'running' && view.state !== 'awaiting_approval';
-  const head = `${done ? (view.state === 'succeeded' ? ':white_check_mark:' : view.state === 'cancelled' ? ':no_entry_sign:' : ':x:') : ':hourglass_flowing_sand:'} *${esc(view.kind.replace('_', ' '))}* \`${view.id}\` ${view.state}: ${view.counts.succeeded}/${view.counts.total} done${view.counts.failed ? `, ${view.counts.failed} failed` : ''}${view.counts.timed_out ? `, ${view.counts.timed_out} timed out` : ''}`;
+  const head = `${stateEmoji(view.state)} *${esc(kind(view.kind))}* \`${view.id}\` ${view.state}: ${view.counts.succeeded}/${view.counts.total} done${view.counts.failed ? `, ${view.counts.failed} failed` : ''}${view.counts.timed_out ? `, ${view.counts.timed_out} timed out` : ''}`;
   const rows = view.targets.map(
     (t) =>
-      `${RESULT_EMOJI[t.result] ?? ''} *${esc(t.hostname)}* ${esc(t.status)}${t.error ? ` — ${esc(t.error)}` : t.result === 'pending' && t.message ? ` (${esc(t.message)})` : ''}`,
+      `${RESULT_EMOJI[t.result as TargetResult] ?? ''} *${esc(t.hostname)}* ${esc(t.status)}${t.error ? ` — ${esc(t.error)}` : t.result === 'pending' && t.message ? ` (${esc(t.message)})` : ''}`,
   );
   const blocks = [section(`${mention ? `${mention} ` : ''}${head}`), section(rows.join('\n'))];
   const reasons = view.targets.flatMap((t) =>
@@ -300,7 +333,7 @@ export function operationStatus(view: OperationView, mention?: string): SlackMes
       : [],
   );
   if (reasons.length) blocks.push(context(reasons.join(' · ')));
-  return { text: `${view.kind} ${view.id} ${view.state}`, blocks };
+  return { text: `${kind(view.kind)} ${view.id} ${view.state}`, blocks };
 }
 
 export function operationsList(out: {
@@ -312,7 +345,7 @@ export function operationsList(out: {
     return { response_type: 'ephemeral', text: 'No operations.', blocks: [section('No operations.')] };
   const rows = out.operations.map(
     (o) =>
-      `${RESULT_EMOJI[o.state === 'running' ? 'pending' : o.state] ?? ''} \`${o.id}\` *${esc(o.kind)}* ${o.state} ${o.counts.succeeded}/${o.counts.total} — ${esc(o.summary)} (${esc(o.requester)})`,
+      `${stateEmoji(o.state)} \`${o.id}\` *${esc(kind(o.kind))}* ${o.state} ${o.counts.succeeded}/${o.counts.total} — ${esc(o.summary)} (${esc(o.requester)})`,
   );
   const blocks = [section(rows.join('\n'))];
   if (out.more) blocks.push(context(`More: \`/maas ops offset=${out.next_offset}\``));

@@ -32,14 +32,13 @@ export interface PendingConfirmation {
   user: string;
   role: Role;
   channel: string;
-  response_url?: string;
   token: string;
 }
 
 export const CONFIRM_KEY = (nonce: string) => `slack:confirm:${nonce}`;
-export const RESPONSE_URL_TTL_MS = 30 * 60_000;
+const RESPONSE_URL_TTL_MS = 30 * 60_000;
 
-/** Runs one command; the answer goes back through the command's response_url (or Bolt's respond). */
+/** Runs one command; runSlackJob sends the answer back through the command's response_url. */
 export async function handleCommand(s: SlackContext, cmd: SlashCommand): Promise<SlackMessage> {
   const role = await s.roles.roleOf(cmd.user_id);
   if (!role) {
@@ -95,7 +94,11 @@ export function verbsFor(s: SlackContext, role: Role): AnyTool[] {
   return s.tools.filter((t) => t.slack && isToolEnabled(t, { toolsets, readOnly, role }));
 }
 
-export function slackTarget(s: SlackContext, cmd: SlashCommand): NotifyTarget {
+/** Where an operation started from a command (or a click on its preview) reports back. */
+export function slackTarget(
+  s: SlackContext,
+  cmd: Pick<SlashCommand, 'channel_id' | 'user_id' | 'response_url'>,
+): NotifyTarget {
   return {
     kind: 'slack',
     channel: cmd.channel_id,
@@ -106,13 +109,16 @@ export function slackTarget(s: SlackContext, cmd: SlashCommand): NotifyTarget {
   };
 }
 
-/** The confirmation an answer holds, if any. */
+/**
+ * The confirmation an answer holds, if any: the answer itself, or one of its top-level values (a nested action
+ * such as `operation_cancel`'s `abort`). Its token must never reach the channel: it becomes buttons instead.
+ */
 function heldConfirmation(out: unknown): ActionResult | undefined {
-  if (isActionResult(out) && out.status === 'confirmation_required' && out.confirm_token) return out;
-  const nested = (out as { abort?: unknown } | null)?.abort;
-  if (isActionResult(nested) && nested.status === 'confirmation_required' && nested.confirm_token)
-    return nested;
-  return undefined;
+  const asks = (v: unknown): v is ActionResult =>
+    isActionResult(v) && v.status === 'confirmation_required' && !!v.confirm_token;
+  if (asks(out)) return out;
+  if (typeof out !== 'object' || out === null || Array.isArray(out)) return undefined;
+  return Object.values(out).find(asks);
 }
 
 /** Keeps the confirmation's token behind a nonce; answers with the preview and its buttons. */
@@ -132,7 +138,6 @@ async function offerConfirmation(
     role,
     channel: cmd.channel_id,
     token: out.confirm_token as string,
-    ...(cmd.response_url ? { response_url: cmd.response_url } : {}),
   };
   const expires = Date.parse(out.expires_at ?? '') || s.deps.clock.now() + 5 * 60_000;
   await s.deps.store.setValue(CONFIRM_KEY(nonce), JSON.stringify(pending), expires);
@@ -151,7 +156,7 @@ export async function present(
   who: string,
 ): Promise<SlackMessage> {
   if (tool.annotations.readOnlyHint) return renderRead(tool, out);
-  if (!isActionResult(out)) return B.plain(slackify(s, s.deps.secrets.scrub(tool.render(out))), 'in_channel');
+  if (!isActionResult(out)) return B.plain(slackify(s, tool.render(out)), 'in_channel');
   const msg = B.actionResult(out, who, (text) => slackify(s, text));
   // A write that achieved nothing (every machine refused) is an error for the person who asked, not news.
   if (tool.failed?.(out)) return { ...msg, response_type: 'ephemeral' };
@@ -192,7 +197,7 @@ function isActionResult(out: unknown): out is ActionResult {
 }
 
 /** Rewrites MCP tool names into the Slack commands that do the same (`machine_deploy` → `/maas deploy`). */
-export function slackify(s: SlackContext, text: string): string {
+function slackify(s: SlackContext, text: string): string {
   let out = text;
   for (const t of s.tools)
     if (t.slack && out.includes(t.name)) out = out.split(t.name).join(`/maas ${t.slack.verb}`);
@@ -266,7 +271,7 @@ async function unknownVerb(s: SlackContext, role: Role, verb: string, user?: str
   return B.errorMessage(why);
 }
 
-export function randomId(): string {
+function randomId(): string {
   const b = new Uint8Array(12);
   crypto.getRandomValues(b);
   return [...b].map((x) => x.toString(16).padStart(2, '0')).join('');

@@ -8,6 +8,8 @@ export interface SlackContext {
   deps: Deps;
   /** The Web API with the bot token; absent when only slash commands (response_url) are configured. */
   api: SlackApi | undefined;
+  /** Answers through response_urls (and scrubs acks): needs no bot token, so it is always there. */
+  responder: SlackApi;
   roles: SlackRoles;
   tools: readonly AnyTool[];
   threads: OperationThreads;

@@ -10,7 +10,7 @@ import type { ToolContext } from '../tools/define.ts';
 import { approve, deny } from './approval.ts';
 import type { SlackMessage } from './blocks.ts';
 import * as B from './blocks.ts';
-import { CONFIRM_KEY, type PendingConfirmation, present, RESPONSE_URL_TTL_MS } from './commands.ts';
+import { CONFIRM_KEY, type PendingConfirmation, present, slackTarget } from './commands.ts';
 import type { SlackContext } from './context.ts';
 
 /** The parts of a block_actions payload maas-mcp reads. */
@@ -23,8 +23,8 @@ export interface InteractionPayload {
 }
 
 /**
- * What to answer a click with: `replace` rewrites the clicked message; `ephemeral` tells only the clicker
- * (the message stays as it is).
+ * What to answer a click with: `replace` rewrites the clicked message (runSlackJob sets replace_original);
+ * `ephemeral` tells only the clicker (the message stays as it is).
  */
 export type InteractionAnswer = { replace: SlackMessage } | { ephemeral: string } | undefined;
 
@@ -40,7 +40,7 @@ export async function handleInteraction(s: SlackContext, p: InteractionPayload):
     case 'maas:approve':
     case 'maas:deny': {
       const answer = await (action.action_id === 'maas:approve' ? approve : deny)(s, value, p.user.id);
-      return 'ephemeral' in answer ? answer : { replace: { ...answer, replace_original: true } };
+      return 'ephemeral' in answer ? answer : { replace: answer };
     }
     default:
       return { ephemeral: `Unknown action ${action.action_id}.` };
@@ -54,7 +54,6 @@ async function pending(s: SlackContext, nonce: string): Promise<PendingConfirmat
 
 const GONE: InteractionAnswer = {
   replace: {
-    replace_original: true,
     text: 'This confirmation expired or was already used.',
     blocks: [
       B.section(
@@ -90,10 +89,7 @@ async function confirm(s: SlackContext, nonce: string, p: InteractionPayload): P
   const role = await s.roles.roleOf(held.user);
   if (!role || !roleAtLeast(role, tool.minRole)) {
     return {
-      replace: {
-        ...B.errorMessage(`Not done: <@${held.user}> no longer has the ${tool.minRole} role this needs.`),
-        replace_original: true,
-      },
+      replace: B.errorMessage(`Not done: <@${held.user}> no longer has the ${tool.minRole} role this needs.`),
     };
   }
   if (clicker !== held.user) {
@@ -114,32 +110,19 @@ async function confirm(s: SlackContext, nonce: string, p: InteractionPayload): P
     confirmMode: 'token',
     principal,
     notifyTargets: [
-      {
-        kind: 'slack',
-        channel: held.channel,
-        user: held.user,
-        ...(p.response_url
-          ? {
-              response_url: p.response_url,
-              response_url_expires_at: s.deps.clock.now() + RESPONSE_URL_TTL_MS,
-            }
-          : {}),
-      },
+      slackTarget(s, {
+        channel_id: held.channel,
+        user_id: held.user,
+        ...(p.response_url ? { response_url: p.response_url } : {}),
+      }),
     ],
   };
   try {
     const out = await tool.run({ ...held.args, confirm_token: held.token }, ctx);
     const who = clicker === held.user ? `<@${held.user}>` : `<@${held.user}> (confirmed by <@${clicker}>)`;
-    return {
-      replace: {
-        ...(await present(s, tool, out, { channel_id: held.channel, user_id: held.user }, who)),
-        replace_original: true,
-      },
-    };
+    return { replace: await present(s, tool, out, { channel_id: held.channel, user_id: held.user }, who) };
   } catch (err) {
-    return {
-      replace: { ...B.errorMessage(describeError(err, s.deps.secrets, s.deps.log)), replace_original: true },
-    };
+    return { replace: B.errorMessage(describeError(err, s.deps.secrets, s.deps.log)) };
   }
 }
 
@@ -173,7 +156,6 @@ async function cancel(s: SlackContext, nonce: string, clicker: string): Promise<
   );
   return {
     replace: {
-      replace_original: true,
       text: 'Cancelled — nothing was changed.',
       blocks: [B.section(`:no_entry_sign: Cancelled by <@${clicker}> — nothing was changed.`)],
     },

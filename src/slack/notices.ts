@@ -39,21 +39,26 @@ export class SlackNotices implements OperationListener {
     const channel = this.s.deps.config.slack.notifyChannel;
     if (targets.length === 0 && channel) targets = [{ kind: 'slack', channel }];
     for (const t of targets) {
-      const mention = t.user ? `<@${t.user}>` : `${B.esc(op.requester.principal)} (${op.requester.via}):`;
+      const mention = t.user ? `<@${t.user}>` : `${B.esc(view.requester)}:`;
       const msg = B.operationStatus(view, mention);
       if (this.s.api && t.progress_ts)
         await this.s.api
           .update(t.channel, t.progress_ts, B.operationStatus(view))
           .catch((err) => this.warn(op, err));
-      try {
-        if (!this.s.api) throw new Error('no bot token');
-        await this.s.api.postMessage(t.channel, {
-          ...msg,
-          ...(t.thread_ts ? { thread_ts: t.thread_ts } : {}),
-        });
-      } catch (err) {
-        if (!(await this.viaResponseUrl(op, t, msg))) this.warn(op, err);
+      // With no bot token (slash commands only), the response_url is the only way back.
+      let failure: unknown = 'no bot token';
+      if (this.s.api) {
+        try {
+          await this.s.api.postMessage(t.channel, {
+            ...msg,
+            ...(t.thread_ts ? { thread_ts: t.thread_ts } : {}),
+          });
+          continue;
+        } catch (err) {
+          failure = err;
+        }
       }
+      if (!(await this.viaResponseUrl(op, t, msg))) this.warn(op, failure);
     }
   }
 
@@ -61,16 +66,19 @@ export class SlackNotices implements OperationListener {
     return op.notify.filter((t): t is SlackTarget => t.kind === 'slack');
   }
 
-  /** The fallback when the bot cannot post (not in the channel): the command's response_url, if still valid. */
+  /**
+   * The fallback when the bot cannot post (not in the channel, or no bot token at all): the command's
+   * response_url, if still valid. It needs no token.
+   */
   private async viaResponseUrl(op: Operation, t: SlackTarget, msg: B.SlackMessage): Promise<boolean> {
     const { store, clock } = this.s.deps;
-    if (!t.response_url || !this.s.api || (t.response_url_expires_at ?? 0) <= clock.now()) return false;
+    if (!t.response_url || (t.response_url_expires_at ?? 0) <= clock.now()) return false;
     const key = `slack:response-url-uses:${op.id}:${t.channel}`;
     const uses = Number((await store.getValue(key)) ?? '0');
     if (uses >= RESPONSE_URL_USES) return false;
     await store.setValue(key, String(uses + 1), t.response_url_expires_at);
     try {
-      await this.s.api.respond(t.response_url, { ...msg, response_type: 'in_channel' });
+      await this.s.responder.respond(t.response_url, { ...msg, response_type: 'in_channel' });
       return true;
     } catch {
       return false;

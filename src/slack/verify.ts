@@ -3,7 +3,7 @@
  * and a timestamp within 5 minutes. Checked before anything else is done with a request. Runtime-neutral.
  */
 
-export const MAX_SKEW_S = 5 * 60;
+const MAX_SKEW_S = 5 * 60;
 
 export type Verdict = { ok: true } | { ok: false; why: string };
 
@@ -36,7 +36,8 @@ export async function sign(secret: string, timestamp: string, body: string): Pro
   return `v0=${[...new Uint8Array(mac)].map((b) => b.toString(16).padStart(2, '0')).join('')}`;
 }
 
-function timingSafeEqual(a: string, b: string): boolean {
+/** Compares two strings in time that depends only on their lengths (signatures, bearer tokens). */
+export function timingSafeEqual(a: string, b: string): boolean {
   let diff = a.length ^ b.length;
   for (let i = 0; i < Math.max(a.length, b.length); i++)
     diff |= (a.charCodeAt(i) || 0) ^ (b.charCodeAt(i) || 0);

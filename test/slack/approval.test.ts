@@ -62,6 +62,21 @@ async function held(r: Rig, client: Client, tool: string, args: Record<string, u
   return { out, request, id: out.data.operation_id };
 }
 
+/** An agent's release of db-01 with `wait: true`, approved in Slack and seen through; the agent's answer. */
+async function approvedWhileWaiting(r: Rig) {
+  const { client } = await agent(r);
+  const pending = call<Held>(client, 'machine_release', {
+    machines: 'db-01',
+    wait: true,
+    wait_timeout_s: 900,
+  });
+  await r.fake.waitFor(() => posts(r, 'CNOTIFY').length > 0);
+  const id = buttonValue(posts(r, 'CNOTIFY')[0], 'maas:approve');
+  await clickAnswer(r, 'maas:approve', id, 'UOPS');
+  await drive(r, async () => (await opState(r, id)) === 'succeeded', { stepMs: 5_000 });
+  return pending;
+}
+
 async function operationGet(client: Client, id: string) {
   return call<{
     operation: { state: string; summary: string; targets: { result: string; error?: string }[] };
@@ -361,17 +376,7 @@ describe('waiting', () => {
 
   it('wait: true follows the approved operation to its end within the wait', async () => {
     rig = await slackRig({ MAAS_MCP_CONFIRM: 'slack' });
-    const { client } = await agent(rig);
-    const pending = call<Held>(client, 'machine_release', {
-      machines: 'db-01',
-      wait: true,
-      wait_timeout_s: 900,
-    });
-    await rig.fake.waitFor(() => posts(rig, 'CNOTIFY').length > 0);
-    const id = buttonValue(posts(rig, 'CNOTIFY')[0], 'maas:approve');
-    await clickAnswer(rig, 'maas:approve', id, 'UOPS');
-    await drive(rig, async () => (await opState(rig, id)) === 'succeeded', { stepMs: 5_000 });
-    const out = await pending;
+    const out = await approvedWhileWaiting(rig);
     expect(out.data.operation?.state).toBe('succeeded');
     expect(statusOf(rig, 'db-01')).toBe('Ready');
   });
@@ -384,17 +389,7 @@ describe('waiting', () => {
   // cancelled → status 'cancelled' ("denied"/"approval expired"); still awaiting → unchanged.
   it('wait: true that saw the approved operation through answers with what happened, not "Nothing has changed yet"', async () => {
     rig = await slackRig({ MAAS_MCP_CONFIRM: 'slack' });
-    const { client } = await agent(rig);
-    const pending = call<Held>(client, 'machine_release', {
-      machines: 'db-01',
-      wait: true,
-      wait_timeout_s: 900,
-    });
-    await rig.fake.waitFor(() => posts(rig, 'CNOTIFY').length > 0);
-    const id = buttonValue(posts(rig, 'CNOTIFY')[0], 'maas:approve');
-    await clickAnswer(rig, 'maas:approve', id, 'UOPS');
-    await drive(rig, async () => (await opState(rig, id)) === 'succeeded', { stepMs: 5_000 });
-    const out = await pending;
+    const out = await approvedWhileWaiting(rig);
     expect(out.data.summary).not.toContain('Nothing has changed yet');
     expect(out.data.status).toBe('done');
   });

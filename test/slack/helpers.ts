@@ -1,13 +1,19 @@
-/** Wiring for Slack tests: a simulator, Deps, the Slack adapter, the Hono app, a fake Slack and signed requests. */
+/**
+ * Wiring for Slack tests: a simulator, Deps, the Slack adapter, the Hono app, a fake Slack and signed requests,
+ * and Bolt (Socket Mode) fed through a fake Receiver.
+ */
+import type { App, Receiver, ReceiverEvent } from '@slack/bolt';
 import type { ManualClock } from '../../src/core/clock.ts';
+import { silentLogger } from '../../src/core/log.ts';
 import { Poller } from '../../src/core/operations/poller.ts';
 import type { Principal } from '../../src/core/policy.ts';
 import { statusLabel } from '../../src/maas/status.ts';
+import { createSlackApp } from '../../src/node/slack-socket.ts';
 import { createApp } from '../../src/server.ts';
 import type { SimNode } from '../../src/sim/index.ts';
 import { sign } from '../../src/slack/verify.ts';
 import { createSlack } from '../../src/slack.ts';
-import { connectClient, simDeps } from '../helpers.ts';
+import { connectClient, simDeps, node as simNode } from '../helpers.ts';
 import { FakeSlack, type SlackCall } from './fake-slack.ts';
 
 export const SECRET = 'test-signing-secret-0123456789';
@@ -239,11 +245,9 @@ export function updates(rig: Rig): Msg[] {
   return rig.fake.to('/api/chat.update').map((c) => c.body as Msg);
 }
 
-/** A simulated machine by hostname. */
+/** A simulated machine by hostname (throws when there is none). */
 export function node(rig: Rig, hostname: string): SimNode {
-  const n = rig.sim.state.machineByHostname(hostname);
-  if (!n) throw new Error(`no machine ${hostname} in the simulator`);
-  return n;
+  return simNode(rig.sim, hostname);
 }
 
 /** A simulated machine's status label, e.g. "Deploying". */
@@ -301,4 +305,97 @@ export async function eventually(pred: () => boolean | Promise<boolean>, ms = 5_
     if (Date.now() > until) throw new Error(`condition not met in ${ms} ms`);
     await new Promise((r) => setTimeout(r, 5));
   }
+}
+
+// ---------------------------------------------------------------- Socket Mode (Bolt)
+
+/** A Receiver that never opens a socket: tests push events into the app it was given. */
+export class FakeReceiver implements Receiver {
+  app: App | undefined;
+  started = false;
+  init(app: App): void {
+    this.app = app;
+  }
+  async start(): Promise<void> {
+    this.started = true;
+  }
+  async stop(): Promise<void> {
+    this.started = false;
+  }
+}
+
+/** The Slack Bolt app (Socket Mode) on the rig, with a {@link FakeReceiver}. */
+export function boltApp(r: Rig) {
+  const receiver = new FakeReceiver();
+  const app = createSlackApp(r.slack, r.deps.config, silentLogger, { receiver });
+  return { app, receiver };
+}
+
+/** Feeds one event through Bolt; returns what it was acked with. */
+export async function feed(app: App, body: Record<string, unknown>) {
+  const acks: unknown[] = [];
+  const event: ReceiverEvent = {
+    body,
+    ack: async (response?: unknown) => {
+      acks.push(response);
+    },
+  };
+  await app.processEvent(event);
+  return acks;
+}
+
+/** The body of a `/maas <text>` slash command as Bolt receives it in Socket Mode, and its response_url path. */
+export function slashBody(r: Rig, text: string, user = 'UOPS') {
+  const responseUrl = r.fake.responseUrl();
+  return {
+    path: responseUrl.slice(r.fake.url.length),
+    body: {
+      token: 'verification-token',
+      team_id: 'T1',
+      team_domain: 'example',
+      channel_id: 'CCHAN',
+      channel_name: 'ops',
+      user_id: user,
+      user_name: user.toLowerCase(),
+      command: '/maas',
+      text,
+      api_app_id: 'A1',
+      response_url: responseUrl,
+      trigger_id: '1.2.3',
+    },
+  };
+}
+
+/** The body of a button click as Bolt receives it in Socket Mode, and its response_url path. */
+export function actionBody(r: Rig, actionId: string, value: string, user = 'UOPS') {
+  const responseUrl = r.fake.responseUrl();
+  return {
+    path: responseUrl.slice(r.fake.url.length),
+    body: {
+      type: 'block_actions',
+      api_app_id: 'A1',
+      token: 'verification-token',
+      team: { id: 'T1', domain: 'example' },
+      user: { id: user, username: user.toLowerCase(), team_id: 'T1' },
+      channel: { id: 'CCHAN', name: 'ops' },
+      container: {
+        type: 'message',
+        message_ts: '1700000000.000001',
+        channel_id: 'CCHAN',
+        is_ephemeral: true,
+      },
+      trigger_id: '1.2.3',
+      response_url: responseUrl,
+      actions: [
+        {
+          type: 'button',
+          action_id: actionId,
+          block_id: 'b1',
+          value,
+          text: { type: 'plain_text', text: 'x' },
+          action_ts: '1700000001.000000',
+        },
+      ],
+    },
+  };
 }

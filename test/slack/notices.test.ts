@@ -84,11 +84,14 @@ describe('progress and completion in the thread', () => {
       'Curtin failed: no space left on /dev/sda',
     );
     const { op } = await confirmed(rig, 'deploy web-01 web-02');
+    const resultTs = String(rig.fake.to('/api/chat.postMessage')[0]?.reply?.ts);
     await drive(rig, () => finished(rig, op.id), { stepMs: 2_000 });
     await quiet(20);
+    expect(posts(rig, 'CCHAN')).toHaveLength(2);
     const notice = posts(rig, 'CCHAN').at(-1);
     const shown = texts(notice);
-    expect(notice?.thread_ts).toBeDefined();
+    // In the thread of the result message the click posted.
+    expect(notice?.thread_ts).toBe(resultTs);
     expect(shown).toContain(`partial: 1/2 done, 1 failed`);
     expect(shown).toContain(':white_check_mark: *web-01* Deployed');
     expect(shown).toMatch(/:x: \*web-02\* Failed deployment — Curtin failed: no space left on \/dev\/sda/);

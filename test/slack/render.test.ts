@@ -3,7 +3,7 @@
  * operations — ephemeral; write results in the channel; errors ephemeral and readable; Slack's limits kept.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { NodeStatus } from '../../src/maas/status.ts';
+import { readyHosts } from '../helpers.ts';
 import { answer, type Block, type Msg, posts, quiet, type Rig, slackRig, texts } from './helpers.ts';
 
 let rig: Rig;
@@ -223,10 +223,7 @@ describe('Slack limits at scale (600 machines)', () => {
 
   it('a 100-machine preview stays within the limits', async () => {
     rig = await slackRig({}, { machines: 600 });
-    const ready = [...rig.sim.state.machines()]
-      .filter((n) => n.status === NodeStatus.READY)
-      .slice(0, 100)
-      .map((n) => n.hostname);
+    const ready = readyHosts(rig.sim, 100);
     expect(ready.length).toBe(100);
     const { msg } = await answer(rig, `deploy ${ready.join(' ')}`);
     expectWithinSlackLimits(msg);

@@ -2,102 +2,24 @@
  * Socket Mode: Bolt is only the transport. Events fed through Bolt's own processing (a fake Receiver in place of
  * the WebSocket) reach the same command core as the HTTP routes and answer the same way.
  */
-import type { App, Receiver, ReceiverEvent } from '@slack/bolt';
 import { afterEach, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../src/core/log.ts';
-import { createSlackApp } from '../../src/node/slack-socket.ts';
-import { answer, firstResponse, posts, previewOf, type Rig, slackRig, statusOf, texts } from './helpers.ts';
+import {
+  actionBody,
+  answer,
+  boltApp,
+  feed,
+  firstResponse,
+  posts,
+  previewOf,
+  type Rig,
+  slackRig,
+  slashBody,
+  statusOf,
+  texts,
+} from './helpers.ts';
 
 let rig: Rig;
 afterEach(async () => rig?.close());
-
-/** A Receiver that never opens a socket: tests push events into the app it was given. */
-class FakeReceiver implements Receiver {
-  app: App | undefined;
-  started = false;
-  init(app: App): void {
-    this.app = app;
-  }
-  async start(): Promise<void> {
-    this.started = true;
-  }
-  async stop(): Promise<void> {
-    this.started = false;
-  }
-}
-
-function boltApp(r: Rig) {
-  const receiver = new FakeReceiver();
-  const app = createSlackApp(r.slack, r.deps.config, silentLogger, { receiver });
-  return { app, receiver };
-}
-
-/** Feeds one event through Bolt; returns what it was acked with and the response_url path. */
-async function feed(app: App, body: Record<string, unknown>) {
-  const acks: unknown[] = [];
-  const event: ReceiverEvent = {
-    body,
-    ack: async (response?: unknown) => {
-      acks.push(response);
-    },
-  };
-  await app.processEvent(event);
-  return acks;
-}
-
-function slashBody(r: Rig, text: string, user = 'UOPS') {
-  const responseUrl = r.fake.responseUrl();
-  return {
-    path: responseUrl.slice(r.fake.url.length),
-    body: {
-      token: 'verification-token',
-      team_id: 'T1',
-      team_domain: 'example',
-      channel_id: 'CCHAN',
-      channel_name: 'ops',
-      user_id: user,
-      user_name: user.toLowerCase(),
-      command: '/maas',
-      text,
-      api_app_id: 'A1',
-      response_url: responseUrl,
-      trigger_id: '1.2.3',
-    },
-  };
-}
-
-function actionBody(r: Rig, actionId: string, value: string, user = 'UOPS') {
-  const responseUrl = r.fake.responseUrl();
-  return {
-    path: responseUrl.slice(r.fake.url.length),
-    body: {
-      type: 'block_actions',
-      api_app_id: 'A1',
-      token: 'verification-token',
-      team: { id: 'T1', domain: 'example' },
-      user: { id: user, username: user.toLowerCase(), team_id: 'T1' },
-      channel: { id: 'CCHAN', name: 'ops' },
-      container: {
-        type: 'message',
-        message_ts: '1700000000.000001',
-        channel_id: 'CCHAN',
-        is_ephemeral: true,
-      },
-      trigger_id: '1.2.3',
-      response_url: responseUrl,
-      actions: [
-        {
-          type: 'button',
-          action_id: actionId,
-          block_id: 'b1',
-          value,
-          text: { type: 'plain_text', text: 'x' },
-          action_ts: '1700000001.000000',
-        },
-      ],
-    },
-  };
-}
 
 describe('Socket Mode through Bolt', () => {
   it('the app takes the given receiver instead of opening a socket', async () => {

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { parseText, toArgs, usage } from '../../src/slack/parse.ts';
 import type { AnyTool } from '../../src/tools/define.ts';
 import { ALL_TOOLS } from '../../src/tools/index.ts';
-import { answer, buttonsOf, type Rig, slackRig, texts } from './helpers.ts';
+import { answer, buttonsOf, node, posts, type Rig, slackRig, texts } from './helpers.ts';
 
 let rig: Rig | undefined;
 afterEach(async () => {
@@ -35,7 +35,7 @@ const EXAMPLES: Record<string, string> = {
   'restore-config': 'restore-config web-01 scope=storage',
   tag: 'tag web-01 web-02 add=ssd remove=compute',
   'power-query': 'power-query web-01 web-02',
-  'power-on': 'power-on web-05 comment=maintenance',
+  'power-on': 'power-on web-04 comment=maintenance',
   'power-off': 'power-off web-04 stop_mode=hard',
   'power-cycle': 'power-cycle web-04',
   devices: 'devices zone=zone-a limit=10',
@@ -53,6 +53,50 @@ const EXAMPLES: Record<string, string> = {
   audit: 'audit since=24h limit=5',
 };
 
+/** State an example needs to run (the seeded fleet has no owned machine that is off, for power-on). */
+const ARRANGE: Record<string, (r: Rig) => void> = {
+  'power-on': (r) => {
+    node(r, 'web-04').powerState = 'off';
+  },
+};
+
+/**
+ * What each non-destructive example answers (in the response, or in the channel when the response only deletes
+ * the ack). `op` and `cancel` name an operation that does not exist: they run as far as looking it up.
+ */
+const ANSWERS: Record<string, string | RegExp> = {
+  list: 'Machines 1–5 of 8',
+  show: 'web-01: Ready',
+  events: 'web-01: no events.',
+  status: '9 machines',
+  annotate: 'web-04 annotations: service=web, ticket=OPS-42',
+  allocate: 'Would allocate web-01.',
+  commission: 'commission: 1 done',
+  test: 'test: 1 done',
+  rescue: 'rescue: 1 done',
+  'mark-fixed': 'mark fixed: 1 done',
+  lock: 'lock: 1 done',
+  unlock: 'unlock: 1 done',
+  tag: 'tags changed on 2 of 2 machines',
+  'power-query': /web-01 \(\w+\): off\nweb-02 \(\w+\): off/,
+  'power-on': 'power on: 1 done',
+  devices: 'Devices 1–4 of 4',
+  controllers: 'Region and rack controller',
+  zones: 'zone-a — Row A',
+  pools: 'production — Customer-facing workloads',
+  tags: 'ssd',
+  subnets: 'Subnets 1–1 of 1',
+  ops: 'No operations.',
+  op: 'no operation "op_0123456789abcd"',
+  cancel: 'no operation "op_0123456789abcd"',
+  create: 'Added new-99',
+  update: 'Changed zone, description of web-01',
+  audit: 'No audit entries match.',
+};
+
+/** Verbs whose example is expected to end in a warning (see {@link ANSWERS}). */
+const WARNS = new Set(['op', 'cancel']);
+
 const VERB_TOOLS: AnyTool[] = ALL_TOOLS.filter((t) => t.slack);
 const verbOf = (t: AnyTool) => t.slack?.verb as string;
 
@@ -60,6 +104,12 @@ describe('the registry as /maas verbs', () => {
   it('every tool with a Slack verb has an example here (and every example is a real verb)', () => {
     expect(Object.keys(EXAMPLES).sort()).toEqual(VERB_TOOLS.map(verbOf).sort());
     expect(new Set(VERB_TOOLS.map(verbOf)).size).toBe(VERB_TOOLS.length);
+    // Every non-destructive verb has an expected answer; destructive ones answer with a preview.
+    expect(Object.keys(ANSWERS).sort()).toEqual(
+      VERB_TOOLS.filter((t) => !t.annotations.destructiveHint)
+        .map(verbOf)
+        .sort(),
+    );
   });
 
   describe.each(VERB_TOOLS.map((t) => [verbOf(t), t] as const))('%s', (verb, tool) => {
@@ -88,12 +138,21 @@ describe('the registry as /maas verbs', () => {
 
     it('its example runs without a usage error', async () => {
       rig = await slackRig();
+      ARRANGE[verb]?.(rig);
       const { msg } = await answer(rig, EXAMPLES[verb] as string, 'UADMIN');
-      const shown = texts(msg);
+      // A result posted in the channel replaces the ack: the response only deletes it.
+      const shown = msg.delete_original ? texts(posts(rig, 'CCHAN')[0]) : texts(msg);
       expect(shown).not.toContain(usage(tool));
       expect(shown).not.toMatch(/unknown option|takes no bare words|must be (true or false|a number)/);
-      if (tool.annotations.destructiveHint && buttonsOf(msg).length > 0) {
+      if (tool.annotations.destructiveHint) {
+        // A preview with Confirm/Cancel: the example's machines are all ones the verb can act on.
         expect(buttonsOf(msg).map((b) => b.action_id)).toEqual(['maas:confirm', 'maas:cancel']);
+        expect(msg.text).toMatch(/^[A-Z].* \d+ machines?\?$/);
+      } else {
+        expect(shown).toMatch(ANSWERS[verb] as string | RegExp);
+        // No warning or failure row, and no failed or skipped machine in a result's summary.
+        if (!WARNS.has(verb)) expect(shown).not.toMatch(/^(:warning:|:x:)|\b\d+ (failed|skipped)\b/m);
+        expect(buttonsOf(msg)).toEqual([]);
       }
     });
 
