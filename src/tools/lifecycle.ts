@@ -27,8 +27,8 @@ const joinScripts = (v: string | string[] | undefined) =>
   v === undefined ? undefined : [v].flat().join(',');
 const flag = (v: boolean | undefined) => (v === undefined ? undefined : v ? '1' : '0');
 
-/** What to do next from a status the action cannot start from. */
-function hintFor(status: number): string | undefined {
+/** What to do next from a status an action cannot start from. */
+export function hintFor(status: number): string | undefined {
   switch (status) {
     case S.NEW:
       return 'commission it first';
