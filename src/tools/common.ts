@@ -25,9 +25,14 @@ export function annotationsOf(m: {
   return redact(m.workload_annotations ?? m.owner_data ?? {}) as Record<string, string>;
 }
 
-/** A string or a list of strings; lists are how MAAS takes multi-valued filters. */
+/**
+ * A string or a list of strings, for a filter MAAS takes several values of (it repeats the key, maas-api.md §2):
+ * one string may also list several, separated by commas, as `machines` accepts.
+ */
 export const oneOrMany = (description: string) =>
-  z.union([z.string().min(1), z.array(z.string().min(1)).min(1).max(100)]).describe(description);
+  z
+    .union([z.string().min(1), z.array(z.string().min(1)).min(1).max(100)])
+    .describe(`${description} (a list, or one comma-separated string)`);
 
 export const machineRef = z
   .string()
@@ -51,9 +56,16 @@ export const limit = (dflt: number, max: number) =>
 
 export const offset = z.number().int().min(0).default(0).describe('How many rows to skip first (for paging)');
 
+/**
+ * The values of a multi-valued filter: a list, or one string listing them with commas ("web-01,web-02"). No
+ * value MAAS filters on (hostnames, zones, pools, tags, usernames, statuses) can hold a comma.
+ */
 export function asList(v: string | readonly string[] | undefined): string[] {
   if (v === undefined) return [];
-  return (typeof v === 'string' ? [v] : [...v]).map((s) => s.trim()).filter(Boolean);
+  return (typeof v === 'string' ? [v] : [...v])
+    .flatMap((s) => s.split(','))
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 /**
