@@ -4,6 +4,7 @@
  */
 import OAuth from 'oauth-1.0a';
 import { type Clock, sleep, systemClock } from '../core/clock.ts';
+import { requestSecrets, scrubEchoed } from '../core/redact.ts';
 import {
   errorFromResponse,
   MaasConflictError,
@@ -161,7 +162,9 @@ export class MaasClient {
       }
       if (res.ok) return res;
 
-      const body = await res.text().catch(() => '');
+      // The one place every MAAS error text passes: what it quotes back of the request's secrets (or of BMC
+      // settings) never reaches an answer, the audit or a log.
+      const body = scrubEchoed(await res.text().catch(() => ''), requestSecrets(req.form, req.query));
       const error = errorFromResponse(
         res.status,
         res.headers.get('content-type') ?? '',
