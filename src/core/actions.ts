@@ -21,6 +21,7 @@ import {
   waitForOperation,
 } from './operations/service.ts';
 import { type Outcome, performOne, settleUnanswered } from './perform.ts';
+import { withMaasRights } from './rights.ts';
 import { resolveMachines } from './targets.ts';
 
 /** What to do with one machine: run the action (saying what will happen), skip it, or refuse it. */
@@ -115,6 +116,8 @@ export interface ActionSpec<I extends z.ZodObject> {
   verb: string;
   /** Lock and unlock act on locked machines; everything else is refused on them, as MAAS does. */
   ignoresLock?: boolean;
+  /** Only MAAS admins may do this (see {@link ToolDef.maasAdmin}). */
+  maasAdmin?: boolean;
   check(m: MachineSummary, args: z.infer<I>, env: ActionEnv): Verdict;
   /** Performs the action on one machine; returns the machine as MAAS answered, or null when MAAS gave none. */
   perform(m: MachineSummary, args: z.infer<I>, ctx: ToolContext): Promise<MachineSummary | null>;
@@ -194,8 +197,9 @@ export function defineMachineAction<I extends z.ZodObject>(
     ...(spec.operation ? { long: true, operationKind: spec.operation } : {}),
     failed: (out) =>
       out.status === 'done' && out.succeeded.length === 0 && out.failed.length + out.not_found.length > 0,
+    ...(spec.maasAdmin ? { maasAdmin: true } : {}),
   };
-  return tool;
+  return withMaasRights(tool);
 }
 
 /** Resolves the targets and judges each one. Reads only. */

@@ -101,7 +101,8 @@ export class MaasClient {
   private readonly oauth: OAuth;
   private readonly token: { key: string; secret: string };
   private readonly fetchFn: FetchLike;
-  private readonly clock: Clock;
+  /** The injected clock (also how long answers about the key's user are kept: MaasApi.me). */
+  readonly clock: Clock;
   private readonly timeoutMs: number;
   private readonly retries: number;
   private readonly backoffMs: number;

@@ -62,6 +62,7 @@ export const machineCommission = defineMachineAction({
   destructive: false,
   idempotent: false,
   slack: { verb: 'commission' },
+  maasAdmin: true,
   verb: 'commission',
   input: z.object({
     machines: machinesRef,
@@ -121,6 +122,7 @@ export const machineTest = defineMachineAction({
   destructive: false,
   idempotent: false,
   slack: { verb: 'test' },
+  maasAdmin: true,
   verb: 'test',
   input: z.object({
     machines: machinesRef,
@@ -331,6 +333,7 @@ export const machineRescue = defineMachineAction({
   destructive: false,
   idempotent: true,
   slack: { verb: 'rescue' },
+  maasAdmin: true,
   verb: 'rescue',
   input: z.object({
     machines: machinesRef,

@@ -157,6 +157,7 @@ export const machineUpdate = defineTool({
   minRole: 'admin',
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   slack: { verb: 'update', positional: 'machine' },
+  maasAdmin: true,
   input: z.object({
     machine: machineRef,
     hostname: z
@@ -244,6 +245,7 @@ export const machineDelete = defineMachineAction({
   destructive: true,
   idempotent: true,
   slack: { verb: 'delete' },
+  maasAdmin: true,
   verb: 'delete',
   input: z.object({ machines: machinesRef, confirm_token: confirmTokenField }),
   check(m) {
