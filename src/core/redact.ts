@@ -56,7 +56,7 @@ function base64Text(value: string): string[] {
   if (value.length < 8 || value.length % 4 !== 0 || !/^[A-Za-z0-9+/]+={0,2}$/.test(value)) return [];
   try {
     const bin = atob(value);
-    const text = new TextDecoder('utf-8', { fatal: true }).decode(
+    const text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(
       Uint8Array.from(bin, (c) => c.charCodeAt(0)),
     );
     return [
