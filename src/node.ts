@@ -13,12 +13,13 @@ import { type SecretSet, secretsOf } from './core/redact.ts';
 import type { Deps } from './deps.ts';
 import { createMcpServer } from './mcp.ts';
 import { createNodeFetch } from './node/fetch.ts';
-import { defaultDbPath, SqliteStore } from './node/sqlite-store.ts';
+import { openNodeStore } from './node/store-open.ts';
 import { buildDeps, chooseMaas } from './runtime.ts';
 import { createApp } from './server.ts';
 import type { Simulator } from './sim/index.ts';
 import type { Slack } from './slack.ts';
 import { MemoryStore } from './store/memory.ts';
+import type { Store } from './store/types.ts';
 import { enabledTools } from './tools/index.ts';
 import { VERSION } from './version.ts';
 
@@ -153,8 +154,14 @@ export async function startDeps(
     },
   );
   // The demo keeps its state in memory: it must not mix simulated operations into a real deployment's history.
-  const store =
-    demo && !config.db ? new MemoryStore() : SqliteStore.open(config.db ?? defaultDbPath(process.env));
+  let store: Store;
+  try {
+    store = demo && !config.db ? new MemoryStore() : openNodeStore(config.db, process.env);
+  } catch (err) {
+    sim?.close();
+    await closeFetch();
+    throw err;
+  }
   // Slack: notices and approvals wherever the poller runs (serve, stdio and demo alike).
   const { deps, slack } = buildDeps({
     config,
