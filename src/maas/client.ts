@@ -1,6 +1,6 @@
 /**
  * The MAAS API 2.0 transport: OAuth 1.0a PLAINTEXT signing, URL rules, form bodies, timeouts, retries and
- * typed errors (../shared/maas-api.md §1, §2, §8). Runtime-neutral: `fetch` is injected.
+ * typed errors (MAAS `maasserver/api/auth.py`, `maasserver/api/support.py`). Runtime-neutral: `fetch` is injected.
  */
 import OAuth from 'oauth-1.0a';
 import { type Clock, sleep, systemClock } from '../core/clock.ts';

@@ -1,6 +1,6 @@
 /**
- * Domain errors of the MAAS client: one class per row of the error table in ../shared/maas-api.md §2.
- * Handlers throw these; the adapters (MCP, Slack) turn them into readable results.
+ * Domain errors of the MAAS client: one class per kind of MAAS error answer (MAAS `maasserver/exceptions.py`,
+ * `maasserver/middleware.py`). Handlers throw these; the adapters (MCP, Slack) turn them into readable results.
  */
 
 /** Where a failed request was going; never holds credentials or bodies. */
@@ -174,7 +174,7 @@ export function parseRetryAfter(value: string | null): number | undefined {
 }
 
 /**
- * Builds the typed error for a non-2xx MAAS answer, by status and content type (maas-api.md §8:
+ * Builds the typed error for a non-2xx MAAS answer, by status and content type (MAAS `maasserver/middleware.py`:
  * JSON → field dict or list; text → message).
  */
 export function errorFromResponse(

@@ -1,6 +1,7 @@
 /**
- * The state machine's enforcement point and the timer engine that completes transient statuses (maas-api.md
- * §5.3–5.4). Every status change goes through {@link updateStatus}; every timed step through {@link Engine.run}.
+ * The state machine's enforcement point and the timer engine that completes transient statuses (MAAS
+ * `maasserver/node_status.py` `NODE_TRANSITIONS`, `maasserver/models/node.py`). Every status change goes through
+ * {@link updateStatus}; every timed step through {@link Engine.run}.
  */
 import type { Clock, TimerHandle } from '../core/clock.ts';
 import {

@@ -1,5 +1,6 @@
 /**
- * Request parameters, the error type handlers throw, and the responses MAAS gives (maas-api.md §2).
+ * Request parameters, the error type handlers throw, and the responses MAAS gives (MAAS `maasserver/api/support.py`,
+ * `maasserver/exceptions.py`).
  */
 import { pyDumps, renderJson } from './json.ts';
 

@@ -1,5 +1,5 @@
 /**
- * The embedded MAAS simulator: a Hono app serving `/MAAS/api/2.0/…` as MAAS 3.7.3 does (../shared/maas-api.md),
+ * The embedded MAAS simulator: a Hono app serving `/MAAS/api/2.0/…` as MAAS 3.7.3 does (`src/maasserver/api/`),
  * with a seeded fleet, the real state machine on an injected clock, and fault injection. Runtime-neutral: Web APIs
  * only, so it runs in Node and in workerd.
  */

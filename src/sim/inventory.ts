@@ -1,4 +1,7 @@
-/** Zones and resource pools (maas-api.md §6.3). Note the singular `resourcepool/{id-or-name}/` instance URL. */
+/**
+ * Zones and resource pools (MAAS `maasserver/api/zones.py`, `resourcepools.py`). Note the singular
+ * `resourcepool/{id-or-name}/` instance URL.
+ */
 import { adminOnly, badRequest, deletedResponse, fieldError, forbidden, notFound } from './http.ts';
 import type { SimPool, SimZone } from './model.ts';
 import { renderPool, renderZone } from './render.ts';

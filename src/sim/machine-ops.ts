@@ -1,6 +1,6 @@
 /**
- * Life-cycle ops on `/machines/{system_id}/` (maas-api.md §4.5): permission, the op's own pre-check with MAAS's
- * exact message, then the status change through {@link updateStatus} and the timed completion.
+ * Life-cycle ops on `/machines/{system_id}/` (MAAS `maasserver/api/machines.py`): permission, the op's own pre-check
+ * with MAAS's exact message, then the status change through {@link updateStatus} and the timed completion.
  */
 import {
   ABORTABLE_STATUSES,

@@ -1,5 +1,6 @@
 /**
- * The machines collection `/machines/` (maas-api.md §3): the streamed, filtered list and the collection ops.
+ * The machines collection `/machines/` (MAAS `maasserver/api/machines.py` `MachinesHandler`): the streamed, filtered
+ * list and the collection ops.
  */
 import { NodeStatus, RELEASABLE_STATUSES, STATUS_LABELS } from '../maas/status.ts';
 import { allocate } from './allocate.ts';

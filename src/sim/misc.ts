@@ -1,4 +1,4 @@
-/** `/version/`, `/describe/` (both anonymous) and `/users/` (maas-api.md §6.6). */
+/** `/version/`, `/describe/` (both anonymous) and `/users/` (MAAS `maasserver/api/version.py`, `users.py`). */
 import { notFound } from './http.ts';
 import type { SimUserRecord } from './model.ts';
 import { API, API_HASH } from './paths.ts';

@@ -166,7 +166,10 @@ export interface SimEvent {
   username: string | null;
 }
 
-/** Script-result statuses (`SCRIPT_STATUS`, maas-api.md §4.2); NONE (-1) is a node that has no results yet. */
+/**
+ * Script-result statuses (`SCRIPT_STATUS`, MAAS `maascommon/enums/scriptresult.py`); NONE (-1) is a node that has no
+ * results yet.
+ */
 export const ScriptStatus = {
   NONE: -1,
   PENDING: 0,

@@ -1,7 +1,7 @@
 /**
- * The request pipeline (maas-api.md §2): latency and fault injection, URL resolution with MAAS's catch-all 404,
- * authentication, the 405 check, `(method, op)` dispatch before any object lookup, error rendering, the API hash
- * header and the request log.
+ * The request pipeline (MAAS `maasserver/urls_api.py`, `maasserver/api/support.py`): latency and fault injection, URL
+ * resolution with MAAS's catch-all 404, authentication, the 405 check, `(method, op)` dispatch before any object
+ * lookup, error rendering, the API hash header and the request log.
  */
 import { type Clock, sleep } from '../core/clock.ts';
 import type { OAuthVerifier } from './auth.ts';

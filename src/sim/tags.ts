@@ -1,4 +1,4 @@
-/** Tags (maas-api.md §6.2): CRUD for superusers, node listings, and `update_nodes`. */
+/** Tags (MAAS `maasserver/api/tags.py`): CRUD for superusers, node listings, and `update_nodes`. */
 import { conflict, deletedResponse, fieldError, fieldErrors, forbidden, notFound } from './http.ts';
 import type { SimNode, SimTag } from './model.ts';
 import { canView, isRack, isRegion } from './perm.ts';

@@ -1,4 +1,7 @@
-/** Allocating machines by constraints (maas-api.md §3.3): one, or N all-or-nothing. */
+/**
+ * Allocating machines by constraints (MAAS `maasserver/node_constraint_filter_forms.py` `AcquireNodeForm`): one, or N
+ * all-or-nothing.
+ */
 import { z } from 'zod';
 import { audited } from '../core/audit.ts';
 import { describeError, ToolError } from '../core/errors.ts';

@@ -1,4 +1,7 @@
-/** Life-cycle tools: commission, test, deploy, release, abort, rescue (../shared/maas-api.md §4.5, §5). */
+/**
+ * Life-cycle tools: commission, test, deploy, release, abort, rescue (MAAS `maasserver/api/machines.py`,
+ * `maasserver/node_status.py`).
+ */
 import { z } from 'zod';
 import { confirmTokenField, defineMachineAction, refuse, type Verdict, waitFields } from '../core/actions.ts';
 import { FailureWithNote } from '../core/perform.ts';

@@ -73,7 +73,8 @@ const COMMISSION_ERR =
   '{"__all__": ["Commission is not available because of the current state of the node."]}';
 const TEST_ERR = '{"__all__": ["Test is not available because of the current state of the node."]}';
 
-// Allowed sets are written out from maas-api.md §4.5, independently of src/maas/status.ts.
+// Allowed sets are written out from MAAS `maasserver/api/machines.py` (each op's state check), independently of
+// src/maas/status.ts.
 const CASES: OpCase[] = [
   {
     op: 'deploy',

@@ -1,6 +1,6 @@
 /**
  * Writes MAAS did not answer, and MAAS's own refusals: a POST that may have reached MAAS is never re-sent; the
- * machine is re-read and the answer says whether the write took effect (DESIGN.md §4.7).
+ * machine is re-read and the answer says whether the write took effect (README "Safety").
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ActionResult } from '../../src/core/actions.ts';
