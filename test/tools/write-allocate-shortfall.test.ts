@@ -46,6 +46,29 @@ describe('machine_allocate falling short', () => {
     ]);
   });
 
+  it('says the machines are still allocated when MAAS refuses to give them back, since a refused request changes nothing', async () => {
+    const { sim, client, deps } = await setup({
+      fetch: (s) => async (input, init) => {
+        const { method, url } = requestOf(input, init);
+        if (method === 'POST' && url.searchParams.get('op') === 'release') {
+          return new Response("Machine(s) cannot be released in their current state: abc123 ('Deploying').", {
+            status: 409,
+            headers: { 'Content-Type': 'text/plain' },
+          });
+        }
+        return s.fetch(input, init);
+      },
+    });
+    const res = await call(client, 'machine_allocate', { tags: 'gpu', count: 2 });
+    expect(res.text).toMatch(
+      /Could not give back the 1 already taken \(gpu-01\): .+ MAAS released none of them \(a refused request changes nothing\), so they are still allocated to you: release them with machine_release\.$/,
+    );
+    expect(res.text).not.toContain('may still');
+    expect(node(sim, 'gpu-01').status).toBe(S.ALLOCATED);
+    const [audit] = await deps.store.listAudit({});
+    expect(audit?.targets?.[0]?.outcome).toBe('not given back: still allocated');
+  });
+
   it('does not claim nothing is held when MAAS did not answer an allocation', async () => {
     let allocations = 0;
     const { sim, client } = await setup({
