@@ -3,6 +3,7 @@
  * answer an allocation, and MAAS's answers rendered without secrets (src/tools/allocate.ts).
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import type { FetchLike } from '../../src/maas/client.ts';
 import { NodeStatus as S } from '../../src/maas/status.ts';
 import type { Simulator } from '../../src/sim/index.ts';
 import { call } from '../helpers.ts';
@@ -13,19 +14,22 @@ afterEach(runCleanups);
 const allocated = (sim: Simulator) =>
   [...sim.state.machines()].filter((n) => n.status === S.ALLOCATED).map((n) => n.hostname);
 
+/** A MAAS whose bulk release answers `status` with `text`; everything else goes to the simulator. */
+const releaseAnswered =
+  (status: number, text: string) =>
+  (s: Simulator): FetchLike =>
+  async (input, init) => {
+    const { method, url } = requestOf(input, init);
+    if (method === 'POST' && url.searchParams.get('op') === 'release') {
+      return new Response(text, { status, headers: { 'Content-Type': 'text/plain' } });
+    }
+    return s.fetch(input, init);
+  };
+
 describe('machine_allocate falling short', () => {
   it('says which machines stay allocated when giving them back fails, and audits it', async () => {
     const { sim, client, deps } = await setup({
-      fetch: (s) => async (input, init) => {
-        const { method, url } = requestOf(input, init);
-        if (method === 'POST' && url.searchParams.get('op') === 'release') {
-          return new Response('Unable to connect to any rack controller.', {
-            status: 503,
-            headers: { 'Content-Type': 'text/plain' },
-          });
-        }
-        return s.fetch(input, init);
-      },
+      fetch: releaseAnswered(503, 'Unable to connect to any rack controller.'),
     });
     const res = await call(client, 'machine_allocate', { tags: 'gpu', count: 2 });
     expect(res.isError).toBe(true);
@@ -48,16 +52,10 @@ describe('machine_allocate falling short', () => {
 
   it('says the machines are still allocated when MAAS refuses to give them back, since a refused request changes nothing', async () => {
     const { sim, client, deps } = await setup({
-      fetch: (s) => async (input, init) => {
-        const { method, url } = requestOf(input, init);
-        if (method === 'POST' && url.searchParams.get('op') === 'release') {
-          return new Response("Machine(s) cannot be released in their current state: abc123 ('Deploying').", {
-            status: 409,
-            headers: { 'Content-Type': 'text/plain' },
-          });
-        }
-        return s.fetch(input, init);
-      },
+      fetch: releaseAnswered(
+        409,
+        "Machine(s) cannot be released in their current state: abc123 ('Deploying').",
+      ),
     });
     const res = await call(client, 'machine_allocate', { tags: 'gpu', count: 2 });
     expect(res.text).toMatch(
