@@ -194,6 +194,7 @@ function subnetMatches(state: SimState, spec: string, ids: Set<number>): boolean
     if ((k === 'vlan' || k === 'vid') && String(state.vlans.get(s.vlanId)?.vid) === v) return true;
     if (k === 'fabric' && state.fabrics.get(state.vlans.get(s.vlanId)?.fabricId ?? -1)?.name === v)
       return true;
+    if (k === 'space' && state.vlanSpaceName(s.vlanId) === v) return true;
   }
   return false;
 }

@@ -48,6 +48,17 @@ export function streamResponse(stream: ReadableStream<Uint8Array>): Response {
   return new Response(stream, { status: 200, headers: { 'Content-Type': JSON_TYPE } });
 }
 
+const plainViews = new WeakSet<Response>();
+
+/** The answer of a plain Django view (`describe/`), not a piston resource: it carries no `X-MAAS-API-Hash`. */
+export function plainViewResponse(body: string, contentType: string): Response {
+  const res = new Response(body, { status: 200, headers: { 'Content-Type': contentType } });
+  plainViews.add(res);
+  return res;
+}
+
+export const isPlainView = (res: Response) => plainViews.has(res);
+
 /** `rc.DELETED`. */
 export function deletedResponse(): Response {
   return new Response(null, { status: 204 });

@@ -25,6 +25,7 @@ import { erasingSteps, releasingSteps } from './release.ts';
 import { RequestLog, type SimRequestLog } from './requests.ts';
 import { type Resource, Router } from './router.ts';
 import { seedState } from './seed.ts';
+import { spaceResources } from './spaces.ts';
 import { tagResource, tagsResource } from './tags.ts';
 
 export { updateStatus } from './engine.ts';
@@ -134,6 +135,7 @@ export function createSimulator(opts: SimulatorOptions = {}): Simulator {
     subnetsResource,
     subnetResource,
     ...networkResources,
+    ...spaceResources,
     ...deviceResources,
     ...interfaceResources,
     ...blockDeviceResources,

@@ -67,7 +67,8 @@ function releaseMany(ctx: AuthedCtx): string[] {
       failed.push(`${n.systemId} ('${STATUS_LABELS[n.status]}')`);
     }
   }
-  // Not transactional (§2): machines before the failing ones stay released.
+  // The 409 rolls the whole request back (MAAS `ATOMIC_REQUESTS`, `maasserver/utils/views.py`): the machines before the failing ones stay as
+  // they were.
   if (failed.length)
     throw conflict(`Machine(s) cannot be released in their current state: ${failed.join(', ')}.`);
   return released;
