@@ -84,7 +84,8 @@ export function createApp(deps: Deps, opts: AppOptions): App {
     const work = (job: SlackJob) => (opts.slackWork ? opts.slackWork(job) : runSlackJob(slack, job));
     /** Reads and verifies a Slack request; nothing else happens to a request that fails. */
     const verified = async (c: Context): Promise<URLSearchParams | undefined> => {
-      const body = await c.req.text();
+      // Read as bytes: the body is a form, and workerd warns that .text() on a non-text Content-Type may corrupt it.
+      const body = new TextDecoder().decode(await c.req.arrayBuffer());
       const v = await verifySlackRequest(
         secret,
         {

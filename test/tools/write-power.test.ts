@@ -71,7 +71,7 @@ describe('machine_power_on', () => {
     // Following the advice works: machine_deploy accepts the Ready and the Allocated machine.
     const deploy = await call<ActionResult>(client, 'machine_deploy', { machines: ['web-01', 'web-05'] });
     expect(deploy.data.succeeded.map((r) => r.hostname)).toEqual(['web-01', 'web-05']);
-    expect(posts(sim).map(opOf)).toEqual(['allocate', 'deploy', 'deploy']);
+    expect(posts(sim).map(opOf)).toEqual(['deploy', 'deploy']);
   });
 
   it('skips a machine that is already on', async () => {
