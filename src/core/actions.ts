@@ -235,7 +235,13 @@ async function planAction<I extends z.ZodObject>(
         : 'skip' in verdict
           ? (['skip', verdict.skip] as const)
           : (['refuse', verdict.refuse] as const);
-    if ('run' in verdict && verdict.confirm) confirm = true;
+    if ('run' in verdict && verdict.confirm) {
+      // Without the field, the SDK would strip the token from the repeated call, which would ask again forever.
+      if (!('confirm_token' in spec.input.shape)) {
+        throw new Error(`internal: ${spec.name} asks for confirmation but its input has no confirm_token`);
+      }
+      confirm = true;
+    }
     return {
       hostname: m.hostname,
       system_id: m.system_id,

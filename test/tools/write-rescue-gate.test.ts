@@ -3,10 +3,12 @@
  * rescue mode reboots a Deployed machine (its OS and workload stop), as a power cycle does.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ActionResult } from '../../src/core/actions.ts';
+import { z } from 'zod';
+import { type ActionResult, defineMachineAction } from '../../src/core/actions.ts';
 import { NodeStatus as S } from '../../src/maas/status.ts';
+import { machinesRef } from '../../src/tools/common.ts';
 import { ALL_TOOLS } from '../../src/tools/index.ts';
-import { call } from '../helpers.ts';
+import { ADMIN, call } from '../helpers.ts';
 import { drive, node, opOf, posts, runCleanups, setup } from './write-helpers.ts';
 
 afterEach(runCleanups);
@@ -73,6 +75,26 @@ describe('machine_rescue and the confirmation gate', () => {
     expect(res.isError).toBe(true);
     expect(res.text).toContain('Since the preview, db-01 is now Ready.');
     expect(posts(sim)).toHaveLength(0);
+  });
+
+  it('fails loudly for an action that asks for confirmation but cannot take the token back', async () => {
+    const { deps } = await setup(TOKEN);
+    const tool = defineMachineAction({
+      name: 'machine_probe',
+      title: 'Probe',
+      description: 'A test action whose every run asks for confirmation, without a confirm_token field.',
+      toolset: 'lifecycle',
+      minRole: 'operator',
+      destructive: false,
+      idempotent: true,
+      verb: 'probe',
+      input: z.object({ machines: machinesRef }),
+      check: () => ({ run: 'probe it', confirm: true }),
+      perform: async () => null,
+    });
+    await expect(tool.run({ machines: 'web-01' }, { deps, principal: ADMIN })).rejects.toThrow(
+      'internal: machine_probe asks for confirmation but its input has no confirm_token',
+    );
   });
 
   it('asks nobody with MAAS_MCP_CONFIRM=off', async () => {
