@@ -1,9 +1,9 @@
 /**
  * What tools/list shows: each tool's definition, with JSON Schemas made once per process. Output schemas share
- * what they repeat: the bare machine actions all answer the same shape, and several answers nest an operation, so a
- * sub-schema already shown in full on an earlier tool of the same list is replaced by a short pointer to it (still a
- * valid schema, and one every answer validates against: a pointer only accepts more). The server itself validates
- * each answer against the tool's full zod schema.
+ * what they repeat: the machine actions all answer the same shape, and several answers nest an operation, so a
+ * schema already shown in full on an earlier tool of the same list is shown once and pointed to afterwards (still
+ * a valid schema, and one every answer validates against: a pointer only accepts more). The server itself
+ * validates each answer against the tool's full zod schema.
  */
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
@@ -12,7 +12,7 @@ import type { AnyTool } from '../tools/define.ts';
 type Schema = Record<string, unknown>;
 
 /** Sub-schemas at least this long (JSON characters) are shown once per list; shorter ones cost less than a pointer. */
-const SHARE_MIN_CHARS = 256;
+const SHARE_MIN_CHARS = 400;
 
 const definitions = new WeakMap<AnyTool, Tool>();
 const listings = new Map<string, Tool[]>();
@@ -46,19 +46,44 @@ function definition(tool: AnyTool): Tool {
   return def;
 }
 
-/** The list with every output sub-schema that an earlier tool already shows replaced by a pointer to it. */
+/**
+ * The list with every output schema, and every output sub-schema, that an earlier tool already shows replaced by a
+ * pointer to it. A whole output schema seen before keeps its fields' names, types and enums (an outline).
+ */
 function shareRepeats(defs: readonly Tool[]): Tool[] {
   const seen = new Map<string, string>();
   return defs.map((def) => {
     if (!def.outputSchema) return def;
-    const { $schema: _s, ...top } = def.outputSchema as Schema;
-    const where = `${def.name}'s outputSchema`;
-    if (!seen.has(keyOf(top))) seen.set(keyOf(top), where);
+    const { $schema, ...top } = def.outputSchema as Schema;
+    const first = seen.get(keyOf(top));
+    if (first) {
+      return { ...def, outputSchema: { ...outline(top, first), $schema } as unknown as Tool['outputSchema'] };
+    }
+    seen.set(keyOf(top), `${def.name}'s outputSchema`);
     return {
       ...def,
       outputSchema: share(def.outputSchema as Schema, def.name, '', seen) as Tool['outputSchema'],
     };
   });
+}
+
+/** An object schema's fields with their types (and enums) only, pointing to where it is shown in full. */
+function outline(schema: Schema, where: string): Schema {
+  const props = (schema.properties ?? {}) as Record<string, Schema>;
+  return {
+    type: schema.type,
+    description: `${typeof schema.description === 'string' ? `${schema.description}. ` : ''}Same shape as ${where}.`,
+    properties: Object.fromEntries(
+      Object.entries(props).map(([k, p]) => [
+        k,
+        {
+          ...(p.type !== undefined ? { type: p.type } : {}),
+          ...(Array.isArray(p.enum) ? { enum: p.enum } : {}),
+        },
+      ]),
+    ),
+    ...(schema.required ? { required: schema.required } : {}),
+  };
 }
 
 /** The identity of a sub-schema: its shape, whatever it is called or described as here. */
