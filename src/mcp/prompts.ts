@@ -18,11 +18,13 @@ export interface PromptDef<A extends Args = Args> {
   args: A;
   /** The tools the recipe has the model call. */
   uses: readonly string[];
+  /** The message, from arguments already checked against `args`. */
   text(args: { [K in keyof A]: z.infer<A[K]> }): string;
 }
 
-function definePrompt<A extends Args>(p: PromptDef<A>): PromptDef<A> {
-  return p;
+/** Checks a prompt against its own arguments where it is written; the list holds prompts of every shape. */
+function definePrompt<A extends Args>(p: PromptDef<A>): PromptDef {
+  return p as unknown as PromptDef;
 }
 
 const count = z
@@ -106,11 +108,7 @@ export const freeUpMachines = definePrompt({
   },
 });
 
-export const PROMPTS: readonly PromptDef[] = [
-  diagnoseMachine,
-  rollingRedeploy,
-  freeUpMachines,
-] as unknown as readonly PromptDef[];
+export const PROMPTS: readonly PromptDef[] = [diagnoseMachine, rollingRedeploy, freeUpMachines];
 
 /** The prompts someone with these tools can follow. */
 export function promptsFor(toolNames: ReadonlySet<string>): PromptDef[] {

@@ -2,20 +2,11 @@
  * The Worker's HTTP surface beyond MCP itself: CORS for MCP_ALLOWED_ORIGINS, and /healthz telling an anonymous
  * caller no more than that it is alive — the same rules as on Node, from the same createApp.
  */
-import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import type { Env } from '../../src/worker/env.ts';
-import worker from '../../src/worker.ts';
+import { sendWith as send } from './helpers.ts';
 
 const ALLOWED = 'https://inspector.example';
 const TOKEN = 'workerd-test-token-0123456789';
-
-async function send(over: Partial<Env>, url: string, init: RequestInit = {}) {
-  const ctx = createExecutionContext();
-  const res = await worker.fetch(new Request(url, init), { ...env, ...over } as Env, ctx);
-  await waitOnExecutionContext(ctx);
-  return res;
-}
 
 const corsHeaders = (res: Response) => [...res.headers.keys()].filter((k) => k.startsWith('access-control-'));
 
