@@ -155,17 +155,14 @@ function registerWithheld(
   for (const tool of ALL_TOOLS) {
     const why = offered.has(tool.name) ? undefined : withheldBecause(tool, policy);
     if (!why) continue;
-    server.registerTool(
-      tool.name,
-      { description: why, inputSchema: z.looseObject({}) },
-      async (args: Record<string, unknown>) => {
-        await recordAudit(
-          { deps, principal },
-          { tool: tool.name, args, result: 'refused', detail: why, targets: [] },
-        );
-        return { isError: true, content: [{ type: 'text', text: why }] };
-      },
-    );
+    server.registerTool(tool.name, { description: why, inputSchema: z.looseObject({}) }, async () => {
+      // As Slack does: who tried what, not the arguments (a refused caller's input is not worth keeping).
+      await recordAudit(
+        { deps, principal },
+        { tool: tool.name, args: {}, result: 'refused', detail: why, targets: [] },
+      );
+      return { isError: true, content: [{ type: 'text', text: why }] };
+    });
   }
 }
 

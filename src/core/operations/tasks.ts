@@ -199,8 +199,17 @@ export class OperationTaskStore implements TaskStore {
       return this.task(id, r.status, rec.created_at, rec.created_at, rec.ttl, headline(r.result));
     }
     const op = await this.deps.store.getOperation(id);
-    if (!op)
-      return this.task(id, rec.cancelled ? 'cancelled' : 'failed', rec.created_at, rec.created_at, rec.ttl);
+    if (!op) {
+      const gone = 'its operation is no longer on record; tasks/result gives the answer from its start';
+      return this.task(
+        id,
+        rec.cancelled ? 'cancelled' : 'failed',
+        rec.created_at,
+        rec.created_at,
+        rec.ttl,
+        gone,
+      );
+    }
     return this.task(id, taskStatus(op.state), op.created_at, op.updated_at, rec.ttl, describeOperation(op));
   }
 
@@ -220,8 +229,10 @@ export class OperationTaskStore implements TaskStore {
     const rec = await this.record(id);
     if (!rec) throw new Error(`task ${id} not found`);
     if (rec.result) return rec.result.result;
+    if (!rec.started) throw new Error(`task ${id} has no result`);
     const op = await this.deps.store.getOperation(id);
-    if (!rec.started || !op) throw new Error(`task ${id} has no result`);
+    // The operation's record is gone (it outlived the store's retention): the answer given at the start is all.
+    if (!op) return rec.started;
     if (!FINAL_STATES.has(op.state)) throw new Error(`task ${id} is still working`);
     return this.settle(rec.tool, rec.started, op);
   }
