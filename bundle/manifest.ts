@@ -46,7 +46,7 @@ export function bundleManifest(): McpbManifestAny {
   return {
     manifest_version: '0.3',
     name: 'maas-mcp',
-    display_name: 'MAAS',
+    display_name: 'MAAS (maas-mcp)',
     version: VERSION,
     description:
       'Drive a Canonical MAAS bare-metal fleet safely: typed tools, confirmed destructive actions, background operations.',
