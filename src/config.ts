@@ -65,7 +65,8 @@ export class ConfigError extends Error {
 const TRUE = new Set(['1', 'true', 'yes', 'on']);
 const FALSE = new Set(['0', 'false', 'no', 'off', '']);
 
-function bool(name: string, value: string | undefined): boolean {
+/** A true/false setting; a ConfigError naming `name` for anything else. */
+export function bool(name: string, value: string | undefined): boolean {
   const v = (value ?? '').trim().toLowerCase();
   if (TRUE.has(v)) return true;
   if (FALSE.has(v)) return false;
@@ -81,6 +82,8 @@ function parseAuthTokens(value: string | undefined): AuthToken[] {
   const raw = nonEmpty(value);
   if (!raw) return [];
   const seen = new Set<string>();
+  // One name is one person: two tokens for one name (say as viewer and as admin) would share sessions and tasks.
+  const named = new Map<string, number>();
   return raw.split(',').map((entry, i) => {
     const parts = entry.trim().split(':');
     const [token = '', principal = '', role = ''] = parts;
@@ -94,6 +97,13 @@ function parseAuthTokens(value: string | undefined): AuthToken[] {
     }
     if (seen.has(token)) throw new ConfigError(`${where}: the same token appears twice`);
     seen.add(token);
+    const first = named.get(principal);
+    if (first !== undefined) {
+      throw new ConfigError(
+        `${where}: principal "${principal}" already has a token (entry ${first}); give each token its own principal name`,
+      );
+    }
+    named.set(principal, i + 1);
     return { token, principal, role: role as Role };
   });
 }

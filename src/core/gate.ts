@@ -258,7 +258,7 @@ export function snapshotOf(plan: Plan): MachineSnapshot[] {
 
 /**
  * What tells one deployment of a machine from the next: MAAS starts a new installation result each time it
- * deploys (maas-api.md §4.2 `current_installation_result_id`), whoever deploys it.
+ * deploys (`current_installation_result_id`, MAAS `maasserver/api/machines.py`), whoever deploys it.
  */
 function deploymentOf(m: MachineSummary): string {
   return `${m.osystem}/${m.distro_series}#${m.current_installation_result_id ?? ''}`;

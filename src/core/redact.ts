@@ -77,7 +77,7 @@ const QUOTE = /^\\?["']/;
 const BARE = /^[^\s"'\\,;&)}\]]+/;
 
 /**
- * MAAS's error text without the secrets it may quote back (DESIGN.md §4.7): the values of the request's own secret
+ * MAAS's error text without the secrets it may quote back (README "Safety"): the values of the request's own secret
  * fields ({@link requestSecrets}), and any value written next to a secret-looking key, as MAAS renders form data
  * or BMC settings (`power_pass=…`, `"power_pass": "…"`) — including BMC passwords of other machines that
  * maas-mcp never saw. `key: bare words` is left alone: that is how MAAS writes prose ("password: too short").

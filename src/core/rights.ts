@@ -1,7 +1,8 @@
 /**
- * What the MAAS user behind the API key may do. MAAS keeps some operations to its admins (`is_superuser`;
- * maas-api.md §4.5 "admin", §6.2, §6.6 `users/?op=whoami`): with another user's key maas-mcp says so before it
- * reads, previews or asks anyone to confirm — MAAS would otherwise answer 403 only after the confirmation.
+ * What the MAAS user behind the API key may do. MAAS keeps some operations to its admins (`is_superuser`: the admin
+ * permission of MAAS `maasserver/auth/local.py`, and `@admin_method`); `users/?op=whoami` says who the key is. With
+ * another user's key maas-mcp says so before it reads, previews or asks anyone to confirm — MAAS would otherwise
+ * answer 403 only after the confirmation.
  */
 import type { ToolDef } from '../tools/define.ts';
 import { recordAudit } from './audit.ts';

@@ -53,7 +53,7 @@ export const MachineSummary = z.object({
   osystem: str,
   distro_series: str,
   ip_addresses: strList,
-  /** A new one each deployment (maas-api.md §4.2): with the OS it tells one deployment from the next. */
+  /** A new one each deployment (MAAS `maasserver/api/machines.py` `DISPLAYED_MACHINE_FIELDS`): with the OS it tells one deployment from the next. */
   current_installation_result_id: z
     .number()
     .nullish()

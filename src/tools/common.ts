@@ -26,7 +26,7 @@ export function annotationsOf(m: {
 }
 
 /**
- * A string or a list of strings, for a filter MAAS takes several values of (it repeats the key, maas-api.md §2):
+ * A string or a list of strings, for a filter MAAS takes several values of (it repeats the key: Django `QueryDict.getlist`):
  * one string may also list several, separated by commas, as `machines` accepts.
  */
 export const oneOrMany = (description: string) =>

@@ -70,7 +70,7 @@ export const machinePowerQuery = defineTool({
 });
 
 /**
- * Powering on needs an owner, and on an Allocated machine it starts a deployment (maas-api.md §4.5 `power_on`):
+ * Powering on needs an owner, and on an Allocated machine it starts a deployment (MAAS `maasserver/models/node.py` `Node.start`):
  * refuse both early. Either way the one next step is machine_deploy (from Ready it allocates, installs and powers
  * on); a machine that is not Ready yet is first brought there.
  */

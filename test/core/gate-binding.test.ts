@@ -1,6 +1,6 @@
 /**
  * A confirm token holds only for the machines exactly as the preview showed them: not only their status, but
- * their owner, their deployment, and what would be done to each (DESIGN.md §4.4; issue 9 item 24).
+ * their owner, their deployment, and what would be done to each (README "Safety").
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ActionResult } from '../../src/core/actions.ts';

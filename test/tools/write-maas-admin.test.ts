@@ -28,7 +28,7 @@ const refusal = (tool: string) =>
   `${tool} needs a MAAS admin, and the MAAS API key maas-mcp uses is alice's, who is not one — MAAS would refuse it. Nothing was changed. Give maas-mcp a MAAS admin's API key (MAAS_API_KEY), or ask a MAAS admin to do it.`;
 
 describe('tools only a MAAS admin may use', () => {
-  it('are exactly those MAAS reserves to admins (maas-api.md §4.3–§4.5, §6.2)', () => {
+  it('are exactly those MAAS reserves to admins (admin permission in MAAS `maasserver/api/machines.py`, `tags.py`)', () => {
     expect(
       ALL_TOOLS.filter((t) => t.maasAdmin)
         .map((t) => t.name)

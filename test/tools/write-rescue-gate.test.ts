@@ -16,7 +16,7 @@ afterEach(runCleanups);
 const TOKEN = { env: { MAAS_MCP_CONFIRM: 'token' } };
 
 describe('machine_rescue and the confirmation gate', () => {
-  it('stays a write tool (DESIGN.md §4.3), yet holds entering rescue mode from Deployed for confirmation', async () => {
+  it('stays a write tool (as the README tool table pins it), yet holds entering rescue mode from Deployed for confirmation', async () => {
     expect(ALL_TOOLS.find((t) => t.name === 'machine_rescue')?.annotations.destructiveHint).toBe(false);
     const { sim, client, clock } = await setup(TOKEN);
     const preview = await call<ActionResult>(client, 'machine_rescue', { machines: 'db-01' });
