@@ -21,10 +21,15 @@ import {
   waitForOperation,
 } from './operations/service.ts';
 import { type Outcome, performOne, settleUnanswered } from './perform.ts';
+import { withMaasRights } from './rights.ts';
 import { resolveMachines } from './targets.ts';
 
-/** What to do with one machine: run the action (saying what will happen), skip it, or refuse it. */
-export type Verdict = { run: string } | { skip: string } | { refuse: string };
+/**
+ * What to do with one machine: run the action (saying what will happen), skip it, or refuse it. `confirm` marks a
+ * run that interrupts what the machine is doing (a non-destructive tool rebooting a Deployed machine): the call
+ * then passes the confirmation gate as a destructive one does.
+ */
+export type Verdict = { run: string; confirm?: true } | { skip: string } | { refuse: string };
 
 /** Facts about the MAAS user behind the API key, for checks like "only the owner may mark it broken". */
 export interface ActionEnv {
@@ -98,6 +103,8 @@ export interface Plan {
   machines: MachineSummary[];
   rows: PreviewRow[];
   missing: string[];
+  /** Some machine it would run on asked for confirmation ({@link Verdict} `confirm`). */
+  confirm: boolean;
 }
 
 export interface ActionSpec<I extends z.ZodObject> {
@@ -115,6 +122,8 @@ export interface ActionSpec<I extends z.ZodObject> {
   verb: string;
   /** Lock and unlock act on locked machines; everything else is refused on them, as MAAS does. */
   ignoresLock?: boolean;
+  /** Only MAAS admins may do this (see {@link ToolDef.maasAdmin}). */
+  maasAdmin?: boolean;
   check(m: MachineSummary, args: z.infer<I>, env: ActionEnv): Verdict;
   /** Performs the action on one machine; returns the machine as MAAS answered, or null when MAAS gave none. */
   perform(m: MachineSummary, args: z.infer<I>, ctx: ToolContext): Promise<MachineSummary | null>;
@@ -196,7 +205,10 @@ export function defineMachineAction<I extends z.ZodObject>(
     ...(spec.slack ? { slack: { verb: spec.slack.verb, positional: 'machines' as never } } : {}),
     async run(args, ctx) {
       let plan = await planAction(spec, args, ctx);
-      if (spec.destructive) {
+      // A destructive tool always passes the gate; another one when a target asks for it, or when a token is
+      // presented (it is checked even if that target no longer asks: it may have changed since the preview).
+      const token = (args as { confirm_token?: unknown }).confirm_token !== undefined;
+      if (spec.destructive || plan.confirm || token) {
         const replan = () => planAction(spec, args, ctx);
         const decision = await gate(tool as AnyTool, args as Record<string, unknown>, plan, ctx, replan);
         if ('hold' in decision) return decision.hold;
@@ -209,8 +221,9 @@ export function defineMachineAction<I extends z.ZodObject>(
     ...(spec.operation ? { long: true, operationKind: spec.operation, settle: settleAction } : {}),
     failed: (out) =>
       out.status === 'done' && out.succeeded.length === 0 && out.failed.length + out.not_found.length > 0,
+    ...(spec.maasAdmin ? { maasAdmin: true } : {}),
   };
-  return tool;
+  return withMaasRights(tool);
 }
 
 /**
@@ -239,12 +252,25 @@ async function planAction<I extends z.ZodObject>(
     deps.maas.me({ signal }),
   ]);
   const env: ActionEnv = { me: me.username, isAdmin: me.is_superuser };
+  let confirm = false;
   const rows = resolution.machines.map((m) => {
     const verdict: Verdict =
       m.locked && !spec.ignoresLock
         ? { refuse: `${m.hostname} is locked — unlock it first` }
         : spec.check(m, args, env);
-    const [kind, effect] = Object.entries(verdict)[0] as ['run' | 'skip' | 'refuse', string];
+    const [kind, effect] =
+      'run' in verdict
+        ? (['run', verdict.run] as const)
+        : 'skip' in verdict
+          ? (['skip', verdict.skip] as const)
+          : (['refuse', verdict.refuse] as const);
+    if ('run' in verdict && verdict.confirm) {
+      // Without the field, the SDK would strip the token from the repeated call, which would ask again forever.
+      if (!('confirm_token' in spec.input.shape)) {
+        throw new Error(`internal: ${spec.name} asks for confirmation but its input has no confirm_token`);
+      }
+      confirm = true;
+    }
     return {
       hostname: m.hostname,
       system_id: m.system_id,
@@ -256,7 +282,7 @@ async function planAction<I extends z.ZodObject>(
       effect,
     };
   });
-  return { machines: resolution.machines, rows, missing: resolution.missing };
+  return { machines: resolution.machines, rows, missing: resolution.missing, confirm };
 }
 
 /** Performs the action on every machine the plan says to run, then audits and summarises. */

@@ -3,9 +3,11 @@
  * (through MCP elicitation, a confirm token, or Slack) has seen a preview of what will happen to each machine,
  * and nothing runs if a machine changed since that preview.
  */
+
+import type { MachineSummary } from '../maas/schemas.ts';
 import type { MachineSnapshot } from '../store/types.ts';
 import type { AnyTool, ToolContext } from '../tools/define.ts';
-import type { ActionResult, Plan } from './actions.ts';
+import type { ActionResult, Plan, PreviewRow } from './actions.ts';
 import { recordAudit } from './audit.ts';
 import { ToolError } from './errors.ts';
 import { normaliseRefs } from './targets.ts';
@@ -235,25 +237,71 @@ async function redeem(
   }
 }
 
-/** Every machine a plan names, as its preview shows them. */
+/** Every machine a plan names, as its preview shows them and with what it promises for each. */
 export function snapshotOf(plan: Plan): MachineSnapshot[] {
-  return plan.machines.map((m) => ({ system_id: m.system_id, status: m.status }));
+  return plan.machines.map((m, i) => {
+    const row = plan.rows[i] as PreviewRow;
+    return {
+      system_id: m.system_id,
+      status: m.status,
+      shown: {
+        hostname: m.hostname,
+        owner: m.owner,
+        locked: m.locked,
+        deployment: deploymentOf(m),
+        verdict: row.verdict,
+        effect: row.effect,
+      },
+    };
+  });
+}
+
+/**
+ * What tells one deployment of a machine from the next: MAAS starts a new installation result each time it
+ * deploys (`current_installation_result_id`, MAAS `maasserver/api/machines.py`), whoever deploys it.
+ */
+function deploymentOf(m: MachineSummary): string {
+  return `${m.osystem}/${m.distro_series}#${m.current_installation_result_id ?? ''}`;
 }
 
 /** A sentence naming what changed between a preview's snapshot and now, or undefined. */
 function stateChanges(snapshot: readonly MachineSnapshot[], now: Plan): string | undefined {
-  const current = new Map(now.machines.map((m) => [m.system_id, m]));
+  const current = new Map(now.machines.map((m, i) => [m.system_id, { m, row: now.rows[i] as PreviewRow }]));
   const changes: string[] = [];
   for (const t of snapshot) {
-    const m = current.get(t.system_id);
-    if (!m) changes.push(`${t.system_id} is no longer among the targets`);
-    else if (m.status !== t.status) changes.push(`${m.hostname} is now ${m.status_name}`);
+    const c = current.get(t.system_id);
+    const changed = c ? changeOf(t, c.m, c.row) : `${t.system_id} is no longer among the targets`;
+    if (changed) changes.push(changed);
   }
   for (const m of now.machines) {
     if (!snapshot.some((t) => t.system_id === m.system_id))
       changes.push(`${m.hostname} was not in the preview`);
   }
   return changes.length ? `Since the preview, ${changes.join('; ')}.` : undefined;
+}
+
+/**
+ * How one machine differs from what its preview showed and promised, or undefined: its status, its owner (it was
+ * released and allocated by someone else), its deployment (deployed again), its name or lock, or what would be
+ * done to it (a machine the preview skipped would now be acted on).
+ */
+function changeOf(t: MachineSnapshot, m: MachineSummary, row: PreviewRow): string | undefined {
+  if (m.status !== t.status) return `${m.hostname} is now ${m.status_name}`;
+  const was = t.shown;
+  if (!was) return `the preview of ${m.hostname} was made by an older maas-mcp that did not record its owner`;
+  if (m.owner !== was.owner) {
+    if (!m.owner) return `${m.hostname} no longer belongs to ${was.owner}`;
+    return `${m.hostname} now belongs to ${m.owner}${was.owner ? ` (it was ${was.owner}'s)` : ''}`;
+  }
+  if (deploymentOf(m) !== was.deployment) return `${m.hostname} was deployed again`;
+  if (m.hostname !== was.hostname) return `${was.hostname} is now called ${m.hostname}`;
+  if (m.locked !== was.locked) return `${m.hostname} is now ${m.locked ? 'locked' : 'unlocked'}`;
+  if (row.verdict !== was.verdict || row.effect !== was.effect) {
+    const what =
+      row.verdict === 'run' ? row.effect : `${row.verdict === 'skip' ? 'skipped' : 'refused'}: ${row.effect}`;
+    return `what would happen to ${m.hostname} changed (now: ${what})`;
+  }
+  return undefined;
 }
 
 async function refuse(

@@ -57,25 +57,34 @@ interface CallOptions {
   signal?: AbortSignal | undefined;
 }
 
+/**
+ * How long the answer about the API key's user is kept. The user cannot change for a key, but a MAAS admin can
+ * grant or take away its admin rights (`is_superuser`), which decide what maas-mcp refuses up front.
+ */
+export const WHOAMI_TTL_MS = 60_000;
+
 export class MaasApi {
-  private whoamiCache: Promise<Whoami> | undefined;
+  private whoamiCache: { asked: Promise<Whoami>; at: number } | undefined;
 
   constructor(readonly http: MaasClient) {}
 
   /**
-   * The MAAS user behind the API key, asked once (it cannot change for a given key) and shared by every caller.
+   * The MAAS user behind the API key, asked at most once per {@link WHOAMI_TTL_MS} and shared by every caller.
    * The shared request runs without any one caller's signal; each caller's own signal only stops its wait. A
    * failure is not kept: the next caller asks again.
    */
   me(opts: CallOptions = {}): Promise<Whoami> {
-    if (!this.whoamiCache) {
-      const asked = this.whoami();
-      this.whoamiCache = asked;
-      asked.catch(() => {
-        if (this.whoamiCache === asked) this.whoamiCache = undefined;
+    const now = this.http.clock.now();
+    let entry = this.whoamiCache;
+    if (!entry || now - entry.at >= WHOAMI_TTL_MS) {
+      const fresh = { asked: this.whoami(), at: now };
+      entry = fresh;
+      this.whoamiCache = fresh;
+      fresh.asked.catch(() => {
+        if (this.whoamiCache === fresh) this.whoamiCache = undefined;
       });
     }
-    return untilAborted(this.whoamiCache, opts.signal, WHOAMI);
+    return untilAborted(entry.asked, opts.signal, WHOAMI);
   }
 
   /**

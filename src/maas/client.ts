@@ -4,6 +4,7 @@
  */
 import OAuth from 'oauth-1.0a';
 import { type Clock, sleep, systemClock } from '../core/clock.ts';
+import { requestSecrets, scrubEchoed } from '../core/redact.ts';
 import {
   errorFromResponse,
   MAX_URL_LENGTH,
@@ -106,7 +107,8 @@ export class MaasClient {
   private readonly oauth: OAuth;
   private readonly token: { key: string; secret: string };
   private readonly fetchFn: FetchLike;
-  private readonly clock: Clock;
+  /** The injected clock (also how long answers about the key's user are kept: MaasApi.me). */
+  readonly clock: Clock;
   private readonly timeoutMs: number;
   private readonly retries: number;
   private readonly backoffMs: number;
@@ -176,7 +178,9 @@ export class MaasClient {
       }
       if (res.ok) return res;
 
-      const body = await res.text().catch(() => '');
+      // The one place every MAAS error text passes: what it quotes back of the request's secrets (or of BMC
+      // settings) never reaches an answer, the audit or a log.
+      const body = scrubEchoed(await res.text().catch(() => ''), requestSecrets(req.form, req.query));
       const error = this.explain(
         errorFromResponse(
           res.status,

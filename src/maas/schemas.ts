@@ -53,6 +53,11 @@ export const MachineSummary = z.object({
   osystem: str,
   distro_series: str,
   ip_addresses: strList,
+  /** A new one each deployment (MAAS `maasserver/api/machines.py` `DISPLAYED_MACHINE_FIELDS`): with the OS it tells one deployment from the next. */
+  current_installation_result_id: z
+    .number()
+    .nullish()
+    .transform((v) => v ?? null),
 });
 export type MachineSummary = z.infer<typeof MachineSummary>;
 

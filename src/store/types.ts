@@ -100,8 +100,26 @@ export const Requester = z.object({
 });
 export type Requester = z.infer<typeof Requester>;
 
-/** A machine as a person was shown it in a preview: a confirmation holds only while its status is the same. */
-export const MachineSnapshot = z.object({ system_id: z.string(), status: z.number() });
+/**
+ * A machine as a person was shown it in a preview: a confirmation (token or Slack approval) holds only while the
+ * machine is still so — same status, owner and deployment, and the same thing would be done to it.
+ */
+export const MachineSnapshot = z.object({
+  system_id: z.string(),
+  status: z.number(),
+  /** The rest of what the preview showed and promised; snapshots made before it existed lack it (refused). */
+  shown: z
+    .object({
+      hostname: z.string(),
+      owner: z.string().nullable(),
+      locked: z.boolean(),
+      /** What identifies what it runs: OS, series and MAAS's installation result ("" parts when none). */
+      deployment: z.string(),
+      verdict: z.enum(['run', 'skip', 'refuse']),
+      effect: z.string(),
+    })
+    .optional(),
+});
 export type MachineSnapshot = z.infer<typeof MachineSnapshot>;
 
 export const Operation = z.object({
@@ -158,7 +176,7 @@ export const Confirmation = z.object({
   /** SHA-256 of the canonical arguments (without confirm_token). */
   args_hash: z.string(),
   principal: z.string(),
-  /** Each target's status code when the preview was made. */
+  /** Each target as the preview showed it. */
   targets: z.array(MachineSnapshot),
   created_at: z.number(),
   expires_at: z.number(),

@@ -25,17 +25,51 @@ export function annotationsOf(m: {
   return redact(m.workload_annotations ?? m.owner_data ?? {}) as Record<string, string>;
 }
 
-/** A string or a list of strings; lists are how MAAS takes multi-valued filters. */
+/**
+ * A string or a list of strings, for a filter MAAS takes several values of (it repeats the key: Django `QueryDict.getlist`):
+ * one string may also list several, separated by commas, as `machines` accepts.
+ */
 export const oneOrMany = (description: string) =>
-  z.union([z.string().min(1), z.array(z.string().min(1)).min(1).max(100)]).describe(description);
+  z
+    .union([z.string().min(1), z.array(z.string().min(1)).min(1).max(100)])
+    .describe(`${description} (a list, or one comma-separated string)`);
 
+/** What a value that is not what a field expects was, in a few words ("none given", "got 101"). */
+function gotWhat(v: unknown, maxItems?: number): string {
+  if (v === undefined) return 'none given';
+  if (v === null) return 'got null';
+  if (Array.isArray(v)) {
+    if (v.length === 0) return 'got an empty list';
+    if (maxItems !== undefined && v.length > maxItems) return `got ${v.length}`;
+    return 'got a list with an item that is not a name';
+  }
+  if (typeof v === 'string') return 'got an empty string';
+  return `got a ${typeof v}`;
+}
+
+const ONE_MACHINE = 'a system_id or hostname';
+const MACHINES = `${ONE_MACHINE}, or a list of 1–100 of them`;
+
+/**
+ * The messages below are what MCP clients (the SDK's validation error, "… at machines") and Slack ("machines: …")
+ * show for a bad value: they say what is expected, not zod's "Invalid input".
+ */
 export const machineRef = z
-  .string()
-  .min(1)
+  .string({ error: (iss) => `expected ${ONE_MACHINE} (${gotWhat(iss.input)})` })
+  .min(1, { error: `expected ${ONE_MACHINE} (got an empty string)` })
   .describe('The machine: its hostname (e.g. "web-01"), FQDN ("web-01.maas") or system_id ("4y3ha3")');
 
 export const machinesRef = z
-  .union([z.string().min(1), z.array(z.string().min(1)).min(1).max(100)])
+  .union(
+    [
+      z.string().min(1, { error: `expected ${MACHINES} (got an empty string)` }),
+      z
+        .array(z.string().min(1, { error: `expected ${ONE_MACHINE} (got an empty string)` }))
+        .min(1, { error: `expected ${MACHINES} (got an empty list)` })
+        .max(100, { error: (iss) => `expected ${MACHINES} (${gotWhat(iss.input, 100)})` }),
+    ],
+    { error: (iss) => `expected ${MACHINES} (${gotWhat(iss.input, 100)})` },
+  )
   .describe(
     'One machine or a list of 1–100: hostnames, FQDNs or system_ids (a single string may also list several, separated by spaces or commas)',
   );
@@ -51,9 +85,16 @@ export const limit = (dflt: number, max: number) =>
 
 export const offset = z.number().int().min(0).default(0).describe('How many rows to skip first (for paging)');
 
+/**
+ * The values of a multi-valued filter: a list, or one string listing them with commas ("web-01,web-02"). No
+ * value MAAS filters on (hostnames, zones, pools, tags, usernames, statuses) can hold a comma.
+ */
 export function asList(v: string | readonly string[] | undefined): string[] {
   if (v === undefined) return [];
-  return (typeof v === 'string' ? [v] : [...v]).map((s) => s.trim()).filter(Boolean);
+  return (typeof v === 'string' ? [v] : [...v])
+    .flatMap((s) => s.split(','))
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 /**

@@ -56,6 +56,7 @@ export const machineMarkFixed = defineMachineAction({
   destructive: false,
   idempotent: true,
   slack: { verb: 'mark-fixed' },
+  maasAdmin: true,
   verb: 'mark fixed',
   input: z.object({ machines: machinesRef, comment }),
   check(m) {
@@ -136,6 +137,7 @@ export const machineRestoreConfig = defineMachineAction({
   destructive: true,
   idempotent: true,
   slack: { verb: 'restore-config' },
+  maasAdmin: true,
   verb: 'restore configuration of',
   input: z.object({
     machines: machinesRef,

@@ -6,6 +6,7 @@ import type { z } from 'zod';
 import type { ConfirmMode, Role, Toolset } from '../config.ts';
 import type { ActionResult, Plan } from '../core/actions.ts';
 import type { Principal } from '../core/policy.ts';
+import { withMaasRights } from '../core/rights.ts';
 import type { Deps } from '../deps.ts';
 import type { MachineSnapshot, NotifyTarget, Operation, OperationKind } from '../store/types.ts';
 
@@ -85,11 +86,19 @@ export interface ToolDef<I extends z.ZodObject = z.ZodObject, O extends z.ZodObj
   verb?: string;
   /** True when the call achieved nothing (every target failed): adapters mark the answer as an error. */
   failed?(out: z.infer<O>): boolean;
+  /**
+   * MAAS lets only its admins do this (`is_superuser`; MAAS `maasserver/auth/local.py` admin permission): with another user's API key the
+   * call is refused before anything is read, previewed or confirmed.
+   */
+  maasAdmin?: boolean;
 }
 
-/** Identity with inference: keeps each tool's own input/output types at the definition site. */
+/**
+ * Keeps each tool's own input/output types at the definition site, and builds in the rules every call of the tool
+ * must pass whichever adapter makes it: a {@link ToolDef.maasAdmin} tool runs only with a MAAS admin's key.
+ */
 export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(def: ToolDef<I, O>): ToolDef<I, O> {
-  return def;
+  return withMaasRights(def);
 }
 
 /** A tool of any shape, as the adapters hold them. */

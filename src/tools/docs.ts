@@ -21,7 +21,8 @@ export function toolTable(tools: readonly AnyTool[]): string {
       .map((p) => `\`${p}\``)
       .join(', ');
     const verb = t.slack ? `\`/maas ${t.slack.verb}\`` : '—';
-    return `| \`${t.name}\` | ${t.toolset} | ${kind(t)} | ${t.minRole} | ${summary(t.description)} | ${params || '—'} | ${verb} |`;
+    const role = t.maasAdmin ? `${t.minRole} (and a MAAS admin API key)` : t.minRole;
+    return `| \`${t.name}\` | ${t.toolset} | ${kind(t)} | ${role} | ${summary(t.description)} | ${params || '—'} | ${verb} |`;
   });
   return [
     '| tool | toolset | kind | least role | what it does | parameters | Slack |',

@@ -29,8 +29,8 @@ const joinScripts = (v: string | string[] | undefined) =>
   v === undefined ? undefined : [v].flat().join(',');
 const flag = (v: boolean | undefined) => (v === undefined ? undefined : v ? '1' : '0');
 
-/** What to do next from a status the action cannot start from. */
-function hintFor(status: number): string | undefined {
+/** What to do next from a status an action cannot start from. */
+export function hintFor(status: number): string | undefined {
   switch (status) {
     case S.NEW:
       return 'commission it first';
@@ -64,6 +64,7 @@ export const machineCommission = defineMachineAction({
   destructive: false,
   idempotent: false,
   slack: { verb: 'commission' },
+  maasAdmin: true,
   verb: 'commission',
   input: z.object({
     machines: machinesRef,
@@ -123,6 +124,7 @@ export const machineTest = defineMachineAction({
   destructive: false,
   idempotent: false,
   slack: { verb: 'test' },
+  maasAdmin: true,
   verb: 'test',
   input: z.object({
     machines: machinesRef,
@@ -321,17 +323,21 @@ export const machineRescue = defineMachineAction({
   name: 'machine_rescue',
   title: 'Enter or leave rescue mode',
   description:
-    'Boot machines into rescue mode (an ephemeral environment for repairs, with the installed OS untouched) or bring them back out.',
+    'Boot machines into rescue mode (an ephemeral environment for repairs, with the installed OS untouched) or bring them back out. Asks for confirmation before rebooting a Deployed machine.',
   toolset: 'lifecycle',
   minRole: 'operator',
   destructive: false,
   idempotent: true,
   slack: { verb: 'rescue' },
+  maasAdmin: true,
   verb: 'rescue',
   input: z.object({
     machines: machinesRef,
     action: z.enum(['enter', 'exit']).default('enter').describe('enter (default) or exit rescue mode'),
     ...waitFields,
+    confirm_token: confirmTokenField.describe(
+      'Entering rescue mode from Deployed stops the running OS, so it asks for confirmation: the token from that answer',
+    ),
   }),
   operation: (a) => (a.action === 'enter' ? 'rescue_enter' : 'rescue_exit'),
   check(m, a): Verdict {
@@ -343,6 +349,13 @@ export const machineRescue = defineMachineAction({
       return { skip: 'already in rescue mode' };
     if (!(isNodeStatus(m.status) && canTransition(m.status, S.ENTERING_RESCUE_MODE))) {
       return refuse('rescue', m, hintFor(m.status));
+    }
+    // It reboots the machine: on a Deployed one its running OS and workload stop, as with a power cycle.
+    if (m.status === S.DEPLOYED) {
+      return {
+        run: 'reboot it into the rescue environment: its running OS and workload stop until it exits rescue mode',
+        confirm: true,
+      };
     }
     return { run: 'reboot into the rescue environment; its own OS does not run until it exits' };
   },

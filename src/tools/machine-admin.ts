@@ -157,6 +157,7 @@ export const machineUpdate = defineTool({
   minRole: 'admin',
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   slack: { verb: 'update', positional: 'machine' },
+  maasAdmin: true,
   input: z.object({
     machine: machineRef,
     hostname: z
@@ -177,28 +178,62 @@ export const machineUpdate = defineTool({
       .optional()
       .describe('BMC settings to change (others are kept). Never shown back.'),
   }),
-  output: z.object({ machine: MachineOut, changed: z.array(z.string()) }),
+  output: z.object({
+    machine: MachineOut,
+    changed: z.array(z.string()).describe('The fields sent to MAAS; empty when there was nothing to change'),
+    unchanged: z
+      .array(z.string())
+      .describe('Fields given with the value the machine already has: not sent, nothing to change'),
+  }),
   async run(args, ctx) {
     const { machine: ref, power_parameters, ...fields } = args;
-    const changed = Object.keys(fields).filter((k) => fields[k as keyof typeof fields] !== undefined);
-    if (power_parameters) changed.push('power_parameters');
-    if (changed.length === 0) throw new ToolError('nothing to change: give at least one field to set');
+    const given = Object.keys(fields).filter(
+      (k) => fields[k as keyof typeof fields] !== undefined,
+    ) as (keyof typeof fields)[];
+    // An empty power_parameters changes nothing: it is not a change to send (or to audit).
+    const powerParams = Object.entries(power_parameters ?? {});
+    if (given.length === 0 && powerParams.length === 0) {
+      throw new ToolError(
+        `nothing to change: ${power_parameters ? 'power_parameters is empty; ' : ''}give at least one field to set`,
+      );
+    }
     const m = await resolveMachine(ctx.deps.maas, ref, ctx.signal);
     if (m.locked) throw new ToolError(`${m.hostname} is locked — unlock it first`);
-    const form: Record<string, Params[string]> = { ...fields };
-    for (const [k, v] of Object.entries(power_parameters ?? {})) form[`power_parameters_${k}`] = String(v);
+    const now = currentValues(m);
+    const unchanged = given.filter((k) => k in now && now[k] === fields[k]);
+    const changed: string[] = given.filter((k) => !unchanged.includes(k));
+    if (powerParams.length > 0) changed.push('power_parameters');
+    // Nothing differs from what the machine has: no write, so nothing to audit either.
+    if (changed.length === 0) return { machine: machineOut(m), changed: [], unchanged };
+    const form: Record<string, Params[string]> = {};
+    for (const k of changed) if (k !== 'power_parameters') form[k] = fields[k as keyof typeof fields];
+    for (const [k, v] of powerParams) form[`power_parameters_${k}`] = String(v);
     const target = { system_id: m.system_id, hostname: m.hostname, before: m.status_name };
     return audited(ctx, { tool: 'machine_update', args, targets: [target] }, async () => {
       const after = await ctx.deps.maas.updateMachine(m.system_id, form, { signal: ctx.signal });
       return {
-        out: { machine: machineOut(after), changed },
+        out: { machine: machineOut(after), changed, unchanged },
         targets: [changedTarget(after, m.status_name)],
         detail: `changed ${changed.join(', ')} of ${m.hostname}`,
       };
     });
   },
-  render: (o) => `Changed ${o.changed.join(', ')} of ${o.machine.hostname} (${o.machine.system_id}).`,
+  render: (o) =>
+    o.changed.length === 0
+      ? `Nothing to change on ${o.machine.hostname} (${o.machine.system_id}): ${o.unchanged.join(', ')} already as asked. Nothing was sent to MAAS.`
+      : `Changed ${o.changed.join(', ')} of ${o.machine.hostname} (${o.machine.system_id}).${o.unchanged.length ? ` Already as asked: ${o.unchanged.join(', ')}.` : ''}`,
 });
+
+/** The fields machine_update can compare with what MAAS has (description and BMC settings are never read). */
+function currentValues(m: MachineSummary): Partial<Record<string, string>> {
+  return {
+    hostname: m.hostname,
+    architecture: m.architecture,
+    zone: m.zone?.name,
+    pool: m.pool?.name,
+    power_type: m.power_type,
+  };
+}
 
 export const machineDelete = defineMachineAction({
   name: 'machine_delete',
@@ -210,6 +245,7 @@ export const machineDelete = defineMachineAction({
   destructive: true,
   idempotent: true,
   slack: { verb: 'delete' },
+  maasAdmin: true,
   verb: 'delete',
   input: z.object({ machines: machinesRef, confirm_token: confirmTokenField }),
   check(m) {

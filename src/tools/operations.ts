@@ -12,7 +12,13 @@ import {
   waitForOperation,
 } from '../core/operations/service.ts';
 import { isRequester, roleAtLeast } from '../core/policy.ts';
-import { FINAL_STATES, OPERATION_KINDS, OPERATION_STATES, type Operation } from '../store/types.ts';
+import {
+  FINAL_STATES,
+  OPERATION_KINDS,
+  OPERATION_STATES,
+  type Operation,
+  type OperationKind,
+} from '../store/types.ts';
 import { asList, limit, offset } from './common.ts';
 import { defineTool, type ToolContext } from './define.ts';
 import { machineAbort } from './lifecycle.ts';
@@ -39,6 +45,16 @@ function renderOperation(v: OperationView): string {
   return lines.join('\n');
 }
 
+/**
+ * The kinds a filter means as a person says it: a release that erases disks is recorded as kind `erase` (it has
+ * its own deadline), yet it is a release — `kind=release` finds it too; `kind=erase` still finds only erases.
+ */
+const ALSO_MEANT: Partial<Record<OperationKind, readonly OperationKind[]>> = { release: ['erase'] };
+
+function kindsMeant(kinds: readonly OperationKind[]): OperationKind[] {
+  return [...new Set(kinds.flatMap((k) => [k, ...(ALSO_MEANT[k] ?? [])]))];
+}
+
 async function mustGet(ctx: ToolContext, id: string): Promise<Operation> {
   const op = await ctx.deps.store.getOperation(id.trim());
   if (!op) throw new ToolError(`no operation "${id}" (list them with operations_list)`);
@@ -62,7 +78,9 @@ export const operationsList = defineTool({
     kind: z
       .union([z.enum(OPERATION_KINDS), z.array(z.enum(OPERATION_KINDS)).min(1)])
       .optional()
-      .describe(`Only these kinds: ${OPERATION_KINDS.join(', ')}`),
+      .describe(
+        `Only these kinds: ${OPERATION_KINDS.join(', ')} (release also finds releases that erase disks, kind erase)`,
+      ),
     machine: z.string().optional().describe('Only operations on this machine (hostname or system_id)'),
     requester: z.string().optional().describe('Only operations started by this principal'),
     limit: limit(20, 200),
@@ -76,7 +94,7 @@ export const operationsList = defineTool({
   async run(args, { deps }) {
     const rows = await deps.store.listOperations({
       ...(args.state ? { state: asList(args.state) as never } : {}),
-      ...(args.kind ? { kind: asList(args.kind) as never } : {}),
+      ...(args.kind ? { kind: kindsMeant(asList(args.kind) as OperationKind[]) } : {}),
       ...(args.machine ? { machine: args.machine } : {}),
       ...(args.requester ? { principal: args.requester } : {}),
       limit: args.limit + 1,

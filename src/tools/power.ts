@@ -9,6 +9,7 @@ import type { MachineSummary } from '../maas/schemas.ts';
 import { NodeStatus as S } from '../maas/status.ts';
 import { machinesRef, READ_ONLY } from './common.ts';
 import { defineTool, type ToolContext } from './define.ts';
+import { hintFor } from './lifecycle.ts';
 
 /** BMC queries go to MAAS one machine at a time (there is no bulk call); this many run at once. */
 const BMC_CONCURRENCY = 8;
@@ -68,16 +69,23 @@ export const machinePowerQuery = defineTool({
   },
 });
 
-/** Powering on needs an owner, and on an Allocated machine it starts a deployment: refuse both early. */
+/**
+ * Powering on needs an owner, and on an Allocated machine it starts a deployment (MAAS `maasserver/models/node.py` `Node.start`):
+ * refuse both early. Either way the one next step is machine_deploy (from Ready it allocates, installs and powers
+ * on); a machine that is not Ready yet is first brought there.
+ */
 function canPowerOn(m: MachineSummary, verb: string): Verdict | undefined {
+  const deploy = 'deploy it with machine_deploy';
   if (m.status === S.ALLOCATED) {
     return {
-      refuse: `cannot ${verb} ${m.hostname}: it is Allocated, and powering it on would make MAAS deploy it — use machine_deploy`,
+      refuse: `cannot ${verb} ${m.hostname}: it is Allocated, and powering it on would make MAAS deploy it — ${deploy}`,
     };
   }
   if (!m.owner) {
+    const next =
+      m.status === S.READY ? deploy : `${hintFor(m.status) ?? 'it must be Ready first'}, then ${deploy}`;
     return {
-      refuse: `cannot ${verb} ${m.hostname}: it is ${m.status_name} and not allocated to anyone — MAAS only powers on allocated machines (allocate or deploy it)`,
+      refuse: `cannot ${verb} ${m.hostname}: it is ${m.status_name} and not allocated to anyone, and MAAS powers on only allocated machines — ${next}`,
     };
   }
   return undefined;

@@ -17,6 +17,7 @@ export const machineTag = defineTool({
   minRole: 'operator',
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   slack: { verb: 'tag', positional: 'machines' },
+  maasAdmin: true,
   input: z.object({
     machines: machinesRef,
     add: oneOrMany('Tags to add').optional(),

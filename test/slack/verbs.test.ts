@@ -27,7 +27,7 @@ const EXAMPLES: Record<string, string> = {
   deploy: 'deploy web-01 web-02 distro_series=jammy comment="for the demo"',
   release: 'release db-01 --erase quick_erase=true comment=“done with it”',
   abort: 'abort lab-02 comment=stuck',
-  rescue: 'rescue web-04 action=enter',
+  rescue: 'rescue web-01 action=enter',
   'mark-broken': "mark-broken gpu-01 comment='fan died'",
   'mark-fixed': 'mark-fixed gpu-02 comment=replaced',
   lock: 'lock web-04 comment=prod',

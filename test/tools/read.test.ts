@@ -76,6 +76,40 @@ describe('machines_list', () => {
     ]);
   });
 
+  it('accepts one comma-separated string wherever MAAS takes several values', async () => {
+    sim.requests.clear();
+    const { data } = await call<ListOut>(client, 'machines_list', {
+      hostname: 'web-01, web-02,db-01',
+      status: 'ready,deployed',
+      zone: 'zone-a,zone-b',
+      tags: 'compute,-gpu',
+    });
+    expect(data.rows.map((r) => r[0]).sort()).toEqual(['db-01', 'web-01', 'web-02']);
+    const [req] = sim.requests.entries.filter((e) => e.path === '/MAAS/api/2.0/machines/');
+    expect(req?.query).toEqual([
+      ['status', 'ready'],
+      ['status', 'deployed'],
+      ['tags', 'compute'],
+      ['not_tags', 'gpu'],
+      ['hostname', 'web-01'],
+      ['hostname', 'web-02'],
+      ['hostname', 'db-01'],
+      ['zone', 'zone-a'],
+      ['zone', 'zone-b'],
+    ]);
+    const owned = await call<ListOut>(client, 'machines_list', { owner: 'admin,bob' });
+    expect(owned.data.total).toBeGreaterThan(0);
+    expect(new Set(owned.data.rows.map((r) => r[4]))).toEqual(new Set(['admin', 'bob']));
+    const devices = await call<{ rows: { hostname: string }[] }>(client, 'devices_list', {
+      hostname: 'sw-core-01,pdu-a1',
+    });
+    expect(devices.data.rows.map((d) => d.hostname).sort()).toEqual(['pdu-a1', 'sw-core-01']);
+    const fleet = await call<{ total: number; by_zone: Record<string, number> }>(client, 'fleet_summary', {
+      zone: 'zone-a,zone-b',
+    });
+    expect(Object.keys(fleet.data.by_zone).sort()).toEqual(['zone-a', 'zone-b']);
+  });
+
   it('maps a status group to simple_status and "-tag" to not_tags', async () => {
     const failed = await call<ListOut>(client, 'machines_list', { status: 'failed' });
     expect(failed.data.rows.map((r) => r[2]).sort()).toEqual([

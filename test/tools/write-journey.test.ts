@@ -116,8 +116,8 @@ async function walk(sim: Simulator, client: Client, names: string[], allocate: R
   await sim.settle();
   for (const h of names) expect(node(sim, h).powerState).toBe('on');
 
-  // Rescue mode, in and out.
-  await j.step('machine_rescue', { action: 'enter' });
+  // Rescue mode, in (confirmed: it reboots Deployed machines) and out.
+  await j.confirmedStep('machine_rescue', { action: 'enter' });
   j.expectAll(S.ENTERING_RESCUE_MODE);
   await sim.settle();
   j.expectAll(S.RESCUE_MODE);

@@ -221,6 +221,47 @@ describe('machine_update', () => {
     expect(posts(sim)).toHaveLength(0);
   });
 
+  it('treats an empty power_parameters as nothing to change: no PUT, no audit, a clear answer', async () => {
+    const { sim, client, deps } = await setup();
+    const empty = await call(client, 'machine_update', { machine: 'web-01', power_parameters: {} });
+    expect(empty.isError).toBe(true);
+    expect(empty.text).toBe('nothing to change: power_parameters is empty; give at least one field to set');
+    const withField = await call<UpdateOut>(client, 'machine_update', {
+      machine: 'web-01',
+      description: 'front',
+      power_parameters: {},
+    });
+    expect(withField.data.changed).toEqual(['description']);
+    expect(posts(sim).map((e) => e.form)).toEqual([[['description', 'front']]]);
+    expect((await deps.store.listAudit({})).map((a) => a.detail)).toEqual(['changed description of web-01']);
+  });
+
+  it('sends nothing, and audits nothing, when every field already has the value asked for', async () => {
+    const { sim, client, deps } = await setup();
+    const n = node(sim, 'web-01');
+    const same = await call<UpdateOut>(client, 'machine_update', {
+      machine: 'web-01',
+      zone: 'zone-a',
+      pool: 'production',
+      hostname: 'web-01',
+    });
+    expect(same.isError).toBe(false);
+    expect(same.data).toMatchObject({ changed: [], unchanged: ['hostname', 'zone', 'pool'] });
+    expect(same.text).toBe(
+      `Nothing to change on web-01 (${n.systemId}): hostname, zone, pool already as asked. Nothing was sent to MAAS.`,
+    );
+    expect(posts(sim)).toHaveLength(0);
+    expect(await deps.store.listAudit({})).toEqual([]);
+    // Only what differs is sent.
+    const moved = await call<UpdateOut>(client, 'machine_update', {
+      machine: 'web-01',
+      zone: 'zone-b',
+      pool: 'production',
+    });
+    expect(moved.data).toMatchObject({ changed: ['zone'], unchanged: ['pool'] });
+    expect(posts(sim).map((e) => e.form)).toEqual([[['zone', 'zone-b']]]);
+  });
+
   it("renders MAAS's 400 for an unknown zone, and an unknown machine plainly", async () => {
     const { sim, client } = await setup();
     const zone = await call(client, 'machine_update', { machine: 'web-01', zone: 'zone-z' });

@@ -49,11 +49,29 @@ describe('machine_power_on', () => {
     const res = await call<ActionResult>(client, 'machine_power_on', { machines: ['web-05', 'web-01'] });
     expect(res.isError).toBe(true);
     expect(res.data.failed.map((f) => f.error)).toEqual([
-      'cannot power on web-05: it is Allocated, and powering it on would make MAAS deploy it — use machine_deploy',
-      'cannot power on web-01: it is Ready and not allocated to anyone — MAAS only powers on allocated machines (allocate or deploy it)',
+      'cannot power on web-05: it is Allocated, and powering it on would make MAAS deploy it — deploy it with machine_deploy',
+      'cannot power on web-01: it is Ready and not allocated to anyone, and MAAS powers on only allocated machines — deploy it with machine_deploy',
     ]);
     expect(posts(sim)).toHaveLength(0);
     expect(node(sim, 'web-05').status).toBe(S.ALLOCATED);
+  });
+
+  it('gives one next step that leads somewhere: deploy, after whatever makes the machine Ready', async () => {
+    const { sim, client } = await setup();
+    const hosts = ['web-01', 'web-05', 'new-01'];
+    const res = await call<ActionResult>(client, 'machine_power_on', { machines: hosts });
+    const advice = res.data.failed.map((f) => f.error);
+    expect(advice).toEqual([
+      'cannot power on web-01: it is Ready and not allocated to anyone, and MAAS powers on only allocated machines — deploy it with machine_deploy',
+      'cannot power on web-05: it is Allocated, and powering it on would make MAAS deploy it — deploy it with machine_deploy',
+      'cannot power on new-01: it is New and not allocated to anyone, and MAAS powers on only allocated machines — commission it first, then deploy it with machine_deploy',
+    ]);
+    // Never the loop Ready → "allocate it" → Allocated → "use machine_deploy".
+    for (const a of advice) expect(a.split(' — ')[1]).not.toMatch(/allocate|machine_allocate/);
+    // Following the advice works: machine_deploy accepts the Ready and the Allocated machine.
+    const deploy = await call<ActionResult>(client, 'machine_deploy', { machines: ['web-01', 'web-05'] });
+    expect(deploy.data.succeeded.map((r) => r.hostname)).toEqual(['web-01', 'web-05']);
+    expect(posts(sim).map(opOf)).toEqual(['deploy', 'deploy']);
   });
 
   it('skips a machine that is already on', async () => {
@@ -194,8 +212,8 @@ describe('machine_power_cycle', () => {
       machines: ['web-05', 'web-01', 'web-03'],
     });
     expect(res.data.failed.map((f) => f.error)).toEqual([
-      'cannot power cycle web-05: it is Allocated, and powering it on would make MAAS deploy it — use machine_deploy',
-      'cannot power cycle web-01: it is Ready and not allocated to anyone — MAAS only powers on allocated machines (allocate or deploy it)',
+      'cannot power cycle web-05: it is Allocated, and powering it on would make MAAS deploy it — deploy it with machine_deploy',
+      'cannot power cycle web-01: it is Ready and not allocated to anyone, and MAAS powers on only allocated machines — deploy it with machine_deploy',
       'web-03 is locked — unlock it first',
     ]);
     expect(posts(sim)).toHaveLength(0);
