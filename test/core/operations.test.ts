@@ -232,9 +232,41 @@ describe('the poller', () => {
   it('treats 503 answers like an outage, not a failure', async () => {
     const r = await rig();
     const id = await start(r, 'machine_deploy', { machines: 'web-01' });
-    r.sim.faults.unavailable(50, 1);
+    r.sim.faults.unavailable(12, 1);
     const op = await runUntilDone(r, id);
     expect(op.state).toBe('succeeded');
+    expect(op.finished_at).toBeLessThan(op.deadline_at);
+  });
+
+  it('keeps a deadline while MAAS is unreachable: times out on time, saying MAAS could not be read', async () => {
+    const r = await rig({ env: { MAAS_MCP_DEADLINES: 'deploy=10' }, timeScale: 100 });
+    const id = await start(r, 'machine_deploy', { machines: 'web-01' });
+    const started = (await r.deps.store.getOperation(id)) as Operation;
+    // MAAS goes away 5 minutes before the deadline: the backoff has long reached its 60 s cap by then.
+    await r.clock.advance(5 * 60_000);
+    r.sim.faults.networkDown = true;
+    for (let i = 0; i < 7 * 60; i++) await r.clock.advance(1_000);
+    const op = (await r.deps.store.getOperation(id)) as Operation;
+    expect(op.state).toBe('timed_out');
+    expect((op.finished_at as number) - started.deadline_at).toBeLessThanOrEqual(1_000);
+    expect(op.targets[0]?.error).toMatch(/^last seen Deploying.*; MAAS could not be read at the deadline: /);
+    expect(r.finished.map((o) => o.id)).toEqual([id]);
+  });
+
+  it('checks at the deadline even when MAAS came back during a long backoff', async () => {
+    const r = await rig({ env: { MAAS_MCP_DEADLINES: 'deploy=10' }, timeScale: 100 });
+    const id = await start(r, 'machine_deploy', { machines: 'web-01' });
+    const started = (await r.deps.store.getOperation(id)) as Operation;
+    await r.clock.advance(5 * 60_000);
+    // Eight failed reads in a row (the case), and MAAS answers again 10 s before the deadline.
+    r.sim.faults.networkDown = true;
+    await r.clock.advance(started.deadline_at - 10_000 - r.clock.now());
+    r.sim.faults.networkDown = false;
+    for (let i = 0; i < 3 * 60; i++) await r.clock.advance(1_000);
+    const op = (await r.deps.store.getOperation(id)) as Operation;
+    expect(op.state).toBe('timed_out');
+    expect((op.finished_at as number) - started.deadline_at).toBeLessThanOrEqual(1_000);
+    expect(op.targets[0]?.error).toMatch(/^still Deploying/);
   });
 
   it('sends each completion notice once, even with two pollers on one store', async () => {

@@ -131,7 +131,12 @@ describe('SqliteStore on disk', () => {
     const noticed = makeOperation({ created_at: T0 + 2, state: 'failed' });
     for (const op of [running, done, noticed]) await first.createOperation(op);
     const updated = await first.updateOperation({ ...running, summary: 'deploy 1 machine (noble)' });
-    await first.claimNotice(noticed.id, T0 + 3);
+    await first.claimNotice(noticed.id, T0 + 3, T0 + 100);
+    await first.settleNotice(noticed.id, { sentAt: T0 + 3 });
+    // A lease held by a process that died (never settled): after a restart it runs out and the notice is due.
+    const leased = makeOperation({ created_at: T0 + 4, state: 'succeeded' });
+    await first.createOperation(leased);
+    await first.claimNotice(leased.id, T0 + 4, T0 + 100);
     const c = makeConfirmation();
     await first.putConfirmation(c);
     await first.appendAudit(makeAudit());
@@ -140,20 +145,22 @@ describe('SqliteStore on disk', () => {
 
     const again = SqliteStore.open(path, { now: () => T0 });
     expect(await again.runningOperations()).toEqual([updated]);
-    expect((await again.unnoticedOperations()).map((o) => o.id)).toEqual([done.id]);
-    expect(await again.claimNotice(noticed.id, T0 + 4)).toBe(false);
+    expect((await again.unnoticedOperations(T0 + 99)).map((o) => o.id)).toEqual([done.id]);
+    expect((await again.unnoticedOperations(T0 + 100)).map((o) => o.id)).toEqual([done.id, leased.id]);
+    expect(await again.claimNotice(noticed.id, T0 + 4, T0 + 200)).toBe(false);
     expect(await again.getConfirmation(c.token_hash)).toEqual(c);
     expect(await again.getValue('cursor')).toBe('42');
     expect(await again.appendAudit(makeAudit())).toBe(2);
     await again.close();
   });
 
-  it('keeps the claimed notice time an integer inside the stored record', async () => {
+  it('keeps the sent notice time an integer inside the stored record', async () => {
     const path = newFile();
     const store = SqliteStore.open(path);
     const op = makeOperation({ state: 'succeeded' });
     await store.createOperation(op);
-    expect(await store.claimNotice(op.id, T0 + 1)).toBe(true);
+    expect(await store.claimNotice(op.id, T0 + 1, T0 + 100)).toBe(true);
+    await store.settleNotice(op.id, { sentAt: T0 + 1 });
     const data = withRaw(path, (db) =>
       db.prepare<[string], string>('SELECT data FROM operations WHERE id = ?').pluck().get(op.id),
     );
