@@ -28,6 +28,11 @@ export async function deliverNotice(
   opts: { kick?: boolean } = {},
 ): Promise<NoticeResult> {
   const { store, clock, log, notify } = deps;
+  if (!notify.delivers) {
+    // Not here (a Worker's request): the poller that delivers notices finds this one in the store.
+    deps.kickPoller();
+    return 'elsewhere';
+  }
   const now = clock.now();
   if (!(await store.claimNotice(op.id, now, now + NOTICE_LEASE_MS))) return 'elsewhere';
   const retry = await notify.finished(op);

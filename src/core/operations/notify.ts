@@ -36,7 +36,14 @@ export class NotifierHub {
   /** Per operation whose notice is being retried: the listeners that already took it (this process only). */
   private readonly delivered = new Map<string, Set<OperationListener>>();
 
-  constructor(private readonly log?: Logger) {}
+  /**
+   * `delivers: false` where no poller runs (a Worker's request): completion notices are left to the poller that
+   * does (the Durable Object's), which finds them in the store.
+   */
+  constructor(
+    private readonly log?: Logger,
+    readonly delivers = true,
+  ) {}
 
   /** Adds a listener; returns the function that removes it. */
   subscribe(listener: OperationListener): () => void {
