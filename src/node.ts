@@ -17,7 +17,7 @@ import { defaultDbPath, SqliteStore } from './node/sqlite-store.ts';
 import { buildDeps, chooseMaas } from './runtime.ts';
 import { createApp } from './server.ts';
 import type { Simulator } from './sim/index.ts';
-import type { Slack } from './slack.ts';
+import { type Slack, slackSetupWarnings } from './slack.ts';
 import { MemoryStore } from './store/memory.ts';
 import { enabledTools } from './tools/index.ts';
 import { VERSION } from './version.ts';
@@ -164,6 +164,7 @@ export async function startDeps(
     kickPoller: () => poller.kick(),
     slackNotices: true,
   });
+  for (const warning of slackSetupWarnings(config.slack)) logging.log.warn(warning);
   // One poller per process: it resumes what a previous run left running, and sends held-back notices.
   const poller = new Poller(deps);
   poller.start();

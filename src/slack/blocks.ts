@@ -215,11 +215,15 @@ export function fleetSummary(out: {
   return { response_type: 'ephemeral', text: `${out.total} machines`, blocks };
 }
 
-/** The outcome of a write, for the channel to see; `fix` adapts texts written for MCP (tool names) to Slack. */
+/**
+ * The outcome of a write, for the channel to see; `fix` adapts texts written for MCP (tool names) to Slack;
+ * `followUp` says where its completion notice will come, if one will (see {@link noticeFollowUp}).
+ */
 export function actionResult(
   out: ActionResult,
   who: string,
   fix: (text: string) => string = (t) => t,
+  followUp?: string,
 ): SlackMessage {
   const rows = [
     ...out.succeeded.map(
@@ -234,12 +238,34 @@ export function actionResult(
   if (rows.length) blocks.push(section(rows.join('\n')));
   const foot = [
     out.note ? esc(fix(out.note)) : '',
-    out.operation_id ? `operation \`${out.operation_id}\` — a notice follows in this thread` : '',
+    out.operation_id ? `operation \`${out.operation_id}\`${followUp ? ` — ${followUp}` : ''}` : '',
   ]
     .filter(Boolean)
     .join(' · ');
   if (foot) blocks.push(context(foot));
   return { response_type: 'in_channel', text: out.summary, blocks };
+}
+
+/**
+ * Where the completion notice of an operation started from Slack will come — the truth for each way it can go:
+ * in the result's thread (posted with the bot), or only through the command's response_url, which Slack keeps
+ * for 30 minutes (no bot token, or the bot is not in the channel).
+ */
+export function noticeFollowUp(
+  operationId: string,
+  how: 'thread' | 'channel' | 'no-bot' | 'bot-not-in-channel',
+): string {
+  const follow = `follow it with \`/maas op ${operationId}\``;
+  switch (how) {
+    case 'thread':
+      return 'a notice follows in this thread when MAAS has finished';
+    case 'channel':
+      return 'a notice follows in this channel when MAAS has finished';
+    case 'no-bot':
+      return `a notice follows here only if it ends within 30 minutes (without a bot token, Slack lets maas-mcp answer a command for 30 minutes); otherwise ${follow}`;
+    case 'bot-not-in-channel':
+      return `the bot is not in this channel, so a notice follows here only if it ends within 30 minutes; invite the bot, or ${follow}`;
+  }
 }
 
 function previewRows(rows: readonly PreviewRow[]): string {

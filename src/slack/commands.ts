@@ -11,6 +11,7 @@ import { describeError } from '../core/errors.ts';
 import { isToolEnabled, type Principal, roleAtLeast } from '../core/policy.ts';
 import type { NotifyTarget } from '../store/types.ts';
 import type { AnyTool, ToolContext } from '../tools/define.ts';
+import { slackErrorCode } from './api.ts';
 import type { SlackMessage } from './blocks.ts';
 import * as B from './blocks.ts';
 import type { SlackContext } from './context.ts';
@@ -157,18 +158,22 @@ export async function present(
 ): Promise<SlackMessage> {
   if (tool.annotations.readOnlyHint) return renderRead(tool, out);
   if (!isActionResult(out)) return B.plain(slackify(s, tool.render(out)), 'in_channel');
-  const msg = B.actionResult(out, who, (text) => slackify(s, text));
+  const id = out.operation_id;
+  const result = (how?: Parameters<typeof B.noticeFollowUp>[1]) =>
+    B.actionResult(out, who, (text) => slackify(s, text), id && how ? B.noticeFollowUp(id, how) : undefined);
   // A write that achieved nothing (every machine refused) is an error for the person who asked, not news.
-  if (tool.failed?.(out)) return { ...msg, response_type: 'ephemeral' };
-  if (!out.operation_id || !s.api) return msg;
+  if (tool.failed?.(out)) return { ...result(), response_type: 'ephemeral' };
+  // No notice follows an operation that was over when MAAS answered (the result says how it ended).
+  if (!id || (out.operation && out.operation.state !== 'running')) return result();
+  if (!s.api) return result('no-bot');
   try {
-    const posted = await s.api.postMessage(cmd.channel_id, msg);
-    await s.threads.attach(out.operation_id, cmd.channel_id, posted.ts);
+    const posted = await s.api.postMessage(cmd.channel_id, result('thread'));
+    await s.threads.attach(id, cmd.channel_id, posted.ts);
     return { text: '', delete_original: true };
   } catch (err) {
     // The bot may not be in this channel: answer through the response_url instead.
     s.deps.log.warn('could not post the result with the bot; answering through response_url', { error: err });
-    return msg;
+    return result(slackErrorCode(err) === 'not_in_channel' ? 'bot-not-in-channel' : 'channel');
   }
 }
 

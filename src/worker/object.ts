@@ -10,7 +10,7 @@ import { SecretSet, secretsOf } from '../core/redact.ts';
 import type { Deps } from '../deps.ts';
 import { buildDeps, chooseMaas } from '../runtime.ts';
 import { createSimulator, type Simulator } from '../sim/index.ts';
-import { runSlackJob, type Slack, type SlackJob } from '../slack.ts';
+import { runSlackJob, type Slack, type SlackJob, slackSetupWarnings } from '../slack.ts';
 import { DurableSqlStore } from '../store/durable.ts';
 import {
   callStore,
@@ -160,6 +160,8 @@ export class MaasMcpObject extends DurableObject<Env> implements StoreRpc {
       },
       slackNotices: true,
     });
+    // Once per Durable Object instance, where Slack work and notices happen.
+    for (const warning of slackSetupWarnings(config.slack)) log.warn(warning);
     this.runtime = { deps, poller: new Poller(deps), slack };
     return this.runtime;
   }
