@@ -154,6 +154,20 @@ describe('SqliteStore on disk', () => {
     await again.close();
   });
 
+  it('sweeps expired values when one is added, so values written once and never read do not pile up', async () => {
+    const path = newFile();
+    let now = T0;
+    const store = SqliteStore.open(path, { now: () => now });
+    for (let i = 0; i < 20; i++) await store.addValue(`slack:seen:${i}`, '1', T0 + 1_000);
+    await store.setValue('kept', 'forever');
+    const rows = () => withRaw(path, (db) => db.prepare('SELECT COUNT(*) FROM kv').pluck().get());
+    expect(rows()).toBe(21);
+    now = T0 + 1_000;
+    await store.addValue('slack:seen:new', '1', T0 + 2_000);
+    expect(rows()).toBe(2);
+    await store.close();
+  });
+
   it('keeps the sent notice time an integer inside the stored record', async () => {
     const path = newFile();
     const store = SqliteStore.open(path);
