@@ -12,7 +12,7 @@ import {
   waitOnExecutionContext,
 } from 'cloudflare:test';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { sign } from '../../src/slack/verify.ts';
+import { MAX_SLACK_BODY_BYTES, sign } from '../../src/slack/verify.ts';
 import worker from '../../src/worker.ts';
 import { mainObject, runAlarmsUntil } from './helpers.ts';
 
@@ -27,14 +27,22 @@ interface SlackCall {
 
 let calls: SlackCall[] = [];
 let seq = 0;
+/** How many completion notices (posts saying "succeeded") Slack answers with a 500 before it takes one. */
+let failNotices = 0;
 
 beforeEach(() => {
   calls = [];
+  failNotices = 0;
   const realFetch = globalThis.fetch;
   vi.spyOn(globalThis, 'fetch').mockImplementation(async (input, init) => {
     const req = new Request(input, init);
     if (!req.url.startsWith(SLACK)) return realFetch(input, init);
-    calls.push({ url: req.url, body: (await req.json()) as Record<string, unknown> });
+    const body = (await req.json()) as Record<string, unknown>;
+    calls.push({ url: req.url, body });
+    if (failNotices > 0 && req.url.endsWith('/chat.postMessage') && /succeeded/.test(JSON.stringify(body))) {
+      failNotices--;
+      return Response.json({ ok: false, error: 'internal_error' }, { status: 500 });
+    }
     const ts = `1700000000.${String(++seq).padStart(6, '0')}`;
     return Response.json({ ok: true, channel: 'CCHAN', ts });
   });
@@ -78,6 +86,73 @@ function command(text: string, responseId: string): Promise<Response> {
     response_url: `${SLACK}/response/${responseId}`,
   });
 }
+
+/** A signed-looking request whose body is `total` bytes made only as read; counts what was read. */
+async function oversized(total: number) {
+  const ts = String(Math.floor(Date.now() / 1000));
+  const seen = { bytes: 0 };
+  const chunk = new Uint8Array(64 * 1024).fill(97);
+  const body = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (seen.bytes >= total) return controller.close();
+      seen.bytes += chunk.byteLength;
+      controller.enqueue(chunk);
+    },
+  });
+  const request = new Request('http://127.0.0.1/slack/commands', {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      'x-slack-request-timestamp': ts,
+      'x-slack-signature': await sign(SECRET, ts, 'another body'),
+    },
+    body,
+    duplex: 'half',
+  } as RequestInit);
+  return { request, seen };
+}
+
+describe('Slack requests on Workers: size and replays', () => {
+  it('stops reading a body past 1 MiB (413), as on Node', async () => {
+    const { request, seen } = await oversized(32 * 1024 * 1024);
+    const ctx = createExecutionContext();
+    const res = await worker.fetch(request, env, ctx);
+    await waitOnExecutionContext(ctx);
+    expect(res.status).toBe(413);
+    expect(seen.bytes).toBeLessThanOrEqual(MAX_SLACK_BODY_BYTES + 2 * 64 * 1024);
+  });
+
+  it('takes a signed command once: the same request again is refused (409), whichever isolate gets it', async () => {
+    const form = {
+      command: '/maas',
+      text: 'status',
+      user_id: 'UOPS',
+      channel_id: 'CCHAN',
+      team_id: 'T1',
+      response_url: `${SLACK}/response/replayed`,
+    };
+    const body = new URLSearchParams(form).toString();
+    const ts = String(Math.floor(Date.now() / 1000));
+    const headers = {
+      'content-type': 'application/x-www-form-urlencoded',
+      'x-slack-request-timestamp': ts,
+      'x-slack-signature': await sign(SECRET, ts, body),
+    };
+    const statuses: number[] = [];
+    for (let i = 0; i < 2; i++) {
+      const ctx = createExecutionContext();
+      const req = new Request('http://127.0.0.1/slack/commands', { method: 'POST', headers, body });
+      statuses.push((await worker.fetch(req, env, ctx)).status);
+      await waitOnExecutionContext(ctx);
+    }
+    expect(statuses).toEqual([200, 409]);
+    // The Durable Object remembers it (the store every isolate shares).
+    const seen = await runInDurableObject(mainObject(), (o) =>
+      o.storeCall('getValue', [`slack:seen:${headers['x-slack-signature']}`]),
+    );
+    expect(seen).toBe('1');
+  });
+});
 
 describe('Slack on Workers', () => {
   it('acks a signed /maas command and answers it through response_url after the ack', async () => {
@@ -135,5 +210,29 @@ describe('Slack on Workers', () => {
     await runAlarmsUntil(async () => notices().length > 0);
     expect(textOf(notices()[0])).toContain('web-02');
     expect(notices()[0]?.body.thread_ts).toBeDefined();
+  });
+
+  it('retries a completion notice Slack refused with a 500, from the Durable Object’s alarm', async () => {
+    failNotices = 1;
+    await command('deploy web-06 distro_series=noble', 'deploy-retry');
+    await runAlarmsUntil(async () => to('/response/deploy-retry').length > 0);
+    const preview = to('/response/deploy-retry')[0]?.body as {
+      blocks: { type: string; elements?: { action_id: string; value: string }[] }[];
+    };
+    const nonce = preview.blocks.find((b) => b.type === 'actions')?.elements?.[0]?.value;
+    const payload = {
+      type: 'block_actions',
+      user: { id: 'UOPS' },
+      actions: [{ action_id: 'maas:confirm', value: nonce }],
+      response_url: `${SLACK}/response/click-retry`,
+    };
+    await slackPost('/slack/interactions', { payload: JSON.stringify(payload) });
+    const notices = () =>
+      to('/api/chat.postMessage').filter((c) => /web-06/.test(textOf(c)) && /succeeded/.test(textOf(c)));
+    await runAlarmsUntil(async () => notices().length >= 2);
+    // The first try met the 500; the second, a few seconds later, was taken — and nothing after it.
+    await runDurableObjectAlarm(mainObject());
+    expect(notices()).toHaveLength(2);
+    expect(failNotices).toBe(0);
   });
 });
