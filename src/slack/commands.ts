@@ -16,6 +16,7 @@ import type { SlackMessage } from './blocks.ts';
 import * as B from './blocks.ts';
 import type { SlackContext } from './context.ts';
 import { fieldHelp, parseText, toArgs, UsageError, usage, zodMessage } from './parse.ts';
+import { newButtonSecret, seal, sealedName } from './sealed.ts';
 
 /** The parts of a slash command maas-mcp uses (both the HTTP form and Bolt's Socket Mode body have them). */
 export interface SlashCommand {
@@ -36,7 +37,8 @@ export interface PendingConfirmation {
   token: string;
 }
 
-export const CONFIRM_KEY = (nonce: string) => `slack:confirm:${nonce}`;
+/** Where a pending confirmation is stored: by the digest of its button's secret ({@link sealedName}). */
+export const CONFIRM_KEY = (name: string) => `slack:confirm:${name}`;
 const RESPONSE_URL_TTL_MS = 30 * 60_000;
 
 /** Runs one command; runSlackJob sends the answer back through the command's response_url. */
@@ -122,7 +124,10 @@ function heldConfirmation(out: unknown): ActionResult | undefined {
   return Object.values(out).find(asks);
 }
 
-/** Keeps the confirmation's token behind a nonce; answers with the preview and its buttons. */
+/**
+ * Keeps the confirmation (its token, and the arguments — maybe user_data) sealed under a secret only the buttons
+ * carry (./sealed.ts); answers with the preview and its buttons.
+ */
 async function offerConfirmation(
   s: SlackContext,
   tool: AnyTool,
@@ -131,7 +136,7 @@ async function offerConfirmation(
   cmd: SlashCommand,
   role: Role,
 ): Promise<SlackMessage> {
-  const nonce = randomId();
+  const nonce = newButtonSecret();
   const pending: PendingConfirmation = {
     tool: tool.name,
     args,
@@ -141,7 +146,8 @@ async function offerConfirmation(
     token: out.confirm_token as string,
   };
   const expires = Date.parse(out.expires_at ?? '') || s.deps.clock.now() + 5 * 60_000;
-  await s.deps.store.setValue(CONFIRM_KEY(nonce), JSON.stringify(pending), expires);
+  const sealed = await seal(nonce, JSON.stringify(pending));
+  await s.deps.store.setValue(CONFIRM_KEY(await sealedName(nonce)), sealed, expires);
   return B.preview(out.action, out, nonce, tool.title);
 }
 
@@ -274,10 +280,4 @@ async function unknownVerb(s: SlackContext, role: Role, verb: string, user?: str
   if (!why) return B.errorMessage(`Unknown command \`${verb}\`.`, 'Try `/maas help` for the list.');
   if (user) await refusedAudit(s, user, role, verb, why.replace(/`/g, ''));
   return B.errorMessage(why);
-}
-
-function randomId(): string {
-  const b = new Uint8Array(12);
-  crypto.getRandomValues(b);
-  return [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
 }

@@ -41,7 +41,7 @@ function countingBody(total: number) {
 async function send(
   r: Rig,
   route: 'commands' | 'interactions',
-  body: BodyInit,
+  body: RequestInit['body'],
   headers: Record<string, string>,
 ) {
   return r.app.request(`http://127.0.0.1/slack/${route}`, {

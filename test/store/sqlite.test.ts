@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -152,6 +152,19 @@ describe('SqliteStore on disk', () => {
     expect(await again.getValue('cursor')).toBe('42');
     expect(await again.appendAudit(makeAudit())).toBe(2);
     await again.close();
+  });
+
+  it('overwrites what is deleted (secure_delete): the bytes do not stay in the file', async () => {
+    const path = newFile();
+    const mark = 'deleted-value-that-must-not-linger-0123456789';
+    const first = SqliteStore.open(path);
+    await first.setValue('k', mark.repeat(4));
+    await first.close();
+    expect(readFileSync(path).toString('latin1')).toContain(mark);
+    const again = SqliteStore.open(path);
+    await again.deleteValue('k');
+    await again.close();
+    expect(readFileSync(path).toString('latin1')).not.toContain(mark);
   });
 
   it('sweeps expired values when one is added, so values written once and never read do not pile up', async () => {

@@ -1,0 +1,59 @@
+/**
+ * What a pending Slack confirmation leaves in the SQLite file: neither the confirm token, nor the user_data, nor
+ * the button's secret — before the click or after it. (The confirmation is sealed with a key only the button
+ * carries; deleted rows are overwritten.)
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { SqliteStore } from '../../src/node/sqlite-store.ts';
+import { CONFIRM_KEY } from '../../src/slack/commands.ts';
+import { sealedName, unseal } from '../../src/slack/sealed.ts';
+import { clickAnswer, previewOf, type Rig, slackRig, statusOf } from './helpers.ts';
+
+let rig: Rig;
+const cleanups: (() => void | Promise<void>)[] = [];
+afterEach(async () => {
+  await rig?.close();
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+/** The database file and its write-ahead log, as bytes a person with the disk could read. */
+function fileText(path: string): string {
+  return [path, `${path}-wal`]
+    .filter((p) => existsSync(p))
+    .map((p) => readFileSync(p).toString('latin1'))
+    .join('\n');
+}
+
+describe('secrets of a pending confirmation in the store', () => {
+  it('keeps the confirm token, the user_data and the button secret out of the SQLite file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'maas-mcp-sealed-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const path = join(dir, 'maas-mcp.db');
+    let now = () => Date.now();
+    const store = SqliteStore.open(path, { now: () => now() });
+    cleanups.push(() => store.close());
+    rig = await slackRig({}, { store });
+    now = () => rig.clock.now();
+    const userData = '#cloud-config\\npassword: hunter2-cloud-config-secret';
+    const { nonce } = await previewOf(rig, `deploy web-01 user_data="${userData}"`);
+    // The test holds the button, so it can open what was stored and learn the token to look for.
+    const sealed = (await store.getValue(CONFIRM_KEY(await sealedName(nonce)))) as string;
+    const held = JSON.parse((await unseal(nonce, sealed)) as string) as {
+      token: string;
+      args: { user_data: string };
+    };
+    expect(held.args.user_data).toContain('hunter2-cloud-config-secret');
+    const before = fileText(path);
+    for (const secret of [held.token, 'hunter2-cloud-config-secret', nonce])
+      expect(before).not.toContain(secret);
+
+    await clickAnswer(rig, 'maas:confirm', nonce, 'UOPS');
+    expect(statusOf(rig, 'web-01')).toBe('Deploying');
+    const after = fileText(path);
+    for (const secret of [held.token, 'hunter2-cloud-config-secret', nonce])
+      expect(after).not.toContain(secret);
+  });
+});
