@@ -387,12 +387,13 @@ function buttons(
   return { type: 'actions', elements: [go, stop] };
 }
 
-/** An agent's destructive call, put to people in the notify channel. */
+/** An agent's destructive call, put to people in the notify channel; `value` is what its buttons carry. */
 export function approvalRequest(
   view: OperationView,
   requester: string,
   verb: string,
   rows: readonly PreviewRow[],
+  value: string = view.id,
 ): SlackMessage {
   const n = rows.filter((r) => r.verdict === 'run').length;
   const title = `${esc(requester)} asks to ${esc(verb)} ${n} machine${n === 1 ? '' : 's'}`;
@@ -401,7 +402,7 @@ export function approvalRequest(
     blocks: [
       section(`:passport_control: *${title}*`),
       section(previewRows(rows)),
-      buttons(view.id, 'maas:approve', 'Approve', 'maas:deny', 'Deny', `${title}. Approve?`),
+      buttons(value, 'maas:approve', 'Approve', 'maas:deny', 'Deny', `${title}. Approve?`),
       context(`operation \`${view.id}\` · expires ${view.deadline_at}`),
     ],
   };

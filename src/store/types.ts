@@ -127,13 +127,15 @@ export const Operation = z.object({
   /** One line a person reads: "deploy 2 machines (jammy)". */
   summary: z.string(),
   /**
-   * For `awaiting_approval` only: the call to make once a human approves. Kept server-side (it may hold
-   * user_data) and never shown.
+   * For `awaiting_approval` only: the call to make once a human approves. Kept server-side and never shown; its
+   * arguments (they may hold user_data) are `sealed` with a secret only the Approve button carries, `args` then
+   * being empty (records from before sealing hold them in `args`).
    */
   pending_call: z
     .object({
       tool: z.string(),
       args: z.record(z.string(), z.unknown()),
+      sealed: z.string().optional(),
       /** Every machine the request named, as the approver is shown it: approval runs only if none changed. */
       snapshot: z.array(MachineSnapshot).optional(),
     })

@@ -248,6 +248,18 @@ export function buttonValue(msg: Msg | undefined, action = 'maas:confirm'): stri
   return v;
 }
 
+/**
+ * What the Approve/Deny buttons of operation `opId`'s approval request carry: its id and the secret its held
+ * call is sealed with (src/slack/sealed.ts).
+ */
+export function approvalValue(r: Rig, opId: string): string {
+  for (const msg of posts(r)) {
+    const v = buttonsOf(msg).find((e) => e.action_id === 'maas:approve')?.value;
+    if (v?.startsWith(`${opId}.`)) return v;
+  }
+  throw new Error(`no approval request for ${opId}`);
+}
+
 /** Runs a destructive command and returns its preview and the nonce behind its buttons. */
 export async function previewOf(rig: Rig, text: string, user = 'UOPS', channel = 'CCHAN') {
   const a = await answer(rig, text, user, channel);

@@ -61,7 +61,9 @@ describe('what the result message promises about the notice', () => {
     rig.fake.notIn.add('CCHAN');
     const shown = await result(rig, 'deploy web-01');
     expect(shown).not.toContain('in this thread');
-    expect(shown).toMatch(/the bot is not in this channel, so a notice follows here only if it ends within 30 minutes; invite the bot, or follow it with `\/maas op op_\w+`/);
+    expect(shown).toMatch(
+      /the bot is not in this channel, so a notice follows here only if it ends within 30 minutes; invite the bot, or follow it with `\/maas op op_\w+`/,
+    );
   });
 
   it('with the bot posting the result, promises the notice in its thread', async () => {

@@ -1,7 +1,7 @@
 /**
- * What a pending Slack confirmation leaves in the SQLite file: neither the confirm token, nor the user_data, nor
- * the button's secret — before the click or after it. (The confirmation is sealed with a key only the button
- * carries; deleted rows are overwritten.)
+ * What a pending Slack confirmation, or an agent's call held for approval, leaves in the SQLite file: neither the
+ * confirm token, nor the user_data, nor the button's secret — before the click or after it. (Each is sealed with a
+ * key only its button carries; deleted rows are overwritten.)
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,7 +10,19 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { SqliteStore } from '../../src/node/sqlite-store.ts';
 import { CONFIRM_KEY } from '../../src/slack/commands.ts';
 import { sealedName, unseal } from '../../src/slack/sealed.ts';
-import { clickAnswer, previewOf, type Rig, slackRig, statusOf } from './helpers.ts';
+import { call } from '../helpers.ts';
+import {
+  approvalValue,
+  clickAnswer,
+  mcpClient,
+  node,
+  posts,
+  previewOf,
+  type Rig,
+  slackRig,
+  statusOf,
+  texts,
+} from './helpers.ts';
 
 let rig: Rig;
 const cleanups: (() => void | Promise<void>)[] = [];
@@ -55,5 +67,37 @@ describe('secrets of a pending confirmation in the store', () => {
     const after = fileText(path);
     for (const secret of [held.token, 'hunter2-cloud-config-secret', nonce])
       expect(after).not.toContain(secret);
+  });
+
+  it('keeps an agent’s user_data out of the SQLite file while its call waits for approval, and still runs it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'maas-mcp-sealed-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const path = join(dir, 'maas-mcp.db');
+    let now = () => Date.now();
+    const store = SqliteStore.open(path, { now: () => now() });
+    cleanups.push(() => store.close());
+    rig = await slackRig({ MAAS_MCP_CONFIRM: 'slack' }, { store });
+    now = () => rig.clock.now();
+    const client = await mcpClient(rig, { id: 'agent-7', role: 'operator', via: 'mcp' });
+    const secret = 'agent-cloud-config-secret-4242';
+    const out = await call<{ operation_id: string }>(client, 'machine_deploy', {
+      machines: 'web-01',
+      user_data: `#cloud-config\nwrite_files: [{path: /etc/x, content: ${secret}}]`,
+    });
+    await rig.fake.waitFor(() => posts(rig, 'CNOTIFY').length > 0);
+    const value = approvalValue(rig, out.data.operation_id);
+    expect(fileText(path)).not.toContain(secret);
+    expect(fileText(path)).not.toContain(value.split('.')[1]);
+
+    // A button that is not this request's does not open it; the request stays.
+    const forged = `${out.data.operation_id}.${'0'.repeat(32)}`;
+    const refused = await clickAnswer(rig, 'maas:approve', forged, 'UOPS');
+    expect(texts(refused.msg)).toContain('does not open that request');
+    expect(statusOf(rig, 'web-01')).toBe('Ready');
+
+    await clickAnswer(rig, 'maas:approve', value, 'UOPS');
+    expect(statusOf(rig, 'web-01')).toBe('Deploying');
+    expect(atob(node(rig, 'web-01').userData ?? '')).toContain(secret);
+    expect(fileText(path)).not.toContain(secret);
   });
 });
