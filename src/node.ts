@@ -13,6 +13,7 @@ import { type SecretSet, secretsOf } from './core/redact.ts';
 import type { Deps } from './deps.ts';
 import { createMcpServer } from './mcp.ts';
 import { createNodeFetch } from './node/fetch.ts';
+import { slackBanner } from './node/slack-banner.ts';
 import { defaultDbPath, SqliteStore } from './node/sqlite-store.ts';
 import { buildDeps, chooseMaas } from './runtime.ts';
 import { createApp } from './server.ts';
@@ -244,6 +245,8 @@ async function runHttp(config: Config, flags: Flags, demo: boolean, logging: Log
   const base = `http://${host.includes(':') ? `[${host}]` : host}:${actual}`;
   if (demo) printDemoBanner(base, sim as Simulator);
   else console.error(`maas-mcp ${VERSION} serving MCP at ${base}/mcp (MAAS: ${built.deps.maas.http.root})`);
+  const slackLines = slackBanner(base, config);
+  if (slackLines) (demo ? console.log : console.error)(`\n${slackLines}\n`);
   log.info('listening', { url: `${base}/mcp`, demo });
   return untilSignal(async () => {
     await socket?.stop().catch(() => undefined);
