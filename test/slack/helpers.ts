@@ -2,6 +2,9 @@
  * Wiring for Slack tests: a simulator, Deps, the Slack adapter, the Hono app, a fake Slack and signed requests,
  * and Bolt (Socket Mode) fed through a fake Receiver.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { App, Receiver, ReceiverEvent } from '@slack/bolt';
 import type { ManualClock } from '../../src/core/clock.ts';
 import { silentLogger } from '../../src/core/log.ts';
@@ -10,6 +13,7 @@ import type { Principal } from '../../src/core/policy.ts';
 import type { Deps } from '../../src/deps.ts';
 import { statusLabel } from '../../src/maas/status.ts';
 import { createSlackApp } from '../../src/node/slack-socket.ts';
+import { SqliteStore } from '../../src/node/sqlite-store.ts';
 import { createApp } from '../../src/server.ts';
 import type { SimNode } from '../../src/sim/index.ts';
 import { sign } from '../../src/slack/verify.ts';
@@ -78,6 +82,27 @@ function withSlack(deps: Deps) {
 }
 
 export type Rig = Awaited<ReturnType<typeof slackRig>>;
+
+/**
+ * A rig whose store is a SQLite file (reading the rig's manual clock), as a Node server has; the file goes when
+ * the rig is closed. `path` is the file, for what a person with the disk could read.
+ */
+export async function sqliteRig(
+  env: Record<string, string> = {},
+  simOpts: Omit<RigSimOptions, 'store'> = {},
+) {
+  const dir = mkdtempSync(join(tmpdir(), 'maas-mcp-slack-'));
+  const path = join(dir, 'maas-mcp.db');
+  let now = () => Date.now();
+  const store = SqliteStore.open(path, { now: () => now() });
+  const rig = await slackRig(env, { ...simOpts, store });
+  now = () => rig.clock.now();
+  rig.cleanups.push(async () => {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return { rig, store, path };
+}
 
 /** Headers of a correctly signed Slack request at the clock's time. */
 export async function signedHeaders(

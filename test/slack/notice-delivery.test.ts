@@ -3,22 +3,15 @@
  * connection at the end of an operation delays the notice, never loses it — not even across a restart — and two
  * pollers never post it twice.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Poller } from '../../src/core/operations/poller.ts';
 import { SqliteStore } from '../../src/node/sqlite-store.ts';
 import { FINAL_STATES } from '../../src/store/types.ts';
 import type { Failure } from './fake-slack.ts';
-import { clickAnswer, drive, previewOf, type Rig, slackRig, texts } from './helpers.ts';
+import { clickAnswer, drive, previewOf, type Rig, slackRig, sqliteRig, texts } from './helpers.ts';
 
 let rig: Rig;
-const cleanups: (() => void | Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-  await rig?.close();
-});
+afterEach(async () => rig?.close());
 
 /** Confirms `/maas deploy web-01` as UOPS; returns the operation id. */
 async function deployed(r: Rig): Promise<string> {
@@ -86,20 +79,15 @@ describe('completion notices are delivered at least once', () => {
   });
 
   it('delivers a notice that failed before a restart, from the restarted process', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'maas-mcp-notice-'));
-    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-    const file = join(dir, 'maas-mcp.db');
-    // The store reads time from the rig's manual clock, made with the rig.
-    let now = () => Date.now();
-    const first = SqliteStore.open(file, { now: () => now() });
-    rig = await slackRig({}, { timeScale: 0.1, store: first });
-    now = () => rig.clock.now();
+    const made = await sqliteRig({}, { timeScale: 0.1 });
+    ({ rig } = made);
+    const { path: file, store: first } = made;
     const id = await deployed(rig);
     await finishWithFailure(rig, id, { status: 503 }, new Poller(rig.deps));
     // The first process dies here (nothing settles after this point); a new one opens the same file.
     await first.close();
     const store = SqliteStore.open(file, { now: () => rig.clock.now() });
-    cleanups.push(() => store.close());
+    rig.cleanups.push(() => store.close());
     const again = rig.restart(store);
     const poller = new Poller(again.deps);
     for (let i = 0; i < 30 && delivered(rig).length === 0; i++) {

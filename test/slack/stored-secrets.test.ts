@@ -3,11 +3,8 @@
  * confirm token, nor the user_data, nor the button's secret — before the click or after it. (Each is sealed with a
  * key only its button carries; deleted rows are overwritten.)
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SqliteStore } from '../../src/node/sqlite-store.ts';
 import { CONFIRM_KEY } from '../../src/slack/commands.ts';
 import { sealedName, unseal } from '../../src/slack/sealed.ts';
 import { call } from '../helpers.ts';
@@ -19,17 +16,13 @@ import {
   posts,
   previewOf,
   type Rig,
-  slackRig,
+  sqliteRig,
   statusOf,
   texts,
 } from './helpers.ts';
 
 let rig: Rig;
-const cleanups: (() => void | Promise<void>)[] = [];
-afterEach(async () => {
-  await rig?.close();
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+afterEach(async () => rig?.close());
 
 /** The database file and its write-ahead log, as bytes a person with the disk could read. */
 function fileText(path: string): string {
@@ -41,14 +34,9 @@ function fileText(path: string): string {
 
 describe('secrets of a pending confirmation in the store', () => {
   it('keeps the confirm token, the user_data and the button secret out of the SQLite file', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'maas-mcp-sealed-'));
-    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-    const path = join(dir, 'maas-mcp.db');
-    let now = () => Date.now();
-    const store = SqliteStore.open(path, { now: () => now() });
-    cleanups.push(() => store.close());
-    rig = await slackRig({}, { store });
-    now = () => rig.clock.now();
+    const made = await sqliteRig();
+    ({ rig } = made);
+    const { store, path } = made;
     const userData = '#cloud-config\\npassword: hunter2-cloud-config-secret';
     const { nonce } = await previewOf(rig, `deploy web-01 user_data="${userData}"`);
     // The test holds the button, so it can open what was stored and learn the token to look for.
@@ -70,14 +58,9 @@ describe('secrets of a pending confirmation in the store', () => {
   });
 
   it('keeps an agent’s user_data out of the SQLite file while its call waits for approval, and still runs it', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'maas-mcp-sealed-'));
-    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-    const path = join(dir, 'maas-mcp.db');
-    let now = () => Date.now();
-    const store = SqliteStore.open(path, { now: () => now() });
-    cleanups.push(() => store.close());
-    rig = await slackRig({ MAAS_MCP_CONFIRM: 'slack' }, { store });
-    now = () => rig.clock.now();
+    const made = await sqliteRig({ MAAS_MCP_CONFIRM: 'slack' });
+    ({ rig } = made);
+    const { path } = made;
     const client = await mcpClient(rig, { id: 'agent-7', role: 'operator', via: 'mcp' });
     const secret = 'agent-cloud-config-secret-4242';
     const out = await call<{ operation_id: string }>(client, 'machine_deploy', {
