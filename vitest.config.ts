@@ -2,6 +2,9 @@ import { configDefaults, defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
+    // A passing run is quiet: what a test logs (the Worker's JSON log lines, a measurement) is printed only when
+    // that test fails, next to its error.
+    silent: 'passed-only',
     projects: [
       {
         test: {

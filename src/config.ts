@@ -1,5 +1,5 @@
 /**
- * All settings (DESIGN.md §4.2), parsed from the environment once at an entry point. A missing or malformed
+ * All settings (README "Settings"), parsed from the environment once at an entry point. A missing or malformed
  * value fails at start with one line that names the variable and what it accepts — never its (secret) value.
  */
 import { z } from 'zod';

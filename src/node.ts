@@ -14,12 +14,13 @@ import type { Deps } from './deps.ts';
 import { createMcpServer } from './mcp.ts';
 import { createNodeFetch } from './node/fetch.ts';
 import { slackBanner } from './node/slack-banner.ts';
-import { defaultDbPath, SqliteStore } from './node/sqlite-store.ts';
+import { openNodeStore } from './node/store-open.ts';
 import { buildDeps, chooseMaas } from './runtime.ts';
 import { createApp } from './server.ts';
 import type { Simulator } from './sim/index.ts';
 import { type Slack, slackSetupWarnings } from './slack.ts';
 import { MemoryStore } from './store/memory.ts';
+import type { Store } from './store/types.ts';
 import { enabledTools } from './tools/index.ts';
 import { VERSION } from './version.ts';
 
@@ -124,13 +125,15 @@ export interface Started {
 
 /**
  * Builds Deps against the configured MAAS, or an embedded simulator when `demo`, and starts the poller (stopped
- * by `close`).
+ * by `close`). `demoUrl` is where a user reaches that simulator (the HTTP server's own /MAAS): the MAAS URL that
+ * /healthz and messages show. Requests still go to the simulator in-process.
  */
 export async function startDeps(
   config: Config,
   flags: Flags,
   demo: boolean,
   logging: Logging,
+  demoUrl?: string,
 ): Promise<Started> {
   let sim: Simulator | undefined;
   if (demo) {
@@ -145,7 +148,7 @@ export async function startDeps(
   let closeFetch = async () => {};
   const maas = chooseMaas(
     config,
-    sim && { url: sim.baseUrl, apiKey: sim.users.admin.apiKey, fetch: sim.fetch },
+    sim && { url: demoUrl ?? sim.baseUrl, apiKey: sim.users.admin.apiKey, fetch: sim.fetch },
     'point them at your MAAS (e.g. MAAS_URL=http://maas:5240/MAAS), or add --demo to use the built-in simulator',
     () => {
       const nf = createNodeFetch({ caFile: config.maasCaFile, insecure: config.maasTlsInsecure });
@@ -154,8 +157,14 @@ export async function startDeps(
     },
   );
   // The demo keeps its state in memory: it must not mix simulated operations into a real deployment's history.
-  const store =
-    demo && !config.db ? new MemoryStore() : SqliteStore.open(config.db ?? defaultDbPath(process.env));
+  let store: Store;
+  try {
+    store = demo && !config.db ? new MemoryStore() : openNodeStore(config.db, process.env);
+  } catch (err) {
+    sim?.close();
+    await closeFetch();
+    throw err;
+  }
   // Slack: notices and approvals wherever the poller runs (serve, stdio and demo alike).
   const { deps, slack } = buildDeps({
     config,
@@ -224,15 +233,26 @@ async function runHttp(config: Config, flags: Flags, demo: boolean, logging: Log
       `HOST=${host} can be reached from other machines: set MCP_AUTH_TOKENS (token:principal:role, …) before listening there`,
     );
   }
-  const built = await startDeps({ ...config, host }, flags, demo, logging);
+  // Listening comes first: the demo's MAAS is this server's /MAAS, and its URL needs the port actually bound.
+  let handle: (req: Request) => Response | Promise<Response> = () =>
+    new Response('starting', { status: 503 });
+  const server = await listen({ fetch: (req) => handle(req) }, host, port);
+  const actual = boundPort(server, port);
+  const base = `http://${host.includes(':') ? `[${host}]` : host}:${actual}`;
+  let built: Started;
+  try {
+    built = await startDeps({ ...config, host }, flags, demo, logging, `${base}/MAAS`);
+  } catch (err) {
+    server.close();
+    throw err;
+  }
   const { sim } = built;
   const http = createApp(built.deps, {
     localPrincipal: localPrincipal(config),
     ...(built.slack ? { slack: built.slack } : {}),
     ...(sim ? { mount: (app) => app.all('/MAAS/*', (c) => sim.app.fetch(c.req.raw)) } : {}),
   });
-  const server = await listen(http.app, host, port);
-  const actual = boundPort(server, port);
+  handle = http.app.fetch;
   // Socket Mode: Slack reaches us over an outbound WebSocket (no public ingress needed).
   let socket: { stop(): Promise<unknown> } | undefined;
   if (built.slack && config.slack.appToken) {
@@ -242,7 +262,6 @@ async function runHttp(config: Config, flags: Flags, demo: boolean, logging: Log
     socket = app;
     log.info('Slack Socket Mode connected');
   }
-  const base = `http://${host.includes(':') ? `[${host}]` : host}:${actual}`;
   if (demo) printDemoBanner(base, sim as Simulator);
   else console.error(`maas-mcp ${VERSION} serving MCP at ${base}/mcp (MAAS: ${built.deps.maas.http.root})`);
   const slackLines = slackBanner(base, config);
@@ -258,8 +277,9 @@ async function runHttp(config: Config, flags: Flags, demo: boolean, logging: Log
 
 function printDemoBanner(base: string, sim: Simulator): void {
   const bin = new URL('../bin/maas-mcp.js', import.meta.url).pathname;
+  // This Node's own path: Claude Desktop does not start from a shell, so `node` may not be on its PATH (nvm).
   const desktop = JSON.stringify(
-    { mcpServers: { maas: { command: 'node', args: [bin, 'stdio', '--demo'] } } },
+    { mcpServers: { maas: { command: process.execPath, args: [bin, 'stdio', '--demo'] } } },
     null,
     2,
   );
@@ -276,8 +296,9 @@ Claude Code:
 Claude Desktop (claude_desktop_config.json; runs its own simulator over stdio):
 ${desktop}
 
-MCP Inspector:
-  npx @modelcontextprotocol/inspector  →  Streamable HTTP, URL ${base}/mcp
+MCP Inspector (its 2.x needs Node 22.19+; on Node 20 npx picks 0.15.0, whose CLI works):
+  Node 22.19+:  npx -y @modelcontextprotocol/inspector@2.12.0  →  transport Streamable HTTP, URL ${base}/mcp
+  Node 20:      npx -y @modelcontextprotocol/inspector@0.15.0 --cli ${base}/mcp --transport http --method tools/list
 
 Slack: create an app from slack/manifest.yml, then start with SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN set
   (or SLACK_APP_TOKEN for Socket Mode); /maas then works against this demo fleet. See README.md "Slack".

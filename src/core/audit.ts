@@ -1,5 +1,5 @@
 /**
- * Writing the audit log: every write, and every refused or cancelled destructive attempt (DESIGN.md §4.7).
+ * Writing the audit log: every write, and every refused or cancelled destructive attempt (README "Safety").
  * Arguments are redacted before they are stored; a failure to write is logged loudly but cannot undo a write
  * MAAS already made.
  */

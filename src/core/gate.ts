@@ -1,5 +1,5 @@
 /**
- * The confirmation gate for destructive tools (DESIGN.md §4.4). Nothing destructive runs before a person
+ * The confirmation gate for destructive tools (README "Safety"). Nothing destructive runs before a person
  * (through MCP elicitation, a confirm token, or Slack) has seen a preview of what will happen to each machine,
  * and nothing runs if a machine changed since that preview.
  */

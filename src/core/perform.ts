@@ -28,20 +28,6 @@ export interface Unanswered {
 /** Ids per re-read request (MAAS takes any number; URLs stay short at 100). */
 const REREAD_BATCH = 100;
 
-/**
- * An error that says something happened before the failing step (deploy: "it stays Allocated to you"): the
- * note is added to whatever the failure message becomes.
- */
-export class FailureWithNote extends Error {
-  override name = 'FailureWithNote';
-  constructor(
-    readonly failure: unknown,
-    readonly note: string,
-  ) {
-    super(failure instanceof Error ? failure.message : String(failure));
-  }
-}
-
 /** Performs the action on one machine: its outcome, or {@link Unanswered} when MAAS may have got the write. */
 export async function performOne<I extends z.ZodObject>(
   spec: ActionSpec<I>,
@@ -57,14 +43,11 @@ export async function performOne<I extends z.ZodObject>(
       after,
       row: { ...base, before: m.status_name, after: after?.status_name ?? m.status_name },
     };
-  } catch (thrown) {
-    const note = thrown instanceof FailureWithNote ? thrown.note : undefined;
-    const err = thrown instanceof FailureWithNote ? thrown.failure : thrown;
+  } catch (err) {
     if (err instanceof MaasNetworkError && err.mayHaveReachedMaas) return { unanswered: err, machine: m };
-    const message = failureMessage(spec.verb, m, err, ctx);
     return {
       ok: false,
-      row: { ...base, status: m.status_name, error: note ? `${message} (${note})` : message },
+      row: { ...base, status: m.status_name, error: failureMessage(spec.verb, m, err, ctx) },
     };
   }
 }

@@ -1,5 +1,5 @@
 /**
- * Secret hygiene (DESIGN.md §4.7). Two nets: structured values lose every field whose name looks secret,
+ * Secret hygiene (README "Safety"). Two nets: structured values lose every field whose name looks secret,
  * and free text (error messages, log lines) loses every known secret string.
  */
 import type { Config } from '../config.ts';

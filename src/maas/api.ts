@@ -1,5 +1,5 @@
 /**
- * Typed MAAS endpoints used by the tools (../shared/maas-api.md §3–§6). Every answer is parsed with zod here,
+ * Typed MAAS endpoints used by the tools (MAAS `maasserver/api/`). Every answer is parsed with zod here,
  * at the edge, so bad data fails with a clear error instead of deep inside a renderer.
  */
 import type { z } from 'zod';
@@ -28,7 +28,7 @@ import {
   Zone,
 } from './schemas.ts';
 
-/** `GET /machines/` filters (maas-api.md §3.1); every one is applied by MAAS, and lists repeat the key. */
+/** `GET /machines/` filters (MAAS `ReadNodesForm`); every one is applied by MAAS, and lists repeat the key. */
 export interface MachineFilters {
   id?: readonly string[];
   hostname?: readonly string[];
@@ -92,8 +92,8 @@ export class MaasApi {
   }
 
   /**
-   * `POST /machines/{id}/?op=set_workload_annotations` (maas-api.md §4.5): `key=value` pairs, an empty value
-   * deletes the key. MAAS answers with the machine, annotations included.
+   * `POST /machines/{id}/?op=set_workload_annotations` (MAAS `maasserver/api/nodes.py`): `key=value` pairs, an empty
+   * value deletes the key. MAAS answers with the machine, annotations included.
    */
   async setWorkloadAnnotations(
     systemId: string,
@@ -110,7 +110,7 @@ export class MaasApi {
     );
   }
 
-  /** `POST /machines/?op=allocate` with MAAS constraint names (maas-api.md §3.3). */
+  /** `POST /machines/?op=allocate` with MAAS constraint names (`AcquireNodeForm`). */
   async allocate(constraints: Params, opts: CallOptions = {}): Promise<MachineSummary> {
     return this.write(
       MachineSummary,
@@ -134,12 +134,12 @@ export class MaasApi {
     return Array.isArray(body) ? body.map(String) : [];
   }
 
-  /** `POST /machines/` (maas-api.md §3.2). */
+  /** `POST /machines/` (MAAS `MachinesHandler.create`). */
   async createMachine(form: Params, opts: CallOptions = {}): Promise<MachineSummary> {
     return this.write(MachineSummary, 'POST', 'machines/', { form }, opts, 'machine');
   }
 
-  /** `PUT /machines/{id}/` (maas-api.md §4.3). */
+  /** `PUT /machines/{id}/` (MAAS `MachineHandler.update`). */
   async updateMachine(systemId: string, form: Params, opts: CallOptions = {}): Promise<MachineSummary> {
     return this.write(MachineSummary, 'PUT', `machines/${enc(systemId)}/`, { form }, opts, 'machine');
   }

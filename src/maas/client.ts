@@ -1,19 +1,25 @@
 /**
  * The MAAS API 2.0 transport: OAuth 1.0a PLAINTEXT signing, URL rules, form bodies, timeouts, retries and
- * typed errors (../shared/maas-api.md §1, §2, §8). Runtime-neutral: `fetch` is injected.
+ * typed errors (MAAS `maasserver/api/auth.py`, `maasserver/api/support.py`). Runtime-neutral: `fetch` is injected.
  */
 import OAuth from 'oauth-1.0a';
 import { type Clock, sleep, systemClock } from '../core/clock.ts';
 import {
   errorFromResponse,
+  MAX_URL_LENGTH,
+  MaasBadRequestError,
   MaasConflictError,
+  MaasEndpointError,
   MaasError,
   type MaasHttpError,
   MaasNetworkError,
+  MaasNotFoundError,
   MaasProtocolError,
   type MaasRequestInfo,
+  MaasRequestTooLargeError,
   MaasTimeoutError,
   MaasUnavailableError,
+  MaasUrlError,
 } from './errors.ts';
 
 export type FetchLike = (input: Request | string | URL, init?: RequestInit) => Promise<Response>;
@@ -146,6 +152,15 @@ export class MaasClient {
       throw new MaasError(`internal: MAAS paths are relative and end in "/" (got "${req.path}")`, info(req));
     }
     const url = this.url(req);
+    if (url.length > MAX_URL_LENGTH) {
+      const big = largestParam(req.query);
+      throw new MaasRequestTooLargeError(
+        `${big ? `the ${big.key} value is too long for one MAAS request: ${big.chars.toLocaleString('en-US')} characters, and` : 'this request is too long for MAAS:'} a MAAS request URL holds about ${MAX_URL_LENGTH.toLocaleString('en-US')} — shorten it or split it into several requests`,
+        info(req),
+        big?.key,
+        undefined,
+      );
+    }
     const safeToRepeat = req.method === 'GET';
     for (let attempt = 0; ; attempt++) {
       let res: Response;
@@ -162,17 +177,61 @@ export class MaasClient {
       if (res.ok) return res;
 
       const body = await res.text().catch(() => '');
-      const error = errorFromResponse(
-        res.status,
-        res.headers.get('content-type') ?? '',
-        body,
-        res.headers.get('retry-after'),
-        info(req),
+      const error = this.explain(
+        errorFromResponse(
+          res.status,
+          res.headers.get('content-type') ?? '',
+          body,
+          res.headers.get('retry-after'),
+          info(req),
+        ),
+        req,
       );
+      if (error instanceof MaasRequestTooLargeError) throw error;
       const delay = this.retryDelay(error, safeToRepeat, attempt);
       if (delay === undefined) throw error;
       await sleep(this.clock, delay, req.signal);
     }
+  }
+
+  /**
+   * Answers that say more about our setup than about the request: a 404 from something that is not MAAS's API
+   * (MAAS_URL without `/MAAS`), a request too large for the web server (413/414/431, which come with no useful
+   * text), and an HTTPS port spoken to in plain HTTP.
+   */
+  private explain(error: MaasHttpError, req: MaasRequest): MaasHttpError | MaasRequestTooLargeError {
+    const body = error.body.trim();
+    if (
+      (error instanceof MaasNotFoundError || error instanceof MaasEndpointError) &&
+      !/\/MAAS\/api\/2\.0\/$/.test(this.root) &&
+      !/^Unknown API endpoint|matches the given query\.?$/.test(body)
+    ) {
+      const base = this.root.replace(/\/api\/2\.0\/$/, '');
+      return new MaasUrlError(
+        404,
+        error.body,
+        info(req),
+        `MAAS_URL should end in /MAAS: ${this.root}${req.path} answered 404 Not Found, so ${base} is not where MAAS serves its API — try MAAS_URL=${base}/MAAS`,
+      );
+    }
+    if (error.status === 413 || error.status === 414 || error.status === 431) {
+      const big = largestParam(error.status === 413 ? req.form : req.query);
+      return new MaasRequestTooLargeError(
+        `MAAS's web server refused the request as too large (HTTP ${error.status})${big ? `: the ${big.key} value is ${big.chars.toLocaleString('en-US')} characters — shorten it or split it into several requests` : ''}`,
+        info(req),
+        big?.key,
+        error.status,
+      );
+    }
+    if (error instanceof MaasBadRequestError && /plain HTTP request was sent to HTTPS port/i.test(body)) {
+      return new MaasUrlError(
+        400,
+        error.body,
+        info(req),
+        'MAAS answered HTTPS on an http:// URL (its web server says "The plain HTTP request was sent to HTTPS port"): use https:// in MAAS_URL',
+      );
+    }
+    return error;
   }
 
   private url(req: MaasRequest): string {
@@ -253,6 +312,21 @@ function info(req: MaasRequest): MaasRequestInfo {
   return { method: req.method, path: req.path, op: req.op };
 }
 
+/** The parameter with the most characters (a list counts all its values), to name in a "too large" error. */
+function largestParam(params: Params | undefined): { key: string; chars: number } | undefined {
+  let best: { key: string; chars: number } | undefined;
+  for (const [key, value] of Object.entries(params ?? {})) {
+    if (value === undefined || value === null) continue;
+    const chars = Array.isArray(value)
+      ? value.reduce((n: number, v) => n + String(v).length, 0)
+      : typeof value === 'object'
+        ? JSON.stringify(value).length
+        : String(value).length;
+    if (!best || chars > best.chars) best = { key, chars };
+  }
+  return best;
+}
+
 function randomNonce(): string {
   const bytes = new Uint8Array(16);
   crypto.getRandomValues(bytes);
@@ -266,8 +340,11 @@ function toNetworkError(err: unknown, req: MaasRequest, timeoutMs: number): Maas
   if (req.signal?.aborted) {
     return new MaasNetworkError('the request was cancelled', info(req), req.method !== 'GET', err);
   }
-  const reason = err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : '';
   if (err instanceof Error && err.name === 'TimeoutError') return new MaasTimeoutError(info(req), timeoutMs);
+  // A TLS handshake that failed never carried the request.
+  const tls = tlsFailure(err);
+  if (tls) return new MaasNetworkError(tls, info(req), false, err);
+  const reason = err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : '';
   return new MaasNetworkError(
     `cannot reach MAAS${reason ? ` (${reason})` : ''}`,
     info(req),
@@ -275,6 +352,47 @@ function toNetworkError(err: unknown, req: MaasRequest, timeoutMs: number): Maas
     req.method !== 'GET' && !/ECONNREFUSED|ENOTFOUND|EAI_AGAIN|certificate/i.test(reason),
     err,
   );
+}
+
+/** What Node's TLS errors are called, by `code`: read by {@link tlsFailure}. */
+const PLAIN_HTTP = new Set(['ERR_SSL_WRONG_VERSION_NUMBER', 'ERR_SSL_PACKET_LENGTH_TOO_LONG']);
+const UNTRUSTED = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_UNTRUSTED',
+  'CERT_SIGNATURE_FAILURE',
+]);
+const OUT_OF_DATE = new Set(['CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID']);
+
+/**
+ * A readable sentence for a TLS failure (Node's own messages are OpenSSL dumps such as
+ * `…:error:0A00010B:SSL routines:ssl3_get_record:wrong version number:…`), or undefined when it is not one.
+ */
+function tlsFailure(err: unknown): string | undefined {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    const { code, reason } = e as Error & { code?: unknown; reason?: unknown };
+    if (typeof code !== 'string') continue;
+    if (PLAIN_HTTP.has(code)) {
+      return 'MAAS answered plain HTTP on an https:// URL: use http:// in MAAS_URL (MAAS serves plain HTTP on port 5240), or point it at the port where MAAS has TLS enabled';
+    }
+    if (UNTRUSTED.has(code)) {
+      return `MAAS's TLS certificate is not trusted (${e.message}): set MAAS_CA_FILE to the CA certificate that signed it, or MAAS_TLS_INSECURE=true to skip the check (not recommended)`;
+    }
+    if (OUT_OF_DATE.has(code)) {
+      return `MAAS's TLS certificate is out of date (${e.message}): renew it on MAAS, and check this host's clock`;
+    }
+    if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
+      return `MAAS's TLS certificate is not for the host in MAAS_URL (${e.message}): use a name the certificate lists`;
+    }
+    if (code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_')) {
+      const why = typeof reason === 'string' && reason ? reason : code;
+      return `the TLS handshake with MAAS failed (${why}): check that MAAS_URL's scheme and port match how MAAS serves its API`;
+    }
+  }
+  return undefined;
 }
 
 async function readBody(res: Response, request: MaasRequestInfo): Promise<unknown> {

@@ -1,4 +1,4 @@
-/** Facts about MAAS 3.7 that both the simulator and the tools rely on (../shared/maas-api.md §3.2). */
+/** Facts about MAAS 3.7 that both the simulator and the tools rely on (MAAS `MachinesHandler.create`). */
 
 /** Power drivers (`src/provisioningserver/drivers/power/*.py` names) plus the pod drivers virsh and lxd. */
 export const POWER_TYPES = [

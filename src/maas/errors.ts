@@ -1,6 +1,6 @@
 /**
- * Domain errors of the MAAS client: one class per row of the error table in ../shared/maas-api.md §2.
- * Handlers throw these; the adapters (MCP, Slack) turn them into readable results.
+ * Domain errors of the MAAS client: one class per kind of MAAS error answer (MAAS `maasserver/exceptions.py`,
+ * `maasserver/middleware.py`). Handlers throw these; the adapters (MCP, Slack) turn them into readable results.
  */
 
 /** Where a failed request was going; never holds credentials or bodies. */
@@ -154,6 +154,39 @@ export class MaasTimeoutError extends MaasNetworkError {
   }
 }
 
+/**
+ * MAAS_URL does not lead to MAAS's API: e.g. it lacks the `/MAAS` prefix (MAAS serves its API under
+ * `http://host:5240/MAAS/api/2.0/`, MAAS `maasserver/djangosettings/settings.py` API_URL_PREFIX), or says http:// to an HTTPS port.
+ */
+export class MaasUrlError extends MaasHttpError {
+  override name = 'MaasUrlError';
+  constructor(status: number, body: string, request: MaasRequestInfo, message: string) {
+    super(status, body, request, { message });
+  }
+}
+
+/**
+ * The request is larger than MAAS's web server takes: refused before sending (a URL over
+ * {@link MAX_URL_LENGTH}), or answered 413, 414 or 431. `field` is the parameter that makes it large.
+ */
+export class MaasRequestTooLargeError extends MaasError {
+  override name = 'MaasRequestTooLargeError';
+  constructor(
+    message: string,
+    request: MaasRequestInfo,
+    readonly field: string | undefined,
+    readonly status: number | undefined,
+  ) {
+    super(message, request);
+  }
+}
+
+/**
+ * Longest request URL sent to MAAS: 8 KiB is the request-line limit of common front ends (nginx's default
+ * `large_client_header_buffers`); longer ones come back 414 or 431 with no useful text.
+ */
+export const MAX_URL_LENGTH = 8000;
+
 /** MAAS answered 2xx with data that does not have the expected shape. */
 export class MaasProtocolError extends MaasError {
   override name = 'MaasProtocolError';
@@ -174,7 +207,7 @@ export function parseRetryAfter(value: string | null): number | undefined {
 }
 
 /**
- * Builds the typed error for a non-2xx MAAS answer, by status and content type (maas-api.md §8:
+ * Builds the typed error for a non-2xx MAAS answer, by status and content type (MAAS `maasserver/middleware.py`:
  * JSON → field dict or list; text → message).
  */
 export function errorFromResponse(

@@ -1,9 +1,9 @@
 /**
- * The fast path for large MAAS lists. MAAS renders JSON with a 4-space indent (maas-api.md §2, piston's emitter),
- * so in an array of objects every element ends at "\n    }" and every top-level key of an element starts a line
- * "\n        \"". JSON strings cannot hold a raw newline, so those sequences occur nowhere else. That lets the
- * native string search find elements and their top-level keys, skipping the nested values (most of each 25 KB
- * machine) without looking at their bytes; only wanted values are parsed. Anything not laid out this way is read
+ * The fast path for large MAAS lists. MAAS renders JSON with a 4-space indent (MAAS `maasserver/api/support.py`,
+ * piston's emitter), so in an array of objects every element ends at "\n    }" and every top-level key of an element
+ * starts a line "\n        \"". JSON strings cannot hold a raw newline, so those sequences occur nowhere else. That
+ * lets the native string search find elements and their top-level keys, skipping the nested values (most of each 25
+ * KB machine) without looking at their bytes; only wanted values are parsed. Anything not laid out this way is read
  * by the general {@link ArrayElementPicker} instead.
  */
 import { MaasProtocolError } from './errors.ts';

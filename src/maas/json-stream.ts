@@ -1,5 +1,5 @@
 /**
- * A streaming reader for MAAS's unpaginated collections (maas-api.md §7): a top-level JSON array of objects,
+ * A streaming reader for MAAS's unpaginated collections (MAAS `NodesHandler.read`): a top-level JSON array of objects,
  * 15–60 KB each, tens of thousands of them. It never holds the whole answer: it scans bytes as they arrive and
  * materialises only the wanted top-level keys of each element, so memory stays at one element's worth no matter
  * how large the answer is. Values of unwanted keys (interface_set, blockdevice_set, …) are skipped unparsed.

@@ -1,5 +1,5 @@
 /**
- * Zod schemas for MAAS API 2.0 answers (../shared/maas-api.md §4.2, §6). They keep only what maas-mcp reads
+ * Zod schemas for MAAS API 2.0 answers (MAAS `maasserver/api/`). They keep only what maas-mcp reads
  * (unknown keys are dropped) and tolerate the field differences between MAAS 2.9 and 3.7: anything a version may
  * omit is optional with a neutral default. Secrets (power parameters, user_data) have no field here on purpose.
  */

@@ -1,9 +1,9 @@
 /**
- * MAAS node statuses, labels and the legal-transition table (../shared/maas-api.md §5).
+ * MAAS node statuses, labels and the legal-transition table (MAAS `maasserver/node_status.py`).
  * This is the single place these facts live: the simulator enforces them and the tools pre-check with them.
  */
 
-/** `NodeStatus` values (maas-api.md §5.1). */
+/** `NodeStatus` values (MAAS `maascommon/enums/node.py`). */
 export const NodeStatus = {
   NEW: 0,
   COMMISSIONING: 1,
@@ -60,7 +60,7 @@ export const STATUS_LABELS: Readonly<Record<NodeStatus, string>> = {
   [S.FAILED_TESTING]: 'Failed testing',
 };
 
-/** The lower-case names the `status=` list filter accepts (maas-api.md §3.1). */
+/** The lower-case names the `status=` list filter accepts (MAAS `ReadNodesForm`). */
 export const STATUS_FILTER_NAMES: Readonly<Record<NodeStatus, string>> = {
   [S.NEW]: 'new',
   [S.COMMISSIONING]: 'commissioning',
@@ -118,7 +118,7 @@ export function parseStatus(text: string): NodeStatus | undefined {
   return BY_FILTER_NAME.get(t.replace(/[\s-]+/g, '_')) ?? BY_LABEL.get(t.replace(/[_-]+/g, ' '));
 }
 
-/** Simplified statuses (maas-api.md §5.1, `SIMPLIFIED_NODE_STATUSES_MAP`). */
+/** Simplified statuses (MAAS `maascommon/node.py` `SIMPLIFIED_NODE_STATUSES_MAP`). */
 export type SimpleStatus =
   | 'allocated'
   | 'broken'
@@ -187,7 +187,7 @@ export const SIMPLE_STATUSES: readonly SimpleStatus[] = [
 ];
 
 /**
- * `NODE_TRANSITIONS` (maas-api.md §5.3). `null` is the "None" row (a node being created).
+ * `NODE_TRANSITIONS` (MAAS `maasserver/node_status.py`). `null` is the "None" row (a node being created).
  * A same-status "transition" is always allowed and is not listed.
  */
 export const NODE_TRANSITIONS: ReadonlyMap<NodeStatus | null, ReadonlySet<NodeStatus>> = new Map<
@@ -412,8 +412,8 @@ export const FAILURE_STATUS: ReadonlyMap<NodeStatus, NodeStatus> = new Map<NodeS
 ]);
 
 /**
- * Where a transient status ends when all goes well (maas-api.md §5.4). `null`: back to the status it came from
- * (testing and exiting rescue mode return to the previous status).
+ * Where a transient status ends when all goes well (MAAS `maasserver/models/node.py`). `null`: back to the status it
+ * came from (testing and exiting rescue mode return to the previous status).
  */
 export const SUCCESS_STATUS: ReadonlyMap<NodeStatus, NodeStatus | null> = new Map<
   NodeStatus,
@@ -428,7 +428,7 @@ export const SUCCESS_STATUS: ReadonlyMap<NodeStatus, NodeStatus | null> = new Ma
   [S.TESTING, null],
 ]);
 
-/** Statuses MAAS completes asynchronously (maas-api.md §5.4): a machine in one of these is "busy". */
+/** Statuses MAAS completes asynchronously (MAAS `maasserver/models/node.py`): a machine in one of these is "busy". */
 export const TRANSIENT_STATUSES: ReadonlySet<NodeStatus> = new Set(FAILURE_STATUS.keys());
 
 export function isTransient(s: NodeStatus): boolean {
@@ -439,7 +439,7 @@ export function isFailed(s: NodeStatus): boolean {
   return simpleStatus(s) === 'failed';
 }
 
-/** `RELEASABLE_STATUSES` of the release API (maas-api.md §4.5 `release`). */
+/** `RELEASABLE_STATUSES` of the release API (MAAS `maasserver/api/machines.py`). */
 export const RELEASABLE_STATUSES: ReadonlySet<NodeStatus> = new Set([
   S.ALLOCATED,
   S.RESERVED,

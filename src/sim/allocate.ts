@@ -1,6 +1,7 @@
 /**
- * `POST /machines/?op=allocate` (maas-api.md §3.3): candidates are Ready, editable and unlocked; cheapest first by
- * `cpu_count + memory/1024`; the three 409 texts; `dry_run` and `verbose`.
+ * `POST /machines/?op=allocate` (MAAS `maasserver/node_constraint_filter_forms.py` `AcquireNodeForm`): candidates are
+ * Ready, editable and unlocked; cheapest first by `cpu_count + memory/1024`; the three 409 texts; `dry_run` and
+ * `verbose`.
  */
 import { NodeStatus } from '../maas/status.ts';
 import { ACQUIRE_FIELDS, cleanConstraints, IGNORED_FIELDS, matchStorage } from './filters.ts';

@@ -1,4 +1,7 @@
-/** `/nodes/{system_id}/blockdevices/` (maas-api.md §6.5): listing and the per-device ops behind the state gate. */
+/**
+ * `/nodes/{system_id}/blockdevices/` (MAAS `maasserver/api/blockdevices.py`): listing and the per-device ops behind
+ * the state gate.
+ */
 import { NodeStatus as S } from '../maas/status.ts';
 import {
   applyTagOp,

@@ -1,5 +1,6 @@
 /**
- * Devices, controllers and the generic `/nodes/` views (maas-api.md §6.1). Non-admins never see controllers.
+ * Devices, controllers and the generic `/nodes/` views (MAAS `maasserver/api/devices.py`, `rackcontrollers.py`).
+ * Non-admins never see controllers.
  */
 import { normaliseMac, POWER_TYPES } from '../maas/constants.ts';
 import { isTransient, NodeStatus } from '../maas/status.ts';

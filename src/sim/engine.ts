@@ -1,6 +1,7 @@
 /**
- * The state machine's enforcement point and the timer engine that completes transient statuses (maas-api.md
- * §5.3–5.4). Every status change goes through {@link updateStatus}; every timed step through {@link Engine.run}.
+ * The state machine's enforcement point and the timer engine that completes transient statuses (MAAS
+ * `maasserver/node_status.py` `NODE_TRANSITIONS`, `maasserver/models/node.py`). Every status change goes through
+ * {@link updateStatus}; every timed step through {@link Engine.run}.
  */
 import type { Clock, TimerHandle } from '../core/clock.ts';
 import {
@@ -13,6 +14,7 @@ import {
 import type { FailAction, Faults } from './faults.ts';
 import { conflict } from './http.ts';
 import { type EventLevel, MAX_EVENTS_PER_NODE, type SimEvent, type SimNode, type SimState } from './model.ts';
+import { saveOnce, touch } from './tx.ts';
 
 /**
  * `Node.update_status`: rejects an illegal change with the 409 `Invalid transition: A -> B.`, records
@@ -20,6 +22,7 @@ import { type EventLevel, MAX_EVENTS_PER_NODE, type SimEvent, type SimNode, type
  */
 export function updateStatus(node: SimNode, to: Status): void {
   if (!canTransition(node.status, to)) throw conflict(invalidTransitionMessage(node.status, to));
+  touch(node);
   if (node.status !== to) node.previousStatus = node.status;
   node.status = to;
   if (node.kind === 'machine' && (to === NodeStatus.NEW || to === NodeStatus.READY)) node.owner = null;
@@ -40,6 +43,8 @@ interface Job {
   steps: Step[];
   index: number;
   handle: TimerHandle | null;
+  /** Clock time the armed step is due. */
+  dueAt: number;
 }
 
 export class Engine {
@@ -59,6 +64,7 @@ export class Engine {
     type: string,
     opts: { level?: EventLevel; description?: string; user?: string | null } = {},
   ): SimEvent {
+    touch(node);
     const ev: SimEvent = {
       id: this.state.nextId('event'),
       level: opts.level ?? 'INFO',
@@ -97,7 +103,7 @@ export class Engine {
   /** Runs `steps` on the node's lane, replacing whatever that lane was doing. */
   run(node: SimNode, kind: string, steps: Step[], lane: Lane = 'life'): void {
     this.cancel(node, lane);
-    const job: Job = { node, lane, kind, steps, index: 0, handle: null };
+    const job: Job = { node, lane, kind, steps, index: 0, handle: null, dueAt: 0 };
     this.lanes[lane].set(node.systemId, job);
     this.scheduleNext(job);
   }
@@ -108,10 +114,13 @@ export class Engine {
   }
 
   cancel(node: SimNode, lane?: Lane): void {
+    touch(node);
     for (const l of lane ? [lane] : (['life', 'power'] as const)) {
+      this.journal(l, node.systemId);
       const job = this.lanes[l].get(node.systemId);
       if (!job) continue;
       if (job.handle !== null) this.clock.clearTimeout(job.handle);
+      job.handle = null;
       this.lanes[l].delete(node.systemId);
     }
   }
@@ -141,6 +150,28 @@ export class Engine {
     }
   }
 
+  /**
+   * Inside a request, remembers what the lane was doing before its first change, so a rolled-back request puts
+   * the job back with its timer re-armed for the time it had left (tx.ts).
+   */
+  private journal(lane: Lane, systemId: string): void {
+    const jobs = this.lanes[lane];
+    saveOnce(jobs, systemId, () => {
+      const before = jobs.get(systemId);
+      const armed = before?.handle != null;
+      return () => {
+        const now = jobs.get(systemId);
+        if (now && now !== before && now.handle !== null) this.clock.clearTimeout(now.handle);
+        if (!before) {
+          jobs.delete(systemId);
+          return;
+        }
+        jobs.set(systemId, before);
+        if (armed && before.handle === null) this.arm(before, Math.max(0, before.dueAt - this.clock.now()));
+      };
+    });
+  }
+
   private isCurrent(job: Job): boolean {
     return this.lanes[job.lane].get(job.node.systemId) === job;
   }
@@ -151,13 +182,18 @@ export class Engine {
       this.lanes[job.lane].delete(job.node.systemId);
       return;
     }
+    this.arm(job, next.delayMs * this.timeScale);
+  }
+
+  private arm(job: Job, delayMs: number): void {
     if (this.closed) return;
+    job.dueAt = this.clock.now() + delayMs;
     job.handle = this.clock.setTimeout(() => {
       job.handle = null;
       if (!this.isCurrent(job)) return;
       this.step(job);
       if (this.isCurrent(job)) this.scheduleNext(job);
-    }, next.delayMs * this.timeScale);
+    }, delayMs);
   }
 
   private step(job: Job): void {

@@ -1,4 +1,7 @@
-/** `GET /events/?op=query` (maas-api.md §6.7): filters, level, limit, before/after paging, newest first. */
+/**
+ * `GET /events/?op=query` (MAAS `maasserver/api/events.py`): filters, level, limit, before/after paging, newest
+ * first.
+ */
 import { normaliseMac } from '../maas/constants.ts';
 import { badRequest } from './http.ts';
 import { EVENT_LEVELS, type EventLevel, type SimEvent, type SimNode } from './model.ts';

@@ -1,7 +1,7 @@
 /**
  * Node constraints shared by the list filters (`ReadNodesForm`) and allocation (`AcquireNodeForm`): validation with
- * MAAS's messages, matching, and the cleaned `field=value` descriptions allocate's 409 quotes (maas-api.md §3.1,
- * §3.3).
+ * MAAS's messages, matching, and the cleaned `field=value` descriptions allocate's 409 quotes (MAAS
+ * `maasserver/node_constraint_filter_forms.py`).
  */
 import { MAC_RE, normaliseMac } from '../maas/constants.ts';
 import { parseStatus, SIMPLE_STATUSES, STATUS_FILTER_NAMES, simpleStatus } from '../maas/status.ts';
@@ -194,6 +194,7 @@ function subnetMatches(state: SimState, spec: string, ids: Set<number>): boolean
     if ((k === 'vlan' || k === 'vid') && String(state.vlans.get(s.vlanId)?.vid) === v) return true;
     if (k === 'fabric' && state.fabrics.get(state.vlans.get(s.vlanId)?.fabricId ?? -1)?.name === v)
       return true;
+    if (k === 'space' && state.vlanSpaceName(s.vlanId) === v) return true;
   }
   return false;
 }

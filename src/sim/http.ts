@@ -1,5 +1,6 @@
 /**
- * Request parameters, the error type handlers throw, and the responses MAAS gives (maas-api.md §2).
+ * Request parameters, the error type handlers throw, and the responses MAAS gives (MAAS `maasserver/api/support.py`,
+ * `maasserver/exceptions.py`).
  */
 import { pyDumps, renderJson } from './json.ts';
 
@@ -46,6 +47,17 @@ export function jsonResponse(value: unknown, status = 200): Response {
 export function streamResponse(stream: ReadableStream<Uint8Array>): Response {
   return new Response(stream, { status: 200, headers: { 'Content-Type': JSON_TYPE } });
 }
+
+const plainViews = new WeakSet<Response>();
+
+/** The answer of a plain Django view (`describe/`), not a piston resource: it carries no `X-MAAS-API-Hash`. */
+export function plainViewResponse(body: string, contentType: string): Response {
+  const res = new Response(body, { status: 200, headers: { 'Content-Type': contentType } });
+  plainViews.add(res);
+  return res;
+}
+
+export const isPlainView = (res: Response) => plainViews.has(res);
 
 /** `rc.DELETED`. */
 export function deletedResponse(): Response {

@@ -1,5 +1,5 @@
 /**
- * The embedded MAAS simulator: a Hono app serving `/MAAS/api/2.0/…` as MAAS 3.7.3 does (../shared/maas-api.md),
+ * The embedded MAAS simulator: a Hono app serving `/MAAS/api/2.0/…` as MAAS 3.7.3 does (`src/maasserver/api/`),
  * with a seeded fleet, the real state machine on an injected clock, and fault injection. Runtime-neutral: Web APIs
  * only, so it runs in Node and in workerd.
  */
@@ -25,6 +25,7 @@ import { erasingSteps, releasingSteps } from './release.ts';
 import { RequestLog, type SimRequestLog } from './requests.ts';
 import { type Resource, Router } from './router.ts';
 import { seedState } from './seed.ts';
+import { spaceResources } from './spaces.ts';
 import { tagResource, tagsResource } from './tags.ts';
 
 export { updateStatus } from './engine.ts';
@@ -134,6 +135,7 @@ export function createSimulator(opts: SimulatorOptions = {}): Simulator {
     subnetsResource,
     subnetResource,
     ...networkResources,
+    ...spaceResources,
     ...deviceResources,
     ...interfaceResources,
     ...blockDeviceResources,

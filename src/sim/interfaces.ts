@@ -1,6 +1,6 @@
 /**
- * `/nodes/{system_id}/interfaces/` (maas-api.md §6.4): listing, `create_bond` with MAAS's real defaults, and the
- * per-interface `link_subnet` / `unlink_subnet` family behind the machine state gate.
+ * `/nodes/{system_id}/interfaces/` (MAAS `maasserver/api/interfaces.py`): listing, `create_bond` with MAAS's real
+ * defaults, and the per-interface `link_subnet` / `unlink_subnet` family behind the machine state gate.
  */
 import { type NodeStatus, NodeStatus as S } from '../maas/status.ts';
 import { freeIp, ipInSubnet, nextFreeIp, takeIp } from './addressing.ts';

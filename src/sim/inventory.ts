@@ -1,12 +1,16 @@
-/** Zones and resource pools (maas-api.md §6.3). Note the singular `resourcepool/{id-or-name}/` instance URL. */
+/**
+ * Zones and resource pools (MAAS `maasserver/api/zones.py`, `resourcepools.py`). Note the singular
+ * `resourcepool/{id-or-name}/` instance URL.
+ */
 import { adminOnly, badRequest, deletedResponse, fieldError, forbidden, notFound } from './http.ts';
 import type { SimPool, SimZone } from './model.ts';
 import { renderPool, renderZone } from './render.ts';
 import type { AuthedCtx, Handler, Resource } from './router.ts';
+import { touch } from './tx.ts';
 
 const NAME_RE = /^[\w-]+$/;
 
-function cleanName(
+export function cleanName(
   ctx: AuthedCtx,
   kind: string,
   required: boolean,
@@ -56,7 +60,11 @@ const deleteZone: Handler = (ctx) => {
   const fallback = state.zoneByName('default');
   if (!fallback || z.id === fallback.id)
     throw badRequest('This zone is the default zone, it cannot be deleted.');
-  for (const n of state.nodes.values()) if (n.zoneId === z.id) n.zoneId = fallback.id;
+  for (const n of state.nodes.values()) {
+    if (n.zoneId !== z.id) continue;
+    touch(n);
+    n.zoneId = fallback.id;
+  }
   state.zones.delete(z.id);
   return deletedResponse();
 };
@@ -111,7 +119,11 @@ const deletePool: Handler = (ctx) => {
   if (!ctx.user.isSuperuser) throw forbidden();
   if (p.id === 0) throw badRequest('This is the default pool, it cannot be deleted.');
   const { state } = ctx.svc;
-  for (const n of state.machines()) if (n.poolId === p.id) n.poolId = 0;
+  for (const n of state.machines()) {
+    if (n.poolId !== p.id) continue;
+    touch(n);
+    n.poolId = 0;
+  }
   state.pools.delete(p.id);
   return deletedResponse();
 };

@@ -24,14 +24,18 @@ export function renderJson(value: unknown): string {
   return s.includes('\\u0000F') ? s.replace(FLOAT_MARK_RE, '$1') : s;
 }
 
-/** Python's default `json.dumps` (no indent, `", "` and `": "`, ASCII-only), used for 400 field errors. */
-export function pyDumps(value: unknown): string {
+/**
+ * Python's default `json.dumps` (no indent, `", "` and `": "`, ASCII-only), used for 400 field errors;
+ * `sortKeys` is its `sort_keys=True`.
+ */
+export function pyDumps(value: unknown, sortKeys = false): string {
   if (value === null || value === undefined) return 'null';
   if (typeof value === 'string') return asciiOnly(JSON.stringify(value));
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  if (Array.isArray(value)) return `[${value.map(pyDumps).join(', ')}]`;
+  if (Array.isArray(value)) return `[${value.map((v) => pyDumps(v, sortKeys)).join(', ')}]`;
   const entries = Object.entries(value as Record<string, unknown>);
-  return `{${entries.map(([k, v]) => `${asciiOnly(JSON.stringify(k))}: ${pyDumps(v)}`).join(', ')}}`;
+  if (sortKeys) entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${entries.map(([k, v]) => `${asciiOnly(JSON.stringify(k))}: ${pyDumps(v, sortKeys)}`).join(', ')}}`;
 }
 
 function asciiOnly(s: string): string {

@@ -1,8 +1,8 @@
 /**
- * The asynchronous life-cycle flows a real MAAS drives through BMCs, PXE and node callbacks (maas-api.md §5.4):
- * commissioning, testing, deployment, abort and power changes, as timed steps with the event trail MAAS leaves
- * (`EVENT_DETAILS_MAP` descriptions). Durations are realistic at `timeScale` 1 (a deploy takes about 8 minutes).
- * Release, erase and rescue mode live in release.ts.
+ * The asynchronous life-cycle flows a real MAAS drives through BMCs, PXE and node callbacks (MAAS
+ * `maasserver/models/node.py`): commissioning, testing, deployment, abort and power changes, as timed steps with the
+ * event trail MAAS leaves (`EVENT_DETAILS_MAP` descriptions). Durations are realistic at `timeScale` 1 (a deploy
+ * takes about 8 minutes). Release, erase and rescue mode live in release.ts.
  */
 import { canTransition, type NodeStatus, NodeStatus as S } from '../maas/status.ts';
 import { claimAutoIps, releaseAutoIps } from './addressing.ts';

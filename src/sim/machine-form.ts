@@ -1,5 +1,5 @@
 /**
- * Machine create (`POST /machines/`, maas-api.md §3.2) and the field validation it shares with PUT (§4.3).
+ * Machine create (`POST /machines/`) and the field validation it shares with PUT (MAAS `maasserver/forms/__init__.py`).
  */
 import { MAC_RE, normaliseMac, POWER_TYPES } from '../maas/constants.ts';
 import { NodeStatus } from '../maas/status.ts';

@@ -1,6 +1,6 @@
 /**
- * Life-cycle ops on `/machines/{system_id}/` (maas-api.md §4.5): permission, the op's own pre-check with MAAS's
- * exact message, then the status change through {@link updateStatus} and the timed completion.
+ * Life-cycle ops on `/machines/{system_id}/` (MAAS `maasserver/api/machines.py`): permission, the op's own pre-check
+ * with MAAS's exact message, then the status change through {@link updateStatus} and the timed completion.
  */
 import {
   ABORTABLE_STATUSES,
@@ -71,7 +71,8 @@ const deploy: Handler = (ctx) => {
   if (!NODE_TRANSITIONS.get(n.status)?.has(S.DEPLOYING)) {
     throw conflict(`Can't deploy a machine that is in the '${label(n)}' state`);
   }
-  // Validation after acquire: a 400 here leaves the machine Allocated, as in MAAS (4xx is not rolled back).
+  // Validation after acquire, as in MAAS; a 400 here rolls the acquire back with the rest of the request (MAAS
+  // `ATOMIC_REQUESTS`), so the machine stays Ready.
   const os = cleanDistroSeries(d.get('distro_series'));
   const kernel = cleanHweKernel(d.get('hwe_kernel'), os.series, os.version, n.architecture);
   n.osystem = os.osystem;

@@ -1,6 +1,6 @@
 /**
- * `/machines/{system_id}/` (maas-api.md §4): GET, PUT, DELETE, power, locks, annotations, storage and the
- * restore ops. The life-cycle ops live in machine-ops.ts.
+ * `/machines/{system_id}/` (MAAS `maasserver/api/machines.py` `MachineHandler`): GET, PUT, DELETE, power, locks,
+ * annotations, storage and the restore ops. The life-cycle ops live in machine-ops.ts.
  */
 import { LOCKABLE_STATUSES, RESTORABLE_STATUSES, NodeStatus as S } from '../maas/status.ts';
 import { freeIp } from './addressing.ts';

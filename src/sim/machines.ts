@@ -1,5 +1,6 @@
 /**
- * The machines collection `/machines/` (maas-api.md §3): the streamed, filtered list and the collection ops.
+ * The machines collection `/machines/` (MAAS `maasserver/api/machines.py` `MachinesHandler`): the streamed, filtered
+ * list and the collection ops.
  */
 import { NodeStatus, RELEASABLE_STATUSES, STATUS_LABELS } from '../maas/status.ts';
 import { allocate } from './allocate.ts';
@@ -66,7 +67,8 @@ function releaseMany(ctx: AuthedCtx): string[] {
       failed.push(`${n.systemId} ('${STATUS_LABELS[n.status]}')`);
     }
   }
-  // Not transactional (§2): machines before the failing ones stay released.
+  // The 409 rolls the whole request back (MAAS `ATOMIC_REQUESTS`, `maasserver/utils/views.py`): the machines before the failing ones stay as
+  // they were.
   if (failed.length)
     throw conflict(`Machine(s) cannot be released in their current state: ${failed.join(', ')}.`);
   return released;

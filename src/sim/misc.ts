@@ -1,5 +1,6 @@
-/** `/version/`, `/describe/` (both anonymous) and `/users/` (maas-api.md §6.6). */
-import { notFound } from './http.ts';
+/** `/version/`, `/describe/` (both open to anyone: MAAS `maasserver/urls_api.py`) and `/users/` (`maasserver/api/users.py`). */
+import { notFound, plainViewResponse } from './http.ts';
+import { pyDumps } from './json.ts';
 import type { SimUserRecord } from './model.ts';
 import { API, API_HASH } from './paths.ts';
 import type { Resource } from './router.ts';
@@ -34,36 +35,51 @@ export const versionResource: Resource = {
   handlers: { GET: () => ({ capabilities: CAPABILITIES, version: MAAS_VERSION, subversion: '' }) },
 };
 
-/** `/describe/` is generated from the simulator's own resource table, in the shape python-libmaas reads. */
+/**
+ * `/describe/` is generated from the simulator's own resource table, in the shape python-libmaas reads. Like
+ * MAAS's plain Django view (MAAS `maasserver/urls_api.py`): `application/json` without a charset, `sort_keys=True`,
+ * handler URIs absolute from the request's host, the hash in the body and no `X-MAAS-API-Hash` header.
+ */
 export function describeResource(resources: () => Resource[]): Resource {
   return {
     name: 'DescribeHandler',
     pattern: /^describe\/$/,
     open: true,
     handlers: {
-      GET: () => ({
-        doc: 'MAAS API (simulated)',
-        hash: API_HASH,
-        resources: resources().map((r) => {
-          const actions = (table: Record<string, unknown>) =>
-            Object.keys(table).map((k) => {
-              const [method, op] = k.split(' ');
-              return { method, op: op ?? null, name: op ?? method?.toLowerCase(), doc: '', restful: !op };
-            });
-          const uri = `${API}${r.pattern.source
-            .replace(/^\^|\$$/g, '')
-            .replace(/\\\//g, '/')
-            .replace(/\([^)]*\)/g, '{id}')}`;
-          return {
-            name: r.name,
-            auth: { name: r.name, uri, path: uri, params: [], doc: '', actions: actions(r.handlers) },
-            anon: r.anon
-              ? { name: `Anon${r.name}`, uri, path: uri, params: [], doc: '', actions: actions(r.anon) }
-              : null,
-          };
-        }),
-      }),
+      GET: (ctx) =>
+        plainViewResponse(pyDumps(description(ctx.origin, resources()), true), 'application/json'),
     },
+  };
+}
+
+function description(origin: string, resources: Resource[]): Record<string, unknown> {
+  const actions = (table: Record<string, unknown>) =>
+    Object.keys(table).map((k) => {
+      const [method, op] = k.split(' ');
+      return { method, op: op ?? null, name: op ?? method?.toLowerCase(), doc: '', restful: !op };
+    });
+  return {
+    doc: 'MAAS API (simulated)',
+    hash: API_HASH,
+    resources: resources.map((r) => {
+      const path = `${API}${r.pattern.source
+        .replace(/^\^|\$$/g, '')
+        .replace(/\\\//g, '/')
+        .replace(/\([^)]*\)/g, '{id}')}`;
+      const handler = (name: string, table: Record<string, unknown>) => ({
+        name,
+        uri: `${origin}${path}`,
+        path,
+        params: [],
+        doc: '',
+        actions: actions(table),
+      });
+      return {
+        name: r.name,
+        auth: handler(r.name, r.handlers),
+        anon: r.anon ? handler(`Anon${r.name}`, r.anon) : null,
+      };
+    }),
   };
 }
 

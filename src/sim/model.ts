@@ -4,6 +4,7 @@
  */
 import type { NodeStatus } from '../maas/status.ts';
 import { Rng, SYSTEM_ID_ALPHABET } from './random.ts';
+import { saveOnce, TxMap } from './tx.ts';
 
 export type PowerState = 'on' | 'off' | 'unknown' | 'error';
 export type NodeKind = 'machine' | 'device' | 'rack' | 'region' | 'region+rack';
@@ -64,6 +65,14 @@ export interface SimFabric {
   description: string;
 }
 
+/** A space groups VLANs (MAAS `maasserver/api/spaces.py`); a subnet is in its VLAN's space. */
+export interface SimSpace {
+  id: number;
+  /** null: unnamed, shown as `space-<id>`. */
+  name: string | null;
+  description: string;
+}
+
 export interface SimVlan {
   id: number;
   vid: number;
@@ -74,7 +83,7 @@ export interface SimVlan {
   externalDhcp: string | null;
   primaryRack: string | null;
   secondaryRack: string | null;
-  space: string | null;
+  spaceId: number | null;
 }
 
 export interface SimSubnet {
@@ -90,7 +99,6 @@ export interface SimSubnet {
   allowProxy: boolean;
   activeDiscovery: boolean;
   managed: boolean;
-  space: string | null;
 }
 
 export interface SimLink {
@@ -166,7 +174,10 @@ export interface SimEvent {
   username: string | null;
 }
 
-/** Script-result statuses (`SCRIPT_STATUS`, maas-api.md §4.2); NONE (-1) is a node that has no results yet. */
+/**
+ * Script-result statuses (`SCRIPT_STATUS`, MAAS `maascommon/enums/scriptresult.py`); NONE (-1) is a node that has no
+ * results yet.
+ */
 export const ScriptStatus = {
   NONE: -1,
   PENDING: 0,
@@ -266,21 +277,25 @@ export interface SimNode {
 
 export const MAX_EVENTS_PER_NODE = 50;
 
-/** All simulator state. Node maps iterate in creation (= id) order, which is MAAS's list order. */
+/**
+ * All simulator state. Node maps iterate in creation (= id) order, which is MAAS's list order. Every map joins the
+ * request's transaction (tx.ts), so a refused request leaves it as it was.
+ */
 export class SimState {
-  readonly users = new Map<string, SimUserRecord>();
-  readonly zones = new Map<number, SimZone>();
-  readonly pools = new Map<number, SimPool>();
-  readonly tags = new Map<string, SimTag>();
-  readonly domains = new Map<number, SimDomain>();
-  readonly fabrics = new Map<number, SimFabric>();
-  readonly vlans = new Map<number, SimVlan>();
-  readonly subnets = new Map<number, SimSubnet>();
-  readonly nodes = new Map<string, SimNode>();
+  readonly users = new TxMap<string, SimUserRecord>('small');
+  readonly zones = new TxMap<number, SimZone>('small');
+  readonly pools = new TxMap<number, SimPool>('small');
+  readonly tags = new TxMap<string, SimTag>('small');
+  readonly domains = new TxMap<number, SimDomain>('small');
+  readonly fabrics = new TxMap<number, SimFabric>('small');
+  readonly spaces = new TxMap<number, SimSpace>('small');
+  readonly vlans = new TxMap<number, SimVlan>('small');
+  readonly subnets = new TxMap<number, SimSubnet>('small');
+  readonly nodes = new TxMap<string, SimNode>('records');
   /** IP address → system_id holding it. */
-  readonly ips = new Map<string, string>();
+  readonly ips = new TxMap<string, string>('values');
   /** Lower-case MAC → system_id. */
-  readonly macs = new Map<string, string>();
+  readonly macs = new TxMap<string, string>('values');
   private readonly counters = new Map<string, number>();
   /** Runtime randomness (ids, uuids) — seeded, so a scripted session is reproducible. */
   readonly rng: Rng;
@@ -336,6 +351,25 @@ export class SimState {
     return undefined;
   }
 
+  /** `Space.get_name()`: the name, or `space-<id>` for an unnamed space. */
+  spaceName(space: SimSpace): string {
+    return space.name ?? `space-${space.id}`;
+  }
+
+  /** The name MAAS shows for a VLAN's space: `undefined` when it has none. */
+  vlanSpaceName(vlanId: number | null): string {
+    const vlan = vlanId === null ? undefined : this.vlans.get(vlanId);
+    const space = vlan?.spaceId == null ? undefined : this.spaces.get(vlan.spaceId);
+    return space ? this.spaceName(space) : 'undefined';
+  }
+
+  /** A space by id or by (shown) name. */
+  spaceBySpec(spec: string): SimSpace | undefined {
+    if (/^\d+$/.test(spec)) return this.spaces.get(Number(spec));
+    for (const s of this.spaces.values()) if (this.spaceName(s) === spec) return s;
+    return undefined;
+  }
+
   defaultDomain(): SimDomain {
     for (const d of this.domains.values()) if (d.isDefault) return d;
     throw new Error('no default domain');
@@ -363,6 +397,10 @@ export class SimState {
   /** Call after adding, removing or re-domaining nodes. */
   touchDomains(): void {
     this.domainCounts = null;
+    // A rolled-back request must not leave counts computed from its changes behind.
+    saveOnce(this, 'domainCounts', () => () => {
+      this.domainCounts = null;
+    });
   }
 
   newSystemId(): string {
@@ -375,7 +413,7 @@ export class SimState {
   /** Registers a node with its physical MACs and the addresses its links hold. */
   addNode(node: SimNode): void {
     this.nodes.set(node.systemId, node);
-    this.domainCounts = null;
+    this.touchDomains();
     for (const i of node.interfaces) {
       if (i.type === 'physical') this.macs.set(i.mac.toLowerCase(), node.systemId);
       for (const l of i.links) if (l.ip) this.ips.set(l.ip, node.systemId);
@@ -384,7 +422,7 @@ export class SimState {
 
   removeNode(node: SimNode): void {
     this.nodes.delete(node.systemId);
-    this.domainCounts = null;
+    this.touchDomains();
     for (const i of node.interfaces) {
       if (this.macs.get(i.mac.toLowerCase()) === node.systemId) this.macs.delete(i.mac.toLowerCase());
       for (const l of i.links) if (l.ip && this.ips.get(l.ip) === node.systemId) this.ips.delete(l.ip);

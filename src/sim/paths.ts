@@ -1,4 +1,4 @@
-/** URL roots (maas-api.md §2). */
+/** URL roots (MAAS `maasserver/djangosettings/settings.py` `API_URL_PREFIX`). */
 export const API = '/MAAS/api/2.0/';
 export const ORIGIN = 'http://maas.sim:5240';
 export const BASE_URL = `${ORIGIN}/MAAS`;

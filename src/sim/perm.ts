@@ -1,5 +1,5 @@
 /**
- * Node permissions without RBAC (maas-api.md §4.1) and the `get_node_or_404` lookups that apply them.
+ * Node permissions without RBAC (MAAS `maasserver/auth/local.py`) and the `get_node_or_404` lookups that apply them.
  */
 import { forbidden, notFound } from './http.ts';
 import type { SimNode, SimState, SimUserRecord } from './model.ts';

@@ -1,6 +1,6 @@
 /**
- * Release, disk erasure and rescue mode as timed steps (maas-api.md §4.5, §5.4): `_finalize_release` clears the
- * deployment; rescue mode returns to the status it was entered from.
+ * Release, disk erasure and rescue mode as timed steps (MAAS `maasserver/models/node.py`): `_finalize_release` clears
+ * the deployment; rescue mode returns to the status it was entered from.
  */
 import { canTransition, type NodeStatus, NodeStatus as S } from '../maas/status.ts';
 import { releaseAutoIps } from './addressing.ts';

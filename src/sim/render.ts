@@ -1,6 +1,6 @@
 /**
- * Node JSON: the 3.7.3 machine field set (maas-api.md §4.2; 80 fields + resource_uri), the 2.9 variant, the
- * anonymous view, devices and controllers. Power parameters and user_data are never rendered here.
+ * Node JSON: the 3.7.3 machine field set (MAAS `maasserver/api/machines.py`; 80 fields + resource_uri), the 2.9
+ * variant, the anonymous view, devices and controllers. Power parameters and user_data are never rendered here.
  */
 import { STATUS_LABELS } from '../maas/status.ts';
 import { nodeIps } from './addressing.ts';

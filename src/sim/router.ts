@@ -1,17 +1,26 @@
 /**
- * The request pipeline (maas-api.md §2): latency and fault injection, URL resolution with MAAS's catch-all 404,
- * authentication, the 405 check, `(method, op)` dispatch before any object lookup, error rendering, the API hash
- * header and the request log.
+ * The request pipeline (MAAS `maasserver/urls_api.py`, `maasserver/api/support.py`): latency and fault injection, URL
+ * resolution with MAAS's catch-all 404, authentication, the 405 check, `(method, op)` dispatch before any object
+ * lookup, error rendering, the API hash header and the request log.
  */
 import { type Clock, sleep } from '../core/clock.ts';
 import type { OAuthVerifier } from './auth.ts';
 import type { Engine } from './engine.ts';
 import type { Faults } from './faults.ts';
-import { errorResponse, jsonResponse, Params, parseForm, SimHttpError, textResponse } from './http.ts';
+import {
+  errorResponse,
+  isPlainView,
+  jsonResponse,
+  Params,
+  parseForm,
+  SimHttpError,
+  textResponse,
+} from './http.ts';
 import type { SimState, SimUserRecord } from './model.ts';
 import { API, API_HASH } from './paths.ts';
 import { isRack } from './perm.ts';
 import type { RequestLog } from './requests.ts';
+import { atomically } from './tx.ts';
 
 export interface Services {
   state: SimState;
@@ -27,6 +36,8 @@ export interface Ctx {
   user: SimUserRecord | null;
   method: string;
   path: string;
+  /** `scheme://host:port` the request was sent to. */
+  origin: string;
   query: Params;
   form: Params;
   /** piston's `request.data`: the query string for GET/DELETE, the form body for POST/PUT. */
@@ -41,7 +52,8 @@ export type AnonHandler = (ctx: Ctx) => unknown;
 
 /**
  * A URL pattern and its handlers keyed `METHOD` (op None) or `METHOD op`. `anon` is the anonymous variant
- * (piston's anonymous handler); `open` serves `handlers` to anonymous callers too (version, describe).
+ * (piston's anonymous handler); `open` serves `handlers` to everyone without looking at the OAuth header
+ * (version, describe).
  */
 export interface Resource {
   name: string;
@@ -61,6 +73,9 @@ function rackIds(state: SimState): string {
   return ids.join(',');
 }
 
+/** `OperationsResource.error_handler` returns an Http404 as a response instead of re-raising it. */
+const keepsPartialWork = (err: unknown) => err instanceof SimHttpError && err.status === 404;
+
 export class Router {
   constructor(
     private readonly svc: Services,
@@ -76,14 +91,14 @@ export class Router {
     try {
       form = await parseForm(req);
       if (this.svc.faults.latencyMs > 0) await sleep(this.svc.clock, this.svc.faults.latencyMs);
-      response = await this.route(method, url.pathname, query, form, req.headers.get('authorization'));
+      response = await this.route(method, url, query, form, req.headers.get('authorization'));
     } catch (e) {
       response =
         e instanceof SimHttpError
           ? errorResponse(e)
           : textResponse(e instanceof Error ? e.message : String(e), 500);
     }
-    response.headers.set('X-MAAS-API-Hash', API_HASH);
+    if (!isPlainView(response)) response.headers.set('X-MAAS-API-Hash', API_HASH);
     this.svc.requests.add({
       method,
       path: url.pathname,
@@ -97,11 +112,12 @@ export class Router {
 
   private async route(
     method: string,
-    path: string,
+    url: URL,
     query: Params,
     form: Params,
     authorization: string | null,
   ): Promise<Response> {
+    const path = url.pathname;
     if (path.startsWith('/MAAS/api/1.0/')) {
       return textResponse('The 1.0 API is no longer available. Please use API version 2.0.', 410);
     }
@@ -131,7 +147,9 @@ export class Router {
     }
     if (!resource) throw new SimHttpError(404, `Unknown API endpoint: ${path}.`);
 
-    const user = this.svc.auth.authenticate(authorization, query, form);
+    // version/ and describe/ have no authenticator (piston's NoAuthentication, a plain Django view): a wrong or
+    // expired OAuth header is never even parsed there (MAAS `maasserver/urls_api.py`).
+    const user = resource.open ? null : this.svc.auth.authenticate(authorization, query, form);
     const table: Record<string, AnonHandler> | undefined = user
       ? (resource.handlers as Record<string, AnonHandler>)
       : resource.open
@@ -147,7 +165,10 @@ export class Router {
     const handler = table[op === null ? method : `${method} ${op}`];
     if (!handler) throw new SimHttpError(400, `Unrecognised signature: method=${method} op=${op ?? 'None'}`);
     const data = method === 'POST' || method === 'PUT' ? form : query;
-    const result = await handler({ svc: this.svc, user, method, path, query, form, data, args });
+    const ctx: Ctx = { svc: this.svc, user, method, path, origin: url.origin, query, form, data, args };
+    // One transaction per request, as MAAS's ATOMIC_REQUESTS (MAAS `ATOMIC_REQUESTS`, `maasserver/utils/views.py`): a raised error undoes the
+    // handler's changes, except an Http404, which piston answers as a response. GET handlers change nothing.
+    const result = method === 'GET' ? handler(ctx) : atomically(() => handler(ctx), keepsPartialWork);
     return result instanceof Response ? result : jsonResponse(result);
   }
 }

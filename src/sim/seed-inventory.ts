@@ -78,7 +78,22 @@ export function seedPlacement(state: SimState): void {
 export function seedNetwork(state: SimState, rackSystemId: string): void {
   state.fabrics.set(0, { id: 0, name: 'fabric-0', classType: null, description: '' });
   state.fabrics.set(1, { id: 1, name: 'fabric-1', classType: null, description: 'Out-of-band management' });
-  const vlan = (id: number, vid: number, name: string, fabricId: number, dhcpOn: boolean) =>
+  // The out-of-band VLAN stays in no space, so the list also shows MAAS's `undefined` pseudo-space.
+  const space = (name: string, description: string) => {
+    const id = state.nextId('space');
+    state.spaces.set(id, { id, name, description });
+    return id;
+  };
+  const management = space('management', 'Hosts and PXE');
+  const storage = space('storage', 'Storage replication');
+  const vlan = (
+    id: number,
+    vid: number,
+    name: string,
+    fabricId: number,
+    dhcpOn: boolean,
+    spaceId: number | null,
+  ) =>
     state.vlans.set(id, {
       id,
       vid,
@@ -89,11 +104,11 @@ export function seedNetwork(state: SimState, rackSystemId: string): void {
       externalDhcp: null,
       primaryRack: dhcpOn ? rackSystemId : null,
       secondaryRack: null,
-      space: null,
+      spaceId,
     });
-  vlan(VLAN.untagged, 0, 'untagged', 0, true);
-  vlan(VLAN.storage, 20, 'storage', 0, false);
-  vlan(VLAN.oob, 0, 'untagged', 1, false);
+  vlan(VLAN.untagged, 0, 'untagged', 0, true, management);
+  vlan(VLAN.storage, 20, 'storage', 0, false, storage);
+  vlan(VLAN.oob, 0, 'untagged', 1, false, null);
   const subnet = (id: number, cidr: string, vlanId: number, gatewayIp: string | null, name = cidr) =>
     state.subnets.set(id, {
       id,
@@ -108,7 +123,6 @@ export function seedNetwork(state: SimState, rackSystemId: string): void {
       allowProxy: true,
       activeDiscovery: false,
       managed: true,
-      space: null,
     });
   subnet(SUBNET.main, '10.10.0.0/24', VLAN.untagged, '10.10.0.1');
   subnet(SUBNET.storage, '10.20.0.0/24', VLAN.storage, '10.20.0.1');

@@ -1,9 +1,10 @@
-/** Tags (maas-api.md §6.2): CRUD for superusers, node listings, and `update_nodes`. */
+/** Tags (MAAS `maasserver/api/tags.py`): CRUD for superusers, node listings, and `update_nodes`. */
 import { conflict, deletedResponse, fieldError, fieldErrors, forbidden, notFound } from './http.ts';
 import type { SimNode, SimTag } from './model.ts';
 import { canView, isRack, isRegion } from './perm.ts';
 import { renderAnyNode, renderController, renderDevice, renderMachine, renderTag } from './render.ts';
 import type { AuthedCtx, Handler, Resource } from './router.ts';
+import { touch } from './tx.ts';
 
 const TAG_NAME_RE = /^[a-zA-Z0-9_-]+$/;
 
@@ -50,7 +51,11 @@ const updateTag: Handler = (ctx) => {
   const name = cleanTagName(ctx, tag.name);
   const { state } = ctx.svc;
   if (name && name !== tag.name) {
-    for (const n of state.nodes.values()) n.tags = n.tags.map((t) => (t === tag.name ? name : t));
+    for (const n of state.nodes.values()) {
+      if (!n.tags.includes(tag.name)) continue;
+      touch(n);
+      n.tags = n.tags.map((t) => (t === tag.name ? name : t));
+    }
     state.tags.delete(tag.name);
     tag.name = name;
     state.tags.set(name, tag);
@@ -64,7 +69,11 @@ const updateTag: Handler = (ctx) => {
 const deleteTag: Handler = (ctx) => {
   const tag = tagArg(ctx);
   superuserOnly(ctx);
-  for (const n of ctx.svc.state.nodes.values()) n.tags = n.tags.filter((t) => t !== tag.name);
+  for (const n of ctx.svc.state.nodes.values()) {
+    if (!n.tags.includes(tag.name)) continue;
+    touch(n);
+    n.tags = n.tags.filter((t) => t !== tag.name);
+  }
   ctx.svc.state.tags.delete(tag.name);
   return deletedResponse();
 };

@@ -1,5 +1,5 @@
 /**
- * What maas-mcp remembers: operations (DESIGN.md §4.5), confirmations (§4.4), the audit log (§4.7) and small
+ * What maas-mcp remembers: operations, confirmations, the audit log (README "Long operations", "Safety") and small
  * key/values. One runtime-neutral, asynchronous interface with a memory implementation (tests), SQLite (Node)
  * and a Durable Object (Workers).
  */

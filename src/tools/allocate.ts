@@ -1,10 +1,13 @@
-/** Allocating machines by constraints (maas-api.md §3.3): one, or N all-or-nothing. */
+/**
+ * Allocating machines by constraints (MAAS `maasserver/node_constraint_filter_forms.py` `AcquireNodeForm`): one, or N
+ * all-or-nothing.
+ */
 import { z } from 'zod';
 import { audited } from '../core/audit.ts';
 import { describeError, ToolError } from '../core/errors.ts';
 import type { MaasApi, MachineFilters } from '../maas/api.ts';
 import type { Params } from '../maas/client.ts';
-import { MaasConflictError, MaasNetworkError } from '../maas/errors.ts';
+import { MaasConflictError, MaasHttpError, MaasNetworkError } from '../maas/errors.ts';
 import type { MachineSummary } from '../maas/schemas.ts';
 import { asList, oneOrMany, tagFilters } from './common.ts';
 import { defineTool, type ToolContext } from './define.ts';
@@ -97,6 +100,7 @@ export const machineAllocate = defineTool({
 
     const got: MachineSummary[] = [];
     let released = false;
+    let releaseError: unknown;
     return audited(
       ctx,
       { tool: 'machine_allocate', args },
@@ -107,7 +111,6 @@ export const machineAllocate = defineTool({
           }
         } catch (err) {
           // All or nothing: give back what was taken so no machine stays held by a half-done request.
-          let releaseError: unknown;
           if (got.length > 0) {
             try {
               await maas.releaseMany(
@@ -139,7 +142,11 @@ export const machineAllocate = defineTool({
           system_id: m.system_id,
           hostname: m.hostname,
           before: 'Ready',
-          outcome: released ? 'released again' : 'not given back: may still be allocated',
+          outcome: released
+            ? 'released again'
+            : refusedWhole(releaseError)
+              ? 'not given back: still allocated'
+              : 'not given back: may still be allocated',
         })),
       }),
     );
@@ -178,8 +185,11 @@ function shortfall(
   if (got.length > 0) {
     const taken = `the ${got.length} already taken (${got.map((m) => m.hostname).join(', ')})`;
     if (releaseError !== undefined) {
+      const held = refusedWhole(releaseError)
+        ? 'MAAS released none of them (a refused request changes nothing), so they are still allocated to you: release them with machine_release.'
+        : 'They may still be allocated to you: check with machines_list and release them with machine_release.';
       parts.push(
-        `Could not give back ${taken}: ${sentence(describeError(releaseError, secrets, log))} They may still be allocated to you: check with machines_list and release them with machine_release.`,
+        `Could not give back ${taken}: ${sentence(describeError(releaseError, secrets, log))} ${held}`,
       );
     } else parts.push(`Released ${taken}${maybeOneMore ? '.' : ', so nothing is held.'}`);
   }
@@ -190,6 +200,12 @@ function shortfall(
   }
   return parts.join(' ');
 }
+
+/**
+ * MAAS refused the request itself (4xx): it rolled the whole request back (MAAS `ATOMIC_REQUESTS`, `maasserver/utils/views.py`), so nothing
+ * of it happened. A 5xx may come from a proxy while MAAS still works on it.
+ */
+const refusedWhole = (err: unknown) => err instanceof MaasHttpError && err.status >= 400 && err.status < 500;
 
 /** Ends a text with a full stop, unless it already ends a sentence. */
 const sentence = (text: string) => (/[.!?]$/.test(text) ? text : `${text}.`);

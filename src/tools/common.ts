@@ -93,7 +93,7 @@ export function tagFilters(values: readonly string[]): Pick<MachineFilters, 'tag
   return out;
 }
 
-/** The compact machine row (DESIGN.md §4.3), as columns + tuples: ~3× smaller than objects at scale. */
+/** The compact machine row (README "Tools"), as columns + tuples: ~3× smaller than objects at scale. */
 export const MACHINE_COLUMNS = [
   'hostname',
   'system_id',

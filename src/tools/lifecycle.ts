@@ -1,7 +1,9 @@
-/** Life-cycle tools: commission, test, deploy, release, abort, rescue (../shared/maas-api.md §4.5, §5). */
+/**
+ * Life-cycle tools: commission, test, deploy, release, abort, rescue (MAAS `maasserver/api/machines.py`,
+ * `maasserver/node_status.py`).
+ */
 import { z } from 'zod';
 import { confirmTokenField, defineMachineAction, refuse, type Verdict, waitFields } from '../core/actions.ts';
-import { FailureWithNote } from '../core/perform.ts';
 import {
   ABORTABLE_STATUSES,
   COMMISSIONABLE_STATUSES,
@@ -200,26 +202,20 @@ export const machineDeploy = defineMachineAction({
     }
     return refuse('deploy', m, hintFor(m.status));
   },
-  async perform(m, a, { deps, signal }) {
-    if (m.status === S.READY) await deps.maas.allocate({ system_id: m.system_id }, { signal });
-    try {
-      return await deps.maas.machineOp(
-        m.system_id,
-        'deploy',
-        {
-          distro_series: a.distro_series,
-          hwe_kernel: a.hwe_kernel,
-          user_data: a.user_data === undefined ? undefined : base64Utf8(a.user_data),
-          comment: a.comment,
-        },
-        { signal },
-      );
-    } catch (err) {
-      if (m.status !== S.READY) throw err;
-      // MAAS keeps the allocation when the deploy itself is refused (its 4xx answers are not rolled back).
-      throw new FailureWithNote(err, 'it stays Allocated to you; release it if you no longer need it');
-    }
-  },
+  // One request: MAAS allocates a Ready machine inside the deploy (MAAS `maasserver/api/machines.py` deploy), and a refused deploy rolls
+  // that allocation back with the rest (MAAS `ATOMIC_REQUESTS`, `maasserver/utils/views.py`), so a failure leaves the machine as it was.
+  perform: (m, a, { deps, signal }) =>
+    deps.maas.machineOp(
+      m.system_id,
+      'deploy',
+      {
+        distro_series: a.distro_series,
+        hwe_kernel: a.hwe_kernel,
+        user_data: a.user_data === undefined ? undefined : base64Utf8(a.user_data),
+        comment: a.comment,
+      },
+      { signal },
+    ),
   tookEffect: (_b, now) => now?.status === S.DEPLOYING || now?.status === S.DEPLOYED,
   continues: () =>
     'MAAS continues deploying in the background (typically 5–20 minutes): PXE boot, install, reboot. Follow it with machine_get.',

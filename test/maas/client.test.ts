@@ -10,9 +10,11 @@ import {
   MaasGatewayTimeoutError,
   MaasNetworkError,
   MaasNotFoundError,
+  MaasRequestTooLargeError,
   MaasServerError,
   MaasTimeoutError,
   MaasUnavailableError,
+  MaasUrlError,
 } from '../../src/maas/errors.ts';
 
 const KEY = 'ck0123456789abcdef:tk0123456789abcdef:ts0123456789abcdef0123456789abcd';
@@ -296,5 +298,75 @@ describe('MaasClient', () => {
     expect(await c.call({ method: 'DELETE', path: 'machines/abc/' })).toBeNull();
     expect(await c.call({ method: 'POST', path: 'machines/abc/', op: 'power_off' })).toBeNull();
     expect(await c.call({ method: 'GET', path: 'machines/abc/', op: 'get_curtin_config' })).toBe('yaml: 1');
+  });
+});
+
+describe('MaasClient on a misconfigured or too-small server', () => {
+  it('refuses to send a URL longer than MAAS takes, naming the parameter and the limit', async () => {
+    const { c, seen } = client([]);
+    const err = await failure(
+      c.call({ method: 'GET', path: 'machines/', query: { hostname: 'x'.repeat(1024 * 1024), zone: 'a' } }),
+    );
+    expect(err).toBeInstanceOf(MaasRequestTooLargeError);
+    expect(err.message).toBe(
+      'the hostname value is too long for one MAAS request: 1,048,576 characters, and a MAAS request URL holds about 8,000 — shorten it or split it into several requests',
+    );
+    expect(seen).toHaveLength(0);
+  });
+
+  it('names the largest parameter when a web server answers 431, 414 or 413 with no text', async () => {
+    const cases: [number, 'GET' | 'POST', string, string][] = [
+      [431, 'GET', 'hostname', 'the hostname value is 5,000 characters'],
+      [414, 'GET', 'hostname', 'the hostname value is 5,000 characters'],
+      [413, 'POST', 'user_data', 'the user_data value is 5,000 characters'],
+    ];
+    for (const [status, method, key, says] of cases) {
+      const { c, seen } = client([text('', status)]);
+      const params = { [key]: 'x'.repeat(5000), other: 'y' };
+      const err = await failure(
+        c.call({ method, path: 'machines/', ...(method === 'GET' ? { query: params } : { form: params }) }),
+      );
+      expect(err, String(status)).toBeInstanceOf(MaasRequestTooLargeError);
+      expect(err.message).toBe(
+        `MAAS's web server refused the request as too large (HTTP ${status}): ${says} — shorten it or split it into several requests`,
+      );
+      expect(seen).toHaveLength(1);
+    }
+  });
+
+  it('says MAAS_URL should end in /MAAS when a URL without it answers 404', async () => {
+    const { c } = client([text('Not Found', 404)], { url: 'http://maas.test:5240' });
+    const err = await failure(c.call({ method: 'GET', path: 'machines/' }));
+    expect(err).toBeInstanceOf(MaasUrlError);
+    expect(err.message).toBe(
+      'MAAS_URL should end in /MAAS: http://maas.test:5240/api/2.0/machines/ answered 404 Not Found, so http://maas.test:5240 is not where MAAS serves its API — try MAAS_URL=http://maas.test:5240/MAAS',
+    );
+    const html = client([new Response('<html><body>404</body></html>', { status: 404 })], {
+      url: 'https://maas.test/maas/',
+    });
+    const again = await failure(html.c.call({ method: 'GET', path: 'users/', op: 'whoami' }));
+    expect(again.message).toMatch(
+      /^MAAS_URL should end in \/MAAS: .* try MAAS_URL=https:\/\/maas\.test\/maas\/MAAS$/,
+    );
+  });
+
+  it("keeps MAAS's own 404s as they are, also from a MAAS behind a proxy at another path", async () => {
+    const { c } = client([text('No Machine matches the given query.', 404)]);
+    expect(await failure(c.call({ method: 'GET', path: 'machines/abc/' }))).toBeInstanceOf(MaasNotFoundError);
+    const proxied = client([text('No Machine matches the given query.', 404)], { url: 'https://maas.test/' });
+    expect(await failure(proxied.c.call({ method: 'GET', path: 'machines/abc/' }))).toBeInstanceOf(
+      MaasNotFoundError,
+    );
+  });
+
+  it('says to use https:// when an http:// URL reaches an HTTPS port', async () => {
+    const nginx = new Response(
+      '<html><head><title>400 The plain HTTP request was sent to HTTPS port</title></head></html>',
+      { status: 400, headers: { 'content-type': 'text/html' } },
+    );
+    const { c } = client([nginx]);
+    const err = await failure(c.call({ method: 'GET', path: 'machines/' }));
+    expect(err).toBeInstanceOf(MaasUrlError);
+    expect(err.message).toContain('use https:// in MAAS_URL');
   });
 });

@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -104,9 +105,41 @@ describe('Node fetch for an HTTPS MAAS', () => {
       (e: unknown) => e,
     );
     expect(err).toBeInstanceOf(MaasNetworkError);
-    expect((err as MaasNetworkError).message).toMatch(/certificate|self.signed|issuer/i);
+    expect((err as MaasNetworkError).message).toBe(
+      "MAAS's TLS certificate is not trusted (unable to verify the first certificate): set MAAS_CA_FILE to the CA certificate that signed it, or MAAS_TLS_INSECURE=true to skip the check (not recommended)",
+    );
     // The TLS handshake failed before any request was sent: the caller may safely say nothing happened.
     expect((err as MaasNetworkError).mayHaveReachedMaas).toBe(false);
+  });
+
+  it('says MAAS answered plain HTTP when an https:// URL reaches an HTTP port, without an OpenSSL dump', async () => {
+    const plain = createHttpServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('[]');
+    });
+    await new Promise<void>((resolve) => plain.listen(0, '127.0.0.1', resolve));
+    const nf = createNodeFetch({});
+    try {
+      const c = new MaasClient({
+        url: `https://127.0.0.1:${(plain.address() as AddressInfo).port}/MAAS`,
+        apiKey: KEY,
+        fetch: nf.fetch,
+        retries: 0,
+      });
+      const write = c.call({ method: 'POST', path: 'machines/', op: 'allocate', form: { name: 'x' } });
+      const err = (await write.then(
+        () => undefined,
+        (e: unknown) => e,
+      )) as MaasNetworkError;
+      expect(err).toBeInstanceOf(MaasNetworkError);
+      expect(err.message).toBe(
+        'MAAS answered plain HTTP on an https:// URL: use http:// in MAAS_URL (MAAS serves plain HTTP on port 5240), or point it at the port where MAAS has TLS enabled',
+      );
+      expect(err.mayHaveReachedMaas).toBe(false);
+    } finally {
+      await nf.close();
+      await new Promise<void>((resolve) => plain.close(() => resolve()));
+    }
   });
 
   it('trusts the CA given in MAAS_CA_FILE', async () => {

@@ -67,19 +67,21 @@ describe('simulator auth', () => {
     expect(await old.text()).toBe(
       `Authorization Error: 'Expired timestamp: given ${now - 301} and now ${now} has a greater difference than threshold 300'`,
     );
-    expect((await call(s, s.users.admin, 'GET', 'version/', { timestamp: now - 300 })).status).toBe(200);
-    expect((await call(s, s.users.admin, 'GET', 'version/', { timestamp: now + 3600 })).status).toBe(200);
+    const whoami = 'users/?op=whoami';
+    expect((await call(s, s.users.admin, 'GET', whoami, { timestamp: now - 300 })).status).toBe(200);
+    expect((await call(s, s.users.admin, 'GET', whoami, { timestamp: now + 3600 })).status).toBe(200);
   });
 
   it('rejects a reused nonce, and forgets nonces older than the threshold', async () => {
     const { sim: s, clock } = sim();
-    expect((await call(s, s.users.admin, 'GET', 'version/', { nonce: 'n-1' })).status).toBe(200);
-    const again = await call(s, s.users.admin, 'GET', 'version/', { nonce: 'n-1' });
+    const whoami = 'users/?op=whoami';
+    expect((await call(s, s.users.admin, 'GET', whoami, { nonce: 'n-1' })).status).toBe(200);
+    const again = await call(s, s.users.admin, 'GET', whoami, { nonce: 'n-1' });
     expect(again.status).toBe(401);
     expect(await again.text()).toBe("Authorization Error: 'Nonce already used: n-1'");
     await clock.advance(301_000);
-    expect((await call(s, s.users.admin, 'GET', 'version/', { nonce: 'n-2' })).status).toBe(200);
-    expect((await call(s, s.users.admin, 'GET', 'version/', { nonce: 'n-1' })).status).toBe(200);
+    expect((await call(s, s.users.admin, 'GET', whoami, { nonce: 'n-2' })).status).toBe(200);
+    expect((await call(s, s.users.admin, 'GET', whoami, { nonce: 'n-1' })).status).toBe(200);
   });
 
   it('treats a header missing a required oauth parameter as anonymous', async () => {
@@ -143,6 +145,55 @@ describe('simulator auth', () => {
     expect((await call(s, null, 'GET', '/MAAS/api/version/')).status).toBe(200);
     const d = await call(s, null, 'GET', 'describe/');
     expect(((await d.json()) as { resources: unknown[] }).resources.length).toBeGreaterThan(10);
+  });
+
+  it('answers version/ and describe/ whatever the OAuth header says, without using up its nonce (MAAS `maasserver/urls_api.py`)', async () => {
+    const { sim: s, clock } = sim();
+    const now = Math.floor(clock.now() / 1000);
+    const headers: [string, string][] = [
+      ['bad signature', authHeader(s.users.admin.apiKey, { signature: '%26wrong' })],
+      ['unknown consumer', authHeader(s.users.admin.apiKey, { consumerKey: 'X'.repeat(18) })],
+      ['unknown token', authHeader(s.users.admin.apiKey, { tokenKey: 'T'.repeat(18) })],
+      ['expired', authHeader(s.users.admin.apiKey, { timestamp: now - 3600 })],
+      ['inactive user', authHeader(s.users.inactive.apiKey)],
+      ['garbage', 'OAuth garbage'],
+      ['nonce n-7', authHeader(s.users.admin.apiKey, { nonce: 'n-7', clock })],
+    ];
+    for (const [what, authorization] of headers) {
+      for (const path of ['version/', 'describe/', '/MAAS/api/version/']) {
+        const url = path.startsWith('/') ? `http://maas.sim:5240${path}` : `${s.baseUrl}/api/2.0/${path}`;
+        const res = await s.fetch(url, { headers: { Authorization: authorization } });
+        expect(res.status, `${path} with ${what}`).toBe(200);
+      }
+    }
+    // The nonce was never looked at, so a real request may still use it.
+    expect((await call(s, s.users.admin, 'GET', 'users/?op=whoami', { nonce: 'n-7' })).status).toBe(200);
+    const wrong = await call(s, s.users.admin, 'GET', 'users/?op=whoami', { signature: '%26wrong' });
+    expect(wrong.status).toBe(401);
+  });
+
+  it("answers describe/ as MAAS's plain Django view: sorted compact JSON, absolute URIs, no API hash header", async () => {
+    const { sim: s } = sim();
+    const res = await s.fetch('http://maas.example:5240/MAAS/api/2.0/describe/');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('application/json');
+    expect(res.headers.get('x-maas-api-hash')).toBeNull();
+    const text = await res.text();
+    expect(text.startsWith('{"doc": ')).toBe(true);
+    const body = JSON.parse(text) as {
+      hash: string;
+      resources: { name: string; auth: { uri: string; path: string } }[];
+    };
+    expect(Object.keys(body)).toEqual(['doc', 'hash', 'resources']);
+    expect(body.hash).toMatch(/^[0-9a-f]{40}$/);
+    const machines = body.resources.find((r) => r.name === 'MachinesHandler');
+    expect(machines?.auth).toMatchObject({
+      uri: 'http://maas.example:5240/MAAS/api/2.0/machines/',
+      path: '/MAAS/api/2.0/machines/',
+    });
+    expect(Object.keys(machines?.auth ?? {})).toEqual([...Object.keys(machines?.auth ?? {})].sort());
+    const version = await s.fetch('http://maas.example:5240/MAAS/api/2.0/version/');
+    expect(version.headers.get('x-maas-api-hash')).toBe(body.hash);
   });
 
   it('refuses an inactive user with 403', async () => {

@@ -226,7 +226,7 @@ describe('subnets, devices, controllers, users', () => {
     expect(await used.text()).toBe(`{"mac_addresses": ["MAC address ${dupMac} already in use on web-01."]}`);
   });
 
-  it('filters devices with the machine list filters (ReadNodesForm, maas-api.md §6.1)', async () => {
+  it('filters devices with the machine list filters (ReadNodesForm, MAAS maasserver/api/devices.py)', async () => {
     const devices = async (query: string) => {
       const res = await call(sim, admin, 'GET', `devices/${query}`);
       if (res.status !== 200) throw new Error(`${query}: ${res.status} ${await res.text()}`);

@@ -73,7 +73,8 @@ const COMMISSION_ERR =
   '{"__all__": ["Commission is not available because of the current state of the node."]}';
 const TEST_ERR = '{"__all__": ["Test is not available because of the current state of the node."]}';
 
-// Allowed sets are written out from maas-api.md §4.5, independently of src/maas/status.ts.
+// Allowed sets are written out from MAAS `maasserver/api/machines.py` (each op's state check), independently of
+// src/maas/status.ts.
 const CASES: OpCase[] = [
   {
     op: 'deploy',
@@ -229,7 +230,7 @@ describe('op state checks, every status through the HTTP API', () => {
     });
   }
 
-  it('leaves a machine deployed from Ready Allocated when the distro is rejected (4xx is not rolled back)', async () => {
+  it('leaves a machine deployed from Ready still Ready when the distro is rejected (the request is rolled back)', async () => {
     force(sim, 'web-01', S.READY);
     const res = await call(sim, sim.users.operator, 'POST', `machines/${id}/?op=deploy`, {
       form: { distro_series: 'warty' },
@@ -240,7 +241,8 @@ describe('op state checks, every status through the HTTP API', () => {
       `{"distro_series": ["'warty' is not a valid distro_series.  It should be one of: '', 'ubuntu/focal', 'ubuntu/jammy', 'ubuntu/noble'."]}`,
     );
     const n = sim.state.machine(id);
-    expect(n?.status).toBe(S.ALLOCATED);
-    expect(n?.owner).toBe('alice');
+    expect(n?.status).toBe(S.READY);
+    expect(n?.owner).toBeNull();
+    expect(n?.events.map((e) => e.type)).not.toContain('User acquiring node');
   });
 });

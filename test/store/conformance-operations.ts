@@ -1,4 +1,4 @@
-/** The operations half of the Store contract (DESIGN.md §4.5). */
+/** The operations half of the Store contract (README "Long operations"). */
 import { describe, expect, it } from 'vitest';
 import type { Operation, OperationState, Store } from '../../src/store/types.ts';
 import type { GetContext } from './conformance.ts';

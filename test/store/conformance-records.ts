@@ -1,4 +1,4 @@
-/** The confirmations, audit and key/value half of the Store contract (DESIGN.md §4.4, §4.7). */
+/** The confirmations, audit and key/value half of the Store contract (README "Safety"). */
 import { describe, expect, it } from 'vitest';
 import type { AuditFilter, NewAuditRecord } from '../../src/store/types.ts';
 import type { GetContext } from './conformance.ts';

@@ -4,7 +4,7 @@ import type { z } from 'zod';
 import type { Simulator } from '../../src/sim/index.ts';
 import type { MachineDetail } from '../../src/tools/detail.ts';
 import type { fleetSummary, machineEvents, machinesList } from '../../src/tools/machines.ts';
-import { call, connectClient, simDeps } from '../helpers.ts';
+import { call, connectClient, makeDeps, simDeps } from '../helpers.ts';
 
 type ListOut = z.infer<typeof machinesList.output>;
 
@@ -101,6 +101,34 @@ describe('machines_list', () => {
     const res = await call(client, 'machines_list', { zone: 'atlantis' });
     expect(res.isError).toBe(true);
     expect(res.text).toContain('No such zone(s): atlantis.');
+  });
+
+  it('names the filter and the limit when a filter is too long for a MAAS request, and sends nothing', async () => {
+    sim.requests.clear();
+    const res = await call(client, 'machines_list', { hostname: 'x'.repeat(1024 * 1024) });
+    expect(res.isError).toBe(true);
+    expect(res.text).toContain(
+      'the hostname value is too long for one MAAS request: 1,048,576 characters, and a MAAS request URL holds about 8,000 — shorten it or split it into several requests',
+    );
+    expect(res.text).not.toContain('431');
+    expect(sim.requests.count({ method: 'GET', pathPrefix: '/MAAS/api/2.0/machines/' })).toBe(0);
+  });
+
+  it('says MAAS_URL should end in /MAAS when it was given without it, instead of "Not Found"', async () => {
+    const wrong = makeDeps({
+      baseUrl: sim.baseUrl.replace(/\/MAAS$/, ''),
+      fetch: sim.fetch,
+      apiKey: sim.users.admin.apiKey,
+    });
+    const other = await connectClient(wrong);
+    try {
+      const res = await call(other.client, 'machines_list');
+      expect(res.isError).toBe(true);
+      expect(res.text).toContain('MAAS_URL should end in /MAAS');
+      expect(res.text).toContain('try MAAS_URL=http://maas.sim:5240/MAAS');
+    } finally {
+      await other.close();
+    }
   });
 
   it('refuses a limit out of range with the field named', async () => {

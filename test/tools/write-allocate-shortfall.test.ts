@@ -3,6 +3,7 @@
  * answer an allocation, and MAAS's answers rendered without secrets (src/tools/allocate.ts).
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import type { FetchLike } from '../../src/maas/client.ts';
 import { NodeStatus as S } from '../../src/maas/status.ts';
 import type { Simulator } from '../../src/sim/index.ts';
 import { call } from '../helpers.ts';
@@ -13,19 +14,22 @@ afterEach(runCleanups);
 const allocated = (sim: Simulator) =>
   [...sim.state.machines()].filter((n) => n.status === S.ALLOCATED).map((n) => n.hostname);
 
+/** A MAAS whose bulk release answers `status` with `text`; everything else goes to the simulator. */
+const releaseAnswered =
+  (status: number, text: string) =>
+  (s: Simulator): FetchLike =>
+  async (input, init) => {
+    const { method, url } = requestOf(input, init);
+    if (method === 'POST' && url.searchParams.get('op') === 'release') {
+      return new Response(text, { status, headers: { 'Content-Type': 'text/plain' } });
+    }
+    return s.fetch(input, init);
+  };
+
 describe('machine_allocate falling short', () => {
   it('says which machines stay allocated when giving them back fails, and audits it', async () => {
     const { sim, client, deps } = await setup({
-      fetch: (s) => async (input, init) => {
-        const { method, url } = requestOf(input, init);
-        if (method === 'POST' && url.searchParams.get('op') === 'release') {
-          return new Response('Unable to connect to any rack controller.', {
-            status: 503,
-            headers: { 'Content-Type': 'text/plain' },
-          });
-        }
-        return s.fetch(input, init);
-      },
+      fetch: releaseAnswered(503, 'Unable to connect to any rack controller.'),
     });
     const res = await call(client, 'machine_allocate', { tags: 'gpu', count: 2 });
     expect(res.isError).toBe(true);
@@ -44,6 +48,23 @@ describe('machine_allocate falling short', () => {
         outcome: 'not given back: may still be allocated',
       },
     ]);
+  });
+
+  it('says the machines are still allocated when MAAS refuses to give them back, since a refused request changes nothing', async () => {
+    const { sim, client, deps } = await setup({
+      fetch: releaseAnswered(
+        409,
+        "Machine(s) cannot be released in their current state: abc123 ('Deploying').",
+      ),
+    });
+    const res = await call(client, 'machine_allocate', { tags: 'gpu', count: 2 });
+    expect(res.text).toMatch(
+      /Could not give back the 1 already taken \(gpu-01\): .+ MAAS released none of them \(a refused request changes nothing\), so they are still allocated to you: release them with machine_release\.$/,
+    );
+    expect(res.text).not.toContain('may still');
+    expect(node(sim, 'gpu-01').status).toBe(S.ALLOCATED);
+    const [audit] = await deps.store.listAudit({});
+    expect(audit?.targets?.[0]?.outcome).toBe('not given back: still allocated');
   });
 
   it('does not claim nothing is held when MAAS did not answer an allocation', async () => {

@@ -55,7 +55,8 @@ describe('twenty machines in one call', () => {
         .sort(),
     ).toEqual([...twenty].sort());
     expect(sim.requests.count({ method: 'GET', pathPrefix: MACHINES })).toBeLessThanOrEqual(2);
-    expect(sim.requests.count({ method: 'POST', op: 'allocate' })).toBe(20);
+    // MAAS allocates each Ready machine inside its deploy request.
+    expect(sim.requests.count({ method: 'POST', op: 'allocate' })).toBe(0);
     expect(sim.requests.count({ method: 'POST', op: 'deploy' })).toBe(20);
     for (const h of twenty) {
       expect(posts(sim).filter((e) => e.path === machinePath(sim, h) && opOf(e) === 'deploy')).toHaveLength(
@@ -145,17 +146,14 @@ describe('partial failures', () => {
     expect(res.data.failed.map((f) => [f.hostname, f.error])).toEqual([
       ['web-04', 'cannot deploy web-04: it is Deployed — release it first'],
       ['web-03', 'web-03 is locked — unlock it first'],
-      [
-        'web-02',
-        `cannot deploy web-02: MAAS is temporarily unavailable: ${NO_RACK} (it stays Allocated to you; release it if you no longer need it)`,
-      ],
+      ['web-02', `cannot deploy web-02: MAAS is temporarily unavailable: ${NO_RACK}`],
     ]);
     expect(res.data.not_found).toEqual(['nope-99']);
     expect(res.data.summary).toBe('deploy: 2 done, 1 skipped, 3 failed, 1 not found');
     expect(res.text).toContain('not found: "nope-99"');
     expect(node(sim, 'web-01').status).toBe(S.DEPLOYING);
     expect(node(sim, 'web-06').status).toBe(S.DEPLOYING);
-    expect(node(sim, 'web-02').status).toBe(S.ALLOCATED);
+    expect(node(sim, 'web-02').status).toBe(S.READY);
     expect(node(sim, 'web-04').status).toBe(S.DEPLOYED);
   });
 

@@ -134,7 +134,7 @@ describe('machine_create', () => {
   // Regression (fixed): src/tools/machine-admin.ts machineCreate.run (~lines 154-175) — when the POST /machines/ reached MAAS
   // but the answer was lost, the tool says only "cannot reach MAAS (fetch failed)", as if nothing happened,
   // although MAAS created (and started commissioning) the machine; a retry then fails with "MAC address …
-  // already in use". Expected (DESIGN.md §4.7: re-read and decide): look the MAC up
+  // already in use". Expected (README "Safety", no blind retries: re-read and decide): look the MAC up
   // (GET /machines/?mac_address=…) and report the machine that was created, or at least say the outcome is
   // unknown and to check before trying again.
   it('says what happened when MAAS created the machine but its answer was lost', async () => {

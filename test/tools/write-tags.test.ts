@@ -172,7 +172,7 @@ describe('machine_tag', () => {
 
   // Regression (fixed): src/tools/tags.ts run() (~lines 73-96) audits only after every MAAS request succeeded. When a
   // later request fails (here the second update_nodes), the tag it created and the first update_nodes it
-  // applied are real changes in MAAS, yet nothing reaches the audit log (DESIGN.md §4.7: every write is
+  // applied are real changes in MAAS, yet nothing reaches the audit log (README "Safety": every write is
   // audited). Expected: wrap the writes in try/catch and record a 'failed'/'partial' audit entry naming what
   // was already done (created tags, tags applied) before rethrowing.
   it('audits the changes already made when a later tag request fails', async () => {

@@ -1,6 +1,6 @@
 /**
  * Writes MAAS did not answer, and MAAS's own refusals: a POST that may have reached MAAS is never re-sent; the
- * machine is re-read and the answer says whether the write took effect (DESIGN.md §4.7).
+ * machine is re-read and the answer says whether the write took effect (README "Safety").
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ActionResult } from '../../src/core/actions.ts';
@@ -133,22 +133,25 @@ describe('a write MAAS did not answer', () => {
     expect(gets).toHaveLength(1); // the resolution only
   });
 
-  // Regression (fixed): src/core/perform.ts settleUnanswered (~lines 69-72) says "<host> is still <status now>, so nothing
-  // changed (safe to try again)" whenever the action's own test fails — even when the re-read shows the
-  // machine DID change. Deploying a Ready machine first allocates it; if that allocation reaches MAAS and its
-  // answer is lost, the machine is now Allocated to us, yet the answer reads "web-01 is still Allocated, so
-  // nothing changed". Expected: compare `now.status` with `before.status`; when they differ, say what it is
-  // now (e.g. "web-01 is now Allocated (it was Ready); deploy it again or release it").
+  // Regression (fixed): src/core/perform.ts settleUnanswered said "<host> is still <status now>, so nothing changed
+  // (safe to try again)" whenever the action's own test failed — even when the re-read showed the machine DID
+  // change. Here the deploy reaches MAAS, its answer is lost, and MAAS fails the deployment before the re-read.
   it('does not claim nothing changed when the machine changed status after an unanswered write', async () => {
-    const sent = { n: 0 };
-    const { sim, client } = await setup({ fetch: faulty('allocate', 'lose-answer', sent), retries: 3 });
+    const { sim, client } = await setup({
+      fetch: (s) => async (input, init) => {
+        const { method, url } = requestOf(input, init);
+        const res = await s.fetch(input, init);
+        if (method !== 'POST' || url.searchParams.get('op') !== 'deploy') return res;
+        await s.settle();
+        throw new TypeError('fetch failed');
+      },
+    });
+    sim.faults.failNext(sid(sim, 'web-01'), 'deploy');
     const res = await call<ActionResult>(client, 'machine_deploy', { machines: 'web-01' });
-    expect(sent.n).toBe(1);
-    expect(node(sim, 'web-01').status).toBe(S.ALLOCATED);
+    expect(node(sim, 'web-01').status).toBe(S.FAILED_DEPLOYMENT);
     const error = res.data.failed[0]?.error ?? '';
-    expect(error).toContain('web-01');
+    expect(error).toContain('web-01 is now Failed deployment (it was Ready)');
     expect(error).not.toContain('nothing changed');
-    expect(error).not.toContain('still Allocated');
   });
 });
 
@@ -239,13 +242,9 @@ describe('MAAS answers that are errors', () => {
     expect(node(sim, 'web-04').locked).toBe(false);
   });
 
-  // Regression (fixed): src/tools/lifecycle.ts machineDeploy.perform (~lines 202-224) appends "(it stays Allocated to you;
-  // release it if you no longer need it)" to err.message, but src/core/perform.ts failureMessage (~lines 77-80)
-  // renders a MaasConflictError (and a MaasForbiddenError) from err.body, not err.message, so the note is
-  // lost: a Ready machine that MAAS allocated and then refused to deploy with a 409 (e.g. its serialisation
-  // conflict, Retry-After exhausted) is silently left Allocated to the caller. Expected: the note survives
-  // whatever the error class (e.g. wrap the error with a separate `note`, or have failureMessage append it).
-  it('says a Ready machine stays Allocated when MAAS answers the deploy itself with 409', async () => {
+  // MAAS allocates a Ready machine inside the deploy request and rolls it back with a refused deploy
+  // (MAAS `ATOMIC_REQUESTS`, `maasserver/utils/views.py`): the machine is left Ready, and the answer does not claim otherwise.
+  it('leaves a Ready machine Ready, and says nothing of an allocation, when MAAS answers the deploy with 409', async () => {
     const { sim, client } = await setup({
       fetch: (s) => (input, init) => {
         const { method, url } = requestOf(input, init);
@@ -254,8 +253,12 @@ describe('MAAS answers that are errors', () => {
       },
     });
     const res = await call<ActionResult>(client, 'machine_deploy', { machines: 'web-01' });
-    expect(node(sim, 'web-01').status).toBe(S.ALLOCATED);
-    expect(res.data.failed[0]?.error).toContain('stays Allocated');
+    expect(node(sim, 'web-01')).toMatchObject({ status: S.READY, owner: null });
+    expect(res.data.failed[0]).toMatchObject({
+      status: 'Ready',
+      error: 'cannot deploy web-01: MAAS refused it in its current state',
+    });
+    expect(sim.requests.count({ method: 'POST', op: 'allocate' })).toBe(0);
   });
 
   // Regression (fixed): src/tools/machine-admin.ts machineDelete (~line 240) has no tookEffect, and src/core/perform.ts

@@ -1,6 +1,6 @@
 /**
  * The deployable Worker, built exactly as `wrangler deploy` builds it (`--dry-run`, no login, no network):
- * nothing Node-only may be in it (STYLE.md §6), and it must fit the size budget.
+ * nothing Node-only may be in it (README "Cloudflare Workers"), and it must fit the size budget.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';

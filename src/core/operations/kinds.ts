@@ -1,6 +1,6 @@
 /**
- * What each kind of operation is waiting for (../shared/maas-api.md §5.3–§5.4): which statuses mean "still
- * going", which mean success and which failure, and how long to wait at most.
+ * What each kind of operation is waiting for (MAAS `maasserver/node_status.py`, `maasserver/models/node.py`): which
+ * statuses mean "still going", which mean success and which failure, and how long to wait at most.
  */
 import type { MachineSummary } from '../../maas/schemas.ts';
 import {
@@ -15,7 +15,7 @@ import type { OperationKind, TargetResult } from '../../store/types.ts';
 
 export type Judgement = Exclude<TargetResult, 'timed_out' | 'cancelled'>;
 
-/** Default deadlines in minutes (DESIGN.md §4.5); `MAAS_MCP_DEADLINES` overrides them. */
+/** Default deadlines in minutes (README "Settings", `MAAS_MCP_DEADLINES`); `MAAS_MCP_DEADLINES` overrides them. */
 export const DEFAULT_DEADLINE_MIN: Record<OperationKind, number> = {
   commission: 20,
   test: 60,

@@ -1,5 +1,5 @@
 /**
- * Operations (DESIGN.md §4.5): a long MAAS action on one or more machines, tracked until every machine has
+ * Operations (README "Long operations"): a long MAAS action on one or more machines, tracked until every machine has
  * succeeded, failed or run out of time. Created right after MAAS accepted the action; advanced by the poller.
  */
 import { z } from 'zod';
