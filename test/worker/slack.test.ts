@@ -154,6 +154,24 @@ describe('Slack requests on Workers: size and replays', () => {
   });
 });
 
+/** `/maas deploy <host>` and a click on its Confirm button (response_urls named after `tag`); the click's ack. */
+async function confirmedDeploy(host: string, tag: string): Promise<Response> {
+  await command(`deploy ${host} distro_series=noble`, tag);
+  await runAlarmsUntil(async () => to(`/response/${tag}`).length > 0);
+  const preview = to(`/response/${tag}`)[0]?.body as {
+    blocks: { type: string; elements?: { action_id: string; value: string }[] }[];
+  };
+  const button = preview.blocks.find((b) => b.type === 'actions')?.elements?.[0];
+  expect(button?.action_id).toBe('maas:confirm');
+  const payload = {
+    type: 'block_actions',
+    user: { id: 'UOPS' },
+    actions: [{ action_id: 'maas:confirm', value: button?.value }],
+    response_url: `${SLACK}/response/${tag}-click`,
+  };
+  return slackPost('/slack/interactions', { payload: JSON.stringify(payload) });
+}
+
 describe('Slack on Workers', () => {
   it('acks a signed /maas command and answers it through response_url after the ack', async () => {
     const res = await command('show web-01', 'show');
@@ -186,21 +204,7 @@ describe('Slack on Workers', () => {
   });
 
   it('confirms a deploy with a button, and the Durable Object posts the completion notice', async () => {
-    await command('deploy web-02 distro_series=noble', 'deploy');
-    await runAlarmsUntil(async () => to('/response/deploy').length > 0);
-    const preview = to('/response/deploy')[0]?.body as {
-      blocks: { type: string; elements?: { action_id: string; value: string }[] }[];
-    };
-    const button = preview.blocks.find((b) => b.type === 'actions')?.elements?.[0];
-    expect(button?.action_id).toBe('maas:confirm');
-
-    const payload = {
-      type: 'block_actions',
-      user: { id: 'UOPS' },
-      actions: [{ action_id: 'maas:confirm', value: button?.value }],
-      response_url: `${SLACK}/response/click`,
-    };
-    const clicked = await slackPost('/slack/interactions', { payload: JSON.stringify(payload) });
+    const clicked = await confirmedDeploy('web-02', 'deploy');
     expect(clicked.status).toBe(200);
     await runAlarmsUntil(async () => to('/api/chat.postMessage').length > 0);
     expect(textOf(to('/api/chat.postMessage')[0])).toContain('deploy: 1 done');
@@ -214,19 +218,7 @@ describe('Slack on Workers', () => {
 
   it('retries a completion notice Slack refused with a 500, from the Durable Object’s alarm', async () => {
     failNotices = 1;
-    await command('deploy web-06 distro_series=noble', 'deploy-retry');
-    await runAlarmsUntil(async () => to('/response/deploy-retry').length > 0);
-    const preview = to('/response/deploy-retry')[0]?.body as {
-      blocks: { type: string; elements?: { action_id: string; value: string }[] }[];
-    };
-    const nonce = preview.blocks.find((b) => b.type === 'actions')?.elements?.[0]?.value;
-    const payload = {
-      type: 'block_actions',
-      user: { id: 'UOPS' },
-      actions: [{ action_id: 'maas:confirm', value: nonce }],
-      response_url: `${SLACK}/response/click-retry`,
-    };
-    await slackPost('/slack/interactions', { payload: JSON.stringify(payload) });
+    await confirmedDeploy('web-06', 'deploy-retry');
     const notices = () =>
       to('/api/chat.postMessage').filter((c) => /web-06/.test(textOf(c)) && /succeeded/.test(textOf(c)));
     await runAlarmsUntil(async () => notices().length >= 2);
