@@ -81,6 +81,8 @@ function parseAuthTokens(value: string | undefined): AuthToken[] {
   const raw = nonEmpty(value);
   if (!raw) return [];
   const seen = new Set<string>();
+  // One name is one person: two tokens for one name (say as viewer and as admin) would share sessions and tasks.
+  const named = new Map<string, number>();
   return raw.split(',').map((entry, i) => {
     const parts = entry.trim().split(':');
     const [token = '', principal = '', role = ''] = parts;
@@ -94,6 +96,13 @@ function parseAuthTokens(value: string | undefined): AuthToken[] {
     }
     if (seen.has(token)) throw new ConfigError(`${where}: the same token appears twice`);
     seen.add(token);
+    const first = named.get(principal);
+    if (first !== undefined) {
+      throw new ConfigError(
+        `${where}: principal "${principal}" already has a token (entry ${first}); give each token its own principal name`,
+      );
+    }
+    named.set(principal, i + 1);
     return { token, principal, role: role as Role };
   });
 }

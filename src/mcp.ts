@@ -1,30 +1,33 @@
 /**
  * The MCP adapter: a thin loop over the registry. This is the only file that imports the MCP SDK's server API.
  */
-import type {
-  CreateTaskRequestHandlerExtra,
-  TaskRequestHandlerExtra,
-} from '@modelcontextprotocol/sdk/experimental/tasks/interfaces.js';
+import type { CreateTaskRequestHandlerExtra } from '@modelcontextprotocol/sdk/experimental/tasks/interfaces.js';
 import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import {
   type CallToolResult,
+  ListToolsRequestSchema,
+  type Result,
   type ServerNotification,
   type ServerRequest,
   SubscribeRequestSchema,
   UnsubscribeRequestSchema,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { jsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/types.js';
-import type { z } from 'zod';
+import { z } from 'zod';
+import { recordAudit } from './core/audit.ts';
 import { describeError } from './core/errors.ts';
 import { describeOperation, operationView } from './core/operations/service.ts';
 import { OperationTaskStore } from './core/operations/tasks.ts';
-import type { Principal } from './core/policy.ts';
+import { isRequester, type Principal, principalKey, withheldBecause } from './core/policy.ts';
 import type { Deps } from './deps.ts';
+import { promptsFor } from './mcp/prompts.ts';
+import { toolList } from './mcp/tool-list.ts';
 import type { Operation } from './store/types.ts';
 import type { AnyTool, ToolContext } from './tools/define.ts';
 import { loadMachineDetail } from './tools/detail.ts';
+import { ALL_TOOLS } from './tools/index.ts';
 import { VERSION } from './version.ts';
 
 const INSTRUCTIONS = `maas-mcp drives a Canonical MAAS fleet (bare-metal machines).
@@ -40,6 +43,11 @@ export interface McpServerOptions {
   taskPollMs?: number;
   /** JSON Schema validator; Workers pass the @cfworker one (workerd refuses the default, Ajv, which compiles code). */
   validator?: jsonSchemaValidator;
+  /**
+   * Every request gets its own server and nothing can reach the client between requests (stateless HTTP, as on
+   * Workers): no logging messages and no resource subscriptions are offered, since none could ever be sent.
+   */
+  stateless?: boolean;
 }
 
 export type McpExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;
@@ -47,16 +55,29 @@ export type McpExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 const OP_URI = 'maas://operations/';
 const MACHINE_URI = 'maas://machines/';
 
+/**
+ * The longest one tool call waits (`wait: true`): MCP clients give up on a request after 60 s by default (the
+ * official SDK's DEFAULT_REQUEST_TIMEOUT_MSEC), and the answer must arrive before that to carry the operation id.
+ */
+export const MCP_MAX_WAIT_S = 50;
+
+const TASKS_CAPABILITY = { list: {}, cancel: {}, requests: { tools: { call: {} } } };
+
 export function createMcpServer(deps: Deps, opts: McpServerOptions): McpServer {
-  const tasks = new OperationTaskStore(deps, opts.principal, opts.taskPollMs);
+  const { principal } = opts;
+  const byName = new Map(opts.tools.map((t) => [t.name, t]));
+  const tasks = new OperationTaskStore(
+    deps,
+    principal,
+    (name, started, op) => settledResult(byName.get(name), started, op, deps),
+    opts.taskPollMs,
+  );
   const server = new McpServer(
     { name: 'maas-mcp', title: 'MAAS', version: VERSION },
     {
-      capabilities: {
-        logging: {},
-        resources: { subscribe: true },
-        tasks: { list: {}, cancel: {}, requests: { tools: { call: {} } } },
-      },
+      capabilities: opts.stateless
+        ? { resources: {}, tasks: TASKS_CAPABILITY }
+        : { logging: {}, resources: { subscribe: true }, tasks: TASKS_CAPABILITY },
       instructions: INSTRUCTIONS,
       taskStore: tasks,
       ...(opts.validator ? { jsonSchemaValidator: opts.validator } : {}),
@@ -72,7 +93,7 @@ export function createMcpServer(deps: Deps, opts: McpServerOptions): McpServer {
     };
     if (!tool.long) {
       server.registerTool(tool.name, config, (args: unknown, extra: McpExtra) =>
-        callTool(server, tool, args, deps, opts.principal, extra),
+        callTool(server, tool, args, deps, principal, extra),
       );
       continue;
     }
@@ -81,47 +102,82 @@ export function createMcpServer(deps: Deps, opts: McpServerOptions): McpServer {
       { ...config, execution: { taskSupport: 'optional' } },
       {
         createTask: async (args: unknown, extra: CreateTaskRequestHandlerExtra) => {
-          const task = await extra.taskStore.createTask({ ttl: extra.taskRequestedTtl ?? null });
-          if (!(await tasks.isTaskRequest(task.taskId))) {
+          const id = (await extra.taskStore.createTask({ ttl: extra.taskRequestedTtl ?? null })).taskId;
+          if (!tasks.isTaskRequest(id)) {
             // A plain call of a task-capable tool: answer exactly as registerTool would, right away.
-            const result = await callTool(server, tool, args, deps, opts.principal, extra);
-            await extra.taskStore.storeTaskResult(
-              task.taskId,
-              result.isError ? 'failed' : 'completed',
-              result,
-            );
-            return { task: await extra.taskStore.getTask(task.taskId) };
+            const result = await callTool(server, tool, args, deps, principal, extra);
+            await tasks.storeTaskResult(id, result.isError ? 'failed' : 'completed', result);
+            return { task: await extra.taskStore.getTask(id) };
           }
-          // A task: start the action, and let the task follow the operation that shares its id.
+          // A task: start the action; an operation it starts takes the task's id, and the task follows it.
           const started = await callTool(
             server,
             tool,
             { ...(args as object), wait: false },
             deps,
-            opts.principal,
+            principal,
             extra,
-            {
-              operationId: task.taskId,
-            },
+            { operationId: id },
           );
-          const op = await deps.store.getOperation(task.taskId);
-          if (op?.state !== 'running') {
-            await extra.taskStore.storeTaskResult(
-              task.taskId,
-              started.isError ? 'failed' : 'completed',
-              started,
-            );
-          }
-          return { task: await extra.taskStore.getTask(task.taskId) };
+          return { task: await tasks.open(id, tool.name, started) };
         },
-        getTask: (_args: unknown, extra: TaskRequestHandlerExtra) => extra.taskStore.getTask(extra.taskId),
-        getTaskResult: (_args: unknown, extra: TaskRequestHandlerExtra) =>
+        getTask: (_args, extra) => extra.taskStore.getTask(extra.taskId),
+        getTaskResult: (_args, extra) =>
           extra.taskStore.getTaskResult(extra.taskId) as Promise<CallToolResult>,
       },
     );
   }
-  registerResources(server, deps, opts.principal);
+  registerWithheld(server, deps, principal, byName);
+  // tools/list shows the caller's tools only, with output schemas that do not repeat one another.
+  server.server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: toolList(opts.tools) }));
+  registerPrompts(server, byName);
+  registerResources(server, deps, principal, opts.stateless === true);
+  // Nothing here ever changes a list after it was read: say so rather than promise notifications.
+  server.server.registerCapabilities({
+    tools: { listChanged: false },
+    prompts: { listChanged: false },
+    resources: { listChanged: false },
+  });
   return server;
+}
+
+/**
+ * Tools of the deployment this caller may not use (a higher role, or read-only mode): not listed, but a call says
+ * why instead of "not found", and the refusal is audited as Slack's is.
+ */
+function registerWithheld(
+  server: McpServer,
+  deps: Deps,
+  principal: Principal,
+  offered: ReadonlyMap<string, AnyTool>,
+): void {
+  const policy = { toolsets: deps.config.toolsets, readOnly: deps.config.readOnly, role: principal.role };
+  for (const tool of ALL_TOOLS) {
+    const why = offered.has(tool.name) ? undefined : withheldBecause(tool, policy);
+    if (!why) continue;
+    server.registerTool(tool.name, { description: why, inputSchema: z.looseObject({}) }, async () => {
+      // As Slack does: who tried what, not the arguments (a refused caller's input is not worth keeping).
+      await recordAudit(
+        { deps, principal },
+        { tool: tool.name, args: {}, result: 'refused', detail: why, targets: [] },
+      );
+      return { isError: true, content: [{ type: 'text', text: why }] };
+    });
+  }
+}
+
+/** The prompts whose tools this caller has (src/mcp/prompts.ts). */
+function registerPrompts(server: McpServer, tools: ReadonlyMap<string, AnyTool>): void {
+  for (const p of promptsFor(new Set(tools.keys()))) {
+    server.registerPrompt(
+      p.name,
+      { title: p.title, description: p.description, argsSchema: p.args },
+      (args: Record<string, string | undefined>) => ({
+        description: p.description,
+        messages: [{ role: 'user', content: { type: 'text', text: p.text(args) } }],
+      }),
+    );
+  }
 }
 
 /**
@@ -129,17 +185,19 @@ export function createMcpServer(deps: Deps, opts: McpServerOptions): McpServer {
  * `notifications/resources/updated` when the operation (or an operation on that machine) moves, and the
  * requester's sessions get a log message when an operation ends.
  */
-function registerResources(server: McpServer, deps: Deps, principal: Principal): void {
+function registerResources(server: McpServer, deps: Deps, principal: Principal, stateless: boolean): void {
   server.registerResource(
     'operation',
     new ResourceTemplate(`${OP_URI}{id}`, {
       list: async () => ({
-        resources: (await deps.store.listOperations({ principal: principal.id, limit: 50 })).map((op) => ({
-          uri: `${OP_URI}${op.id}`,
-          name: op.id,
-          title: op.summary,
-          mimeType: 'application/json',
-        })),
+        resources: (await deps.store.listOperations({ principal: principal.id, limit: 50 }))
+          .filter((op) => isRequester(op.requester, principal))
+          .map((op) => ({
+            uri: `${OP_URI}${op.id}`,
+            name: op.id,
+            title: op.summary,
+            mimeType: 'application/json',
+          })),
       }),
     }),
     {
@@ -169,6 +227,8 @@ function registerResources(server: McpServer, deps: Deps, principal: Principal):
     },
   );
 
+  // Subscriptions and log messages need a connection that outlives a request.
+  if (stateless) return;
   const subscribed = new Set<string>();
   server.server.setRequestHandler(SubscribeRequestSchema, async (req) => {
     subscribed.add(req.params.uri);
@@ -185,7 +245,7 @@ function registerResources(server: McpServer, deps: Deps, principal: Principal):
   const unsubscribe = deps.notify.subscribe({
     progress: (op) => (server.isConnected() ? updated(op) : undefined),
     finished: async (op) => {
-      if (!server.isConnected() || op.requester.principal !== principal.id) return;
+      if (!server.isConnected() || !isRequester(op.requester, principal)) return;
       await server.sendLoggingMessage({
         level: op.state === 'succeeded' ? 'info' : 'warning',
         logger: 'maas-mcp.operations',
@@ -217,6 +277,7 @@ export async function callTool(
     deps,
     principal,
     signal: extra.signal,
+    maxWaitS: MCP_MAX_WAIT_S,
     notifyTargets: [{ kind: 'mcp', ...(extra.sessionId ? { session: extra.sessionId } : {}) }],
     ...more,
   };
@@ -262,13 +323,8 @@ export async function callTool(
   }
   try {
     const out = await tool.run(args, ctx);
-    const result: CallToolResult = {
-      content: [{ type: 'text', text: deps.secrets.scrub(tool.render(out)) }],
-      structuredContent: deps.secrets.scrubDeep(out as Record<string, unknown>),
-    };
     // Nothing achieved (every target refused or failed): tell the model plainly that this was an error.
-    if (tool.failed?.(out)) result.isError = true;
-    return result;
+    return toolResult(tool, out, deps, tool.failed?.(out) === true);
   } catch (err) {
     deps.log.info('tool failed', {
       tool: tool.name,
@@ -279,11 +335,34 @@ export async function callTool(
   }
 }
 
+/** A tool's answer as MCP carries it: the text for the model and the structured content, both scrubbed. */
+function toolResult(tool: AnyTool, out: unknown, deps: Deps, isError: boolean): CallToolResult {
+  return {
+    content: [{ type: 'text', text: deps.secrets.scrub(tool.render(out)) }],
+    structuredContent: deps.secrets.scrubDeep(out as Record<string, unknown>),
+    ...(isError ? { isError: true } : {}),
+  };
+}
+
+/**
+ * A task's result once the operation it follows has ended: the tool's own answer (matching its outputSchema), as
+ * it answered at the start plus the operation's end. An error when the operation failed or ran out of time.
+ */
+function settledResult(tool: AnyTool | undefined, started: Result, op: Operation, deps: Deps): Result {
+  const out = (started as CallToolResult).structuredContent;
+  if (!tool?.settle || !out) return started;
+  return toolResult(tool, tool.settle(out, op), deps, op.state === 'failed' || op.state === 'timed_out');
+}
+
 interface Session {
   transport: WebStandardStreamableHTTPServerTransport;
   server: McpServer;
   principal: Principal;
+  /** {@link principalKey} of the principal: a session answers only to the same source, id and role. */
+  owner: string;
   lastSeen: number;
+  /** Requests and streams of this session still open (an SSE stream counts until it ends). */
+  open: number;
 }
 
 export interface McpHttpOptions {
@@ -297,19 +376,29 @@ export interface McpHttpOptions {
   validator?: jsonSchemaValidator;
   /** Sessions idle longer than this are closed; default 30 min. */
   idleMs?: number;
-  /** Most sessions held at once; the least recently used idle one is closed to make room. Default 500. */
+  /** Most sessions held at once, for everyone; default 500. */
   maxSessions?: number;
+  /** Most sessions one principal holds; opening one more closes that principal's least recently used. Default 50. */
+  maxSessionsPerPrincipal?: number;
+  /**
+   * A session with a request or stream open, or used this recently, is in use: it is never closed to make room
+   * for someone else. Default 5 min.
+   */
+  activeMs?: number;
 }
 
 /**
  * MCP over Streamable HTTP with sessions (elicitation, progress and resource notifications need one).
  * Each session gets its own McpServer bound to the principal that opened it; a session id presented by
- * another principal is refused.
+ * another principal is refused. Room is made per principal: one principal's sessions never push out another's
+ * session that is in use.
  */
 export class McpHttpSessions {
   private readonly sessions = new Map<string, Session>();
   private readonly idleMs: number;
   private readonly maxSessions: number;
+  private readonly perPrincipal: number;
+  private readonly activeMs: number;
 
   constructor(
     private readonly deps: Deps,
@@ -317,6 +406,8 @@ export class McpHttpSessions {
   ) {
     this.idleMs = opts.idleMs ?? 30 * 60_000;
     this.maxSessions = opts.maxSessions ?? 500;
+    this.perPrincipal = opts.maxSessionsPerPrincipal ?? 50;
+    this.activeMs = opts.activeMs ?? 5 * 60_000;
   }
 
   get size(): number {
@@ -330,10 +421,21 @@ export class McpHttpSessions {
     if (sid) {
       const s = this.sessions.get(sid);
       if (!s) return jsonRpcError(404, -32001, 'Session not found: start a new one with initialize');
-      if (s.principal.id !== principal.id)
+      if (s.owner !== principalKey(principal))
         return jsonRpcError(403, -32000, 'This session belongs to someone else');
       s.lastSeen = now;
-      return s.transport.handleRequest(req);
+      s.open++;
+      let res: Response;
+      try {
+        res = await s.transport.handleRequest(req);
+      } catch (err) {
+        s.open--;
+        throw err;
+      }
+      return whenDone(res, () => {
+        s.open--;
+        s.lastSeen = this.deps.clock.now();
+      });
     }
     if (req.method !== 'POST') {
       return jsonRpcError(
@@ -342,13 +444,20 @@ export class McpHttpSessions {
         'Bad Request: no mcp-session-id header; POST an initialize request first',
       );
     }
-    this.evict(now);
+    if (!this.makeRoom(principal, now)) {
+      return jsonRpcError(
+        503,
+        -32000,
+        'Too many MCP sessions are open and in use; try again in a few minutes',
+        { 'retry-after': String(Math.ceil(this.activeMs / 1000)) },
+      );
+    }
     const server = this.server(principal);
     let session: Session | undefined;
     const transport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: () => crypto.randomUUID(),
       onsessioninitialized: (id) => {
-        session = { transport, server, principal, lastSeen: now };
+        session = { transport, server, principal, owner: principalKey(principal), lastSeen: now, open: 0 };
         this.sessions.set(id, session);
       },
       onsessionclosed: (id) => {
@@ -370,6 +479,7 @@ export class McpHttpSessions {
       principal,
       tools: this.opts.toolsFor(principal),
       ...(this.opts.validator ? { validator: this.opts.validator } : {}),
+      ...(this.opts.stateless ? { stateless: true } : {}),
     });
   }
 
@@ -395,16 +505,34 @@ export class McpHttpSessions {
     await Promise.all(all.map((s) => s.server.close().catch(() => undefined)));
   }
 
-  private evict(now: number): void {
+  /**
+   * Makes room for one more session of `principal`: closes sessions idle past idleMs, then the principal's own
+   * least recently used beyond its cap, then — when everyone's cap is reached — the least recently used session
+   * not in use (or the principal's own). False when every other session is in use.
+   */
+  private makeRoom(principal: Principal, now: number): boolean {
     for (const [id, s] of this.sessions) {
       if (now - s.lastSeen > this.idleMs) this.close(id, s);
     }
+    const owner = principalKey(principal);
+    const own = () => [...this.sessions].filter(([, s]) => s.owner === owner);
+    while (own().length >= this.perPrincipal) this.closeFirst(own());
     while (this.sessions.size >= this.maxSessions) {
-      let oldest: [string, Session] | undefined;
-      for (const e of this.sessions) if (!oldest || e[1].lastSeen < oldest[1].lastSeen) oldest = e;
-      if (!oldest) break;
-      this.close(oldest[0], oldest[1]);
+      const free = [...this.sessions].filter(
+        ([, s]) => s.owner === owner || (s.open === 0 && now - s.lastSeen > this.activeMs),
+      );
+      if (free.length === 0) return false;
+      this.closeFirst(free);
     }
+    return true;
+  }
+
+  /** Closes the one of `candidates` to lose first: idle before busy, then least recently used. */
+  private closeFirst(candidates: [string, Session][]): void {
+    const [first] = candidates.sort(
+      ([, a], [, b]) => Number(a.open > 0) - Number(b.open > 0) || a.lastSeen - b.lastSeen,
+    );
+    if (first) this.close(first[0], first[1]);
   }
 
   private close(id: string, s: Session): void {
@@ -413,9 +541,49 @@ export class McpHttpSessions {
   }
 }
 
-function jsonRpcError(status: number, code: number, message: string): Response {
+/** `res` with `done` called once its body has been sent, or given up by the client (at once when it has none). */
+function whenDone(res: Response, done: () => void): Response {
+  let called = false;
+  const once = () => {
+    if (!called) {
+      called = true;
+      done();
+    }
+  };
+  if (!res.body) {
+    once();
+    return res;
+  }
+  const reader = res.body.getReader();
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const { done: end, value } = await reader.read();
+        if (end) {
+          once();
+          controller.close();
+        } else controller.enqueue(value);
+      } catch (err) {
+        once();
+        controller.error(err);
+      }
+    },
+    cancel(reason) {
+      once();
+      return reader.cancel(reason);
+    },
+  });
+  return new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers });
+}
+
+function jsonRpcError(
+  status: number,
+  code: number,
+  message: string,
+  headers: Record<string, string> = {},
+): Response {
   return new Response(JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null }), {
     status,
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...headers },
   });
 }

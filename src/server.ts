@@ -3,7 +3,9 @@
  * Only routes answer with HTTP errors; tools never see a Request.
  */
 import { type Context, Hono } from 'hono';
+import { cors } from 'hono/cors';
 import { type AuthToken, isLoopbackHost } from './config.ts';
+import { describeError } from './core/errors.ts';
 import type { Principal } from './core/policy.ts';
 import type { Deps } from './deps.ts';
 import { type McpHttpOptions, McpHttpSessions } from './mcp.ts';
@@ -17,6 +19,8 @@ import {
 } from './slack.ts';
 import { enabledTools } from './tools/index.ts';
 import { VERSION } from './version.ts';
+
+const BEARER_CHALLENGE = 'Bearer realm="maas-mcp"';
 
 export interface AppOptions {
   /** Who a caller is when no MCP_AUTH_TOKENS are configured (only allowed on a loopback HOST). */
@@ -45,21 +49,58 @@ export function createApp(deps: Deps, opts: AppOptions): App {
     ...opts.mcp,
   });
 
+  /**
+   * Liveness for anyone who may reach the server; where MAAS is and how it answers (`?maas`) only for a caller
+   * who may use /mcp, with MAAS's error text scrubbed like every other answer.
+   */
   app.get('/healthz', async (c) => {
-    const body: Record<string, unknown> = { status: 'ok', version: VERSION, maas: deps.maas.http.root };
-    if (c.req.query('maas') === undefined) return c.json(body);
+    const req = c.req.raw;
+    const refusal = checkHostAndOrigin(req, config.host, config.allowedOrigins);
+    if (refusal) return c.json({ error: refusal }, 403);
+    const body: Record<string, unknown> = { status: 'ok', version: VERSION };
+    const checkMaas = c.req.query('maas') !== undefined;
+    if (!authenticate(req, config.authTokens, opts.localPrincipal)) {
+      if (!checkMaas) return c.json(body);
+      return c.json({ error: 'Unauthorized: send Authorization: Bearer <token> to see MAAS details' }, 401, {
+        'WWW-Authenticate': BEARER_CHALLENGE,
+      });
+    }
+    body.maas = deps.maas.http.root;
+    if (!checkMaas) return c.json(body);
     try {
       const v = await deps.maas.version();
       return c.json({ ...body, maas_version: v.version });
     } catch (err) {
-      return c.json({ ...body, status: 'degraded', maas_error: (err as Error).message }, 503);
+      return c.json({ ...body, status: 'degraded', maas_error: describeError(err, deps.secrets) }, 503);
     }
+  });
+
+  // Host and Origin first (DNS rebinding, cross-site); then CORS for the browser origins MCP_ALLOWED_ORIGINS lets in.
+  const mcpCors = cors({
+    origin: (origin) => (config.allowedOrigins.includes(origin) ? origin : null),
+    allowMethods: ['GET', 'POST', 'DELETE', 'OPTIONS'],
+    allowHeaders: [
+      'Content-Type',
+      'Accept',
+      'Authorization',
+      'Mcp-Session-Id',
+      'Mcp-Protocol-Version',
+      'Last-Event-ID',
+    ],
+    exposeHeaders: ['Mcp-Session-Id', 'Mcp-Protocol-Version', 'WWW-Authenticate'],
+    maxAge: 600,
+  });
+  app.use('/mcp', async (c, next) => {
+    const refusal = checkHostAndOrigin(c.req.raw, config.host, config.allowedOrigins);
+    if (refusal) return c.json({ jsonrpc: '2.0', error: { code: -32000, message: refusal }, id: null }, 403);
+    const origin = c.req.header('origin');
+    // Any other origin (its own included: same-origin needs no CORS) gets no CORS headers at all.
+    if (origin && config.allowedOrigins.includes(origin)) return mcpCors(c, next);
+    await next();
   });
 
   app.all('/mcp', async (c) => {
     const req = c.req.raw;
-    const refusal = checkHostAndOrigin(req, config.host, config.allowedOrigins);
-    if (refusal) return c.json({ jsonrpc: '2.0', error: { code: -32000, message: refusal }, id: null }, 403);
     const principal = authenticate(req, config.authTokens, opts.localPrincipal);
     if (!principal) {
       return c.json(
@@ -69,9 +110,7 @@ export function createApp(deps: Deps, opts: AppOptions): App {
           id: null,
         },
         401,
-        {
-          'WWW-Authenticate': 'Bearer realm="maas-mcp"',
-        },
+        { 'WWW-Authenticate': BEARER_CHALLENGE },
       );
     }
     return mcp.handle(req, principal);

@@ -39,6 +39,12 @@ describe('parseConfig', () => {
     expect(fails({ MCP_AUTH_TOKENS: 'onlytwoparts:alice' })).toContain('token:principal:role');
   });
 
+  it('refuses two tokens for one principal name, whatever their roles', () => {
+    expect(fails({ MCP_AUTH_TOKENS: 'aaaaaaaaaaaaaaaa1:alice:viewer,bbbbbbbbbbbbbbbb2:alice:admin' })).toBe(
+      'MCP_AUTH_TOKENS entry 2: principal "alice" already has a token (entry 1); give each token its own principal name',
+    );
+  });
+
   it('parses SLACK_ROLES with users, groups and a wildcard', () => {
     const c = parseConfig({ SLACK_ROLES: 'U0123:admin,S0456:operator,*:viewer' });
     expect(c.slack.roles).toEqual([

@@ -71,13 +71,19 @@ export async function connectClient(
     principal?: Principal;
     tools?: readonly AnyTool[];
     capabilities?: ConstructorParameters<typeof Client>[1];
+    /** How often task-aware clients are told to poll a task (real milliseconds). */
+    taskPollMs?: number;
   } = {},
 ): Promise<{ client: Client; close(): Promise<void> }> {
   const principal = opts.principal ?? ADMIN;
   const tools =
     opts.tools ??
     enabledTools({ toolsets: deps.config.toolsets, readOnly: deps.config.readOnly, role: principal.role });
-  const server = createMcpServer(deps, { principal, tools });
+  const server = createMcpServer(deps, {
+    principal,
+    tools,
+    ...(opts.taskPollMs !== undefined ? { taskPollMs: opts.taskPollMs } : {}),
+  });
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
   const client = new Client({ name: 'maas-mcp-tests', version: '1.0.0' }, opts.capabilities);
   await Promise.all([server.connect(serverSide), client.connect(clientSide)]);

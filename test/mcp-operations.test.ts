@@ -19,8 +19,8 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function rig(env: Record<string, string> = {}, principal: Principal = ADMIN) {
-  const { sim, deps, clock } = simDeps({ timeScale: 0.1, env: { MAAS_MCP_CONFIRM: 'off', ...env } });
+async function rig(env: Record<string, string> = {}, principal: Principal = ADMIN, timeScale = 0.1) {
+  const { sim, deps, clock } = simDeps({ timeScale, env: { MAAS_MCP_CONFIRM: 'off', ...env } });
   const poller = startPoller(deps);
   const { client, close } = await connectClient(deps, { principal });
   cleanups.push(
@@ -72,8 +72,40 @@ describe('waiting on a long tool', () => {
     );
     expect(res.isError).toBe(false);
     expect(res.data.operation?.state).toBe('running');
-    expect(res.data.note).toMatch(/^Still going after 5 s; operation op_\w+ keeps being tracked/);
+    expect(res.data.note).toBe(
+      `Still going after 5 s. Keep following it with operation_get (id "${res.data.operation_id}", wait: true), or run the call as an MCP task; a notice follows when it ends.`,
+    );
     expect(await opState(deps, res.data.operation_id as string)).toBe('running');
+  });
+
+  it('waits at most 50 s in one call, before an MCP client’s 60 s timeout, and says how to keep following', async () => {
+    // At MAAS's own pace a deploy takes minutes.
+    const { client, clock, deps } = await rig({}, ADMIN, 1);
+    const start = clock.now();
+    const res = await drive(
+      clock,
+      call<ActionResult>(client, 'machine_deploy', { machines: 'web-01', wait: true, wait_timeout_s: 900 }),
+    );
+    const waited = clock.now() - start;
+    expect(waited).toBeGreaterThanOrEqual(50_000);
+    expect(waited).toBeLessThan(60_000);
+    const id = res.data.operation_id as string;
+    expect(res.data.operation?.state).toBe('running');
+    expect(res.data.note).toContain('Still going after 50 s (one call waits at most 50 s');
+    expect(res.data.note).toContain(`operation_get (id "${id}", wait: true)`);
+    // operation_get waits no longer, and says the same.
+    const got = await drive(
+      clock,
+      call<{ operation: OperationView; note?: string }>(client, 'operation_get', {
+        id,
+        wait: true,
+        wait_timeout_s: 900,
+      }),
+    );
+    expect(got.data.operation.state).toBe('running');
+    expect(got.data.note).toContain('Still going after 50 s');
+    expect(got.text).toContain('Keep following it with operation_get');
+    expect(await opState(deps, id)).toBe('running');
   });
 
   it('answers at once without wait, with the operation id', async () => {

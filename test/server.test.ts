@@ -142,6 +142,82 @@ describe('POST /mcp', () => {
   });
 });
 
+describe('CORS for MCP_ALLOWED_ORIGINS', () => {
+  const ALLOWED = 'https://inspector.example';
+
+  function preflight(app: ReturnType<typeof setup>['app'], origin: string) {
+    return app.request('http://127.0.0.1:8080/mcp', {
+      method: 'OPTIONS',
+      headers: {
+        origin,
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'content-type, authorization, mcp-protocol-version',
+      },
+    });
+  }
+
+  it('answers a browser preflight from an allowed origin, before any token is asked for', async () => {
+    const http = setup({ MCP_ALLOWED_ORIGINS: ALLOWED, MCP_AUTH_TOKENS: `${ADMIN_TOKEN}:alice:admin` });
+    open.push(http);
+    const res = await preflight(http.app, ALLOWED);
+    expect(res.status).toBe(204);
+    expect(res.headers.get('access-control-allow-origin')).toBe(ALLOWED);
+    expect(res.headers.get('access-control-allow-methods')).toContain('POST');
+    const allowed = (res.headers.get('access-control-allow-headers') ?? '').toLowerCase();
+    for (const h of ['content-type', 'authorization', 'mcp-session-id', 'mcp-protocol-version']) {
+      expect(allowed).toContain(h);
+    }
+    expect(res.headers.get('vary')).toContain('Origin');
+  });
+
+  it('lets the page read the session id, and the challenge of a refused token', async () => {
+    const http = setup({ MCP_ALLOWED_ORIGINS: ALLOWED, MCP_AUTH_TOKENS: `${ADMIN_TOKEN}:alice:admin` });
+    open.push(http);
+    const ok = await post(http.app, INIT, { origin: ALLOWED, authorization: `Bearer ${ADMIN_TOKEN}` });
+    expect(ok.status).toBe(200);
+    expect(ok.headers.get('access-control-allow-origin')).toBe(ALLOWED);
+    expect(ok.headers.get('access-control-expose-headers')).toContain('Mcp-Session-Id');
+    expect(ok.headers.get('mcp-session-id')).toBeTruthy();
+    const refused = await post(http.app, INIT, { origin: ALLOWED });
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get('access-control-allow-origin')).toBe(ALLOWED);
+    expect(refused.headers.get('access-control-expose-headers')).toContain('WWW-Authenticate');
+  });
+
+  it('serves a real client that sends the allowed Origin, as a browser page would', async () => {
+    const http = setup({ MCP_ALLOWED_ORIGINS: ALLOWED });
+    open.push(http);
+    const transport = new StreamableHTTPClientTransport(new URL('http://127.0.0.1:8080/mcp'), {
+      fetch: async (url, init) => {
+        const res = await http.app.request(String(url), {
+          ...init,
+          headers: { ...Object.fromEntries(new Headers(init?.headers)), origin: ALLOWED },
+        });
+        // What a browser lets the page see of a cross-origin answer.
+        expect(res.headers.get('access-control-allow-origin')).toBe(ALLOWED);
+        return res;
+      },
+    });
+    const client = new Client({ name: 'browser-like', version: '1' });
+    await client.connect(transport);
+    open.push(client);
+    expect((await client.listTools()).tools.length).toBeGreaterThan(10);
+    expect(transport.sessionId).toBeTruthy();
+  });
+
+  it('gives other origins no CORS headers at all', async () => {
+    const http = setup({ MCP_ALLOWED_ORIGINS: ALLOWED });
+    open.push(http);
+    const evil = await preflight(http.app, 'https://evil.example');
+    expect(evil.status).toBe(403);
+    const own = await post(http.app, INIT, { origin: 'http://127.0.0.1:8080' });
+    const plain = await post(http.app, INIT);
+    for (const res of [evil, own, plain]) {
+      expect([...res.headers.keys()].filter((k) => k.startsWith('access-control-'))).toEqual([]);
+    }
+  });
+});
+
 describe('stateless MCP (as on Workers)', () => {
   it('serves a real client with no session, JSON answers, and the Cloudflare JSON Schema validator', async () => {
     const { CfWorkerJsonSchemaValidator } = await import('@modelcontextprotocol/sdk/validation/cfworker');
@@ -182,5 +258,46 @@ describe('GET /healthz', () => {
     const res = await http.app.request('http://127.0.0.1/healthz?maas');
     expect(res.status).toBe(503);
     expect(await res.json()).toMatchObject({ status: 'degraded' });
+  });
+
+  it('refuses a request addressed to a non-loopback Host, as /mcp does', async () => {
+    const http = setup();
+    open.push(http);
+    const res = await http.app.request('http://127.0.0.1/healthz?maas', {
+      headers: { host: 'evil.example' },
+    });
+    expect(res.status).toBe(403);
+  });
+
+  it('tells an unauthenticated caller only that it is alive', async () => {
+    const http = setup({ MCP_AUTH_TOKENS: `${ADMIN_TOKEN}:alice:admin` });
+    open.push(http);
+    const res = await http.app.request('http://127.0.0.1/healthz');
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ status: 'ok', version: expect.any(String) });
+    const details = await http.app.request('http://127.0.0.1/healthz?maas');
+    expect(details.status).toBe(401);
+    expect(JSON.stringify(await details.json())).not.toContain('unreachable.invalid');
+  });
+
+  it('scrubs secrets MAAS echoes in its error, for an authenticated caller', async () => {
+    const key = UNREACHABLE_MAAS.apiKey;
+    const secret = key.split(':')[2] as string;
+    const echoing = {
+      ...UNREACHABLE_MAAS,
+      fetch: async () =>
+        new Response(`bad request header: OAuth oauth_token_secret="${secret}", key ${key}`, { status: 500 }),
+    };
+    const deps = makeDeps(echoing, { config: testConfig({ MCP_AUTH_TOKENS: `${ADMIN_TOKEN}:alice:admin` }) });
+    const http = createApp(deps, { localPrincipal: ADMIN });
+    open.push(http);
+    const res = await http.app.request('http://127.0.0.1/healthz?maas', {
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
+    expect(res.status).toBe(503);
+    const text = await res.text();
+    expect(text).toContain('degraded');
+    expect(text).toContain('unreachable.invalid');
+    expect(text).not.toContain(secret);
   });
 });

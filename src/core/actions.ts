@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import type { Role, Toolset } from '../config.ts';
 import type { MachineSummary } from '../maas/schemas.ts';
-import type { OperationKind } from '../store/types.ts';
+import type { Operation, OperationKind } from '../store/types.ts';
 import type { AnyTool, ToolContext, ToolDef } from '../tools/define.ts';
 import { recordAudit } from './audit.ts';
 import { mapLimit } from './concurrency.ts';
@@ -144,9 +144,24 @@ export const waitFields = {
     .max(900)
     .default(45)
     .describe(
-      'With wait: give up waiting after this many seconds (default 45) and answer with the operation id',
+      'With wait: stop waiting after this many seconds (default 45) and answer with the operation id. Over MCP one call waits at most 50 s, before clients time out',
     ),
 };
+
+/** How long this call waits, in seconds: wait_timeout_s (default 45), capped at what its caller can wait. */
+export function waitSeconds(args: { wait_timeout_s?: unknown }, ctx: Pick<ToolContext, 'maxWaitS'>): number {
+  const asked = typeof args.wait_timeout_s === 'number' ? args.wait_timeout_s : 45;
+  return ctx.maxWaitS === undefined ? asked : Math.min(asked, ctx.maxWaitS);
+}
+
+/** What to say when a wait ends before the operation does: how to keep following it. */
+export function stillGoing(id: string, waitedS: number, askedS: number): string {
+  const capped =
+    waitedS < askedS
+      ? ` (one call waits at most ${waitedS} s, so that the client's request does not time out)`
+      : '';
+  return `Still going after ${waitedS} s${capped}. Keep following it with operation_get (id "${id}", wait: true), or run the call as an MCP task; a notice follows when it ends.`;
+}
 
 export const confirmTokenField = z
   .string()
@@ -191,11 +206,25 @@ export function defineMachineAction<I extends z.ZodObject>(
     },
     render: renderActionResult,
     verb: spec.verb,
-    ...(spec.operation ? { long: true, operationKind: spec.operation } : {}),
+    ...(spec.operation ? { long: true, operationKind: spec.operation, settle: settleAction } : {}),
     failed: (out) =>
       out.status === 'done' && out.succeeded.length === 0 && out.failed.length + out.not_found.length > 0,
   };
   return tool;
+}
+
+/**
+ * An action's answer once the operation it started has ended: the answer it gave at the start, with the operation
+ * as it ended. A call that was held for a person's approval says whether it was approved and run.
+ */
+export function settleAction(out: ActionResult, op: Operation): ActionResult {
+  const operation = operationView(op);
+  if (out.status !== 'awaiting_approval') return { ...out, note: describeOperation(op), operation };
+  const { preview: _preview, ...rest } = out;
+  const what = describeOperation(op);
+  return op.state === 'cancelled'
+    ? { ...rest, status: 'cancelled', summary: `Not run: ${op.summary}`, note: what, operation }
+    : { ...rest, status: 'done', summary: `Approved and run: ${what}`, note: what, operation };
 }
 
 /** Resolves the targets and judges each one. Reads only. */
@@ -284,7 +313,7 @@ export async function executeAction<I extends z.ZodObject>(
     operationId = op.id;
     const wait = (args as { wait?: boolean }).wait === true;
     if (wait && op.state === 'running') {
-      const timeoutS = (args as { wait_timeout_s?: number }).wait_timeout_s ?? 45;
+      const timeoutS = waitSeconds(args as { wait_timeout_s?: number }, ctx);
       op = await waitForOperation(ctx.deps, op.id, {
         timeoutMs: timeoutS * 1000,
         ...(ctx.signal ? { signal: ctx.signal } : {}),
@@ -292,7 +321,7 @@ export async function executeAction<I extends z.ZodObject>(
       });
       note =
         op.state === 'running'
-          ? `Still going after ${timeoutS} s; operation ${op.id} keeps being tracked (operation_get), and a notice follows when it ends.`
+          ? stillGoing(op.id, timeoutS, (args as { wait_timeout_s?: number }).wait_timeout_s ?? 45)
           : describeOperation(op);
     }
     if (wait || op.state !== 'running') view = operationView(op);

@@ -38,3 +38,38 @@ export function isToolEnabled(tool: PolicySubject, policy: ToolPolicy): boolean 
   if (policy.role !== undefined && !roleAtLeast(policy.role, tool.minRole)) return false;
   return true;
 }
+
+/**
+ * Who someone is, as one key: source, role and id together. A Slack user and an MCP token of the same name are
+ * different people, and so are two roles under one name.
+ */
+export function principalKey(p: Principal): string {
+  return `${p.via}:${p.role}:${p.id}`;
+}
+
+/** Whether `p` is who started something (an operation's requester; records without a role match on source and id). */
+export function isRequester(
+  requester: { principal: string; via: Principal['via']; role?: Role | undefined },
+  p: Principal,
+): boolean {
+  return (
+    requester.principal === p.id &&
+    requester.via === p.via &&
+    (requester.role === undefined || requester.role === p.role)
+  );
+}
+
+/** Why a tool of an enabled toolset is not offered to `role` (read-only mode, or a higher role), if it is not. */
+export function withheldBecause(
+  tool: PolicySubject & { name: string },
+  policy: ToolPolicy,
+): string | undefined {
+  if (!policy.toolsets.has(tool.toolset)) return undefined;
+  if (policy.readOnly && !tool.annotations.readOnlyHint) {
+    return `${tool.name} is not available: maas-mcp runs read-only here (MAAS_MCP_READ_ONLY).`;
+  }
+  if (policy.role !== undefined && !roleAtLeast(policy.role, tool.minRole)) {
+    return `${tool.name} needs the ${tool.minRole} role; your role is ${policy.role}.`;
+  }
+  return undefined;
+}

@@ -4,14 +4,13 @@
  * call as that same operation; denial or expiry refuses it. The agent follows it with operation_get, `wait`, or
  * the completion notice.
  */
-import type { ActionResult, Plan } from '../core/actions.ts';
+import { type ActionResult, type Plan, settleAction, waitSeconds } from '../core/actions.ts';
 import { recordAudit } from '../core/audit.ts';
 import { describeError } from '../core/errors.ts';
 import { GateRefusal, snapshotOf } from '../core/gate.ts';
 import {
   announceEnd,
   cancelOperation,
-  describeOperation,
   newOperationId,
   operationProgress,
   operationView,
@@ -138,23 +137,14 @@ export async function requestApproval(
     operation_id: op.id,
   };
   if (args.wait !== true) return result;
-  const timeout = typeof args.wait_timeout_s === 'number' ? args.wait_timeout_s : 45;
   const seen = await waitForOperation(s.deps, op.id, {
-    timeoutMs: timeout * 1000,
+    timeoutMs: waitSeconds(args, ctx) * 1000,
     ...(ctx.signal ? { signal: ctx.signal } : {}),
     onProgress: (o) => ctx.progress?.(operationProgress(o)),
   });
   // Tell what happened while waiting: still held, refused (denied or expired), or approved and run.
   if (seen.state === 'awaiting_approval') return { ...result, operation: operationView(seen) };
-  const what = describeOperation(seen);
-  return {
-    ...result,
-    status: seen.state === 'cancelled' ? 'cancelled' : 'done',
-    summary: seen.state === 'cancelled' ? `Not run: ${seen.summary}` : `Approved and run: ${what}`,
-    preview: undefined,
-    operation: operationView(seen),
-    note: what,
-  };
+  return settleAction(result, seen);
 }
 
 /** Why Slack refused to post, in words a person can act on. */

@@ -7,7 +7,7 @@ import type { ConfirmMode, Role, Toolset } from '../config.ts';
 import type { ActionResult, Plan } from '../core/actions.ts';
 import type { Principal } from '../core/policy.ts';
 import type { Deps } from '../deps.ts';
-import type { MachineSnapshot, NotifyTarget, OperationKind } from '../store/types.ts';
+import type { MachineSnapshot, NotifyTarget, Operation, OperationKind } from '../store/types.ts';
 
 /** MCP tool annotations, all required so that a tool cannot silently fall back to the protocol's defaults. */
 export interface ToolAnnotations {
@@ -40,6 +40,11 @@ export interface ToolContext {
   confirmMode?: ConfirmMode;
   /** Where to send the completion notice of an operation this call starts (Slack thread, MCP session). */
   notifyTargets?: NotifyTarget[];
+  /**
+   * The longest one call may wait (`wait: true`), whatever wait_timeout_s asks: MCP clients give up on a request
+   * after 60 s by default. Unset: as asked.
+   */
+  maxWaitS?: number;
   /** A preset id for the operation this call starts (an MCP task's id). */
   operationId?: string;
   /**
@@ -69,6 +74,11 @@ export interface ToolDef<I extends z.ZodObject = z.ZodObject, O extends z.ZodObj
   render(out: z.infer<O>): string;
   /** Starts an operation MAAS finishes in the background: offered as an MCP task (taskSupport optional). */
   long?: boolean;
+  /**
+   * A long tool's answer once the operation it started has ended (an MCP task's result): `out` is what it answered
+   * when the operation started, `op` the operation as it ended.
+   */
+  settle?(out: z.infer<O>, op: Operation): z.infer<O>;
   /** The kind of operation it starts, for a call held for approval before it runs. */
   operationKind?(args: z.infer<I>): OperationKind;
   /** The action as a person says it ("release", "power off"), for machine actions. */

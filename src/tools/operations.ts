@@ -1,6 +1,6 @@
 /** Operation tools: list, read (and wait on), cancel. */
 import { z } from 'zod';
-import { ActionResult, confirmTokenField, waitFields } from '../core/actions.ts';
+import { ActionResult, confirmTokenField, stillGoing, waitFields, waitSeconds } from '../core/actions.ts';
 import { recordAudit } from '../core/audit.ts';
 import { ToolError } from '../core/errors.ts';
 import {
@@ -11,7 +11,7 @@ import {
   operationView,
   waitForOperation,
 } from '../core/operations/service.ts';
-import { roleAtLeast } from '../core/policy.ts';
+import { isRequester, roleAtLeast } from '../core/policy.ts';
 import { FINAL_STATES, OPERATION_KINDS, OPERATION_STATES, type Operation } from '../store/types.ts';
 import { asList, limit, offset } from './common.ts';
 import { defineTool, type ToolContext } from './define.ts';
@@ -113,19 +113,26 @@ export const operationGet = defineTool({
   annotations: READ,
   slack: { verb: 'op', positional: 'id' },
   input: z.object({ id: z.string().min(1).describe('The operation id, e.g. op_3kq8…'), ...waitFields }),
-  output: z.object({ operation: OperationView }),
+  output: z.object({
+    operation: OperationView,
+    note: z.string().optional().describe('With wait: how to keep following an operation still going'),
+  }),
   async run(args, ctx) {
     let op = await mustGet(ctx, args.id);
     if (args.wait && !FINAL_STATES.has(op.state)) {
+      const waitS = waitSeconds(args, ctx);
       op = await waitForOperation(ctx.deps, op.id, {
-        timeoutMs: args.wait_timeout_s * 1000,
+        timeoutMs: waitS * 1000,
         ...(ctx.signal ? { signal: ctx.signal } : {}),
         onProgress: (o) => ctx.progress?.(operationProgress(o)),
       });
+      if (!FINAL_STATES.has(op.state)) {
+        return { operation: operationView(op), note: stillGoing(op.id, waitS, args.wait_timeout_s) };
+      }
     }
     return { operation: operationView(op) };
   },
-  render: (out) => renderOperation(out.operation),
+  render: (out) => [renderOperation(out.operation), ...(out.note ? [out.note] : [])].join('\n'),
 });
 
 export const operationCancel = defineTool({
@@ -148,9 +155,9 @@ export const operationCancel = defineTool({
   output: z.object({ operation: OperationView, abort: ActionResult.optional() }),
   async run(args, ctx) {
     const op = await mustGet(ctx, args.id);
-    if (op.requester.principal !== ctx.principal.id && !roleAtLeast(ctx.principal.role, 'admin')) {
+    if (!isRequester(op.requester, ctx.principal) && !roleAtLeast(ctx.principal.role, 'admin')) {
       throw new ToolError(
-        `operation ${op.id} was started by ${op.requester.principal}; only they or an admin can cancel it`,
+        `operation ${op.id} was started by ${op.requester.principal} (${op.requester.via}); only they or an admin can cancel it`,
       );
     }
     if (FINAL_STATES.has(op.state)) throw new ToolError(`operation ${op.id} already ended (${op.state})`);

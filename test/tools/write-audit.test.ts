@@ -205,6 +205,6 @@ describe('audit_list', () => {
     const { client } = await setup({ principal: OPERATOR });
     const res = await call(client, 'audit_list', {});
     expect(res.isError).toBe(true);
-    expect(res.text).toBe('MCP error -32602: Tool audit_list not found');
+    expect(res.text).toBe('audit_list needs the admin role; your role is operator.');
   });
 });

@@ -44,10 +44,14 @@ describe('roles', () => {
     for (const t of ADMIN_ONLY) {
       const res = await call(client, t, ANY_ARGS);
       expect(res.isError, t).toBe(true);
-      expect(res.text).toBe(`MCP error -32602: Tool ${t} not found`);
+      expect(res.text).toBe(`${t} needs the admin role; your role is operator.`);
     }
     expect(posts(sim)).toHaveLength(0);
-    expect(await deps.store.listAudit({})).toEqual([]);
+    // Each refusal is audited, as Slack's are; nothing else was written.
+    const audit = await deps.store.listAudit({});
+    expect(audit.map((r) => [r.tool, r.result, r.principal]).sort()).toEqual(
+      ADMIN_ONLY.map((t) => [t, 'refused', OPERATOR.id]).sort(),
+    );
   });
 
   it('lets an operator use the operator tools', async () => {
@@ -67,7 +71,9 @@ describe('roles', () => {
     for (const t of WRITE_TOOLS) {
       const res = await call(client, t, ANY_ARGS);
       expect(res.isError, t).toBe(true);
-      expect(res.text, t).toContain('not found');
+      expect(res.text, t).toMatch(
+        new RegExp(`^${t} needs the (operator|admin) role; your role is viewer\\.$`),
+      );
     }
     expect(posts(sim)).toHaveLength(0);
   });
@@ -83,10 +89,10 @@ describe('MAAS_MCP_READ_ONLY=true', () => {
       expect(names).not.toContain(t);
       const res = await call(client, t, ANY_ARGS);
       expect(res.isError, t).toBe(true);
-      expect(res.text, t).toBe(`MCP error -32602: Tool ${t} not found`);
+      expect(res.text, t).toBe(`${t} is not available: maas-mcp runs read-only here (MAAS_MCP_READ_ONLY).`);
     }
     expect(posts(sim)).toHaveLength(0);
-    expect(await deps.store.listAudit({})).toEqual([]);
+    expect((await deps.store.listAudit({})).every((r) => r.result === 'refused')).toBe(true);
     // Reads still work.
     const list = await call(client, 'machines_list', { limit: 1 });
     expect(list.isError).toBe(false);

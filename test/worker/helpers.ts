@@ -1,9 +1,16 @@
 /** workerd test wiring: a real MCP client against the Worker (SELF), and the Durable Object's stub. */
-import { env, runDurableObjectAlarm, SELF } from 'cloudflare:test';
+import {
+  createExecutionContext,
+  env,
+  runDurableObjectAlarm,
+  SELF,
+  waitOnExecutionContext,
+} from 'cloudflare:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { CfWorkerJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/cfworker';
-import { OBJECT_NAME } from '../../src/worker/env.ts';
+import { type Env, OBJECT_NAME } from '../../src/worker/env.ts';
+import worker from '../../src/worker.ts';
 
 /** The deployment's one Durable Object. */
 export const mainObject = () => env.MAAS_MCP.get(env.MAAS_MCP.idFromName(OBJECT_NAME));
@@ -80,4 +87,12 @@ export async function runAlarmsUntil(until: () => Promise<boolean>, timeoutMs = 
     await new Promise((r) => setTimeout(r, 200));
   }
   return runs;
+}
+
+/** One request to the Worker's fetch handler with some settings overridden (as `wrangler secret put` would). */
+export async function sendWith(over: Partial<Env>, url: string, init: RequestInit = {}): Promise<Response> {
+  const ctx = createExecutionContext();
+  const res = await worker.fetch(new Request(url, init), { ...env, ...over } as Env, ctx);
+  await waitOnExecutionContext(ctx);
+  return res;
 }

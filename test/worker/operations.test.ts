@@ -34,8 +34,13 @@ describe('operations on Workers', () => {
     expect(done.data.status).toBe('done');
     const id = done.data.operation_id ?? '';
     expect(id).toMatch(/^op_/);
-    // The Worker kicked the object (kickPoller → stub.kick()): an alarm is set.
-    const alarm = await runInDurableObject(mainObject(), (_o, state) => state.storage.getAlarm());
+    // The Worker kicked the object (kickPoller → stub.kick(), under ctx.waitUntil, so it may land just after the
+    // answer): an alarm is set.
+    let alarm: number | null = null;
+    for (let i = 0; i < 50 && alarm === null; i++) {
+      alarm = await runInDurableObject(mainObject(), (_o, state) => state.storage.getAlarm());
+      if (alarm === null) await new Promise((r) => setTimeout(r, 20));
+    }
     expect(alarm).not.toBeNull();
 
     const runs = await runAlarmsUntil(async () => (await operationState(c, id)) === 'succeeded');

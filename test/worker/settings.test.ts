@@ -2,20 +2,11 @@
  * The Worker's settings: the same rules as Node's `serve` — a HOST other machines can reach needs
  * MCP_AUTH_TOKENS, a bad setting is one clear line — answered per request, since a Worker cannot refuse to start.
  */
-import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { createSimulator } from '../../src/sim/index.ts';
-import type { Env } from '../../src/worker/env.ts';
-import worker from '../../src/worker.ts';
+import { sendWith as send } from './helpers.ts';
 
 const TOKEN = 'workerd-test-token-0123456789';
-
-async function send(over: Partial<Env>, url: string, init: RequestInit = {}) {
-  const ctx = createExecutionContext();
-  const res = await worker.fetch(new Request(url, init), { ...env, ...over } as Env, ctx);
-  await waitOnExecutionContext(ctx);
-  return res;
-}
 
 const listTools: RequestInit = {
   method: 'POST',

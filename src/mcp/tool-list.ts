@@ -1,0 +1,129 @@
+/**
+ * What tools/list shows: each tool's definition, with JSON Schemas made once per process. Output schemas share
+ * what they repeat: the machine actions all answer the same shape, and several answers nest an operation, so a
+ * schema already shown in full on an earlier tool of the same list is shown once and pointed to afterwards (still
+ * a valid schema, and one every answer validates against: a pointer only accepts more). The server itself
+ * validates each answer against the tool's full zod schema.
+ */
+import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import { z } from 'zod';
+import type { AnyTool } from '../tools/define.ts';
+
+type Schema = Record<string, unknown>;
+
+/** Sub-schemas at least this long (JSON characters) are shown once per list; shorter ones cost less than a pointer. */
+const SHARE_MIN_CHARS = 400;
+
+const definitions = new WeakMap<AnyTool, Tool>();
+const listings = new Map<string, Tool[]>();
+
+/** The tools/list entries for `tools`, in order (cached: a deployment has only a few distinct lists). */
+export function toolList(tools: readonly AnyTool[]): Tool[] {
+  const key = tools.map((t) => t.name).join(',');
+  let list = listings.get(key);
+  if (!list) {
+    list = shareRepeats(tools.map(definition));
+    listings.set(key, list);
+  }
+  return list;
+}
+
+/** A tool's full definition, as the SDK would list it. */
+function definition(tool: AnyTool): Tool {
+  let def = definitions.get(tool);
+  if (!def) {
+    def = {
+      name: tool.name,
+      title: tool.title,
+      description: tool.description,
+      inputSchema: z.toJSONSchema(tool.input, { target: 'draft-7', io: 'input' }) as Tool['inputSchema'],
+      outputSchema: z.toJSONSchema(tool.output, { target: 'draft-7', io: 'output' }) as Tool['outputSchema'],
+      annotations: { title: tool.title, ...tool.annotations },
+      execution: { taskSupport: tool.long ? 'optional' : 'forbidden' },
+    };
+    definitions.set(tool, def);
+  }
+  return def;
+}
+
+/**
+ * The list with every output schema, and every output sub-schema, that an earlier tool already shows replaced by a
+ * pointer to it. A whole output schema seen before keeps its fields' names, types and enums (an outline).
+ */
+function shareRepeats(defs: readonly Tool[]): Tool[] {
+  const seen = new Map<string, string>();
+  return defs.map((def) => {
+    if (!def.outputSchema) return def;
+    const { $schema, ...top } = def.outputSchema as Schema;
+    const first = seen.get(keyOf(top));
+    if (first) {
+      return { ...def, outputSchema: { ...outline(top, first), $schema } as unknown as Tool['outputSchema'] };
+    }
+    seen.set(keyOf(top), `${def.name}'s outputSchema`);
+    return {
+      ...def,
+      outputSchema: share(def.outputSchema as Schema, def.name, '', seen) as Tool['outputSchema'],
+    };
+  });
+}
+
+/** An object schema's fields with their types (and enums) only, pointing to where it is shown in full. */
+function outline(schema: Schema, where: string): Schema {
+  const props = (schema.properties ?? {}) as Record<string, Schema>;
+  return {
+    type: schema.type,
+    description: `${typeof schema.description === 'string' ? `${schema.description}. ` : ''}Same shape as ${where}.`,
+    properties: Object.fromEntries(
+      Object.entries(props).map(([k, p]) => [
+        k,
+        {
+          ...(p.type !== undefined ? { type: p.type } : {}),
+          ...(Array.isArray(p.enum) ? { enum: p.enum } : {}),
+        },
+      ]),
+    ),
+    ...(schema.required ? { required: schema.required } : {}),
+  };
+}
+
+/** The identity of a sub-schema: its shape, whatever it is called or described as here. */
+function keyOf(schema: Schema): string {
+  const { description: _d, ...shape } = schema;
+  return JSON.stringify(shape);
+}
+
+function share(schema: Schema, tool: string, path: string, seen: Map<string, string>): Schema {
+  const out: Schema = { ...schema };
+  const visit = (child: unknown, at: string): unknown => {
+    if (!child || typeof child !== 'object' || Array.isArray(child)) return child;
+    const node = child as Schema;
+    const key = keyOf(node);
+    if (key.length >= SHARE_MIN_CHARS) {
+      const first = seen.get(key);
+      if (first) return pointer(node, first);
+      seen.set(key, `"${at}" in ${tool}'s outputSchema`);
+    }
+    return share(node, tool, at, seen);
+  };
+  const props = schema.properties as Record<string, unknown> | undefined;
+  if (props) {
+    out.properties = Object.fromEntries(
+      Object.entries(props).map(([k, v]) => [k, visit(v, path ? `${path}.${k}` : k)]),
+    );
+  }
+  if (schema.items && !Array.isArray(schema.items)) out.items = visit(schema.items, `${path}[]`);
+  if (Array.isArray(schema.anyOf)) out.anyOf = schema.anyOf.map((v) => visit(v, path));
+  if (schema.additionalProperties && typeof schema.additionalProperties === 'object') {
+    out.additionalProperties = visit(schema.additionalProperties, `${path}{}`);
+  }
+  return out;
+}
+
+/** A schema that accepts what `node` accepts (and more), and says where its full shape is shown. */
+function pointer(node: Schema, where: string): Schema {
+  const said = typeof node.description === 'string' ? `${node.description}. ` : '';
+  return {
+    ...(node.type !== undefined ? { type: node.type } : {}),
+    description: `${said}Same shape as ${where}.`,
+  };
+}

@@ -1,0 +1,91 @@
+/**
+ * Every long tool run as an MCP task through the official SDK client's task API, on the seeded simulator: shared by
+ * the Node tests and the workerd ones.
+ */
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { type CallToolResult, CallToolResultSchema, type Task } from '@modelcontextprotocol/sdk/types.js';
+
+/** A long tool's call that starts an operation the seeded simulator finishes successfully. */
+export interface TaskScenario {
+  args: Record<string, unknown>;
+  /** A call (run as a task to its end) that first puts the machine where the tool can act on it. */
+  before?: { tool: string; args: Record<string, unknown> };
+}
+
+/** For every long tool: a scenario on a machine of its own, so that they can run side by side. */
+export const TASK_SCENARIOS: Readonly<Record<string, TaskScenario>> = {
+  machine_commission: { args: { machines: 'new-01' } },
+  machine_test: { args: { machines: 'web-02' } },
+  machine_deploy: { args: { machines: 'web-01', distro_series: 'noble' } },
+  machine_release: { args: { machines: 'db-01' } },
+  machine_abort: { args: { machines: 'lab-02' } },
+  machine_rescue: { args: { machines: 'k8s-04', action: 'exit' } },
+  // MAAS powers on only a machine someone owns: a Deployed one, switched off first.
+  machine_power_on: {
+    args: { machines: 'k8s-02' },
+    before: { tool: 'machine_power_off', args: { machines: 'k8s-02', stop_mode: 'hard' } },
+  },
+  machine_power_off: { args: { machines: 'web-04', stop_mode: 'hard' } },
+  machine_power_cycle: { args: { machines: 'k8s-01' } },
+};
+
+/** What the SDK's callToolStream yielded for one task. */
+export interface TaskRun {
+  created?: Task;
+  statuses: Task['status'][];
+  result?: CallToolResult;
+  error?: Error;
+}
+
+/** Calls a tool as a task with `callToolStream(…, { task: { ttl } })` and collects what it yields. */
+export async function runAsTask(
+  client: Client,
+  name: string,
+  args: Record<string, unknown>,
+  ttl = 10 * 60_000,
+): Promise<TaskRun> {
+  const run: TaskRun = { statuses: [] };
+  const stream = client.experimental.tasks.callToolStream({ name, arguments: args }, CallToolResultSchema, {
+    task: { ttl },
+  });
+  for await (const m of stream) {
+    if (m.type === 'taskCreated') run.created = m.task;
+    else if (m.type === 'taskStatus') run.statuses.push(m.task.status);
+    else if (m.type === 'result') run.result = m.result as CallToolResult;
+    else if (m.type === 'error') run.error = m.error;
+  }
+  return run;
+}
+
+/**
+ * Runs a long tool as a task to its end: a destructive one first answers (as a finished task) with a confirmation
+ * request, and is called again, as a task, with its token.
+ */
+export async function runToEnd(
+  client: Client,
+  name: string,
+  args: Record<string, unknown>,
+): Promise<{ preview?: TaskRun; run: TaskRun }> {
+  const first = await runAsTask(client, name, args);
+  const out = first.result?.structuredContent as { status?: string; confirm_token?: string } | undefined;
+  if (out?.status !== 'confirmation_required') return { run: first };
+  return {
+    preview: first,
+    run: await runAsTask(client, name, { ...args, confirm_token: out.confirm_token }),
+  };
+}
+
+/** Runs a scenario: its preparation first, then the tool, each as a task to its end. */
+export async function runScenario(
+  client: Client,
+  name: string,
+): Promise<{ preview?: TaskRun; run: TaskRun }> {
+  const scenario = TASK_SCENARIOS[name];
+  if (!scenario) throw new Error(`no task scenario for ${name}`);
+  if (scenario.before) {
+    const prep = await runToEnd(client, scenario.before.tool, scenario.before.args);
+    if (prep.run.statuses.at(-1) !== 'completed')
+      throw new Error(`${name}: the preparation did not complete`);
+  }
+  return runToEnd(client, name, scenario.args);
+}
