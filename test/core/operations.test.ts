@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ActionResult } from '../../src/core/actions.ts';
 import { ManualClock } from '../../src/core/clock.ts';
+import { NOTICE_LEASE_MS } from '../../src/core/operations/delivery.ts';
 import { Poller } from '../../src/core/operations/poller.ts';
 import type { Deps } from '../../src/deps.ts';
 import { SqliteStore } from '../../src/node/sqlite-store.ts';
@@ -304,6 +305,25 @@ describe('the poller', () => {
     expect(a.finished).toHaveLength(0);
     expect(b.finished.map((o) => o.id)).toEqual([id]);
     await storeA.close();
+  });
+
+  it('delivers a notice whose sender died while sending, once its lease has run out', async () => {
+    const r = await rig();
+    const id = await start(r, 'machine_release', { machines: 'db-01' });
+    const op = (await r.deps.store.getOperation(id)) as Operation;
+    op.state = 'succeeded';
+    op.finished_at = r.clock.now();
+    for (const t of op.targets) t.result = 'succeeded';
+    await r.deps.store.updateOperation(op);
+    // Another process took the notice and died before settling it.
+    const now = r.clock.now();
+    expect(await r.deps.store.claimNotice(id, now, now + NOTICE_LEASE_MS)).toBe(true);
+    await r.poller.tick();
+    expect(r.finished).toEqual([]);
+    await r.clock.advance(NOTICE_LEASE_MS);
+    await r.poller.tick();
+    expect(r.finished.map((o) => o.id)).toEqual([id]);
+    expect((await r.deps.store.getOperation(id))?.notice_sent_at).not.toBeNull();
   });
 
   it('delivers a notice a crash held back between finishing and notifying', async () => {

@@ -7,8 +7,8 @@
 import type { Deps } from '../../deps.ts';
 import type { Operation } from '../../store/types.ts';
 
-/** Longest one delivery may take (every Slack call is bounded well below it) before another may take over. */
-export const NOTICE_LEASE_MS = 2 * 60_000;
+/** Longest one delivery may take (each Slack call is bounded to 15 s) before another process may take over. */
+export const NOTICE_LEASE_MS = 5 * 60_000;
 /** The first wait after a failed delivery; it then grows with the time since the operation finished. */
 const FIRST_RETRY_MS = 5_000;
 const MAX_RETRY_MS = 15 * 60_000;
