@@ -112,6 +112,41 @@ async function oversized(total: number) {
   return { request, seen };
 }
 
+describe('Slack work waiting in the Durable Object', () => {
+  it('waits sealed: what was typed (user_data) is never written to the store, and the work is still done', async () => {
+    // Every value the object writes under slack:jobs, as it writes it (the alarm may take the job at any moment).
+    const written: string[] = [];
+    await runInDurableObject(mainObject(), (o) => {
+      const store = (o as unknown as { store: { setValue(k: string, v: string): Promise<void> } }).store;
+      const setValue = store.setValue.bind(store);
+      store.setValue = (k: string, v: string) => {
+        if (k === 'slack:jobs') written.push(v);
+        return setValue(k, v);
+      };
+    });
+    await command('deploy web-01 user_data=queued-cloud-config-secret-77', 'sealed-job');
+    await runAlarmsUntil(async () => to('/response/sealed-job').length > 0);
+    expect(textOf(to('/response/sealed-job')[0])).toContain('Deploy 1 machine?');
+    expect(written.some((v) => v.includes('"sealed"'))).toBe(true);
+    for (const v of written) {
+      expect(v).not.toContain('queued-cloud-config-secret-77');
+      expect(v).not.toContain('deploy web-01');
+    }
+  });
+
+  it('tells the sender to ask again when a restart lost the key of their queued request', async () => {
+    // Sealed by an instance that no longer exists: its key went with it.
+    const lost = [{ sealed: 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', response_url: `${SLACK}/response/lost-job` }];
+    await runInDurableObject(mainObject(), async (o) => {
+      await o.storeCall('setValue', ['slack:jobs', JSON.stringify(lost)]);
+      await o.alarm();
+    });
+    expect(textOf(to('/response/lost-job')[0])).toContain(
+      'maas-mcp restarted before this ran, so nothing was done',
+    );
+  });
+});
+
 describe('Slack requests on Workers: size and replays', () => {
   it('stops reading a body past 1 MiB (413), as on Node', async () => {
     const { request, seen } = await oversized(32 * 1024 * 1024);
