@@ -65,7 +65,8 @@ export class ConfigError extends Error {
 const TRUE = new Set(['1', 'true', 'yes', 'on']);
 const FALSE = new Set(['0', 'false', 'no', 'off', '']);
 
-function bool(name: string, value: string | undefined): boolean {
+/** A true/false setting; a ConfigError naming `name` for anything else. */
+export function bool(name: string, value: string | undefined): boolean {
   const v = (value ?? '').trim().toLowerCase();
   if (TRUE.has(v)) return true;
   if (FALSE.has(v)) return false;

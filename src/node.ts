@@ -5,7 +5,7 @@
 import { userInfo } from 'node:os';
 import { type ServerType, serve } from '@hono/node-server';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import { type Config, ConfigError, isLoopbackHost, parseConfig } from './config.ts';
+import { bool, type Config, ConfigError, isLoopbackHost, parseConfig } from './config.ts';
 import { createLogger, type Logger, type LogLevel } from './core/log.ts';
 import { Poller } from './core/operations/poller.ts';
 import type { Principal } from './core/policy.ts';
@@ -358,6 +358,8 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   try {
     const flags = parseFlags(rest);
     const config = parseConfig(env);
+    // MAAS_MCP_DEMO=true is --demo, as on Workers (the Claude Desktop bundle's "Try it without MAAS" sets it).
+    if (command === 'stdio' || command === 'serve') flags.demo ||= bool('MAAS_MCP_DEMO', env.MAAS_MCP_DEMO);
     const logging = nodeLogging(config, command === 'stdio' ? 'warn' : 'info');
     switch (command) {
       case 'demo':
