@@ -13,11 +13,12 @@ import { type SecretSet, secretsOf } from './core/redact.ts';
 import type { Deps } from './deps.ts';
 import { createMcpServer } from './mcp.ts';
 import { createNodeFetch } from './node/fetch.ts';
+import { slackBanner } from './node/slack-banner.ts';
 import { openNodeStore } from './node/store-open.ts';
 import { buildDeps, chooseMaas } from './runtime.ts';
 import { createApp } from './server.ts';
 import type { Simulator } from './sim/index.ts';
-import type { Slack } from './slack.ts';
+import { type Slack, slackSetupWarnings } from './slack.ts';
 import { MemoryStore } from './store/memory.ts';
 import type { Store } from './store/types.ts';
 import { enabledTools } from './tools/index.ts';
@@ -173,6 +174,7 @@ export async function startDeps(
     kickPoller: () => poller.kick(),
     slackNotices: true,
   });
+  for (const warning of slackSetupWarnings(config.slack)) logging.log.warn(warning);
   // One poller per process: it resumes what a previous run left running, and sends held-back notices.
   const poller = new Poller(deps);
   poller.start();
@@ -262,6 +264,8 @@ async function runHttp(config: Config, flags: Flags, demo: boolean, logging: Log
   }
   if (demo) printDemoBanner(base, sim as Simulator);
   else console.error(`maas-mcp ${VERSION} serving MCP at ${base}/mcp (MAAS: ${built.deps.maas.http.root})`);
+  const slackLines = slackBanner(base, config);
+  if (slackLines) (demo ? console.log : console.error)(`\n${slackLines}\n`);
   log.info('listening', { url: `${base}/mcp`, demo });
   return untilSignal(async () => {
     await socket?.stop().catch(() => undefined);

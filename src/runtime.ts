@@ -51,7 +51,10 @@ export interface DepsParts {
   secrets: SecretSet;
   log: Logger;
   kickPoller: () => void;
-  /** Whether Slack completion notices and progress edits go out from here: true where the poller runs. */
+  /**
+   * Whether completion notices (Slack's, and any other listener's) and Slack progress edits go out from here: true
+   * where the poller runs.
+   */
   slackNotices: boolean;
 }
 
@@ -68,7 +71,7 @@ export function buildDeps(parts: DepsParts): { deps: Deps; slack: Slack | undefi
   const deps: Deps = {
     maas: new MaasApi(client),
     store: parts.store,
-    notify: new NotifierHub(log),
+    notify: new NotifierHub(log, parts.slackNotices),
     kickPoller: parts.kickPoller,
     clock: systemClock,
     log,

@@ -9,7 +9,7 @@ import { describeError } from './core/errors.ts';
 import type { Principal } from './core/policy.ts';
 import type { Deps } from './deps.ts';
 import { type McpHttpOptions, McpHttpSessions } from './mcp.ts';
-import { timingSafeEqual, verifySlackRequest } from './slack/verify.ts';
+import { readSlackRequest, timingSafeEqual } from './slack/verify.ts';
 import {
   type InteractionPayload,
   runSlackJob,
@@ -121,26 +121,22 @@ export function createApp(deps: Deps, opts: AppOptions): App {
   if (slack && secret) {
     // Where the work after the ack runs: here, or (Workers) handed to the Durable Object.
     const work = (job: SlackJob) => (opts.slackWork ? opts.slackWork(job) : runSlackJob(slack, job));
-    /** Reads and verifies a Slack request; nothing else happens to a request that fails. */
-    const verified = async (c: Context): Promise<URLSearchParams | undefined> => {
-      // Read as bytes: the body is a form, and workerd warns that .text() on a non-text Content-Type may corrupt it.
-      const body = new TextDecoder().decode(await c.req.arrayBuffer());
-      const v = await verifySlackRequest(
-        secret,
-        {
-          timestamp: c.req.header('x-slack-request-timestamp') ?? null,
-          signature: c.req.header('x-slack-signature') ?? null,
-        },
-        body,
-        deps.clock.now(),
-      );
-      if (!v.ok) deps.log.warn('refused a Slack request', { why: v.why });
-      return v.ok ? new URLSearchParams(body) : undefined;
+    /**
+     * Reads and verifies a Slack request (headers before the body, the body up to a cap, each signed request
+     * once); nothing else happens to a request that fails.
+     */
+    const verified = async (c: Context): Promise<URLSearchParams | Response> => {
+      const v = await readSlackRequest(c.req.raw, secret, deps.clock.now(), {
+        firstTime: (signature, expiresAt) => deps.store.addValue(`slack:seen:${signature}`, '1', expiresAt),
+      });
+      if (v.ok) return v.form;
+      deps.log.warn('refused a Slack request', { why: v.why });
+      return c.text(v.status === 401 ? 'invalid Slack signature' : v.why, v.status);
     };
 
     app.post('/slack/commands', async (c) => {
       const form = await verified(c);
-      if (!form) return c.text('invalid Slack signature', 401);
+      if (form instanceof Response) return form;
       const cmd: SlashCommand = {
         user_id: form.get('user_id') ?? '',
         channel_id: form.get('channel_id') ?? '',
@@ -155,7 +151,7 @@ export function createApp(deps: Deps, opts: AppOptions): App {
 
     app.post('/slack/interactions', async (c) => {
       const form = await verified(c);
-      if (!form) return c.text('invalid Slack signature', 401);
+      if (form instanceof Response) return form;
       let payload: InteractionPayload;
       try {
         payload = JSON.parse(form.get('payload') ?? '') as InteractionPayload;

@@ -90,6 +90,26 @@ async function clickAnswer(slack: Slack, payload: InteractionPayload): Promise<S
   return { response_type: 'ephemeral', replace_original: false, text: answer.ephemeral };
 }
 
+/**
+ * What an admin must know at start about the Slack settings (a log line everywhere, the banner on Node): Slack
+ * is on, but without a bot token a completion notice can only answer through a command's response_url, which
+ * Slack keeps for 30 minutes, so longer operations end without one.
+ */
+export function slackSetupWarnings(cfg: Deps['config']['slack']): string[] {
+  if (!cfg.signingSecret && !cfg.appToken && !cfg.botToken) return [];
+  const out: string[] = [];
+  if (!cfg.botToken) {
+    out.push(
+      'SLACK_BOT_TOKEN is not set: completion notices can only answer through a command’s response_url, which Slack keeps for 30 minutes — operations that take longer (erases, large deploys) end without a Slack notice. Set SLACK_BOT_TOKEN for notices of long operations (and for results posted in the channel, progress edits and MAAS_MCP_CONFIRM=slack approvals).',
+    );
+  } else if (!cfg.notifyChannel) {
+    out.push(
+      'SLACK_NOTIFY_CHANNEL is not set: operations started by agents (MCP) get no Slack notice, and MAAS_MCP_CONFIRM=slack cannot ask for approval.',
+    );
+  }
+  return out;
+}
+
 /** Builds the Slack adapter when Slack is configured (a signing secret, an app token or a bot token). */
 export function createSlack(
   deps: Deps,

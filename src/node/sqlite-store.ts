@@ -68,6 +68,10 @@ export class SqliteStore extends SqlStore {
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
       db.pragma('busy_timeout = 5000');
+      // Deleted rows are overwritten, not left in free pages: what expired (a confirmation, a remembered Slack
+      // request) does not linger in the file. (A Durable Object refuses this pragma; nothing secret is stored
+      // in the clear there — see src/slack/sealed.ts.)
+      db.pragma('secure_delete = ON');
       return new SqliteStore(sqliteDriver(db), opts);
     } catch (err) {
       db.close();

@@ -11,14 +11,56 @@ class SlackApiError extends Error {
   constructor(
     readonly method: string,
     readonly code: string,
+    /** Whether trying again later may work (rate limited, Slack's 5xx, no answer at all). */
+    readonly transient = false,
+    /** What Slack asked for with Retry-After. */
+    readonly retryAfterMs?: number,
   ) {
     super(`Slack ${method} failed: ${code}`);
   }
 }
 
-/** The error code Slack answered with (`not_in_channel`, …), when `err` is a failed Web API call. */
+/** No answer from Slack at all (a reset connection, a timeout): always worth another try. */
+class SlackUnreachable extends SlackApiError {
+  override name = 'SlackUnreachable';
+  constructor(method: string, why: string) {
+    super(method, why, true);
+  }
+}
+
+/** The error code Slack answered with (`not_in_channel`, …), when `err` is a failed Web API call Slack answered. */
 export function slackErrorCode(err: unknown): string | undefined {
-  return err instanceof SlackApiError ? err.code : undefined;
+  return err instanceof SlackApiError && !(err instanceof SlackUnreachable) ? err.code : undefined;
+}
+
+/**
+ * When `err` is a Slack failure that may pass (429, 5xx, a reset or timed-out connection): how long Slack asked
+ * to wait (0 when it did not say). Undefined for a failure that trying again cannot fix.
+ */
+export function slackRetryAfter(err: unknown): number | undefined {
+  return err instanceof SlackApiError && err.transient ? (err.retryAfterMs ?? 0) : undefined;
+}
+
+/** Longest wait for one Slack call: Slack answers in well under a second; a hung connection must not block. */
+const CALL_TIMEOUT_MS = 15_000;
+
+/** Web API error codes Slack documents as passing: try again later. */
+const TRANSIENT_CODES = new Set([
+  'ratelimited',
+  'rate_limited',
+  'internal_error',
+  'fatal_error',
+  'service_unavailable',
+  'request_timeout',
+]);
+
+/** A failed answer (`res` not ok) as an error that says whether to try again, honouring Retry-After. */
+function httpFailure(method: string, res: Response, code = `HTTP ${res.status}`): SlackApiError {
+  const after = Number(res.headers.get('retry-after'));
+  const retryAfterMs = Number.isFinite(after) && after > 0 ? after * 1000 : undefined;
+  if (res.status === 429)
+    return new SlackApiError(method, `rate limited (retry after ${after || '?'} s)`, true, retryAfterMs);
+  return new SlackApiError(method, code, res.status >= 500 || TRANSIENT_CODES.has(code), retryAfterMs);
 }
 
 interface PostResult {
@@ -64,12 +106,11 @@ export class SlackApi {
 
   /** Answers through a command's or action's response_url (valid 30 minutes, 5 times); needs no token. */
   async respond(responseUrl: string, msg: SlackMessage): Promise<void> {
-    const res = await this.fetch(responseUrl, {
-      method: 'POST',
+    const res = await this.send('response_url', responseUrl, {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(this.clean(msg)),
     });
-    if (!res.ok) throw new SlackApiError('response_url', `HTTP ${res.status}`);
+    if (!res.ok) throw httpFailure('response_url', res);
     await res.body?.cancel();
   }
 
@@ -79,20 +120,28 @@ export class SlackApi {
   }
 
   private async call(method: string, args: Record<string, unknown>): Promise<Record<string, unknown>> {
-    const res = await this.fetch(`${this.baseUrl}${method}`, {
-      method: 'POST',
+    const res = await this.send(method, `${this.baseUrl}${method}`, {
       headers: { 'content-type': 'application/json; charset=utf-8', authorization: `Bearer ${this.token}` },
       body: JSON.stringify(args),
     });
-    if (res.status === 429)
-      throw new SlackApiError(
-        method,
-        `rate limited (retry after ${res.headers.get('retry-after') ?? '?'} s)`,
-      );
+    if (res.status === 429) {
+      await res.body?.cancel();
+      throw httpFailure(method, res);
+    }
     const body = (await res.json().catch(() => ({}))) as Record<string, unknown>;
     if (!res.ok || body.ok !== true)
-      throw new SlackApiError(method, String(body.error ?? `HTTP ${res.status}`));
+      throw httpFailure(method, res, body.error === undefined ? undefined : String(body.error));
     return body;
+  }
+
+  /** One POST, bounded in time; no answer at all (a reset, a timeout) is a failure worth retrying. */
+  private async send(what: string, url: string, init: RequestInit): Promise<Response> {
+    try {
+      return await this.fetch(url, { ...init, method: 'POST', signal: AbortSignal.timeout(CALL_TIMEOUT_MS) });
+    } catch (err) {
+      const timedOut = err instanceof Error && err.name === 'TimeoutError';
+      throw new SlackUnreachable(what, timedOut ? 'no answer in 15 s' : 'no answer (connection failed)');
+    }
   }
 }
 

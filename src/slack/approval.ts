@@ -23,6 +23,7 @@ import { slackErrorCode } from './api.ts';
 import type { SlackMessage } from './blocks.ts';
 import * as B from './blocks.ts';
 import type { SlackContext } from './context.ts';
+import { isButtonSecret, newButtonSecret, seal, unseal } from './sealed.ts';
 
 type PendingCall = NonNullable<Operation['pending_call']>;
 
@@ -48,6 +49,8 @@ export async function requestApproval(
   const run = plan.rows.filter((r) => r.verdict === 'run');
   const runIds = new Set(run.map((r) => r.system_id));
   const { confirm_token: _token, wait: _wait, wait_timeout_s: _timeout, ...call } = args;
+  // The arguments (maybe user_data) are stored sealed; the key travels only in the Approve button.
+  const secret = newButtonSecret();
   const op: Operation = {
     id: ctx.operationId ?? newOperationId(),
     kind: tool.operationKind?.(args) ?? 'action',
@@ -76,7 +79,12 @@ export async function requestApproval(
     next_poll_at: now + APPROVAL_TTL_MS,
     notice_sent_at: null,
     summary: `${tool.title.toLowerCase()}: ${run.map((r) => r.hostname).join(', ')}`.slice(0, 200),
-    pending_call: { tool: tool.name, args: call, snapshot: snapshotOf(plan) },
+    pending_call: {
+      tool: tool.name,
+      args: {},
+      sealed: await seal(secret, JSON.stringify(call)),
+      snapshot: snapshotOf(plan),
+    },
     version: 0,
   };
   await store.createOperation(op);
@@ -85,7 +93,13 @@ export async function requestApproval(
   try {
     posted = await s.api.postMessage(
       channel,
-      B.approvalRequest(operationView(op), `${ctx.principal.id} (${ctx.principal.via})`, verb, plan.rows),
+      B.approvalRequest(
+        operationView(op),
+        `${ctx.principal.id} (${ctx.principal.via})`,
+        verb,
+        plan.rows,
+        `${op.id}.${secret}`,
+      ),
     );
   } catch (err) {
     // Nobody can see the request: it must not wait 30 minutes for an approval that cannot come.
@@ -211,13 +225,29 @@ async function undecided(
   return { ...op, pending_call: call };
 }
 
+/** An Approve/Deny button's value: the operation id and the secret its call is sealed with. */
+function buttonParts(value: string): { opId: string; secret: string } {
+  const [opId = '', secret = ''] = value.split('.', 2);
+  return { opId, secret };
+}
+
+/** The held call's arguments, opened with the button's secret; undefined when the secret does not open them. */
+async function heldArgs(call: PendingCall, secret: string): Promise<Record<string, unknown> | undefined> {
+  if (call.sealed === undefined) return call.args;
+  const text = isButtonSecret(secret) ? await unseal(secret, call.sealed) : undefined;
+  return text === undefined ? undefined : (JSON.parse(text) as Record<string, unknown>);
+}
+
 export async function approve(
   s: SlackContext,
-  opId: string,
+  value: string,
   userId: string,
 ): Promise<SlackMessage | { ephemeral: string }> {
+  const { opId, secret } = buttonParts(value);
   const op = await undecided(s, opId, userId, 'approval');
   if ('ephemeral' in op) return op;
+  const args = await heldArgs(op.pending_call, secret);
+  if (!args) return { ephemeral: 'This button does not open that request; nothing was changed.' };
   // Too late: the request expired, even if the poller has not said so yet.
   if (s.deps.clock.now() >= op.deadline_at) {
     return cancelHeld(s, op, userId, {
@@ -246,7 +276,7 @@ export async function approve(
   let ok = false;
   try {
     if (!tool) throw new Error(`tool ${call.tool} no longer exists`);
-    const out = (await tool.run(call.args, {
+    const out = (await tool.run(args, {
       deps: s.deps,
       principal,
       // The approver was shown the machines as they were when the agent asked: if any changed since, the gate
@@ -328,10 +358,10 @@ async function settleHeld(
 
 export async function deny(
   s: SlackContext,
-  opId: string,
+  value: string,
   userId: string,
 ): Promise<SlackMessage | { ephemeral: string }> {
-  const op = await undecided(s, opId, userId, 'denial');
+  const op = await undecided(s, buttonParts(value).opId, userId, 'denial');
   if ('ephemeral' in op) return op;
   return cancelHeld(s, op, userId, {
     why: `denied by ${userId}`,

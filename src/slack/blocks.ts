@@ -94,8 +94,11 @@ export function lines(rows: readonly string[], more = 0): string {
   return fitLines(rows, more).text;
 }
 
-/** As many rows as fit in one monospace block, and how many that was (a "… and N more" line counts the rest). */
-function fitLines(rows: readonly string[], more = 0): { text: string; shown: number } {
+/**
+ * As many rows as fit in one monospace block, and how many that was (a "… and N more" line counts the rest); the
+ * first `header` rows are headings, always shown and never counted.
+ */
+function fitLines(rows: readonly string[], more = 0, header = 0): { text: string; shown: number } {
   const out: string[] = [];
   let size = 8;
   let left = more;
@@ -108,7 +111,7 @@ function fitLines(rows: readonly string[], more = 0): { text: string; shown: num
     out.push(row);
     size += row.length + 1;
   }
-  const shown = out.length;
+  const shown = Math.max(0, out.length - header);
   if (left > 0) out.push(`… and ${left} more`);
   return { text: `\`\`\`${out.join('\n')}\`\`\``, shown };
 }
@@ -138,17 +141,78 @@ export function machineList(out: {
       blocks: [section('No machines match.')],
     };
   }
-  const rows = out.rows.map(
-    ([host, id, status, power, owner, zone, pool, arch, cpus, mem]) =>
-      `${host.padEnd(14)} ${id} ${status.padEnd(18)} ${power.padEnd(3)} ${(owner ?? '-').padEnd(8)} ${zone}/${pool} ${arch.replace('/generic', '')} ${cpus}c ${gib(mem)}`,
-  );
+  const rows = machineTable(out.rows);
   // One message holds about 30 rows: page from what is actually shown, so no machine is ever skipped.
-  const { text, shown } = fitLines(rows);
+  const { text, shown } = fitLines(rows, 0, 1);
   const last = out.offset + shown;
   const head = `*Machines ${out.offset + 1}–${last} of ${out.total}*`;
   const blocks = [section(head), section(text)];
   if (last < out.total) blocks.push(context(`More: \`/maas list offset=${last}\` (with the same filters)`));
   return { response_type: 'ephemeral', text: `Machines ${out.offset + 1}–${last} of ${out.total}`, blocks };
+}
+
+/** Widest a cell of these columns gets (longer values are cut with "…"); the others are short by nature. */
+const CELL_MAX: Partial<Record<number, number>> = { 0: 28, 4: 14, 5: 24, 9: 28 };
+
+/**
+ * Machines as a table for a monospace block: a header row, then one row per machine, each column as wide as its
+ * widest value (or header) so long statuses and `unknown` power keep the columns aligned; tags trimmed to whole
+ * tags and a "+N" count. Escaped after padding: Slack shows `&amp;` as one character.
+ */
+export function machineTable(rows: readonly MachineRow[]): string[] {
+  const head = [
+    'HOSTNAME',
+    'SYSTEM_ID',
+    'STATUS',
+    'POWER',
+    'OWNER',
+    'ZONE/POOL',
+    'ARCH',
+    'CPU',
+    'MEM',
+    'TAGS',
+  ];
+  const cells = rows.map(([host, id, status, power, owner, zone, pool, arch, cpus, mem, tags]) => [
+    host,
+    id,
+    status,
+    power,
+    owner ?? '-',
+    `${zone}/${pool}`,
+    arch.replace(/\/generic$/, ''),
+    String(cpus),
+    gib(mem),
+    tagCell(tags, CELL_MAX[9] as number),
+  ]);
+  const clipped = cells.map((r) => r.map((c, i) => cut(c, CELL_MAX[i])));
+  const widths = head.map((h, i) => Math.max(h.length, ...clipped.map((r) => (r[i] as string).length)));
+  const right = new Set([7, 8]);
+  const line = (r: readonly string[]) =>
+    esc(
+      r
+        .map((c, i) => (right.has(i) ? c.padStart(widths[i] as number) : c.padEnd(widths[i] as number)))
+        .join('  ')
+        .trimEnd(),
+    );
+  return [line(head), ...clipped.map(line)];
+}
+
+function cut(text: string, max: number | undefined): string {
+  return max !== undefined && text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+/** Tags as "a,b,c", or as many whole tags as fit in `max` and "+N" for the rest; "-" for none. */
+function tagCell(tags: readonly string[], max: number): string {
+  if (tags.length === 0) return '-';
+  const all = tags.join(',');
+  if (all.length <= max) return all;
+  for (let n = tags.length - 1; n > 0; n--) {
+    const text = `${tags.slice(0, n).join(',')},+${tags.length - n}`;
+    if (text.length <= max) return text;
+  }
+  // Even the first tag does not fit whole: cut it, and still count the rest.
+  const rest = tags.length > 1 ? `,+${tags.length - 1}` : '';
+  return `${cut(tags[0] as string, max - rest.length)}${rest}`;
 }
 
 export function machineCard(d: MachineDetail): SlackMessage {
@@ -215,11 +279,15 @@ export function fleetSummary(out: {
   return { response_type: 'ephemeral', text: `${out.total} machines`, blocks };
 }
 
-/** The outcome of a write, for the channel to see; `fix` adapts texts written for MCP (tool names) to Slack. */
+/**
+ * The outcome of a write, for the channel to see; `fix` adapts texts written for MCP (tool names) to Slack;
+ * `followUp` says where its completion notice will come, if one will (see {@link noticeFollowUp}).
+ */
 export function actionResult(
   out: ActionResult,
   who: string,
   fix: (text: string) => string = (t) => t,
+  followUp?: string,
 ): SlackMessage {
   const rows = [
     ...out.succeeded.map(
@@ -234,12 +302,34 @@ export function actionResult(
   if (rows.length) blocks.push(section(rows.join('\n')));
   const foot = [
     out.note ? esc(fix(out.note)) : '',
-    out.operation_id ? `operation \`${out.operation_id}\` — a notice follows in this thread` : '',
+    out.operation_id ? `operation \`${out.operation_id}\`${followUp ? ` — ${followUp}` : ''}` : '',
   ]
     .filter(Boolean)
     .join(' · ');
   if (foot) blocks.push(context(foot));
   return { response_type: 'in_channel', text: out.summary, blocks };
+}
+
+/**
+ * Where the completion notice of an operation started from Slack will come — the truth for each way it can go:
+ * in the result's thread (posted with the bot), or only through the command's response_url, which Slack keeps
+ * for 30 minutes (no bot token, or the bot is not in the channel).
+ */
+export function noticeFollowUp(
+  operationId: string,
+  how: 'thread' | 'channel' | 'no-bot' | 'bot-not-in-channel',
+): string {
+  const follow = `follow it with \`/maas op ${operationId}\``;
+  switch (how) {
+    case 'thread':
+      return 'a notice follows in this thread when MAAS has finished';
+    case 'channel':
+      return 'a notice follows in this channel when MAAS has finished';
+    case 'no-bot':
+      return `a notice follows here only if it ends within 30 minutes (without a bot token, Slack lets maas-mcp answer a command for 30 minutes); otherwise ${follow}`;
+    case 'bot-not-in-channel':
+      return `the bot is not in this channel, so a notice follows here only if it ends within 30 minutes; invite the bot, or ${follow}`;
+  }
 }
 
 function previewRows(rows: readonly PreviewRow[]): string {
@@ -297,12 +387,13 @@ function buttons(
   return { type: 'actions', elements: [go, stop] };
 }
 
-/** An agent's destructive call, put to people in the notify channel. */
+/** An agent's destructive call, put to people in the notify channel; `value` is what its buttons carry. */
 export function approvalRequest(
   view: OperationView,
   requester: string,
   verb: string,
   rows: readonly PreviewRow[],
+  value: string = view.id,
 ): SlackMessage {
   const n = rows.filter((r) => r.verdict === 'run').length;
   const title = `${esc(requester)} asks to ${esc(verb)} ${n} machine${n === 1 ? '' : 's'}`;
@@ -311,7 +402,7 @@ export function approvalRequest(
     blocks: [
       section(`:passport_control: *${title}*`),
       section(previewRows(rows)),
-      buttons(view.id, 'maas:approve', 'Approve', 'maas:deny', 'Deny', `${title}. Approve?`),
+      buttons(value, 'maas:approve', 'Approve', 'maas:deny', 'Deny', `${title}. Approve?`),
       context(`operation \`${view.id}\` · expires ${view.deadline_at}`),
     ],
   };

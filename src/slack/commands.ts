@@ -11,10 +11,12 @@ import { describeError } from '../core/errors.ts';
 import { isToolEnabled, type Principal, roleAtLeast } from '../core/policy.ts';
 import type { NotifyTarget } from '../store/types.ts';
 import type { AnyTool, ToolContext } from '../tools/define.ts';
+import { slackErrorCode } from './api.ts';
 import type { SlackMessage } from './blocks.ts';
 import * as B from './blocks.ts';
 import type { SlackContext } from './context.ts';
 import { fieldHelp, parseText, toArgs, UsageError, usage, zodMessage } from './parse.ts';
+import { newButtonSecret, seal, sealedName } from './sealed.ts';
 
 /** The parts of a slash command maas-mcp uses (both the HTTP form and Bolt's Socket Mode body have them). */
 export interface SlashCommand {
@@ -35,7 +37,8 @@ export interface PendingConfirmation {
   token: string;
 }
 
-export const CONFIRM_KEY = (nonce: string) => `slack:confirm:${nonce}`;
+/** Where a pending confirmation is stored: by the digest of its button's secret ({@link sealedName}). */
+export const CONFIRM_KEY = (name: string) => `slack:confirm:${name}`;
 const RESPONSE_URL_TTL_MS = 30 * 60_000;
 
 /** Runs one command; runSlackJob sends the answer back through the command's response_url. */
@@ -121,7 +124,10 @@ function heldConfirmation(out: unknown): ActionResult | undefined {
   return Object.values(out).find(asks);
 }
 
-/** Keeps the confirmation's token behind a nonce; answers with the preview and its buttons. */
+/**
+ * Keeps the confirmation (its token, and the arguments — maybe user_data) sealed under a secret only the buttons
+ * carry (./sealed.ts); answers with the preview and its buttons.
+ */
 async function offerConfirmation(
   s: SlackContext,
   tool: AnyTool,
@@ -130,7 +136,7 @@ async function offerConfirmation(
   cmd: SlashCommand,
   role: Role,
 ): Promise<SlackMessage> {
-  const nonce = randomId();
+  const nonce = newButtonSecret();
   const pending: PendingConfirmation = {
     tool: tool.name,
     args,
@@ -140,7 +146,8 @@ async function offerConfirmation(
     token: out.confirm_token as string,
   };
   const expires = Date.parse(out.expires_at ?? '') || s.deps.clock.now() + 5 * 60_000;
-  await s.deps.store.setValue(CONFIRM_KEY(nonce), JSON.stringify(pending), expires);
+  const sealed = await seal(nonce, JSON.stringify(pending));
+  await s.deps.store.setValue(CONFIRM_KEY(await sealedName(nonce)), sealed, expires);
   return B.preview(out.action, out, nonce, tool.title);
 }
 
@@ -157,18 +164,22 @@ export async function present(
 ): Promise<SlackMessage> {
   if (tool.annotations.readOnlyHint) return renderRead(tool, out);
   if (!isActionResult(out)) return B.plain(slackify(s, tool.render(out)), 'in_channel');
-  const msg = B.actionResult(out, who, (text) => slackify(s, text));
+  const id = out.operation_id;
+  const result = (how?: Parameters<typeof B.noticeFollowUp>[1]) =>
+    B.actionResult(out, who, (text) => slackify(s, text), id && how ? B.noticeFollowUp(id, how) : undefined);
   // A write that achieved nothing (every machine refused) is an error for the person who asked, not news.
-  if (tool.failed?.(out)) return { ...msg, response_type: 'ephemeral' };
-  if (!out.operation_id || !s.api) return msg;
+  if (tool.failed?.(out)) return { ...result(), response_type: 'ephemeral' };
+  // No notice follows an operation that was over when MAAS answered (the result says how it ended).
+  if (!id || (out.operation && out.operation.state !== 'running')) return result();
+  if (!s.api) return result('no-bot');
   try {
-    const posted = await s.api.postMessage(cmd.channel_id, msg);
-    await s.threads.attach(out.operation_id, cmd.channel_id, posted.ts);
+    const posted = await s.api.postMessage(cmd.channel_id, result('thread'));
+    await s.threads.attach(id, cmd.channel_id, posted.ts);
     return { text: '', delete_original: true };
   } catch (err) {
     // The bot may not be in this channel: answer through the response_url instead.
     s.deps.log.warn('could not post the result with the bot; answering through response_url', { error: err });
-    return msg;
+    return result(slackErrorCode(err) === 'not_in_channel' ? 'bot-not-in-channel' : 'channel');
   }
 }
 
@@ -269,10 +280,4 @@ async function unknownVerb(s: SlackContext, role: Role, verb: string, user?: str
   if (!why) return B.errorMessage(`Unknown command \`${verb}\`.`, 'Try `/maas help` for the list.');
   if (user) await refusedAudit(s, user, role, verb, why.replace(/`/g, ''));
   return B.errorMessage(why);
-}
-
-function randomId(): string {
-  const b = new Uint8Array(12);
-  crypto.getRandomValues(b);
-  return [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
 }

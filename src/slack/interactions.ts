@@ -12,6 +12,7 @@ import type { SlackMessage } from './blocks.ts';
 import * as B from './blocks.ts';
 import { CONFIRM_KEY, type PendingConfirmation, present, slackTarget } from './commands.ts';
 import type { SlackContext } from './context.ts';
+import { isButtonSecret, sealedName, unseal } from './sealed.ts';
 
 /** The parts of a block_actions payload maas-mcp reads. */
 export interface InteractionPayload {
@@ -47,9 +48,16 @@ export async function handleInteraction(s: SlackContext, p: InteractionPayload):
   }
 }
 
-async function pending(s: SlackContext, nonce: string): Promise<PendingConfirmation | undefined> {
-  const raw = /^[0-9a-f]{24}$/.test(nonce) ? await s.deps.store.getValue(CONFIRM_KEY(nonce)) : undefined;
-  return raw ? (JSON.parse(raw) as PendingConfirmation) : undefined;
+/** The confirmation behind a button, opened with the secret only the button carries. */
+async function pending(
+  s: SlackContext,
+  nonce: string,
+): Promise<(PendingConfirmation & { key: string }) | undefined> {
+  if (!isButtonSecret(nonce)) return undefined;
+  const key = CONFIRM_KEY(await sealedName(nonce));
+  const sealed = await s.deps.store.getValue(key);
+  const raw = sealed === undefined ? undefined : await unseal(nonce, sealed);
+  return raw === undefined ? undefined : { ...(JSON.parse(raw) as PendingConfirmation), key };
 }
 
 const GONE: InteractionAnswer = {
@@ -82,7 +90,7 @@ async function confirm(s: SlackContext, nonce: string, p: InteractionPayload): P
     return { ephemeral: `Only <@${held.user}> (who asked) or a maas-mcp admin can confirm this.` };
   }
   // A confirmation works once.
-  await s.deps.store.deleteValue(CONFIRM_KEY(nonce));
+  await s.deps.store.deleteValue(held.key);
   const tool = s.tools.find((t) => t.name === held.tool);
   if (!tool) return GONE;
   // Roles can change within the 5 minutes: the requester must still be allowed to do this now.
@@ -143,7 +151,7 @@ async function cancel(s: SlackContext, nonce: string, clicker: string): Promise<
     );
     return { ephemeral: `Only <@${held.user}> or an admin can cancel this.` };
   }
-  await s.deps.store.deleteValue(CONFIRM_KEY(nonce));
+  await s.deps.store.deleteValue(held.key);
   await recordAudit(
     { deps: s.deps, principal: { id: held.user, role: held.role, via: 'slack' } },
     {

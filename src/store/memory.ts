@@ -18,6 +18,8 @@ interface StoredOperation {
   /** Insertion order: breaks ties between operations created in the same millisecond. */
   seq: number;
   op: Operation;
+  /** Until when the delivery of its completion notice is leased (see Store.claimNotice). */
+  noticeLease?: number | undefined;
 }
 
 const oldestFirst = (a: StoredOperation, b: StoredOperation) =>
@@ -90,17 +92,41 @@ export class MemoryStore implements Store {
     return this.sortedOps((op) => op.state === 'running');
   }
 
-  async claimNotice(id: string, at: number): Promise<boolean> {
+  async claimNotice(id: string, at: number, leaseUntil: number): Promise<boolean> {
     this.open();
     const s = this.operations.get(id);
     if (!s || s.op.notice_sent_at !== null) return false;
-    s.op.notice_sent_at = at;
+    if (s.noticeLease !== undefined && s.noticeLease > at) return false;
+    s.noticeLease = leaseUntil;
     return true;
   }
 
-  async unnoticedOperations(): Promise<Operation[]> {
+  async settleNotice(id: string, outcome: { sentAt: number } | { retryAt: number }): Promise<void> {
     this.open();
-    return this.sortedOps((op) => FINAL_STATES.has(op.state) && op.notice_sent_at === null);
+    const s = this.operations.get(id);
+    if (!s || s.op.notice_sent_at !== null) return;
+    if ('sentAt' in outcome) {
+      s.op.notice_sent_at = outcome.sentAt;
+      s.noticeLease = undefined;
+    } else {
+      s.noticeLease = outcome.retryAt;
+    }
+  }
+
+  async unnoticedOperations(now: number): Promise<Operation[]> {
+    this.open();
+    return this.sortedOps(
+      (op, lease) =>
+        FINAL_STATES.has(op.state) && op.notice_sent_at === null && (lease === undefined || lease <= now),
+    );
+  }
+
+  async nextNoticeAt(): Promise<number | undefined> {
+    this.open();
+    const leases = [...this.operations.values()]
+      .filter((s) => FINAL_STATES.has(s.op.state) && s.op.notice_sent_at === null)
+      .flatMap((s) => (s.noticeLease === undefined ? [] : [s.noticeLease]));
+    return leases.length ? Math.min(...leases) : undefined;
   }
 
   async putConfirmation(c: Confirmation): Promise<void> {
@@ -178,6 +204,15 @@ export class MemoryStore implements Store {
     this.kv.set(key, { value, expiresAt });
   }
 
+  async addValue(key: string, value: string, expiresAt: number): Promise<boolean> {
+    this.open();
+    const now = this.now();
+    for (const [k, e] of this.kv) if (e.expiresAt !== undefined && e.expiresAt <= now) this.kv.delete(k);
+    if (this.kv.has(key)) return false;
+    this.kv.set(key, { value, expiresAt });
+    return true;
+  }
+
   async deleteValue(key: string): Promise<void> {
     this.open();
     this.kv.delete(key);
@@ -187,9 +222,9 @@ export class MemoryStore implements Store {
     this.closed = true;
   }
 
-  private sortedOps(keep: (op: Operation) => boolean): Operation[] {
+  private sortedOps(keep: (op: Operation, noticeLease: number | undefined) => boolean): Operation[] {
     return [...this.operations.values()]
-      .filter((s) => keep(s.op))
+      .filter((s) => keep(s.op, s.noticeLease))
       .sort(oldestFirst)
       .map((s) => structuredClone(s.op));
   }

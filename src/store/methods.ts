@@ -12,7 +12,9 @@ export const STORE_METHODS = [
   'listOperations',
   'runningOperations',
   'claimNotice',
+  'settleNotice',
   'unnoticedOperations',
+  'nextNoticeAt',
   'putConfirmation',
   'getConfirmation',
   'useConfirmation',
@@ -21,6 +23,7 @@ export const STORE_METHODS = [
   'listAudit',
   'getValue',
   'setValue',
+  'addValue',
   'deleteValue',
 ] as const satisfies readonly Exclude<keyof Store, 'close'>[];
 

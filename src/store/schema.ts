@@ -108,4 +108,15 @@ CREATE TABLE kv (
 );
 `,
   },
+  {
+    version: 5,
+    name: 'notice leases',
+    // A notice is leased while it is being delivered and between retries; it is sent only once delivered.
+    // Expired key/values are swept by their expiry.
+    sql: `
+ALTER TABLE operations ADD COLUMN notice_lease_until INTEGER;
+CREATE INDEX operations_unnoticed ON operations (notice_sent_at, state);
+CREATE INDEX kv_expires ON kv (expires_at);
+`,
+  },
 ];

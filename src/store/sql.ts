@@ -5,7 +5,7 @@
  *
  * Atomicity: both drivers are synchronous, so no other call can run between the statements of one method;
  * multi-statement writes still go through `transaction` so that a failure half-way rolls everything back. The
- * compare-and-set rules (`updateOperation`'s version check, `claimNotice`, `useConfirmation`) are single
+ * compare-and-set rules (`updateOperation`'s version check, `claimNotice`, `useConfirmation`, `addValue`) are single
  * conditional statements whose RETURNING rows say who won (a Durable Object's `rowsWritten` cannot say it: it
  * also counts index and sequence writes).
  */
@@ -212,24 +212,55 @@ export class SqlStore implements Store {
     ).map(operation);
   }
 
-  async claimNotice(id: string, at: number): Promise<boolean> {
-    // A JS number may bind as REAL; the cast keeps the JSON copy an integer, as the column is.
+  async claimNotice(id: string, at: number, leaseUntil: number): Promise<boolean> {
     const won = this.query(
-      `UPDATE operations SET notice_sent_at = ?, data = json_set(data, '$.notice_sent_at', CAST(? AS INTEGER))
-       WHERE id = ? AND notice_sent_at IS NULL RETURNING id`,
-      at,
-      at,
+      `UPDATE operations SET notice_lease_until = ?
+       WHERE id = ? AND notice_sent_at IS NULL AND (notice_lease_until IS NULL OR notice_lease_until <= ?)
+       RETURNING id`,
+      leaseUntil,
       id,
+      at,
     );
     return won.length === 1;
   }
 
-  async unnoticedOperations(): Promise<Operation[]> {
+  async settleNotice(id: string, outcome: { sentAt: number } | { retryAt: number }): Promise<void> {
+    if ('sentAt' in outcome) {
+      // A JS number may bind as REAL; the cast keeps the JSON copy an integer, as the column is.
+      this.query(
+        `UPDATE operations SET notice_sent_at = ?, notice_lease_until = NULL,
+           data = json_set(data, '$.notice_sent_at', CAST(? AS INTEGER))
+         WHERE id = ? AND notice_sent_at IS NULL`,
+        outcome.sentAt,
+        outcome.sentAt,
+        id,
+      );
+    } else {
+      this.query(
+        'UPDATE operations SET notice_lease_until = ? WHERE id = ? AND notice_sent_at IS NULL',
+        outcome.retryAt,
+        id,
+      );
+    }
+  }
+
+  async unnoticedOperations(now: number): Promise<Operation[]> {
     return this.query<OperationRow>(
       `SELECT id, data FROM operations WHERE notice_sent_at IS NULL AND state IN (${placeholders(FINAL.length)})
+         AND (notice_lease_until IS NULL OR notice_lease_until <= ?)
        ORDER BY created_at, rowid`,
       ...FINAL,
+      now,
     ).map(operation);
+  }
+
+  async nextNoticeAt(): Promise<number | undefined> {
+    const [row] = this.query<{ at: number | null }>(
+      `SELECT MIN(notice_lease_until) AS at FROM operations
+       WHERE notice_sent_at IS NULL AND state IN (${placeholders(FINAL.length)})`,
+      ...FINAL,
+    );
+    return row?.at ?? undefined;
   }
 
   async putConfirmation(c: Confirmation): Promise<void> {
@@ -355,6 +386,19 @@ export class SqlStore implements Store {
       value,
       expiresAt ?? null,
     );
+  }
+
+  async addValue(key: string, value: string, expiresAt: number): Promise<boolean> {
+    return this.transaction(() => {
+      this.query('DELETE FROM kv WHERE expires_at IS NOT NULL AND expires_at <= ?', this.now());
+      const added = this.query(
+        'INSERT INTO kv (key, value, expires_at) VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING RETURNING key',
+        key,
+        value,
+        expiresAt,
+      );
+      return added.length === 1;
+    });
   }
 
   async deleteValue(key: string): Promise<void> {

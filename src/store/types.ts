@@ -137,18 +137,23 @@ export const Operation = z.object({
   finished_at: z.number().nullable(),
   /** When the poller should next read this operation's machines. */
   next_poll_at: z.number(),
-  /** Set once, atomically, when the completion notice went out: a restart never sends it twice. */
+  /**
+   * When the completion notice was delivered (or when it was decided that none is due): set once, after delivery,
+   * never before it. Delivery itself is leased ({@link Store.claimNotice}), so two pollers never send it at once.
+   */
   notice_sent_at: z.number().nullable(),
   /** One line a person reads: "deploy 2 machines (jammy)". */
   summary: z.string(),
   /**
-   * For `awaiting_approval` only: the call to make once a human approves. Kept server-side (it may hold
-   * user_data) and never shown.
+   * For `awaiting_approval` only: the call to make once a human approves. Kept server-side and never shown; its
+   * arguments (they may hold user_data) are `sealed` with a secret only the Approve button carries, `args` then
+   * being empty (records from before sealing hold them in `args`).
    */
   pending_call: z
     .object({
       tool: z.string(),
       args: z.record(z.string(), z.unknown()),
+      sealed: z.string().optional(),
       /** Every machine the request named, as the approver is shown it: approval runs only if none changed. */
       snapshot: z.array(MachineSnapshot).optional(),
     })
@@ -244,13 +249,24 @@ export interface Store {
   listOperations(filter?: OperationFilter): Promise<Operation[]>;
   /** Every operation in state `running`, oldest first — what the poller tracks. */
   runningOperations(): Promise<Operation[]>;
-  /** Atomically marks the completion notice as sent; true only for the first caller. */
-  claimNotice(id: string, at: number): Promise<boolean>;
   /**
-   * Operations in a final state whose notice has not been claimed, oldest first: the notifier's to-do list
-   * after a restart.
+   * Leases the delivery of an operation's completion notice until `leaseUntil`: true for one caller at a time,
+   * while the notice is unsent and no other lease is running (a lease that ran out — its holder died — can be
+   * taken again, so a notice is delivered at least once).
    */
-  unnoticedOperations(): Promise<Operation[]>;
+  claimNotice(id: string, at: number, leaseUntil: number): Promise<boolean>;
+  /**
+   * Ends a lease taken with {@link claimNotice}: `sentAt` records the delivery (the notice is never sent again);
+   * `retryAt` keeps it unsent and lets no one try again before that time.
+   */
+  settleNotice(id: string, outcome: { sentAt: number } | { retryAt: number }): Promise<void>;
+  /**
+   * Operations in a final state whose notice is unsent and not leased at `now`, oldest first: the poller's
+   * to-do list (after a restart, or a failed delivery).
+   */
+  unnoticedOperations(now: number): Promise<Operation[]>;
+  /** When the earliest lease (a retry, or a delivery under way) on an unsent notice runs out; undefined if none. */
+  nextNoticeAt(): Promise<number | undefined>;
 
   /** Adds a confirmation; refuses an existing token_hash (replacing one could re-arm a used token). */
   putConfirmation(c: Confirmation): Promise<void>;
@@ -268,6 +284,11 @@ export interface Store {
   getValue(key: string): Promise<string | undefined>;
   /** Stores a value; with `expiresAt`, it reads as absent after that time (by the store's clock). */
   setValue(key: string, value: string, expiresAt?: number): Promise<void>;
+  /**
+   * Stores a value only if the key is absent (or expired), atomically: true for the one caller that stored it.
+   * Also forgets every value that has expired, so keys written once and never read again do not pile up.
+   */
+  addValue(key: string, value: string, expiresAt: number): Promise<boolean>;
   deleteValue(key: string): Promise<void>;
 
   close(): Promise<void>;

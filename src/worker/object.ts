@@ -10,7 +10,8 @@ import { SecretSet, secretsOf } from '../core/redact.ts';
 import type { Deps } from '../deps.ts';
 import { buildDeps, chooseMaas } from '../runtime.ts';
 import { createSimulator, type Simulator } from '../sim/index.ts';
-import { runSlackJob, type Slack, type SlackJob } from '../slack.ts';
+import { newButtonSecret, seal, unseal } from '../slack/sealed.ts';
+import { runSlackJob, type Slack, type SlackJob, slackSetupWarnings } from '../slack.ts';
 import { DurableSqlStore } from '../store/durable.ts';
 import {
   callStore,
@@ -31,6 +32,12 @@ export interface DemoCredentials {
 /** Where queued Slack work waits for the alarm. */
 const SLACK_JOBS = 'slack:jobs';
 
+/** A queued Slack job: sealed (see MaasMcpObject.slackJob), with where to answer if it cannot be opened. */
+interface QueuedJob {
+  sealed: string;
+  response_url?: string;
+}
+
 /** Wait after a tick failed for a reason other than MAAS (MAAS outages back off inside the poller). */
 const RETRY_AFTER_FAILURE_MS = 15_000;
 
@@ -38,6 +45,8 @@ const RETRY_AFTER_FAILURE_MS = 15_000;
 export class MaasMcpObject extends DurableObject<Env> implements StoreRpc {
   private readonly store: DurableSqlStore;
   private sim: Simulator | undefined;
+  /** Seals queued Slack jobs; lives only as long as this instance (never stored). */
+  private readonly jobKey = newButtonSecret();
   private runtime: { deps: Deps; poller: Poller; slack: Slack | undefined } | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -71,8 +80,14 @@ export class MaasMcpObject extends DurableObject<Env> implements StoreRpc {
    * alarm, where no request's time limit applies (a bulk deploy against a slow MAAS can outlast one).
    */
   async slackJob(job: SlackJob): Promise<void> {
-    const queue = JSON.parse((await this.store.getValue(SLACK_JOBS)) ?? '[]') as SlackJob[];
-    queue.push(job);
+    // What was typed may hold user_data or a BMC password: it waits sealed, under a key in this instance's memory.
+    const responseUrl = job.kind === 'command' ? job.cmd.response_url : job.payload.response_url;
+    const entry: QueuedJob = {
+      sealed: await seal(this.jobKey, JSON.stringify(job)),
+      ...(responseUrl ? { response_url: responseUrl } : {}),
+    };
+    const queue = JSON.parse((await this.store.getValue(SLACK_JOBS)) ?? '[]') as QueuedJob[];
+    queue.push(entry);
     await this.store.setValue(SLACK_JOBS, JSON.stringify(queue));
     await this.armAt(Date.now());
   }
@@ -108,15 +123,34 @@ export class MaasMcpObject extends DurableObject<Env> implements StoreRpc {
     return callStore(this.store, method, args);
   }
 
-  /** Does every queued Slack job; each is taken off the queue before it runs, so none runs twice. */
+  /**
+   * Does every queued Slack job; each is taken off the queue before it runs, so none runs twice. A job sealed by
+   * an earlier instance (the object restarted in between) cannot be opened: the person is told to ask again.
+   */
   private async runSlackJobs(rt: { deps: Deps; slack: Slack | undefined }): Promise<void> {
     for (;;) {
-      const queue = JSON.parse((await this.store.getValue(SLACK_JOBS)) ?? '[]') as SlackJob[];
-      const job = queue.shift();
-      if (!job) return;
+      const queue = JSON.parse((await this.store.getValue(SLACK_JOBS)) ?? '[]') as QueuedJob[];
+      const entry = queue.shift();
+      if (!entry) return;
       await this.store.setValue(SLACK_JOBS, JSON.stringify(queue));
       if (!rt.slack) continue;
-      await runSlackJob(rt.slack, job).catch((err: unknown) =>
+      const text = typeof entry.sealed === 'string' ? await unseal(this.jobKey, entry.sealed) : undefined;
+      if (text === undefined) {
+        rt.deps.log.warn(
+          'a queued Slack request was lost to a restart before it ran; its sender is asked to retry',
+        );
+        if (entry.response_url)
+          await rt.slack
+            .respond(entry.response_url, {
+              response_type: 'ephemeral',
+              text: 'maas-mcp restarted before this ran, so nothing was done. Please run it again.',
+            })
+            .catch((err: unknown) =>
+              rt.deps.log.warn('could not answer a lost Slack request', { error: err }),
+            );
+        continue;
+      }
+      await runSlackJob(rt.slack, JSON.parse(text) as SlackJob).catch((err: unknown) =>
         rt.deps.log.error('Slack work failed', { error: err }),
       );
     }
@@ -160,6 +194,8 @@ export class MaasMcpObject extends DurableObject<Env> implements StoreRpc {
       },
       slackNotices: true,
     });
+    // Once per Durable Object instance, where Slack work and notices happen.
+    for (const warning of slackSetupWarnings(config.slack)) log.warn(warning);
     this.runtime = { deps, poller: new Poller(deps), slack };
     return this.runtime;
   }

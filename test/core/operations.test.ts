@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ActionResult } from '../../src/core/actions.ts';
 import { ManualClock } from '../../src/core/clock.ts';
+import { NOTICE_LEASE_MS } from '../../src/core/operations/delivery.ts';
 import { Poller } from '../../src/core/operations/poller.ts';
 import type { Deps } from '../../src/deps.ts';
 import { SqliteStore } from '../../src/node/sqlite-store.ts';
@@ -232,9 +233,41 @@ describe('the poller', () => {
   it('treats 503 answers like an outage, not a failure', async () => {
     const r = await rig();
     const id = await start(r, 'machine_deploy', { machines: 'web-01' });
-    r.sim.faults.unavailable(50, 1);
+    r.sim.faults.unavailable(12, 1);
     const op = await runUntilDone(r, id);
     expect(op.state).toBe('succeeded');
+    expect(op.finished_at).toBeLessThan(op.deadline_at);
+  });
+
+  it('keeps a deadline while MAAS is unreachable: times out on time, saying MAAS could not be read', async () => {
+    const r = await rig({ env: { MAAS_MCP_DEADLINES: 'deploy=10' }, timeScale: 100 });
+    const id = await start(r, 'machine_deploy', { machines: 'web-01' });
+    const started = (await r.deps.store.getOperation(id)) as Operation;
+    // MAAS goes away 5 minutes before the deadline: the backoff has long reached its 60 s cap by then.
+    await r.clock.advance(5 * 60_000);
+    r.sim.faults.networkDown = true;
+    for (let i = 0; i < 7 * 60; i++) await r.clock.advance(1_000);
+    const op = (await r.deps.store.getOperation(id)) as Operation;
+    expect(op.state).toBe('timed_out');
+    expect((op.finished_at as number) - started.deadline_at).toBeLessThanOrEqual(1_000);
+    expect(op.targets[0]?.error).toMatch(/^last seen Deploying.*; MAAS could not be read at the deadline: /);
+    expect(r.finished.map((o) => o.id)).toEqual([id]);
+  });
+
+  it('checks at the deadline even when MAAS came back during a long backoff', async () => {
+    const r = await rig({ env: { MAAS_MCP_DEADLINES: 'deploy=10' }, timeScale: 100 });
+    const id = await start(r, 'machine_deploy', { machines: 'web-01' });
+    const started = (await r.deps.store.getOperation(id)) as Operation;
+    await r.clock.advance(5 * 60_000);
+    // Eight failed reads in a row (the case), and MAAS answers again 10 s before the deadline.
+    r.sim.faults.networkDown = true;
+    await r.clock.advance(started.deadline_at - 10_000 - r.clock.now());
+    r.sim.faults.networkDown = false;
+    for (let i = 0; i < 3 * 60; i++) await r.clock.advance(1_000);
+    const op = (await r.deps.store.getOperation(id)) as Operation;
+    expect(op.state).toBe('timed_out');
+    expect((op.finished_at as number) - started.deadline_at).toBeLessThanOrEqual(1_000);
+    expect(op.targets[0]?.error).toMatch(/^still Deploying/);
   });
 
   it('sends each completion notice once, even with two pollers on one store', async () => {
@@ -272,6 +305,25 @@ describe('the poller', () => {
     expect(a.finished).toHaveLength(0);
     expect(b.finished.map((o) => o.id)).toEqual([id]);
     await storeA.close();
+  });
+
+  it('delivers a notice whose sender died while sending, once its lease has run out', async () => {
+    const r = await rig();
+    const id = await start(r, 'machine_release', { machines: 'db-01' });
+    const op = (await r.deps.store.getOperation(id)) as Operation;
+    op.state = 'succeeded';
+    op.finished_at = r.clock.now();
+    for (const t of op.targets) t.result = 'succeeded';
+    await r.deps.store.updateOperation(op);
+    // Another process took the notice and died before settling it.
+    const now = r.clock.now();
+    expect(await r.deps.store.claimNotice(id, now, now + NOTICE_LEASE_MS)).toBe(true);
+    await r.poller.tick();
+    expect(r.finished).toEqual([]);
+    await r.clock.advance(NOTICE_LEASE_MS);
+    await r.poller.tick();
+    expect(r.finished.map((o) => o.id)).toEqual([id]);
+    expect((await r.deps.store.getOperation(id))?.notice_sent_at).not.toBeNull();
   });
 
   it('delivers a notice a crash held back between finishing and notifying', async () => {

@@ -48,3 +48,35 @@ describe('the Node logger', () => {
     }
   });
 });
+
+describe('Slack settings at start', () => {
+  it('warns that notices of operations longer than 30 minutes need SLACK_BOT_TOKEN when it is missing', async () => {
+    const { config, lines, logging } = rig();
+    const started = await startDeps(config, { demo: true, machines: 2 }, true, logging);
+    await started.close();
+    const warning = lines
+      .map((l) => JSON.parse(l) as { level: string; msg: string })
+      .find((l) => /SLACK_BOT_TOKEN/.test(l.msg));
+    expect(warning?.level).toBe('warn');
+    expect(warning?.msg).toMatch(
+      /response_url, which Slack keeps for 30 minutes — operations that take longer .* end without a Slack notice/,
+    );
+  });
+
+  it('says nothing of the kind when a bot token is set', async () => {
+    const config = parseConfig({
+      SLACK_SIGNING_SECRET: SIGNING_SECRET,
+      SLACK_BOT_TOKEN: 'xoxb-1',
+      SLACK_NOTIFY_CHANNEL: 'C1',
+    });
+    const lines: string[] = [];
+    const started = await startDeps(
+      config,
+      { demo: true, machines: 2 },
+      true,
+      nodeLogging(config, 'info', (l) => lines.push(l)),
+    );
+    await started.close();
+    expect(lines.join('\n')).not.toContain('SLACK_BOT_TOKEN');
+  });
+});

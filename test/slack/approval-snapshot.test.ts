@@ -6,6 +6,7 @@
 import { afterEach, expect, it } from 'vitest';
 import { call } from '../helpers.ts';
 import {
+  approvalValue,
   clickAnswer,
   maasWrites,
   mcpClient,
@@ -39,7 +40,7 @@ it('a machine skipped in the request that became releasable meanwhile stops the 
   // Meanwhile someone allocates web-01: released now, it would be taken from its new owner.
   await rig.deps.maas.allocate({ name: 'web-01' });
   const writes = maasWrites(rig);
-  const { msg } = await clickAnswer(rig, 'maas:approve', out.data.operation_id, 'UADMIN');
+  const { msg } = await clickAnswer(rig, 'maas:approve', approvalValue(rig, out.data.operation_id), 'UADMIN');
   expect(rig.sim.requests.count({ method: 'POST', op: 'release' })).toBe(0);
   expect(maasWrites(rig)).toBe(writes);
   expect(statusOf(rig, 'web-01')).toBe('Allocated');

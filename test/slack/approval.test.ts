@@ -11,6 +11,7 @@ import type { Principal } from '../../src/core/policy.ts';
 import { APPROVAL_TTL_MS } from '../../src/slack/approval.ts';
 import { call } from '../helpers.ts';
 import {
+  approvalValue,
   buttonsOf,
   buttonValue,
   click,
@@ -71,8 +72,8 @@ async function approvedWhileWaiting(r: Rig) {
     wait_timeout_s: 900,
   });
   await r.fake.waitFor(() => posts(r, 'CNOTIFY').length > 0);
-  const id = buttonValue(posts(r, 'CNOTIFY')[0], 'maas:approve');
-  await clickAnswer(r, 'maas:approve', id, 'UOPS');
+  const id = buttonValue(posts(r, 'CNOTIFY')[0], 'maas:approve').split('.')[0] as string;
+  await clickAnswer(r, 'maas:approve', approvalValue(r, id), 'UOPS');
   await drive(r, async () => (await opState(r, id)) === 'succeeded', { stepMs: 5_000 });
   return pending;
 }
@@ -106,9 +107,11 @@ describe('an agent’s destructive call', () => {
     );
     expect(shown).toContain(`operation \`${id}\``);
     const [approve, deny] = buttonsOf(request);
-    expect(approve).toMatchObject({ action_id: 'maas:approve', value: id, style: 'danger' });
+    expect(approve).toMatchObject({ action_id: 'maas:approve', style: 'danger' });
+    // The operation id, and the secret the held call is sealed with: nothing else opens it.
+    expect(approve?.value).toMatch(new RegExp(`^${id}\\.[0-9a-f]{32}$`));
     expect(approve?.confirm?.text.text).toContain('agent-7 (mcp) asks to release');
-    expect(deny).toMatchObject({ action_id: 'maas:deny', value: id });
+    expect(deny).toMatchObject({ action_id: 'maas:deny', value: approve?.value });
 
     const audit = (await rig.deps.store.listAudit()).find((r) => r.result === 'awaiting_approval');
     expect(audit).toMatchObject({
@@ -134,7 +137,7 @@ describe('approving', () => {
     const { client } = await agent(rig);
     const { id } = await held(rig, client, 'machine_release', { machines: 'db-01' });
     const writes = maasWrites(rig);
-    const { msg } = await clickAnswer(rig, 'maas:approve', id, 'UVIEW');
+    const { msg } = await clickAnswer(rig, 'maas:approve', approvalValue(rig, id), 'UVIEW');
     expect(msg).toMatchObject({ response_type: 'ephemeral', replace_original: false });
     expect(msg.text).toBe('Only people with the operator role can decide this (you are viewer).');
     expect(maasWrites(rig)).toBe(writes);
@@ -149,7 +152,7 @@ describe('approving', () => {
     const { id } = await held(rig, client, 'machine_release', { machines: 'db-01' });
     const requestTs = String(rig.fake.to('/api/chat.postMessage')[0]?.reply?.ts);
 
-    const { msg } = await clickAnswer(rig, 'maas:approve', id, 'UOPS');
+    const { msg } = await clickAnswer(rig, 'maas:approve', approvalValue(rig, id), 'UOPS');
     expect(msg.replace_original).toBe(true);
     expect(texts(msg)).toContain(':white_check_mark: Approved by <@UOPS>: release: 1 done');
     expect(buttonsOf(msg)).toEqual([]);
@@ -186,7 +189,7 @@ describe('approving', () => {
     rig = await slackRig({ MAAS_MCP_CONFIRM: 'slack' });
     const { client, logs } = await agent(rig);
     const { id } = await held(rig, client, 'machine_mark_broken', { machines: 'gpu-01', comment: 'fan' });
-    await clickAnswer(rig, 'maas:approve', id, 'UOPS');
+    await clickAnswer(rig, 'maas:approve', approvalValue(rig, id), 'UOPS');
     expect(statusOf(rig, 'gpu-01')).toBe('Broken');
     expect(await opState(rig, id)).toBe('succeeded');
     await eventually(() => logs.length > 0);
@@ -204,7 +207,7 @@ describe('approving', () => {
     rig = await slackRig({ MAAS_MCP_CONFIRM: 'slack' });
     const { client, logs } = await agent(rig);
     const { id } = await held(rig, client, 'machine_abort', { machines: 'lab-02' });
-    await clickAnswer(rig, 'maas:approve', id, 'UOPS');
+    await clickAnswer(rig, 'maas:approve', approvalValue(rig, id), 'UOPS');
     expect(statusOf(rig, 'lab-02')).toBe('Allocated');
     expect(await opState(rig, id)).toBe('succeeded');
     await new Poller(rig.deps).tick();
@@ -216,10 +219,10 @@ describe('approving', () => {
     rig = await slackRig({ MAAS_MCP_CONFIRM: 'slack' });
     const { client } = await agent(rig, { id: 'agent-root', role: 'admin', via: 'mcp' });
     const { id } = await held(rig, client, 'machine_delete', { machines: 'new-02' });
-    const refused = await clickAnswer(rig, 'maas:approve', id, 'UOPS');
+    const refused = await clickAnswer(rig, 'maas:approve', approvalValue(rig, id), 'UOPS');
     expect(refused.msg.text).toBe('Only people with the admin role can decide this (you are operator).');
     expect(rig.sim.state.machineByHostname('new-02')).toBeDefined();
-    await clickAnswer(rig, 'maas:approve', id, 'UADMIN');
+    await clickAnswer(rig, 'maas:approve', approvalValue(rig, id), 'UADMIN');
     expect(rig.sim.state.machineByHostname('new-02')).toBeUndefined();
   });
 
@@ -228,8 +231,8 @@ describe('approving', () => {
     const { client } = await agent(rig);
     const { id } = await held(rig, client, 'machine_release', { machines: 'db-01' });
     const [a, b] = await Promise.all([
-      click(rig, 'maas:approve', id, 'UOPS'),
-      click(rig, 'maas:approve', id, 'UADMIN'),
+      click(rig, 'maas:approve', approvalValue(rig, id), 'UOPS'),
+      click(rig, 'maas:approve', approvalValue(rig, id), 'UADMIN'),
     ]);
     const answers = [await firstResponse(rig, a.responseUrl), await firstResponse(rig, b.responseUrl)];
     expect(rig.sim.requests.count({ method: 'POST', op: 'release' })).toBe(1);
@@ -245,8 +248,8 @@ describe('approving', () => {
     rig = await slackRig({ MAAS_MCP_CONFIRM: 'slack' });
     const { client } = await agent(rig);
     const { id } = await held(rig, client, 'machine_release', { machines: 'db-01' });
-    await clickAnswer(rig, 'maas:approve', id, 'UOPS');
-    const again = await clickAnswer(rig, 'maas:approve', id, 'UADMIN');
+    await clickAnswer(rig, 'maas:approve', approvalValue(rig, id), 'UOPS');
+    const again = await clickAnswer(rig, 'maas:approve', approvalValue(rig, id), 'UADMIN');
     expect(again.msg.text).toBe('This request was already decided (already approved).');
     expect(rig.sim.requests.count({ method: 'POST', op: 'release' })).toBe(1);
   });
@@ -271,7 +274,7 @@ describe('approving', () => {
     const { nonce } = await previewOf(rig, 'deploy web-05');
     await clickAnswer(rig, 'maas:confirm', nonce, 'UOPS');
     expect(statusOf(rig, 'web-05')).toBe('Deploying');
-    const { msg } = await clickAnswer(rig, 'maas:approve', id, 'UADMIN');
+    const { msg } = await clickAnswer(rig, 'maas:approve', approvalValue(rig, id), 'UADMIN');
     expect(rig.sim.requests.count({ method: 'POST', op: 'release' })).toBe(0);
     expect(statusOf(rig, 'web-05')).toBe('Deploying');
     expect(texts(msg)).toMatch(/web-05 is now Deploying/);
@@ -284,7 +287,7 @@ describe('denying and expiry', () => {
     const { client, logs } = await agent(rig);
     const { id } = await held(rig, client, 'machine_release', { machines: 'db-01' });
     const writes = maasWrites(rig);
-    const { msg } = await clickAnswer(rig, 'maas:deny', id, 'UADMIN');
+    const { msg } = await clickAnswer(rig, 'maas:deny', approvalValue(rig, id), 'UADMIN');
     expect(msg.replace_original).toBe(true);
     expect(texts(msg)).toContain(':no_entry: Denied by <@UADMIN> — nothing was changed.');
     expect(maasWrites(rig)).toBe(writes);
@@ -298,7 +301,7 @@ describe('denying and expiry', () => {
     const denied = (await rig.deps.store.listAudit()).find((r) => r.result === 'denied');
     expect(denied).toMatchObject({ principal: 'UADMIN', via: 'slack', operation_id: id });
     // Approving after a denial does nothing.
-    const late = await clickAnswer(rig, 'maas:approve', id, 'UOPS');
+    const late = await clickAnswer(rig, 'maas:approve', approvalValue(rig, id), 'UOPS');
     expect(late.msg.text).toBe('This request was already decided (cancelled).');
     expect(maasWrites(rig)).toBe(writes);
   });
@@ -307,7 +310,7 @@ describe('denying and expiry', () => {
     rig = await slackRig({ MAAS_MCP_CONFIRM: 'slack' });
     const { client } = await agent(rig);
     const { id } = await held(rig, client, 'machine_release', { machines: 'db-01' });
-    const { msg } = await clickAnswer(rig, 'maas:deny', id, 'UVIEW');
+    const { msg } = await clickAnswer(rig, 'maas:deny', approvalValue(rig, id), 'UVIEW');
     expect(msg.response_type).toBe('ephemeral');
     expect(await opState(rig, id)).toBe('awaiting_approval');
   });
@@ -334,7 +337,7 @@ describe('denying and expiry', () => {
       .at(-1);
     expect(texts(edited)).toContain(`\`${id}\` cancelled`);
     expect(buttonsOf(edited)).toEqual([]);
-    const late = await clickAnswer(rig, 'maas:approve', id, 'UOPS');
+    const late = await clickAnswer(rig, 'maas:approve', approvalValue(rig, id), 'UOPS');
     expect(late.msg.text).toBe('This request was already decided (cancelled).');
     expect(rig.sim.requests.count({ method: 'POST', op: 'release' })).toBe(0);
   });
@@ -349,7 +352,7 @@ describe('denying and expiry', () => {
     const { client } = await agent(rig);
     const { id } = await held(rig, client, 'machine_release', { machines: 'db-01' });
     await rig.clock.advance(APPROVAL_TTL_MS + 60_000);
-    await clickAnswer(rig, 'maas:approve', id, 'UOPS');
+    await clickAnswer(rig, 'maas:approve', approvalValue(rig, id), 'UOPS');
     expect(rig.sim.requests.count({ method: 'POST', op: 'release' })).toBe(0);
     expect(statusOf(rig, 'db-01')).toBe('Deployed');
   });
@@ -371,7 +374,9 @@ describe('waiting', () => {
     expect(out.data.status).toBe('awaiting_approval');
     expect(out.data.operation?.state).toBe('awaiting_approval');
     expect(await opState(rig, out.data.operation_id)).toBe('awaiting_approval');
-    expect(buttonValue(posts(rig, 'CNOTIFY')[0], 'maas:approve')).toBe(out.data.operation_id);
+    expect(buttonValue(posts(rig, 'CNOTIFY')[0], 'maas:approve')).toBe(
+      approvalValue(rig, out.data.operation_id),
+    );
   });
 
   it('wait: true follows the approved operation to its end within the wait', async () => {

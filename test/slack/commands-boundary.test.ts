@@ -63,7 +63,7 @@ describe('nested confirmations', () => {
     const msg = await slack.command({ user_id: 'UOPS', channel_id: 'CCHAN', text: 'nested' });
     expect(msg.response_type).toBe('ephemeral');
     expect(msg.text).toBe('Power off 1 machine?');
-    expect(buttonValue(msg as Msg)).toMatch(/^[0-9a-f]{24}$/);
+    expect(buttonValue(msg as Msg)).toMatch(/^[0-9a-f]{32}$/);
     expect(JSON.stringify(msg)).not.toContain(TOKEN);
   });
 });

@@ -4,6 +4,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { CONFIRM_KEY } from '../../src/slack/commands.ts';
+import { sealedName, unseal } from '../../src/slack/sealed.ts';
 import { call } from '../helpers.ts';
 import {
   answer,
@@ -59,14 +60,13 @@ describe('the preview', () => {
     });
     expect(stop).toMatchObject({ type: 'button', action_id: 'maas:cancel', value: nonce });
     expect(stop?.style).toBeUndefined();
-    expect(nonce).toMatch(/^[0-9a-f]{24}$/);
-    // Nothing changed; the call waits server-side, token and all, behind the nonce.
+    expect(nonce).toMatch(/^[0-9a-f]{32}$/);
+    // Nothing changed; the call waits server-side, token and all, sealed with the nonce only the buttons carry.
     expect(maasWrites(rig)).toBe(writes);
     expect(statusOf(rig, 'web-01')).toBe('Ready');
-    const held = JSON.parse((await rig.deps.store.getValue(CONFIRM_KEY(nonce))) ?? '{}') as Record<
-      string,
-      unknown
-    >;
+    const sealed = (await rig.deps.store.getValue(CONFIRM_KEY(await sealedName(nonce)))) ?? '';
+    expect(sealed).not.toContain('machine_deploy');
+    const held = JSON.parse((await unseal(nonce, sealed)) ?? '{}') as Record<string, unknown>;
     expect(held).toMatchObject({ tool: 'machine_deploy', user: 'UOPS', role: 'operator', channel: 'CCHAN' });
     expect(held.args).toMatchObject({ machines: ['web-01', 'web-02'], distro_series: 'jammy' });
   });
@@ -97,7 +97,7 @@ describe('confirming', () => {
     expect(texts(result)).toContain('<@UOPS>: *deploy: 2 done*');
     expect(texts(result)).toMatch(/\*web-01\* Ready → Deploying/);
     expect(node(rig, 'web-01').distroSeries).toBe('jammy');
-    expect(await rig.deps.store.getValue(CONFIRM_KEY(nonce))).toBeUndefined();
+    expect(await rig.deps.store.getValue(CONFIRM_KEY(await sealedName(nonce)))).toBeUndefined();
   });
 
   it('when the bot cannot post in the channel, the preview is replaced by the result instead', async () => {

@@ -20,6 +20,9 @@ export interface SlackCall {
   reply?: Record<string, unknown>;
 }
 
+/** How {@link FakeSlack.failNext} fails a request. */
+export type Failure = { status: number; retryAfterS?: number } | 'reset';
+
 export class FakeSlack {
   readonly calls: SlackCall[] = [];
   /** Members of user groups, for usergroups.users.list. */
@@ -28,6 +31,8 @@ export class FakeSlack {
   readonly notIn = new Set<string>();
   /** Web API methods (e.g. "usergroups.users.list") that answer an error, as when a scope is missing. */
   readonly failing = new Set<string>();
+  /** Failures to answer next, per path prefix, oldest first (see {@link failNext}). */
+  private readonly failures: { prefix: string; fail: Failure }[] = [];
   private server: Server | undefined;
   private seq = 0;
   url = '';
@@ -45,6 +50,23 @@ export class FakeSlack {
         const auth = req.headers.authorization ?? (parsed.token ? `Bearer ${parsed.token}` : undefined);
         const call: SlackCall = { path, method: req.method ?? 'GET', auth, body: parsed.body ?? {}, raw };
         this.calls.push(call);
+        const i = this.failures.findIndex((f) => path.startsWith(f.prefix));
+        const failure = i < 0 ? undefined : this.failures.splice(i, 1)[0]?.fail;
+        if (failure === 'reset') {
+          call.reply = { reset: true };
+          req.socket.destroy();
+          return;
+        }
+        if (failure) {
+          call.reply = { status: failure.status };
+          res.statusCode = failure.status;
+          if (failure.retryAfterS !== undefined) res.setHeader('retry-after', String(failure.retryAfterS));
+          res.setHeader('content-type', 'application/json');
+          res.end(
+            JSON.stringify({ ok: false, error: failure.status === 429 ? 'ratelimited' : 'internal_error' }),
+          );
+          return;
+        }
         res.setHeader('content-type', 'application/json');
         if (!parsed.body) {
           res.statusCode = 400;
@@ -74,6 +96,14 @@ export class FakeSlack {
     if (path === '/api/auth.test') return { ok: true, user_id: 'UBOT', bot_id: 'BBOT', team_id: 'T1' };
     if (path.startsWith('/response/')) return { ok: true };
     return { ok: false, error: 'unknown_method' };
+  }
+
+  /**
+   * The next `times` requests to a path starting with `prefix` fail: with an HTTP status (and Retry-After), or
+   * `reset` (the connection is dropped without an answer).
+   */
+  failNext(prefix: string, fail: Failure, times = 1): void {
+    for (let i = 0; i < times; i++) this.failures.push({ prefix, fail });
   }
 
   /** A response_url for a command or click. */

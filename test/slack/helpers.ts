@@ -2,46 +2,48 @@
  * Wiring for Slack tests: a simulator, Deps, the Slack adapter, the Hono app, a fake Slack and signed requests,
  * and Bolt (Socket Mode) fed through a fake Receiver.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { App, Receiver, ReceiverEvent } from '@slack/bolt';
 import type { ManualClock } from '../../src/core/clock.ts';
 import { silentLogger } from '../../src/core/log.ts';
 import { Poller } from '../../src/core/operations/poller.ts';
 import type { Principal } from '../../src/core/policy.ts';
+import type { Deps } from '../../src/deps.ts';
 import { statusLabel } from '../../src/maas/status.ts';
 import { createSlackApp } from '../../src/node/slack-socket.ts';
+import { SqliteStore } from '../../src/node/sqlite-store.ts';
 import { createApp } from '../../src/server.ts';
 import type { SimNode } from '../../src/sim/index.ts';
 import { sign } from '../../src/slack/verify.ts';
 import { createSlack } from '../../src/slack.ts';
-import { connectClient, simDeps, node as simNode } from '../helpers.ts';
+import type { Store } from '../../src/store/types.ts';
+import { connectClient, depsFor, simDeps, node as simNode } from '../helpers.ts';
 import { FakeSlack, type SlackCall } from './fake-slack.ts';
 
 export const SECRET = 'test-signing-secret-0123456789';
 export const BOT = 'xoxb-test-bot-token-0123456789';
 
-/** Simulator options a Slack test may change (fleet size, how fast MAAS works). */
+/** Simulator options a Slack test may change (fleet size, how fast MAAS works), and the store to use. */
 export interface RigSimOptions {
   machines?: number;
   timeScale?: number;
+  store?: Store;
 }
 
 export async function slackRig(env: Record<string, string> = {}, simOpts: RigSimOptions = {}) {
   const fake = await new FakeSlack().start();
-  const { sim, deps, clock } = simDeps({
-    ...simOpts,
-    env: {
-      SLACK_SIGNING_SECRET: SECRET,
-      SLACK_BOT_TOKEN: BOT,
-      SLACK_API_URL: `${fake.url}/api/`,
-      SLACK_ROLES: 'UADMIN:admin,UOPS:operator,SOPS:operator,*:viewer',
-      SLACK_NOTIFY_CHANNEL: 'CNOTIFY',
-      ...env,
-    },
-  });
-  const slack = createSlack(deps, { fetch: (input, init) => globalThis.fetch(input, init) });
-  if (!slack) throw new Error('Slack not configured');
-  deps.notify.subscribe(slack.notices);
-  deps.approvals = slack.requestApproval;
+  const settings = {
+    SLACK_SIGNING_SECRET: SECRET,
+    SLACK_BOT_TOKEN: BOT,
+    SLACK_API_URL: `${fake.url}/api/`,
+    SLACK_ROLES: 'UADMIN:admin,UOPS:operator,SOPS:operator,*:viewer',
+    SLACK_NOTIFY_CHANNEL: 'CNOTIFY',
+    ...env,
+  };
+  const { sim, deps, clock } = simDeps({ ...simOpts, env: settings });
+  const slack = withSlack(deps);
   const http = createApp(deps, { localPrincipal: { id: 'local', role: 'admin', via: 'mcp' }, slack });
   /** Every ack body the routes answered with (for secret scans). */
   const acks: string[] = [];
@@ -52,10 +54,55 @@ export async function slackRig(env: Record<string, string> = {}, simOpts: RigSim
     sim.close();
     await fake.close();
   };
-  return { fake, sim, deps, clock: clock as ManualClock, slack, app: http.app, acks, cleanups, close };
+  return {
+    fake,
+    sim,
+    deps,
+    clock: clock as ManualClock,
+    slack,
+    app: http.app,
+    acks,
+    cleanups,
+    close,
+    /** Deps and Slack of a maas-mcp started again on `store`, against the same MAAS, clock and fake Slack. */
+    restart: (store: Store) => {
+      const again = depsFor(sim, clock, { env: settings, store });
+      return { deps: again, slack: withSlack(again) };
+    },
+  };
+}
+
+/** The Slack adapter on `deps`, posting notices and answering approvals (as the entry points wire it). */
+function withSlack(deps: Deps) {
+  const slack = createSlack(deps, { fetch: (input, init) => globalThis.fetch(input, init) });
+  if (!slack) throw new Error('Slack not configured');
+  deps.notify.subscribe(slack.notices);
+  deps.approvals = slack.requestApproval;
+  return slack;
 }
 
 export type Rig = Awaited<ReturnType<typeof slackRig>>;
+
+/**
+ * A rig whose store is a SQLite file (reading the rig's manual clock), as a Node server has; the file goes when
+ * the rig is closed. `path` is the file, for what a person with the disk could read.
+ */
+export async function sqliteRig(
+  env: Record<string, string> = {},
+  simOpts: Omit<RigSimOptions, 'store'> = {},
+) {
+  const dir = mkdtempSync(join(tmpdir(), 'maas-mcp-slack-'));
+  const path = join(dir, 'maas-mcp.db');
+  let now = () => Date.now();
+  const store = SqliteStore.open(path, { now: () => now() });
+  const rig = await slackRig(env, { ...simOpts, store });
+  now = () => rig.clock.now();
+  rig.cleanups.push(async () => {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return { rig, store, path };
+}
 
 /** Headers of a correctly signed Slack request at the clock's time. */
 export async function signedHeaders(
@@ -224,6 +271,18 @@ export function buttonValue(msg: Msg | undefined, action = 'maas:confirm'): stri
   const v = buttonsOf(msg).find((e) => e.action_id === action)?.value;
   if (!v) throw new Error(`no ${action} button in ${JSON.stringify(msg)}`);
   return v;
+}
+
+/**
+ * What the Approve/Deny buttons of operation `opId`'s approval request carry: its id and the secret its held
+ * call is sealed with (src/slack/sealed.ts).
+ */
+export function approvalValue(r: Rig, opId: string): string {
+  for (const msg of posts(r)) {
+    const v = buttonsOf(msg).find((e) => e.action_id === 'maas:approve')?.value;
+    if (v?.startsWith(`${opId}.`)) return v;
+  }
+  throw new Error(`no approval request for ${opId}`);
 }
 
 /** Runs a destructive command and returns its preview and the nonce behind its buttons. */

@@ -7,6 +7,7 @@ import { call } from '../helpers.ts';
 import {
   actionBody,
   answer,
+  approvalValue,
   boltApp,
   buttonValue,
   clickAnswer,
@@ -31,7 +32,7 @@ async function heldRelease(r: Rig): Promise<string> {
   const out = await call(client, 'machine_release', { machines: 'db-01' });
   expect(out.isError).toBe(false);
   await r.fake.waitFor(() => posts(r, 'CNOTIFY').length > 0);
-  return buttonValue(posts(r, 'CNOTIFY')[0], 'maas:approve');
+  return buttonValue(posts(r, 'CNOTIFY')[0], 'maas:approve').split('.')[0] as string;
 }
 
 describe('a failure after the ack is answered', () => {
@@ -43,7 +44,7 @@ describe('a failure after the ack is answered', () => {
     store.getOperation = async () => {
       throw new Error('database is locked');
     };
-    const { msg } = await clickAnswer(rig, 'maas:approve', id, 'UOPS');
+    const { msg } = await clickAnswer(rig, 'maas:approve', approvalValue(rig, id), 'UOPS');
     expect(msg).toMatchObject({
       response_type: 'ephemeral',
       replace_original: false,
@@ -84,7 +85,7 @@ describe('a failure after the ack is answered', () => {
     rig = await slackRig({ MAAS_MCP_CONFIRM: 'slack' });
     const id = await heldRelease(rig);
     rig.sim.faults.networkDown = true;
-    const { msg } = await clickAnswer(rig, 'maas:approve', id, 'UOPS');
+    const { msg } = await clickAnswer(rig, 'maas:approve', approvalValue(rig, id), 'UOPS');
     expect(texts(msg)).toContain('cannot reach MAAS');
     // Not a check mark: the approval went through, the action did not.
     expect(texts(msg)).toContain(':x: Approved by <@UOPS>, but it failed: ');
@@ -99,7 +100,7 @@ describe('a failure after the ack is answered', () => {
       throw new Error('database is locked');
     };
     const { app } = boltApp(rig);
-    const { body, path } = actionBody(rig, 'maas:approve', id, 'UOPS');
+    const { body, path } = actionBody(rig, 'maas:approve', approvalValue(rig, id), 'UOPS');
     expect(await feed(app, body)).toEqual([undefined]);
     expect(await firstResponse(rig, path)).toMatchObject({
       response_type: 'ephemeral',

@@ -142,7 +142,7 @@ describe('the response_url fallback', () => {
     expect(rig.fake.to('/api/chat.postMessage').map((c) => c.reply?.error)).toContain('not_in_channel');
   });
 
-  it('… and at most 5 times for one operation', async () => {
+  it('… and at most 5 times for one operation (Slack’s limit), even while it keeps failing', async () => {
     rig = await slackRig();
     rig.fake.notIn.add('CCHAN');
     const { op, clickUrl } = await confirmed(rig, 'deploy web-01');
@@ -152,8 +152,26 @@ describe('the response_url fallback', () => {
       state: 'succeeded',
       targets: stored.targets.map((t) => ({ ...t, result: 'succeeded', status: 'Deployed' })),
     };
-    for (let i = 0; i < 7; i++) await rig.slack.notices.finished(done);
-    // One answer replaced the preview; then five notices, no more.
+    // Slack's side fails every time (a 500 is worth another try): each try spends one of the five uses.
+    rig.fake.failNext(clickUrl, { status: 500 }, 10);
+    const outcomes: string[] = [];
+    for (let i = 0; i < 7; i++)
+      outcomes.push(
+        await rig.slack.notices.finished(done).then(
+          () => 'done',
+          (e: Error) => e.name,
+        ),
+      );
+    expect(outcomes).toEqual([
+      'RetryLater',
+      'RetryLater',
+      'RetryLater',
+      'RetryLater',
+      'RetryLater',
+      'done',
+      'done',
+    ]);
+    // One answer replaced the preview; then five tries, no more.
     expect(responses(rig, clickUrl)).toHaveLength(1 + 5);
   });
 });

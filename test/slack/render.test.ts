@@ -3,8 +3,9 @@
  * operations — ephemeral; write results in the channel; errors ephemeral and readable; Slack's limits kept.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { NodeStatus } from '../../src/maas/status.ts';
 import { readyHosts } from '../helpers.ts';
-import { answer, type Block, type Msg, posts, quiet, type Rig, slackRig, texts } from './helpers.ts';
+import { answer, type Block, type Msg, node, posts, quiet, type Rig, slackRig, texts } from './helpers.ts';
 
 let rig: Rig;
 afterEach(async () => rig?.close());
@@ -42,9 +43,37 @@ describe('read answers (ephemeral)', () => {
     expect(msg.text).toBe('Machines 1–5 of 24');
     expect(section(msg, 0)).toBe('*Machines 1–5 of 24*');
     const rows = section(msg, 1).replace(/```/g, '').split('\n');
-    expect(rows).toHaveLength(5);
-    expect(rows[0]).toMatch(/^web-01\s+\w{6} Ready\s+off/);
+    expect(rows).toHaveLength(1 + 5);
+    expect(rows[1]).toMatch(/^web-01\s+\w{6}\s+Ready\s+off/);
     expect(texts(msg)).toContain('More: `/maas list offset=5`');
+  });
+
+  it('list: a table with a header row, columns aligned whatever the status and power, and tags', async () => {
+    rig = await slackRig();
+    const web = node(rig, 'web-01');
+    web.status = NodeStatus.FAILED_DISK_ERASING;
+    web.powerState = 'unknown';
+    web.tags = ['ssd', 'gpu', 'rack-12', 'fast-network', 'nvme', 'kubernetes-worker'];
+    const { msg } = await answer(rig, 'list limit=6', 'UVIEW');
+    const rows = section(msg, 1).replace(/```/g, '').split('\n');
+    expect(rows[0]).toMatch(
+      /^HOSTNAME\s+SYSTEM_ID\s+STATUS\s+POWER\s+OWNER\s+ZONE\/POOL\s+ARCH\s+CPU\s+MEM\s+TAGS$/,
+    );
+    expect(rows).toHaveLength(1 + 6);
+    // Every column starts where its heading does, on every row.
+    const starts = ['SYSTEM_ID', 'STATUS', 'POWER', 'OWNER', 'ZONE/POOL', 'ARCH', 'TAGS'].map((h) =>
+      (rows[0] as string).indexOf(h),
+    );
+    for (const row of rows.slice(1)) {
+      for (const at of starts) {
+        expect(row[at - 1], row).toBe(' ');
+        expect(row[at], row).not.toBe(' ');
+      }
+    }
+    const web01 = rows.find((r) => r.startsWith('web-01')) as string;
+    expect(web01).toMatch(/ Failed disk erasing +unknown /);
+    // Tags: as many whole ones as fit, and how many more.
+    expect(web01).toMatch(/ ssd,gpu,rack-12,\+3$/);
   });
 
   it('list: the last page has no "more" hint; no match says so', async () => {
@@ -208,7 +237,7 @@ describe('Slack limits at scale (600 machines)', () => {
     const shown = (msg.blocks ?? [])
       .filter((b) => b.type === 'section' && b.text?.text.startsWith('```'))
       .flatMap((b) => (b.text?.text ?? '').replace(/```/g, '').split('\n'))
-      .filter((l) => !l.startsWith('… and'));
+      .filter((l) => !l.startsWith('… and') && !l.startsWith('HOSTNAME'));
     const hint = /offset=(\d+)/.exec(texts(msg));
     expect(Number(hint?.[1])).toBe(shown.length);
   });

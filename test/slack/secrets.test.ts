@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { call, simSecrets } from '../helpers.ts';
 import {
   answer,
+  approvalValue,
   BOT,
   boltApp,
   buttonValue,
@@ -136,8 +137,8 @@ describe('secrets never reach Slack', () => {
     });
     await call(client, 'machine_release', { machines: 'db-01' });
     await rig.fake.waitFor(() => posts(rig, 'CNOTIFY').length >= 2);
-    await clickAnswer(rig, 'maas:approve', agentDeploy.data.operation_id, 'UVIEW');
-    await clickAnswer(rig, 'maas:approve', agentDeploy.data.operation_id, 'UOPS');
+    await clickAnswer(rig, 'maas:approve', approvalValue(rig, agentDeploy.data.operation_id), 'UVIEW');
+    await clickAnswer(rig, 'maas:approve', approvalValue(rig, agentDeploy.data.operation_id), 'UOPS');
     await clickAnswer(rig, 'maas:deny', buttonValue(posts(rig, 'CNOTIFY')[1], 'maas:deny'), 'UOPS');
 
     // Everything runs to its end; notices and progress edits go out.

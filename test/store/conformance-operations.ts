@@ -143,49 +143,102 @@ export function operationsConformance(get: GetContext): void {
       expect(ids(await store.runningOperations())).toEqual(ids([early!, late!, same!]));
     });
 
-    it('claims a completion notice exactly once', async () => {
+    it('leases a completion notice to one caller at a time, and records it sent only when told', async () => {
       const { store } = get();
       const op = makeOperation({ state: 'succeeded' });
       await store.createOperation(op);
-      expect(await store.claimNotice(op.id, T0 + 1)).toBe(true);
-      expect(await store.claimNotice(op.id, T0 + 2)).toBe(false);
-      expect((await store.getOperation(op.id))?.notice_sent_at).toBe(T0 + 1);
-      expect(await store.claimNotice('op-missing', T0)).toBe(false);
+      expect(await store.claimNotice(op.id, T0 + 1, T0 + 100)).toBe(true);
+      expect(await store.claimNotice(op.id, T0 + 2, T0 + 200)).toBe(false);
+      // Claimed is not sent: a delivery under way leaves notice_sent_at unset.
+      expect((await store.getOperation(op.id))?.notice_sent_at).toBeNull();
+      await store.settleNotice(op.id, { sentAt: T0 + 50 });
+      expect((await store.getOperation(op.id))?.notice_sent_at).toBe(T0 + 50);
+      // Sent is final: no lease is granted again, even after the old one ran out.
+      expect(await store.claimNotice(op.id, T0 + 1_000, T0 + 2_000)).toBe(false);
+      expect(await store.claimNotice('op-missing', T0, T0 + 100)).toBe(false);
     });
 
-    it('claims a completion notice exactly once under concurrent callers', async () => {
+    it('lets another caller take over a lease that ran out (its holder died)', async () => {
       const { store } = get();
       const op = makeOperation({ state: 'failed' });
       await store.createOperation(op);
-      const wins = await Promise.all(Array.from({ length: 10 }, (_, i) => store.claimNotice(op.id, T0 + i)));
-      expect(wins.filter(Boolean)).toHaveLength(1);
+      expect(await store.claimNotice(op.id, T0, T0 + 100)).toBe(true);
+      expect(await store.unnoticedOperations(T0 + 99)).toEqual([]);
+      expect(await store.nextNoticeAt()).toBe(T0 + 100);
+      expect(ids(await store.unnoticedOperations(T0 + 100))).toEqual([op.id]);
+      expect(await store.claimNotice(op.id, T0 + 100, T0 + 200)).toBe(true);
     });
 
-    it('keeps a claimed notice when a stale copy is written back', async () => {
+    it('holds a notice whose delivery failed until its retry time, then offers it again', async () => {
       const { store } = get();
       const op = makeOperation({ state: 'succeeded' });
       await store.createOperation(op);
-      await store.claimNotice(op.id, T0 + 1);
-      const stored = await store.updateOperation({ ...op, summary: 'edited' });
-      expect(stored?.notice_sent_at).toBe(T0 + 1);
-      expect(await store.unnoticedOperations()).toEqual([]);
+      await store.claimNotice(op.id, T0, T0 + 100);
+      await store.settleNotice(op.id, { retryAt: T0 + 5_000 });
+      expect((await store.getOperation(op.id))?.notice_sent_at).toBeNull();
+      expect(await store.nextNoticeAt()).toBe(T0 + 5_000);
+      expect(await store.claimNotice(op.id, T0 + 4_999, T0 + 9_000)).toBe(false);
+      expect(await store.unnoticedOperations(T0 + 4_999)).toEqual([]);
+      expect(ids(await store.unnoticedOperations(T0 + 5_000))).toEqual([op.id]);
+      expect(await store.claimNotice(op.id, T0 + 5_000, T0 + 9_000)).toBe(true);
+      await store.settleNotice(op.id, { sentAt: T0 + 5_001 });
+      expect(await store.nextNoticeAt()).toBeUndefined();
+      expect(await store.unnoticedOperations(T0 + 60_000)).toEqual([]);
+      // A late retry decision cannot un-send it.
+      await store.settleNotice(op.id, { retryAt: T0 + 99_000 });
+      expect((await store.getOperation(op.id))?.notice_sent_at).toBe(T0 + 5_001);
     });
 
-    it('lists finished operations whose notice is unclaimed, oldest first', async () => {
+    it('leases a completion notice to exactly one of many concurrent callers', async () => {
+      const { store } = get();
+      const op = makeOperation({ state: 'failed' });
+      await store.createOperation(op);
+      const wins = await Promise.all(
+        Array.from({ length: 10 }, (_, i) => store.claimNotice(op.id, T0 + i, T0 + 60_000)),
+      );
+      expect(wins.filter(Boolean)).toHaveLength(1);
+    });
+
+    it('keeps a sent notice when a stale copy is written back', async () => {
+      const { store } = get();
+      const op = makeOperation({ state: 'succeeded' });
+      await store.createOperation(op);
+      await store.claimNotice(op.id, T0 + 1, T0 + 100);
+      await store.settleNotice(op.id, { sentAt: T0 + 1 });
+      const stored = await store.updateOperation({ ...op, summary: 'edited' });
+      expect(stored?.notice_sent_at).toBe(T0 + 1);
+      expect(await store.unnoticedOperations(T0 + 1_000)).toEqual([]);
+    });
+
+    it('keeps a notice lease when the operation is updated meanwhile', async () => {
+      const { store } = get();
+      const op = makeOperation({ state: 'succeeded' });
+      await store.createOperation(op);
+      await store.claimNotice(op.id, T0, T0 + 100);
+      await store.updateOperation({ ...op, summary: 'edited' });
+      expect(await store.claimNotice(op.id, T0 + 1, T0 + 100)).toBe(false);
+      expect(await store.nextNoticeAt()).toBe(T0 + 100);
+    });
+
+    it('lists finished operations whose notice is unsent and not leased, oldest first', async () => {
       const { store } = get();
       const finals: OperationState[] = ['succeeded', 'failed', 'partial', 'timed_out', 'cancelled'];
       const done = await createAll(
         store,
         finals.map((state, i) => makeOperation({ state, created_at: T0 + 100 - i })),
       );
-      const claimed = makeOperation({ state: 'succeeded', created_at: T0 });
+      const sent = makeOperation({ state: 'succeeded', created_at: T0 });
+      const leased = makeOperation({ state: 'succeeded', created_at: T0 });
       await createAll(store, [
-        claimed,
+        sent,
+        leased,
         makeOperation({ state: 'running', created_at: T0 }),
         makeOperation({ state: 'awaiting_approval', created_at: T0 }),
       ]);
-      await store.claimNotice(claimed.id, T0 + 1);
-      expect(ids(await store.unnoticedOperations())).toEqual(ids(done).reverse());
+      await store.claimNotice(sent.id, T0 + 1, T0 + 100);
+      await store.settleNotice(sent.id, { sentAt: T0 + 1 });
+      await store.claimNotice(leased.id, T0 + 1, T0 + 100);
+      expect(ids(await store.unnoticedOperations(T0 + 50))).toEqual(ids(done).reverse());
     });
 
     it('hands out copies, never its own operation objects', async () => {

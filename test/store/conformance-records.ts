@@ -171,6 +171,20 @@ export function recordsConformance(get: GetContext): void {
       expect(await store.getValue('session')).toBeUndefined();
     });
 
+    it('adds a value only where there is none (or it expired), for exactly one caller', async () => {
+      const { store, clock } = get();
+      expect(await store.addValue('seen', 'a', T0 + 1000)).toBe(true);
+      expect(await store.addValue('seen', 'b', T0 + 5000)).toBe(false);
+      expect(await store.getValue('seen')).toBe('a');
+      const wins = await Promise.all(
+        Array.from({ length: 10 }, (_, i) => store.addValue('race', String(i), T0 + 1000)),
+      );
+      expect(wins.filter(Boolean)).toHaveLength(1);
+      await clock.advance(1000);
+      expect(await store.addValue('seen', 'c', T0 + 9000)).toBe(true);
+      expect(await store.getValue('seen')).toBe('c');
+    });
+
     it('clears an expiry when a value is set again without one', async () => {
       const { store, clock } = get();
       await store.setValue('k', 'temp', T0 + 10);

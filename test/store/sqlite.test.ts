@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -131,7 +131,12 @@ describe('SqliteStore on disk', () => {
     const noticed = makeOperation({ created_at: T0 + 2, state: 'failed' });
     for (const op of [running, done, noticed]) await first.createOperation(op);
     const updated = await first.updateOperation({ ...running, summary: 'deploy 1 machine (noble)' });
-    await first.claimNotice(noticed.id, T0 + 3);
+    await first.claimNotice(noticed.id, T0 + 3, T0 + 100);
+    await first.settleNotice(noticed.id, { sentAt: T0 + 3 });
+    // A lease held by a process that died (never settled): after a restart it runs out and the notice is due.
+    const leased = makeOperation({ created_at: T0 + 4, state: 'succeeded' });
+    await first.createOperation(leased);
+    await first.claimNotice(leased.id, T0 + 4, T0 + 100);
     const c = makeConfirmation();
     await first.putConfirmation(c);
     await first.appendAudit(makeAudit());
@@ -140,20 +145,49 @@ describe('SqliteStore on disk', () => {
 
     const again = SqliteStore.open(path, { now: () => T0 });
     expect(await again.runningOperations()).toEqual([updated]);
-    expect((await again.unnoticedOperations()).map((o) => o.id)).toEqual([done.id]);
-    expect(await again.claimNotice(noticed.id, T0 + 4)).toBe(false);
+    expect((await again.unnoticedOperations(T0 + 99)).map((o) => o.id)).toEqual([done.id]);
+    expect((await again.unnoticedOperations(T0 + 100)).map((o) => o.id)).toEqual([done.id, leased.id]);
+    expect(await again.claimNotice(noticed.id, T0 + 4, T0 + 200)).toBe(false);
     expect(await again.getConfirmation(c.token_hash)).toEqual(c);
     expect(await again.getValue('cursor')).toBe('42');
     expect(await again.appendAudit(makeAudit())).toBe(2);
     await again.close();
   });
 
-  it('keeps the claimed notice time an integer inside the stored record', async () => {
+  it('overwrites what is deleted (secure_delete): the bytes do not stay in the file', async () => {
+    const path = newFile();
+    const mark = 'deleted-value-that-must-not-linger-0123456789';
+    const first = SqliteStore.open(path);
+    await first.setValue('k', mark.repeat(4));
+    await first.close();
+    expect(readFileSync(path).toString('latin1')).toContain(mark);
+    const again = SqliteStore.open(path);
+    await again.deleteValue('k');
+    await again.close();
+    expect(readFileSync(path).toString('latin1')).not.toContain(mark);
+  });
+
+  it('sweeps expired values when one is added, so values written once and never read do not pile up', async () => {
+    const path = newFile();
+    let now = T0;
+    const store = SqliteStore.open(path, { now: () => now });
+    for (let i = 0; i < 20; i++) await store.addValue(`slack:seen:${i}`, '1', T0 + 1_000);
+    await store.setValue('kept', 'forever');
+    const rows = () => withRaw(path, (db) => db.prepare('SELECT COUNT(*) FROM kv').pluck().get());
+    expect(rows()).toBe(21);
+    now = T0 + 1_000;
+    await store.addValue('slack:seen:new', '1', T0 + 2_000);
+    expect(rows()).toBe(2);
+    await store.close();
+  });
+
+  it('keeps the sent notice time an integer inside the stored record', async () => {
     const path = newFile();
     const store = SqliteStore.open(path);
     const op = makeOperation({ state: 'succeeded' });
     await store.createOperation(op);
-    expect(await store.claimNotice(op.id, T0 + 1)).toBe(true);
+    expect(await store.claimNotice(op.id, T0 + 1, T0 + 100)).toBe(true);
+    await store.settleNotice(op.id, { sentAt: T0 + 1 });
     const data = withRaw(path, (db) =>
       db.prepare<[string], string>('SELECT data FROM operations WHERE id = ?').pluck().get(op.id),
     );

@@ -123,12 +123,13 @@ describe('DurableSqlStore in SQL', () => {
     expect(await store.listAudit({ machine: 'web-01' })).toEqual([{ ...makeAudit(), id: 1 }]);
   });
 
-  it('keeps the claimed notice time an integer inside the stored record', async () => {
+  it('keeps the sent notice time an integer inside the stored record', async () => {
     const stub = freshObject();
     const store = await storeIn(stub);
     const op = makeOperation({ state: 'succeeded' });
     await store.createOperation(op);
-    await store.claimNotice(op.id, T0 + 1);
+    await store.claimNotice(op.id, T0 + 1, T0 + 100);
+    await store.settleNotice(op.id, { sentAt: T0 + 1 });
     const data = await inObject(
       stub,
       (s) => s.sql.exec<{ data: string }>('SELECT data FROM operations WHERE id = ?', op.id).one().data,

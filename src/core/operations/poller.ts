@@ -2,12 +2,14 @@
  * The poller: one per process (Node) or per Durable Object (Workers). Each tick reads every machine of every
  * running operation with batched `GET /machines/?id=…` (at most 100 ids a request, never one request per
  * machine), reads the newest events in one batched query when something failed, advances the operations, and
- * sends each completion notice once. MAAS being unreachable means "wait and try again", never a failure.
+ * delivers each completion notice (at least once: ./delivery.ts). MAAS being unreachable means "wait and try
+ * again", never a failure — but a deadline is kept even then: a backoff never sleeps past one.
  */
 import type { Deps } from '../../deps.ts';
 import type { MachineSummary } from '../../maas/schemas.ts';
 import { FINAL_STATES, type Operation, type OperationEvent } from '../../store/types.ts';
 import type { TimerHandle } from '../clock.ts';
+import { deliverNotice } from './delivery.ts';
 import { cancelOperation, expire, overallState, updateTarget } from './service.ts';
 
 export interface PollerOptions {
@@ -30,11 +32,19 @@ export interface TickReport {
   finished: string[];
   maasError?: string;
   /**
-   * When the earliest tracked operation is next due (a running one's next poll, a held one's approval deadline),
-   * as this tick left them; undefined when nothing is being tracked.
+   * When the earliest tracked operation is next due (a running one's next poll, a held one's approval deadline,
+   * a notice's retry), as this tick left them; undefined when nothing is being tracked.
    */
   nextDueAt?: number;
+  /**
+   * The earliest time that comes whether or not MAAS answers (a running operation's deadline, an approval's
+   * deadline, a notice's retry): a backoff after a MAAS error never sleeps past it.
+   */
+  hardDueAt?: number;
 }
+
+/** The shortest wait between ticks. */
+const MIN_DELAY_MS = 250;
 
 export class Poller {
   private readonly fastMs: number;
@@ -95,11 +105,13 @@ export class Poller {
   nextDelay(report: TickReport): number | undefined {
     if (report.maasError) {
       this.backoffMs = Math.min(this.maxBackoffMs, Math.max(this.fastMs, this.backoffMs * 2));
-      return this.backoffMs;
+      // A deadline (or a notice's retry) comes whether MAAS answers or not: never sleep past it.
+      const hard = report.hardDueAt === undefined ? Infinity : report.hardDueAt - this.deps.clock.now();
+      return Math.max(MIN_DELAY_MS, Math.min(this.backoffMs, hard));
     }
     this.backoffMs = 0;
     if (report.nextDueAt === undefined) return undefined;
-    return Math.max(250, report.nextDueAt - this.deps.clock.now());
+    return Math.max(MIN_DELAY_MS, report.nextDueAt - this.deps.clock.now());
   }
 
   private schedule(delayMs: number): void {
@@ -135,15 +147,20 @@ export class Poller {
     const due = running.filter((op) => op.next_poll_at <= now);
     report.operations = due.length;
     // Read before this tick moves the due ones on (finishing some, rescheduling the rest): refreshed at the end.
-    const dueAt = () => {
-      const times = [
-        ...running.filter((op) => op.state === 'running').map((op) => op.next_poll_at),
+    const dueAt = async () => {
+      const live = running.filter((op) => op.state === 'running');
+      const noticeAt = await store.nextNoticeAt();
+      const hard = [
+        ...live.map((op) => op.deadline_at),
         ...held.map((op) => op.deadline_at),
+        ...(noticeAt === undefined ? [] : [noticeAt]),
       ];
+      const times = [...live.map((op) => op.next_poll_at), ...hard];
       if (times.length > 0) report.nextDueAt = Math.min(...times);
+      if (hard.length > 0) report.hardDueAt = Math.min(...hard);
     };
     if (due.length === 0) {
-      dueAt();
+      await dueAt();
       return report;
     }
 
@@ -161,10 +178,19 @@ export class Poller {
           seen.set(m.system_id, m);
       }
     } catch (err) {
-      // MAAS down or busy: keep every operation as it is and try again later.
+      // MAAS down or busy: keep every operation as it is and try again later — except at a deadline, which
+      // comes whether MAAS answers or not: what is still pending then times out as last seen.
       report.maasError = err instanceof Error ? err.message : String(err);
       log.warn('poller could not read MAAS; will retry', { error: report.maasError, operations: due.length });
-      dueAt();
+      const late = due.filter((op) => now >= op.deadline_at);
+      for (const op of late) {
+        expire(op, now, `MAAS could not be read at the deadline: ${report.maasError}`);
+        op.state = overallState(op);
+        op.finished_at = now;
+        op.updated_at = now;
+      }
+      await this.publish(late, report);
+      await dueAt();
       return report;
     }
 
@@ -188,7 +214,8 @@ export class Poller {
         touched = true;
       }
       const age = now - op.created_at;
-      op.next_poll_at = now + (age < this.fastForMs ? this.fastMs : this.slowMs);
+      // Never poll past the deadline: the operation times out on time, not a slow interval later.
+      op.next_poll_at = Math.min(now + (age < this.fastForMs ? this.fastMs : this.slowMs), op.deadline_at);
       op.state = overallState(op);
       if (FINAL_STATES.has(op.state)) op.finished_at = now;
       if (touched) op.updated_at = now;
@@ -197,14 +224,19 @@ export class Poller {
     }
 
     await this.attachFailureEvents(changed, report);
+    await this.publish(changed, report);
+    await dueAt();
+    return report;
+  }
+
+  /** Saves changed operations, tells listeners, and sends the notice of each that finished. */
+  private async publish(changed: readonly Operation[], report: TickReport): Promise<void> {
     for (const op of changed) {
       const saved = await this.save(op);
       if (!saved) continue;
       await this.deps.notify.progress(saved);
       if (FINAL_STATES.has(saved.state)) await this.notice(saved, report);
     }
-    dueAt();
-    return report;
   }
 
   /** Stores an operation; on a concurrent update, the other writer wins and this tick skips it. */
@@ -245,10 +277,8 @@ export class Poller {
   }
 
   private async notice(op: Operation, report: TickReport): Promise<void> {
-    // Claimed before it is sent: a restart can never send the same notice twice.
-    if (!(await this.deps.store.claimNotice(op.id, this.deps.clock.now()))) return;
-    report.finished.push(op.id);
-    await this.deps.notify.finished(op);
+    // The next tick is planned from the store (nextNoticeAt): no kick needed for a retry.
+    if ((await deliverNotice(this.deps, op, { kick: false })) !== 'elsewhere') report.finished.push(op.id);
   }
 
   /**
@@ -272,8 +302,9 @@ export class Poller {
     return held;
   }
 
-  /** Operations that finished but whose notice a crash held back (finished, not yet claimed). */
+  /** Notices due again: a failed delivery's retry, or one a crash held back (finished, never delivered). */
   private async deliverHeldNotices(report: TickReport): Promise<void> {
-    for (const op of await this.deps.store.unnoticedOperations()) await this.notice(op, report);
+    for (const op of await this.deps.store.unnoticedOperations(this.deps.clock.now()))
+      await this.notice(op, report);
   }
 }

@@ -17,6 +17,7 @@ import {
 } from '../../store/types.ts';
 import type { Progress } from '../../tools/define.ts';
 import type { TimerHandle } from '../clock.ts';
+import { deliverNotice } from './delivery.ts';
 import { judge, kindLabel, successWord } from './kinds.ts';
 
 const HISTORY_MAX = 50;
@@ -108,9 +109,7 @@ export async function startOperation(deps: Deps, o: StartOptions): Promise<Opera
     await deps.store.createOperation(op);
   }
   if (op.state === 'running') deps.kickPoller();
-  if (FINAL_STATES.has(op.state) && o.announce && (await deps.store.claimNotice(op.id, now))) {
-    await deps.notify.finished(op);
-  }
+  if (FINAL_STATES.has(op.state) && o.announce) await deliverNotice(deps, op);
   return op;
 }
 
@@ -158,26 +157,25 @@ export function overallState(op: Pick<Operation, 'targets' | 'state'>): Operatio
   return 'partial';
 }
 
-/** Marks what is still pending at the deadline as timed out. */
-export function expire(op: Operation, now: number): void {
+/** Marks what is still pending at the deadline as timed out (`why`: what else to say, e.g. MAAS was down). */
+export function expire(op: Operation, now: number, why?: string): void {
   for (const t of op.targets) {
     if (t.result !== 'pending') continue;
     t.result = 'timed_out';
     t.finished_at = now;
-    t.error = `still ${t.status}${t.status_message ? ` (${t.status_message})` : ''} at the deadline`;
+    const last = `${t.status}${t.status_message ? ` (${t.status_message})` : ''}`;
+    t.error = why ? `last seen ${last}; ${why}` : `still ${last} at the deadline`;
   }
 }
 
 /**
  * Tells listeners that an operation ended: its last progress (a Slack message edits itself), then its completion
- * notice — claimed in the store first, so it goes out once however many processes see the end. True when the
- * notice went out here.
+ * notice — leased in the store, so only one process sends it at a time, and retried until delivered. True when
+ * this call took the notice on (delivered, or retrying).
  */
 export async function announceEnd(deps: Deps, op: Operation): Promise<boolean> {
   await deps.notify.progress(op);
-  if (!(await deps.store.claimNotice(op.id, deps.clock.now()))) return false;
-  await deps.notify.finished(op);
-  return true;
+  return (await deliverNotice(deps, op)) !== 'elsewhere';
 }
 
 /**
