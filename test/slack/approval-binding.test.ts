@@ -6,6 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { call, depsFor } from '../helpers.ts';
 import {
+  approvalValue,
   clickAnswer,
   maasWrites,
   mcpClient,
@@ -48,7 +49,7 @@ describe('a machine that changed owner since it was shown', () => {
     const before = releases(r);
     const writes = maasWrites(r);
 
-    const { msg } = await clickAnswer(r, 'maas:approve', out.data.operation_id, 'UADMIN');
+    const { msg } = await clickAnswer(r, 'maas:approve', approvalValue(r, out.data.operation_id), 'UADMIN');
     expect(texts(msg)).toContain(
       ":warning: Not run: Since the preview, web-05 now belongs to alice (it was admin's). What was approved no longer holds.",
     );
