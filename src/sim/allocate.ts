@@ -3,7 +3,7 @@
  * Ready, editable and unlocked; cheapest first by `cpu_count + memory/1024`; the three 409 texts; `dry_run` and
  * `verbose`.
  */
-import { NodeStatus } from '../maas/status.ts';
+
 import { ACQUIRE_FIELDS, cleanConstraints, IGNORED_FIELDS, matchStorage } from './filters.ts';
 import { badRequest, conflict, stringBool } from './http.ts';
 import { pyRepr, pyReprList } from './json.ts';
@@ -12,6 +12,7 @@ import type { SimNode } from './model.ts';
 import { hasPerm } from './perm.ts';
 import { renderMachine } from './render.ts';
 import type { AuthedCtx } from './router.ts';
+import { S } from './status.ts';
 
 const cost = (n: SimNode) => n.cpuCount + n.memory / 1024;
 
@@ -34,7 +35,7 @@ export function allocate(ctx: AuthedCtx): unknown {
   const cleaned = cleanConstraints(state, data, ACQUIRE_FIELDS, { singleZonePool: true });
   const candidates: SimNode[] = [];
   for (const n of state.machines()) {
-    if (n.status !== NodeStatus.READY || !hasPerm(ctx.user, n, 'edit')) continue;
+    if (n.status !== S.READY || !hasPerm(ctx.user, n, 'edit')) continue;
     if (cleaned.matches.every((m) => m(n))) candidates.push(n);
   }
   // A stable sort keeps id order among equal costs.

@@ -2,7 +2,7 @@
  * `/nodes/{system_id}/blockdevices/` (MAAS `maasserver/api/blockdevices.py`): listing and the per-device ops behind
  * the state gate.
  */
-import { NodeStatus as S } from '../maas/status.ts';
+
 import {
   applyTagOp,
   badRequest,
@@ -18,6 +18,7 @@ import type { SimBlockDevice, SimNode } from './model.ts';
 import { getNodeOr404 } from './perm.ts';
 import { renderBlockDevice } from './render-net.ts';
 import type { AuthedCtx, Handler, Resource } from './router.ts';
+import { S } from './status.ts';
 
 const FSTYPES = ['ext2', 'ext4', 'xfs', 'fat32', 'vfat', 'btrfs', 'swap', 'zfsroot'];
 

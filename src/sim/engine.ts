@@ -3,17 +3,12 @@
  * `maasserver/node_status.py` `NODE_TRANSITIONS`, `maasserver/models/node.py`). Every status change goes through
  * {@link updateStatus}; every timed step through {@link Engine.run}.
  */
-import type { Clock, TimerHandle } from '../core/clock.ts';
-import {
-  canTransition,
-  FAILURE_STATUS,
-  invalidTransitionMessage,
-  NodeStatus,
-  type NodeStatus as Status,
-} from '../maas/status.ts';
+
+import type { Clock, TimerHandle } from './clock.ts';
 import type { FailAction, Faults } from './faults.ts';
 import { conflict } from './http.ts';
 import { type EventLevel, MAX_EVENTS_PER_NODE, type SimEvent, type SimNode, type SimState } from './model.ts';
+import { canTransition, failureStatusOf, invalidTransitionMessage, S, type Status } from './status.ts';
 import { saveOnce, touch } from './tx.ts';
 
 /**
@@ -25,7 +20,7 @@ export function updateStatus(node: SimNode, to: Status): void {
   touch(node);
   if (node.status !== to) node.previousStatus = node.status;
   node.status = to;
-  if (node.kind === 'machine' && (to === NodeStatus.NEW || to === NodeStatus.READY)) node.owner = null;
+  if (node.kind === 'machine' && (to === S.NEW || to === S.READY)) node.owner = null;
 }
 
 /** One timed step; `delayMs` is at `timeScale` 1 and counts from the previous step. */
@@ -91,7 +86,7 @@ export class Engine {
   failIfArmed(node: SimNode, action: FailAction, eventType: string, defaultMessage: string): boolean {
     const armed = this.faults.takeFailure(node.systemId, action);
     if (!armed) return false;
-    const to = FAILURE_STATUS.get(node.status);
+    const to = failureStatusOf(node.status);
     if (to === undefined) return false;
     const message = armed.message ?? defaultMessage;
     updateStatus(node, to);

@@ -3,13 +3,14 @@
  * MAAS's messages, matching, and the cleaned `field=value` descriptions allocate's 409 quotes (MAAS
  * `maasserver/node_constraint_filter_forms.py`).
  */
-import { MAC_RE, normaliseMac } from '../maas/constants.ts';
-import { parseStatus, SIMPLE_STATUSES, STATUS_FILTER_NAMES, simpleStatus } from '../maas/status.ts';
+
+import { canonicalMac, isMac } from './facts.ts';
 import { choiceError, fieldErrors, type Params } from './http.ts';
 import { pyFloatText } from './json.ts';
 import type { SimNode, SimState } from './model.ts';
 import { canView } from './perm.ts';
 import type { AuthedCtx } from './router.ts';
+import { SIMPLE_STATUS_NAMES, simpleStatusOf, statusByFilterName } from './status.ts';
 
 export type Match = (n: SimNode) => boolean;
 
@@ -254,9 +255,9 @@ export function cleanConstraints(
         );
         break;
       case 'mac_address': {
-        const bad = nonEmpty.filter((v) => !MAC_RE.test(v.trim()));
+        const bad = nonEmpty.filter((v) => !isMac(v.trim()));
         if (bad.length) errors[key] = bad.map((v) => `'${v}' is not a valid MAC address.`);
-        const macs = nonEmpty.map(normaliseMac);
+        const macs = nonEmpty.map(canonicalMac);
         sel((n) => n.interfaces.some((i) => macs.includes(i.mac.toLowerCase())));
         break;
       }
@@ -276,16 +277,16 @@ export function cleanConstraints(
         break;
       }
       case 'status': {
-        const bad = nonEmpty.find((v) => !Object.values(STATUS_FILTER_NAMES).includes(v));
+        const bad = nonEmpty.find((v) => statusByFilterName(v) === undefined);
         if (bad !== undefined) errors[key] = [choiceError(bad)];
-        const wanted = new Set(nonEmpty.map((v) => parseStatus(v)));
+        const wanted = new Set(nonEmpty.map((v) => statusByFilterName(v)));
         sel((n) => wanted.has(n.status));
         break;
       }
       case 'simple_status': {
-        const bad = nonEmpty.find((v) => !(SIMPLE_STATUSES as readonly string[]).includes(v));
+        const bad = nonEmpty.find((v) => !SIMPLE_STATUS_NAMES.includes(v));
         if (bad !== undefined) errors[key] = [choiceError(bad)];
-        sel((n) => nonEmpty.includes(simpleStatus(n.status)));
+        sel((n) => nonEmpty.includes(simpleStatusOf(n.status)));
         break;
       }
       case 'arch':

@@ -3,11 +3,11 @@
  * with a seeded fleet, the real state machine on an injected clock, and fault injection. Runtime-neutral: Web APIs
  * only, so it runs in Node and in workerd.
  */
+
 import { Hono } from 'hono';
-import { type Clock, systemClock } from '../core/clock.ts';
-import { NodeStatus as S } from '../maas/status.ts';
 import { OAuthVerifier } from './auth.ts';
 import { blockDeviceResources } from './blockdevices.ts';
+import { type Clock, systemClock } from './clock.ts';
 import { deviceResources } from './devices.ts';
 import { Engine } from './engine.ts';
 import { eventsResource } from './events.ts';
@@ -26,6 +26,7 @@ import { RequestLog, type SimRequestLog } from './requests.ts';
 import { type Resource, Router } from './router.ts';
 import { seedState } from './seed.ts';
 import { spaceResources } from './spaces.ts';
+import { S } from './status.ts';
 import { tagResource, tagsResource } from './tags.ts';
 
 export { updateStatus } from './engine.ts';

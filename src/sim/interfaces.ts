@@ -2,7 +2,7 @@
  * `/nodes/{system_id}/interfaces/` (MAAS `maasserver/api/interfaces.py`): listing, `create_bond` with MAAS's real
  * defaults, and the per-interface `link_subnet` / `unlink_subnet` family behind the machine state gate.
  */
-import { type NodeStatus, NodeStatus as S } from '../maas/status.ts';
+
 import { freeIp, ipInSubnet, nextFreeIp, takeIp } from './addressing.ts';
 import {
   applyTagOp,
@@ -22,8 +22,9 @@ import type { LinkMode, SimInterface, SimNode } from './model.ts';
 import { getNodeOr404, type Perm } from './perm.ts';
 import { renderInterface } from './render-net.ts';
 import type { AuthedCtx, Handler, Resource } from './router.ts';
+import { S, type Status } from './status.ts';
 
-const EDITABLE: ReadonlySet<NodeStatus> = new Set([S.NEW, S.READY, S.FAILED_TESTING, S.ALLOCATED, S.BROKEN]);
+const EDITABLE: ReadonlySet<Status> = new Set([S.NEW, S.READY, S.FAILED_TESTING, S.ALLOCATED, S.BROKEN]);
 
 const BOND_MODES = [
   'balance-rr',

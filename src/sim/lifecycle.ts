@@ -4,11 +4,12 @@
  * event trail MAAS leaves (`EVENT_DETAILS_MAP` descriptions). Durations are realistic at `timeScale` 1 (a deploy
  * takes about 8 minutes). Release, erase and rescue mode live in release.ts.
  */
-import { canTransition, type NodeStatus, NodeStatus as S } from '../maas/status.ts';
+
 import { claimAutoIps, releaseAutoIps } from './addressing.ts';
 import { type Engine, type Step, updateStatus } from './engine.ts';
 import { applyStorageLayout, revealHardware } from './hardware.ts';
 import { ScriptStatus, type SimNode } from './model.ts';
+import { canTransition, S, type Status } from './status.ts';
 
 export const SEC = 1000;
 const { RUNNING, PASSED, FAILED, ABORTED } = ScriptStatus;
@@ -100,7 +101,7 @@ export function startTesting(engine: Engine, node: SimNode, user: string): void 
   engine.run(node, 'test', testingSteps(engine, node, false));
 }
 
-function beginTesting(engine: Engine, node: SimNode, from: NodeStatus): void {
+function beginTesting(engine: Engine, node: SimNode, from: Status): void {
   node.testReturnStatus = from;
   updateStatus(node, S.TESTING);
   node.scripts.testing = RUNNING;
@@ -138,9 +139,9 @@ function finishTesting(engine: Engine, node: SimNode): void {
 }
 
 /** `NODE_TESTING_RESET_READY_TRANSITIONS`: after commissioning-type starts the machine becomes Ready. */
-function testingReturn(node: SimNode): NodeStatus {
+function testingReturn(node: SimNode): Status {
   const from = node.testReturnStatus ?? S.READY;
-  const toReady: NodeStatus[] = [S.COMMISSIONING, S.FAILED_COMMISSIONING, S.FAILED_TESTING, S.NEW];
+  const toReady: Status[] = [S.COMMISSIONING, S.FAILED_COMMISSIONING, S.FAILED_TESTING, S.NEW];
   if (toReady.includes(from) || !canTransition(S.TESTING, from)) return S.READY;
   return from;
 }

@@ -2,7 +2,7 @@
  * `/machines/{system_id}/` (MAAS `maasserver/api/machines.py` `MachineHandler`): GET, PUT, DELETE, power, locks,
  * annotations, storage and the restore ops. The life-cycle ops live in machine-ops.ts.
  */
-import { LOCKABLE_STATUSES, RESTORABLE_STATUSES, NodeStatus as S } from '../maas/status.ts';
+
 import { freeIp } from './addressing.ts';
 import { updateStatus } from './engine.ts';
 import { applyStorageLayout, STORAGE_LAYOUTS } from './hardware.ts';
@@ -31,6 +31,7 @@ import { cleanUserData, lifecycleOps, machineArg } from './machine-ops.ts';
 import type { SimNode } from './model.ts';
 import { renderMachine } from './render.ts';
 import type { AuthedCtx, Handler, Resource } from './router.ts';
+import { LOCKABLE, RESTORABLE, S } from './status.ts';
 
 const reply = (ctx: AuthedCtx, n: SimNode) => renderMachine(ctx.svc.state, n);
 
@@ -114,7 +115,7 @@ const powerOff: Handler = (ctx) => {
 const lock: Handler = (ctx) => {
   const n = machineArg(ctx, 'lock');
   if (n.locked) throw conflict('Machine is already locked');
-  if (!LOCKABLE_STATUSES.has(n.status)) throw conflict("Can't lock, node is not deployed or deploying");
+  if (!LOCKABLE.has(n.status)) throw conflict("Can't lock, node is not deployed or deploying");
   n.locked = true;
   ctx.svc.engine.request(n, 'User locking node', ctx.user.username, ctx.data.get('comment'));
   return reply(ctx, n);
@@ -179,7 +180,7 @@ function restore(what: 'networking' | 'storage' | 'default'): Handler {
   }[what];
   return (ctx) => {
     const n = machineArg(ctx, 'admin');
-    if (!RESTORABLE_STATUSES.has(n.status))
+    if (!RESTORABLE.has(n.status))
       throw conflict(`Machine must be in a ready or failed testing state to ${text}`);
     if (what !== 'storage') restoreNetworking(ctx, n);
     if (what !== 'networking') applyStorageLayout(ctx.svc.state, n, 'flat');

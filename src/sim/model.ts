@@ -2,8 +2,9 @@
  * The simulator's internal model: plain records, kept in one {@link SimState}. JSON shapes are produced on demand
  * by the renderers, never stored, so a 10,000-machine fleet stays small.
  */
-import type { NodeStatus } from '../maas/status.ts';
+
 import { Rng, SYSTEM_ID_ALPHABET } from './random.ts';
+import type { Status } from './status.ts';
 import { saveOnce, TxMap } from './tx.ts';
 
 export type PowerState = 'on' | 'off' | 'unknown' | 'error';
@@ -233,11 +234,11 @@ export interface SimNode {
   parent: string | null;
   tags: string[];
   locked: boolean;
-  status: NodeStatus;
-  previousStatus: NodeStatus;
+  status: Status;
+  previousStatus: Status;
   /** Status to return to when leaving rescue mode / testing (§5.4). */
-  rescueReturnStatus: NodeStatus | null;
-  testReturnStatus: NodeStatus | null;
+  rescueReturnStatus: Status | null;
+  testReturnStatus: Status | null;
   errorDescription: string;
   architecture: string;
   minHweKernel: string;

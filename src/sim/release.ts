@@ -2,11 +2,12 @@
  * Release, disk erasure and rescue mode as timed steps (MAAS `maasserver/models/node.py`): `_finalize_release` clears
  * the deployment; rescue mode returns to the status it was entered from.
  */
-import { canTransition, type NodeStatus, NodeStatus as S } from '../maas/status.ts';
+
 import { releaseAutoIps } from './addressing.ts';
 import { type Engine, type Step, updateStatus } from './engine.ts';
 import { pxe, SEC, setPower } from './lifecycle.ts';
 import { ScriptStatus, type SimNode } from './model.ts';
+import { canTransition, S, type Status } from './status.ts';
 
 // ---------------------------------------------------------------- release and erase
 
@@ -80,7 +81,7 @@ export function erasingSteps(engine: Engine, node: SimNode, opts: EraseOptions):
 
 /** `_finalize_release`: Ready (or New if never commissioned), owner and deployment settings cleared. */
 function finalizeRelease(engine: Engine, node: SimNode): void {
-  let target: NodeStatus = node.scripts.commissioning === ScriptStatus.PASSED ? S.READY : S.NEW;
+  let target: Status = node.scripts.commissioning === ScriptStatus.PASSED ? S.READY : S.NEW;
   if (!canTransition(node.status, target)) target = S.READY;
   updateStatus(node, target); // New or Ready: the owner goes too
   node.osystem = '';

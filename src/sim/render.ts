@@ -2,7 +2,7 @@
  * Node JSON: the 3.7.3 machine field set (MAAS `maasserver/api/machines.py`; 80 fields + resource_uri), the 2.9
  * variant, the anonymous view, devices and controllers. Power parameters and user_data are never rendered here.
  */
-import { STATUS_LABELS } from '../maas/status.ts';
+
 import { nodeIps } from './addressing.ts';
 import { pyFloat } from './json.ts';
 import {
@@ -16,6 +16,7 @@ import {
 } from './model.ts';
 import { API } from './paths.ts';
 import { renderBlockDevice, renderFilesystem, renderInterface } from './render-net.ts';
+import { statusLabel } from './status.ts';
 
 const SCRIPT_STATUS_NAMES: Record<ScriptStatus, string> = {
   [ScriptStatus.NONE]: 'Unknown',
@@ -144,7 +145,7 @@ export function renderMachine(
   const s = n.scripts;
   const m: Record<string, unknown> = {
     description: n.description,
-    status_name: STATUS_LABELS[n.status],
+    status_name: statusLabel(n.status),
     bcaches: [],
     storage_test_status: s.storage,
     memory_test_status_name: scriptName(s.memory),
@@ -247,7 +248,7 @@ export function renderAnonMachine(state: SimState, n: SimNode): Record<string, u
     zone: zoneOf(state, n),
     status_action: '',
     status_message: statusMessage(n),
-    status_name: STATUS_LABELS[n.status],
+    status_name: statusLabel(n.status),
     node_type: 0,
     resource_uri: `${API}machines/${n.systemId}/`,
   };

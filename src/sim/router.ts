@@ -3,8 +3,9 @@
  * resolution with MAAS's catch-all 404, authentication, the 405 check, `(method, op)` dispatch before any object
  * lookup, error rendering, the API hash header and the request log.
  */
-import { type Clock, sleep } from '../core/clock.ts';
+
 import type { OAuthVerifier } from './auth.ts';
+import { type Clock, sleep } from './clock.ts';
 import type { Engine } from './engine.ts';
 import type { Faults } from './faults.ts';
 import {

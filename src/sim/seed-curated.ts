@@ -2,14 +2,15 @@
  * The 24 curated machines every simulated fleet starts with. Hostnames and states are pinned: other tests and
  * the docs rely on them (web-03 locked, k8s-0x owned by bob, lab-01/lab-02 mid-operation, …).
  */
-import { type NodeStatus, NodeStatus as S } from '../maas/status.ts';
+
 import type { DiskKind } from './hardware.ts';
+import { S, type Status } from './status.ts';
 
 export type Power = 'ipmi' | 'redfish' | 'virsh' | 'manual';
 
 export interface Spec {
   hostname: string;
-  status: NodeStatus;
+  status: Status;
   owner?: string;
   locked?: boolean;
   zone: string;
@@ -32,7 +33,7 @@ type Extra = Partial<Pick<Spec, 'owner' | 'locked' | 'arch' | 'disk' | 'series' 
 /** `hw` reads "<cpus> <GiB> <power> <nics> <disks>", e.g. "4 8 ipmi 2 1". */
 function row(
   hostname: string,
-  status: NodeStatus,
+  status: Status,
   zone: string,
   pool: string,
   tags: string,

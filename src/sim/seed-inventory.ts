@@ -2,10 +2,11 @@
  * The fixed part of the seeded MAAS: users (keys from the seed), domain, zones, pools, tags, fabrics, VLANs,
  * subnets, two controllers and a few devices.
  */
-import { NodeStatus } from '../maas/status.ts';
+
 import { hardwareInfo, makeNic } from './hardware.ts';
 import { ScriptStatus, type SimNode, type SimState, type SimUserRecord } from './model.ts';
 import type { Rng } from './random.ts';
+import { S } from './status.ts';
 
 export const MAAS_VERSION = '3.7.3-16504-g.9122eee68';
 
@@ -147,8 +148,8 @@ export function blankNode(systemId: string, hostname: string, kind: SimNode['kin
     parent: null,
     tags: [],
     locked: false,
-    status: NodeStatus.NEW,
-    previousStatus: NodeStatus.NEW,
+    status: S.NEW,
+    previousStatus: S.NEW,
     rescueReturnStatus: null,
     testReturnStatus: null,
     errorDescription: '',
@@ -225,7 +226,7 @@ export function seedControllers(state: SimState, rng: Rng): string {
     n.memory = 32768;
     n.osystem = 'ubuntu';
     n.distroSeries = 'jammy';
-    n.status = NodeStatus.DEPLOYED;
+    n.status = S.DEPLOYED;
     n.powerState = 'on';
     n.hardwareInfo = hardwareInfo(rng, 'dell');
     n.version = MAAS_VERSION;

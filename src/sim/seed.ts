@@ -2,7 +2,7 @@
  * The deterministic fleet. The first 24 machines are curated (their hostnames and states are relied on by tests
  * and docs); the rest are generated (`node-00025`, …) in a realistic mix. Same seed and size → same fleet.
  */
-import { type NodeStatus, NodeStatus as S } from '../maas/status.ts';
+
 import { claimAutoIps } from './addressing.ts';
 import {
   applyStorageLayout,
@@ -27,8 +27,9 @@ import {
   seedUsers,
   VLAN,
 } from './seed-inventory.ts';
+import { S, type Status } from './status.ts';
 
-const GENERATED_STATUS: [NodeStatus, number][] = [
+const GENERATED_STATUS: [Status, number][] = [
   [S.READY, 30],
   [S.DEPLOYED, 38],
   [S.ALLOCATED, 6],
@@ -45,7 +46,7 @@ const GENERATED_STATUS: [NodeStatus, number][] = [
   [S.RESCUE_MODE, 1],
 ];
 
-const OWNED: ReadonlySet<NodeStatus> = new Set([
+const OWNED: ReadonlySet<Status> = new Set([
   S.DEPLOYED,
   S.ALLOCATED,
   S.DEPLOYING,
@@ -177,7 +178,7 @@ function buildMachine(state: SimState, rng: Rng, spec: Spec, index: number, cura
   n.owner = spec.owner ?? null;
   n.locked = spec.locked ?? false;
   n.errorDescription = spec.error ?? '';
-  const deployedish: NodeStatus[] = [S.DEPLOYED, S.DEPLOYING, S.FAILED_DEPLOYMENT, S.RESCUE_MODE];
+  const deployedish: Status[] = [S.DEPLOYED, S.DEPLOYING, S.FAILED_DEPLOYMENT, S.RESCUE_MODE];
   if (deployedish.includes(spec.status)) {
     n.osystem = 'ubuntu';
     n.distroSeries = spec.series ?? 'jammy';
@@ -195,7 +196,7 @@ function buildMachine(state: SimState, rng: Rng, spec: Spec, index: number, cura
 
 const SERIES_VERSION: ReadonlyMap<string, string> = new Map(SERIES);
 
-const POWERED_ON: ReadonlySet<NodeStatus> = new Set([
+const POWERED_ON: ReadonlySet<Status> = new Set([
   S.DEPLOYED,
   S.DEPLOYING,
   S.FAILED_DEPLOYMENT,
@@ -206,7 +207,7 @@ const POWERED_ON: ReadonlySet<NodeStatus> = new Set([
   S.DISK_ERASING,
 ]);
 
-function previousFor(status: NodeStatus): NodeStatus {
+function previousFor(status: Status): Status {
   switch (status) {
     case S.DEPLOYED:
     case S.FAILED_DEPLOYMENT:
@@ -250,7 +251,7 @@ function linkInterfaces(state: SimState, n: SimNode, curated: boolean, index: nu
   }
 }
 
-function seedScripts(state: SimState, n: SimNode, status: NodeStatus): void {
+function seedScripts(state: SimState, n: SimNode, status: Status): void {
   const { NONE, RUNNING, PASSED, FAILED } = ScriptStatus;
   const s = n.scripts;
   s.commissioning =
