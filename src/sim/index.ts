@@ -8,6 +8,7 @@ import { Hono } from 'hono';
 import { OAuthVerifier } from './auth.ts';
 import { blockDeviceResources } from './blockdevices.ts';
 import { type Clock, systemClock } from './clock.ts';
+import { createControl, type SimControl } from './control.ts';
 import { deviceResources } from './devices.ts';
 import { Engine } from './engine.ts';
 import { eventsResource } from './events.ts';
@@ -27,13 +28,25 @@ import { type Resource, Router } from './router.ts';
 import { seedState } from './seed.ts';
 import { spaceResources } from './spaces.ts';
 import { S } from './status.ts';
+import { storageGroupResources } from './storage-groups.ts';
 import { tagResource, tagsResource } from './tags.ts';
 
+export type { Clock, TimerHandle } from './clock.ts';
+export { systemClock } from './clock.ts';
+export type { SimControl, SimMachinePatch, SimUserData } from './control.ts';
 export { updateStatus } from './engine.ts';
-export type { FailAction, SimFaults } from './faults.ts';
+export type {
+  ArmedRequestFailure,
+  FailAction,
+  RequestFailure,
+  RequestMatch,
+  SimFaults,
+  TransitionFailure,
+} from './faults.ts';
 export type { SimNode, SimState } from './model.ts';
 export type { SimRequestEntry, SimRequestLog } from './requests.ts';
 export { CURATED_HOSTNAMES } from './seed-curated.ts';
+export { S as SimStatus, type Status as SimStatusValue, statusLabel } from './status.ts';
 
 export interface SimulatorOptions {
   /** Fleet size; default 24. Values below 24 give the first N curated machines. */
@@ -66,6 +79,8 @@ export interface Simulator {
   readonly requests: SimRequestLog;
   /** The timer engine (test hook: `engine.pending`, `engine.activity(node)`). */
   readonly engine: Engine;
+  /** The public test and control API (prefer it to `state`, `engine` and `faults`). */
+  readonly control: SimControl;
   /** Runs every pending timed transition to completion now. */
   settle(): Promise<void>;
   /** Cancels all pending timers. */
@@ -140,10 +155,12 @@ export function createSimulator(opts: SimulatorOptions = {}): Simulator {
     ...deviceResources,
     ...interfaceResources,
     ...blockDeviceResources,
+    ...storageGroupResources,
     ...userResources,
   ];
   resources.push(describeResource(() => resources));
   const router = new Router({ state, engine, clock, faults, requests, auth }, resources);
+  const control = createControl({ state, engine, faults, clock, requests });
   const app = new Hono();
   app.all('*', (c) => router.handle(c.req.raw));
 
@@ -168,6 +185,7 @@ export function createSimulator(opts: SimulatorOptions = {}): Simulator {
     state,
     requests,
     engine,
+    control,
     settle: () => engine.settle(),
     close: () => engine.close(),
   };

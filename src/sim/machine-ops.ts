@@ -14,7 +14,7 @@ import {
   SimHttpError,
   stringBool,
 } from './http.ts';
-import { cleanDistroSeries, cleanHweKernel, isBase64 } from './images.ts';
+import { cleanDistroSeries, cleanHweKernel } from './images.ts';
 import { abortOperation, startCommissioning, startDeployment, startTesting } from './lifecycle.ts';
 import { ScriptStatus, type SimNode } from './model.ts';
 import { getNodeOr404, type Perm } from './perm.ts';
@@ -42,11 +42,13 @@ const label = (n: SimNode) => statusLabel(n.status);
 const unconfiguredPower = () =>
   new SimHttpError(500, 'Unconfigured power type. Please configure the power type and try again.');
 
+/**
+ * `user_data` is stored as given (MAAS `NodeUserData`): base64 is what MAAS documents, but plain `#cloud-config`
+ * text is kept too and served raw. Omitted, the machine's user data is removed.
+ */
 export function cleanUserData(ctx: AuthedCtx): string | null {
   const v = ctx.data.get('user_data');
-  if (v === undefined || v === '') return null;
-  if (!isBase64(v)) throw badRequest('Invalid user_data: the value must be base64-encoded.');
-  return v;
+  return v === undefined || v === '' ? null : v;
 }
 
 /** `acquire()`: Ready → Allocated to the caller. */

@@ -5,7 +5,6 @@
 
 import { freeIp } from './addressing.ts';
 import { updateStatus } from './engine.ts';
-import { applyStorageLayout, STORAGE_LAYOUTS } from './hardware.ts';
 import {
   badRequest,
   CHOICE,
@@ -19,6 +18,12 @@ import {
   textResponse,
 } from './http.ts';
 import { DEFAULT_SERIES } from './images.ts';
+import {
+  applyDefaultLayout,
+  setStorageLayout as configureLayout,
+  STORAGE_LAYOUT_NAMES,
+  type StorageLayoutName,
+} from './layouts.ts';
 import { requestPower, startDeployment } from './lifecycle.ts';
 import {
   cleanArchitecture,
@@ -144,23 +149,21 @@ const setAnnotations: Handler = (ctx) => {
   return reply(ctx, n);
 };
 
+/** `set_storage_layout`: admin, Ready only, then the layout's own form (MAAS `MachineHandler.set_storage_layout`). */
 const setStorageLayout: Handler = (ctx) => {
   const n = machineArg(ctx, 'admin');
   if (n.status !== S.READY)
     throw conflict('Cannot change the storage layout on a machine that is not Ready.');
   const layout = ctx.data.get('storage_layout');
   if (!layout) throw fieldError('storage_layout', 'This field is required.');
-  if (!(STORAGE_LAYOUTS as readonly string[]).includes(layout)) {
-    const choices = STORAGE_LAYOUTS.map((l) => `'${l}'`).join(', ');
+  if (!(STORAGE_LAYOUT_NAMES as readonly string[]).includes(layout)) {
+    const choices = STORAGE_LAYOUT_NAMES.map((l) => `'${l}'`).join(', ');
     throw fieldError(
       'storage_layout',
       `'${layout}' is not a valid storage_layout.  It should be one of: ${choices}.`,
     );
   }
-  if (!n.blockDevices.some((d) => d.type === 'physical')) {
-    throw badRequest('Machine is missing a boot disk; no storage layout can be applied.');
-  }
-  applyStorageLayout(ctx.svc.state, n, layout === 'custom' ? 'flat' : layout);
+  configureLayout(ctx.svc.state, n, layout as StorageLayoutName, ctx.data);
   return reply(ctx, n);
 };
 
@@ -183,7 +186,7 @@ function restore(what: 'networking' | 'storage' | 'default'): Handler {
     if (!RESTORABLE.has(n.status))
       throw conflict(`Machine must be in a ready or failed testing state to ${text}`);
     if (what !== 'storage') restoreNetworking(ctx, n);
-    if (what !== 'networking') applyStorageLayout(ctx.svc.state, n, 'flat');
+    if (what !== 'networking') applyDefaultLayout(ctx.svc.state, n);
     return reply(ctx, n);
   };
 }

@@ -134,22 +134,38 @@ export interface SimInterface {
 export interface SimFilesystem {
   fstype: string;
   label: string | null;
-  uuid: string;
+  /** null for the filesystems MAAS creates as group members (lvm-pv, raid, bcache-backing …). */
+  uuid: string | null;
   mountPoint: string | null;
   mountOptions: string | null;
+  /** Member of a volume group, a RAID (active or spare), a bcache (backing) or a VMFS datastore. */
+  groupId?: number;
+  /** The cache device of a bcache cache set. */
+  cacheSetId?: number;
 }
 
-export interface SimPartition {
-  id: number;
-  uuid: string;
-  size: number;
-  bootable: boolean;
+/** What a block device or a partition carries: a filesystem, and one made on the machine while it is allocated. */
+export interface SimFormattable {
   filesystem: SimFilesystem | null;
+  /** Made by the owner of an Allocated machine (`acquired=True`); it wins while present and goes on release. */
+  acquired?: SimFilesystem | null;
   tags: string[];
 }
 
-export interface SimBlockDevice {
+export interface SimPartition extends SimFormattable {
   id: number;
+  /** The partition number in its table (`-part<index>`); set by MAAS's numbering rules. */
+  index: number;
+  uuid: string | null;
+  size: number;
+  bootable: boolean;
+  /** One of the fixed partitions of a VMware ESXi layout, which MAAS will not delete. */
+  vmfsBase?: boolean;
+}
+
+export interface SimBlockDevice extends SimFormattable {
+  id: number;
+  /** For a logical volume the bare LV name; MAAS shows `<vg>-<lv>`. */
   name: string;
   type: 'physical' | 'virtual';
   model: string;
@@ -161,9 +177,38 @@ export interface SimBlockDevice {
   uuid: string | null;
   firmwareVersion: string;
   numaNode: number;
+  /** null: no partition table. */
   partitionTableType: 'GPT' | 'MBR' | null;
   partitions: SimPartition[];
-  filesystem: SimFilesystem | null;
+  /** A virtual device: the volume group, RAID or bcache it belongs to. */
+  groupId?: number;
+}
+
+/** Filesystem group types (MAAS `FILESYSTEM_GROUP_TYPE`). */
+export type SimGroupType =
+  | 'lvm-vg'
+  | 'raid-0'
+  | 'raid-1'
+  | 'raid-5'
+  | 'raid-6'
+  | 'raid-10'
+  | 'bcache'
+  | 'vmfs6';
+
+/** A volume group, RAID, bcache or VMFS datastore (MAAS `FilesystemGroup`). */
+export interface SimFsGroup {
+  id: number;
+  uuid: string;
+  name: string;
+  type: SimGroupType;
+  /** bcache only. */
+  cacheMode: string | null;
+  cacheSetId: number | null;
+}
+
+/** A bcache cache set; its name is `cache<N>` by position on the node. */
+export interface SimCacheSet {
+  id: number;
 }
 
 export interface SimEvent {
@@ -265,8 +310,9 @@ export interface SimNode {
   bootInterfaceId: number | null;
   blockDevices: SimBlockDevice[];
   bootDiskId: number | null;
-  volumeGroupIds: number[];
-  storageLayout: string;
+  /** Volume groups, RAIDs, bcaches and VMFS datastores, in id order. */
+  groups: SimFsGroup[];
+  cacheSets: SimCacheSet[];
   specialFilesystems: SimFilesystem[];
   scripts: SimScriptStatuses;
   latent: LatentHardware | null;

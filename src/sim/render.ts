@@ -8,6 +8,7 @@ import { pyFloat } from './json.ts';
 import {
   EVENT_LEVELS,
   ScriptStatus,
+  type SimFsGroup,
   type SimNode,
   type SimPool,
   type SimState,
@@ -15,8 +16,10 @@ import {
   type SimZone,
 } from './model.ts';
 import { API } from './paths.ts';
-import { renderBlockDevice, renderFilesystem, renderInterface } from './render-net.ts';
+import { renderInterface } from './render-net.ts';
+import { renderBlockDevice, renderFilesystem } from './render-storage.ts';
 import { statusLabel } from './status.ts';
+import { bootDisk, isRaid } from './storage-model.ts';
 
 const SCRIPT_STATUS_NAMES: Record<ScriptStatus, string> = {
   [ScriptStatus.NONE]: 'Unknown',
@@ -101,9 +104,12 @@ function zoneOf(state: SimState, n: SimNode): Record<string, unknown> {
   return z ? renderZone(z) : {};
 }
 
+/** `volume_groups`, `raids`, `bcaches`, `cache_sets`: references MAAS leaves for the client to fetch. */
 function incomplete(n: SimNode, ids: number[]): Record<string, unknown>[] {
   return ids.map((id) => ({ system_id: n.systemId, id, __incomplete__: true }));
 }
+
+const groupIds = (n: SimNode, keep: (g: SimFsGroup) => boolean) => n.groups.filter(keep).map((g) => g.id);
 
 function defaultGateways(state: SimState, n: SimNode): Record<string, unknown> {
   let v4: string | null = null;
@@ -140,13 +146,16 @@ export function renderMachine(
   const pool = state.pools.get(n.poolId);
   const physical = n.blockDevices.filter((d) => d.type === 'physical');
   const virtual = n.blockDevices.filter((d) => d.type === 'virtual');
-  const bootDisk = physical.find((d) => d.id === n.bootDiskId);
+  const boot = bootDisk(n);
   const bootIface = n.interfaces.find((i) => i.id === n.bootInterfaceId);
   const s = n.scripts;
   const m: Record<string, unknown> = {
     description: n.description,
     status_name: statusLabel(n.status),
-    bcaches: [],
+    bcaches: incomplete(
+      n,
+      groupIds(n, (g) => g.type === 'bcache'),
+    ),
     storage_test_status: s.storage,
     memory_test_status_name: scriptName(s.memory),
     pool: pool ? renderPool(pool) : null,
@@ -182,7 +191,10 @@ export function renderMachine(
     storage_test_status_name: scriptName(s.storage),
     commissioning_status: s.commissioning,
     power_type: n.powerType,
-    volume_groups: incomplete(n, n.volumeGroupIds),
+    volume_groups: incomplete(
+      n,
+      groupIds(n, (g) => g.type === 'lvm-vg'),
+    ),
     network_test_status: s.network,
     current_testing_result_id: s.testingResultId,
     other_test_status_name: scriptName(s.other),
@@ -194,7 +206,7 @@ export function renderMachine(
     pod: null,
     owner: n.owner,
     commissioning_status_name: scriptName(s.commissioning),
-    boot_disk: bootDisk ? renderBlockDevice(n, bootDisk) : null,
+    boot_disk: boot ? renderBlockDevice(n, boot) : null,
     sync_interval: null,
     parent: null,
     blockdevice_set: n.blockDevices.map((d) => renderBlockDevice(n, d)),
@@ -204,7 +216,7 @@ export function renderMachine(
     last_sync: null,
     current_commissioning_result_id: s.commissioningResultId,
     enable_kernel_crash_dump: n.enableKernelCrashDump,
-    raids: [],
+    raids: incomplete(n, groupIds(n, isRaid)),
     virtualblockdevice_set: virtual.map((d) => renderBlockDevice(n, d)),
     owner_data: n.ownerData,
     osystem: n.osystem,
@@ -219,7 +231,10 @@ export function renderMachine(
     ephemeral_deploy: n.ephemeralDeploy,
     testing_status: s.testing,
     network_test_status_name: scriptName(s.network),
-    cache_sets: [],
+    cache_sets: incomplete(
+      n,
+      n.cacheSets.map((c) => c.id),
+    ),
     system_id: n.systemId,
     zone: zoneOf(state, n),
     interface_test_status_name: scriptName(s.interface),

@@ -177,8 +177,8 @@ export function blankNode(systemId: string, hostname: string, kind: SimNode['kin
     bootInterfaceId: null,
     blockDevices: [],
     bootDiskId: null,
-    volumeGroupIds: [],
-    storageLayout: '',
+    groups: [],
+    cacheSets: [],
     specialFilesystems: [],
     scripts: {
       commissioning: ScriptStatus.NONE,

@@ -5,7 +5,6 @@
 
 import { claimAutoIps } from './addressing.ts';
 import {
-  applyStorageLayout,
   hardwareInfo,
   latentHardware,
   makeDisks,
@@ -14,6 +13,7 @@ import {
   type VendorProfile,
 } from './hardware.ts';
 import { SERIES } from './images.ts';
+import { applyLayout } from './layouts.ts';
 import { type EventLevel, ScriptStatus, type SimNode, type SimState } from './model.ts';
 import { Rng } from './random.ts';
 import { CURATED, type Power, type Spec } from './seed-curated.ts';
@@ -169,7 +169,7 @@ function buildMachine(state: SimState, rng: Rng, spec: Spec, index: number, cura
     n.blockDevices = makeDisks(state, rng, spec.disks, spec.disk ?? (virtual ? 'virtio' : 'ssd'));
     n.bootDiskId = n.blockDevices[0]?.id ?? null;
     n.swapSize = null;
-    applyStorageLayout(state, n, spec.hostname.startsWith('db-') ? 'lvm' : 'flat');
+    applyLayout(state, n, spec.hostname.startsWith('db-') ? 'lvm' : 'flat');
     linkInterfaces(state, n, curated, index);
     seedScripts(state, n, spec.status);
   }
