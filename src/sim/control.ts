@@ -84,7 +84,7 @@ export function decodeBase64Text(text: string): string | null {
   if (btoa(binary) !== compact) return null;
   const bytes = Uint8Array.from(binary, (c) => c.charCodeAt(0));
   try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
   } catch {
     return null;
   }

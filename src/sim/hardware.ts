@@ -135,7 +135,7 @@ export function makeNic(
     linkSpeed: vlanId === null ? 0 : (model?.speed ?? 10000),
     numaNode: 0,
     sriovMaxVf: model && model.speed >= 10000 ? 64 : 0,
-    mtu: 1500,
+    discoveredVlanId: vlanId,
   };
 }
 

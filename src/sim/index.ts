@@ -10,8 +10,10 @@ import { blockDeviceResources } from './blockdevices.ts';
 import { type Clock, systemClock } from './clock.ts';
 import { createControl, type SimControl } from './control.ts';
 import { deviceResources } from './devices.ts';
+import { dnsResources } from './dns.ts';
 import { Engine } from './engine.ts';
 import { eventsResource } from './events.ts';
+import { fabricResources } from './fabrics.ts';
 import { Faults, type SimFaults } from './faults.ts';
 import { interfaceResources } from './interfaces.ts';
 import { poolResource, poolsResource, zoneResource, zonesResource } from './inventory.ts';
@@ -20,7 +22,7 @@ import { machineResource } from './machine.ts';
 import { machinesResource } from './machines.ts';
 import { describeResource, userResources, versionResource } from './misc.ts';
 import { SimState } from './model.ts';
-import { networkResources, subnetResource, subnetsResource } from './network.ts';
+import { subnetResource, subnetsResource } from './network.ts';
 import { BASE_URL, ORIGIN } from './paths.ts';
 import { erasingSteps, releasingSteps } from './release.ts';
 import { RequestLog, type SimRequestLog } from './requests.ts';
@@ -150,7 +152,8 @@ export function createSimulator(opts: SimulatorOptions = {}): Simulator {
     tagResource,
     subnetsResource,
     subnetResource,
-    ...networkResources,
+    ...fabricResources,
+    ...dnsResources,
     ...spaceResources,
     ...deviceResources,
     ...interfaceResources,

@@ -3,7 +3,6 @@
  * annotations, storage and the restore ops. The life-cycle ops live in machine-ops.ts.
  */
 
-import { freeIp } from './addressing.ts';
 import { updateStatus } from './engine.ts';
 import {
   badRequest,
@@ -18,6 +17,7 @@ import {
   textResponse,
 } from './http.ts';
 import { DEFAULT_SERIES } from './images.ts';
+import { restoreNetworking } from './interfaces.ts';
 import {
   applyDefaultLayout,
   setStorageLayout as configureLayout,
@@ -167,14 +167,6 @@ const setStorageLayout: Handler = (ctx) => {
   return reply(ctx, n);
 };
 
-function restoreNetworking(ctx: AuthedCtx, n: SimNode): void {
-  for (const iface of n.interfaces) {
-    if (iface.type === 'physical') continue;
-    for (const l of iface.links) if (l.ip) freeIp(ctx.svc.state, l.ip);
-  }
-  n.interfaces = n.interfaces.filter((i) => i.type === 'physical');
-}
-
 function restore(what: 'networking' | 'storage' | 'default'): Handler {
   const text = {
     networking: 'restore networking configuration',
@@ -185,7 +177,7 @@ function restore(what: 'networking' | 'storage' | 'default'): Handler {
     const n = machineArg(ctx, 'admin');
     if (!RESTORABLE.has(n.status))
       throw conflict(`Machine must be in a ready or failed testing state to ${text}`);
-    if (what !== 'storage') restoreNetworking(ctx, n);
+    if (what !== 'storage') restoreNetworking(ctx.svc.state, n);
     if (what !== 'networking') applyDefaultLayout(ctx.svc.state, n);
     return reply(ctx, n);
   };
@@ -289,7 +281,12 @@ export const machineResource: Resource = {
     'POST restore_networking_configuration': restore('networking'),
     'POST restore_storage_configuration': restore('storage'),
     'POST restore_default_configuration': restore('default'),
-    'POST clear_default_gateways': (ctx) => reply(ctx, machineArg(ctx, 'admin')),
+    'POST clear_default_gateways': (ctx) => {
+      const n = machineArg(ctx, 'admin');
+      n.gatewayLinkIpv4 = null;
+      n.gatewayLinkIpv6 = null;
+      return reply(ctx, n);
+    },
     'POST override_failed_testing': overrideFailedTesting,
     'POST mount_special': special(true),
     'POST unmount_special': special(false),

@@ -77,7 +77,10 @@ export interface SimSpace {
 export interface SimVlan {
   id: number;
   vid: number;
-  name: string;
+  /** null: unnamed (a fabric's default VLAN always shows `untagged`). */
+  name: string | null;
+  description?: string;
+  relayVlanId?: number | null;
   fabricId: number;
   mtu: number;
   dhcpOn: boolean;
@@ -109,6 +112,45 @@ export interface SimLink {
   ip: string | null;
 }
 
+/** An IP range on a subnet (MAAS `IPRange`): `dynamic` (DHCP) or `reserved`. */
+export interface SimIpRange {
+  id: number;
+  subnetId: number;
+  type: 'dynamic' | 'reserved';
+  start: string;
+  end: string;
+  comment: string;
+}
+
+/** A DNS resource (MAAS `DNSResource`): a name in a domain with addresses and other records. */
+export interface SimDnsResource {
+  id: number;
+  /** A single label, `@` for the domain itself, `*`, or `""`. */
+  name: string;
+  domainId: number;
+  /** null: the domain's default TTL. */
+  addressTtl: number | null;
+  /** Addresses by IP; each is either held by a node or reserved by a user (`USER_RESERVED`). */
+  ips: string[];
+}
+
+/** A non-address DNS record (MAAS `DNSData`): CNAME, MX, NS, SRV, SSHFP or TXT. */
+export interface SimDnsRecord {
+  id: number;
+  resourceId: number;
+  rrtype: string;
+  rrdata: string;
+  ttl: number | null;
+}
+
+/** An address MAAS tracks without a node link: `USER_RESERVED` (alloc_type 4), owned by whoever reserved it. */
+export interface SimReservedIp {
+  ip: string;
+  subnetId: number | null;
+  owner: string;
+  created: number;
+}
+
 export interface SimInterface {
   id: number;
   name: string;
@@ -119,7 +161,8 @@ export interface SimInterface {
   enabled: boolean;
   tags: string[];
   links: SimLink[];
-  params: Record<string, string | number> | null;
+  /** Bond/bridge parameters, `mtu` and `accept-ra` (MAAS keeps them all in `params`); null when empty. */
+  params: Record<string, string | number | boolean> | null;
   vendor: string | null;
   product: string | null;
   firmwareVersion: string | null;
@@ -128,7 +171,13 @@ export interface SimInterface {
   linkSpeed: number;
   numaNode: number;
   sriovMaxVf: number;
-  mtu: number;
+  /**
+   * Physical NICs found by commissioning keep the VLAN it found them on (`restore_networking_configuration` puts
+   * it back); interfaces made through the API have none and are dropped by that restore.
+   */
+  discoveredVlanId?: number | null;
+  /** A bridge made on an Allocated machine: removed on release. */
+  acquired?: boolean;
 }
 
 export interface SimFilesystem {
@@ -308,6 +357,9 @@ export interface SimNode {
   userData: string | null;
   interfaces: SimInterface[];
   bootInterfaceId: number | null;
+  /** `gateway_link_ipv4` / `gateway_link_ipv6`: the links `set_default_gateway` chose (null: MAAS picks). */
+  gatewayLinkIpv4: number | null;
+  gatewayLinkIpv6: number | null;
   blockDevices: SimBlockDevice[];
   bootDiskId: number | null;
   /** Volume groups, RAIDs, bcaches and VMFS datastores, in id order. */
@@ -338,6 +390,11 @@ export class SimState {
   readonly spaces = new TxMap<number, SimSpace>('small');
   readonly vlans = new TxMap<number, SimVlan>('small');
   readonly subnets = new TxMap<number, SimSubnet>('small');
+  readonly ipRanges = new TxMap<number, SimIpRange>('small');
+  readonly dnsResources = new TxMap<number, SimDnsResource>('small');
+  readonly dnsRecords = new TxMap<number, SimDnsRecord>('small');
+  /** USER_RESERVED addresses (DNS resources' own addresses). */
+  readonly reservedIps = new TxMap<string, SimReservedIp>('small');
   readonly nodes = new TxMap<string, SimNode>('records');
   /** IP address → system_id holding it. */
   readonly ips = new TxMap<string, string>('values');

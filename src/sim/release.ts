@@ -5,6 +5,7 @@
 
 import { releaseAutoIps } from './addressing.ts';
 import { type Engine, type Step, updateStatus } from './engine.ts';
+import { dropAcquiredBridges } from './interfaces.ts';
 import { pxe, SEC, setPower } from './lifecycle.ts';
 import { ScriptStatus, type SimNode } from './model.ts';
 import { canTransition, S, type Status } from './status.ts';
@@ -97,6 +98,7 @@ function finalizeRelease(engine: Engine, node: SimNode): void {
   node.netboot = true;
   releaseAutoIps(engine.state, node);
   dropAcquiredFilesystems(node);
+  dropAcquiredBridges(engine.state, node);
   setPower(engine, node, 'off');
   engine.event(node, 'Released');
 }

@@ -6,6 +6,14 @@
 import type { SimInterface, SimNode, SimState, SimSubnet, SimVlan } from './model.ts';
 import { API } from './paths.ts';
 
+/** `VLAN.get_name`: a fabric's default (first) VLAN is `untagged`, the others their name (or null). */
+export function vlanName(state: SimState, vlan: SimVlan): string | null {
+  let first: SimVlan | undefined;
+  for (const v of state.vlans.values())
+    if (v.fabricId === vlan.fabricId && (!first || v.id < first.id)) first = v;
+  return first === vlan ? 'untagged' : vlan.name;
+}
+
 export function renderVlan(state: SimState, vlan: SimVlan): Record<string, unknown> {
   return {
     vid: vlan.vid,
@@ -17,7 +25,7 @@ export function renderVlan(state: SimState, vlan: SimVlan): Record<string, unkno
     space: state.vlanSpaceName(vlan.id),
     primary_rack: vlan.primaryRack,
     secondary_rack: vlan.secondaryRack,
-    name: vlan.name,
+    name: vlanName(state, vlan),
     id: vlan.id,
     fabric_id: vlan.fabricId,
     resource_uri: `${API}vlans/${vlan.id}/`,
@@ -55,6 +63,20 @@ function renderLinks(state: SimState, iface: SimInterface): Record<string, unkno
   });
 }
 
+export function explicitMtu(i: SimInterface): number | undefined {
+  const v = i.params?.mtu;
+  return typeof v === 'number' ? v : undefined;
+}
+
+/** `Interface.get_effective_mtu`: the explicit MTU, else the VLAN's, else 1500; never below a child's. */
+export function effectiveMtu(state: SimState, n: SimNode, i: SimInterface): number {
+  const vlan = i.vlanId === null ? undefined : state.vlans.get(i.vlanId);
+  let mtu = explicitMtu(i) ?? vlan?.mtu ?? 1500;
+  for (const child of n.interfaces)
+    if (child.parents.includes(i.id)) mtu = Math.max(mtu, effectiveMtu(state, n, child));
+  return mtu;
+}
+
 export function renderInterface(
   state: SimState,
   node: SimNode,
@@ -77,7 +99,7 @@ export function renderInterface(
     enabled: iface.enabled,
     links: renderLinks(state, iface),
     discovered: iface.type === 'physical' ? [] : null,
-    effective_mtu: vlan ? Math.min(vlan.mtu, iface.mtu) : iface.mtu,
+    effective_mtu: effectiveMtu(state, node, iface),
     vendor: iface.vendor,
     product: iface.product,
     firmware_version: iface.firmwareVersion,

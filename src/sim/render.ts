@@ -111,18 +111,27 @@ function incomplete(n: SimNode, ids: number[]): Record<string, unknown>[] {
 
 const groupIds = (n: SimNode, keep: (g: SimFsGroup) => boolean) => n.groups.filter(keep).map((g) => g.id);
 
+/**
+ * `default_gateways`: the links `set_default_gateway` chose, else the first usable link of each family (a link with a
+ * subnet that has a gateway).
+ */
 function defaultGateways(state: SimState, n: SimNode): Record<string, unknown> {
-  let v4: string | null = null;
-  let v6: string | null = null;
+  const out: Record<'ipv4' | 'ipv6', { gateway_ip: string | null; link_id: number | null }> = {
+    ipv4: { gateway_ip: null, link_id: null },
+    ipv6: { gateway_ip: null, link_id: null },
+  };
+  const chosen: Record<'ipv4' | 'ipv6', number | null> = { ipv4: n.gatewayLinkIpv4, ipv6: n.gatewayLinkIpv6 };
   for (const iface of n.interfaces) {
     for (const l of iface.links) {
       const s = l.subnetId === null ? undefined : state.subnets.get(l.subnetId);
       if (!s?.gatewayIp || l.mode === 'link_up') continue;
-      if (s.cidr.includes(':')) v6 ??= s.gatewayIp;
-      else v4 ??= s.gatewayIp;
+      const fam = s.cidr.includes(':') ? 'ipv6' : 'ipv4';
+      if (chosen[fam] === l.id) out[fam] = { gateway_ip: s.gatewayIp, link_id: l.id };
+      else if (chosen[fam] === null && out[fam].gateway_ip === null)
+        out[fam] = { gateway_ip: s.gatewayIp, link_id: null };
     }
   }
-  return { ipv4: { gateway_ip: v4, link_id: null }, ipv6: { gateway_ip: v6, link_id: null } };
+  return out;
 }
 
 function numaNodes(n: SimNode): Record<string, unknown>[] {

@@ -13,7 +13,7 @@ import {
   type VendorProfile,
 } from './hardware.ts';
 import { SERIES } from './images.ts';
-import { applyLayout } from './layouts.ts';
+import { applyLayout, type StorageLayoutName } from './layouts.ts';
 import { type EventLevel, ScriptStatus, type SimNode, type SimState } from './model.ts';
 import { Rng } from './random.ts';
 import { CURATED, type Power, type Spec } from './seed-curated.ts';
@@ -22,12 +22,14 @@ import {
   SUBNET,
   seedControllers,
   seedDevices,
+  seedDns,
   seedNetwork,
   seedPlacement,
   seedUsers,
   VLAN,
 } from './seed-inventory.ts';
 import { S, type Status } from './status.ts';
+import { newFilesystem } from './storage-model.ts';
 
 const GENERATED_STATUS: [Status, number][] = [
   [S.READY, 30],
@@ -146,13 +148,16 @@ function buildMachine(state: SimState, rng: Rng, spec: Spec, index: number, cura
   n.architecture = spec.arch ?? 'amd64/generic';
   n.powerType = spec.power;
   n.powerParameters = powerParameters(rng, spec.power, spec.hostname, index);
-  n.biosBootMethod = 'uefi';
   const virtual = spec.power === 'virsh';
+  // Most of the fleet boots UEFI; some older generated machines boot BIOS (PXE), which changes their partitions.
+  n.biosBootMethod = !curated && !virtual && !spec.arch && rng.chance(0.15) ? 'pxe' : (spec.boot ?? 'uefi');
   const profile = profileFor(spec, rng);
-  // NICs: eth0 boots from the untagged VLAN; eth1 is on the storage VLAN (curated) or OOB; the rest OOB.
+  // NICs: eno1 boots from the untagged VLAN; eno2 is on the storage VLAN (curated) or out-of-band; a machine with four
+  // has its last two on the data VLAN, and one with three its last two out-of-band: a pair ready to bond.
   for (let i = 0; i < spec.nics; i++) {
-    const vlan = i === 0 ? VLAN.untagged : i === 1 && curated ? VLAN.storage : VLAN.oob;
-    n.interfaces.push(makeNic(state, rng, virtual ? `ens${3 + i}` : `eno${i + 1}`, vlan, virtual));
+    n.interfaces.push(
+      makeNic(state, rng, virtual ? `ens${3 + i}` : `eno${i + 1}`, nicVlan(spec, i, curated), virtual),
+    );
   }
   const boot = n.interfaces[0];
   n.bootInterfaceId = boot?.id ?? null;
@@ -169,7 +174,8 @@ function buildMachine(state: SimState, rng: Rng, spec: Spec, index: number, cura
     n.blockDevices = makeDisks(state, rng, spec.disks, spec.disk ?? (virtual ? 'virtio' : 'ssd'));
     n.bootDiskId = n.blockDevices[0]?.id ?? null;
     n.swapSize = null;
-    applyLayout(state, n, spec.hostname.startsWith('db-') ? 'lvm' : 'flat');
+    applyLayout(state, n, spec.layout ?? (curated ? 'flat' : generatedLayout(rng, spec.status)));
+    if (spec.hostname === 'db-01') databaseDisks(state, n);
     linkInterfaces(state, n, curated, index);
     seedScripts(state, n, spec.status);
   }
@@ -195,6 +201,28 @@ function buildMachine(state: SimState, rng: Rng, spec: Spec, index: number, cura
 }
 
 const SERIES_VERSION: ReadonlyMap<string, string> = new Map(SERIES);
+
+function nicVlan(spec: Spec, i: number, curated: boolean): number {
+  if (i === 0) return VLAN.untagged;
+  if (spec.nics >= 4 && i >= 2) return VLAN.data;
+  return i === 1 && curated ? VLAN.storage : VLAN.oob;
+}
+
+/** What a generated machine's disks look like: mostly MAAS's default flat layout, some LVM, some blank Ready ones. */
+function generatedLayout(rng: Rng, status: Status): StorageLayoutName {
+  const r = rng.next();
+  if (status === S.READY && r < 0.1) return 'blank';
+  return r < 0.3 ? 'lvm' : 'flat';
+}
+
+/** db-01's data disks: XFS for PostgreSQL on sdb, ext4 for backups on sdc. */
+function databaseDisks(state: SimState, n: SimNode): void {
+  const [, data, backup] = n.blockDevices;
+  if (data)
+    data.filesystem = newFilesystem(state, 'xfs', { label: 'pgdata', mountPoint: '/var/lib/postgresql' });
+  if (backup)
+    backup.filesystem = newFilesystem(state, 'ext4', { label: 'backup', mountPoint: '/srv/backup' });
+}
 
 const POWERED_ON: ReadonlySet<Status> = new Set([
   S.DEPLOYED,
@@ -358,6 +386,7 @@ export function seedState(state: SimState, opts: SeedOptions): void {
   const rack = seedControllers(state, rng);
   seedNetwork(state, rack);
   seedDevices(state, rng);
+  seedDns(state);
   const count = Math.max(0, Math.floor(opts.machines));
   for (let i = 0; i < count; i++) {
     const curated = i < CURATED.length;
