@@ -4,6 +4,14 @@
  * `maasserver/node_constraint_filter_forms.py`).
  */
 
+import {
+  type InterfaceConstraints,
+  matchInterfaces,
+  matchStorage,
+  parseInterfaceConstraints,
+  parseStorageConstraints,
+  type StorageConstraint,
+} from './constraints.ts';
 import { canonicalMac, isMac } from './facts.ts';
 import { choiceError, fieldErrors, type Params } from './http.ts';
 import { pyFloatText } from './json.ts';
@@ -18,8 +26,9 @@ export interface Cleaned {
   matches: Match[];
   /** `describe_constraints` parts (`name=host-x`), for allocate's 409. */
   described: string[];
-  /** Storage constraint labels → matched block device ids, per machine (allocate's `constraints_by_type`). */
+  /** `storage=` and `interfaces=`, parsed (allocate reports what they matched in `constraints_by_type`). */
   storage: StorageConstraint[] | null;
+  interfaces: InterfaceConstraints | null;
 }
 
 /** Accepted but not constraining anything (`IGNORED_FIELDS`). */
@@ -113,45 +122,6 @@ function splitTags(values: string[]): string[] {
   return values.flatMap((v) => v.split(/[,\s]+/)).filter((t) => t !== '');
 }
 
-export interface StorageConstraint {
-  label: string;
-  sizeGb: number;
-  tags: string[];
-}
-
-/** `label:size(tag,tag),…` with sizes in GB. */
-function parseStorage(text: string): StorageConstraint[] | null {
-  const parts = text
-    .split(/,(?![^(]*\))/)
-    .map((p) => p.trim())
-    .filter((p) => p !== '');
-  const out: StorageConstraint[] = [];
-  for (const [i, part] of parts.entries()) {
-    const m = /^(?:([A-Za-z0-9_-]+):)?(\d+(?:\.\d+)?)(?:\(([^)]*)\))?$/.exec(part);
-    if (!m) return null;
-    out.push({ label: m[1] ?? String(i), sizeGb: Number(m[2]), tags: splitTags([m[3] ?? '']) });
-  }
-  return out;
-}
-
-/** Assigns each storage constraint a distinct physical disk (boot disk first); null when impossible. */
-export function matchStorage(n: SimNode, constraints: StorageConstraint[]): Record<string, number[]> | null {
-  const disks = [...n.blockDevices.filter((d) => d.type === 'physical')].sort(
-    (a, b) => Number(b.id === n.bootDiskId) - Number(a.id === n.bootDiskId),
-  );
-  const used = new Set<number>();
-  const out: Record<string, number[]> = {};
-  for (const c of constraints) {
-    const disk = disks.find(
-      (d) => !used.has(d.id) && d.size >= c.sizeGb * 1e9 && c.tags.every((t) => d.tags.includes(t)),
-    );
-    if (!disk) return null;
-    used.add(disk.id);
-    out[c.label] = [disk.id];
-  }
-  return out;
-}
-
 function numeric(
   values: string[],
   message: string,
@@ -224,6 +194,7 @@ export function cleanConstraints(
   const matches: Match[] = [];
   const described: string[] = [];
   let storage: StorageConstraint[] | null = null;
+  let interfaces: InterfaceConstraints | null = null;
   const add = (key: string, values: string[], m: Match) => {
     matches.push(m);
     described.push(`${key}=${values.join(',')}`);
@@ -360,23 +331,35 @@ export function cleanConstraints(
         break;
       }
       case 'storage': {
-        const parsed = parseStorage(nonEmpty.join(','));
+        const text = nonEmpty.join(',');
+        const parsed = parseStorageConstraints(text);
         if (!parsed) {
-          errors[key] = [`Malformed storage constraint, "${nonEmpty.join(',')}".`];
+          errors[key] = [`Malformed storage constraint, "${text}".`];
           break;
         }
         storage = parsed;
         add(key, nonEmpty, (n) => matchStorage(n, parsed) !== null);
         break;
       }
+      case 'interfaces': {
+        const parsed = parseInterfaceConstraints(nonEmpty[nonEmpty.length - 1] ?? '');
+        if (typeof parsed === 'string') {
+          errors[key] = [parsed];
+          break;
+        }
+        interfaces = parsed;
+        add(key, nonEmpty, (n) => matchInterfaces(state, n, parsed) !== null);
+        break;
+      }
       default:
-        // `interfaces` and `devices` are accepted but not modelled (see the simulator's report).
-        described.push(`${key}=${nonEmpty.join(',')}`);
+        // `devices` (PCI/USB vendor and product ids) is accepted but not modelled: the simulated machines report no
+        // such devices, so it matches nothing.
+        add(key, nonEmpty, () => false);
     }
   }
   if (Object.keys(errors).length) throw fieldErrors(errors);
   described.sort();
-  return { matches, described, storage };
+  return { matches, described, storage, interfaces };
 }
 
 /** `NodesHandler.read`: the nodes of one kind a user may see, filtered by `ReadNodesForm`, in id order. */

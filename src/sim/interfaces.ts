@@ -635,7 +635,7 @@ const updateInterface: Handler = (ctx) => {
 };
 
 /** DELETE: its addresses go; children that had it as their only parent go too (`delete_children_interface_handler`). */
-function removeInterface(state: SimState, n: SimNode, iface: SimInterface): void {
+export function removeInterface(state: SimState, n: SimNode, iface: SimInterface): void {
   for (const child of childrenOf(n, iface)) {
     if (child.parents.length === 1) removeInterface(state, n, child);
     else child.parents = child.parents.filter((p) => p !== iface.id);

@@ -17,6 +17,7 @@ import {
 import { cleanDistroSeries, cleanHweKernel } from './images.ts';
 import { abortOperation, startCommissioning, startDeployment, startTesting } from './lifecycle.ts';
 import { ScriptStatus, type SimNode } from './model.ts';
+import { effectiveFs } from './storage-model.ts';
 import { getNodeOr404, type Perm } from './perm.ts';
 import { exitRescue, startRelease, startRescue } from './release.ts';
 import { renderMachine } from './render.ts';
@@ -78,11 +79,17 @@ const deploy: Handler = (ctx) => {
   // `ATOMIC_REQUESTS`), so the machine stays Ready.
   const os = cleanDistroSeries(d.get('distro_series'));
   const kernel = cleanHweKernel(d.get('hwe_kernel'), os.series, os.version, n.architecture);
+  // `Node.retrieve_storage_layout_issues` (checked when the deployment starts): a machine installing to disk needs
+  // a filesystem mounted at `/`. A machine without disks deploys to memory.
+  const toMemory = ephemeral || n.blockDevices.length === 0;
+  if (!toMemory && !rootMounted(n)) {
+    throw fieldErrors({ storage: ["Mount the root '/' filesystem to be able to deploy this node."] });
+  }
   n.osystem = os.osystem;
   n.distroSeries = os.series;
   n.hweKernel = kernel;
   n.userData = userData;
-  n.ephemeralDeploy = ephemeral;
+  n.ephemeralDeploy = toMemory;
   n.enableKernelCrashDump = crashDump;
   n.enableHwSync = hwSync;
   if (d.has('agent_name')) n.agentName = d.get('agent_name') ?? '';
@@ -213,3 +220,10 @@ export const lifecycleOps: Record<string, Handler> = {
   'POST rescue_mode': rescueMode,
   'POST exit_rescue_mode': exitRescueMode,
 };
+
+/** Whether some filesystem of the machine is mounted at `/`. */
+function rootMounted(n: SimNode): boolean {
+  return n.blockDevices.some(
+    (d) => effectiveFs(d)?.mountPoint === '/' || d.partitions.some((p) => effectiveFs(p)?.mountPoint === '/'),
+  );
+}

@@ -4,6 +4,7 @@
  */
 
 import { allocate } from './allocate.ts';
+import { clone } from './clone.ts';
 import { macLookupOps } from './devices.ts';
 import { visibleNodes } from './filters.ts';
 import {
@@ -142,6 +143,7 @@ export const machinesResource: Resource = {
     GET: list,
     POST: (ctx) => createMachine(ctx, ctx.user),
     'POST allocate': allocate,
+    'POST clone': clone,
     'POST release': releaseMany,
     'POST accept': accept,
     'POST accept_all': acceptAll,

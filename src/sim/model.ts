@@ -401,6 +401,8 @@ export class SimState {
   /** Lower-case MAC → system_id. */
   readonly macs = new TxMap<string, string>('values');
   private readonly counters = new Map<string, number>();
+  /** Each node's database id (MAAS keys `verbose_storage` / `verbose_interfaces` by it). */
+  private readonly dbIds = new Map<string, number>();
   /** Runtime randomness (ids, uuids) — seeded, so a scripted session is reproducible. */
   readonly rng: Rng;
 
@@ -514,9 +516,20 @@ export class SimState {
     }
   }
 
+  /** A node's database id, given in creation order. */
+  dbId(node: SimNode): number {
+    let id = this.dbIds.get(node.systemId);
+    if (id === undefined) {
+      id = this.nextId('node');
+      this.dbIds.set(node.systemId, id);
+    }
+    return id;
+  }
+
   /** Registers a node with its physical MACs and the addresses its links hold. */
   addNode(node: SimNode): void {
     this.nodes.set(node.systemId, node);
+    this.dbId(node);
     this.touchDomains();
     for (const i of node.interfaces) {
       if (i.type === 'physical') this.macs.set(i.mac.toLowerCase(), node.systemId);
