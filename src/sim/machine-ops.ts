@@ -17,7 +17,6 @@ import {
 import { cleanDistroSeries, cleanHweKernel } from './images.ts';
 import { abortOperation, startCommissioning, startDeployment, startTesting } from './lifecycle.ts';
 import { ScriptStatus, type SimNode } from './model.ts';
-import { effectiveFs } from './storage-model.ts';
 import { getNodeOr404, type Perm } from './perm.ts';
 import { exitRescue, startRelease, startRescue } from './release.ts';
 import { renderMachine } from './render.ts';
@@ -33,6 +32,7 @@ import {
   statusLabel,
   TESTABLE,
 } from './status.ts';
+import { effectiveFs } from './storage-model.ts';
 
 export function machineArg(ctx: AuthedCtx, perm: Perm): SimNode {
   return getNodeOr404(ctx.svc.state, ctx.user, ctx.args[0] ?? '', perm, 'machine');

@@ -438,7 +438,10 @@ const createRaidHandler: Handler = (ctx) => {
   const parts = devicesField(n, d, 'partitions', 'partition', freePartition, errors);
   const spareDevices = devicesField(n, d, 'spare_devices', 'device', raidDevice, errors);
   const spareParts = devicesField(n, d, 'spare_partitions', 'partition', freePartition, errors);
-  if (devices.length + parts.length + spareDevices.length + spareParts.length === 0) {
+  const given = ['block_devices', 'partitions', 'spare_devices', 'spare_partitions'].some(
+    (k) => d.getAll(k).length,
+  );
+  if (!given) {
     errors.__all__ = ['At least one block device or partition must be added to the array.'];
   }
   if (Object.keys(errors).length) throw fieldErrors(errors);

@@ -132,3 +132,32 @@ export function force(sim: Simulator, hostname: string, status: number, owner?: 
   });
   return sim.control.machine(hostname);
 }
+
+/** An answer read once: status, content type and body (parse it with `json()`). */
+export interface Answer {
+  status: number;
+  type: string | null;
+  text: string;
+  json<T = Record<string, unknown>>(): T;
+}
+
+/** A signed request whose answer is read at once. */
+export async function req(
+  sim: Simulator,
+  who: Who,
+  method: string,
+  path: string,
+  form?: CallOptions['form'],
+): Promise<Answer> {
+  const res = await call(sim, who, method, path, form === undefined ? {} : { form });
+  const text = await res.text();
+  return {
+    status: res.status,
+    type: res.headers.get('content-type'),
+    text,
+    json: <T>() => JSON.parse(text) as T,
+  };
+}
+
+/** `[status, body]`, the pair most refusals are checked by. */
+export const answer = (a: Answer): [number, string] => [a.status, a.text];
