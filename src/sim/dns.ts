@@ -27,9 +27,18 @@ const RRTYPES = ['CNAME', 'MX', 'NS', 'SRV', 'SSHFP', 'TXT'];
 const LABEL_RE = /^[a-zA-Z0-9]([-a-zA-Z0-9]{0,62}[a-zA-Z0-9])?$/;
 const MAX_TTL = 2 ** 31 - 1;
 
-/** `validate_dnsresource_name`: one label, `@`, `*` or empty. */
-function validName(name: string): boolean {
-  return name === '' || name === '@' || name === '*' || LABEL_RE.test(name);
+/**
+ * `validate_dnsresource_name`: a name with addresses is one label, `@`, `*` or empty; other records may also use
+ * the underscore labels of SRV and TXT names (`_sip._tcp`, `_acme-challenge`).
+ */
+function validName(name: string, addresses = true): boolean {
+  if (name === '' || name === '@' || name === '*' || LABEL_RE.test(name)) return true;
+  return (
+    !addresses &&
+    /^_?[a-zA-Z0-9]([-a-zA-Z0-9]{0,62}[a-zA-Z0-9])?(\._?[a-zA-Z0-9]([-a-zA-Z0-9]{0,62}[a-zA-Z0-9])?)*$/.test(
+      name,
+    )
+  );
 }
 
 function domainOf(state: SimState, r: SimDnsResource): SimDomain {
@@ -344,7 +353,7 @@ const createRecord: Handler = (ctx) => {
   const errors: Errors = {};
   const type = cleanRrtype(rrtype, errors);
   const ttl = cleanTtl(ctx, 'ttl', errors);
-  if (!validName(where.name)) errors.__all__ = [`Invalid dnsresource name: ${where.name}.`];
+  if (!validName(where.name, false)) errors.__all__ = [`Invalid dnsresource name: ${where.name}.`];
   if (Object.keys(errors).length) throw fieldErrors(errors);
   let r = [...state.dnsResources.values()].find(
     (x) => x.domainId === where.domain.id && x.name === where.name,

@@ -136,9 +136,10 @@ const newLink = (state: SimState, mode: LinkMode, subnetId: number | null, ip: s
   ip,
 });
 
-/** `Interface.ensure_link_up`: an interface on a VLAN gets a LINK_UP link when it has none. */
+/** `Interface.ensure_link_up`: an enabled interface on a VLAN gets a LINK_UP link when it has none. */
 function ensureLinkUp(state: SimState, i: SimInterface): void {
-  if (i.vlanId !== null && i.links.length === 0) i.links.push(newLink(state, 'link_up', null, null));
+  if (i.enabled && i.vlanId !== null && i.links.length === 0)
+    i.links.push(newLink(state, 'link_up', null, null));
 }
 
 /** `str(subnet)` as MAAS prints it in messages. */

@@ -277,6 +277,11 @@ function linkInterfaces(state: SimState, n: SimNode, curated: boolean, index: nu
     const ip = `10.20.0.${100 + index}`;
     eth1.links.push({ id: state.nextId('link'), mode: 'static', subnetId: SUBNET.storage, ip });
   }
+  // Commissioning brings every other connected interface up without an address (LINK_UP).
+  for (const i of n.interfaces) {
+    if (i.links.length === 0 && i.vlanId !== null)
+      i.links.push({ id: state.nextId('link'), mode: 'link_up', subnetId: null, ip: null });
+  }
 }
 
 function seedScripts(state: SimState, n: SimNode, status: Status): void {
