@@ -106,7 +106,7 @@ function copyFs(
   sets: Map<number, number>,
 ): SimFilesystem | null {
   if (!fs) return null;
-  const out: SimFilesystem = { ...fs, uuid: fs.uuid === null ? null : state.rng.uuid() };
+  const out: SimFilesystem = { ...fs, uuid: state.rng.uuid() };
   if (fs.groupId !== undefined) out.groupId = groups.get(fs.groupId) ?? fs.groupId;
   if (fs.cacheSetId !== undefined) out.cacheSetId = sets.get(fs.cacheSetId) ?? fs.cacheSetId;
   return out;

@@ -183,8 +183,8 @@ export interface SimInterface {
 export interface SimFilesystem {
   fstype: string;
   label: string | null;
-  /** null for the filesystems MAAS creates as group members (lvm-pv, raid, bcache-backing …). */
-  uuid: string | null;
+  /** Every filesystem has one, group members too (`Filesystem.save` sets a uuid4). */
+  uuid: string;
   mountPoint: string | null;
   mountOptions: string | null;
   /** Member of a volume group, a RAID (active or spare), a bcache (backing) or a VMFS datastore. */

@@ -59,7 +59,7 @@ type Errors = Record<string, string[]>;
 
 function attach(state: SimState, t: StorageTarget, fstype: string, groupId: number): void {
   const x = targetOf(t);
-  const fs = newFilesystem(state, fstype, { uuid: null, groupId });
+  const fs = newFilesystem(state, fstype, { groupId });
   if (x.acquired) x.acquired = fs;
   else x.filesystem = fs;
 }
@@ -197,7 +197,7 @@ export function createCacheSet(state: SimState, node: SimNode, t: StorageTarget)
   const cs: SimCacheSet = { id: state.nextId('cacheset') };
   node.cacheSets.push(cs);
   const x = targetOf(t);
-  x.filesystem = newFilesystem(state, 'bcache-cache', { uuid: null, cacheSetId: cs.id });
+  x.filesystem = newFilesystem(state, 'bcache-cache', { cacheSetId: cs.id });
   return cs;
 }
 
@@ -549,7 +549,7 @@ const updateCacheSet: Handler = (ctx) => {
       const x = targetOf(old);
       if (x.filesystem?.cacheSetId === cs.id) x.filesystem = null;
     }
-    targetOf(t).filesystem = newFilesystem(ctx.svc.state, 'bcache-cache', { uuid: null, cacheSetId: cs.id });
+    targetOf(t).filesystem = newFilesystem(ctx.svc.state, 'bcache-cache', { cacheSetId: cs.id });
   }
   return renderCacheSet(n, cs);
 };

@@ -154,7 +154,7 @@ export function addPartition(
   return part;
 }
 
-/** A filesystem record; group members carry no label, uuid or mount. */
+/** A filesystem record (with a fresh UUID unless one is given); group members carry no label or mount. */
 export function newFilesystem(
   state: SimState,
   fstype: string,
@@ -163,7 +163,7 @@ export function newFilesystem(
   return {
     fstype,
     label: opts.label ?? null,
-    uuid: opts.uuid === undefined ? state.rng.uuid() : opts.uuid,
+    uuid: opts.uuid ?? state.rng.uuid(),
     mountPoint: opts.mountPoint ?? null,
     mountOptions: opts.mountOptions ?? null,
     ...(opts.groupId !== undefined ? { groupId: opts.groupId } : {}),

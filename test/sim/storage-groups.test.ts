@@ -78,6 +78,20 @@ describe('volume groups and logical volumes', () => {
     expect((await disks(sim, 'stor-01'))[2]?.used_for).toBe('LVM volume for data');
   });
 
+  it("gives a group member's filesystem a UUID like any other (`Filesystem.save`; gomaasapi refuses one without)", async () => {
+    const sim = createSimulator();
+    const [boot] = await disks(sim, 'db-02');
+    const pv = (
+      await req(sim, sim.users.admin, 'GET', `nodes/${sid(sim, 'db-02')}/blockdevices/${boot?.id}/`)
+    ).json<{
+      partitions: { filesystem: { fstype: string; uuid: string } }[];
+    }>();
+    expect(pv.partitions[1]?.filesystem).toMatchObject({
+      fstype: 'lvm-pv',
+      uuid: expect.stringMatching(/^[0-9a-f-]{36}$/),
+    });
+  });
+
   it('creates logical volumes named <vg>-<lv> (all free space by default) and answers them as block devices', async () => {
     const sim = createSimulator();
     const [, nvme1] = await disks(sim, 'stor-01');
