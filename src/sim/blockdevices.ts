@@ -12,6 +12,7 @@ import {
   djangoBool,
   fieldErrors,
   forbidden,
+  intField,
   mandatory,
   notFound,
   type Params,
@@ -214,7 +215,7 @@ const createBlockDevice: Handler = (ctx) => {
   const name = d.get('name') ?? '';
   if (name === '') errors.name = ['This field is required.'];
   const size = cleanSize(d, 'size', MIN_BLOCK_DEVICE_SIZE, undefined, errors, true);
-  const blockSize = cleanInt(d, 'block_size', 512, errors, true);
+  const blockSize = intField(d, 'block_size', errors, { min: 512, required: true });
   const model = d.get('model') ?? '';
   const serial = d.get('serial') ?? '';
   const idPath = d.get('id_path') ?? '';
@@ -246,28 +247,6 @@ const createBlockDevice: Handler = (ctx) => {
   n.blockDevices.sort((a, b) => a.id - b.id);
   return renderBlockDevice(n, dev);
 };
-
-/** A Django integer field (`Enter a whole number.`, `Ensure this value is greater than or equal to N.`). */
-function cleanInt(
-  d: Params,
-  key: string,
-  min: number,
-  errors: Errors,
-  required: boolean,
-): number | undefined {
-  const v = d.get(key);
-  if (v === undefined || v.trim() === '') {
-    if (required) errors[key] = ['This field is required.'];
-    return undefined;
-  }
-  if (!/^\s*[-+]?\d+\s*$/.test(v)) {
-    errors[key] = ['Enter a whole number.'];
-    return undefined;
-  }
-  const n = Number.parseInt(v, 10);
-  if (n < min) errors[key] = [`Ensure this value is greater than or equal to ${min}.`];
-  return n;
-}
 
 /** A `BytesField` with bounds. */
 function cleanSize(
@@ -315,7 +294,7 @@ const updateBlockDevice: Handler = (ctx) => {
   if (dev.type === 'physical') {
     const ready = n.status === S.READY;
     const size = ready ? cleanSize(d, 'size', MIN_BLOCK_DEVICE_SIZE, undefined, errors, false) : undefined;
-    const blockSize = ready ? cleanInt(d, 'block_size', 512, errors, false) : undefined;
+    const blockSize = ready ? intField(d, 'block_size', errors, { min: 512 }) : undefined;
     const ptable = ready ? d.get('partition_table_type') : undefined;
     if (ptable !== undefined && ptable !== '') {
       if (!hasTable(dev)) errors.partition_table_type = ['Block device has no partition table'];

@@ -11,9 +11,11 @@ import {
   deletedResponse,
   fieldErrors,
   forbidden,
+  intField,
   notFound,
   SimHttpError,
 } from './http.ts';
+import { renderUser } from './misc.ts';
 import type { SimDnsRecord, SimDnsResource, SimDomain, SimNode, SimState, SimUserRecord } from './model.ts';
 import { API } from './paths.ts';
 import { renderDomain } from './render.ts';
@@ -65,16 +67,7 @@ function splitFqdn(state: SimState, fqdn: string): { name: string; domain: SimDo
   return { name: fqdn.slice(0, dot), domain: state.domainByName(fqdn.slice(dot + 1)) };
 }
 
-function renderUser(u: SimUserRecord | undefined): Record<string, unknown> | null {
-  if (!u) return null;
-  return {
-    is_superuser: u.isSuperuser,
-    username: u.username,
-    email: u.email,
-    is_local: true,
-    resource_uri: `${API}users/${u.username}/`,
-  };
-}
+const userOrNull = (u: SimUserRecord | undefined) => (u ? renderUser(u) : null);
 
 /** The node holding an address and its interfaces with that address. */
 function holder(state: SimState, ip: string): { node: SimNode; mode: string } | undefined {
@@ -101,7 +94,7 @@ function renderIp(state: SimState, ip: string): Record<string, unknown> {
     alloc_type_name: typeName,
     created: new Date(reserved?.created ?? 0).toISOString().replace('Z', ''),
     ip,
-    owner: renderUser(reserved ? state.users.get(reserved.owner) : undefined),
+    owner: userOrNull(reserved ? state.users.get(reserved.owner) : undefined),
     interface_set: held ? interfaces.map((i) => renderInterface(state, held.node, i)) : [],
     subnet: subnet ? renderSubnet(state, subnet) : null,
     resource_uri: `${API}ipaddresses/`,
@@ -165,18 +158,11 @@ function nameAndDomain(ctx: AuthedCtx, current?: SimDnsResource): { name: string
   return { name: name ?? current?.name ?? '', domain };
 }
 
+/** A TTL: blank means the default (null). */
 function cleanTtl(ctx: AuthedCtx, key: string, errors: Errors): number | null | undefined {
   const v = ctx.data.get(key);
-  if (v === undefined) return undefined;
-  if (v.trim() === '') return null;
-  if (!/^\s*[-+]?\d+\s*$/.test(v)) {
-    errors[key] = ['Enter a whole number.'];
-    return undefined;
-  }
-  const n = Number.parseInt(v, 10);
-  if (n < 0) errors[key] = ['Ensure this value is greater than or equal to 0.'];
-  else if (n > MAX_TTL) errors[key] = [`Ensure this value is less than or equal to ${MAX_TTL}.`];
-  return n;
+  if (v !== undefined && v.trim() === '') return null;
+  return intField(ctx.data, key, errors, { min: 0, max: MAX_TTL });
 }
 
 const IPV4 = /^(\d{1,3})(\.\d{1,3}){3}$/;

@@ -11,8 +11,8 @@ import {
   djangoBool,
   fieldErrors,
   forbidden,
+  intField,
   notFound,
-  type Params,
 } from './http.ts';
 import { subnetText } from './interfaces.ts';
 import type { SimFabric, SimState, SimVlan } from './model.ts';
@@ -131,16 +131,6 @@ function newVlan(id: number, fabricId: number, vid: number, name: string | null)
   };
 }
 
-function intValue(d: Params, key: string, errors: Errors): number | undefined {
-  const v = d.get(key);
-  if (v === undefined || v.trim() === '') return undefined;
-  if (!/^\s*[-+]?\d+\s*$/.test(v)) {
-    errors[key] = ['Enter a whole number.'];
-    return undefined;
-  }
-  return Number.parseInt(v, 10);
-}
-
 /**
  * `VLANForm`: name, description, vid (`VID must be between 0 and 4094.`), mtu (`MTU must be between 552 and
  * 65535.`), dhcp_on, primary_rack, secondary_rack, relay_vlan, space (a specifier; `undefined` is none).
@@ -150,12 +140,12 @@ function vlanFields(ctx: AuthedCtx, fabricId: number, self: SimVlan | null): Par
   const d = ctx.data;
   const errors: Errors = {};
   const out: Partial<SimVlan> = {};
-  const vid = intValue(d, 'vid', errors);
+  const vid = intField(d, 'vid', errors);
   if (vid !== undefined) {
     if (vid < 0 || vid > 4094) errors.vid = ['VID must be between 0 and 4094.'];
     out.vid = vid;
   } else if (!self && !errors.vid) errors.vid = ['This field is required.'];
-  const mtu = intValue(d, 'mtu', errors);
+  const mtu = intField(d, 'mtu', errors);
   if (mtu !== undefined) {
     if (mtu < 552 || mtu > 65535) errors.mtu = ['MTU must be between 552 and 65535.'];
     out.mtu = mtu;

@@ -16,6 +16,7 @@ import {
   djangoBool,
   fieldErrors,
   forbidden,
+  intField,
   mandatory,
   notFound,
   type Params,
@@ -158,19 +159,6 @@ function tagsField(data: Params): string[] | undefined {
     .filter(Boolean);
 }
 
-function intField(data: Params, key: string, errors: Errors, min?: number, max?: number): number | undefined {
-  const v = data.get(key);
-  if (v === undefined || v.trim() === '') return undefined;
-  if (!/^\s*[-+]?\d+\s*$/.test(v)) {
-    errors[key] = ['Enter a whole number.'];
-    return undefined;
-  }
-  const n = Number.parseInt(v, 10);
-  if (min !== undefined && n < min) errors[key] = [`Ensure this value is greater than or equal to ${min}.`];
-  else if (max !== undefined && n > max) errors[key] = [`Ensure this value is less than or equal to ${max}.`];
-  return n;
-}
-
 function choiceField(data: Params, key: string, choices: string[], errors: Errors): string | undefined {
   const v = data.get(key);
   if (v === undefined || v === '') return undefined;
@@ -256,16 +244,16 @@ function bondParams(data: Params, errors: Errors, creating: boolean): Record<str
     else if (creating) out[key] = initial;
   };
   set('bond_mode', choiceField(data, 'bond_mode', BOND_MODES, errors), 'balance-rr');
-  set('bond_miimon', intField(data, 'bond_miimon', errors, 0), 100);
-  set('bond_downdelay', intField(data, 'bond_downdelay', errors, 0), 0);
-  set('bond_updelay', intField(data, 'bond_updelay', errors, 0), 0);
+  set('bond_miimon', intField(data, 'bond_miimon', errors, { min: 0 }), 100);
+  set('bond_downdelay', intField(data, 'bond_downdelay', errors, { min: 0 }), 0);
+  set('bond_updelay', intField(data, 'bond_updelay', errors, { min: 0 }), 0);
   set('bond_lacp_rate', choiceField(data, 'bond_lacp_rate', BOND_LACP_RATES, errors), 'fast');
   set(
     'bond_xmit_hash_policy',
     choiceField(data, 'bond_xmit_hash_policy', BOND_XMIT_HASH_POLICIES, errors),
     'layer2',
   );
-  set('bond_num_grat_arp', intField(data, 'bond_num_grat_arp', errors, 0, 255), 1);
+  set('bond_num_grat_arp', intField(data, 'bond_num_grat_arp', errors, { min: 0, max: 255 }), 1);
   return out;
 }
 
@@ -278,7 +266,7 @@ function bridgeParams(
   const type = choiceField(data, 'bridge_type', BRIDGE_TYPES, errors);
   if (type !== undefined || creating) out.bridge_type = type ?? 'standard';
   if (data.has('bridge_stp') || creating) out.bridge_stp = djangoBool(data, 'bridge_stp', false);
-  const fd = intField(data, 'bridge_fd', errors, 0);
+  const fd = intField(data, 'bridge_fd', errors, { min: 0 });
   if (fd !== undefined || creating) out.bridge_fd = fd ?? 15;
   return out;
 }
@@ -301,7 +289,7 @@ function commonFields(data: Params, errors: Errors) {
     mtu: data.has('mtu')
       ? data.get('mtu') === ''
         ? null
-        : intField(data, 'mtu', errors, MIN_MTU)
+        : intField(data, 'mtu', errors, { min: MIN_MTU })
       : undefined,
     acceptRa: data.has('accept_ra')
       ? data.get('accept_ra') === ''
@@ -309,8 +297,8 @@ function commonFields(data: Params, errors: Errors) {
         : djangoBool(data, 'accept_ra', false)
       : undefined,
     linkConnected: data.has('link_connected') ? djangoBool(data, 'link_connected', true) : undefined,
-    interfaceSpeed: intField(data, 'interface_speed', errors, 0),
-    linkSpeed: intField(data, 'link_speed', errors, 0),
+    interfaceSpeed: intField(data, 'interface_speed', errors, { min: 0 }),
+    linkSpeed: intField(data, 'link_speed', errors, { min: 0 }),
   };
 }
 
@@ -396,7 +384,7 @@ const createPhysical: Handler = (ctx) => {
   if (!d.get('mac_address')) errors.mac_address = ['This field is required.'];
   const vlanId = vlanField(state, d, errors);
   const common = commonFields(d, errors);
-  const numa = intField(d, 'numa_node', errors, 0);
+  const numa = intField(d, 'numa_node', errors, { min: 0 });
   if (n.kind !== 'machine' && numa !== undefined) {
     errors.numa_node = ['Only interfaces for machines are linked to a NUMA node'];
   }
@@ -559,8 +547,8 @@ const updateInterface: Handler = (ctx) => {
     const name = nameField(n, d, iface, errors);
     const mac = macField(state, d, iface, errors, iface.type === 'physical');
     const linkConnected = d.has('link_connected') ? djangoBool(d, 'link_connected', true) : undefined;
-    const interfaceSpeed = intField(d, 'interface_speed', errors, 0);
-    const linkSpeed = intField(d, 'link_speed', errors, 0);
+    const interfaceSpeed = intField(d, 'interface_speed', errors, { min: 0 });
+    const linkSpeed = intField(d, 'link_speed', errors, { min: 0 });
     fail(errors);
     if (name) iface.name = name;
     if (mac) iface.mac = mac;
@@ -589,7 +577,7 @@ const updateInterface: Handler = (ctx) => {
   const bridge = iface.type === 'bridge' ? bridgeParams(d, errors, false) : {};
   let numa: number | undefined;
   if (iface.type === 'physical') {
-    numa = intField(d, 'numa_node', errors, 0);
+    numa = intField(d, 'numa_node', errors, { min: 0 });
     if (n.kind !== 'machine' && d.has('numa_node')) {
       errors.numa_node = ['Only interfaces for machines are linked to a NUMA node'];
     }
