@@ -15,6 +15,7 @@ import {
   stringBool,
 } from './http.ts';
 import { cleanDistroSeries, cleanHweKernel } from './images.ts';
+import { dropAcquiredBridges } from './interfaces.ts';
 import { abortOperation, startCommissioning, startDeployment, startTesting } from './lifecycle.ts';
 import { ScriptStatus, type SimNode } from './model.ts';
 import { getNodeOr404, type Perm } from './perm.ts';
@@ -32,7 +33,7 @@ import {
   statusLabel,
   TESTABLE,
 } from './status.ts';
-import { effectiveFs } from './storage-model.ts';
+import { dropAcquiredFilesystems, effectiveFs } from './storage-model.ts';
 
 export function machineArg(ctx: AuthedCtx, perm: Perm): SimNode {
   return getNodeOr404(ctx.svc.state, ctx.user, ctx.args[0] ?? '', perm, 'machine');
@@ -167,6 +168,8 @@ const markBroken: Handler = (ctx) => {
     n.ownerData = {};
     n.userData = null;
     releaseAutoIps(engine.state, n);
+    dropAcquiredFilesystems(n);
+    dropAcquiredBridges(engine.state, n);
     if (n.powerType !== 'manual') n.powerState = 'off';
   }
   n.owner = null;

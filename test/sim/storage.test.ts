@@ -422,6 +422,18 @@ describe('format and mount (MAAS `maasserver/forms/filesystem.py`, `maasserver/m
     const after = (await devices(sim, 'web-02'))[1] as Dev;
     expect([after.filesystem, after.used_for]).toEqual([null, 'Unused']);
   });
+
+  it('drops the acquired filesystem when the owner marks the machine broken (which releases it first)', async () => {
+    const sim = createSimulator();
+    sim.control.setMachine('web-02', { status: S.ALLOCATED, owner: 'alice' });
+    const id = sid(sim, 'web-02');
+    const spare = (await devices(sim, 'web-02'))[1] as Dev;
+    await req(sim, sim.users.operator, 'POST', `nodes/${id}/blockdevices/${spare.id}/?op=format`, {
+      fstype: 'xfs',
+    });
+    expect((await req(sim, sim.users.operator, 'POST', `machines/${id}/?op=mark_broken`)).status).toBe(200);
+    expect(((await devices(sim, 'web-02'))[1] as Dev).filesystem).toBeNull();
+  });
 });
 
 describe('block device writes', () => {
