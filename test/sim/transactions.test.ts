@@ -4,8 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.ts';
-import { NodeStatus as S } from '../../src/maas/status.ts';
-import { createSimulator, type Simulator } from '../../src/sim/index.ts';
+import { createSimulator, SimStatus as S, type Simulator } from '../../src/sim/index.ts';
 import { atomically, TxMap, touch } from '../../src/sim/tx.ts';
 import { call, json, type MachineJson, op, sid, useClock } from './helpers.ts';
 
