@@ -23,6 +23,12 @@ import {
   MaasUrlError,
 } from './errors.ts';
 
+/**
+ * The one MAAS route without a trailing slash: a partition, `nodes/{id}/blockdevices/{id}/partition/{id}` (MAAS
+ * `maasserver/urls_api.py`); with a slash it is not found.
+ */
+const SLASHLESS_ROUTE = /^nodes\/[^/]+\/blockdevices\/[^/]+\/partition\/[^/]+$/;
+
 export type FetchLike = (input: Request | string | URL, init?: RequestInit) => Promise<Response>;
 
 /** A parameter value as MAAS reads it: lists repeat the key; objects are sent as JSON text. */
@@ -150,7 +156,7 @@ export class MaasClient {
    * Retries follow the same rules as {@link call}.
    */
   async send(req: MaasRequest): Promise<Response> {
-    if (!req.path.endsWith('/') || req.path.startsWith('/')) {
+    if (!(req.path.endsWith('/') || SLASHLESS_ROUTE.test(req.path)) || req.path.startsWith('/')) {
       throw new MaasError(`internal: MAAS paths are relative and end in "/" (got "${req.path}")`, info(req));
     }
     const url = this.url(req);
