@@ -5,17 +5,16 @@
 import { userInfo } from 'node:os';
 import { type ServerType, serve } from '@hono/node-server';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import { bool, type Config, ConfigError, isLoopbackHost, parseConfig } from './config.ts';
-import { createLogger, type Logger, type LogLevel } from './core/log.ts';
+import { createLogger, type Logger, type LogLevel } from './base/log.ts';
+import type { SecretSet } from './base/redact.ts';
+import { bool, type Config, ConfigError, isLoopbackHost, parseConfig, secretsOf } from './config.ts';
+import type { Principal } from './core/access.ts';
+import type { Deps } from './core/deps.ts';
 import { Poller } from './core/operations/poller.ts';
-import type { Principal } from './core/policy.ts';
-import { type SecretSet, secretsOf } from './core/redact.ts';
-import type { Deps } from './deps.ts';
-import { createMcpServer } from './mcp.ts';
+import { createMcpServer } from './mcp/server.ts';
 import { createNodeFetch } from './node/fetch.ts';
 import { slackBanner } from './node/slack-banner.ts';
 import { openNodeStore } from './node/store-open.ts';
-import { buildDeps, chooseMaas } from './runtime.ts';
 import { createApp } from './server.ts';
 import type { Simulator } from './sim/index.ts';
 import { type Slack, slackSetupWarnings } from './slack.ts';
@@ -23,6 +22,7 @@ import { MemoryStore } from './store/memory.ts';
 import type { Store } from './store/types.ts';
 import { enabledTools } from './tools/index.ts';
 import { VERSION } from './version.ts';
+import { buildDeps, chooseMaas } from './wiring.ts';
 
 const USAGE = `maas-mcp ${VERSION} — drive a MAAS fleet from AI agents (MCP) and Slack
 

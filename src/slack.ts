@@ -3,9 +3,10 @@
  * (src/node/slack-socket.ts) both feed it, so one logic path serves both.
  */
 import type { ActionResult, Plan } from './core/actions.ts';
+import type { Deps } from './core/deps.ts';
 import { describeError } from './core/errors.ts';
-import type { Deps } from './deps.ts';
-import type { FetchLike } from './maas/client.ts';
+import type { AnyTool, ToolContext } from './core/tool.ts';
+import type { FetchLike } from './maas/http.ts';
 import { SlackApi } from './slack/api.ts';
 import { requestApproval } from './slack/approval.ts';
 import type { SlackMessage } from './slack/blocks.ts';
@@ -15,7 +16,6 @@ import { OperationThreads, type SlackContext } from './slack/context.ts';
 import { handleInteraction, type InteractionAnswer, type InteractionPayload } from './slack/interactions.ts';
 import { SlackNotices } from './slack/notices.ts';
 import { SlackRoles } from './slack/roles.ts';
-import type { AnyTool, ToolContext } from './tools/define.ts';
 import { ALL_TOOLS } from './tools/index.ts';
 
 export type { InteractionAnswer, InteractionPayload, SlackMessage, SlashCommand };

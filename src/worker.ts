@@ -5,15 +5,14 @@
  * no sessions, and destructive tools confirm with a token instead of elicitation.
  */
 import { CfWorkerJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/cfworker';
-import { type Config, ConfigError, isLoopbackHost, parseConfig } from './config.ts';
-import type { Principal } from './core/policy.ts';
-import { secretsOf } from './core/redact.ts';
-import { buildDeps, chooseMaas, type MaasEndpoint } from './runtime.ts';
+import { type Config, ConfigError, isLoopbackHost, parseConfig, secretsOf } from './config.ts';
+import type { Principal } from './core/access.ts';
 import { createApp } from './server.ts';
 import { forwardingStore } from './store/methods.ts';
+import { buildDeps, chooseMaas, type MaasEndpoint } from './wiring.ts';
 import { demoOf, type Env, objectStub, settingsOf } from './worker/env.ts';
 import type { DemoCredentials, MaasMcpObject } from './worker/object.ts';
-import { MAAS_SETTINGS_HINT, maasFetch, workerLogger } from './worker/runtime.ts';
+import { MAAS_SETTINGS_HINT, maasFetch, workerLogger } from './worker/platform.ts';
 
 export type { Env } from './worker/env.ts';
 export { MaasMcpObject } from './worker/object.ts';

@@ -5,12 +5,11 @@
  * with bounded concurrency, decides what an unanswered write did, audits the call and renders the result.
  */
 import { z } from 'zod';
+import { mapLimit } from '../base/concurrency.ts';
 import type { Role, Toolset } from '../config.ts';
 import type { MachineSummary } from '../maas/schemas.ts';
 import type { Operation, OperationKind } from '../store/types.ts';
-import type { AnyTool, ToolContext, ToolDef } from '../tools/define.ts';
 import { recordAudit } from './audit.ts';
-import { mapLimit } from './concurrency.ts';
 import { gate } from './gate.ts';
 import {
   describeOperation,
@@ -23,6 +22,7 @@ import {
 import { type Outcome, performOne, settleUnanswered } from './perform.ts';
 import { withMaasRights } from './rights.ts';
 import { resolveMachines } from './targets.ts';
+import type { AnyTool, ToolContext, ToolDef } from './tool.ts';
 
 /**
  * What to do with one machine: run the action (saying what will happen), skip it, or refuse it. `confirm` marks a

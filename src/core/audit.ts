@@ -3,10 +3,11 @@
  * Arguments are redacted before they are stored; a failure to write is logged loudly but cannot undo a write
  * MAAS already made.
  */
+
+import { redact } from '../base/redact.ts';
 import type { AuditRecord } from '../store/types.ts';
-import type { ToolContext } from '../tools/define.ts';
 import { describeError } from './errors.ts';
-import { redact } from './redact.ts';
+import type { ToolContext } from './tool.ts';
 
 export interface AuditEntry {
   tool: string;

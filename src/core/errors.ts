@@ -2,6 +2,9 @@
  * The third tier of errors: what a person or a model reads. Tools throw domain errors (MaasError, ToolError);
  * adapters call {@link describeError} and never show a stack trace.
  */
+
+import type { Logger } from '../base/log.ts';
+import type { SecretSet } from '../base/redact.ts';
 import {
   MaasBadRequestError,
   MaasConflictError,
@@ -10,8 +13,6 @@ import {
   MaasForbiddenError,
   MaasNotFoundError,
 } from '../maas/errors.ts';
-import type { Logger } from './log.ts';
-import type { SecretSet } from './redact.ts';
 
 /** An error whose message is already written for the reader (bad input, a refused operation, …). */
 export class ToolError extends Error {

@@ -6,11 +6,11 @@
 
 import type { MachineSummary } from '../maas/schemas.ts';
 import type { MachineSnapshot } from '../store/types.ts';
-import type { AnyTool, ToolContext } from '../tools/define.ts';
 import type { ActionResult, Plan, PreviewRow } from './actions.ts';
 import { recordAudit } from './audit.ts';
 import { ToolError } from './errors.ts';
 import { normaliseRefs } from './targets.ts';
+import type { AnyTool, ToolContext } from './tool.ts';
 
 export const CONFIRM_TTL_MS = 5 * 60_000;
 const TOKEN_RE = /^mmc_[A-Za-z0-9_-]{43}$/;

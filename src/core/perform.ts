@@ -11,9 +11,9 @@ import {
   MaasNetworkError,
 } from '../maas/errors.ts';
 import type { MachineSummary } from '../maas/schemas.ts';
-import type { ToolContext } from '../tools/define.ts';
 import type { ActionSpec, DoneRow, FailedRow } from './actions.ts';
 import { describeError } from './errors.ts';
+import type { ToolContext } from './tool.ts';
 
 export type Outcome =
   | { ok: true; row: DoneRow; after: MachineSummary | null }

@@ -4,9 +4,10 @@
  * another user's key maas-mcp says so before it reads, previews or asks anyone to confirm — MAAS would otherwise
  * answer 403 only after the confirmation.
  */
-import type { ToolDef } from '../tools/define.ts';
+
 import { recordAudit } from './audit.ts';
 import { ToolError } from './errors.ts';
+import type { ToolDef } from './tool.ts';
 
 /** `def`, or for a {@link ToolDef.maasAdmin} tool the same tool whose every call first checks the key's rights. */
 // biome-ignore lint/suspicious/noExplicitAny: it keeps whatever input/output types the tool has.

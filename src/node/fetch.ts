@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { ConfigError } from '../config.ts';
-import type { FetchLike } from '../maas/client.ts';
+import type { FetchLike } from '../maas/http.ts';
 
 export interface NodeFetchOptions {
   caFile?: string | undefined;

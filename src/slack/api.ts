@@ -3,7 +3,7 @@
  * redirects it to a proxy or a test double). Errors never carry the token. Every message leaves through here
  * (or through an ack, see `Slack.ack`), so this is where known secrets are scrubbed from what is sent.
  */
-import type { FetchLike } from '../maas/client.ts';
+import type { FetchLike } from '../maas/http.ts';
 import { esc, type SlackMessage } from './blocks.ts';
 
 class SlackApiError extends Error {

@@ -4,6 +4,8 @@
  * call as that same operation; denial or expiry refuses it. The agent follows it with operation_get, `wait`, or
  * the completion notice.
  */
+
+import { type Principal, roleAtLeast } from '../core/access.ts';
 import { type ActionResult, type Plan, settleAction, waitSeconds } from '../core/actions.ts';
 import { recordAudit } from '../core/audit.ts';
 import { describeError } from '../core/errors.ts';
@@ -16,9 +18,8 @@ import {
   operationView,
   waitForOperation,
 } from '../core/operations/service.ts';
-import { type Principal, roleAtLeast } from '../core/policy.ts';
+import type { AnyTool, ToolContext } from '../core/tool.ts';
 import { FINAL_STATES, type Operation } from '../store/types.ts';
-import type { AnyTool, ToolContext } from '../tools/define.ts';
 import { slackErrorCode } from './api.ts';
 import type { SlackMessage } from './blocks.ts';
 import * as B from './blocks.ts';

@@ -5,12 +5,12 @@
  * completion notice follows.
  */
 import type { Role } from '../config.ts';
+import { isToolEnabled, type Principal, roleAtLeast } from '../core/access.ts';
 import type { ActionResult } from '../core/actions.ts';
 import { recordAudit } from '../core/audit.ts';
 import { describeError } from '../core/errors.ts';
-import { isToolEnabled, type Principal, roleAtLeast } from '../core/policy.ts';
+import type { AnyTool, ToolContext } from '../core/tool.ts';
 import type { NotifyTarget } from '../store/types.ts';
-import type { AnyTool, ToolContext } from '../tools/define.ts';
 import { slackErrorCode } from './api.ts';
 import type { SlackMessage } from './blocks.ts';
 import * as B from './blocks.ts';

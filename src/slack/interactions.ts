@@ -3,10 +3,11 @@
  * (or a maas-mcp admin) confirms; confirming re-checks the machines (the confirm token is refused if anything
  * changed); a confirmation works once and expires with its token.
  */
+
+import { type Principal, roleAtLeast } from '../core/access.ts';
 import { recordAudit } from '../core/audit.ts';
 import { describeError } from '../core/errors.ts';
-import { type Principal, roleAtLeast } from '../core/policy.ts';
-import type { ToolContext } from '../tools/define.ts';
+import type { ToolContext } from '../core/tool.ts';
 import { approve, deny } from './approval.ts';
 import type { SlackMessage } from './blocks.ts';
 import * as B from './blocks.ts';

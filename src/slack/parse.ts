@@ -4,7 +4,7 @@
  * `set.key=value` for key/value fields). The schema then validates, so Slack and MCP accept exactly the same.
  */
 import type { z } from 'zod';
-import type { AnyTool } from '../tools/define.ts';
+import type { AnyTool } from '../core/tool.ts';
 
 export interface ParsedText {
   verb: string;

@@ -1,8 +1,8 @@
 /** Admin tools: the audit log. */
 import { z } from 'zod';
 import { ToolError } from '../core/errors.ts';
+import { defineTool } from '../core/tool.ts';
 import { limit, offset } from './common.ts';
-import { defineTool } from './define.ts';
 
 const UNITS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000 };
 

@@ -5,12 +5,12 @@
 import { z } from 'zod';
 import { audited } from '../core/audit.ts';
 import { describeError, ToolError } from '../core/errors.ts';
-import type { MaasApi, MachineFilters } from '../maas/api.ts';
-import type { Params } from '../maas/client.ts';
+import { defineTool, type ToolContext } from '../core/tool.ts';
+import type { MaasClient, MachineFilters } from '../maas/client.ts';
 import { MaasConflictError, MaasHttpError, MaasNetworkError } from '../maas/errors.ts';
+import type { Params } from '../maas/http.ts';
 import type { MachineSummary } from '../maas/schemas.ts';
 import { asList, oneOrMany, tagFilters } from './common.ts';
-import { defineTool, type ToolContext } from './define.ts';
 
 const Allocated = z.object({
   hostname: z.string(),
@@ -215,7 +215,7 @@ const sentence = (text: string) => (/[.!?]$/.test(text) ? text : `${text}.`);
  * since it does not hold it. Reads the candidates with the equivalent list filters and orders them by cost.
  */
 async function pickReady(
-  maas: MaasApi,
+  maas: MaasClient,
   c: Record<string, Params[string]>,
   n: number,
   signal?: AbortSignal,

@@ -1,9 +1,9 @@
 /** The registry: every tool, in the order tools/list shows them. */
-import { isToolEnabled, type ToolPolicy } from '../core/policy.ts';
+import { isToolEnabled, type ToolPolicy } from '../core/access.ts';
+import type { AnyTool } from '../core/tool.ts';
 import { adminTools } from './admin.ts';
 import { machineAllocate } from './allocate.ts';
 import { conditionTools } from './conditions.ts';
-import type { AnyTool } from './define.ts';
 import { inventoryTools } from './inventory.ts';
 import { lifecycleTools } from './lifecycle.ts';
 import { machineAdminTools } from './machine-admin.ts';

@@ -1,7 +1,7 @@
 /** Read tools for what surrounds the machines: devices, controllers, zones, pools, tags, subnets. */
 import { z } from 'zod';
+import { defineTool } from '../core/tool.ts';
 import { asList, limit, offset, oneOrMany, pageHeading, pageOf, pageShape, READ_ONLY } from './common.ts';
-import { defineTool } from './define.ts';
 
 const contains = (hay: string, needle: string | undefined) =>
   !needle || hay.toLowerCase().includes(needle.toLowerCase());

@@ -4,13 +4,13 @@ import { confirmTokenField, defineMachineAction } from '../core/actions.ts';
 import { audited } from '../core/audit.ts';
 import { ToolError } from '../core/errors.ts';
 import { resolveMachine } from '../core/targets.ts';
-import type { Params } from '../maas/client.ts';
+import { defineTool, type ToolContext } from '../core/tool.ts';
 import { MAC_RE, normaliseMac, POWER_TYPES } from '../maas/constants.ts';
 import { MaasNetworkError } from '../maas/errors.ts';
+import type { Params } from '../maas/http.ts';
 import type { MachineSummary } from '../maas/schemas.ts';
 import { NodeStatus as S } from '../maas/status.ts';
 import { annotationsOf, machineRef, machinesRef } from './common.ts';
-import { defineTool, type ToolContext } from './define.ts';
 
 const HOSTNAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i;
 const ARCH = /^[a-z0-9_]+(\/[a-z0-9_.-]+)?$/;

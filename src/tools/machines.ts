@@ -2,7 +2,8 @@
 import { z } from 'zod';
 import { ToolError } from '../core/errors.ts';
 import { resolveMachine } from '../core/targets.ts';
-import type { MachineFilters } from '../maas/api.ts';
+import { defineTool } from '../core/tool.ts';
+import type { MachineFilters } from '../maas/client.ts';
 import { isFailed, isNodeStatus, isTransient, NodeStatus } from '../maas/status.ts';
 import {
   asList,
@@ -20,7 +21,6 @@ import {
   statusFilters,
   tagFilters,
 } from './common.ts';
-import { defineTool } from './define.ts';
 import {
   EventRow,
   eventRow,

@@ -1,5 +1,6 @@
 /** Operation tools: list, read (and wait on), cancel. */
 import { z } from 'zod';
+import { isRequester, roleAtLeast } from '../core/access.ts';
 import { ActionResult, confirmTokenField, stillGoing, waitFields, waitSeconds } from '../core/actions.ts';
 import { recordAudit } from '../core/audit.ts';
 import { ToolError } from '../core/errors.ts';
@@ -11,7 +12,7 @@ import {
   operationView,
   waitForOperation,
 } from '../core/operations/service.ts';
-import { isRequester, roleAtLeast } from '../core/policy.ts';
+import { defineTool, type ToolContext } from '../core/tool.ts';
 import {
   FINAL_STATES,
   OPERATION_KINDS,
@@ -20,7 +21,6 @@ import {
   type OperationKind,
 } from '../store/types.ts';
 import { asList, limit, offset } from './common.ts';
-import { defineTool, type ToolContext } from './define.ts';
 import { machineAbort } from './lifecycle.ts';
 
 const READ = {

@@ -1,14 +1,14 @@
 /** Power tools: ask the BMCs, power on, power off, power cycle. */
 import { z } from 'zod';
+import { sleep } from '../base/clock.ts';
+import { mapLimit } from '../base/concurrency.ts';
 import { confirmTokenField, defineMachineAction, type Verdict, waitFields } from '../core/actions.ts';
-import { sleep } from '../core/clock.ts';
-import { mapLimit } from '../core/concurrency.ts';
 import { describeError, ToolError } from '../core/errors.ts';
 import { notFound, resolveMachines } from '../core/targets.ts';
+import { defineTool, type ToolContext } from '../core/tool.ts';
 import type { MachineSummary } from '../maas/schemas.ts';
 import { NodeStatus as S } from '../maas/status.ts';
 import { machinesRef, READ_ONLY } from './common.ts';
-import { defineTool, type ToolContext } from './define.ts';
 import { hintFor } from './lifecycle.ts';
 
 /** BMC queries go to MAAS one machine at a time (there is no bulk call); this many run at once. */

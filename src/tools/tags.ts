@@ -3,8 +3,8 @@ import { z } from 'zod';
 import { audited } from '../core/audit.ts';
 import { describeError, ToolError } from '../core/errors.ts';
 import { notFound, resolveMachines } from '../core/targets.ts';
+import { defineTool } from '../core/tool.ts';
 import { asList, machinesRef, oneOrMany } from './common.ts';
-import { defineTool } from './define.ts';
 
 const TAG_NAME = /^[a-zA-Z0-9_-]+$/;
 

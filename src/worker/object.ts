@@ -4,11 +4,10 @@
  * poller (driven by the object's alarm instead of timers), and in demo mode the simulated MAAS.
  */
 import { DurableObject } from 'cloudflare:workers';
-import { ConfigError, parseConfig } from '../config.ts';
+import { SecretSet } from '../base/redact.ts';
+import { ConfigError, parseConfig, secretsOf } from '../config.ts';
+import type { Deps } from '../core/deps.ts';
 import { Poller } from '../core/operations/poller.ts';
-import { SecretSet, secretsOf } from '../core/redact.ts';
-import type { Deps } from '../deps.ts';
-import { buildDeps, chooseMaas } from '../runtime.ts';
 import { createSimulator, type Simulator } from '../sim/index.ts';
 import { newButtonSecret, seal, unseal } from '../slack/sealed.ts';
 import { runSlackJob, type Slack, type SlackJob, slackSetupWarnings } from '../slack.ts';
@@ -20,8 +19,9 @@ import {
   type StoreResult,
   type StoreRpc,
 } from '../store/methods.ts';
+import { buildDeps, chooseMaas } from '../wiring.ts';
 import { demoOf, type Env, settingsOf } from './env.ts';
-import { MAAS_SETTINGS_HINT, maasFetch, workerLogger } from './runtime.ts';
+import { MAAS_SETTINGS_HINT, maasFetch, workerLogger } from './platform.ts';
 
 /** Where the demo's MAAS answers, and the admin key the Worker uses there. */
 export interface DemoCredentials {

@@ -1,5 +1,5 @@
 /** Signing and request helpers for simulator tests: PLAINTEXT OAuth with a fresh nonce and the clock's time. */
-import type { Clock } from '../../src/core/clock.ts';
+import type { Clock } from '../../src/base/clock.ts';
 import type { SimUser, Simulator } from '../../src/sim/index.ts';
 
 let nonceSeq = 0;

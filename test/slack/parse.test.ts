@@ -1,6 +1,7 @@
 /** The /maas text parser, unit by unit: tokenize, parseText, toArgs per field kind, usage and field help. */
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
+import type { AnyTool } from '../../src/core/tool.ts';
 import {
   fieldHelp,
   fieldKind,
@@ -12,7 +13,6 @@ import {
   usage,
   zodMessage,
 } from '../../src/slack/parse.ts';
-import type { AnyTool } from '../../src/tools/define.ts';
 import { findTool } from '../../src/tools/index.ts';
 
 function tool(name: string): AnyTool {

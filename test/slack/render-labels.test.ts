@@ -1,5 +1,5 @@
 /**
- * Review fixes for Block Kit: operation kinds read as words (kindLabel) in headings and lists, one emoji per
+ * Operation kinds read as words (kindLabel) in headings and lists, one emoji per
  * operation state everywhere, and machine status emoji from MAAS's status families.
  */
 import { describe, expect, it } from 'vitest';

@@ -3,8 +3,8 @@
  * passes the tool's own validation (and runs), and an invalid one answered ephemerally with the usage.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import type { AnyTool } from '../../src/core/tool.ts';
 import { parseText, toArgs, usage } from '../../src/slack/parse.ts';
-import type { AnyTool } from '../../src/tools/define.ts';
 import { ALL_TOOLS } from '../../src/tools/index.ts';
 import { answer, buttonsOf, node, posts, type Rig, slackRig, texts } from './helpers.ts';
 

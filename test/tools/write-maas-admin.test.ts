@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ActionResult } from '../../src/core/actions.ts';
-import { WHOAMI_TTL_MS } from '../../src/maas/api.ts';
+import { WHOAMI_TTL_MS } from '../../src/maas/client.ts';
 import { NodeStatus as S } from '../../src/maas/status.ts';
 import { ALL_TOOLS } from '../../src/tools/index.ts';
 import { call } from '../helpers.ts';

@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ActionResult } from '../../src/core/actions.ts';
-import type { FetchLike } from '../../src/maas/client.ts';
+import type { FetchLike } from '../../src/maas/http.ts';
 import type { Simulator } from '../../src/sim/index.ts';
 import { call } from '../helpers.ts';
 import { drive, MACHINES, opOf, requestOf, runCleanups, setup, sid } from './write-helpers.ts';

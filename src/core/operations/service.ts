@@ -3,7 +3,7 @@
  * succeeded, failed or run out of time. Created right after MAAS accepted the action; advanced by the poller.
  */
 import { z } from 'zod';
-import type { Deps } from '../../deps.ts';
+import type { TimerHandle } from '../../base/clock.ts';
 import type { MachineSummary } from '../../maas/schemas.ts';
 import {
   FINAL_STATES,
@@ -15,8 +15,8 @@ import {
   type Requester,
   TargetResult,
 } from '../../store/types.ts';
-import type { Progress } from '../../tools/define.ts';
-import type { TimerHandle } from '../clock.ts';
+import type { Deps } from '../deps.ts';
+import type { Progress } from '../tool.ts';
 import { deliverNotice } from './delivery.ts';
 import { judge, kindLabel, successWord } from './kinds.ts';
 

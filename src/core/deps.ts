@@ -1,16 +1,17 @@
 /** Everything a tool, adapter or background task needs, injected in one object — no globals. */
-import type { Config } from './config.ts';
-import type { ActionResult, Plan } from './core/actions.ts';
-import type { Clock } from './core/clock.ts';
-import type { Logger } from './core/log.ts';
-import type { NotifierHub } from './core/operations/notify.ts';
-import type { SecretSet } from './core/redact.ts';
-import type { MaasApi } from './maas/api.ts';
-import type { Store } from './store/types.ts';
-import type { AnyTool, ToolContext } from './tools/define.ts';
+
+import type { Clock } from '../base/clock.ts';
+import type { Logger } from '../base/log.ts';
+import type { SecretSet } from '../base/redact.ts';
+import type { Config } from '../config.ts';
+import type { MaasClient } from '../maas/client.ts';
+import type { Store } from '../store/types.ts';
+import type { ActionResult, Plan } from './actions.ts';
+import type { NotifierHub } from './operations/notify.ts';
+import type { AnyTool, ToolContext } from './tool.ts';
 
 export interface Deps {
-  maas: MaasApi;
+  maas: MaasClient;
   /** Operations, confirmations, audit: SQLite on Node, a Durable Object on Workers, memory in tests. */
   store: Store;
   clock: Clock;

@@ -2,7 +2,6 @@
  * Secret hygiene (README "Safety"). Two nets: structured values lose every field whose name looks secret,
  * and free text (error messages, log lines) loses every known secret string.
  */
-import type { Config } from '../config.ts';
 
 /** Field names whose values are never shown: BMC credentials, keys, tokens, cloud-init payloads. */
 const SECRET_KEY =
@@ -149,20 +148,4 @@ export class SecretSet {
     for (const [k, v] of Object.entries(value)) out[k] = this.scrubDeep(v);
     return out as T;
   }
-}
-
-/**
- * Every secret string the settings hold: the Slack signing secret and tokens, the MCP auth tokens and the MAAS
- * API key with each of its parts. A MAAS key that is not a setting (the demo simulator's) is added where it is
- * chosen; the set is shared, so every logger and text already holding it scrubs that key too.
- */
-export function secretsOf(config: Pick<Config, 'slack' | 'authTokens' | 'maasApiKey'>): SecretSet {
-  const secrets = new SecretSet().add(
-    config.slack.signingSecret,
-    config.slack.botToken,
-    config.slack.appToken,
-  );
-  for (const t of config.authTokens) secrets.add(t.token);
-  if (config.maasApiKey) secrets.addApiKey(config.maasApiKey);
-  return secrets;
 }

@@ -4,11 +4,11 @@
  */
 import type { z } from 'zod';
 import type { ConfirmMode, Role, Toolset } from '../config.ts';
-import type { ActionResult, Plan } from '../core/actions.ts';
-import type { Principal } from '../core/policy.ts';
-import { withMaasRights } from '../core/rights.ts';
-import type { Deps } from '../deps.ts';
 import type { MachineSnapshot, NotifyTarget, Operation, OperationKind } from '../store/types.ts';
+import type { Principal } from './access.ts';
+import type { ActionResult, Plan } from './actions.ts';
+import type { Deps } from './deps.ts';
+import { withMaasRights } from './rights.ts';
 
 /** MCP tool annotations, all required so that a tool cannot silently fall back to the protocol's defaults. */
 export interface ToolAnnotations {

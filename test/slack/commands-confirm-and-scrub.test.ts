@@ -1,14 +1,14 @@
 /**
- * Review fixes for commands: any confirmation nested in a tool's answer becomes buttons (its token never reaches
+ * Any confirmation nested in a tool's answer becomes buttons (its token never reaches
  * the channel), and every message that leaves for Slack — answers of any tool, escaped Block Kit text, acks —
  * is scrubbed of known secrets in one place.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { REDACTED } from '../../src/base/redact.ts';
 import type { ActionResult } from '../../src/core/actions.ts';
-import { REDACTED } from '../../src/core/redact.ts';
+import type { AnyTool } from '../../src/core/tool.ts';
 import { createSlack } from '../../src/slack.ts';
-import type { AnyTool } from '../../src/tools/define.ts';
 import { ALL_TOOLS } from '../../src/tools/index.ts';
 import { operationCancel } from '../../src/tools/operations.ts';
 import { answer, BOT, buttonValue, command, type Msg, node, type Rig, slackRig, texts } from './helpers.ts';

@@ -16,19 +16,19 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import type { jsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/types.js';
 import { z } from 'zod';
-import { recordAudit } from './core/audit.ts';
-import { describeError } from './core/errors.ts';
-import { describeOperation, operationView } from './core/operations/service.ts';
-import { OperationTaskStore } from './core/operations/tasks.ts';
-import { isRequester, type Principal, principalKey, withheldBecause } from './core/policy.ts';
-import type { Deps } from './deps.ts';
-import { promptsFor } from './mcp/prompts.ts';
-import { toolList } from './mcp/tool-list.ts';
-import type { Operation } from './store/types.ts';
-import type { AnyTool, ToolContext } from './tools/define.ts';
-import { loadMachineDetail } from './tools/detail.ts';
-import { ALL_TOOLS } from './tools/index.ts';
-import { VERSION } from './version.ts';
+import { isRequester, type Principal, principalKey, withheldBecause } from '../core/access.ts';
+import { recordAudit } from '../core/audit.ts';
+import type { Deps } from '../core/deps.ts';
+import { describeError } from '../core/errors.ts';
+import { describeOperation, operationView } from '../core/operations/service.ts';
+import type { AnyTool, ToolContext } from '../core/tool.ts';
+import type { Operation } from '../store/types.ts';
+import { loadMachineDetail } from '../tools/detail.ts';
+import { ALL_TOOLS } from '../tools/index.ts';
+import { VERSION } from '../version.ts';
+import { promptsFor } from './prompts.ts';
+import { OperationTaskStore } from './tasks.ts';
+import { toolList } from './tool-list.ts';
 
 const INSTRUCTIONS = `maas-mcp drives a Canonical MAAS fleet (bare-metal machines).
 Start with fleet_summary for the picture, machines_list to find machines, machine_get for one machine.
