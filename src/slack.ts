@@ -2,11 +2,12 @@
  * The Slack adapter core: pure, no transport. The Hono routes (src/server.ts) and Bolt's Socket Mode
  * (src/node/slack-socket.ts) both feed it, so one logic path serves both.
  */
+
+import type { FetchLike } from './base/fetch.ts';
 import type { ActionResult, Plan } from './core/actions.ts';
 import type { Deps } from './core/deps.ts';
 import { describeError } from './core/errors.ts';
 import type { AnyTool, ToolContext } from './core/tool.ts';
-import type { FetchLike } from './maas/http.ts';
 import { SlackApi } from './slack/api.ts';
 import { requestApproval } from './slack/approval.ts';
 import type { SlackMessage } from './slack/blocks.ts';

@@ -5,13 +5,14 @@
  */
 
 import { systemClock } from './base/clock.ts';
+import type { FetchLike } from './base/fetch.ts';
 import type { Logger } from './base/log.ts';
 import type { SecretSet } from './base/redact.ts';
 import { type Config, ConfigError } from './config.ts';
 import type { Deps } from './core/deps.ts';
 import { NotifierHub } from './core/operations/notify.ts';
 import { MaasClient } from './maas/client.ts';
-import { type FetchLike, MaasHttp } from './maas/http.ts';
+import { MaasHttp } from './maas/http.ts';
 import { createSlack, type Slack } from './slack.ts';
 import type { Store } from './store/types.ts';
 import { VERSION } from './version.ts';

@@ -2,6 +2,7 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { type Clock, ManualClock, systemClock } from '../src/base/clock.ts';
+import type { FetchLike } from '../src/base/fetch.ts';
 import { type Logger, silentLogger } from '../src/base/log.ts';
 import { SecretSet } from '../src/base/redact.ts';
 import { type Config, parseConfig } from '../src/config.ts';
@@ -11,7 +12,7 @@ import { NotifierHub } from '../src/core/operations/notify.ts';
 import { Poller } from '../src/core/operations/poller.ts';
 import type { AnyTool } from '../src/core/tool.ts';
 import { MaasClient } from '../src/maas/client.ts';
-import { type FetchLike, MaasHttp } from '../src/maas/http.ts';
+import { MaasHttp } from '../src/maas/http.ts';
 import { NodeStatus } from '../src/maas/status.ts';
 import { createMcpServer } from '../src/mcp/server.ts';
 import { createSimulator, type SimNode, type Simulator, type SimulatorOptions } from '../src/sim/index.ts';

@@ -141,11 +141,16 @@ export class SecretSet {
 
   /** Scrubs every string inside a JSON-like value (a tool's structured answer), keeping its shape. */
   scrubDeep<T>(value: T): T {
-    if (typeof value === 'string') return this.scrub(value) as T;
-    if (Array.isArray(value)) return value.map((v) => this.scrubDeep(v)) as T;
-    if (!value || typeof value !== 'object') return value;
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = this.scrubDeep(v);
-    return out as T;
+    return scrubDeep(value, (text) => this.scrub(text));
   }
+}
+
+/** A copy of a JSON-like value with every string in it passed through `scrub`; the shape is kept. */
+export function scrubDeep<T>(value: T, scrub: (text: string) => string, depth = 0): T {
+  if (typeof value === 'string') return scrub(value) as T;
+  if (depth > 20 || value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map((v) => scrubDeep(v, scrub, depth + 1)) as T;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) out[k] = scrubDeep(v, scrub, depth + 1);
+  return out as T;
 }

@@ -4,6 +4,7 @@
  * and nothing runs if a machine changed since that preview.
  */
 
+import { randomBase64url } from '../base/ids.ts';
 import type { MachineSummary } from '../maas/schemas.ts';
 import type { MachineSnapshot } from '../store/types.ts';
 import type { ActionResult, Plan, PreviewRow } from './actions.ts';
@@ -142,7 +143,7 @@ function confirmMessage(verb: string, plan: Plan): string {
 async function issue(tool: AnyTool, args: Record<string, unknown>, plan: Plan, ctx: ToolContext) {
   const { store, clock } = ctx.deps;
   const now = clock.now();
-  const token = `mmc_${base64url(randomBytes(32))}`;
+  const token = `mmc_${randomBase64url(32)}`;
   const expiresAt = now + CONFIRM_TTL_MS;
   await store.putConfirmation({
     token_hash: await sha256(token),
@@ -353,18 +354,6 @@ function canonicalJson(value: unknown): string {
 export async function sha256(text: string): Promise<string> {
   const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
-}
-
-function randomBytes(n: number): Uint8Array {
-  const b = new Uint8Array(n);
-  crypto.getRandomValues(b);
-  return b;
-}
-
-function base64url(bytes: Uint8Array): string {
-  let s = '';
-  for (const b of bytes) s += String.fromCharCode(b);
-  return btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
 
 function iso(ms: number): string {

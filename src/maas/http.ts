@@ -4,6 +4,8 @@
  */
 import OAuth from 'oauth-1.0a';
 import { type Clock, sleep, systemClock } from '../base/clock.ts';
+import type { FetchLike } from '../base/fetch.ts';
+import { randomHex } from '../base/ids.ts';
 import { requestSecrets, scrubEchoed } from '../base/redact.ts';
 import {
   errorFromResponse,
@@ -22,8 +24,6 @@ import {
   MaasUnavailableError,
   MaasUrlError,
 } from './errors.ts';
-
-export type FetchLike = (input: Request | string | URL, init?: RequestInit) => Promise<Response>;
 
 /** A parameter value as MAAS reads it: lists repeat the key; objects are sent as JSON text. */
 export type ParamValue = string | number | boolean | null | undefined | readonly (string | number)[] | object;
@@ -127,7 +127,7 @@ export class MaasHttp {
     });
     // The library's defaults use Math.random and the wall clock; MAAS wants a fresh unpredictable nonce
     // per request (retries included) and a timestamp on our injected clock.
-    this.oauth.getNonce = () => randomNonce();
+    this.oauth.getNonce = () => randomHex(16);
     this.oauth.getTimeStamp = () => Math.floor(this.clock.now() / 1000);
     this.token = { key: key.tokenKey, secret: key.tokenSecret };
     this.fetchFn = opts.fetch ?? ((input, init) => fetch(input, init));
@@ -329,14 +329,6 @@ function largestParam(params: Params | undefined): { key: string; chars: number 
     if (!best || chars > best.chars) best = { key, chars };
   }
   return best;
-}
-
-function randomNonce(): string {
-  const bytes = new Uint8Array(16);
-  crypto.getRandomValues(bytes);
-  let s = '';
-  for (const b of bytes) s += b.toString(16).padStart(2, '0');
-  return s;
 }
 
 function toNetworkError(err: unknown, req: MaasRequest, timeoutMs: number): MaasError {

@@ -14,6 +14,7 @@ import type {
   TaskStore,
 } from '@modelcontextprotocol/sdk/experimental/tasks/interfaces.js';
 import type { Request, RequestId, Result, Task } from '@modelcontextprotocol/sdk/types.js';
+import { randomId } from '../base/ids.ts';
 import { type Principal, principalKey } from '../core/access.ts';
 import type { Deps } from '../core/deps.ts';
 import { cancelById, describeOperation, newOperationId } from '../core/operations/service.ts';
@@ -68,7 +69,7 @@ function taskStatus(state: OperationState): Task['status'] {
 }
 
 function newTaskId(): string {
-  return `task_${newOperationId().slice(3)}`;
+  return randomId('task');
 }
 
 /** The start of a result's text (its summary and first detail), for a task's status message. */

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import type { TimerHandle } from '../../base/clock.ts';
+import { randomId } from '../../base/ids.ts';
 import type { MachineSummary } from '../../maas/schemas.ts';
 import {
   FINAL_STATES,
@@ -42,12 +43,7 @@ export interface StartOptions {
 }
 
 export function newOperationId(): string {
-  const b = new Uint8Array(9);
-  crypto.getRandomValues(b);
-  return `op_${[...b]
-    .map((x) => x.toString(36).padStart(2, '0'))
-    .join('')
-    .slice(0, 14)}`;
+  return randomId('op');
 }
 
 export async function startOperation(deps: Deps, o: StartOptions): Promise<Operation> {
