@@ -30,3 +30,8 @@ export function randomId(prefix: string): string {
   for (const b of randomBytes(9)) s += b.toString(36).padStart(2, '0');
   return `${prefix}_${s.slice(0, 14)}`;
 }
+
+/** A random RFC 4122 version 4 UUID (what MCP clients expect a session id to look like). */
+export function randomUuid(): string {
+  return crypto.randomUUID();
+}

@@ -16,7 +16,7 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import type { jsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/types.js';
 import { z } from 'zod';
-import { randomHex } from '../base/ids.ts';
+import { randomUuid } from '../base/ids.ts';
 import { isRequester, type Principal, principalKey, withheldBecause } from '../core/access.ts';
 import { recordAudit } from '../core/audit.ts';
 import type { Deps } from '../core/deps.ts';
@@ -456,7 +456,7 @@ export class McpHttpSessions {
     const server = this.server(principal);
     let session: Session | undefined;
     const transport = new WebStandardStreamableHTTPServerTransport({
-      sessionIdGenerator: () => randomHex(16),
+      sessionIdGenerator: () => randomUuid(),
       onsessioninitialized: (id) => {
         session = { transport, server, principal, owner: principalKey(principal), lastSeen: now, open: 0 };
         this.sessions.set(id, session);
