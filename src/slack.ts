@@ -4,10 +4,9 @@
  */
 
 import type { FetchLike } from './base/fetch.ts';
-import type { ActionResult, Plan } from './core/actions.ts';
-import type { Deps } from './core/deps.ts';
+import type { Deps, RequestApproval } from './core/deps.ts';
 import { describeError } from './core/errors.ts';
-import type { AnyTool, ToolContext } from './core/tool.ts';
+import type { AnyTool } from './core/tool.ts';
 import { SlackApi } from './slack/api.ts';
 import { requestApproval } from './slack/approval.ts';
 import type { SlackMessage } from './slack/blocks.ts';
@@ -33,13 +32,8 @@ export interface Slack {
   ack(text: string): SlackMessage;
   /** Completion notices and progress edits; subscribe it to deps.notify where the poller runs. */
   notices: SlackNotices;
-  /** MAAS_MCP_CONFIRM=slack: holds an agent's destructive call for a person's approval. */
-  requestApproval(
-    tool: AnyTool,
-    args: Record<string, unknown>,
-    plan: Plan,
-    ctx: ToolContext,
-  ): Promise<ActionResult>;
+  /** MAAS_MCP_CONFIRM=slack: holds an agent's call for a person's approval (Deps.requestApproval). */
+  requestApproval: RequestApproval;
 }
 
 /**

@@ -82,7 +82,7 @@ export function buildDeps(parts: DepsParts): { deps: Deps; slack: Slack | undefi
   };
   const slack = createSlack(deps);
   if (slack) {
-    deps.approvals = slack.requestApproval;
+    deps.requestApproval = slack.requestApproval;
     if (parts.slackNotices) deps.notify.subscribe(slack.notices);
   }
   return { deps, slack };

@@ -1,6 +1,7 @@
 /**
  * Who may use what. One predicate ({@link isToolEnabled}) decides which tools exist for a caller — MCP's
- * tools/list, Slack's verbs and the README's table all ask it.
+ * tools/list, Slack's verbs and the README's table all ask it, and the one path (core/invoke.ts) refuses a call it
+ * says no to, in its words ({@link unavailableBecause}).
  */
 import type { Role, Toolset } from '../config.ts';
 
@@ -18,21 +19,21 @@ export function roleAtLeast(role: Role, min: Role): boolean {
   return ROLE_RANK[role] >= ROLE_RANK[min];
 }
 
-/** The facts about a tool the policy looks at. */
-export interface PolicySubject {
+/** The facts about a tool access depends on. */
+export interface AccessSubject {
   toolset: Toolset;
   minRole: Role;
   annotations: { readOnlyHint: boolean };
 }
 
-export interface ToolPolicy {
+export interface ToolAccess {
   toolsets: ReadonlySet<Toolset>;
   readOnly: boolean;
   /** The caller's role; omitted when listing what the deployment offers at all. */
   role?: Role;
 }
 
-export function isToolEnabled(tool: PolicySubject, policy: ToolPolicy): boolean {
+export function isToolEnabled(tool: AccessSubject, policy: ToolAccess): boolean {
   if (!policy.toolsets.has(tool.toolset)) return false;
   if (policy.readOnly && !tool.annotations.readOnlyHint) return false;
   if (policy.role !== undefined && !roleAtLeast(policy.role, tool.minRole)) return false;
@@ -61,8 +62,8 @@ export function isRequester(
 
 /** Why a tool of an enabled toolset is not offered to `role` (read-only mode, or a higher role), if it is not. */
 export function withheldBecause(
-  tool: PolicySubject & { name: string },
-  policy: ToolPolicy,
+  tool: AccessSubject & { name: string },
+  policy: ToolAccess,
 ): string | undefined {
   if (!policy.toolsets.has(tool.toolset)) return undefined;
   if (policy.readOnly && !tool.annotations.readOnlyHint) {
@@ -72,4 +73,15 @@ export function withheldBecause(
     return `${tool.name} needs the ${tool.minRole} role; your role is ${policy.role}.`;
   }
   return undefined;
+}
+
+/** Why `tool` cannot be used under `access` (its toolset is off, read-only mode, a higher role), if it cannot. */
+export function unavailableBecause(
+  tool: AccessSubject & { name: string },
+  access: ToolAccess,
+): string | undefined {
+  if (!access.toolsets.has(tool.toolset)) {
+    return `${tool.name} is not offered here: its toolset ${tool.toolset} is off (MAAS_MCP_TOOLSETS).`;
+  }
+  return withheldBecause(tool, access);
 }

@@ -18,11 +18,10 @@ import type { jsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/t
 import { z } from 'zod';
 import { randomUuid } from '../base/ids.ts';
 import { isRequester, type Principal, principalKey, withheldBecause } from '../core/access.ts';
-import { recordAudit } from '../core/audit.ts';
-import type { Deps } from '../core/deps.ts';
-import { describeError } from '../core/errors.ts';
-import { describeOperation, operationView } from '../core/operations/service.ts';
-import type { AnyTool, ToolContext } from '../core/tool.ts';
+import type { Deps, ToolContext } from '../core/deps.ts';
+import { invokeTool, settledAnswer } from '../core/invoke.ts';
+import { describeOperation, operationView } from '../core/operations/view.ts';
+import type { AnyTool } from '../core/tool.ts';
 import type { Operation } from '../store/types.ts';
 import { loadMachineDetail } from '../tools/detail.ts';
 import { ALL_TOOLS } from '../tools/index.ts';
@@ -156,13 +155,10 @@ function registerWithheld(
   for (const tool of ALL_TOOLS) {
     const why = offered.has(tool.name) ? undefined : withheldBecause(tool, policy);
     if (!why) continue;
+    // The one path refuses it, in these words, and audits who tried (not what they sent).
     server.registerTool(tool.name, { description: why, inputSchema: z.looseObject({}) }, async () => {
-      // As Slack does: who tried what, not the arguments (a refused caller's input is not worth keeping).
-      await recordAudit(
-        { deps, principal },
-        { tool: tool.name, args: {}, result: 'refused', detail: why, targets: [] },
-      );
-      return { isError: true, content: [{ type: 'text', text: why }] };
+      const outcome = await invokeTool(tool, {}, { deps, principal });
+      return { isError: true, content: [{ type: 'text', text: outcome.ok ? why : outcome.message }] };
     });
   }
 }
@@ -264,7 +260,7 @@ function registerResources(server: McpServer, deps: Deps, principal: Principal, 
 /** How long a person has to answer a confirmation prompt before it counts as cancelled. */
 const ELICIT_TIMEOUT_MS = 10 * 60_000;
 
-/** Runs one tool for MCP: a readable error result instead of a protocol error, never a stack trace. */
+/** Runs one tool for MCP through the one path: a readable error result instead of a protocol error. */
 export async function callTool(
   server: McpServer,
   tool: AnyTool,
@@ -282,8 +278,6 @@ export async function callTool(
     notifyTargets: [{ kind: 'mcp', ...(extra.sessionId ? { session: extra.sessionId } : {}) }],
     ...more,
   };
-  const approvals = deps.approvals;
-  if (approvals) ctx.requestApproval = (t, a, p) => approvals(t, a, p, ctx);
   if (server.server.getClientCapabilities()?.elicitation?.form) {
     ctx.elicit = async (message) => {
       try {
@@ -322,18 +316,10 @@ export async function callTool(
         .catch(() => undefined);
     };
   }
-  try {
-    const out = await tool.run(args, ctx);
-    // Nothing achieved (every target refused or failed): tell the model plainly that this was an error.
-    return toolResult(tool, out, deps, tool.failed?.(out) === true);
-  } catch (err) {
-    deps.log.info('tool failed', {
-      tool: tool.name,
-      principal: principal.id,
-      error: describeError(err, deps.secrets),
-    });
-    return { isError: true, content: [{ type: 'text', text: describeError(err, deps.secrets, deps.log) }] };
-  }
+  const outcome = await invokeTool(tool, args, ctx);
+  if (!outcome.ok) return { isError: true, content: [{ type: 'text', text: outcome.message }] };
+  // Nothing achieved (every target refused or failed): tell the model plainly that this was an error.
+  return toolResult(tool, outcome.out, deps, outcome.isError);
 }
 
 /** A tool's answer as MCP carries it: the text for the model and the structured content, both scrubbed. */
@@ -352,7 +338,12 @@ function toolResult(tool: AnyTool, out: unknown, deps: Deps, isError: boolean): 
 function settledResult(tool: AnyTool | undefined, started: Result, op: Operation, deps: Deps): Result {
   const out = (started as CallToolResult).structuredContent;
   if (!tool?.settle || !out) return started;
-  return toolResult(tool, tool.settle(out, op), deps, op.state === 'failed' || op.state === 'timed_out');
+  return toolResult(
+    tool,
+    settledAnswer(tool, out, op, deps),
+    deps,
+    op.state === 'failed' || op.state === 'timed_out',
+  );
 }
 
 interface Session {

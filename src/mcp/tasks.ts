@@ -17,7 +17,8 @@ import type { Request, RequestId, Result, Task } from '@modelcontextprotocol/sdk
 import { randomId } from '../base/ids.ts';
 import { type Principal, principalKey } from '../core/access.ts';
 import type { Deps } from '../core/deps.ts';
-import { cancelById, describeOperation, newOperationId } from '../core/operations/service.ts';
+import { cancelById, newOperationId } from '../core/operations/service.ts';
+import { describeOperation } from '../core/operations/view.ts';
 import { FINAL_STATES, type Operation, type OperationState } from '../store/types.ts';
 
 const DEFAULT_TTL_MS = 24 * 60 * 60_000;

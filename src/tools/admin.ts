@@ -26,7 +26,7 @@ export const auditList = defineTool({
   toolset: 'admin',
   minRole: 'admin',
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
-  slack: { verb: 'audit' },
+  verb: 'audit',
   input: z.object({
     since: z.string().optional().describe('Only entries since this time (ISO) or age ("30m", "24h", "7d")'),
     principal: z

@@ -20,7 +20,7 @@ export function toolTable(tools: readonly AnyTool[]): string {
     const params = Object.keys(t.input.shape as Record<string, unknown>)
       .map((p) => `\`${p}\``)
       .join(', ');
-    const verb = t.slack ? `\`/maas ${t.slack.verb}\`` : '—';
+    const verb = t.slack ? `\`/maas ${t.verb}\`` : '—';
     const role = t.maasAdmin ? `${t.minRole} (and a MAAS admin API key)` : t.minRole;
     return `| \`${t.name}\` | ${t.toolset} | ${kind(t)} | ${role} | ${summary(t.description)} | ${params || '—'} | ${verb} |`;
   });

@@ -1,5 +1,5 @@
 /** The registry: every tool, in the order tools/list shows them. */
-import { isToolEnabled, type ToolPolicy } from '../core/access.ts';
+import { isToolEnabled, type ToolAccess } from '../core/access.ts';
 import type { AnyTool } from '../core/tool.ts';
 import { adminTools } from './admin.ts';
 import { machineAllocate } from './allocate.ts';
@@ -26,7 +26,7 @@ export const ALL_TOOLS: readonly AnyTool[] = [
 ];
 
 /** The tools that exist under a policy — the one question every adapter asks. */
-export function enabledTools(policy: ToolPolicy, tools: readonly AnyTool[] = ALL_TOOLS): AnyTool[] {
+export function enabledTools(policy: ToolAccess, tools: readonly AnyTool[] = ALL_TOOLS): AnyTool[] {
   return tools.filter((t) => isToolEnabled(t, policy));
 }
 

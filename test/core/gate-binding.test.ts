@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/base/clock.ts';
-import type { ActionResult } from '../../src/core/actions.ts';
+import type { ActionResult } from '../../src/core/result.ts';
 import type { Simulator } from '../../src/sim/index.ts';
 import { MemoryStore } from '../../src/store/memory.ts';
 import type { Confirmation, Store } from '../../src/store/types.ts';

@@ -4,10 +4,10 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ManualClock } from '../../src/base/clock.ts';
-import type { ActionResult } from '../../src/core/actions.ts';
 import { judge } from '../../src/core/operations/kinds.ts';
 import { Poller } from '../../src/core/operations/poller.ts';
 import { operationProgress } from '../../src/core/operations/service.ts';
+import type { ActionResult } from '../../src/core/result.ts';
 import type { MachineSummary } from '../../src/maas/schemas.ts';
 import { ALL_STATUSES, isFailed, NodeStatus as S } from '../../src/maas/status.ts';
 import type { Operation } from '../../src/store/types.ts';

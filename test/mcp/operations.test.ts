@@ -8,9 +8,9 @@ import {
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ManualClock } from '../../src/base/clock.ts';
 import type { Principal } from '../../src/core/access.ts';
-import type { ActionResult } from '../../src/core/actions.ts';
 import type { Deps } from '../../src/core/deps.ts';
-import type { OperationView } from '../../src/core/operations/service.ts';
+import type { OperationView } from '../../src/core/operations/view.ts';
+import type { ActionResult } from '../../src/core/result.ts';
 import { NodeStatus as S } from '../../src/maas/status.ts';
 import { ADMIN, call, connectClient, drive, node, simDeps, startPoller } from '../helpers.ts';
 

@@ -6,7 +6,7 @@
 import { CallToolResultSchema, CreateTaskResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ManualClock } from '../../src/base/clock.ts';
-import type { ActionResult } from '../../src/core/actions.ts';
+import type { ActionResult } from '../../src/core/result.ts';
 import { ALL_TOOLS } from '../../src/tools/index.ts';
 import { ADMIN, connectClient, drive, simDeps, startPoller } from '../helpers.ts';
 import { runAsTask, runScenario, TASK_SCENARIOS } from '../task-scenarios.ts';

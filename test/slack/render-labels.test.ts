@@ -3,7 +3,7 @@
  * operation state everywhere, and machine status emoji from MAAS's status families.
  */
 import { describe, expect, it } from 'vitest';
-import type { OperationView } from '../../src/core/operations/service.ts';
+import type { OperationView } from '../../src/core/operations/view.ts';
 import * as B from '../../src/slack/blocks.ts';
 import { type Msg, texts } from './helpers.ts';
 

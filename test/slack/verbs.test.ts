@@ -98,7 +98,7 @@ const ANSWERS: Record<string, string | RegExp> = {
 const WARNS = new Set(['op', 'cancel']);
 
 const VERB_TOOLS: AnyTool[] = ALL_TOOLS.filter((t) => t.slack);
-const verbOf = (t: AnyTool) => t.slack?.verb as string;
+const verbOf = (t: AnyTool) => t.verb as string;
 
 describe('the registry as /maas verbs', () => {
   it('every tool with a Slack verb has an example here (and every example is a real verb)', () => {

@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
-import type { ActionResult } from '../../src/core/actions.ts';
+import type { ActionResult } from '../../src/core/result.ts';
 import type { Simulator } from '../../src/sim/index.ts';
 import type { auditList } from '../../src/tools/admin.ts';
 import { ALL_TOOLS } from '../../src/tools/index.ts';

@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FetchLike } from '../../src/base/fetch.ts';
 import { createLogger } from '../../src/base/log.ts';
-import type { ActionResult } from '../../src/core/actions.ts';
+import type { ActionResult } from '../../src/core/result.ts';
 import type { Simulator } from '../../src/sim/index.ts';
 import { call } from '../helpers.ts';
 import { MACHINES, node, requestOf, runCleanups, setup } from './write-helpers.ts';

@@ -9,8 +9,8 @@ import { ManualClock } from '../../src/base/clock.ts';
 import type { FetchLike } from '../../src/base/fetch.ts';
 import type { Logger } from '../../src/base/log.ts';
 import type { Principal } from '../../src/core/access.ts';
-import type { ActionResult } from '../../src/core/actions.ts';
 import type { Deps } from '../../src/core/deps.ts';
+import type { ActionResult } from '../../src/core/result.ts';
 import { createSimulator, type SimRequestEntry, type Simulator } from '../../src/sim/index.ts';
 import { ADMIN, type call, connectClient, makeDeps, node, testConfig } from '../helpers.ts';
 

@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/base/log.ts';
-import type { ActionResult } from '../../src/core/actions.ts';
+import type { ActionResult } from '../../src/core/result.ts';
 import type { Simulator } from '../../src/sim/index.ts';
 import { call } from '../helpers.ts';
 import { drive, node, requestOf, runCleanups, setup, simSecrets, type WriteEnv } from './write-helpers.ts';

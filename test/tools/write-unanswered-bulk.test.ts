@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FetchLike } from '../../src/base/fetch.ts';
-import type { ActionResult } from '../../src/core/actions.ts';
+import type { ActionResult } from '../../src/core/result.ts';
 import type { Simulator } from '../../src/sim/index.ts';
 import { call } from '../helpers.ts';
 import { drive, MACHINES, opOf, requestOf, runCleanups, setup, sid } from './write-helpers.ts';

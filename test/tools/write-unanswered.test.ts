@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FetchLike } from '../../src/base/fetch.ts';
-import type { ActionResult } from '../../src/core/actions.ts';
+import type { ActionResult } from '../../src/core/result.ts';
 import { NodeStatus as S } from '../../src/maas/status.ts';
 import type { Simulator } from '../../src/sim/index.ts';
 import { call } from '../helpers.ts';
