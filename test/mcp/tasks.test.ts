@@ -46,6 +46,9 @@ describe('every long tool as an MCP task', () => {
         // The preview ended at once: a task of its own that is no operation.
         expect(preview?.created?.taskId).toMatch(/^task_/);
         expect(await deps.store.getOperation(preview?.created?.taskId ?? '')).toBeUndefined();
+        // The confirmation request, answered as a task, is one of the tool's own answers too.
+        const held = tool.output.parse(preview?.result?.structuredContent) as ActionResult;
+        expect(held.status).toBe('confirmation_required');
       }
       expect(run.error).toBeUndefined();
       expect(run.created?.taskId).toMatch(/^op_/);
