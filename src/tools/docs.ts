@@ -33,8 +33,13 @@ export function toolTable(tools: readonly AnyTool[]): string {
 
 /** Replaces the generated block in a README text. */
 export function withToolTable(readme: string, tools: readonly AnyTool[]): string {
-  const start = readme.indexOf(TABLE_START);
-  const end = readme.indexOf(TABLE_END);
-  if (start < 0 || end < start) throw new Error('README.md has no tool table markers');
-  return `${readme.slice(0, start + TABLE_START.length)}\n${toolTable(tools)}\n${readme.slice(end)}`;
+  return withBlock(readme, TABLE_START, TABLE_END, toolTable(tools));
+}
+
+/** A text with what stands between two marker lines replaced by `body`. */
+export function withBlock(text: string, startMarker: string, endMarker: string, body: string): string {
+  const start = text.indexOf(startMarker);
+  const end = text.indexOf(endMarker);
+  if (start < 0 || end < start) throw new Error(`no markers ${startMarker} … ${endMarker}`);
+  return `${text.slice(0, start + startMarker.length)}\n${body}\n${text.slice(end)}`;
 }
