@@ -33,10 +33,10 @@ export interface ToolAccess {
   role?: Role;
 }
 
-export function isToolEnabled(tool: AccessSubject, policy: ToolAccess): boolean {
-  if (!policy.toolsets.has(tool.toolset)) return false;
-  if (policy.readOnly && !tool.annotations.readOnlyHint) return false;
-  if (policy.role !== undefined && !roleAtLeast(policy.role, tool.minRole)) return false;
+export function isToolEnabled(tool: AccessSubject, access: ToolAccess): boolean {
+  if (!access.toolsets.has(tool.toolset)) return false;
+  if (access.readOnly && !tool.annotations.readOnlyHint) return false;
+  if (access.role !== undefined && !roleAtLeast(access.role, tool.minRole)) return false;
   return true;
 }
 
@@ -63,14 +63,14 @@ export function isRequester(
 /** Why a tool of an enabled toolset is not offered to `role` (read-only mode, or a higher role), if it is not. */
 export function withheldBecause(
   tool: AccessSubject & { name: string },
-  policy: ToolAccess,
+  access: ToolAccess,
 ): string | undefined {
-  if (!policy.toolsets.has(tool.toolset)) return undefined;
-  if (policy.readOnly && !tool.annotations.readOnlyHint) {
+  if (!access.toolsets.has(tool.toolset)) return undefined;
+  if (access.readOnly && !tool.annotations.readOnlyHint) {
     return `${tool.name} is not available: maas-mcp runs read-only here (MAAS_MCP_READ_ONLY).`;
   }
-  if (policy.role !== undefined && !roleAtLeast(policy.role, tool.minRole)) {
-    return `${tool.name} needs the ${tool.minRole} role; your role is ${policy.role}.`;
+  if (access.role !== undefined && !roleAtLeast(access.role, tool.minRole)) {
+    return `${tool.name} needs the ${tool.minRole} role; your role is ${access.role}.`;
   }
   return undefined;
 }

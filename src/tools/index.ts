@@ -25,9 +25,9 @@ export const ALL_TOOLS: readonly AnyTool[] = [
   ...adminTools,
 ];
 
-/** The tools that exist under a policy — the one question every adapter asks. */
-export function enabledTools(policy: ToolAccess, tools: readonly AnyTool[] = ALL_TOOLS): AnyTool[] {
-  return tools.filter((t) => isToolEnabled(t, policy));
+/** The tools that exist for a caller — the one question every adapter asks. */
+export function enabledTools(access: ToolAccess, tools: readonly AnyTool[] = ALL_TOOLS): AnyTool[] {
+  return tools.filter((t) => isToolEnabled(t, access));
 }
 
 export function findTool(name: string, tools: readonly AnyTool[] = ALL_TOOLS): AnyTool | undefined {
