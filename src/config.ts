@@ -4,9 +4,24 @@
  */
 import { z } from 'zod';
 import { SecretSet } from './base/redact.ts';
-import { DEFAULT_DEADLINE_MIN } from './core/operations/kinds.ts';
 import { apiRoot, parseApiKey } from './maas/http.ts';
 import { OPERATION_KINDS, type OperationKind } from './store/types.ts';
+
+/** Default deadlines in minutes (README "Settings", `MAAS_MCP_DEADLINES`); `MAAS_MCP_DEADLINES` overrides them. */
+export const DEFAULT_DEADLINE_MIN: Record<OperationKind, number> = {
+  commission: 20,
+  test: 60,
+  deploy: 30,
+  release: 30,
+  erase: 240,
+  rescue_enter: 15,
+  rescue_exit: 15,
+  power_on: 5,
+  power_off: 5,
+  power_cycle: 5,
+  abort: 15,
+  action: 5,
+};
 
 export const ROLES = ['viewer', 'operator', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
