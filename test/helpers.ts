@@ -141,10 +141,17 @@ export function node(sim: Simulator, hostname: string): SimNode {
   return n;
 }
 
-/** Every Ready, unlocked machine's hostname in the simulator (id order), optionally only the first `n`. */
+/**
+ * Every Ready, unlocked machine that can deploy (it has a filesystem at `/`: the simulated fleet also has machines
+ * with a blank storage layout, which MAAS refuses to deploy), in id order, optionally only the first `n`.
+ */
 export function readyHosts(sim: Simulator, n?: number): string[] {
+  const rooted = (m: SimNode) =>
+    m.blockDevices.some(
+      (d) => d.filesystem?.mountPoint === '/' || d.partitions.some((p) => p.filesystem?.mountPoint === '/'),
+    );
   const all = [...sim.state.machines()]
-    .filter((m) => m.status === NodeStatus.READY && !m.locked)
+    .filter((m) => m.status === NodeStatus.READY && !m.locked && rooted(m))
     .map((m) => m.hostname);
   return n === undefined ? all : all.slice(0, n);
 }

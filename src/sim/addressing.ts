@@ -1,5 +1,5 @@
 /** IP arithmetic and address allocation on the simulated subnets (IPv4 and simple `…::/64` IPv6). */
-import type { SimNode, SimState, SimSubnet } from './model.ts';
+import type { SimIpRange, SimNode, SimState, SimSubnet } from './model.ts';
 
 /** Host offsets below this are left for gateways and infrastructure, as a MAAS reserved range would. */
 const FIRST_DYNAMIC_OFFSET = 10;
@@ -71,7 +71,49 @@ export function ipInSubnet(ip: string, subnet: SimSubnet): boolean {
 
 const cursors = new WeakMap<SimState, Map<number, number>>();
 
-/** The lowest-ish free address (a moving cursor keeps seeding 10,000 machines linear). */
+/** Host offset of `ip` in the subnet, or null when it is not in it. */
+function offsetIn(subnet: SimSubnet, ip: string): number | null {
+  return subnetRange(subnet.cidr)?.offsetOf(ip) ?? null;
+}
+
+/** The subnet's IP range of `type` holding `ip`, if any. */
+export function rangeHolding(
+  state: SimState,
+  subnet: SimSubnet,
+  ip: string,
+  type: SimIpRange['type'],
+): SimIpRange | undefined {
+  const off = offsetIn(subnet, ip);
+  if (off === null) return undefined;
+  for (const r of state.ipRanges.values()) {
+    if (r.subnetId !== subnet.id || r.type !== type) continue;
+    const lo = offsetIn(subnet, r.start);
+    const hi = offsetIn(subnet, r.end);
+    if (lo !== null && hi !== null && off >= lo && off <= hi) return r;
+  }
+  return undefined;
+}
+
+/** Whether MAAS already tracks the address (a node's link or a user reservation). */
+export function ipInUse(state: SimState, ip: string): boolean {
+  return state.ips.has(ip) || state.reservedIps.has(ip);
+}
+
+/** The subnet an address belongs to (the most specific one). */
+export function subnetOfIp(state: SimState, ip: string): SimSubnet | undefined {
+  let best: SimSubnet | undefined;
+  for (const s of state.subnets.values()) {
+    if (!ipInSubnet(ip, s)) continue;
+    const prefix = Number(s.cidr.split('/')[1]);
+    if (!best || prefix > Number(best.cidr.split('/')[1])) best = s;
+  }
+  return best;
+}
+
+/**
+ * The lowest-ish free address, as MAAS allocates one: not the gateway or a DNS server, not in use, not in a dynamic or
+ * reserved range (`get_ipranges_for_ip_allocation`). A moving cursor keeps seeding 10,000 machines linear.
+ */
 export function nextFreeIp(state: SimState, subnet: SimSubnet): string | null {
   const r = subnetRange(subnet.cidr);
   if (!r) return null;
@@ -81,13 +123,21 @@ export function nextFreeIp(state: SimState, subnet: SimSubnet): string | null {
     cursors.set(state, perState);
   }
   const start = perState.get(subnet.id) ?? FIRST_DYNAMIC_OFFSET;
+  let hasRanges = false;
+  for (const range of state.ipRanges.values()) if (range.subnetId === subnet.id) hasRanges = true;
   const last = r.family === 4 ? r.size - 2 : r.size;
   for (let pass = 0; pass < 2; pass++) {
     const from = pass === 0 ? start : FIRST_DYNAMIC_OFFSET;
     const to = pass === 0 ? last : start - 1;
     for (let i = from; i <= to; i++) {
       const ip = r.at(i);
-      if (ip === subnet.gatewayIp || state.ips.has(ip)) continue;
+      if (ip === subnet.gatewayIp || subnet.dnsServers.includes(ip) || ipInUse(state, ip)) continue;
+      if (
+        hasRanges &&
+        (rangeHolding(state, subnet, ip, 'dynamic') || rangeHolding(state, subnet, ip, 'reserved'))
+      ) {
+        continue;
+      }
       perState.set(subnet.id, i + 1);
       return ip;
     }

@@ -3,8 +3,9 @@
  * Ready, editable and unlocked; cheapest first by `cpu_count + memory/1024`; the three 409 texts; `dry_run` and
  * `verbose`.
  */
-import { NodeStatus } from '../maas/status.ts';
-import { ACQUIRE_FIELDS, cleanConstraints, IGNORED_FIELDS, matchStorage } from './filters.ts';
+
+import { matchInterfaces, matchingInterfaces, matchStorage, storageByLabel } from './constraints.ts';
+import { ACQUIRE_FIELDS, cleanConstraints, IGNORED_FIELDS } from './filters.ts';
 import { badRequest, conflict, stringBool } from './http.ts';
 import { pyRepr, pyReprList } from './json.ts';
 import { acquire } from './machine-ops.ts';
@@ -12,6 +13,7 @@ import type { SimNode } from './model.ts';
 import { hasPerm } from './perm.ts';
 import { renderMachine } from './render.ts';
 import type { AuthedCtx } from './router.ts';
+import { S } from './status.ts';
 
 const cost = (n: SimNode) => n.cpuCount + n.memory / 1024;
 
@@ -34,7 +36,7 @@ export function allocate(ctx: AuthedCtx): unknown {
   const cleaned = cleanConstraints(state, data, ACQUIRE_FIELDS, { singleZonePool: true });
   const candidates: SimNode[] = [];
   for (const n of state.machines()) {
-    if (n.status !== NodeStatus.READY || !hasPerm(ctx.user, n, 'edit')) continue;
+    if (n.status !== S.READY || !hasPerm(ctx.user, n, 'edit')) continue;
     if (cleaned.matches.every((m) => m(n))) candidates.push(n);
   }
   // A stable sort keeps id order among equal costs.
@@ -49,17 +51,36 @@ export function allocate(ctx: AuthedCtx): unknown {
       `No available machine matches constraints: ${describeRequest(ctx)} (resolved to "${cleaned.described.join(' ')}")`,
     );
   }
-  const storage = cleaned.storage ? (matchStorage(chosen, cleaned.storage) ?? {}) : null;
-  const constraintsByType: Record<string, unknown> = {};
-  if (storage) constraintsByType.storage = storage;
-  if (!dryRun) acquire(ctx, chosen);
-  const extra: Record<string, unknown> = { constraints_by_type: constraintsByType };
-  if (verbose) {
-    extra.constraints_by_type = {
-      ...constraintsByType,
-      verbose_storage: storage ?? {},
-      verbose_interfaces: {},
-    };
+  // `constraints_by_type` (only in this answer): what the label-based constraints matched on the chosen machine;
+  // `verbose` adds the same for every candidate, keyed by the machines' database ids.
+  const byType: Record<string, unknown> = {};
+  if (cleaned.storage) {
+    const labels = storageByLabel(matchStorage(chosen, cleaned.storage) ?? new Map());
+    if (Object.keys(labels).length) byType.storage = labels;
   }
+  if (cleaned.interfaces) byType.interfaces = matchInterfaces(state, chosen, cleaned.interfaces) ?? {};
+  if (verbose) {
+    // MAAS sets both whenever `verbose` is on (`MachinesHandler.allocate`), empty when there was no such constraint.
+    const storageConstraints = cleaned.storage;
+    byType.verbose_storage = storageConstraints
+      ? Object.fromEntries(
+          candidates.map((n) => [
+            String(state.dbId(n)),
+            Object.fromEntries(
+              [...(matchStorage(n, storageConstraints) ?? new Map())].filter(([, l]) => l !== ''),
+            ),
+          ]),
+        )
+      : {};
+    const verboseInterfaces: Record<string, Record<string, number[]>> = {};
+    for (const [label, pairs] of cleaned.interfaces ?? []) {
+      verboseInterfaces[label] = Object.fromEntries(
+        candidates.map((n) => [String(state.dbId(n)), matchingInterfaces(state, n, pairs).map((i) => i.id)]),
+      );
+    }
+    byType.verbose_interfaces = verboseInterfaces;
+  }
+  if (!dryRun) acquire(ctx, chosen);
+  const extra: Record<string, unknown> = { constraints_by_type: byType };
   return renderMachine(state, chosen, extra);
 }

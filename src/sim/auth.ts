@@ -2,7 +2,7 @@
  * OAuth 1.0 PLAINTEXT verification as MAAS (via piston) does it (MAAS `maasserver/api/auth.py`): the header parse,
  * the check order (version, consumer, token, timestamp, nonce, signature) and the exact 401 texts.
  */
-import type { Clock } from '../core/clock.ts';
+import type { Clock } from './clock.ts';
 import { forbidden, type Params, SimHttpError } from './http.ts';
 import { pyRepr } from './json.ts';
 import type { SimState, SimUserRecord } from './model.ts';

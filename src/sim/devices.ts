@@ -2,8 +2,8 @@
  * Devices, controllers and the generic `/nodes/` views (MAAS `maasserver/api/devices.py`, `rackcontrollers.py`).
  * Non-admins never see controllers.
  */
-import { normaliseMac, POWER_TYPES } from '../maas/constants.ts';
-import { isTransient, NodeStatus } from '../maas/status.ts';
+
+import { canonicalMac, POWER_TYPES } from './facts.ts';
 import { visibleNodes } from './filters.ts';
 import { makeNic } from './hardware.ts';
 import { CHOICE, deletedResponse, fieldErrors, mandatory, streamResponse, textResponse } from './http.ts';
@@ -15,6 +15,7 @@ import { getNodeOr404, isRack, isRegion } from './perm.ts';
 import { renderAnyNode, renderController, renderDevice } from './render.ts';
 import type { AnonHandler, AuthedCtx, Ctx, Handler, Resource } from './router.ts';
 import { blankNode, VLAN } from './seed-inventory.ts';
+import { isTransientStatus, S } from './status.ts';
 
 const createDevice: Handler = (ctx) => {
   const { state } = ctx.svc;
@@ -40,7 +41,7 @@ const createDevice: Handler = (ctx) => {
   n.parent = parent || null;
   n.interfaces = macs.map((m, i) => {
     const nic = makeNic(state, state.rng, `eth${i}`, VLAN.untagged, false);
-    nic.mac = normaliseMac(m);
+    nic.mac = canonicalMac(m);
     return nic;
   });
   state.addNode(n);
@@ -133,9 +134,9 @@ function controllers(kind: 'rack' | 'region'): Resource[] {
 }
 
 function byMac(ctx: Ctx): SimNode | undefined {
-  const sid = ctx.svc.state.macs.get(normaliseMac(mandatory(ctx.query, 'mac_address')));
+  const sid = ctx.svc.state.macs.get(canonicalMac(mandatory(ctx.query, 'mac_address')));
   const n = sid ? ctx.svc.state.nodes.get(sid) : undefined;
-  return n && n.status !== NodeStatus.RETIRED ? n : undefined;
+  return n && n.status !== S.RETIRED ? n : undefined;
 }
 
 /** `NodesHandler`'s MAC lookups, inherited by `/machines/`; anonymous callers get them too. */
@@ -143,7 +144,7 @@ export const macLookupOps: Record<string, AnonHandler> = {
   'GET is_registered': (ctx) => byMac(ctx) !== undefined,
   'GET is_action_in_progress': (ctx) => {
     const n = byMac(ctx);
-    return n !== undefined && isTransient(n.status);
+    return n !== undefined && isTransientStatus(n.status);
   },
 };
 

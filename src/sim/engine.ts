@@ -3,17 +3,19 @@
  * `maasserver/node_status.py` `NODE_TRANSITIONS`, `maasserver/models/node.py`). Every status change goes through
  * {@link updateStatus}; every timed step through {@link Engine.run}.
  */
-import type { Clock, TimerHandle } from '../core/clock.ts';
-import {
-  canTransition,
-  FAILURE_STATUS,
-  invalidTransitionMessage,
-  NodeStatus,
-  type NodeStatus as Status,
-} from '../maas/status.ts';
-import type { FailAction, Faults } from './faults.ts';
+
+import type { Clock, TimerHandle } from './clock.ts';
+import { FAILURE_EVENTS, type FailAction, type Faults } from './faults.ts';
 import { conflict } from './http.ts';
-import { type EventLevel, MAX_EVENTS_PER_NODE, type SimEvent, type SimNode, type SimState } from './model.ts';
+import {
+  type EventLevel,
+  MAX_EVENTS_PER_NODE,
+  ScriptStatus,
+  type SimEvent,
+  type SimNode,
+  type SimState,
+} from './model.ts';
+import { canTransition, failureStatusOf, invalidTransitionMessage, S, type Status } from './status.ts';
 import { saveOnce, touch } from './tx.ts';
 
 /**
@@ -25,13 +27,17 @@ export function updateStatus(node: SimNode, to: Status): void {
   touch(node);
   if (node.status !== to) node.previousStatus = node.status;
   node.status = to;
-  if (node.kind === 'machine' && (to === NodeStatus.NEW || to === NodeStatus.READY)) node.owner = null;
+  if (node.kind === 'machine' && (to === S.NEW || to === S.READY)) node.owner = null;
 }
 
-/** One timed step; `delayMs` is at `timeScale` 1 and counts from the previous step. */
+/**
+ * One timed step; `delayMs` is at `timeScale` 1 and counts from the previous step. `label` names the step (the event
+ * it logs) so a test can make the action fail there.
+ */
 export interface Step {
   delayMs: number;
   run: () => void;
+  label?: string;
 }
 
 type Lane = 'life' | 'power';
@@ -85,18 +91,23 @@ export class Engine {
   }
 
   /**
-   * Moves a transient status to its failure status if a `failNext` fault is armed for this action.
-   * Returns true when it failed (the caller then stops).
+   * At an action's last step: moves the transient status to its failure status if a failure is armed for this
+   * action without a step (`failNext`). Returns true when it failed (the caller then stops).
    */
-  failIfArmed(node: SimNode, action: FailAction, eventType: string, defaultMessage: string): boolean {
+  failIfArmed(node: SimNode, action: FailAction): boolean {
     const armed = this.faults.takeFailure(node.systemId, action);
-    if (!armed) return false;
-    const to = FAILURE_STATUS.get(node.status);
+    return armed ? this.fail(node, action, armed.message) : false;
+  }
+
+  /** MAAS's failure: the failure status, `error_description`, and an ERROR event that becomes `status_message`. */
+  private fail(node: SimNode, action: FailAction, message: string | undefined): boolean {
+    const to = failureStatusOf(node.status);
     if (to === undefined) return false;
-    const message = armed.message ?? defaultMessage;
+    const { event, message: fallback } = FAILURE_EVENTS[action];
+    const text = message ?? fallback;
     updateStatus(node, to);
-    node.errorDescription = message;
-    this.event(node, eventType, { level: 'ERROR', description: message });
+    node.errorDescription = text;
+    this.event(node, event, { level: 'ERROR', description: text });
     return true;
   }
 
@@ -202,6 +213,18 @@ export class Engine {
     // A step can find the machine changed under it (a test hook, a DELETE); the rest of the job is then moot.
     try {
       if (!this.state.nodes.has(job.node.systemId)) throw new Error('node deleted');
+      const action = job.kind as FailAction;
+      const armed =
+        step.label && action in FAILURE_EVENTS
+          ? this.faults.takeFailure(job.node.systemId, action, step.label)
+          : null;
+      if (armed && this.fail(job.node, action, armed.message)) {
+        if (action === 'commission') job.node.scripts.commissioning = ScriptStatus.FAILED;
+        if (action === 'test') job.node.scripts.testing = ScriptStatus.FAILED;
+        if (action === 'commission' || action === 'erase') setPowerOff(this, job.node);
+        this.lanes[job.lane].delete(job.node.systemId);
+        return;
+      }
       step.run();
     } catch {
       if (this.isCurrent(job)) this.lanes[job.lane].delete(job.node.systemId);
@@ -212,4 +235,11 @@ export class Engine {
 function first<V>(map: Map<string, V>): V | undefined {
   for (const v of map.values()) return v;
   return undefined;
+}
+
+/** A failed commissioning or erase leaves the machine powered off, as their last steps do. */
+function setPowerOff(engine: Engine, node: SimNode): void {
+  if (node.powerType === 'manual' || node.powerState === 'off') return;
+  node.powerState = 'off';
+  engine.event(node, 'Node powered off', { level: 'DEBUG' });
 }

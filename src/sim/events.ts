@@ -2,7 +2,7 @@
  * `GET /events/?op=query` (MAAS `maasserver/api/events.py`): filters, level, limit, before/after paging, newest
  * first.
  */
-import { normaliseMac } from '../maas/constants.ts';
+import { canonicalMac } from './facts.ts';
 import { badRequest } from './http.ts';
 import { EVENT_LEVELS, type EventLevel, type SimEvent, type SimNode } from './model.ts';
 import { API } from './paths.ts';
@@ -34,7 +34,7 @@ function nodeFilter(ctx: AuthedCtx): (n: SimNode) => boolean {
   const q = ctx.query;
   const { state } = ctx.svc;
   const hostnames = q.getAll('hostname');
-  const macs = q.getAll('mac_address').map(normaliseMac);
+  const macs = q.getAll('mac_address').map(canonicalMac);
   const ids = q.getAll('id');
   const zone = q.get('zone');
   const agent = q.get('agent_name');

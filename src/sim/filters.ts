@@ -3,13 +3,22 @@
  * MAAS's messages, matching, and the cleaned `field=value` descriptions allocate's 409 quotes (MAAS
  * `maasserver/node_constraint_filter_forms.py`).
  */
-import { MAC_RE, normaliseMac } from '../maas/constants.ts';
-import { parseStatus, SIMPLE_STATUSES, STATUS_FILTER_NAMES, simpleStatus } from '../maas/status.ts';
+
+import {
+  type InterfaceConstraints,
+  matchInterfaces,
+  matchStorage,
+  parseInterfaceConstraints,
+  parseStorageConstraints,
+  type StorageConstraint,
+} from './constraints.ts';
+import { canonicalMac, isMac } from './facts.ts';
 import { choiceError, fieldErrors, type Params } from './http.ts';
 import { pyFloatText } from './json.ts';
 import type { SimNode, SimState } from './model.ts';
 import { canView } from './perm.ts';
 import type { AuthedCtx } from './router.ts';
+import { SIMPLE_STATUS_NAMES, simpleStatusOf, statusByFilterName } from './status.ts';
 
 export type Match = (n: SimNode) => boolean;
 
@@ -17,8 +26,9 @@ export interface Cleaned {
   matches: Match[];
   /** `describe_constraints` parts (`name=host-x`), for allocate's 409. */
   described: string[];
-  /** Storage constraint labels → matched block device ids, per machine (allocate's `constraints_by_type`). */
+  /** `storage=` and `interfaces=`, parsed (allocate reports what they matched in `constraints_by_type`). */
   storage: StorageConstraint[] | null;
+  interfaces: InterfaceConstraints | null;
 }
 
 /** Accepted but not constraining anything (`IGNORED_FIELDS`). */
@@ -112,45 +122,6 @@ function splitTags(values: string[]): string[] {
   return values.flatMap((v) => v.split(/[,\s]+/)).filter((t) => t !== '');
 }
 
-export interface StorageConstraint {
-  label: string;
-  sizeGb: number;
-  tags: string[];
-}
-
-/** `label:size(tag,tag),…` with sizes in GB. */
-function parseStorage(text: string): StorageConstraint[] | null {
-  const parts = text
-    .split(/,(?![^(]*\))/)
-    .map((p) => p.trim())
-    .filter((p) => p !== '');
-  const out: StorageConstraint[] = [];
-  for (const [i, part] of parts.entries()) {
-    const m = /^(?:([A-Za-z0-9_-]+):)?(\d+(?:\.\d+)?)(?:\(([^)]*)\))?$/.exec(part);
-    if (!m) return null;
-    out.push({ label: m[1] ?? String(i), sizeGb: Number(m[2]), tags: splitTags([m[3] ?? '']) });
-  }
-  return out;
-}
-
-/** Assigns each storage constraint a distinct physical disk (boot disk first); null when impossible. */
-export function matchStorage(n: SimNode, constraints: StorageConstraint[]): Record<string, number[]> | null {
-  const disks = [...n.blockDevices.filter((d) => d.type === 'physical')].sort(
-    (a, b) => Number(b.id === n.bootDiskId) - Number(a.id === n.bootDiskId),
-  );
-  const used = new Set<number>();
-  const out: Record<string, number[]> = {};
-  for (const c of constraints) {
-    const disk = disks.find(
-      (d) => !used.has(d.id) && d.size >= c.sizeGb * 1e9 && c.tags.every((t) => d.tags.includes(t)),
-    );
-    if (!disk) return null;
-    used.add(disk.id);
-    out[c.label] = [disk.id];
-  }
-  return out;
-}
-
 function numeric(
   values: string[],
   message: string,
@@ -223,6 +194,7 @@ export function cleanConstraints(
   const matches: Match[] = [];
   const described: string[] = [];
   let storage: StorageConstraint[] | null = null;
+  let interfaces: InterfaceConstraints | null = null;
   const add = (key: string, values: string[], m: Match) => {
     matches.push(m);
     described.push(`${key}=${values.join(',')}`);
@@ -254,9 +226,9 @@ export function cleanConstraints(
         );
         break;
       case 'mac_address': {
-        const bad = nonEmpty.filter((v) => !MAC_RE.test(v.trim()));
+        const bad = nonEmpty.filter((v) => !isMac(v.trim()));
         if (bad.length) errors[key] = bad.map((v) => `'${v}' is not a valid MAC address.`);
-        const macs = nonEmpty.map(normaliseMac);
+        const macs = nonEmpty.map(canonicalMac);
         sel((n) => n.interfaces.some((i) => macs.includes(i.mac.toLowerCase())));
         break;
       }
@@ -276,16 +248,16 @@ export function cleanConstraints(
         break;
       }
       case 'status': {
-        const bad = nonEmpty.find((v) => !Object.values(STATUS_FILTER_NAMES).includes(v));
+        const bad = nonEmpty.find((v) => statusByFilterName(v) === undefined);
         if (bad !== undefined) errors[key] = [choiceError(bad)];
-        const wanted = new Set(nonEmpty.map((v) => parseStatus(v)));
+        const wanted = new Set(nonEmpty.map((v) => statusByFilterName(v)));
         sel((n) => wanted.has(n.status));
         break;
       }
       case 'simple_status': {
-        const bad = nonEmpty.find((v) => !(SIMPLE_STATUSES as readonly string[]).includes(v));
+        const bad = nonEmpty.find((v) => !SIMPLE_STATUS_NAMES.includes(v));
         if (bad !== undefined) errors[key] = [choiceError(bad)];
-        sel((n) => nonEmpty.includes(simpleStatus(n.status)));
+        sel((n) => nonEmpty.includes(simpleStatusOf(n.status)));
         break;
       }
       case 'arch':
@@ -359,23 +331,35 @@ export function cleanConstraints(
         break;
       }
       case 'storage': {
-        const parsed = parseStorage(nonEmpty.join(','));
+        const text = nonEmpty.join(',');
+        const parsed = parseStorageConstraints(text);
         if (!parsed) {
-          errors[key] = [`Malformed storage constraint, "${nonEmpty.join(',')}".`];
+          errors[key] = [`Malformed storage constraint, "${text}".`];
           break;
         }
         storage = parsed;
         add(key, nonEmpty, (n) => matchStorage(n, parsed) !== null);
         break;
       }
+      case 'interfaces': {
+        const parsed = parseInterfaceConstraints(nonEmpty[nonEmpty.length - 1] ?? '');
+        if (typeof parsed === 'string') {
+          errors[key] = [parsed];
+          break;
+        }
+        interfaces = parsed;
+        add(key, nonEmpty, (n) => matchInterfaces(state, n, parsed) !== null);
+        break;
+      }
       default:
-        // `interfaces` and `devices` are accepted but not modelled (see the simulator's report).
-        described.push(`${key}=${nonEmpty.join(',')}`);
+        // `devices` (PCI/USB vendor and product ids) is accepted but not modelled: the simulated machines report no
+        // such devices, so it matches nothing.
+        add(key, nonEmpty, () => false);
     }
   }
   if (Object.keys(errors).length) throw fieldErrors(errors);
   described.sort();
-  return { matches, described, storage };
+  return { matches, described, storage, interfaces };
 }
 
 /** `NodesHandler.read`: the nodes of one kind a user may see, filtered by `ReadNodesForm`, in id order. */

@@ -1,16 +1,9 @@
 /**
- * Plausible hardware: NICs, disks, hardware_info and storage layouts. Only facts a MAAS client can observe are
+ * Plausible hardware: NICs, disks and hardware_info. Only facts a MAAS client can observe are
  * modelled; numbers are drawn from the seeded PRNG.
  */
 
-import type {
-  LatentHardware,
-  SimBlockDevice,
-  SimInterface,
-  SimNode,
-  SimPartition,
-  SimState,
-} from './model.ts';
+import type { LatentHardware, SimBlockDevice, SimInterface, SimNode, SimState } from './model.ts';
 import type { Rng } from './random.ts';
 
 export type VendorProfile = 'dell' | 'supermicro' | 'hpe' | 'qemu' | 'ampere';
@@ -142,7 +135,7 @@ export function makeNic(
     linkSpeed: vlanId === null ? 0 : (model?.speed ?? 10000),
     numaNode: 0,
     sriovMaxVf: model && model.speed >= 10000 ? 64 : 0,
-    mtu: 1500,
+    discoveredVlanId: vlanId,
   };
 }
 
@@ -212,85 +205,4 @@ export function revealHardware(state: SimState, node: SimNode): void {
   node.bootDiskId = latent.disks[0]?.id ?? null;
   node.latent = null;
   if (!node.hardwareUuid) node.hardwareUuid = state.rng.uuid();
-}
-
-const MIB = 1024 * 1024;
-const EFI_SIZE = 512 * MIB;
-
-function partition(
-  state: SimState,
-  size: number,
-  bootable: boolean,
-  fstype: string,
-  mount: string | null,
-): SimPartition {
-  return {
-    id: state.nextId('partition'),
-    uuid: state.rng.uuid(),
-    size,
-    bootable,
-    tags: [],
-    filesystem: {
-      fstype,
-      label: fstype === 'fat32' ? 'efi' : fstype === 'lvm-pv' ? null : 'root',
-      uuid: state.rng.uuid(),
-      mountPoint: mount,
-      mountOptions: null,
-    },
-  };
-}
-
-export const STORAGE_LAYOUTS = ['flat', 'lvm', 'bcache', 'vmfs6', 'vmfs7', 'custom', 'blank'] as const;
-
-/** Applies a storage layout to the boot disk (`flat` and `lvm` in detail; the rest as flat or blank). */
-export function applyStorageLayout(state: SimState, node: SimNode, layout: string): void {
-  node.blockDevices = node.blockDevices.filter((d) => d.type === 'physical');
-  node.volumeGroupIds = [];
-  for (const d of node.blockDevices) {
-    d.partitions = [];
-    d.partitionTableType = null;
-    d.filesystem = null;
-  }
-  node.storageLayout = layout;
-  const boot = node.blockDevices.find((d) => d.id === node.bootDiskId) ?? node.blockDevices[0];
-  if (!boot || layout === 'blank') return;
-  node.bootDiskId = boot.id;
-  boot.partitionTableType = 'GPT';
-  const rest = Math.floor((boot.size - EFI_SIZE - 8 * MIB) / (4 * MIB)) * 4 * MIB;
-  if (layout === 'lvm') {
-    boot.partitions = [
-      partition(state, EFI_SIZE, false, 'fat32', '/boot/efi'),
-      partition(state, rest, false, 'lvm-pv', null),
-    ];
-    const vg = state.nextId('volumegroup', 1000);
-    node.volumeGroupIds = [vg];
-    node.blockDevices.push({
-      id: state.nextId('blockdevice'),
-      name: 'vgroot-lvroot',
-      type: 'virtual',
-      model: '',
-      serial: '',
-      idPath: '',
-      size: rest - 4 * MIB,
-      blockSize: 4096,
-      tags: [],
-      uuid: state.rng.uuid(),
-      firmwareVersion: '',
-      numaNode: 0,
-      partitionTableType: null,
-      partitions: [],
-      filesystem: {
-        fstype: 'ext4',
-        label: 'root',
-        uuid: state.rng.uuid(),
-        mountPoint: '/',
-        mountOptions: null,
-      },
-    });
-    return;
-  }
-  boot.partitions = [
-    partition(state, EFI_SIZE, false, 'fat32', '/boot/efi'),
-    partition(state, rest, false, 'ext4', '/'),
-  ];
 }

@@ -155,6 +155,33 @@ export function optionalInt(params: Params, key: string): number | undefined {
   return Number.parseInt(v, 10);
 }
 
+/**
+ * A Django `IntegerField` that collects its error instead of throwing: `Enter a whole number.`, the min/max texts,
+ * and `This field is required.` when `required`. Blank is undefined.
+ */
+export function intField(
+  data: Params,
+  key: string,
+  errors: Record<string, string[]>,
+  opts: { min?: number; max?: number; required?: boolean } = {},
+): number | undefined {
+  const v = data.get(key);
+  if (v === undefined || v.trim() === '') {
+    if (opts.required) errors[key] = ['This field is required.'];
+    return undefined;
+  }
+  if (!/^\s*[-+]?\d+\s*$/.test(v)) {
+    errors[key] = ['Enter a whole number.'];
+    return undefined;
+  }
+  const n = Number.parseInt(v, 10);
+  if (opts.min !== undefined && n < opts.min)
+    errors[key] = [`Ensure this value is greater than or equal to ${opts.min}.`];
+  else if (opts.max !== undefined && n > opts.max)
+    errors[key] = [`Ensure this value is less than or equal to ${opts.max}.`];
+  return n;
+}
+
 /** `add_tag` / `remove_tag`: the required `tag` field, added at most once or removed. */
 export function applyTagOp(data: Params, tags: readonly string[], add: boolean): string[] {
   const tag = data.get('tag');

@@ -54,9 +54,3 @@ export function cleanHweKernel(
   }
   return k;
 }
-
-/** `user_data` must be base64 (it is stored as given and never rendered). */
-export function isBase64(s: string): boolean {
-  const t = s.replace(/\s+/g, '');
-  return t.length % 4 === 0 && /^[A-Za-z0-9+/]*={0,2}$/.test(t);
-}

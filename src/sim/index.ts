@@ -3,14 +3,17 @@
  * with a seeded fleet, the real state machine on an injected clock, and fault injection. Runtime-neutral: Web APIs
  * only, so it runs in Node and in workerd.
  */
+
 import { Hono } from 'hono';
-import { type Clock, systemClock } from '../core/clock.ts';
-import { NodeStatus as S } from '../maas/status.ts';
 import { OAuthVerifier } from './auth.ts';
 import { blockDeviceResources } from './blockdevices.ts';
+import { type Clock, systemClock } from './clock.ts';
+import { createControl, type SimControl } from './control.ts';
 import { deviceResources } from './devices.ts';
+import { dnsResources } from './dns.ts';
 import { Engine } from './engine.ts';
 import { eventsResource } from './events.ts';
+import { fabricResources } from './fabrics.ts';
 import { Faults, type SimFaults } from './faults.ts';
 import { interfaceResources } from './interfaces.ts';
 import { poolResource, poolsResource, zoneResource, zonesResource } from './inventory.ts';
@@ -19,20 +22,33 @@ import { machineResource } from './machine.ts';
 import { machinesResource } from './machines.ts';
 import { describeResource, userResources, versionResource } from './misc.ts';
 import { SimState } from './model.ts';
-import { networkResources, subnetResource, subnetsResource } from './network.ts';
+import { subnetResource, subnetsResource } from './network.ts';
 import { BASE_URL, ORIGIN } from './paths.ts';
 import { erasingSteps, releasingSteps } from './release.ts';
 import { RequestLog, type SimRequestLog } from './requests.ts';
 import { type Resource, Router } from './router.ts';
 import { seedState } from './seed.ts';
 import { spaceResources } from './spaces.ts';
+import { S } from './status.ts';
+import { storageGroupResources } from './storage-groups.ts';
 import { tagResource, tagsResource } from './tags.ts';
 
+export type { Clock, TimerHandle } from './clock.ts';
+export { systemClock } from './clock.ts';
+export type { SimControl, SimMachinePatch, SimUserData } from './control.ts';
 export { updateStatus } from './engine.ts';
-export type { FailAction, SimFaults } from './faults.ts';
+export type {
+  ArmedRequestFailure,
+  FailAction,
+  RequestFailure,
+  RequestMatch,
+  SimFaults,
+  TransitionFailure,
+} from './faults.ts';
 export type { SimNode, SimState } from './model.ts';
 export type { SimRequestEntry, SimRequestLog } from './requests.ts';
 export { CURATED_HOSTNAMES } from './seed-curated.ts';
+export { S as SimStatus, type Status as SimStatusValue, statusLabel } from './status.ts';
 
 export interface SimulatorOptions {
   /** Fleet size; default 24. Values below 24 give the first N curated machines. */
@@ -65,6 +81,8 @@ export interface Simulator {
   readonly requests: SimRequestLog;
   /** The timer engine (test hook: `engine.pending`, `engine.activity(node)`). */
   readonly engine: Engine;
+  /** The public test and control API (prefer it to `state`, `engine` and `faults`). */
+  readonly control: SimControl;
   /** Runs every pending timed transition to completion now. */
   settle(): Promise<void>;
   /** Cancels all pending timers. */
@@ -134,15 +152,18 @@ export function createSimulator(opts: SimulatorOptions = {}): Simulator {
     tagResource,
     subnetsResource,
     subnetResource,
-    ...networkResources,
+    ...fabricResources,
+    ...dnsResources,
     ...spaceResources,
     ...deviceResources,
     ...interfaceResources,
     ...blockDeviceResources,
+    ...storageGroupResources,
     ...userResources,
   ];
   resources.push(describeResource(() => resources));
   const router = new Router({ state, engine, clock, faults, requests, auth }, resources);
+  const control = createControl({ state, engine, faults, clock, requests });
   const app = new Hono();
   app.all('*', (c) => router.handle(c.req.raw));
 
@@ -167,6 +188,7 @@ export function createSimulator(opts: SimulatorOptions = {}): Simulator {
     state,
     requests,
     engine,
+    control,
     settle: () => engine.settle(),
     close: () => engine.close(),
   };

@@ -4,11 +4,13 @@
  * event trail MAAS leaves (`EVENT_DETAILS_MAP` descriptions). Durations are realistic at `timeScale` 1 (a deploy
  * takes about 8 minutes). Release, erase and rescue mode live in release.ts.
  */
-import { canTransition, type NodeStatus, NodeStatus as S } from '../maas/status.ts';
+
 import { claimAutoIps, releaseAutoIps } from './addressing.ts';
 import { type Engine, type Step, updateStatus } from './engine.ts';
-import { applyStorageLayout, revealHardware } from './hardware.ts';
+import { revealHardware } from './hardware.ts';
+import { applyDefaultLayout } from './layouts.ts';
 import { ScriptStatus, type SimNode } from './model.ts';
+import { canTransition, S, type Status } from './status.ts';
 
 export const SEC = 1000;
 const { RUNNING, PASSED, FAILED, ABORTED } = ScriptStatus;
@@ -17,12 +19,13 @@ export function pxe(engine: Engine, node: SimNode, delayMs: number): Step[] {
   return [
     {
       delayMs,
+      label: 'Performing PXE boot',
       run: () => {
         setPower(engine, node, 'on');
         engine.event(node, 'Performing PXE boot');
       },
     },
-    { delayMs: 30 * SEC, run: () => engine.event(node, 'Loading ephemeral') },
+    { delayMs: 30 * SEC, label: 'Loading ephemeral', run: () => engine.event(node, 'Loading ephemeral') },
   ];
 }
 
@@ -61,19 +64,20 @@ export function commissioningSteps(
     ...pxe(engine, node, 40 * SEC),
     {
       delayMs: 60 * SEC,
+      label: 'Gathering hardware information',
       run: () => engine.event(node, 'Commissioning', { description: 'Gathering hardware information' }),
     },
     {
       delayMs: 120 * SEC,
       run: () => {
-        if (engine.failIfArmed(node, 'commission', 'Failed commissioning', COMMISSION_FAILED)) {
+        if (engine.failIfArmed(node, 'commission')) {
           node.scripts.commissioning = FAILED;
           setPower(engine, node, 'off');
           return;
         }
         node.scripts.commissioning = PASSED;
         revealHardware(engine.state, node);
-        if (!opts.skipStorage) applyStorageLayout(engine.state, node, node.storageLayout || 'flat');
+        if (!opts.skipStorage) applyDefaultLayout(engine.state, node);
         if (opts.skipTests) {
           updateStatus(node, S.READY);
           setPower(engine, node, 'off');
@@ -88,10 +92,6 @@ export function commissioningSteps(
   return steps.slice(fromStep);
 }
 
-const COMMISSION_FAILED = 'Commissioning failed, see the commissioning results for more information.';
-const TEST_FAILED =
-  "Storage test 'smartctl-validate' failed on sda, see the test results for more information.";
-
 export function startTesting(engine: Engine, node: SimNode, user: string): void {
   const from = node.status;
   beginTesting(engine, node, from);
@@ -100,7 +100,7 @@ export function startTesting(engine: Engine, node: SimNode, user: string): void 
   engine.run(node, 'test', testingSteps(engine, node, false));
 }
 
-function beginTesting(engine: Engine, node: SimNode, from: NodeStatus): void {
+function beginTesting(engine: Engine, node: SimNode, from: Status): void {
   node.testReturnStatus = from;
   updateStatus(node, S.TESTING);
   node.scripts.testing = RUNNING;
@@ -117,14 +117,18 @@ export function testingSteps(
   const boot = afterCommissioning ? [] : pxe(engine, node, 40 * SEC);
   const steps: Step[] = [
     ...boot,
-    { delayMs: 30 * SEC, run: () => engine.event(node, 'Testing', { description: 'Running test scripts' }) },
+    {
+      delayMs: 30 * SEC,
+      label: 'Running test scripts',
+      run: () => engine.event(node, 'Testing', { description: 'Running test scripts' }),
+    },
     { delayMs: 60 * SEC, run: () => finishTesting(engine, node) },
   ];
   return steps.slice(fromStep);
 }
 
 function finishTesting(engine: Engine, node: SimNode): void {
-  if (engine.failIfArmed(node, 'test', 'Failed testing', TEST_FAILED)) {
+  if (engine.failIfArmed(node, 'test')) {
     setScriptTests(node, FAILED);
     return;
   }
@@ -138,9 +142,9 @@ function finishTesting(engine: Engine, node: SimNode): void {
 }
 
 /** `NODE_TESTING_RESET_READY_TRANSITIONS`: after commissioning-type starts the machine becomes Ready. */
-function testingReturn(node: SimNode): NodeStatus {
+function testingReturn(node: SimNode): Status {
   const from = node.testReturnStatus ?? S.READY;
-  const toReady: NodeStatus[] = [S.COMMISSIONING, S.FAILED_COMMISSIONING, S.FAILED_TESTING, S.NEW];
+  const toReady: Status[] = [S.COMMISSIONING, S.FAILED_COMMISSIONING, S.FAILED_TESTING, S.NEW];
   if (toReady.includes(from) || !canTransition(S.TESTING, from)) return S.READY;
   return from;
 }
@@ -167,17 +171,17 @@ export function deploymentSteps(engine: Engine, node: SimNode, fromStep = 0): St
   const install: Step[] = node.ephemeralDeploy
     ? []
     : [
-        { delayMs: 60 * SEC, run: () => engine.event(node, 'Installing OS') },
-        { delayMs: 240 * SEC, run: () => engine.event(node, 'Configuring OS') },
+        { delayMs: 60 * SEC, label: 'Installing OS', run: () => engine.event(node, 'Installing OS') },
+        { delayMs: 240 * SEC, label: 'Configuring OS', run: () => engine.event(node, 'Configuring OS') },
       ];
   const steps: Step[] = [
     ...pxe(engine, node, 45 * SEC),
     ...install,
-    { delayMs: 60 * SEC, run: () => engine.event(node, 'Rebooting') },
+    { delayMs: 60 * SEC, label: 'Rebooting', run: () => engine.event(node, 'Rebooting') },
     {
       delayMs: 45 * SEC,
       run: () => {
-        if (engine.failIfArmed(node, 'deploy', 'Failed deployment', DEPLOY_FAILED)) return;
+        if (engine.failIfArmed(node, 'deploy')) return;
         updateStatus(node, S.DEPLOYED);
         node.netboot = false;
         node.scripts.installationResultId = engine.state.nextId('result', 100);
@@ -188,8 +192,6 @@ export function deploymentSteps(engine: Engine, node: SimNode, fromStep = 0): St
   ];
   return steps.slice(fromStep);
 }
-
-const DEPLOY_FAILED = 'Installation failed (refer to the installation log for more information).';
 
 // ---------------------------------------------------------------- abort and power
 

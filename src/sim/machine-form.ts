@@ -1,8 +1,8 @@
 /**
  * Machine create (`POST /machines/`) and the field validation it shares with PUT (MAAS `maasserver/forms/__init__.py`).
  */
-import { MAC_RE, normaliseMac, POWER_TYPES } from '../maas/constants.ts';
-import { NodeStatus } from '../maas/status.ts';
+
+import { canonicalMac, isMac, POWER_TYPES } from './facts.ts';
 import { KNOWN_ARCHES } from './filters.ts';
 import { latentHardware, makeNic, unknownHardwareInfo } from './hardware.ts';
 import { badRequest, CHOICE, choiceError, djangoBool, fieldErrors, type Params } from './http.ts';
@@ -11,6 +11,7 @@ import type { SimNode, SimState, SimUserRecord } from './model.ts';
 import { renderAnonMachine, renderMachine } from './render.ts';
 import type { Ctx } from './router.ts';
 import { blankNode, SUBNET, VLAN } from './seed-inventory.ts';
+import { S } from './status.ts';
 
 export type Errors = Record<string, string[]>;
 
@@ -154,14 +155,14 @@ export function createMachine(ctx: Ctx, user: SimUserRecord | null): unknown {
   n.latent = latentHardware(state, state.rng);
   n.interfaces = macs.map((m, i) => {
     const nic = makeNic(state, state.rng, `eth${i}`, i === 0 ? VLAN.untagged : null, false);
-    nic.mac = normaliseMac(m);
+    nic.mac = canonicalMac(m);
     if (i === 0) nic.links.push({ id: state.nextId('link'), mode: 'auto', subnetId: SUBNET.main, ip: null });
     return nic;
   });
   n.bootInterfaceId = n.interfaces[0]?.id ?? null;
   state.addNode(n);
   if (deployed && user) {
-    n.status = NodeStatus.DEPLOYED;
+    n.status = S.DEPLOYED;
     n.owner = user.username;
     n.osystem = 'ubuntu';
     n.distroSeries = 'jammy';
@@ -179,7 +180,7 @@ export function createMachine(ctx: Ctx, user: SimUserRecord | null): unknown {
 /** The `mac_addresses` checks of MAAS's machine and device forms: required, valid, and not already in use. */
 export function checkNewMacs(state: SimState, macs: readonly string[], errors: Errors): void {
   if (macs.length === 0) errors.mac_addresses = ['This field is required.'];
-  const invalid = macs.find((m) => !MAC_RE.test(m.trim()));
+  const invalid = macs.find((m) => !isMac(m.trim()));
   if (invalid !== undefined) {
     errors.mac_addresses = [
       `One or more MAC addresses is invalid. ('${invalid}' is not a valid MAC address.)`,
@@ -187,7 +188,7 @@ export function checkNewMacs(state: SimState, macs: readonly string[], errors: E
     return;
   }
   for (const m of macs) {
-    const owner = state.nodes.get(state.macs.get(normaliseMac(m)) ?? '');
-    if (owner) errors.mac_addresses = [`MAC address ${normaliseMac(m)} already in use on ${owner.hostname}.`];
+    const owner = state.nodes.get(state.macs.get(canonicalMac(m)) ?? '');
+    if (owner) errors.mac_addresses = [`MAC address ${canonicalMac(m)} already in use on ${owner.hostname}.`];
   }
 }

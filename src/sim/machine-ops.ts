@@ -2,17 +2,7 @@
  * Life-cycle ops on `/machines/{system_id}/` (MAAS `maasserver/api/machines.py`): permission, the op's own pre-check
  * with MAAS's exact message, then the status change through {@link updateStatus} and the timed completion.
  */
-import {
-  ABORTABLE_STATUSES,
-  COMMISSIONABLE_STATUSES,
-  EXITABLE_RESCUE_STATUSES,
-  invalidTransitionMessage,
-  NODE_TRANSITIONS,
-  RELEASABLE_STATUSES,
-  NodeStatus as S,
-  STATUS_LABELS,
-  TESTABLE_STATUSES,
-} from '../maas/status.ts';
+
 import { releaseAutoIps } from './addressing.ts';
 import { updateStatus } from './engine.ts';
 import {
@@ -24,28 +14,43 @@ import {
   SimHttpError,
   stringBool,
 } from './http.ts';
-import { cleanDistroSeries, cleanHweKernel, isBase64 } from './images.ts';
+import { cleanDistroSeries, cleanHweKernel } from './images.ts';
+import { dropAcquiredBridges } from './interfaces.ts';
 import { abortOperation, startCommissioning, startDeployment, startTesting } from './lifecycle.ts';
 import { ScriptStatus, type SimNode } from './model.ts';
 import { getNodeOr404, type Perm } from './perm.ts';
 import { exitRescue, startRelease, startRescue } from './release.ts';
 import { renderMachine } from './render.ts';
 import type { AuthedCtx, Handler } from './router.ts';
+import {
+  ABORTABLE,
+  COMMISSIONABLE,
+  EXITABLE_RESCUE,
+  invalidTransitionMessage,
+  listedTransition,
+  RELEASABLE,
+  S,
+  statusLabel,
+  TESTABLE,
+} from './status.ts';
+import { dropAcquiredFilesystems, effectiveFs } from './storage-model.ts';
 
 export function machineArg(ctx: AuthedCtx, perm: Perm): SimNode {
   return getNodeOr404(ctx.svc.state, ctx.user, ctx.args[0] ?? '', perm, 'machine');
 }
 
 const reply = (ctx: AuthedCtx, n: SimNode) => renderMachine(ctx.svc.state, n);
-const label = (n: SimNode) => STATUS_LABELS[n.status];
+const label = (n: SimNode) => statusLabel(n.status);
 const unconfiguredPower = () =>
   new SimHttpError(500, 'Unconfigured power type. Please configure the power type and try again.');
 
+/**
+ * `user_data` is stored as given (MAAS `NodeUserData`): base64 is what MAAS documents, but plain `#cloud-config`
+ * text is kept too and served raw. Omitted, the machine's user data is removed.
+ */
 export function cleanUserData(ctx: AuthedCtx): string | null {
   const v = ctx.data.get('user_data');
-  if (v === undefined || v === '') return null;
-  if (!isBase64(v)) throw badRequest('Invalid user_data: the value must be base64-encoded.');
-  return v;
+  return v === undefined || v === '' ? null : v;
 }
 
 /** `acquire()`: Ready → Allocated to the caller. */
@@ -68,18 +73,24 @@ const deploy: Handler = (ctx) => {
   const hwSync = stringBool(d, 'enable_hw_sync', false);
   if (n.status === S.READY) acquire(ctx, n);
   // The table itself, not canTransition: MAAS checks `DEPLOYING in NODE_TRANSITIONS[status]` (no same-status pass).
-  if (!NODE_TRANSITIONS.get(n.status)?.has(S.DEPLOYING)) {
+  if (!listedTransition(n.status, S.DEPLOYING)) {
     throw conflict(`Can't deploy a machine that is in the '${label(n)}' state`);
   }
   // Validation after acquire, as in MAAS; a 400 here rolls the acquire back with the rest of the request (MAAS
   // `ATOMIC_REQUESTS`), so the machine stays Ready.
   const os = cleanDistroSeries(d.get('distro_series'));
   const kernel = cleanHweKernel(d.get('hwe_kernel'), os.series, os.version, n.architecture);
+  // `Node.retrieve_storage_layout_issues` (checked when the deployment starts): a machine installing to disk needs
+  // a filesystem mounted at `/`. A machine without disks deploys to memory.
+  const toMemory = ephemeral || n.blockDevices.length === 0;
+  if (!toMemory && !rootMounted(n)) {
+    throw fieldErrors({ storage: ["Mount the root '/' filesystem to be able to deploy this node."] });
+  }
   n.osystem = os.osystem;
   n.distroSeries = os.series;
   n.hweKernel = kernel;
   n.userData = userData;
-  n.ephemeralDeploy = ephemeral;
+  n.ephemeralDeploy = toMemory;
   n.enableKernelCrashDump = crashDump;
   n.enableHwSync = hwSync;
   if (d.has('agent_name')) n.agentName = d.get('agent_name') ?? '';
@@ -96,7 +107,7 @@ const release: Handler = (ctx) => {
     quick: djangoBool(d, 'quick_erase', false),
   };
   if (n.status === S.READY || n.status === S.RELEASING) return reply(ctx, n);
-  if (!RELEASABLE_STATUSES.has(n.status)) {
+  if (!RELEASABLE.has(n.status)) {
     throw conflict(`Machine cannot be released in its current state ('${label(n)}').`);
   }
   startRelease(ctx.svc.engine, n, ctx.user.username, opts, d.get('comment') ?? '');
@@ -105,7 +116,7 @@ const release: Handler = (ctx) => {
 
 const commission: Handler = (ctx) => {
   const n = machineArg(ctx, 'admin');
-  if (!COMMISSIONABLE_STATUSES.has(n.status)) {
+  if (!COMMISSIONABLE.has(n.status)) {
     throw fieldErrors({ __all__: ['Commission is not available because of the current state of the node.'] });
   }
   if (n.powerType === '') throw unconfiguredPower();
@@ -119,7 +130,7 @@ const commission: Handler = (ctx) => {
 
 const test: Handler = (ctx) => {
   const n = machineArg(ctx, 'admin');
-  if (!TESTABLE_STATUSES.has(n.status)) {
+  if (!TESTABLE.has(n.status)) {
     throw fieldErrors({ __all__: ['Test is not available because of the current state of the node.'] });
   }
   if (n.status === S.NEW && n.scripts.commissioning !== ScriptStatus.PASSED) {
@@ -134,7 +145,7 @@ const test: Handler = (ctx) => {
 
 const abort: Handler = (ctx) => {
   const n = machineArg(ctx, 'edit');
-  if (!ABORTABLE_STATUSES.has(n.status)) {
+  if (!ABORTABLE.has(n.status)) {
     throw conflict(`Cannot abort in current state: node ${n.systemId} is in state ${label(n)}.`);
   }
   abortOperation(ctx.svc.engine, n, ctx.user.username, ctx.data.get('comment') ?? '');
@@ -148,7 +159,7 @@ const markBroken: Handler = (ctx) => {
   const engine = ctx.svc.engine;
   engine.request(n, 'User marking node broken', ctx.user.username, comment);
   engine.cancel(n, 'life');
-  const releasing = RELEASABLE_STATUSES.has(n.status);
+  const releasing = RELEASABLE.has(n.status);
   updateStatus(n, S.BROKEN);
   if (releasing) {
     // `_release` first: the deployment is torn down and the machine powered off.
@@ -157,6 +168,8 @@ const markBroken: Handler = (ctx) => {
     n.ownerData = {};
     n.userData = null;
     releaseAutoIps(engine.state, n);
+    dropAcquiredFilesystems(n);
+    dropAcquiredBridges(engine.state, n);
     if (n.powerType !== 'manual') n.powerState = 'off';
   }
   n.owner = null;
@@ -183,7 +196,7 @@ const markFixed: Handler = (ctx) => {
 
 const rescueMode: Handler = (ctx) => {
   const n = machineArg(ctx, 'admin');
-  if (!NODE_TRANSITIONS.get(n.status)?.has(S.ENTERING_RESCUE_MODE)) {
+  if (!listedTransition(n.status, S.ENTERING_RESCUE_MODE)) {
     throw conflict(invalidTransitionMessage(n.status, S.ENTERING_RESCUE_MODE));
   }
   startRescue(ctx.svc.engine, n, ctx.user.username);
@@ -192,7 +205,7 @@ const rescueMode: Handler = (ctx) => {
 
 const exitRescueMode: Handler = (ctx) => {
   const n = machineArg(ctx, 'admin');
-  if (!EXITABLE_RESCUE_STATUSES.has(n.status)) {
+  if (!EXITABLE_RESCUE.has(n.status)) {
     throw conflict(invalidTransitionMessage(n.status, S.EXITING_RESCUE_MODE));
   }
   exitRescue(ctx.svc.engine, n, ctx.user.username);
@@ -210,3 +223,10 @@ export const lifecycleOps: Record<string, Handler> = {
   'POST rescue_mode': rescueMode,
   'POST exit_rescue_mode': exitRescueMode,
 };
+
+/** Whether some filesystem of the machine is mounted at `/`. */
+function rootMounted(n: SimNode): boolean {
+  return n.blockDevices.some(
+    (d) => effectiveFs(d)?.mountPoint === '/' || d.partitions.some((p) => effectiveFs(p)?.mountPoint === '/'),
+  );
+}

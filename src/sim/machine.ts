@@ -2,10 +2,8 @@
  * `/machines/{system_id}/` (MAAS `maasserver/api/machines.py` `MachineHandler`): GET, PUT, DELETE, power, locks,
  * annotations, storage and the restore ops. The life-cycle ops live in machine-ops.ts.
  */
-import { LOCKABLE_STATUSES, RESTORABLE_STATUSES, NodeStatus as S } from '../maas/status.ts';
-import { freeIp } from './addressing.ts';
+
 import { updateStatus } from './engine.ts';
-import { applyStorageLayout, STORAGE_LAYOUTS } from './hardware.ts';
 import {
   badRequest,
   CHOICE,
@@ -19,6 +17,13 @@ import {
   textResponse,
 } from './http.ts';
 import { DEFAULT_SERIES } from './images.ts';
+import { restoreNetworking } from './interfaces.ts';
+import {
+  applyDefaultLayout,
+  setStorageLayout as configureLayout,
+  STORAGE_LAYOUT_NAMES,
+  type StorageLayoutName,
+} from './layouts.ts';
 import { requestPower, startDeployment } from './lifecycle.ts';
 import {
   cleanArchitecture,
@@ -31,6 +36,7 @@ import { cleanUserData, lifecycleOps, machineArg } from './machine-ops.ts';
 import type { SimNode } from './model.ts';
 import { renderMachine } from './render.ts';
 import type { AuthedCtx, Handler, Resource } from './router.ts';
+import { LOCKABLE, RESTORABLE, S } from './status.ts';
 
 const reply = (ctx: AuthedCtx, n: SimNode) => renderMachine(ctx.svc.state, n);
 
@@ -114,7 +120,7 @@ const powerOff: Handler = (ctx) => {
 const lock: Handler = (ctx) => {
   const n = machineArg(ctx, 'lock');
   if (n.locked) throw conflict('Machine is already locked');
-  if (!LOCKABLE_STATUSES.has(n.status)) throw conflict("Can't lock, node is not deployed or deploying");
+  if (!LOCKABLE.has(n.status)) throw conflict("Can't lock, node is not deployed or deploying");
   n.locked = true;
   ctx.svc.engine.request(n, 'User locking node', ctx.user.username, ctx.data.get('comment'));
   return reply(ctx, n);
@@ -143,33 +149,23 @@ const setAnnotations: Handler = (ctx) => {
   return reply(ctx, n);
 };
 
+/** `set_storage_layout`: admin, Ready only, then the layout's own form (MAAS `MachineHandler.set_storage_layout`). */
 const setStorageLayout: Handler = (ctx) => {
   const n = machineArg(ctx, 'admin');
   if (n.status !== S.READY)
     throw conflict('Cannot change the storage layout on a machine that is not Ready.');
   const layout = ctx.data.get('storage_layout');
   if (!layout) throw fieldError('storage_layout', 'This field is required.');
-  if (!(STORAGE_LAYOUTS as readonly string[]).includes(layout)) {
-    const choices = STORAGE_LAYOUTS.map((l) => `'${l}'`).join(', ');
+  if (!(STORAGE_LAYOUT_NAMES as readonly string[]).includes(layout)) {
+    const choices = STORAGE_LAYOUT_NAMES.map((l) => `'${l}'`).join(', ');
     throw fieldError(
       'storage_layout',
       `'${layout}' is not a valid storage_layout.  It should be one of: ${choices}.`,
     );
   }
-  if (!n.blockDevices.some((d) => d.type === 'physical')) {
-    throw badRequest('Machine is missing a boot disk; no storage layout can be applied.');
-  }
-  applyStorageLayout(ctx.svc.state, n, layout === 'custom' ? 'flat' : layout);
+  configureLayout(ctx.svc.state, n, layout as StorageLayoutName, ctx.data);
   return reply(ctx, n);
 };
-
-function restoreNetworking(ctx: AuthedCtx, n: SimNode): void {
-  for (const iface of n.interfaces) {
-    if (iface.type === 'physical') continue;
-    for (const l of iface.links) if (l.ip) freeIp(ctx.svc.state, l.ip);
-  }
-  n.interfaces = n.interfaces.filter((i) => i.type === 'physical');
-}
 
 function restore(what: 'networking' | 'storage' | 'default'): Handler {
   const text = {
@@ -179,10 +175,10 @@ function restore(what: 'networking' | 'storage' | 'default'): Handler {
   }[what];
   return (ctx) => {
     const n = machineArg(ctx, 'admin');
-    if (!RESTORABLE_STATUSES.has(n.status))
+    if (!RESTORABLE.has(n.status))
       throw conflict(`Machine must be in a ready or failed testing state to ${text}`);
-    if (what !== 'storage') restoreNetworking(ctx, n);
-    if (what !== 'networking') applyStorageLayout(ctx.svc.state, n, 'flat');
+    if (what !== 'storage') restoreNetworking(ctx.svc.state, n);
+    if (what !== 'networking') applyDefaultLayout(ctx.svc.state, n);
     return reply(ctx, n);
   };
 }
@@ -285,7 +281,12 @@ export const machineResource: Resource = {
     'POST restore_networking_configuration': restore('networking'),
     'POST restore_storage_configuration': restore('storage'),
     'POST restore_default_configuration': restore('default'),
-    'POST clear_default_gateways': (ctx) => reply(ctx, machineArg(ctx, 'admin')),
+    'POST clear_default_gateways': (ctx) => {
+      const n = machineArg(ctx, 'admin');
+      n.gatewayLinkIpv4 = null;
+      n.gatewayLinkIpv6 = null;
+      return reply(ctx, n);
+    },
     'POST override_failed_testing': overrideFailedTesting,
     'POST mount_special': special(true),
     'POST unmount_special': special(false),

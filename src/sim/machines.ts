@@ -2,8 +2,9 @@
  * The machines collection `/machines/` (MAAS `maasserver/api/machines.py` `MachinesHandler`): the streamed, filtered
  * list and the collection ops.
  */
-import { NodeStatus, RELEASABLE_STATUSES, STATUS_LABELS } from '../maas/status.ts';
+
 import { allocate } from './allocate.ts';
+import { clone } from './clone.ts';
 import { macLookupOps } from './devices.ts';
 import { visibleNodes } from './filters.ts';
 import {
@@ -24,6 +25,7 @@ import { hasPerm } from './perm.ts';
 import { startRelease } from './release.ts';
 import { renderMachine } from './render.ts';
 import type { AuthedCtx, Resource } from './router.ts';
+import { RELEASABLE, S, statusLabel } from './status.ts';
 
 function list(ctx: AuthedCtx): Response {
   const machines = visibleNodes(ctx, (n) => n.kind === 'machine');
@@ -53,8 +55,8 @@ function releaseMany(ctx: AuthedCtx): string[] {
   const failed: string[] = [];
   const comment = ctx.data.get('comment') ?? '';
   for (const n of machines) {
-    if (n.status === NodeStatus.READY) continue;
-    if (RELEASABLE_STATUSES.has(n.status)) {
+    if (n.status === S.READY) continue;
+    if (RELEASABLE.has(n.status)) {
       startRelease(
         ctx.svc.engine,
         n,
@@ -64,7 +66,7 @@ function releaseMany(ctx: AuthedCtx): string[] {
       );
       released.push(n.systemId);
     } else {
-      failed.push(`${n.systemId} ('${STATUS_LABELS[n.status]}')`);
+      failed.push(`${n.systemId} ('${statusLabel(n.status)}')`);
     }
   }
   // The 409 rolls the whole request back (MAAS `ATOMIC_REQUESTS`, `maasserver/utils/views.py`): the machines before the failing ones stay as
@@ -78,10 +80,10 @@ function accept(ctx: AuthedCtx): unknown[] {
   const machines = bulkMachines(ctx, 'machines', 'accept', 'admin');
   const accepted: SimNode[] = [];
   for (const n of machines) {
-    if (n.status === NodeStatus.READY || n.status === NodeStatus.COMMISSIONING) continue;
-    if (n.status !== NodeStatus.NEW) {
+    if (n.status === S.READY || n.status === S.COMMISSIONING) continue;
+    if (n.status !== S.NEW) {
       throw conflict(
-        `Cannot accept node enlistment: node ${n.systemId} is in state ${STATUS_LABELS[n.status]}.`,
+        `Cannot accept node enlistment: node ${n.systemId} is in state ${statusLabel(n.status)}.`,
       );
     }
     startCommissioning(ctx.svc.engine, n, ctx.user.username, { skipTests: false, skipStorage: false });
@@ -93,7 +95,7 @@ function accept(ctx: AuthedCtx): unknown[] {
 function acceptAll(ctx: AuthedCtx): unknown[] {
   const accepted: SimNode[] = [];
   for (const n of ctx.svc.state.machines()) {
-    if (n.status !== NodeStatus.NEW || !hasPerm(ctx.user, n, 'admin')) continue;
+    if (n.status !== S.NEW || !hasPerm(ctx.user, n, 'admin')) continue;
     startCommissioning(ctx.svc.engine, n, ctx.user.username, { skipTests: false, skipStorage: false });
     accepted.push(n);
   }
@@ -105,9 +107,7 @@ function listAllocated(ctx: AuthedCtx): Response {
   const state = ctx.svc.state;
   const mine = [...state.machines()].filter(
     (n) =>
-      n.owner === ctx.user.username &&
-      n.status === NodeStatus.ALLOCATED &&
-      (!ids.length || ids.includes(n.systemId)),
+      n.owner === ctx.user.username && n.status === S.ALLOCATED && (!ids.length || ids.includes(n.systemId)),
   );
   return streamResponse(jsonArrayStream(mine, (n) => renderMachine(state, n)));
 }
@@ -143,6 +143,7 @@ export const machinesResource: Resource = {
     GET: list,
     POST: (ctx) => createMachine(ctx, ctx.user),
     'POST allocate': allocate,
+    'POST clone': clone,
     'POST release': releaseMany,
     'POST accept': accept,
     'POST accept_all': acceptAll,

@@ -18,7 +18,7 @@ const CAPABILITIES = [
   'authenticate-api',
 ];
 
-function renderUser(u: SimUserRecord): Record<string, unknown> {
+export function renderUser(u: SimUserRecord): Record<string, unknown> {
   return {
     is_superuser: u.isSuperuser,
     username: u.username,

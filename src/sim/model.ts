@@ -2,8 +2,9 @@
  * The simulator's internal model: plain records, kept in one {@link SimState}. JSON shapes are produced on demand
  * by the renderers, never stored, so a 10,000-machine fleet stays small.
  */
-import type { NodeStatus } from '../maas/status.ts';
+
 import { Rng, SYSTEM_ID_ALPHABET } from './random.ts';
+import type { Status } from './status.ts';
 import { saveOnce, TxMap } from './tx.ts';
 
 export type PowerState = 'on' | 'off' | 'unknown' | 'error';
@@ -76,7 +77,10 @@ export interface SimSpace {
 export interface SimVlan {
   id: number;
   vid: number;
-  name: string;
+  /** null: unnamed (a fabric's default VLAN always shows `untagged`). */
+  name: string | null;
+  description?: string;
+  relayVlanId?: number | null;
   fabricId: number;
   mtu: number;
   dhcpOn: boolean;
@@ -108,6 +112,45 @@ export interface SimLink {
   ip: string | null;
 }
 
+/** An IP range on a subnet (MAAS `IPRange`): `dynamic` (DHCP) or `reserved`. */
+export interface SimIpRange {
+  id: number;
+  subnetId: number;
+  type: 'dynamic' | 'reserved';
+  start: string;
+  end: string;
+  comment: string;
+}
+
+/** A DNS resource (MAAS `DNSResource`): a name in a domain with addresses and other records. */
+export interface SimDnsResource {
+  id: number;
+  /** A single label, `@` for the domain itself, `*`, or `""`. */
+  name: string;
+  domainId: number;
+  /** null: the domain's default TTL. */
+  addressTtl: number | null;
+  /** Addresses by IP; each is either held by a node or reserved by a user (`USER_RESERVED`). */
+  ips: string[];
+}
+
+/** A non-address DNS record (MAAS `DNSData`): CNAME, MX, NS, SRV, SSHFP or TXT. */
+export interface SimDnsRecord {
+  id: number;
+  resourceId: number;
+  rrtype: string;
+  rrdata: string;
+  ttl: number | null;
+}
+
+/** An address MAAS tracks without a node link: `USER_RESERVED` (alloc_type 4), owned by whoever reserved it. */
+export interface SimReservedIp {
+  ip: string;
+  subnetId: number | null;
+  owner: string;
+  created: number;
+}
+
 export interface SimInterface {
   id: number;
   name: string;
@@ -118,7 +161,8 @@ export interface SimInterface {
   enabled: boolean;
   tags: string[];
   links: SimLink[];
-  params: Record<string, string | number> | null;
+  /** Bond/bridge parameters, `mtu` and `accept-ra` (MAAS keeps them all in `params`); null when empty. */
+  params: Record<string, string | number | boolean> | null;
   vendor: string | null;
   product: string | null;
   firmwareVersion: string | null;
@@ -127,28 +171,50 @@ export interface SimInterface {
   linkSpeed: number;
   numaNode: number;
   sriovMaxVf: number;
-  mtu: number;
+  /**
+   * Physical NICs found by commissioning keep the VLAN it found them on (`restore_networking_configuration` puts
+   * it back); interfaces made through the API have none and are dropped by that restore.
+   */
+  discoveredVlanId?: number | null;
+  /** A bridge made on an Allocated machine: removed on release. */
+  acquired?: boolean;
 }
 
 export interface SimFilesystem {
   fstype: string;
   label: string | null;
+  /** Every filesystem has one, group members too (`Filesystem.save` sets a uuid4). */
   uuid: string;
   mountPoint: string | null;
   mountOptions: string | null;
+  /** Member of a volume group, a RAID (active or spare), a bcache (backing) or a VMFS datastore. */
+  groupId?: number;
+  /** The cache device of a bcache cache set. */
+  cacheSetId?: number;
 }
 
-export interface SimPartition {
-  id: number;
-  uuid: string;
-  size: number;
-  bootable: boolean;
+/** What a block device or a partition carries: a filesystem, and one made on the machine while it is allocated. */
+export interface SimFormattable {
   filesystem: SimFilesystem | null;
+  /** Made by the owner of an Allocated machine (`acquired=True`); it wins while present and goes on release. */
+  acquired?: SimFilesystem | null;
   tags: string[];
 }
 
-export interface SimBlockDevice {
+export interface SimPartition extends SimFormattable {
   id: number;
+  /** The partition number in its table (`-part<index>`); set by MAAS's numbering rules. */
+  index: number;
+  uuid: string | null;
+  size: number;
+  bootable: boolean;
+  /** One of the fixed partitions of a VMware ESXi layout, which MAAS will not delete. */
+  vmfsBase?: boolean;
+}
+
+export interface SimBlockDevice extends SimFormattable {
+  id: number;
+  /** For a logical volume the bare LV name; MAAS shows `<vg>-<lv>`. */
   name: string;
   type: 'physical' | 'virtual';
   model: string;
@@ -160,9 +226,38 @@ export interface SimBlockDevice {
   uuid: string | null;
   firmwareVersion: string;
   numaNode: number;
+  /** null: no partition table. */
   partitionTableType: 'GPT' | 'MBR' | null;
   partitions: SimPartition[];
-  filesystem: SimFilesystem | null;
+  /** A virtual device: the volume group, RAID or bcache it belongs to. */
+  groupId?: number;
+}
+
+/** Filesystem group types (MAAS `FILESYSTEM_GROUP_TYPE`). */
+export type SimGroupType =
+  | 'lvm-vg'
+  | 'raid-0'
+  | 'raid-1'
+  | 'raid-5'
+  | 'raid-6'
+  | 'raid-10'
+  | 'bcache'
+  | 'vmfs6';
+
+/** A volume group, RAID, bcache or VMFS datastore (MAAS `FilesystemGroup`). */
+export interface SimFsGroup {
+  id: number;
+  uuid: string;
+  name: string;
+  type: SimGroupType;
+  /** bcache only. */
+  cacheMode: string | null;
+  cacheSetId: number | null;
+}
+
+/** A bcache cache set; its name is `cache<N>` by position on the node. */
+export interface SimCacheSet {
+  id: number;
 }
 
 export interface SimEvent {
@@ -233,11 +328,11 @@ export interface SimNode {
   parent: string | null;
   tags: string[];
   locked: boolean;
-  status: NodeStatus;
-  previousStatus: NodeStatus;
+  status: Status;
+  previousStatus: Status;
   /** Status to return to when leaving rescue mode / testing (§5.4). */
-  rescueReturnStatus: NodeStatus | null;
-  testReturnStatus: NodeStatus | null;
+  rescueReturnStatus: Status | null;
+  testReturnStatus: Status | null;
   errorDescription: string;
   architecture: string;
   minHweKernel: string;
@@ -262,10 +357,14 @@ export interface SimNode {
   userData: string | null;
   interfaces: SimInterface[];
   bootInterfaceId: number | null;
+  /** `gateway_link_ipv4` / `gateway_link_ipv6`: the links `set_default_gateway` chose (null: MAAS picks). */
+  gatewayLinkIpv4: number | null;
+  gatewayLinkIpv6: number | null;
   blockDevices: SimBlockDevice[];
   bootDiskId: number | null;
-  volumeGroupIds: number[];
-  storageLayout: string;
+  /** Volume groups, RAIDs, bcaches and VMFS datastores, in id order. */
+  groups: SimFsGroup[];
+  cacheSets: SimCacheSet[];
   specialFilesystems: SimFilesystem[];
   scripts: SimScriptStatuses;
   latent: LatentHardware | null;
@@ -291,12 +390,19 @@ export class SimState {
   readonly spaces = new TxMap<number, SimSpace>('small');
   readonly vlans = new TxMap<number, SimVlan>('small');
   readonly subnets = new TxMap<number, SimSubnet>('small');
+  readonly ipRanges = new TxMap<number, SimIpRange>('small');
+  readonly dnsResources = new TxMap<number, SimDnsResource>('small');
+  readonly dnsRecords = new TxMap<number, SimDnsRecord>('small');
+  /** USER_RESERVED addresses (DNS resources' own addresses). */
+  readonly reservedIps = new TxMap<string, SimReservedIp>('small');
   readonly nodes = new TxMap<string, SimNode>('records');
   /** IP address → system_id holding it. */
   readonly ips = new TxMap<string, string>('values');
   /** Lower-case MAC → system_id. */
   readonly macs = new TxMap<string, string>('values');
   private readonly counters = new Map<string, number>();
+  /** Each node's database id (MAAS keys `verbose_storage` / `verbose_interfaces` by it). */
+  private readonly dbIds = new Map<string, number>();
   /** Runtime randomness (ids, uuids) — seeded, so a scripted session is reproducible. */
   readonly rng: Rng;
 
@@ -410,9 +516,20 @@ export class SimState {
     }
   }
 
+  /** A node's database id, given in creation order. */
+  dbId(node: SimNode): number {
+    let id = this.dbIds.get(node.systemId);
+    if (id === undefined) {
+      id = this.nextId('node');
+      this.dbIds.set(node.systemId, id);
+    }
+    return id;
+  }
+
   /** Registers a node with its physical MACs and the addresses its links hold. */
   addNode(node: SimNode): void {
     this.nodes.set(node.systemId, node);
+    this.dbId(node);
     this.touchDomains();
     for (const i of node.interfaces) {
       if (i.type === 'physical') this.macs.set(i.mac.toLowerCase(), node.systemId);

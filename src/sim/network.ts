@@ -1,10 +1,8 @@
-/** Read-only network inventory: subnets (§6.6), fabrics, VLANs and domains (the URLs nested objects point at). */
+/** Subnets (MAAS `maasserver/api/subnets.py`): listing, reading, statistics and the addresses in use. */
 import { ipInSubnet } from './addressing.ts';
 import { notFound } from './http.ts';
 import type { SimSubnet } from './model.ts';
-import { API } from './paths.ts';
-import { renderDomain } from './render.ts';
-import { renderSubnet, renderVlan } from './render-net.ts';
+import { renderSubnet } from './render-net.ts';
 import type { AuthedCtx, Resource } from './router.ts';
 
 function subnetArg(ctx: AuthedCtx): SimSubnet {
@@ -40,10 +38,12 @@ function ipAddresses(ctx: AuthedCtx): unknown[] {
   for (const [ip, sid] of state.ips) {
     if (!ipInSubnet(ip, s)) continue;
     const n = state.nodes.get(sid);
+    const auto = n?.interfaces.some((i) => i.links.some((l) => l.ip === ip && l.mode === 'auto'));
     out.push({
       ip,
-      alloc_type: 1,
-      alloc_type_name: 'Automatic',
+      // `IPADDRESS_TYPE`: AUTO 0 "Automatic", STICKY 1 "Static".
+      alloc_type: auto ? 0 : 1,
+      alloc_type_name: auto ? 'Automatic' : 'Static',
       user: n?.owner ?? null,
       node_summary: n
         ? { system_id: n.systemId, hostname: n.hostname, node_type: n.kind === 'device' ? 1 : 0 }
@@ -68,66 +68,3 @@ export const subnetResource: Resource = {
     'GET ip_addresses': ipAddresses,
   },
 };
-
-function renderFabric(ctx: AuthedCtx, id: number): Record<string, unknown> {
-  const { state } = ctx.svc;
-  const f = state.fabrics.get(id);
-  if (!f) throw notFound('No Fabric matches the given query.');
-  const vlans = [...state.vlans.values()].filter((v) => v.fabricId === id).map((v) => renderVlan(state, v));
-  return { class_type: f.classType, name: f.name, id: f.id, vlans, resource_uri: `${API}fabrics/${f.id}/` };
-}
-
-export const networkResources: Resource[] = [
-  {
-    name: 'FabricsHandler',
-    pattern: /^fabrics\/$/,
-    handlers: { GET: (ctx) => [...ctx.svc.state.fabrics.keys()].map((id) => renderFabric(ctx, id)) },
-  },
-  {
-    name: 'FabricHandler',
-    pattern: /^fabrics\/(\d+)\/$/,
-    handlers: { GET: (ctx) => renderFabric(ctx, Number(ctx.args[0])) },
-  },
-  {
-    name: 'VlansHandler',
-    pattern: /^fabrics\/(\d+)\/vlans\/$/,
-    handlers: {
-      GET: (ctx) => {
-        renderFabric(ctx, Number(ctx.args[0]));
-        const { state } = ctx.svc;
-        return [...state.vlans.values()]
-          .filter((v) => v.fabricId === Number(ctx.args[0]))
-          .map((v) => renderVlan(state, v));
-      },
-    },
-  },
-  {
-    name: 'VlanHandler',
-    pattern: /^vlans\/(\d+)\/$/,
-    handlers: {
-      GET: (ctx) => {
-        const v = ctx.svc.state.vlans.get(Number(ctx.args[0]));
-        if (!v) throw notFound('No VLAN matches the given query.');
-        return renderVlan(ctx.svc.state, v);
-      },
-    },
-  },
-  {
-    name: 'DomainsHandler',
-    pattern: /^domains\/$/,
-    handlers: {
-      GET: (ctx) => [...ctx.svc.state.domains.keys()].map((id) => renderDomain(ctx.svc.state, id)),
-    },
-  },
-  {
-    name: 'DomainHandler',
-    pattern: /^domains\/(\d+)\/$/,
-    handlers: {
-      GET: (ctx) => {
-        if (!ctx.svc.state.domains.has(Number(ctx.args[0])))
-          throw notFound('No Domain matches the given query.');
-        return renderDomain(ctx.svc.state, Number(ctx.args[0]));
-      },
-    },
-  },
-];

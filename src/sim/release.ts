@@ -2,11 +2,14 @@
  * Release, disk erasure and rescue mode as timed steps (MAAS `maasserver/models/node.py`): `_finalize_release` clears
  * the deployment; rescue mode returns to the status it was entered from.
  */
-import { canTransition, type NodeStatus, NodeStatus as S } from '../maas/status.ts';
+
 import { releaseAutoIps } from './addressing.ts';
 import { type Engine, type Step, updateStatus } from './engine.ts';
+import { dropAcquiredBridges } from './interfaces.ts';
 import { pxe, SEC, setPower } from './lifecycle.ts';
 import { ScriptStatus, type SimNode } from './model.ts';
+import { canTransition, S, type Status } from './status.ts';
+import { dropAcquiredFilesystems } from './storage-model.ts';
 
 // ---------------------------------------------------------------- release and erase
 
@@ -49,26 +52,26 @@ export function releasingSteps(engine: Engine, node: SimNode): Step[] {
     {
       delayMs: 25 * SEC,
       run: () => {
-        if (engine.failIfArmed(node, 'release', 'Failed releasing', RELEASE_FAILED)) return;
+        if (engine.failIfArmed(node, 'release')) return;
         finalizeRelease(engine, node);
       },
     },
   ];
 }
 
-const RELEASE_FAILED =
-  'Failed to power off the machine: the BMC did not answer (timed out after 60 seconds).';
-const ERASE_FAILED = 'Disk erasure failed on /dev/sda (refer to the erase log for more information).';
-
 export function erasingSteps(engine: Engine, node: SimNode, opts: EraseOptions): Step[] {
   const wipe = opts.quick ? 60 : opts.secure ? 300 : 180;
   return [
     ...pxe(engine, node, 40 * SEC),
-    { delayMs: 20 * SEC, run: () => engine.event(node, 'Erasing disk', { description: 'Wiping disks' }) },
+    {
+      delayMs: 20 * SEC,
+      label: 'Wiping disks',
+      run: () => engine.event(node, 'Erasing disk', { description: 'Wiping disks' }),
+    },
     {
       delayMs: wipe * SEC,
       run: () => {
-        if (engine.failIfArmed(node, 'erase', 'Failed erasing disk', ERASE_FAILED)) {
+        if (engine.failIfArmed(node, 'erase')) {
           setPower(engine, node, 'off');
           return;
         }
@@ -80,7 +83,7 @@ export function erasingSteps(engine: Engine, node: SimNode, opts: EraseOptions):
 
 /** `_finalize_release`: Ready (or New if never commissioned), owner and deployment settings cleared. */
 function finalizeRelease(engine: Engine, node: SimNode): void {
-  let target: NodeStatus = node.scripts.commissioning === ScriptStatus.PASSED ? S.READY : S.NEW;
+  let target: Status = node.scripts.commissioning === ScriptStatus.PASSED ? S.READY : S.NEW;
   if (!canTransition(node.status, target)) target = S.READY;
   updateStatus(node, target); // New or Ready: the owner goes too
   node.osystem = '';
@@ -94,6 +97,8 @@ function finalizeRelease(engine: Engine, node: SimNode): void {
   node.errorDescription = '';
   node.netboot = true;
   releaseAutoIps(engine.state, node);
+  dropAcquiredFilesystems(node);
+  dropAcquiredBridges(engine.state, node);
   setPower(engine, node, 'off');
   engine.event(node, 'Released');
 }
@@ -116,16 +121,13 @@ function rescueSteps(engine: Engine, node: SimNode): Step[] {
     {
       delayMs: 30 * SEC,
       run: () => {
-        if (engine.failIfArmed(node, 'rescue', 'Failed to enter rescue mode', RESCUE_FAILED)) return;
+        if (engine.failIfArmed(node, 'rescue')) return;
         updateStatus(node, S.RESCUE_MODE);
         engine.event(node, 'Rescue mode');
       },
     },
   ];
 }
-
-const RESCUE_FAILED = 'Failed to boot the rescue environment (PXE boot timed out).';
-const EXIT_RESCUE_FAILED = 'Failed to power cycle the machine out of rescue mode (the BMC did not answer).';
 
 export function exitRescue(engine: Engine, node: SimNode, user: string): void {
   engine.cancel(node, 'life');
@@ -136,7 +138,7 @@ export function exitRescue(engine: Engine, node: SimNode, user: string): void {
     {
       delayMs: 60 * SEC,
       run: () => {
-        if (engine.failIfArmed(node, 'exit_rescue', 'Failed to exit rescue mode', EXIT_RESCUE_FAILED)) return;
+        if (engine.failIfArmed(node, 'exit_rescue')) return;
         let target = node.rescueReturnStatus ?? S.READY;
         if (!canTransition(S.EXITING_RESCUE_MODE, target)) target = S.READY;
         updateStatus(node, target);

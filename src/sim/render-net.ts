@@ -1,19 +1,18 @@
 /**
- * JSON for the pieces nested inside nodes: VLANs, subnets, interfaces (with links), block devices and partitions.
+ * JSON for the network pieces nested inside nodes: VLANs, subnets and interfaces (with links).
  * The repetition (a full subnet and VLAN inside every link) is MAAS's, and is why machine JSON is big.
  */
 
-import type {
-  SimBlockDevice,
-  SimFilesystem,
-  SimInterface,
-  SimNode,
-  SimPartition,
-  SimState,
-  SimSubnet,
-  SimVlan,
-} from './model.ts';
+import type { SimInterface, SimNode, SimState, SimSubnet, SimVlan } from './model.ts';
 import { API } from './paths.ts';
+
+/** `VLAN.get_name`: a fabric's default (first) VLAN is `untagged`, the others their name (or null). */
+export function vlanName(state: SimState, vlan: SimVlan): string | null {
+  let first: SimVlan | undefined;
+  for (const v of state.vlans.values())
+    if (v.fabricId === vlan.fabricId && (!first || v.id < first.id)) first = v;
+  return first === vlan ? 'untagged' : vlan.name;
+}
 
 export function renderVlan(state: SimState, vlan: SimVlan): Record<string, unknown> {
   return {
@@ -26,7 +25,7 @@ export function renderVlan(state: SimState, vlan: SimVlan): Record<string, unkno
     space: state.vlanSpaceName(vlan.id),
     primary_rack: vlan.primaryRack,
     secondary_rack: vlan.secondaryRack,
-    name: vlan.name,
+    name: vlanName(state, vlan),
     id: vlan.id,
     fabric_id: vlan.fabricId,
     resource_uri: `${API}vlans/${vlan.id}/`,
@@ -64,6 +63,20 @@ function renderLinks(state: SimState, iface: SimInterface): Record<string, unkno
   });
 }
 
+export function explicitMtu(i: SimInterface): number | undefined {
+  const v = i.params?.mtu;
+  return typeof v === 'number' ? v : undefined;
+}
+
+/** `Interface.get_effective_mtu`: the explicit MTU, else the VLAN's, else 1500; never below a child's. */
+export function effectiveMtu(state: SimState, n: SimNode, i: SimInterface): number {
+  const vlan = i.vlanId === null ? undefined : state.vlans.get(i.vlanId);
+  let mtu = explicitMtu(i) ?? vlan?.mtu ?? 1500;
+  for (const child of n.interfaces)
+    if (child.parents.includes(i.id)) mtu = Math.max(mtu, effectiveMtu(state, n, child));
+  return mtu;
+}
+
 export function renderInterface(
   state: SimState,
   node: SimNode,
@@ -86,7 +99,7 @@ export function renderInterface(
     enabled: iface.enabled,
     links: renderLinks(state, iface),
     discovered: iface.type === 'physical' ? [] : null,
-    effective_mtu: vlan ? Math.min(vlan.mtu, iface.mtu) : iface.mtu,
+    effective_mtu: effectiveMtu(state, node, iface),
     vendor: iface.vendor,
     product: iface.product,
     firmware_version: iface.firmwareVersion,
@@ -96,89 +109,5 @@ export function renderInterface(
     sriov_max_vf: iface.sriovMaxVf,
     system_id: node.systemId,
     resource_uri: `${API}nodes/${node.systemId}/interfaces/${iface.id}/`,
-  };
-}
-
-export function renderFilesystem(fs: SimFilesystem | null): Record<string, unknown> | null {
-  if (!fs) return null;
-  return {
-    fstype: fs.fstype,
-    label: fs.label,
-    uuid: fs.uuid,
-    mount_point: fs.mountPoint,
-    mount_options: fs.mountOptions,
-  };
-}
-
-function usedFor(fs: SimFilesystem | null): string {
-  if (!fs) return 'Unused';
-  if (fs.fstype === 'lvm-pv') return 'LVM volume for vgroot';
-  return fs.mountPoint
-    ? `${fs.fstype} formatted filesystem mounted at ${fs.mountPoint}`
-    : `Unmounted ${fs.fstype} formatted filesystem`;
-}
-
-/** MAAS reserves room for the partition table's metadata. */
-const TABLE_OVERHEAD = 4 * 1024 * 1024;
-
-function deviceUsage(dev: SimBlockDevice): { used: number; available: number; usedFor: string } {
-  if (dev.filesystem) return { used: dev.size, available: 0, usedFor: usedFor(dev.filesystem) };
-  if (dev.partitions.length === 0) return { used: 0, available: dev.size, usedFor: 'Unused' };
-  const used = dev.partitions.reduce((sum, p) => sum + p.size, 0) + TABLE_OVERHEAD;
-  const n = dev.partitions.length;
-  return {
-    used,
-    available: Math.max(0, dev.size - used),
-    usedFor: `${dev.partitionTableType ?? 'GPT'} partitioned with ${n} partition${n === 1 ? '' : 's'}`,
-  };
-}
-
-function renderPartition(
-  node: SimNode,
-  dev: SimBlockDevice,
-  p: SimPartition,
-  index: number,
-): Record<string, unknown> {
-  return {
-    uuid: p.uuid,
-    size: p.size,
-    bootable: p.bootable,
-    tags: p.tags,
-    path: `/dev/disk/by-dname/${dev.name}-part${index + 1}`,
-    type: 'partition',
-    filesystem: renderFilesystem(p.filesystem),
-    used_for: usedFor(p.filesystem),
-    system_id: node.systemId,
-    device_id: dev.id,
-    id: p.id,
-    resource_uri: `${API}nodes/${node.systemId}/blockdevices/${dev.id}/partition/${p.id}`,
-  };
-}
-
-export function renderBlockDevice(node: SimNode, dev: SimBlockDevice): Record<string, unknown> {
-  const usage = deviceUsage(dev);
-  return {
-    id_path: dev.idPath || null,
-    size: dev.size,
-    block_size: dev.blockSize,
-    tags: dev.tags,
-    serial: dev.serial || null,
-    uuid: dev.uuid,
-    numa_node: dev.numaNode,
-    available_size: usage.available,
-    partition_table_type: dev.partitionTableType,
-    model: dev.model || null,
-    path: `/dev/disk/by-dname/${dev.name}`,
-    partitions: dev.partitions.map((p, i) => renderPartition(node, dev, p, i)),
-    type: dev.type,
-    used_size: usage.used,
-    filesystem: renderFilesystem(dev.filesystem),
-    storage_pool: null,
-    name: dev.name,
-    used_for: usage.usedFor,
-    id: dev.id,
-    firmware_version: dev.firmwareVersion || null,
-    system_id: node.systemId,
-    resource_uri: `${API}nodes/${node.systemId}/blockdevices/${dev.id}/`,
   };
 }

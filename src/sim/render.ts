@@ -2,12 +2,13 @@
  * Node JSON: the 3.7.3 machine field set (MAAS `maasserver/api/machines.py`; 80 fields + resource_uri), the 2.9
  * variant, the anonymous view, devices and controllers. Power parameters and user_data are never rendered here.
  */
-import { STATUS_LABELS } from '../maas/status.ts';
+
 import { nodeIps } from './addressing.ts';
 import { pyFloat } from './json.ts';
 import {
   EVENT_LEVELS,
   ScriptStatus,
+  type SimFsGroup,
   type SimNode,
   type SimPool,
   type SimState,
@@ -15,7 +16,10 @@ import {
   type SimZone,
 } from './model.ts';
 import { API } from './paths.ts';
-import { renderBlockDevice, renderFilesystem, renderInterface } from './render-net.ts';
+import { renderInterface } from './render-net.ts';
+import { renderBlockDevice, renderFilesystem } from './render-storage.ts';
+import { statusLabel } from './status.ts';
+import { bootDisk, isRaid } from './storage-model.ts';
 
 const SCRIPT_STATUS_NAMES: Record<ScriptStatus, string> = {
   [ScriptStatus.NONE]: 'Unknown',
@@ -100,22 +104,34 @@ function zoneOf(state: SimState, n: SimNode): Record<string, unknown> {
   return z ? renderZone(z) : {};
 }
 
+/** `volume_groups`, `raids`, `bcaches`, `cache_sets`: references MAAS leaves for the client to fetch. */
 function incomplete(n: SimNode, ids: number[]): Record<string, unknown>[] {
   return ids.map((id) => ({ system_id: n.systemId, id, __incomplete__: true }));
 }
 
+const groupIds = (n: SimNode, keep: (g: SimFsGroup) => boolean) => n.groups.filter(keep).map((g) => g.id);
+
+/**
+ * `default_gateways`: the links `set_default_gateway` chose, else the first usable link of each family (a link with a
+ * subnet that has a gateway).
+ */
 function defaultGateways(state: SimState, n: SimNode): Record<string, unknown> {
-  let v4: string | null = null;
-  let v6: string | null = null;
+  const out: Record<'ipv4' | 'ipv6', { gateway_ip: string | null; link_id: number | null }> = {
+    ipv4: { gateway_ip: null, link_id: null },
+    ipv6: { gateway_ip: null, link_id: null },
+  };
+  const chosen: Record<'ipv4' | 'ipv6', number | null> = { ipv4: n.gatewayLinkIpv4, ipv6: n.gatewayLinkIpv6 };
   for (const iface of n.interfaces) {
     for (const l of iface.links) {
       const s = l.subnetId === null ? undefined : state.subnets.get(l.subnetId);
       if (!s?.gatewayIp || l.mode === 'link_up') continue;
-      if (s.cidr.includes(':')) v6 ??= s.gatewayIp;
-      else v4 ??= s.gatewayIp;
+      const fam = s.cidr.includes(':') ? 'ipv6' : 'ipv4';
+      if (chosen[fam] === l.id) out[fam] = { gateway_ip: s.gatewayIp, link_id: l.id };
+      else if (chosen[fam] === null && out[fam].gateway_ip === null)
+        out[fam] = { gateway_ip: s.gatewayIp, link_id: null };
     }
   }
-  return { ipv4: { gateway_ip: v4, link_id: null }, ipv6: { gateway_ip: v6, link_id: null } };
+  return out;
 }
 
 function numaNodes(n: SimNode): Record<string, unknown>[] {
@@ -139,13 +155,16 @@ export function renderMachine(
   const pool = state.pools.get(n.poolId);
   const physical = n.blockDevices.filter((d) => d.type === 'physical');
   const virtual = n.blockDevices.filter((d) => d.type === 'virtual');
-  const bootDisk = physical.find((d) => d.id === n.bootDiskId);
+  const boot = bootDisk(n);
   const bootIface = n.interfaces.find((i) => i.id === n.bootInterfaceId);
   const s = n.scripts;
   const m: Record<string, unknown> = {
     description: n.description,
-    status_name: STATUS_LABELS[n.status],
-    bcaches: [],
+    status_name: statusLabel(n.status),
+    bcaches: incomplete(
+      n,
+      groupIds(n, (g) => g.type === 'bcache'),
+    ),
     storage_test_status: s.storage,
     memory_test_status_name: scriptName(s.memory),
     pool: pool ? renderPool(pool) : null,
@@ -181,7 +200,10 @@ export function renderMachine(
     storage_test_status_name: scriptName(s.storage),
     commissioning_status: s.commissioning,
     power_type: n.powerType,
-    volume_groups: incomplete(n, n.volumeGroupIds),
+    volume_groups: incomplete(
+      n,
+      groupIds(n, (g) => g.type === 'lvm-vg'),
+    ),
     network_test_status: s.network,
     current_testing_result_id: s.testingResultId,
     other_test_status_name: scriptName(s.other),
@@ -193,7 +215,7 @@ export function renderMachine(
     pod: null,
     owner: n.owner,
     commissioning_status_name: scriptName(s.commissioning),
-    boot_disk: bootDisk ? renderBlockDevice(n, bootDisk) : null,
+    boot_disk: boot ? renderBlockDevice(n, boot) : null,
     sync_interval: null,
     parent: null,
     blockdevice_set: n.blockDevices.map((d) => renderBlockDevice(n, d)),
@@ -203,7 +225,7 @@ export function renderMachine(
     last_sync: null,
     current_commissioning_result_id: s.commissioningResultId,
     enable_kernel_crash_dump: n.enableKernelCrashDump,
-    raids: [],
+    raids: incomplete(n, groupIds(n, isRaid)),
     virtualblockdevice_set: virtual.map((d) => renderBlockDevice(n, d)),
     owner_data: n.ownerData,
     osystem: n.osystem,
@@ -218,7 +240,10 @@ export function renderMachine(
     ephemeral_deploy: n.ephemeralDeploy,
     testing_status: s.testing,
     network_test_status_name: scriptName(s.network),
-    cache_sets: [],
+    cache_sets: incomplete(
+      n,
+      n.cacheSets.map((c) => c.id),
+    ),
     system_id: n.systemId,
     zone: zoneOf(state, n),
     interface_test_status_name: scriptName(s.interface),
@@ -247,7 +272,7 @@ export function renderAnonMachine(state: SimState, n: SimNode): Record<string, u
     zone: zoneOf(state, n),
     status_action: '',
     status_message: statusMessage(n),
-    status_name: STATUS_LABELS[n.status],
+    status_name: statusLabel(n.status),
     node_type: 0,
     resource_uri: `${API}machines/${n.systemId}/`,
   };

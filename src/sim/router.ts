@@ -3,10 +3,11 @@
  * resolution with MAAS's catch-all 404, authentication, the 405 check, `(method, op)` dispatch before any object
  * lookup, error rendering, the API hash header and the request log.
  */
-import { type Clock, sleep } from '../core/clock.ts';
+
 import type { OAuthVerifier } from './auth.ts';
+import { type Clock, sleep } from './clock.ts';
 import type { Engine } from './engine.ts';
-import type { Faults } from './faults.ts';
+import type { Faults, RequestFailure } from './faults.ts';
 import {
   errorResponse,
   isPlainView,
@@ -73,6 +74,11 @@ function rackIds(state: SimState): string {
   return ids.join(',');
 }
 
+/** The answer a test's {@link RequestFailure} asks for. */
+function failureResponse(rule: RequestFailure): Response {
+  return errorResponse(new SimHttpError(rule.status, rule.body ?? '', rule.headers ?? {}));
+}
+
 /** `OperationsResource.error_handler` returns an Http404 as a response instead of re-raising it. */
 const keepsPartialWork = (err: unknown) => err instanceof SimHttpError && err.status === 404;
 
@@ -135,6 +141,24 @@ export class Router {
     if (conflictRetry !== null) return textResponse('', 409, { 'Retry-After': String(conflictRetry) });
 
     const rel = isVersionAlias ? 'version/' : path.slice(API.length);
+    const op = query.get('op') || form.get('op') || null;
+    const failBefore = this.svc.faults.takeRequestFailure('before', method, rel, op);
+    if (failBefore) return failureResponse(failBefore);
+    const response = await this.dispatch(method, url, rel, op, query, form, authorization);
+    const failAfter = this.svc.faults.takeRequestFailure('after', method, rel, op);
+    return failAfter ? failureResponse(failAfter) : response;
+  }
+
+  private dispatch(
+    method: string,
+    url: URL,
+    rel: string,
+    op: string | null,
+    query: Params,
+    form: Params,
+    authorization: string | null,
+  ): Response {
+    const path = url.pathname;
     let resource: Resource | undefined;
     let args: string[] = [];
     for (const r of this.resources) {
@@ -161,7 +185,6 @@ export class Router {
     if (!allowed.has(method)) {
       return new Response('', { status: 405, headers: { Allow: [...allowed].join(', ') } });
     }
-    const op = query.get('op') || form.get('op') || null;
     const handler = table[op === null ? method : `${method} ${op}`];
     if (!handler) throw new SimHttpError(400, `Unrecognised signature: method=${method} op=${op ?? 'None'}`);
     const data = method === 'POST' || method === 'PUT' ? form : query;

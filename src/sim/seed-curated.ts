@@ -2,14 +2,16 @@
  * The 24 curated machines every simulated fleet starts with. Hostnames and states are pinned: other tests and
  * the docs rely on them (web-03 locked, k8s-0x owned by bob, lab-01/lab-02 mid-operation, …).
  */
-import { type NodeStatus, NodeStatus as S } from '../maas/status.ts';
+
 import type { DiskKind } from './hardware.ts';
+import type { StorageLayoutName } from './layouts.ts';
+import { S, type Status } from './status.ts';
 
 export type Power = 'ipmi' | 'redfish' | 'virsh' | 'manual';
 
 export interface Spec {
   hostname: string;
-  status: NodeStatus;
+  status: Status;
   owner?: string;
   locked?: boolean;
   zone: string;
@@ -25,14 +27,20 @@ export interface Spec {
   series?: string;
   error?: string;
   description?: string;
+  /** The storage layout the machine was given (default: MAAS's flat). */
+  layout?: StorageLayoutName;
+  /** `bios_boot_method` (default `uefi`). */
+  boot?: string;
 }
 
-type Extra = Partial<Pick<Spec, 'owner' | 'locked' | 'arch' | 'disk' | 'series' | 'error' | 'description'>>;
+type Extra = Partial<
+  Pick<Spec, 'owner' | 'locked' | 'arch' | 'disk' | 'series' | 'error' | 'description' | 'layout' | 'boot'>
+>;
 
 /** `hw` reads "<cpus> <GiB> <power> <nics> <disks>", e.g. "4 8 ipmi 2 1". */
 function row(
   hostname: string,
-  status: NodeStatus,
+  status: Status,
   zone: string,
   pool: string,
   tags: string,
@@ -78,19 +86,24 @@ export const CURATED: readonly Spec[] = [
     ...admin,
     series: 'jammy',
     description: 'PostgreSQL primary',
+    layout: 'lvm',
   }),
-  row('db-02', S.READY, 'zone-b', 'production', 'ssd', '16 64 ipmi 4 3'),
+  row('db-02', S.READY, 'zone-b', 'production', 'ssd', '16 64 ipmi 4 3', { layout: 'lvm' }),
   row('db-03', S.FAILED_DEPLOYMENT, 'zone-a', 'staging', 'ssd', '16 32 ipmi 2 2', {
     ...admin,
     series: 'jammy',
     error: INSTALL_FAILED,
+    layout: 'lvm',
   }),
   row('gpu-01', S.READY, 'zone-a', 'production', 'gpu compute', '32 128 ipmi 2 2', { disk: 'nvme' }),
   row('gpu-02', S.BROKEN, 'zone-b', 'production', 'gpu compute', '32 128 redfish 2 2', {
     disk: 'nvme',
     error: 'GPU 2 reports uncorrectable ECC errors; waiting for a vendor RMA.',
   }),
-  row('stor-01', S.READY, 'default', 'staging', 'storage nvme', '8 32 ipmi 2 4', { disk: 'nvme' }),
+  row('stor-01', S.READY, 'default', 'staging', 'storage nvme', '8 32 ipmi 2 4', {
+    disk: 'nvme',
+    layout: 'blank',
+  }),
   row('stor-02', S.FAILED_COMMISSIONING, 'default', 'staging', 'storage', '8 32 ipmi 2 3', {
     error: 'Commissioning failed, see the commissioning results for more information.',
   }),
@@ -106,7 +119,7 @@ export const CURATED: readonly Spec[] = [
   row('edge-01', S.FAILED_TESTING, 'zone-b', 'staging', 'edge', '4 8 redfish 2 1', {
     error: "Storage test 'smartctl-validate' failed on sda, see the test results for more information.",
   }),
-  row('edge-02', S.READY, 'zone-b', 'staging', 'edge', '2 4 manual 2 1'),
+  row('edge-02', S.READY, 'zone-b', 'staging', 'edge', '2 4 manual 2 1', { boot: 'pxe' }),
   row('lab-01', S.COMMISSIONING, 'default', 'staging', '', '4 16 ipmi 2 1', admin),
   row('lab-02', S.DEPLOYING, 'default', 'staging', 'virtual', '4 8 virsh 2 1', {
     ...admin,

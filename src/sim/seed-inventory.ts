@@ -2,16 +2,24 @@
  * The fixed part of the seeded MAAS: users (keys from the seed), domain, zones, pools, tags, fabrics, VLANs,
  * subnets, two controllers and a few devices.
  */
-import { NodeStatus } from '../maas/status.ts';
+
 import { hardwareInfo, makeNic } from './hardware.ts';
 import { ScriptStatus, type SimNode, type SimState, type SimUserRecord } from './model.ts';
 import type { Rng } from './random.ts';
+import { S } from './status.ts';
 
 export const MAAS_VERSION = '3.7.3-16504-g.9122eee68';
 
 /** Subnet ids the machine seeding relies on. */
-export const SUBNET = { main: 1, storage: 2, v6: 3, fleet: 4, oob: 5 } as const;
-export const VLAN = { untagged: 5001, storage: 5002, oob: 5003 } as const;
+export const SUBNET = { main: 1, storage: 2, v6: 3, fleet: 4, oob: 5, data: 6, tenantA: 7 } as const;
+export const VLAN = {
+  untagged: 5001,
+  storage: 5002,
+  oob: 5003,
+  data: 5004,
+  tenantA: 5005,
+  tenantB: 5006,
+} as const;
 
 function user(
   state: SimState,
@@ -43,6 +51,7 @@ export function seedUsers(state: SimState, rng: Rng): void {
 
 export function seedPlacement(state: SimState): void {
   state.domains.set(0, { id: 0, name: 'maas', authoritative: true, ttl: null, isDefault: true });
+  state.domains.set(1, { id: 1, name: 'lab.example', authoritative: true, ttl: 300, isDefault: false });
   const zones: [string, string][] = [
     ['default', ''],
     ['zone-a', 'Row A, racks 1-4 (DC1)'],
@@ -75,10 +84,15 @@ export function seedPlacement(state: SimState): void {
     state.tags.set(name, { name, definition, comment, kernelOpts: '' });
 }
 
+/**
+ * Three fabrics: fabric-0 (PXE, untagged, and the tagged storage VLAN 20), fabric-1 (out-of-band management) and
+ * `data` (an untagged data VLAN the machines' spare NIC pairs sit on, plus tagged tenant VLANs 100 and 200). The
+ * out-of-band VLAN and VLAN 200 stay in no space, so the space list also shows MAAS's `undefined` pseudo-space.
+ */
 export function seedNetwork(state: SimState, rackSystemId: string): void {
   state.fabrics.set(0, { id: 0, name: 'fabric-0', classType: null, description: '' });
   state.fabrics.set(1, { id: 1, name: 'fabric-1', classType: null, description: 'Out-of-band management' });
-  // The out-of-band VLAN stays in no space, so the list also shows MAAS's `undefined` pseudo-space.
+  state.fabrics.set(2, { id: 2, name: 'data', classType: '25g', description: 'Top-of-rack data network' });
   const space = (name: string, description: string) => {
     const id = state.nextId('space');
     state.spaces.set(id, { id, name, description });
@@ -86,29 +100,37 @@ export function seedNetwork(state: SimState, rackSystemId: string): void {
   };
   const management = space('management', 'Hosts and PXE');
   const storage = space('storage', 'Storage replication');
+  const data = space('data', 'East-west application traffic');
+  const publicSpace = space('public', 'Tenant-facing services');
   const vlan = (
     id: number,
     vid: number,
-    name: string,
+    name: string | null,
     fabricId: number,
     dhcpOn: boolean,
     spaceId: number | null,
+    mtu = 1500,
   ) =>
     state.vlans.set(id, {
       id,
       vid,
       name,
+      description: '',
       fabricId,
-      mtu: 1500,
+      mtu,
       dhcpOn,
       externalDhcp: null,
       primaryRack: dhcpOn ? rackSystemId : null,
       secondaryRack: null,
+      relayVlanId: null,
       spaceId,
     });
   vlan(VLAN.untagged, 0, 'untagged', 0, true, management);
   vlan(VLAN.storage, 20, 'storage', 0, false, storage);
   vlan(VLAN.oob, 0, 'untagged', 1, false, null);
+  vlan(VLAN.data, 0, 'untagged', 2, false, data, 9000);
+  vlan(VLAN.tenantA, 100, 'tenant-a', 2, false, publicSpace, 9000);
+  vlan(VLAN.tenantB, 200, 'tenant-b', 2, false, null, 9000);
   const subnet = (id: number, cidr: string, vlanId: number, gatewayIp: string | null, name = cidr) =>
     state.subnets.set(id, {
       id,
@@ -129,6 +151,50 @@ export function seedNetwork(state: SimState, rackSystemId: string): void {
   subnet(SUBNET.v6, '2001:db8:10::/64', VLAN.untagged, '2001:db8:10::1');
   subnet(SUBNET.fleet, '10.128.0.0/16', VLAN.untagged, '10.128.0.1');
   subnet(SUBNET.oob, '10.30.0.0/24', VLAN.oob, null);
+  subnet(SUBNET.data, '10.40.0.0/22', VLAN.data, '10.40.0.1');
+  subnet(SUBNET.tenantA, '10.100.0.0/24', VLAN.tenantA, '10.100.0.1');
+  const range = (
+    subnetId: number,
+    type: 'dynamic' | 'reserved',
+    start: string,
+    end: string,
+    comment: string,
+  ) => {
+    const id = state.nextId('iprange');
+    state.ipRanges.set(id, { id, subnetId, type, start, end, comment });
+  };
+  range(SUBNET.main, 'dynamic', '10.10.0.200', '10.10.0.239', 'PXE and enlistment');
+  range(SUBNET.data, 'dynamic', '10.40.3.0', '10.40.3.254', 'DHCP for data NICs');
+  range(
+    SUBNET.tenantA,
+    'reserved',
+    '10.100.0.2',
+    '10.100.0.9',
+    'Virtual IPs (load balancers, API endpoints)',
+  );
+  range(SUBNET.tenantA, 'dynamic', '10.100.0.200', '10.100.0.250', '');
+}
+
+/** A DNS name MAAS serves besides the machines: `proxy.lab.example` (the region) and a CNAME for the docs site. */
+export function seedDns(state: SimState): void {
+  const proxy = state.nextId('dnsresource');
+  state.dnsResources.set(proxy, {
+    id: proxy,
+    name: 'proxy',
+    domainId: 1,
+    addressTtl: 300,
+    ips: ['10.10.0.2'],
+  });
+  const docs = state.nextId('dnsresource');
+  state.dnsResources.set(docs, { id: docs, name: 'docs', domainId: 1, addressTtl: null, ips: [] });
+  const record = state.nextId('dnsdata');
+  state.dnsRecords.set(record, {
+    id: record,
+    resourceId: docs,
+    rrtype: 'CNAME',
+    rrdata: 'web-01.maas.',
+    ttl: null,
+  });
 }
 
 /** A node record with neutral values; seeders and creators fill what their kind uses. */
@@ -147,8 +213,8 @@ export function blankNode(systemId: string, hostname: string, kind: SimNode['kin
     parent: null,
     tags: [],
     locked: false,
-    status: NodeStatus.NEW,
-    previousStatus: NodeStatus.NEW,
+    status: S.NEW,
+    previousStatus: S.NEW,
     rescueReturnStatus: null,
     testReturnStatus: null,
     errorDescription: '',
@@ -174,10 +240,12 @@ export function blankNode(systemId: string, hostname: string, kind: SimNode['kin
     userData: null,
     interfaces: [],
     bootInterfaceId: null,
+    gatewayLinkIpv4: null,
+    gatewayLinkIpv6: null,
     blockDevices: [],
     bootDiskId: null,
-    volumeGroupIds: [],
-    storageLayout: '',
+    groups: [],
+    cacheSets: [],
     specialFilesystems: [],
     scripts: {
       commissioning: ScriptStatus.NONE,
@@ -225,7 +293,7 @@ export function seedControllers(state: SimState, rng: Rng): string {
     n.memory = 32768;
     n.osystem = 'ubuntu';
     n.distroSeries = 'jammy';
-    n.status = NodeStatus.DEPLOYED;
+    n.status = S.DEPLOYED;
     n.powerState = 'on';
     n.hardwareInfo = hardwareInfo(rng, 'dell');
     n.version = MAAS_VERSION;

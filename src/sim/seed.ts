@@ -2,10 +2,9 @@
  * The deterministic fleet. The first 24 machines are curated (their hostnames and states are relied on by tests
  * and docs); the rest are generated (`node-00025`, …) in a realistic mix. Same seed and size → same fleet.
  */
-import { type NodeStatus, NodeStatus as S } from '../maas/status.ts';
+
 import { claimAutoIps } from './addressing.ts';
 import {
-  applyStorageLayout,
   hardwareInfo,
   latentHardware,
   makeDisks,
@@ -14,6 +13,7 @@ import {
   type VendorProfile,
 } from './hardware.ts';
 import { SERIES } from './images.ts';
+import { applyLayout, type StorageLayoutName } from './layouts.ts';
 import { type EventLevel, ScriptStatus, type SimNode, type SimState } from './model.ts';
 import { Rng } from './random.ts';
 import { CURATED, type Power, type Spec } from './seed-curated.ts';
@@ -22,13 +22,16 @@ import {
   SUBNET,
   seedControllers,
   seedDevices,
+  seedDns,
   seedNetwork,
   seedPlacement,
   seedUsers,
   VLAN,
 } from './seed-inventory.ts';
+import { S, type Status } from './status.ts';
+import { newFilesystem } from './storage-model.ts';
 
-const GENERATED_STATUS: [NodeStatus, number][] = [
+const GENERATED_STATUS: [Status, number][] = [
   [S.READY, 30],
   [S.DEPLOYED, 38],
   [S.ALLOCATED, 6],
@@ -45,7 +48,7 @@ const GENERATED_STATUS: [NodeStatus, number][] = [
   [S.RESCUE_MODE, 1],
 ];
 
-const OWNED: ReadonlySet<NodeStatus> = new Set([
+const OWNED: ReadonlySet<Status> = new Set([
   S.DEPLOYED,
   S.ALLOCATED,
   S.DEPLOYING,
@@ -145,13 +148,16 @@ function buildMachine(state: SimState, rng: Rng, spec: Spec, index: number, cura
   n.architecture = spec.arch ?? 'amd64/generic';
   n.powerType = spec.power;
   n.powerParameters = powerParameters(rng, spec.power, spec.hostname, index);
-  n.biosBootMethod = 'uefi';
   const virtual = spec.power === 'virsh';
+  // Most of the fleet boots UEFI; some older generated machines boot BIOS (PXE), which changes their partitions.
+  n.biosBootMethod = !curated && !virtual && !spec.arch && rng.chance(0.15) ? 'pxe' : (spec.boot ?? 'uefi');
   const profile = profileFor(spec, rng);
-  // NICs: eth0 boots from the untagged VLAN; eth1 is on the storage VLAN (curated) or OOB; the rest OOB.
+  // NICs: eno1 boots from the untagged VLAN; eno2 is on the storage VLAN (curated) or out-of-band; a machine with four
+  // has its last two on the data VLAN, and one with three its last two out-of-band: a pair ready to bond.
   for (let i = 0; i < spec.nics; i++) {
-    const vlan = i === 0 ? VLAN.untagged : i === 1 && curated ? VLAN.storage : VLAN.oob;
-    n.interfaces.push(makeNic(state, rng, virtual ? `ens${3 + i}` : `eno${i + 1}`, vlan, virtual));
+    n.interfaces.push(
+      makeNic(state, rng, virtual ? `ens${3 + i}` : `eno${i + 1}`, nicVlan(spec, i, curated), virtual),
+    );
   }
   const boot = n.interfaces[0];
   n.bootInterfaceId = boot?.id ?? null;
@@ -168,7 +174,8 @@ function buildMachine(state: SimState, rng: Rng, spec: Spec, index: number, cura
     n.blockDevices = makeDisks(state, rng, spec.disks, spec.disk ?? (virtual ? 'virtio' : 'ssd'));
     n.bootDiskId = n.blockDevices[0]?.id ?? null;
     n.swapSize = null;
-    applyStorageLayout(state, n, spec.hostname.startsWith('db-') ? 'lvm' : 'flat');
+    applyLayout(state, n, spec.layout ?? (curated ? 'flat' : generatedLayout(rng, spec.status)));
+    if (spec.hostname === 'db-01') databaseDisks(state, n);
     linkInterfaces(state, n, curated, index);
     seedScripts(state, n, spec.status);
   }
@@ -177,7 +184,7 @@ function buildMachine(state: SimState, rng: Rng, spec: Spec, index: number, cura
   n.owner = spec.owner ?? null;
   n.locked = spec.locked ?? false;
   n.errorDescription = spec.error ?? '';
-  const deployedish: NodeStatus[] = [S.DEPLOYED, S.DEPLOYING, S.FAILED_DEPLOYMENT, S.RESCUE_MODE];
+  const deployedish: Status[] = [S.DEPLOYED, S.DEPLOYING, S.FAILED_DEPLOYMENT, S.RESCUE_MODE];
   if (deployedish.includes(spec.status)) {
     n.osystem = 'ubuntu';
     n.distroSeries = spec.series ?? 'jammy';
@@ -195,7 +202,29 @@ function buildMachine(state: SimState, rng: Rng, spec: Spec, index: number, cura
 
 const SERIES_VERSION: ReadonlyMap<string, string> = new Map(SERIES);
 
-const POWERED_ON: ReadonlySet<NodeStatus> = new Set([
+function nicVlan(spec: Spec, i: number, curated: boolean): number {
+  if (i === 0) return VLAN.untagged;
+  if (spec.nics >= 4 && i >= 2) return VLAN.data;
+  return i === 1 && curated ? VLAN.storage : VLAN.oob;
+}
+
+/** What a generated machine's disks look like: mostly MAAS's default flat layout, some LVM, some blank Ready ones. */
+function generatedLayout(rng: Rng, status: Status): StorageLayoutName {
+  const r = rng.next();
+  if (status === S.READY && r < 0.1) return 'blank';
+  return r < 0.3 ? 'lvm' : 'flat';
+}
+
+/** db-01's data disks: XFS for PostgreSQL on sdb, ext4 for backups on sdc. */
+function databaseDisks(state: SimState, n: SimNode): void {
+  const [, data, backup] = n.blockDevices;
+  if (data)
+    data.filesystem = newFilesystem(state, 'xfs', { label: 'pgdata', mountPoint: '/var/lib/postgresql' });
+  if (backup)
+    backup.filesystem = newFilesystem(state, 'ext4', { label: 'backup', mountPoint: '/srv/backup' });
+}
+
+const POWERED_ON: ReadonlySet<Status> = new Set([
   S.DEPLOYED,
   S.DEPLOYING,
   S.FAILED_DEPLOYMENT,
@@ -206,7 +235,7 @@ const POWERED_ON: ReadonlySet<NodeStatus> = new Set([
   S.DISK_ERASING,
 ]);
 
-function previousFor(status: NodeStatus): NodeStatus {
+function previousFor(status: Status): Status {
   switch (status) {
     case S.DEPLOYED:
     case S.FAILED_DEPLOYMENT:
@@ -248,9 +277,14 @@ function linkInterfaces(state: SimState, n: SimNode, curated: boolean, index: nu
     const ip = `10.20.0.${100 + index}`;
     eth1.links.push({ id: state.nextId('link'), mode: 'static', subnetId: SUBNET.storage, ip });
   }
+  // Commissioning brings every other connected interface up without an address (LINK_UP).
+  for (const i of n.interfaces) {
+    if (i.links.length === 0 && i.vlanId !== null)
+      i.links.push({ id: state.nextId('link'), mode: 'link_up', subnetId: null, ip: null });
+  }
 }
 
-function seedScripts(state: SimState, n: SimNode, status: NodeStatus): void {
+function seedScripts(state: SimState, n: SimNode, status: Status): void {
   const { NONE, RUNNING, PASSED, FAILED } = ScriptStatus;
   const s = n.scripts;
   s.commissioning =
@@ -357,6 +391,7 @@ export function seedState(state: SimState, opts: SeedOptions): void {
   const rack = seedControllers(state, rng);
   seedNetwork(state, rack);
   seedDevices(state, rng);
+  seedDns(state);
   const count = Math.max(0, Math.floor(opts.machines));
   for (let i = 0; i < count; i++) {
     const curated = i < CURATED.length;

@@ -184,7 +184,7 @@ describe('operations: failure and deadline', () => {
 
 describe('the poller', () => {
   it('deploys 20 machines with one batched MAAS read per tick', async () => {
-    const r = await rig({ machines: 60 });
+    const r = await rig({ machines: 80 });
     const ready = readyHosts(r.sim, 20);
     expect(ready).toHaveLength(20);
     const id = await start(r, 'machine_deploy', { machines: ready });

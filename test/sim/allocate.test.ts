@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { NodeStatus as S } from '../../src/maas/status.ts';
-import { createSimulator } from '../../src/sim/index.ts';
+import { createSimulator, SimStatus as S } from '../../src/sim/index.ts';
 import { call, force, json, type MachineJson, sid } from './helpers.ts';
 
 type Form = Record<string, string | string[]> | [string, string][];
@@ -60,9 +59,10 @@ describe('allocate', () => {
 
   it('matches a storage constraint and reports the chosen disks in constraints_by_type', async () => {
     const sim = createSimulator();
+    // The first constraint is the disk holding `/`: gpu-01's flat layout puts it on nvme0n1 (stor-01 is blank).
     const m = await json<MachineJson>(await allocate(sim, { storage: 'root:1000(nvme)' }));
-    expect(m.hostname).toBe('stor-01');
-    const boot = sim.state.machine(m.system_id)?.bootDiskId;
+    expect(m.hostname).toBe('gpu-01');
+    const boot = sim.control.machine('gpu-01').blockDevices[0]?.id;
     expect(m.constraints_by_type).toEqual({ storage: { root: [boot] } });
   });
 

@@ -38,18 +38,30 @@ describe('deploy parameters', () => {
     sim.close();
   });
 
-  it('requires user_data to be base64 and stores it without rendering it', async () => {
+  it('stores user_data as given, never renders it, and serves base64 decoded (MAAS `metadataserver/api.py` `UserDataHandler.read`)', async () => {
     const sim = createSimulator();
-    const bad = await op(sim, sim.users.admin, 'web-01', 'deploy', { user_data: '#cloud-config\n' });
-    expect([bad.status, await bad.text()]).toEqual([
-      400,
-      'Invalid user_data: the value must be base64-encoded.',
-    ]);
-    expect(sim.state.machineByHostname('web-01')?.status).toBe(4);
+    const plain = '#cloud-config\nruncmd: [echo plain]\n';
+    const first = await op(sim, sim.users.admin, 'web-01', 'deploy', { user_data: plain });
+    expect(first.status).toBe(200);
+    expect(await first.text()).not.toContain('echo plain');
+    expect(sim.control.userData('web-01')).toEqual({ stored: plain, served: plain });
     const encoded = btoa('#cloud-config\nruncmd: [echo hi]\n');
-    const ok = await op(sim, sim.users.admin, 'web-01', 'deploy', { user_data: encoded });
-    expect(await ok.text()).not.toContain(encoded);
-    expect(sim.state.machineByHostname('web-01')?.userData).toBe(encoded);
+    const wrapped = `${encoded.slice(0, 10)}\n${encoded.slice(10)}`;
+    const ok = await op(sim, sim.users.admin, 'web-02', 'deploy', { user_data: wrapped });
+    expect(await ok.text()).not.toContain(encoded.slice(0, 10));
+    expect(sim.control.userData('web-02')).toEqual({
+      stored: wrapped,
+      served: '#cloud-config\nruncmd: [echo hi]\n',
+    });
+    sim.close();
+  });
+
+  it('removes the user data of a deploy that sends none', async () => {
+    const sim = createSimulator();
+    await op(sim, sim.users.admin, 'web-01', 'deploy', { user_data: btoa('#cloud-config\n') });
+    await op(sim, sim.users.admin, 'web-01', 'abort');
+    await op(sim, sim.users.admin, 'web-01', 'deploy');
+    expect(sim.control.userData('web-01')).toBeNull();
     sim.close();
   });
 

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { NodeStatus as S, STATUS_LABELS } from '../../src/maas/status.ts';
-import { CURATED_HOSTNAMES, createSimulator } from '../../src/sim/index.ts';
+import { CURATED_HOSTNAMES, createSimulator, SimStatus as S, statusLabel } from '../../src/sim/index.ts';
 import { call, json, type MachineJson, sid } from './helpers.ts';
 
 async function listText(sim: ReturnType<typeof createSimulator>): Promise<string> {
@@ -21,7 +20,7 @@ describe('seeded fleet', () => {
 
   it('pins the curated hostnames and states others rely on', () => {
     const sim = createSimulator();
-    const status = (h: string) => STATUS_LABELS[sim.state.machineByHostname(h)?.status ?? S.NEW];
+    const status = (h: string) => statusLabel(sim.state.machineByHostname(h)?.status ?? S.NEW);
     expect(CURATED_HOSTNAMES).toHaveLength(24);
     expect([...sim.state.machines()].map((m) => m.hostname)).toEqual(CURATED_HOSTNAMES);
     const expected: Record<string, string> = {
@@ -160,5 +159,48 @@ describe('seeded fleet', () => {
       'device:kvm-console-01',
     ]);
     expect([...sim.state.subnets.values()].map((s) => s.cidr)).toContain('2001:db8:10::/64');
+  });
+
+  it('gives machines several disks, some laid out (flat, LVM, data disks) and some blank, and some BIOS boot', () => {
+    const sim = createSimulator({ machines: 500 });
+    const m = (h: string) => sim.control.machine(h);
+    expect(m('db-02').groups.map((g) => [g.type, g.name])).toEqual([['lvm-vg', 'vgroot']]);
+    expect(m('stor-01').blockDevices.map((d) => d.partitionTableType)).toEqual([null, null, null, null]);
+    expect(
+      m('db-01')
+        .blockDevices.slice(1)
+        .map((d) => d.filesystem?.mountPoint),
+    ).toEqual(['/var/lib/postgresql', '/srv/backup', '/']);
+    expect(m('edge-02').biosBootMethod).toBe('pxe');
+    const generated = [...sim.state.machines()].slice(24).filter((n) => n.blockDevices.length > 0);
+    const kinds = new Set(
+      generated.map((n) =>
+        n.groups.length ? 'lvm' : n.blockDevices[0]?.partitionTableType ? 'flat' : 'blank',
+      ),
+    );
+    expect(kinds).toEqual(new Set(['lvm', 'flat', 'blank']));
+    expect(generated.some((n) => n.biosBootMethod === 'pxe')).toBe(true);
+    expect(generated.some((n) => n.blockDevices.length >= 3)).toBe(true);
+  });
+
+  it('seeds NIC pairs on one VLAN, ready to bond, with only a LINK_UP link', () => {
+    const sim = createSimulator();
+    for (const host of ['web-06', 'db-02']) {
+      const pair = sim.control.machine(host).interfaces.slice(2);
+      expect(pair.map((i) => [i.name, i.vlanId, i.links.map((l) => l.mode)])).toEqual([
+        ['eno3', 5004, ['link_up']],
+        ['eno4', 5004, ['link_up']],
+      ]);
+    }
+  });
+
+  it('seeds a second DNS domain with a name and a CNAME, and IP ranges on the subnets', () => {
+    const sim = createSimulator({ machines: 0 });
+    expect([...sim.state.domains.values()].map((d) => [d.name, d.isDefault])).toEqual([
+      ['maas', true],
+      ['lab.example', false],
+    ]);
+    expect([...sim.state.dnsRecords.values()].map((r) => r.rrtype)).toEqual(['CNAME']);
+    expect([...sim.state.ipRanges.values()].map((r) => r.type)).toContain('dynamic');
   });
 });

@@ -1,6 +1,5 @@
 /** Signing and request helpers for simulator tests: PLAINTEXT OAuth with a fresh nonce and the clock's time. */
-import type { Clock } from '../../src/base/clock.ts';
-import type { SimUser, Simulator } from '../../src/sim/index.ts';
+import type { Clock, SimUser, Simulator } from '../../src/sim/index.ts';
 
 let nonceSeq = 0;
 
@@ -103,9 +102,7 @@ export type MachineJson = Record<string, unknown> & {
 };
 
 export function sid(sim: Simulator, hostname: string): string {
-  const n = sim.state.machineByHostname(hostname);
-  if (!n) throw new Error(`no machine ${hostname}`);
-  return n.systemId;
+  return sim.control.systemId(hostname);
 }
 
 export async function getMachine(sim: Simulator, who: Who, hostname: string): Promise<MachineJson> {
@@ -125,14 +122,42 @@ export function op(
   return call(sim, who, method, `machines/${sid(sim, hostname)}/?op=${name}`, { form });
 }
 
-/** Puts a machine straight into a status (test hook), cancelling whatever it was doing. */
+/** Puts a machine straight into a status through `sim.control`, cancelling whatever it was doing. */
 export function force(sim: Simulator, hostname: string, status: number, owner?: string | null) {
-  const n = sim.state.machineByHostname(hostname);
-  if (!n) throw new Error(`no machine ${hostname}`);
-  sim.engine.cancel(n);
-  n.status = status as typeof n.status;
-  n.owner = owner !== undefined ? owner : status === 0 || status === 4 ? null : 'admin';
-  n.locked = false;
-  n.errorDescription = '';
-  return n;
+  sim.control.setMachine(hostname, {
+    status,
+    owner: owner !== undefined ? owner : status === 0 || status === 4 ? null : 'admin',
+    locked: false,
+    errorDescription: '',
+  });
+  return sim.control.machine(hostname);
 }
+
+/** An answer read once: status, content type and body (parse it with `json()`). */
+export interface Answer {
+  status: number;
+  type: string | null;
+  text: string;
+  json<T = Record<string, unknown>>(): T;
+}
+
+/** A signed request whose answer is read at once. */
+export async function req(
+  sim: Simulator,
+  who: Who,
+  method: string,
+  path: string,
+  form?: CallOptions['form'],
+): Promise<Answer> {
+  const res = await call(sim, who, method, path, form === undefined ? {} : { form });
+  const text = await res.text();
+  return {
+    status: res.status,
+    type: res.headers.get('content-type'),
+    text,
+    json: <T>() => JSON.parse(text) as T,
+  };
+}
+
+/** `[status, body]`, the pair most refusals are checked by. */
+export const answer = (a: Answer): [number, string] => [a.status, a.text];

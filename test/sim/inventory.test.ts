@@ -185,6 +185,8 @@ describe('subnets, devices, controllers, users', () => {
       '2001:db8:10::/64',
       '10.128.0.0/16',
       '10.30.0.0/24',
+      '10.40.0.0/22',
+      '10.100.0.0/24',
     ]);
     expect(subnets[1]?.vlan).toMatchObject({ vid: 20, fabric: 'fabric-0' });
     expect(await json(await call(sim, alice, 'GET', 'subnets/2/'))).toMatchObject({
@@ -260,12 +262,12 @@ describe('subnets, devices, controllers, users', () => {
       admin,
       'POST',
       `nodes/${made.system_id}/interfaces/${made.interface_set[0]?.id}/?op=link_subnet`,
-      { form: { mode: 'static', subnet: '10.10.0.0/24', ip_address: '10.10.0.200' } },
+      { form: { mode: 'static', subnet: '10.10.0.0/24', ip_address: '10.10.0.190' } },
     );
     expect(link.status).toBe(200);
-    expect(sim.state.ips.get('10.10.0.200')).toBe(made.system_id);
+    expect(sim.state.ips.get('10.10.0.190')).toBe(made.system_id);
     expect((await call(sim, admin, 'DELETE', `devices/${made.system_id}/`)).status).toBe(204);
-    expect(sim.state.ips.has('10.10.0.200')).toBe(false);
+    expect(sim.state.ips.has('10.10.0.190')).toBe(false);
   });
 
   it('shows controllers to admins only', async () => {

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../../src/base/clock.ts';
-import { NodeStatus as S } from '../../src/maas/status.ts';
-import { createSimulator } from '../../src/sim/index.ts';
+import { ManualClock } from '../../src/core/clock.ts';
+import { createSimulator, SimStatus as S } from '../../src/sim/index.ts';
 import { call, force, getMachine, json, op, sid, useClock } from './helpers.ts';
 
 const MIN = 60_000;

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { NodeStatus as S } from '../../src/maas/status.ts';
-import { createSimulator } from '../../src/sim/index.ts';
+import { createSimulator, SimStatus as S } from '../../src/sim/index.ts';
 import { call, force, json, op, sid } from './helpers.ts';
 
 describe('machine permissions', () => {

@@ -24,11 +24,15 @@ describe('spaces', () => {
     expect(spaces.map((s) => [s.id, s.name, s.resource_uri])).toEqual([
       [1, 'management', '/MAAS/api/2.0/spaces/1/'],
       [2, 'storage', '/MAAS/api/2.0/spaces/2/'],
+      [3, 'data', '/MAAS/api/2.0/spaces/3/'],
+      [4, 'public', '/MAAS/api/2.0/spaces/4/'],
       [-1, 'undefined', '/MAAS/api/2.0/spaces/undefined/'],
     ]);
     expect(spaces.map((s) => s.subnets.map((n) => n.cidr))).toEqual([
       ['10.10.0.0/24', '2001:db8:10::/64', '10.128.0.0/16'],
       ['10.20.0.0/24'],
+      ['10.40.0.0/22'],
+      ['10.100.0.0/24'],
       ['10.30.0.0/24'],
     ]);
     for (const s of spaces) {
@@ -64,7 +68,7 @@ describe('spaces', () => {
     expect((await json<SpaceJson>(await call(sim, alice, 'GET', 'spaces/storage/'))).id).toBe(2);
     for (const id of ['-1', 'undefined']) {
       const u = await json<SpaceJson>(await call(sim, alice, 'GET', `spaces/${id}/`));
-      expect([u.id, u.name, u.vlans.map((v) => v.fabric)]).toEqual([-1, 'undefined', ['fabric-1']]);
+      expect([u.id, u.name, u.vlans.map((v) => v.fabric)]).toEqual([-1, 'undefined', ['fabric-1', 'data']]);
     }
     for (const id of ['99', 'nope']) {
       const res = await call(sim, alice, 'GET', `spaces/${id}/`);
@@ -118,8 +122,8 @@ describe('spaces', () => {
     const { admin } = sim.users;
     expect((await call(sim, admin, 'DELETE', 'spaces/storage/')).status).toBe(204);
     const spaces = await json<SpaceJson[]>(await call(sim, admin, 'GET', 'spaces/'));
-    expect(spaces.map((s) => s.name)).toEqual(['management', 'undefined']);
-    expect(spaces[1]?.subnets.map((s) => [s.cidr, s.space])).toEqual([
+    expect(spaces.map((s) => s.name)).toEqual(['management', 'data', 'public', 'undefined']);
+    expect(spaces[3]?.subnets.map((s) => [s.cidr, s.space])).toEqual([
       ['10.20.0.0/24', 'undefined'],
       ['10.30.0.0/24', 'undefined'],
     ]);

@@ -28,7 +28,7 @@ afterEach(runCleanups);
 const NO_RACK = 'Unable to connect to any rack controller 4y3h7n; no connections available.';
 
 /** A 60-machine fleet: the seeded 40-machine one has only 15 Ready machines, this one has 22. */
-const FLEET = 60;
+const FLEET = 80;
 
 describe('twenty machines in one call', () => {
   it('deploys 20 Ready machines: one batched read resolves them all, and every one succeeds', async () => {
