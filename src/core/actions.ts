@@ -35,13 +35,22 @@ import { stillGoing, waitSeconds } from './wait.ts';
  */
 export type Verdict = { run: string; confirm?: true } | { skip: string } | { refuse: string };
 
-/** Facts about the MAAS user behind the API key, for checks like "only the owner may mark it broken". */
-export interface ActionEnv {
+/**
+ * Facts every check may use: the MAAS user behind the API key (for checks like "only the owner may mark it
+ * broken"), and what the action's `load` read once for the whole call.
+ */
+export interface ActionEnv<L = undefined> {
   me: string;
   isAdmin: boolean;
+  loaded: L;
 }
 
-export interface ActionSpec<I extends z.ZodObject> {
+/** A machine action's plan: its machines, and what `load` read for the call. */
+export interface ActionPlan<L = undefined> extends MachinePlan {
+  loaded: L;
+}
+
+export interface ActionSpec<I extends z.ZodObject, L = undefined> {
   name: string;
   title: string;
   description: string;
@@ -59,9 +68,15 @@ export interface ActionSpec<I extends z.ZodObject> {
   ignoresLock?: boolean;
   /** Only MAAS admins may do this (see ToolSpec.maasAdmin). */
   maasAdmin?: boolean;
-  check(m: MachineSummary, args: Args<I>, env: ActionEnv): Verdict;
+  /**
+   * Reads, once per call and before any machine is judged, what the checks and writes need beyond each machine
+   * (a clone's source machine, a layout's template): `env.loaded` in `check`, the last argument of `perform`.
+   * It is read again with the plan after a confirmation.
+   */
+  load?(args: Args<I>, ctx: ToolContext): Promise<L>;
+  check(m: MachineSummary, args: Args<I>, env: ActionEnv<L>): Verdict;
   /** Performs the action on one machine; returns the machine as MAAS answered, or null when MAAS gave none. */
-  perform(m: MachineSummary, args: Args<I>, ctx: ToolContext): Promise<MachineSummary | null>;
+  perform(m: MachineSummary, args: Args<I>, ctx: ToolContext, loaded: L): Promise<MachineSummary | null>;
   /**
    * After MAAS did not answer a write: did it take effect anyway? Judged on a fresh read (`now` is undefined
    * when MAAS no longer has the machine).
@@ -79,15 +94,10 @@ export function refuse(phrase: string, m: MachineSummary, hint?: string): Verdic
 }
 
 /** Turns an action spec into a registry tool. */
-export function defineMachineAction<I extends z.ZodObject>(
-  spec: ActionSpec<I>,
-): ToolDef<I, typeof ActionResult, MachinePlan> {
-  const performer: Performer<I> = {
-    phrase: phraseOf(spec.verb),
-    perform: spec.perform,
-    ...(spec.tookEffect ? { tookEffect: spec.tookEffect } : {}),
-  };
-  return defineTool<I, typeof ActionResult, MachinePlan>({
+export function defineMachineAction<I extends z.ZodObject, L = undefined>(
+  spec: ActionSpec<I, L>,
+): ToolDef<I, typeof ActionResult, ActionPlan<L>> {
+  return defineTool<I, typeof ActionResult, ActionPlan<L>>({
     name: spec.name,
     title: spec.title,
     description: spec.description,
@@ -104,7 +114,7 @@ export function defineMachineAction<I extends z.ZodObject>(
     verb: spec.verb,
     slack: { positional: 'machines' as never, view: 'action' },
     preview: (args, ctx) => planAction(spec, args, ctx),
-    run: (args, ctx, plan) => executeAction(spec, performer, args, plan as MachinePlan, ctx),
+    run: (args, ctx, plan) => executeAction(spec, args, plan as ActionPlan<L>, ctx),
     render: renderActionResult,
     ...(spec.confirms !== undefined ? { confirms: spec.confirms } : {}),
     ...(spec.operation ? { long: true, operationKind: spec.operation, settle: settleActionResult } : {}),
@@ -115,17 +125,18 @@ export function defineMachineAction<I extends z.ZodObject>(
 }
 
 /** Resolves the targets and judges each one. Reads only. */
-async function planAction<I extends z.ZodObject>(
-  spec: ActionSpec<I>,
+async function planAction<I extends z.ZodObject, L>(
+  spec: ActionSpec<I, L>,
   args: Args<I>,
   ctx: ToolContext,
-): Promise<MachinePlan> {
+): Promise<ActionPlan<L>> {
   const { deps, signal } = ctx;
-  const [resolution, me] = await Promise.all([
+  const [resolution, me, loaded] = await Promise.all([
     resolveMachines(deps.maas, (args as unknown as { machines: string | string[] }).machines, signal),
     deps.maas.me({ signal }),
+    spec.load ? spec.load(args, ctx) : (undefined as L),
   ]);
-  const env: ActionEnv = { me: me.username, isAdmin: me.is_superuser };
+  const env: ActionEnv<L> = { me: me.username, isAdmin: me.is_superuser, loaded };
   let confirm = false;
   const rows: PreviewRow[] = resolution.machines.map((m) => {
     const verdict: Verdict =
@@ -149,17 +160,22 @@ async function planAction<I extends z.ZodObject>(
     missing: resolution.missing,
     confirm,
     snapshot: resolution.machines.map((m, i) => machineSnapshot(m, rows[i] as PreviewRow)),
+    loaded,
   };
 }
 
 /** Performs the action on every machine the plan says to run, then summarises, noting what the audit holds. */
-async function executeAction<I extends z.ZodObject>(
-  spec: ActionSpec<I>,
-  performer: Performer<I>,
+async function executeAction<I extends z.ZodObject, L>(
+  spec: ActionSpec<I, L>,
   args: Args<I>,
-  plan: MachinePlan,
+  plan: ActionPlan<L>,
   ctx: RunContext,
 ): Promise<ActionResult> {
+  const performer: Performer<I> = {
+    phrase: phraseOf(spec.verb),
+    perform: (m, a, c) => spec.perform(m, a, c, plan.loaded),
+    ...(spec.tookEffect ? { tookEffect: spec.tookEffect } : {}),
+  };
   const phrase = performer.phrase;
   const succeeded: DoneRow[] = [];
   const skipped: SkippedRow[] = [];

@@ -6,11 +6,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createLogger } from '../../src/base/log.ts';
+import { defineMachineAction } from '../../src/core/actions.ts';
 import type { ToolContext } from '../../src/core/deps.ts';
 import { invokeTool, runTool } from '../../src/core/invoke.ts';
 import { type AnyTool, defineTool, secret } from '../../src/core/tool.ts';
 import { createSlack } from '../../src/slack.ts';
-import { machineRef } from '../../src/tools/common.ts';
+import { machineRef, machinesRef } from '../../src/tools/common.ts';
 import { ALL_TOOLS, findTool } from '../../src/tools/index.ts';
 import { ADMIN, call, connectClient, node, simDeps, VIEWER } from '../helpers.ts';
 import { slackRig } from '../slack/helpers.ts';
@@ -243,5 +244,50 @@ describe('secrets in answers', () => {
     await runTool(kubeconfig, {}, ctx);
     const [record] = await deps.store.listAudit({ tool: 'zz_kubeconfig' });
     expect(record?.detail).toBe('kubeconfig: answered (the answer is secret and not recorded)');
+  });
+});
+
+describe('a machine action that needs more than each machine', () => {
+  it('reads it once per call with load, for every check and every write of that call', async () => {
+    const { sim, deps } = rig();
+    const seen: unknown[] = [];
+    let loads = 0;
+    const lockLike = defineMachineAction({
+      name: 'zz_lock_like',
+      title: 'Lock like another',
+      description: 'A throwaway action whose checks and writes use what load read once (a source machine).',
+      toolset: 'lifecycle',
+      minRole: 'operator',
+      destructive: false,
+      idempotent: true,
+      verb: 'lock-like',
+      input: z.object({ machines: machinesRef, source: machineRef }),
+      async load(args, ctx) {
+        loads++;
+        const [m] = await ctx.deps.maas.listMachines({ hostname: [args.source] }, { signal: ctx.signal });
+        return { source: m?.hostname ?? '?', status: m?.status_name ?? '?' };
+      },
+      check: (_m, _a, env) => ({ run: `lock it as ${env.loaded.source} (${env.loaded.status}) is` }),
+      async perform(m, _a, ctx, loaded) {
+        seen.push(loaded);
+        return ctx.deps.maas.machineOp(m.system_id, 'lock', {}, { signal: ctx.signal });
+      },
+    });
+    const out = (await runTool(
+      lockLike,
+      { machines: ['web-04', 'db-01'], source: 'web-03' },
+      { deps, principal: ADMIN },
+    )) as {
+      succeeded: unknown[];
+    };
+    expect(out.succeeded).toHaveLength(2);
+    expect(loads).toBe(1);
+    expect(seen).toEqual([
+      { source: 'web-03', status: 'Deployed' },
+      { source: 'web-03', status: 'Deployed' },
+    ]);
+    expect(node(sim, 'db-01').locked).toBe(true);
+    const [record] = await deps.store.listAudit({ tool: 'zz_lock_like' });
+    expect(record?.targets.map((t) => t.outcome)).toEqual(['done', 'done']);
   });
 });
