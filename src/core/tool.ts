@@ -155,7 +155,7 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject, P exten
   return {
     ...spec,
     input: (gated ? spec.input.extend({ confirm_token: confirmTokenField(spec.confirms) }) : spec.input) as I,
-    output: (gated && holds ? admitHeld(spec.name, spec.output) : spec.output) as O,
+    output: (gated && holds ? admitHeld(spec.output) : spec.output) as O,
     phrase: phraseOf(spec.verb),
     gated,
     slack: spec.slack === false ? undefined : { ...spec.slack, view: spec.slack?.view ?? 'text' },
@@ -164,24 +164,28 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject, P exten
 
 /**
  * A gated tool's output schema: its own, or — when its answer is not already an {@link ActionResult} — its own
- * fields and the gate's (a held call answers with a preview instead of the tool's result), all optional.
+ * fields and the gate's (a held call answers with a preview instead of the tool's result), all optional; a field
+ * both have takes either's values.
  */
-function admitHeld(name: string, output: z.ZodObject): z.ZodObject {
-  const held = ActionResult.shape;
+function admitHeld(output: z.ZodObject): z.ZodObject {
+  const held = ActionResult.shape as Record<string, z.ZodType>;
   const own = output.shape as Record<string, z.ZodType>;
-  if (Object.keys(held).every((k) => own[k] === held[k as keyof typeof held])) return output;
-  const clash = Object.keys(own).filter((k) => k in held && own[k] !== held[k as keyof typeof held]);
-  if (clash.length) {
-    throw new Error(`${name}: output fields ${clash.join(', ')} clash with the confirmation gate's answer`);
+  if (Object.keys(held).every((k) => own[k] === held[k])) return output;
+  const merged: Record<string, z.ZodType> = {};
+  for (const [k, schema] of Object.entries(own)) {
+    const gate = held[k];
+    merged[k] = (gate && gate !== schema ? z.union([schema, gate]) : schema).optional();
   }
-  return z.object({ ...output.partial().shape, ...ActionResult.partial().shape });
+  for (const [k, schema] of Object.entries(held)) if (!(k in own)) merged[k] = schema.optional();
+  return z.object(merged);
 }
 
 const SECRET = z.registry<{ secret: true }>();
 
 /**
  * Marks an output field as a secret (a kubeconfig, a generated password): shown to the MCP caller who asked for
- * it, never in Slack, never in an audit record or a log line.
+ * it, never in Slack, never in an audit record or a log line. Wrap the finished field —
+ * `secret(z.string().describe('…'))` — since every zod method answers a new, unmarked schema.
  */
 export function secret<T extends z.ZodType>(schema: T): T {
   const marked = schema.clone() as T;

@@ -99,6 +99,32 @@ describe('a destructive tool defined any other way', () => {
     expect((await deps.store.listAudit({ tool: 'zz_wipe' })).map((r) => r.result)).toEqual(['refused', 'ok']);
   });
 
+  it('answers its own shape or the gate’s, even where the two share a field name', () => {
+    const tool = defineTool({
+      name: 'zz_shred',
+      title: 'Shred',
+      description: 'A throwaway destructive tool whose own answer has a field named like one of the gate’s.',
+      toolset: 'machines',
+      minRole: 'operator',
+      annotations: { ...WRITE, destructiveHint: true },
+      verb: 'shred',
+      input: z.object({ machine: machineRef }),
+      output: z.object({ summary: z.number().describe('How many bytes were shredded'), wiped: z.string() }),
+      run: async (args) => ({ summary: 4096, wiped: args.machine }),
+      render: (o) => `shredded ${o.summary} bytes of ${o.wiped}`,
+    });
+    expect(tool.output.safeParse({ summary: 4096, wiped: 'web-04' }).success).toBe(true);
+    const held = {
+      status: 'confirmation_required',
+      action: 'wipe',
+      summary: 'Confirmation required: wipe as asked.',
+    };
+    expect(
+      tool.output.safeParse({ ...held, succeeded: [], skipped: [], failed: [], not_found: [] }).success,
+    ).toBe(true);
+    expect(tool.output.safeParse({ summary: true }).success).toBe(false);
+  });
+
   it('cannot declare confirm_token itself: the registry adds it', () => {
     expect(() =>
       defineTool({
