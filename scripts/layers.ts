@@ -168,14 +168,6 @@ export function layerRules(): IForbiddenRuleType[] {
       to: { path: OURS, pathNot: SIM },
     },
     {
-      name: 'clock-shim-only-for-the-simulator-tests',
-      comment:
-        "src/core/clock.ts re-exports the ground floor clock for the simulator's tests only, until they import it from src/base/.",
-      severity: 'error',
-      from: { path: OURS, pathNot: SIM },
-      to: { path: '^src/core/clock\\.ts$' },
-    },
-    {
       name: 'no-unresolvable-imports',
       comment: 'Every import resolves (cloudflare:* is provided by workerd).',
       severity: 'error',
