@@ -5,10 +5,10 @@
 import { type Context, Hono } from 'hono';
 import { cors } from 'hono/cors';
 import { type AuthToken, isLoopbackHost } from './config.ts';
+import type { Principal } from './core/access.ts';
+import type { Deps } from './core/deps.ts';
 import { describeError } from './core/errors.ts';
-import type { Principal } from './core/policy.ts';
-import type { Deps } from './deps.ts';
-import { type McpHttpOptions, McpHttpSessions } from './mcp.ts';
+import { type McpHttpOptions, McpHttpSessions } from './mcp/server.ts';
 import { readSlackRequest, timingSafeEqual } from './slack/verify.ts';
 import {
   type InteractionPayload,

@@ -3,11 +3,11 @@
  * list, and a form POST/PUT, each answer parsed with zod here at the edge.
  */
 import type { z } from 'zod';
-import type { MaasClient, MaasRequest, Params } from './client.ts';
+import type { MaasHttp, MaasRequest, Params } from './http.ts';
 import { MaasProtocolError } from './errors.ts';
 
 /** What these calls need of the transport: one request, its parsed JSON answer. */
-export type MaasTransport = Pick<MaasClient, 'call'>;
+export type MaasTransport = Pick<MaasHttp, 'call'>;
 
 export interface CallOptions {
   signal?: AbortSignal | undefined;

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { type CallOptions, getList, getOne, type MaasTransport, seg, send } from './calls.ts';
-import type { Params } from './client.ts';
+import type { Params } from './http.ts';
 import { Interface, Vlan } from './schemas.ts';
 
 export const Fabric = z.object({

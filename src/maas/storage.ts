@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { type CallOptions, getList, type MaasTransport, seg, send } from './calls.ts';
-import type { Params } from './client.ts';
+import type { Params } from './http.ts';
 import { BlockDevice, Partition } from './schemas.ts';
 
 const num = z

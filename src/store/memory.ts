@@ -2,7 +2,7 @@
  * The in-memory Store: tests, the demo and the fallback when nothing durable is configured. Runtime-neutral.
  * Every record is copied on the way in and out, so no caller can change stored state by mutating an object.
  */
-import { anyOf, checkAudit, checkConfirmation, checkOperation, hasMachine, pageOf } from './shared.ts';
+import { anyOf, checkAudit, checkConfirmation, checkOperation, hasMachine, pageBounds } from './shared.ts';
 import {
   type AuditFilter,
   type AuditRecord,
@@ -73,7 +73,7 @@ export class MemoryStore implements Store {
     const states = anyOf(filter.state);
     const kinds = anyOf(filter.kind);
     const { machine, principal } = filter;
-    const { limit, offset } = pageOf(filter);
+    const { limit, offset } = pageBounds(filter);
     return [...this.operations.values()]
       .filter(
         ({ op }) =>
@@ -174,7 +174,7 @@ export class MemoryStore implements Store {
   async listAudit(filter: AuditFilter = {}): Promise<AuditRecord[]> {
     this.open();
     const { since, principal, machine, tool } = filter;
-    const { limit, offset } = pageOf(filter);
+    const { limit, offset } = pageBounds(filter);
     return this.audit
       .filter(
         (r) =>

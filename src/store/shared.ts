@@ -26,7 +26,7 @@ export class StoreDataError extends Error {
 }
 
 /** Clamps a filter's limit and offset to whole numbers within bounds. */
-export function pageOf(filter: { limit?: number; offset?: number } | undefined): {
+export function pageBounds(filter: { limit?: number; offset?: number } | undefined): {
   limit: number;
   offset: number;
 } {

@@ -1,10 +1,10 @@
 /** A simulator and the MAAS transport over it, and hand-built machines, for the configuration planners' tests. */
-import { ManualClock } from '../../src/core/clock.ts';
+import { ManualClock } from '../../src/base/clock.ts';
 import type { NetworkHost, NetworkWorld } from '../../src/core/network-model.ts';
 import { GiB } from '../../src/core/sizes.ts';
 import { type HostDisk, type StorageHost, storageHost } from '../../src/core/storage-plan.ts';
 import { type StorageTree, storageTreeFromMaas } from '../../src/core/storage-tree.ts';
-import { MaasClient } from '../../src/maas/client.ts';
+import { MaasHttp } from '../../src/maas/http.ts';
 import { getMachineConfig } from '../../src/maas/machine-config.ts';
 import { fabrics, subnetAddresses } from '../../src/maas/network.ts';
 import type { Subnet } from '../../src/maas/schemas.ts';
@@ -13,7 +13,7 @@ import { createSimulator, type Simulator } from '../../src/sim/index.ts';
 
 export interface SimHttp {
   sim: Simulator;
-  http: MaasClient;
+  http: MaasHttp;
   sid(hostname: string): string;
   storageHost(hostname: string): Promise<StorageHost>;
   storageTree(hostname: string): Promise<StorageTree>;
@@ -30,7 +30,7 @@ export function simHttp(opts: { machines?: number; user?: 'admin' | 'operator' }
     timeScale: 1000,
     ...(opts.machines ? { machines: opts.machines } : {}),
   });
-  const http = new MaasClient({
+  const http = new MaasHttp({
     url: sim.baseUrl,
     apiKey: sim.users[opts.user ?? 'admin'].apiKey,
     fetch: sim.fetch,

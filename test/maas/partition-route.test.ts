@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { MaasClient } from '../../src/maas/client.ts';
+import { MaasHttp } from '../../src/maas/http.ts';
 import { MaasError } from '../../src/maas/errors.ts';
 import { formatTarget } from '../../src/maas/storage.ts';
 import { createSimulator, type Simulator } from '../../src/sim/index.ts';
@@ -10,7 +10,7 @@ afterEach(() => sim?.close());
 describe('MAAS’s one route without a trailing slash', () => {
   it('reaches a partition (…/partition/{id}) and still refuses other paths without the slash', async () => {
     sim = createSimulator({ timeScale: 1000 });
-    const c = new MaasClient({
+    const c = new MaasHttp({
       url: sim.baseUrl,
       apiKey: sim.users.admin.apiKey,
       fetch: sim.fetch,
