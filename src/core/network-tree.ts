@@ -7,9 +7,9 @@ import type { MachineConfig } from '../maas/machine-config.ts';
 import type { Interface } from '../maas/schemas.ts';
 
 export const TreeLink = z.object({
-  mode: z.string().describe('static, auto, dhcp or link_up'),
-  subnet: z.string().nullable().describe('Subnet CIDR'),
-  ip: z.string().nullable().describe('Address (auto links get one at deploy)'),
+  mode: z.string(),
+  subnet: z.string().nullable(),
+  ip: z.string().nullable(),
   default_gateway: z.boolean(),
 });
 export type TreeLink = z.infer<typeof TreeLink>;
@@ -24,19 +24,23 @@ export type TreeBond = z.infer<typeof TreeBond>;
 
 export const TreeInterface = z.object({
   name: z.string(),
-  type: z.string().describe('physical, bond, vlan or bridge'),
+  type: z.string(),
   mac: z.string().nullable(),
   enabled: z.boolean(),
   fabric: z.string().nullable(),
-  vid: z.number().nullable().describe('VLAN tag (0 = untagged), or null when not connected'),
-  mtu: z.number().describe('Effective MTU'),
-  parents: z.array(z.string()).describe('Bond members, or the VLAN interface’s parent'),
+  vid: z.number().nullable(),
+  mtu: z.number(),
+  parents: z.array(z.string()),
   bond: TreeBond.nullable(),
   links: z.array(TreeLink),
 });
 export type TreeInterface = z.infer<typeof TreeInterface>;
 
-export const NetworkTree = z.object({ interfaces: z.array(TreeInterface) });
+export const NetworkTree = z
+  .object({ interfaces: z.array(TreeInterface) })
+  .describe(
+    'Interfaces (physical, bond, vlan, bridge) with fabric, VLAN tag (vid 0 = untagged, null = not connected), effective MTU, parents (bond members, a VLAN’s parent) and links (mode static/auto/dhcp/link_up, subnet CIDR, address; auto gets one at deploy)',
+  );
 export type NetworkTree = z.infer<typeof NetworkTree>;
 
 /** The params object of a bond or bridge (MAAS sends `""` for none). */

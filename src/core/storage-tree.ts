@@ -9,30 +9,30 @@ import type { StorageGroups, StorageMember } from '../maas/storage.ts';
 import { humanSize } from './sizes.ts';
 
 export const TreeFilesystem = z.object({
-  fstype: z
-    .string()
-    .describe('ext4, xfs, fat32, swap, … or a member role: lvm-pv, raid, raid-spare, bcache-…'),
-  mount_point: z.string().nullable().describe('Where it is mounted, or null'),
+  fstype: z.string(),
+  mount_point: z.string().nullable(),
   label: z.string().nullable(),
 });
 export type TreeFilesystem = z.infer<typeof TreeFilesystem>;
 
+const fs = TreeFilesystem.nullable();
+
 export const TreePartition = z.object({
-  name: z.string().describe('MAAS name, e.g. sda-part2'),
-  size: z.number().describe('Bytes'),
+  name: z.string(),
+  size: z.number(),
   bootable: z.boolean(),
-  filesystem: TreeFilesystem.nullable(),
+  filesystem: fs,
   used_for: z.string(),
 });
 
 export const TreeDisk = z.object({
   name: z.string(),
-  size: z.number().describe('Bytes'),
-  boot: z.boolean().describe('The boot disk'),
+  size: z.number(),
+  boot: z.boolean(),
   model: z.string().nullable(),
   tags: z.array(z.string()),
-  partition_table: z.string().nullable().describe('GPT, MBR or null'),
-  filesystem: TreeFilesystem.nullable().describe('A filesystem or member role on the whole disk'),
+  partition_table: z.string().nullable(),
+  filesystem: fs,
   used_for: z.string(),
   partitions: z.array(TreePartition),
 });
@@ -40,43 +40,41 @@ export type TreeDisk = z.infer<typeof TreeDisk>;
 
 export const TreeVolumeGroup = z.object({
   name: z.string(),
-  size: z.number().describe('Bytes'),
-  free: z.number().describe('Bytes not in a logical volume'),
-  devices: z.array(z.string()).describe('Physical volumes: disks, partitions, RAIDs or bcaches'),
-  logical_volumes: z.array(
-    z.object({
-      name: z.string().describe('MAAS name, <volume group>-<logical volume>'),
-      size: z.number().describe('Bytes'),
-      filesystem: TreeFilesystem.nullable(),
-    }),
-  ),
+  size: z.number(),
+  free: z.number(),
+  devices: z.array(z.string()),
+  logical_volumes: z.array(z.object({ name: z.string(), size: z.number(), filesystem: fs })),
 });
 
 export const TreeRaid = z.object({
   name: z.string(),
   level: z.string(),
-  size: z.number().describe('Bytes'),
+  size: z.number(),
   devices: z.array(z.string()),
   spares: z.array(z.string()),
-  filesystem: TreeFilesystem.nullable(),
+  filesystem: fs,
 });
 
 export const TreeBcache = z.object({
   name: z.string(),
-  size: z.number().describe('Bytes'),
+  size: z.number(),
   backing: z.string(),
-  cache: z.string().describe('The cache set’s device'),
+  cache: z.string(),
   cache_set: z.string(),
   cache_mode: z.string(),
-  filesystem: TreeFilesystem.nullable(),
+  filesystem: fs,
 });
 
-export const StorageTree = z.object({
-  disks: z.array(TreeDisk),
-  volume_groups: z.array(TreeVolumeGroup),
-  raids: z.array(TreeRaid),
-  bcaches: z.array(TreeBcache),
-});
+export const StorageTree = z
+  .object({
+    disks: z.array(TreeDisk),
+    volume_groups: z.array(TreeVolumeGroup),
+    raids: z.array(TreeRaid),
+    bcaches: z.array(TreeBcache),
+  })
+  .describe(
+    'Disks → partitions, volume groups → logical volumes (named <vg>-<lv>), RAIDs, bcaches; sizes in bytes; a filesystem’s fstype may be a member role (lvm-pv, raid, raid-spare, bcache-backing, bcache-cache)',
+  );
 export type StorageTree = z.infer<typeof StorageTree>;
 
 type MaasFs = BlockDevice['filesystem'];
@@ -227,4 +225,52 @@ export function renderStorageTree(tree: StorageTree): string[] {
     );
   }
   return lines;
+}
+
+const ROLES: [RegExp, string][] = [
+  [/^LVM volume for (.+)$/, 'LVM $1'],
+  [/^Active (raid-\d+) device for (.+)$/, '$1 $2'],
+  [/^Spare (raid-\d+) device for (.+)$/, '$1 spare $2'],
+  [/^Backing device for (.+)$/, 'backing $1'],
+  [/^Cache device for (.+)$/, 'cache $1'],
+];
+
+/** A filesystem or role in a few words: "xfs /boot", "swap", "LVM vg-main", "raid-1 md0". */
+function shortFs(fs: TreeFilesystem | null, usedFor: string): string {
+  if (!fs) return 'unused';
+  for (const [re, short] of ROLES) if (re.test(usedFor)) return usedFor.replace(re, short);
+  return fs.mount_point ? `${fs.fstype} ${fs.mount_point}` : fs.fstype;
+}
+
+/**
+ * The tree on one line, for a preview row: each disk that holds something, then RAIDs, bcaches and volume groups.
+ * "sda: sda-part1 512 MiB fat32 /boot/efi, sda-part2 1.74 TiB LVM vg-main; vg-main 1.74 TiB: root 50 GiB xfs / …"
+ */
+export function layoutLine(tree: StorageTree): string {
+  const role = roles(tree);
+  const parts: string[] = [];
+  for (const d of tree.disks) {
+    if (d.partitions.length)
+      parts.push(
+        `${d.name}: ${d.partitions.map((p) => `${p.name} ${humanSize(p.size)} ${shortFs(p.filesystem, p.used_for)}`).join(', ')}`,
+      );
+    else if (d.filesystem) parts.push(`${d.name}: ${shortFs(d.filesystem, d.used_for)}`);
+  }
+  for (const r of tree.raids)
+    parts.push(
+      `${r.name} ${r.level} ${humanSize(r.size)} on ${[...r.devices, ...r.spares.map((s) => `${s} (spare)`)].join(', ')}: ${shortFs(r.filesystem, role.get(r.name) ?? '')}`,
+    );
+  for (const b of tree.bcaches)
+    parts.push(
+      `${b.name} ${humanSize(b.size)} (${b.backing} cached by ${b.cache}, ${b.cache_mode}): ${shortFs(b.filesystem, role.get(b.name) ?? '')}`,
+    );
+  for (const vg of tree.volume_groups) {
+    const lvs = vg.logical_volumes.map(
+      (lv) => `${lv.name.slice(vg.name.length + 1)} ${humanSize(lv.size)} ${shortFs(lv.filesystem, '')}`,
+    );
+    parts.push(
+      `${vg.name} ${humanSize(vg.size)}${lvs.length ? `: ${lvs.join(', ')}` : ''} (${humanSize(vg.free)} free)`,
+    );
+  }
+  return parts.join('; ') || 'nothing on any disk';
 }

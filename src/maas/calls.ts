@@ -3,8 +3,8 @@
  * list, and a form POST/PUT, each answer parsed with zod here at the edge.
  */
 import type { z } from 'zod';
-import type { MaasHttp, MaasRequest, Params } from './http.ts';
 import { MaasProtocolError } from './errors.ts';
+import type { MaasHttp, MaasRequest, Params } from './http.ts';
 
 /** What these calls need of the transport: one request, its parsed JSON answer. */
 export type MaasTransport = Pick<MaasHttp, 'call'>;

@@ -3,7 +3,8 @@
  * from a single `GET /machines/{id}/` (MAAS `maasserver/api/machines.py` `DISPLAYED_MACHINE_FIELDS`).
  */
 import { z } from 'zod';
-import { type CallOptions, getList, getOne, type MaasTransport, seg } from './calls.ts';
+import { type CallOptions, getList, getOne, type MaasTransport, parseAnswer, seg } from './calls.ts';
+import { MaasProtocolError } from './errors.ts';
 import { Interface, MachineCore, MachineNetwork, MachineStorage } from './schemas.ts';
 
 const Gateway = z
@@ -32,4 +33,25 @@ export async function getMachineConfig(
     m.interface_set ??
     (await getList(http, Interface, `nodes/${seg(systemId)}/interfaces/`, 'interface', opts));
   return { ...m, interface_set: interfaces };
+}
+
+/** Up to 100 machines in one `GET /machines/?id=…` (MAAS takes any number; URLs stay short at 100). */
+export async function getMachineConfigs(
+  http: MaasTransport,
+  systemIds: readonly string[],
+  opts: CallOptions = {},
+): Promise<(MachineConfig & { interface_set: Interface[] })[]> {
+  if (systemIds.length === 0) return [];
+  const req = { method: 'GET' as const, path: 'machines/', query: { id: systemIds }, signal: opts.signal };
+  const body = await http.call(req);
+  if (!Array.isArray(body)) throw new MaasProtocolError('MAAS sent a machine list that is not a JSON array');
+  return Promise.all(
+    body.map(async (raw) => {
+      const m = parseAnswer(MachineConfig, raw, 'machine');
+      const interfaces =
+        m.interface_set ??
+        (await getList(http, Interface, `nodes/${seg(m.system_id)}/interfaces/`, 'interface', opts));
+      return { ...m, interface_set: interfaces };
+    }),
+  );
 }
