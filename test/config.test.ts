@@ -17,7 +17,15 @@ describe('parseConfig', () => {
     expect(c.host).toBe('127.0.0.1');
     expect(c.port).toBe(8080);
     expect(c.confirm).toBe('auto');
-    expect([...c.toolsets]).toEqual(['machines', 'lifecycle', 'power', 'inventory', 'operations', 'admin', 'config']);
+    expect([...c.toolsets]).toEqual([
+      'machines',
+      'lifecycle',
+      'power',
+      'inventory',
+      'operations',
+      'admin',
+      'config',
+    ]);
     expect(c.readOnly).toBe(false);
     expect(c.localRole).toBe('admin');
   });

@@ -18,6 +18,7 @@ export interface ClonePeer {
   systemId: string;
   hostname: string;
   status: number;
+  locked?: boolean;
   architecture: string;
   bootMethod: string;
   bootDisk: CloneDisk | null;
@@ -43,6 +44,7 @@ export function clonePeer(
     systemId: m.system_id,
     hostname: m.hostname,
     status: m.status,
+    locked: m.locked,
     architecture: m.architecture,
     bootMethod: m.bios_boot_method ?? '',
     bootDisk: boot,

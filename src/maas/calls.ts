@@ -1,6 +1,7 @@
 /**
- * The few request shapes the storage and network endpoints share, over the MAAS transport: a GET of one object or a
- * list, and a form POST/PUT, each answer parsed with zod here at the edge.
+ * MAAS answers read with zod at the edge (for the typed client and the storage and network endpoints alike), and the
+ * request shapes the storage and network endpoints share over the transport: a GET of one object or of a list, and
+ * a form write.
  */
 import type { z } from 'zod';
 import { MaasProtocolError } from './errors.ts';

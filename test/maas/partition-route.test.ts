@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { MaasHttp } from '../../src/maas/http.ts';
 import { MaasError } from '../../src/maas/errors.ts';
+import { MaasHttp } from '../../src/maas/http.ts';
 import { formatTarget } from '../../src/maas/storage.ts';
 import { createSimulator, type Simulator } from '../../src/sim/index.ts';
 

@@ -171,9 +171,11 @@ function slackText(tool: AnyTool, args: Record<string, unknown>): string {
   const words = [tool.verb];
   // Objects and lists of objects as dotted paths: set.service=web, bonds.0.name=bond0.
   const flat = (path: string, value: unknown): void => {
-    if (Array.isArray(value) && value.some((v) => v !== null && typeof v === 'object'))
-      value.forEach((v, i) => flat(`${path}.${i}`, v));
-    else if (Array.isArray(value)) words.push(`${path}=${value.join(',')}`);
+    if (Array.isArray(value) && value.some((v) => v !== null && typeof v === 'object')) {
+      value.forEach((v, i) => {
+        flat(`${path}.${i}`, v);
+      });
+    } else if (Array.isArray(value)) words.push(`${path}=${value.join(',')}`);
     else if (value !== null && typeof value === 'object')
       for (const [sub, v] of Object.entries(value)) flat(`${path}.${sub}`, v);
     else words.push(`${path}=${quote(value)}`);
