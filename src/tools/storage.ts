@@ -82,9 +82,13 @@ export const machineStorageLayout = defineConfigAction({
     const plan = planStorage(storageHost(m), args);
     if (plan.problems.length)
       return { verdict: 'refuse', effect: `cannot lay out ${m.hostname}: ${plan.problems.join('; ')}` };
+    const calls = `${plan.steps.length} MAAS call${plan.steps.length === 1 ? '' : 's'}`;
     return {
       verdict: 'run',
-      effect: `${args.layout === 'blank' ? 'clear' : `lay out ${args.layout} on`} ${m.hostname}, replacing all its storage: ${layoutLine(plan.tree)} (${plan.steps.length} MAAS call${plan.steps.length === 1 ? '' : 's'})`,
+      effect:
+        args.layout === 'blank'
+          ? `clear all of ${m.hostname}'s storage: partitions, filesystems, volume groups, RAIDs and bcaches (${calls})`
+          : `lay out ${args.layout} on ${m.hostname}, replacing all its storage: ${layoutLine(plan.tree)} (${calls})`,
       plan,
       warnings: plan.warnings,
       extra: { layout: plan.tree },
