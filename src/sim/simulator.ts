@@ -48,7 +48,8 @@ export interface SimUser {
   username: string;
   /** `consumer_key:token_key:token_secret`. */
   apiKey: string;
-  isSuperuser: boolean;
+  /** MAAS admin rights, as MAAS holds them now (`sim.control.setUser` changes them). */
+  readonly isSuperuser: boolean;
 }
 
 export interface Simulator {
@@ -81,7 +82,13 @@ const DEFAULT_MACHINES = 24;
 function simUser(state: SimState, username: string): SimUser {
   const u = state.users.get(username);
   if (!u) throw new Error(`seed is missing user ${username}`);
-  return { username, apiKey: `${u.consumerKey}:${u.tokenKey}:${u.tokenSecret}`, isSuperuser: u.isSuperuser };
+  return {
+    username,
+    apiKey: `${u.consumerKey}:${u.tokenKey}:${u.tokenSecret}`,
+    get isSuperuser() {
+      return u.isSuperuser;
+    },
+  };
 }
 
 /** Seeded machines caught mid-operation carry on from where their event trail stops. */

@@ -217,7 +217,7 @@ describe('sim.control', () => {
     expect((await tag('rack-a')).status).toBe(403);
     sim.control.setUser(alice.username, { isSuperuser: true });
     const me = await json<{ is_superuser: boolean }>(await call(sim, alice, 'GET', 'users/?op=whoami'));
-    expect(me.is_superuser).toBe(true);
+    expect([me.is_superuser, alice.isSuperuser]).toEqual([true, true]);
     expect((await tag('rack-a')).status).toBe(200);
     sim.control.setUser(alice.username, { isSuperuser: false });
     expect((await tag('rack-b')).status).toBe(403);
