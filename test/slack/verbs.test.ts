@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { AnyTool } from '../../src/core/tool.ts';
 import { parseText, toArgs, usage } from '../../src/slack/parse.ts';
 import { ALL_TOOLS } from '../../src/tools/index.ts';
-import { answer, buttonsOf, node, posts, type Rig, slackRig, texts } from './helpers.ts';
+import { answer, buttonsOf, posts, type Rig, slackRig, texts } from './helpers.ts';
 
 let rig: Rig | undefined;
 afterEach(async () => {
@@ -62,7 +62,7 @@ const EXAMPLES: Record<string, string> = {
 /** State an example needs to run (the seeded fleet has no owned machine that is off, for power-on). */
 const ARRANGE: Record<string, (r: Rig) => void> = {
   'power-on': (r) => {
-    node(r, 'web-04').powerState = 'off';
+    r.sim.control.setMachine('web-04', { power: 'off' });
   },
 };
 

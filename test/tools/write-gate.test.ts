@@ -36,17 +36,19 @@ const DESTRUCTIVE: Record<string, { args: Record<string, unknown>; host: string 
 /** Everything a write could change, for every machine. */
 function snapshot(sim: Simulator): string {
   return JSON.stringify(
-    [...sim.state.machines()].map((n) => [
-      n.systemId,
-      n.status,
-      n.powerState,
-      n.owner,
-      n.locked,
-      n.tags,
-      n.ownerData,
-      n.userData,
-      n.interfaces.length,
-    ]),
+    sim.control
+      .machines()
+      .map((n) => [
+        n.systemId,
+        n.status,
+        n.powerState,
+        n.owner,
+        n.locked,
+        n.tags,
+        n.ownerData,
+        n.userData,
+        n.interfaces.length,
+      ]),
   );
 }
 

@@ -64,9 +64,7 @@ describe('tools only a MAAS admin may use', () => {
     const { sim, client, clock } = await setup({ user: 'operator' });
     const before = await call<ActionResult>(client, 'machine_commission', { machines: 'web-01' });
     expect(before.text).toBe(refusal('machine_commission'));
-    const alice = sim.state.users.get('alice');
-    if (!alice) throw new Error('no alice');
-    alice.isSuperuser = true;
+    sim.control.setUser(sim.users.operator.username, { isSuperuser: true });
     await clock.advance(WHOAMI_TTL_MS);
     const after = await drive(
       clock,
