@@ -27,7 +27,15 @@ export const ROLES = ['viewer', 'operator', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
 export const Role = z.enum(ROLES);
 
-export const TOOLSETS = ['machines', 'lifecycle', 'power', 'inventory', 'operations', 'admin'] as const;
+export const TOOLSETS = [
+  'machines',
+  'lifecycle',
+  'power',
+  'inventory',
+  'operations',
+  'admin',
+  'config',
+] as const;
 export type Toolset = (typeof TOOLSETS)[number];
 
 export const CONFIRM_MODES = ['auto', 'token', 'slack', 'off'] as const;
