@@ -21,6 +21,7 @@ export const DEFAULT_DEADLINE_MIN: Record<OperationKind, number> = {
   power_cycle: 5,
   abort: 15,
   action: 5,
+  cluster: 60,
 };
 
 export const ROLES = ['viewer', 'operator', 'admin'] as const;
@@ -35,6 +36,7 @@ export const TOOLSETS = [
   'operations',
   'admin',
   'config',
+  'clusters',
 ] as const;
 export type Toolset = (typeof TOOLSETS)[number];
 

@@ -8,6 +8,7 @@ import { systemClock } from './base/clock.ts';
 import type { FetchLike } from './base/fetch.ts';
 import type { Logger } from './base/log.ts';
 import type { SecretSet } from './base/redact.ts';
+import { vaultOf } from './base/vault.ts';
 import { type Config, ConfigError } from './config.ts';
 import type { Deps } from './core/deps.ts';
 import { NotifierHub } from './core/operations/notify.ts';
@@ -79,6 +80,7 @@ export function buildDeps(parts: DepsParts): { deps: Deps; slack: Slack | undefi
     log,
     config,
     secrets,
+    vault: vaultOf(maas.apiKey, 'clusters'),
   };
   const slack = createSlack(deps);
   if (slack) {

@@ -5,6 +5,7 @@ import { type Clock, ManualClock, systemClock } from '../src/base/clock.ts';
 import type { FetchLike } from '../src/base/fetch.ts';
 import { type Logger, silentLogger } from '../src/base/log.ts';
 import { SecretSet } from '../src/base/redact.ts';
+import { vaultOf } from '../src/base/vault.ts';
 import { type Config, parseConfig } from '../src/config.ts';
 import type { Principal } from '../src/core/access.ts';
 import type { Deps } from '../src/core/deps.ts';
@@ -55,6 +56,7 @@ export function makeDeps(
     log: opts.log ?? silentLogger,
     config: opts.config ?? testConfig(),
     secrets: new SecretSet().add(...maas.apiKey.split(':')),
+    vault: vaultOf(maas.apiKey, 'clusters'),
   };
 }
 

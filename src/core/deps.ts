@@ -5,6 +5,7 @@
 import type { Clock } from '../base/clock.ts';
 import type { Logger } from '../base/log.ts';
 import type { SecretSet } from '../base/redact.ts';
+import type { Vault } from '../base/vault.ts';
 import type { Config, ConfirmMode } from '../config.ts';
 import type { MaasClient } from '../maas/client.ts';
 import type { AuditRecord, MachineSnapshot, NotifyTarget, OperationKind, Store } from '../store/types.ts';
@@ -31,6 +32,11 @@ export interface Deps {
   requestApproval?: RequestApproval;
   /** Secret strings known at start (API key parts, tokens), scrubbed from every text that leaves. */
   secrets: SecretSet;
+  /**
+   * Seals what is kept but must not be readable from the store (a cluster's CA key and join token), under a key
+   * derived from the MAAS API key in use; absent where no key is known.
+   */
+  vault?: Vault;
 }
 
 /** What the gate tells an approval request about the tool it holds a call of. */

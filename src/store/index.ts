@@ -7,4 +7,5 @@
 export { MemoryStore } from './memory.ts';
 export { STORE_METHODS, type StoreMethod } from './methods.ts';
 export { DEFAULT_LIMIT, MAX_LIMIT, StoreDataError } from './shared.ts';
+export * from './clusters.ts';
 export * from './types.ts';

@@ -3,6 +3,7 @@
  * validation and what a corrupt row looks like.
  */
 import type { z } from 'zod';
+import { ClusterRecord } from './clusters.ts';
 import { AuditRecord, Confirmation, Operation } from './types.ts';
 
 /** Rows a list returns when the filter names no limit. */
@@ -65,6 +66,10 @@ function checked<S extends z.ZodType>(schema: S, value: unknown, what: string): 
 /** Validates an operation before it is written, so a bad record fails at the caller, not at the next read. */
 export function checkOperation(op: Operation): Operation {
   return checked(Operation, op, `operation ${JSON.stringify(op?.id)}`);
+}
+
+export function checkCluster(c: ClusterRecord): ClusterRecord {
+  return checked(ClusterRecord, c, `cluster ${JSON.stringify(c?.name)}`);
 }
 
 export function checkConfirmation(c: Confirmation): Confirmation {

@@ -3,6 +3,7 @@
  * `maasserver/node_status.py`).
  */
 import { z } from 'zod';
+import { base64Text } from '../base/der.ts';
 import { defineMachineAction, refuse, type Verdict } from '../core/actions.ts';
 import { waitFields } from '../core/wait.ts';
 import {
@@ -148,14 +149,6 @@ export const machineTest = defineMachineAction({
   continues: () => 'MAAS runs the tests in the background; results show in machine_get (hardware section).',
 });
 
-/** cloud-init user data as MAAS wants it: base64 of the UTF-8 text. */
-function base64Utf8(text: string): string {
-  const bytes = new TextEncoder().encode(text);
-  let bin = '';
-  for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(bin);
-}
-
 const MAX_USER_DATA = 1024 * 1024;
 
 export const machineDeploy = defineMachineAction({
@@ -210,7 +203,7 @@ export const machineDeploy = defineMachineAction({
       {
         distro_series: a.distro_series,
         hwe_kernel: a.hwe_kernel,
-        user_data: a.user_data === undefined ? undefined : base64Utf8(a.user_data),
+        user_data: a.user_data === undefined ? undefined : base64Text(a.user_data),
         comment: a.comment,
       },
       { signal },

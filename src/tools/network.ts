@@ -2,16 +2,14 @@
 import { z } from 'zod';
 import { type Applied, defineConfigAction } from '../core/config-action.ts';
 import { configRefusal } from '../core/config-gates.ts';
-import type { ToolContext } from '../core/deps.ts';
 import { applyNetworkPlan, describeNetworkStep } from '../core/network-apply.ts';
-import { findSubnet, type NetworkPlan, type NetworkWorld } from '../core/network-model.ts';
-import { networkRequestProblems, planNetwork } from '../core/network-plan.ts';
+import type { NetworkPlan } from '../core/network-model.ts';
+import { networkRequestProblems, planNetwork, readNetworkWorld } from '../core/network-plan.ts';
 import { BondSpec, InterfaceSpec, VlanSpec } from '../core/network-spec.ts';
 import { NetworkTree, networkTreeFromMaas, renderNetworkTree } from '../core/network-tree.ts';
 import { resolveMachine } from '../core/targets.ts';
 import { defineTool } from '../core/tool.ts';
 import { getMachineConfig } from '../maas/machine-config.ts';
-import { fabrics, type SubnetAddress, subnetAddresses } from '../maas/network.ts';
 import { machineRef, machinesRef, READ_ONLY } from './common.ts';
 
 const Gateways = z.object({
@@ -77,22 +75,6 @@ const configureInput = z.object({
     ),
 });
 
-/** The subnets a static address is asked in: their addresses in use are read once for all machines. */
-async function readWorld(args: z.infer<typeof configureInput>, ctx: ToolContext): Promise<NetworkWorld> {
-  const o = { signal: ctx.signal };
-  const [subnets, fabricList] = await Promise.all([ctx.deps.maas.subnets(o), fabrics(ctx.deps.maas.http, o)]);
-  const asked = new Set<number>();
-  for (const i of args.interfaces ?? []) {
-    const s = i.ip_mode === 'static' && i.ip_address && i.subnet ? findSubnet(subnets, i.subnet) : undefined;
-    if (s) asked.add(s.id);
-  }
-  const addresses = new Map<number, SubnetAddress[]>();
-  await Promise.all(
-    [...asked].map(async (id) => addresses.set(id, await subnetAddresses(ctx.deps.maas.http, id, o))),
-  );
-  return { subnets, fabrics: fabricList, addresses };
-}
-
 export const machineNetworkConfigure = defineConfigAction({
   name: 'machine_network_configure',
   title: 'Configure machine network',
@@ -102,7 +84,7 @@ export const machineNetworkConfigure = defineConfigAction({
   idempotent: true,
   input: configureInput,
   requestProblems: (args, machines) => networkRequestProblems(args, machines),
-  shared: (args, ctx) => readWorld(args, ctx),
+  shared: (args, ctx) => readNetworkWorld(args, ctx),
   judge(m, args, world) {
     const refused = configRefusal(m, 'network');
     if (refused) return { verdict: 'refuse', effect: refused };

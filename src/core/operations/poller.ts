@@ -11,6 +11,7 @@ import type { MachineSummary } from '../../maas/schemas.ts';
 import { FINAL_STATES, type Operation, type OperationEvent } from '../../store/types.ts';
 import type { Deps } from '../deps.ts';
 import { deliverNotice } from './delivery.ts';
+import { judgedAs } from './kinds.ts';
 import { cancelOperation, expire, overallState, updateTarget } from './service.ts';
 
 export interface PollerOptions {
@@ -206,7 +207,7 @@ export class Poller {
           t.finished_at = now;
           t.error = 'it is no longer in MAAS (deleted, or not visible to this MAAS user)';
           touched = true;
-        } else if (updateTarget(op.kind, t, m, now)) {
+        } else if (updateTarget(judgedAs(op), t, m, now)) {
           touched = true;
         }
       }

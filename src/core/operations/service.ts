@@ -33,6 +33,10 @@ export interface StartOptions {
   notify?: NotifyTarget[];
   /** A preset id (an MCP task's id, or an operation that was awaiting approval), else a new one. */
   id?: string;
+  /** How long it may run, in ms; default the kind's deadline (MAAS_MCP_DEADLINES). */
+  timeoutMs?: number;
+  /** The kind whose rules judge its machines, when not its own (a cluster operation deploys or releases). */
+  judgeAs?: OperationKind;
   /**
    * When it is already over at creation: send the notice anyway (the requester is not the caller, e.g. an agent
    * waiting on an approval). By default the caller has the outcome and no notice follows.
@@ -59,12 +63,13 @@ export async function startOperation(deps: Deps, o: StartOptions): Promise<Opera
       history: [{ at: now, status: m.status_name, message: m.status_message }],
       finished_at: null,
     };
-    settleTarget(o.kind, t, m, now);
+    settleTarget(o.judgeAs ?? o.kind, t, m, now);
     return t;
   });
   const op: Operation = {
     id: o.id ?? newOperationId(),
     kind: o.kind,
+    ...(o.judgeAs ? { judge_as: o.judgeAs } : {}),
     tool: o.tool,
     state: 'running',
     targets,
@@ -72,7 +77,7 @@ export async function startOperation(deps: Deps, o: StartOptions): Promise<Opera
     notify: o.notify ?? [],
     created_at: now,
     updated_at: now,
-    deadline_at: now + deps.config.deadlinesMin[o.kind] * 60_000,
+    deadline_at: now + (o.timeoutMs ?? deps.config.deadlinesMin[o.kind] * 60_000),
     finished_at: null,
     next_poll_at: now,
     notice_sent_at: null,

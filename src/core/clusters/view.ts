@@ -1,0 +1,162 @@
+/**
+ * A cluster as people and programs read it (cluster_get, clusters_list, the answers of create, scale and delete):
+ * its state, endpoint, each machine with its role, provider id, phase, status and addresses, what went wrong and
+ * what to do about it. Never a secret.
+ */
+import { z } from 'zod';
+import type { ClusterMachine, ClusterRecord } from '../../store/clusters.ts';
+import { CLUSTER_STATES, type ClusterState, clusterState, providerIdOf, roleCounts, shape } from './record.ts';
+import { releaseFix } from './reconcile.ts';
+import { readSpec } from './spec.ts';
+
+/** What "deployed" means and does not: kubeadm joins a node on its first boot, and nothing calls back to say so. */
+export const JOIN_NOTE =
+  'deployed: kubeadm joins it on its first boot — maas-mcp cannot see that happen (nothing calls back); check with kubectl get nodes (cluster_kubeconfig)';
+
+export const ClusterMachineView = z.object({
+  hostname: z.string(),
+  system_id: z.string(),
+  role: z.enum(['control-plane', 'worker']),
+  provider_id: z.string().describe('maas:///<zone>/<system_id>'),
+  phase: z.enum(['allocated', 'deploying', 'deployed', 'failed', 'releasing']),
+  status: z.string().describe('MAAS status when last seen'),
+  ip_addresses: z.array(z.string()),
+  zone: z.string(),
+  pool: z.string(),
+  note: z.string().optional().describe('What the phase means, or MAAS’s reason and what to do when it failed'),
+});
+export type ClusterMachineView = z.infer<typeof ClusterMachineView>;
+
+export const ClusterView = z.object({
+  name: z.string(),
+  uid: z.string(),
+  state: z.enum(CLUSTER_STATES),
+  shape: z.string().describe('"<control planes> + <workers>" as the record lists them'),
+  asked: z.string().describe('"<control planes> + <workers>" as last asked'),
+  kubernetes_version: z.string(),
+  distro_series: z.string(),
+  pod_cidr: z.string(),
+  service_cidr: z.string(),
+  endpoint: z.string().nullable().describe('The Kubernetes API, https://<host>:6443'),
+  endpoint_kind: z.enum(['dns', 'ip', 'fqdn']).nullable().describe('dns: a MAAS DNS name for the control planes'),
+  created_at: z.string(),
+  created_by: z.string(),
+  machines: z.array(ClusterMachineView),
+  operation_id: z.string().nullable().describe('Its current or last operation (operation_get)'),
+  recovered: z.boolean().describe('The record was rebuilt from the machines’ owner data on MAAS (no secrets)'),
+  problems: z.array(z.string()),
+  leaks: z
+    .array(
+      z.object({
+        hostname: z.string(),
+        system_id: z.string(),
+        status: z.string(),
+        why: z.string(),
+        fix: z.string().describe('One step that gives it back'),
+      }),
+    )
+    .describe('Machines carrying this cluster’s owner data that the record does not list'),
+});
+export type ClusterView = z.infer<typeof ClusterView>;
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** What to do about a failed machine of `c`. */
+export function fixFor(c: Pick<ClusterRecord, 'name' | 'machines'>, m: ClusterMachine): string {
+  if (m.role === 'worker') {
+    const workers = c.machines.filter((x) => x.role === 'worker').length;
+    return `give it back with cluster_scale {"name": "${c.name}", "workers": ${workers - 1}, "remove": ["${m.hostname}"]}, then add a fresh one with cluster_scale {"name": "${c.name}", "workers": ${workers}}`;
+  }
+  return m.index === 0
+    ? `the first control plane holds the cluster: see MAAS's installation log (machine_events ${m.hostname}), then cluster_delete {"name": "${c.name}"} and create it again`
+    : `a control plane cannot be replaced by maas-mcp: see MAAS's installation log (machine_events ${m.hostname}); the others keep the cluster running while a majority is up`;
+}
+
+function machineView(c: ClusterRecord, m: ClusterMachine): ClusterMachineView {
+  const note =
+    m.phase === 'deployed'
+      ? JOIN_NOTE
+      : m.phase === 'failed'
+        ? `${m.error ?? `it is ${m.status}`} — ${fixFor(c, m)}`
+        : m.phase === 'allocated'
+          ? 'taken and marked; not deploying yet'
+          : m.phase === 'releasing'
+            ? 'being given back; it leaves the record once MAAS has released it'
+            : undefined;
+  return {
+    hostname: m.hostname,
+    system_id: m.system_id,
+    role: m.role,
+    provider_id: providerIdOf(m),
+    phase: m.phase,
+    status: m.status,
+    ip_addresses: m.ip_addresses,
+    zone: m.zone,
+    pool: m.pool,
+    ...(note ? { note } : {}),
+  };
+}
+
+export function clusterView(c: ClusterRecord, operationRunning: boolean): ClusterView {
+  const spec = readSpec(c.spec);
+  const counts = roleCounts(c.machines);
+  const order = (m: ClusterMachine) => (m.role === 'control-plane' ? 0 : 1000) + m.index;
+  return {
+    name: c.name,
+    uid: c.uid,
+    state: clusterState(c, operationRunning),
+    shape: shape(counts['control-plane'], counts.worker),
+    asked: shape(spec.control_planes, spec.workers),
+    kubernetes_version: spec.kubernetes_version,
+    distro_series: spec.distro_series,
+    pod_cidr: spec.pod_cidr,
+    service_cidr: spec.service_cidr,
+    endpoint: c.endpoint ? `https://${c.endpoint.host}:${c.endpoint.port}` : null,
+    endpoint_kind: c.endpoint?.kind ?? null,
+    created_at: iso(c.created_at),
+    created_by: c.created_by,
+    machines: [...c.machines]
+      .sort((a, b) => order(a) - order(b) || a.hostname.localeCompare(b.hostname))
+      .map((m) => machineView(c, m)),
+    operation_id: c.operation_id,
+    recovered: c.recovered,
+    problems: c.problems,
+    leaks: c.leaks.map((l) => ({
+      hostname: l.hostname,
+      system_id: l.system_id,
+      status: l.status,
+      why: l.why,
+      fix: releaseFix([l.hostname]),
+    })),
+  };
+}
+
+const STATE_WORDS: Record<ClusterState, string> = {
+  creating: 'being created',
+  deploying: 'deploying',
+  ready: 'ready',
+  degraded: 'degraded',
+  scaling: 'scaling',
+  deleting: 'being deleted',
+  delete_failed: 'delete failed part-way',
+};
+
+export function renderCluster(v: ClusterView): string {
+  const lines = [
+    `Cluster ${v.name} (${v.shape}, Kubernetes ${v.kubernetes_version} on ${v.distro_series}): ${STATE_WORDS[v.state]}${v.endpoint ? `; API ${v.endpoint}` : ''}`,
+  ];
+  for (const m of v.machines) {
+    const ips = m.ip_addresses.length ? ` ${m.ip_addresses.join(',')}` : '';
+    lines.push(`  ${m.role === 'control-plane' ? 'cp' : 'worker'} ${m.hostname} (${m.provider_id}) ${m.phase}, ${m.status}${ips}`);
+    if (m.phase === 'failed' && m.note) lines.push(`    ${m.note}`);
+  }
+  if (v.machines.some((m) => m.phase === 'deployed')) lines.push(`  (${JOIN_NOTE})`);
+  for (const p of v.problems) lines.push(`  problem: ${p}`);
+  if (v.leaks.length) {
+    lines.push(`  ${v.leaks.length} leaked machine${v.leaks.length === 1 ? '' : 's'} (held, carrying ${v.name}'s owner data, not in its record):`);
+    for (const l of v.leaks) lines.push(`    ${l.hostname} (${l.status}): ${l.why} — fix: ${l.fix}`);
+  }
+  if (v.recovered) lines.push('  This record was rebuilt from MAAS: its CA key and join token are not known here.');
+  if (v.operation_id) lines.push(`  Operation: ${v.operation_id}`);
+  return lines.join('\n');
+}
