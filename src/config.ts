@@ -21,13 +21,23 @@ export const DEFAULT_DEADLINE_MIN: Record<OperationKind, number> = {
   power_cycle: 5,
   abort: 15,
   action: 5,
+  // A workflow's own deadline is the sum of its steps' timeouts (README "Workflows"); this is only its default cap.
+  workflow: 24 * 60,
 };
 
 export const ROLES = ['viewer', 'operator', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
 export const Role = z.enum(ROLES);
 
-export const TOOLSETS = ['machines', 'lifecycle', 'power', 'inventory', 'operations', 'admin'] as const;
+export const TOOLSETS = [
+  'machines',
+  'lifecycle',
+  'power',
+  'inventory',
+  'operations',
+  'admin',
+  'workflows',
+] as const;
 export type Toolset = (typeof TOOLSETS)[number];
 
 export const CONFIRM_MODES = ['auto', 'token', 'slack', 'off'] as const;

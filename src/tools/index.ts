@@ -3,6 +3,7 @@ import { isToolEnabled, type ToolAccess } from '../core/access.ts';
 import type { AnyTool } from '../core/tool.ts';
 import { adminTools } from './admin.ts';
 import { machineAllocate } from './allocate.ts';
+import { machineBootDisk } from './boot.ts';
 import { conditionTools } from './conditions.ts';
 import { inventoryTools } from './inventory.ts';
 import { lifecycleTools } from './lifecycle.ts';
@@ -11,10 +12,12 @@ import { machineReadTools } from './machines.ts';
 import { operationTools } from './operations.ts';
 import { powerTools } from './power.ts';
 import { machineTag } from './tags.ts';
+import { workflowTools } from './workflows.ts';
 
 export const ALL_TOOLS: readonly AnyTool[] = [
   ...machineReadTools,
   ...machineAdminTools,
+  machineBootDisk,
   machineAllocate,
   ...lifecycleTools,
   ...conditionTools,
@@ -22,6 +25,7 @@ export const ALL_TOOLS: readonly AnyTool[] = [
   ...powerTools,
   ...inventoryTools,
   ...operationTools,
+  ...workflowTools,
   ...adminTools,
 ];
 

@@ -33,6 +33,10 @@ export interface StartOptions {
   notify?: NotifyTarget[];
   /** A preset id (an MCP task's id, or an operation that was awaiting approval), else a new one. */
   id?: string;
+  /** How long it may run, in ms; default the kind's deadline (MAAS_MCP_DEADLINES). */
+  timeoutMs?: number;
+  /** The operation it is a step of (a workflow run), which announces the outcome: this one sends no notice. */
+  partOf?: string;
   /**
    * When it is already over at creation: send the notice anyway (the requester is not the caller, e.g. an agent
    * waiting on an approval). By default the caller has the outcome and no notice follows.
@@ -72,11 +76,11 @@ export async function startOperation(deps: Deps, o: StartOptions): Promise<Opera
     notify: o.notify ?? [],
     created_at: now,
     updated_at: now,
-    deadline_at: now + deps.config.deadlinesMin[o.kind] * 60_000,
+    deadline_at: now + (o.timeoutMs ?? deps.config.deadlinesMin[o.kind] * 60_000),
     finished_at: null,
     next_poll_at: now,
-    notice_sent_at: null,
-    summary: o.summary,
+    notice_sent_at: o.partOf ? now : null,
+    summary: o.partOf ? `${o.summary} (a step of ${o.partOf})`.slice(0, 300) : o.summary,
     pending_call: null,
     version: 0,
   };
