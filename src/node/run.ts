@@ -237,7 +237,9 @@ export async function runCommand(
         interrupt = () => resolve('interrupted');
       });
       const removeSignal = io.onSignal(interrupt);
-      const ended = await Promise.race([engine.done, interrupted]);
+      // The clock's timers do not keep a process alive (src/base/clock.ts): this does, while the run goes on.
+      const alive = setInterval(() => undefined, 60_000);
+      const ended = await Promise.race([engine.done, interrupted]).finally(() => clearInterval(alive));
       removeSignal();
       unsubscribe();
       if (ended === 'interrupted') {

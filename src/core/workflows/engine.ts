@@ -26,7 +26,7 @@ import type { ConfirmedPlan, Deps } from '../deps.ts';
 import { describeError, isTransient } from '../errors.ts';
 import { runTool } from '../invoke.ts';
 import { kindLabel } from '../operations/kinds.ts';
-import { announceEnd, overallState, startOperation, waitForOperation } from '../operations/service.ts';
+import { announceEnd, overallState, startOperation } from '../operations/service.ts';
 import type { AnyTool } from '../tool.ts';
 import type { Action } from './format.ts';
 import type { HostPlan, WorkflowPlan } from './plan.ts';
@@ -90,9 +90,11 @@ export class WorkflowEngine {
   private stopping = false;
   private leaseTimer: TimerHandle | undefined;
   private readonly confirmed: ConfirmedPlan;
+  private readonly waits: OperationWaits;
 
   constructor(private readonly opts: EngineOptions) {
     this.deps = opts.deps;
+    this.waits = new OperationWaits(opts.deps, this.halt.signal);
     this.plan = new Map(opts.plan.hosts.map((h) => [h.hostname, h]));
     this.maas = new Semaphore(opts.maasConcurrency ?? 8);
     this.record = new RunRecord(opts.deps, structuredClone(opts.op), opts.holder, (why) => {
@@ -165,6 +167,7 @@ export class WorkflowEngine {
       return await this.finish();
     } finally {
       unsubscribe();
+      this.waits.close();
       if (this.leaseTimer !== undefined) deps.clock.clearTimeout(this.leaseTimer);
       this.record.close();
     }
@@ -409,11 +412,7 @@ export class WorkflowEngine {
     if (!op) throw new StepError(`its operation ${id} is no longer on record`);
     const timeoutMs = Math.max(0, op.deadline_at - deps.clock.now()) + FOLLOW_GRACE_MS;
     this.observeOperation(i, op);
-    const seen = await waitForOperation(deps, id, {
-      timeoutMs,
-      signal: this.halt.signal,
-      onProgress: (o) => this.observeOperation(i, o),
-    });
+    const seen = await this.waits.wait(op, timeoutMs, (o) => this.observeOperation(i, o));
     if (this.halted()) throw new Halted();
     if (!FINAL_STATES.has(seen.state)) {
       throw new StepError(`its operation ${id} was still ${seen.state} past its deadline`, false, true);
@@ -467,6 +466,82 @@ export class WorkflowEngine {
     if (!h.steps.some((a) => stepOf(a).tool === tool))
       return `${name} did not show ${tool} for ${h.hostname}`;
     return undefined;
+  }
+}
+
+/** How often the operations a run waits on are read back from the store (for a poller in another process). */
+const REREAD_MS = 5_000;
+
+/**
+ * Every wait of one run on its steps' operations, together: one listener on the poller's news, and one timer that
+ * reads the waited operations back from the store (when another process's poller advanced them) — not a loop per
+ * host.
+ */
+class OperationWaits {
+  private readonly waiting = new Map<
+    string,
+    { latest: Operation; until: number; onProgress: (op: Operation) => void; done: (op: Operation) => void }
+  >();
+  private timer: TimerHandle | undefined;
+  private readonly unsubscribe: () => void;
+
+  constructor(
+    private readonly deps: Deps,
+    signal: AbortSignal,
+  ) {
+    this.unsubscribe = deps.notify.subscribe({ progress: (op) => this.seen(op) });
+    signal.addEventListener('abort', () => this.close(), { once: true });
+  }
+
+  /** Resolves with the operation once it ends, or as last seen when `timeoutMs` passes or the run stops. */
+  wait(op: Operation, timeoutMs: number, onProgress: (op: Operation) => void): Promise<Operation> {
+    if (FINAL_STATES.has(op.state)) return Promise.resolve(op);
+    this.deps.kickPoller();
+    return new Promise((done) => {
+      this.waiting.set(op.id, { latest: op, until: this.deps.clock.now() + timeoutMs, onProgress, done });
+      this.schedule();
+    });
+  }
+
+  close(): void {
+    this.unsubscribe();
+    if (this.timer !== undefined) this.deps.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+    for (const [id, w] of this.waiting) {
+      this.waiting.delete(id);
+      w.done(w.latest);
+    }
+  }
+
+  private seen(op: Operation): void {
+    const w = this.waiting.get(op.id);
+    if (!w || (op.version <= w.latest.version && op.state === w.latest.state)) return;
+    w.latest = op;
+    w.onProgress(op);
+    if (FINAL_STATES.has(op.state)) {
+      this.waiting.delete(op.id);
+      w.done(op);
+    }
+  }
+
+  private schedule(): void {
+    if (this.timer !== undefined || this.waiting.size === 0) return;
+    this.timer = this.deps.clock.setTimeout(() => {
+      this.timer = undefined;
+      void this.reread().finally(() => this.schedule());
+    }, REREAD_MS);
+  }
+
+  private async reread(): Promise<void> {
+    const now = this.deps.clock.now();
+    for (const [id, w] of [...this.waiting]) {
+      const op = await this.deps.store.getOperation(id).catch(() => undefined);
+      if (op) this.seen(op);
+      if (this.waiting.has(id) && now >= w.until) {
+        this.waiting.delete(id);
+        w.done(w.latest);
+      }
+    }
   }
 }
 

@@ -48,7 +48,8 @@ export async function previewWorkflow(
       status: m?.status_name ?? 'not in MAAS',
       steps,
     });
-    const effect = steps.map((s) => `${s.destructive ? '⚠ ' : ''}${s.action}: ${s.effect}`).join('; ');
+    // One line per step (the confirmation prompt shows it under the host), destructive ones marked.
+    const effect = steps.map((s) => `\n    ${s.destructive ? '⚠' : '•'} ${s.action}: ${s.effect}`).join('');
     const row = m ? previewRow(m, 'run', effect) : absentRow(h.hostname, effect);
     rows.push(row);
     if (m) snapshot.push(machineSnapshot(m, row));

@@ -15,7 +15,7 @@ import type {
   WorkflowStarted,
   WorkflowStartRequest,
 } from './api.ts';
-import { type ToolLookup, WorkflowEngine } from './engine.ts';
+import { type ToolLookup, WorkflowEngine, type WorkflowEvent } from './engine.ts';
 import { parseWorkflow } from './format.ts';
 import {
   type HostSecrets,
@@ -49,6 +49,7 @@ const LOOK_BACK = 500;
 
 export class WorkflowRunner implements WorkflowRuns {
   private readonly engines = new Map<string, WorkflowEngine>();
+  private readonly listeners = new Set<(id: string, e: WorkflowEvent) => void>();
   private readonly alive: (holder: string) => boolean | undefined;
 
   constructor(
@@ -61,6 +62,12 @@ export class WorkflowRunner implements WorkflowRuns {
   /** The engine running `id` in this process, if any (the CLI follows its events). */
   engine(id: string): WorkflowEngine | undefined {
     return this.engines.get(id);
+  }
+
+  /** Listens to the events of every run this process runs, from its first step on. */
+  subscribe(listener: (id: string, e: WorkflowEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   running(op: Operation): boolean {
@@ -189,6 +196,9 @@ export class WorkflowRunner implements WorkflowRuns {
       ...(this.opts.maasConcurrency ? { maasConcurrency: this.opts.maasConcurrency } : {}),
     });
     this.engines.set(op.id, engine);
+    engine.subscribe((e) => {
+      for (const l of this.listeners) l(op.id, e);
+    });
     engine.done
       .catch((err) => this.deps.log.error('a workflow run stopped on an error', { id: op.id, error: err }))
       .finally(() => {

@@ -257,7 +257,7 @@ const setBootOrder: StepDef = {
       );
     }
     const m = await needMachine(env, 'set_boot_order');
-    const out = outcomeOf(await env.call('machine_boot_disk', { machine: m.system_id, disk: s.boot_disk }));
+    const out = outcomeOf(await env.call('machine_boot_disk', { machines: m.system_id, disk: s.boot_disk }));
     const extra = s.boot_order ? `; ${BOOT_ORDER_NOTE}` : '';
     if ('skipped' in out) return skipped(`${out.skipped}${extra}`);
     return done(`boots from ${s.boot_disk}${extra}`);
