@@ -143,8 +143,8 @@ export function liveView(stream: NodeJS.WriteStream, now: () => number): RunView
   const draw = createLogUpdate(stream);
   let op: Operation | undefined;
   let timer: NodeJS.Timeout | undefined;
-  const render = () => {
-    if (op) draw(frame(op, now(), stream.columns || 100, stream.rows || 40));
+  const render = (last = false) => {
+    if (op) draw(frame(op, now(), stream.columns || 100, stream.rows || 40, last));
   };
   return {
     line(text) {
@@ -164,7 +164,7 @@ export function liveView(stream: NodeJS.WriteStream, now: () => number): RunView
     end(o) {
       if (timer) clearInterval(timer);
       op = o;
-      render();
+      render(true);
       draw.done();
       stream.write(`${summaryTable(workflowView(o, false), stream.columns || Number.POSITIVE_INFINITY)}\n`);
     },
@@ -172,7 +172,7 @@ export function liveView(stream: NodeJS.WriteStream, now: () => number): RunView
 }
 
 /** One screen of the live view: a line per host (the ones going and failed first when they do not all fit). */
-export function frame(op: Operation, at: number, columns: number, rows: number): string {
+export function frame(op: Operation, at: number, columns: number, rows: number, last = false): string {
   const v = workflowView(op, true);
   const width = Math.min(20, Math.max(6, ...v.hosts.map((h) => h.hostname.length)));
   const rank = (r: string) => (r === 'failed' || r === 'timed_out' ? 0 : r === 'pending' ? 1 : 2);
@@ -202,6 +202,7 @@ export function frame(op: Operation, at: number, columns: number, rows: number):
     );
   }
   if (shown.length < order.length) lines.push(`  … and ${order.length - shown.length} more`);
-  lines.push('Ctrl-C stops watching and pauses the run; run the same command again to resume it.');
+  if (!last)
+    lines.push('Ctrl-C pauses the run; run the same command again to resume it where each host stopped.');
   return lines.join('\n');
 }

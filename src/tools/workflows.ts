@@ -9,6 +9,7 @@ import type { Deps, ToolContext } from '../core/deps.ts';
 import { InputError, ToolError } from '../core/errors.ts';
 import { cancelById, waitForOperation } from '../core/operations/service.ts';
 import type { Plan } from '../core/plan.ts';
+import { isHeld, renderActionResult } from '../core/result.ts';
 import { defineTool } from '../core/tool.ts';
 import { stillGoing, waitFields, waitSeconds } from '../core/wait.ts';
 import type { WorkflowPreview, WorkflowRuns } from '../core/workflows/api.ts';
@@ -56,12 +57,12 @@ function fileOf(value: unknown): WorkflowFile {
 
 const PlannedStep = z.object({
   action: z.string(),
-  effect: z.string().describe('What it would do to this host, as read now'),
+  effect: z.string(),
   destructive: z.boolean(),
 });
 const PlannedHost = z.object({
   hostname: z.string(),
-  system_id: z.string().describe('Empty when the machine is not in MAAS yet'),
+  system_id: z.string(),
   status: z.string(),
   steps: z.array(PlannedStep),
 });
@@ -104,7 +105,7 @@ export const workflowRun = defineTool({
     workflow: z
       .record(z.string(), z.unknown())
       .describe(
-        `The workflow file's JSON object: "actions" (${ACTIONS.join(', ')}), "machines" (or "machine": hostname, pxe_mac, power_type, power_parameters, distro_series, commissioning_scripts, timeouts, network, storage …), top-level "storage", "network", "release". Without credentials: maas-mcp uses its own MAAS.`,
+        `The workflow file's JSON: "actions" (${ACTIONS.join(', ')}), "machines" (or "machine") and top-level "storage", "network", "release" — the automation SDK's format. No credentials.`,
       ),
     hosts: oneOrMany('Only these hostnames of the workflow ("all" for every one)').optional(),
     action: z.enum(ACTIONS).optional().describe("Run this one action instead of the workflow's actions"),
@@ -129,13 +130,8 @@ export const workflowRun = defineTool({
   }),
   output: z.object({
     run: WorkflowViewSchema.optional().describe('The run, as it stood when this answer was made'),
-    how: z
-      .enum(HOW)
-      .optional()
-      .describe(
-        'started, resumed (interrupted before), continued (from an unfinished run), running (already), done',
-      ),
-    plan: z.array(PlannedHost).optional().describe('With dry_run: what each host would go through'),
+    how: z.enum(HOW).optional(),
+    plan: z.array(PlannedHost).optional().describe('With dry_run: each host’s steps'),
     notes: z.array(z.string()).describe('What the plan changed from the workflow, and why'),
     note: z.string().optional(),
   }),
@@ -200,12 +196,17 @@ export const workflowRun = defineTool({
     note: describeWorkflow(workflowView(op, false)),
   }),
   render(out) {
-    if (out.plan)
-      return ['Dry run: nothing was done. The plan per host:', ...renderPlan(out.plan), ...out.notes].join(
-        '\n',
-      );
+    // A held call (a confirmation to give, a call awaiting approval) answers as the gate does.
+    if (isHeld(out)) return renderActionResult(out);
+    if (out.plan) {
+      return [
+        'Dry run: nothing was done. The plan per host:',
+        ...renderPlan(out.plan),
+        ...(out.notes ?? []),
+      ].join('\n');
+    }
     const lines = out.run ? [renderWorkflow(out.run)] : [];
-    lines.push(...out.notes);
+    lines.push(...(out.notes ?? []));
     if (out.note) lines.push(out.note);
     return lines.join('\n');
   },
@@ -248,6 +249,9 @@ async function mustGet(ctx: ToolContext, id: string): Promise<Operation> {
   return op;
 }
 
+/** One run, as workflow_get and workflow_cancel answer (one shape: tools/list shows it once). */
+const RunAnswer = z.object({ run: WorkflowViewSchema, note: z.string().optional() });
+
 const READ = {
   readOnlyHint: true,
   destructiveHint: false,
@@ -266,7 +270,7 @@ export const workflowGet = defineTool({
   verb: 'workflow',
   slack: { positional: 'id' },
   input: z.object({ id: z.string().min(1).describe('The run id (op_…)'), ...waitFields }),
-  output: z.object({ run: WorkflowViewSchema, note: z.string().optional() }),
+  output: RunAnswer,
   async run(args, ctx) {
     let op = await mustGet(ctx, args.id);
     if (args.wait && !FINAL_STATES.has(op.state) && running(ctx.deps, op)) {
@@ -340,7 +344,7 @@ export const workflowCancel = defineTool({
   verb: 'workflow-cancel',
   slack: { positional: 'id' },
   input: z.object({ id: z.string().min(1).describe('The run id (op_…)') }),
-  output: z.object({ run: WorkflowViewSchema }),
+  output: RunAnswer,
   async run(args, ctx) {
     const op = await mustGet(ctx, args.id);
     if (!isRequester(op.requester, ctx.principal) && !roleAtLeast(ctx.principal.role, 'admin')) {

@@ -22,6 +22,7 @@ const ADMIN_ONLY: Record<string, Record<string, unknown>> = {
   machine_delete: { machines: 'new-01' },
   machine_update: { machine: 'web-01', description: 'x' },
   machine_tag: { machines: 'web-01', add: 'ssd' },
+  machine_boot_disk: { machines: 'web-02', disk: 'sdb' },
 };
 
 const refusal = (tool: string) =>

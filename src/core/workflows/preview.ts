@@ -13,10 +13,21 @@ import { ToolError } from '../errors.ts';
 import { machineSnapshot, type Plan, type PreviewRow, previewRow } from '../plan.ts';
 import type { HostPreview, StepPreview, WorkflowPreview } from './api.ts';
 import { type BmcCache, findMachine, type ToolLookup } from './engine.ts';
+import type { Action } from './format.ts';
 import type { HostPlan, WorkflowPlan } from './plan.ts';
 import { stepOf } from './steps.ts';
 
 const BATCH = 100;
+
+/** Steps that act on the machine itself (release and delete of a machine not in MAAS have nothing to do). */
+const NEEDS_MACHINE: ReadonlySet<Action> = new Set([
+  'set_power',
+  'set_boot_order',
+  'configure_storage',
+  'commission',
+  'configure_network',
+  'deploy',
+]);
 
 /**
  * The preview of `plan`, or a {@link ToolError} when this maas-mcp cannot do one of its steps for this caller (a
@@ -36,10 +47,16 @@ export async function previewWorkflow(
   let destructive = false;
   for (const h of plan.hosts) {
     const m = known.get(h.hostname.toLowerCase());
+    // Not in MAAS, and nothing in the plan creates it: say so rather than promise what cannot happen.
+    const lost = !m && !h.steps.some((a) => a === 'create_machine' || a === 'find_machine');
     const steps: StepPreview[] = h.steps.map((action) => {
       const def = stepOf(action);
       const tool = def.tool ? tools(def.tool) : undefined;
-      return { action, effect: def.describe(h, m), destructive: tool?.annotations.destructiveHint === true };
+      const effect =
+        lost && NEEDS_MACHINE.has(action)
+          ? 'cannot: it is not in MAAS (add create_machine to the actions to create it)'
+          : def.describe(h, m);
+      return { action, effect, destructive: tool?.annotations.destructiveHint === true };
     });
     destructive ||= steps.some((s) => s.destructive);
     hosts.push({
@@ -50,7 +67,7 @@ export async function previewWorkflow(
     });
     // One line per step (the confirmation prompt shows it under the host), destructive ones marked.
     const effect = steps.map((s) => `\n    ${s.destructive ? '⚠' : '•'} ${s.action}: ${s.effect}`).join('');
-    const row = m ? previewRow(m, 'run', effect) : absentRow(h.hostname, effect);
+    const row = m ? previewRow(m, 'run', effect) : absentRow(h.hostname, lost ? 'refuse' : 'run', effect);
     rows.push(row);
     if (m) snapshot.push(machineSnapshot(m, row));
   }
@@ -66,7 +83,7 @@ export async function previewWorkflow(
 }
 
 /** A host not in MAAS yet, as a preview row. */
-function absentRow(hostname: string, effect: string): PreviewRow {
+function absentRow(hostname: string, verdict: PreviewRow['verdict'], effect: string): PreviewRow {
   return {
     hostname,
     system_id: '',
@@ -74,7 +91,7 @@ function absentRow(hostname: string, effect: string): PreviewRow {
     power: 'unknown',
     owner: null,
     locked: false,
-    verdict: 'run',
+    verdict,
     effect,
   };
 }

@@ -64,11 +64,11 @@ const unsupported = (note: string): StepResult => ({ state: 'unsupported', note 
 
 export const DEFAULT_TIMEOUT_S = { commission: 1200, deploy: 1800, release: 1800 } as const;
 
-async function needMachine(env: StepEnv, action: Action): Promise<MachineSummary> {
+async function needMachine(env: StepEnv): Promise<MachineSummary> {
   const m = await env.machine();
   if (!m) {
     throw new StepError(
-      `${action}: ${env.host.hostname} is not in MAAS (looked up by ${lookedUpBy(env.host)}) — add create_machine to the actions to create it`,
+      `${env.host.hostname} is not in MAAS (looked up by ${lookedUpBy(env.host)}) — add create_machine to the actions to create it`,
     );
   }
   return m;
@@ -205,7 +205,7 @@ const setPower: StepDef = {
   tool: 'machine_update',
   describe: (h) => `set power ${h.spec.power_type}${bmc(h)}`,
   async run(env) {
-    const m = await needMachine(env, 'set_power');
+    const m = await needMachine(env);
     const s = env.host.spec;
     const wanted = Object.entries(s.power_parameters ?? {});
     const current = await env.powerParameters(m.system_id);
@@ -256,7 +256,7 @@ const setBootOrder: StepDef = {
         `nothing to set: ${env.host.path} gives no boot_disk (the one boot setting MAAS has) and MAAS cannot set a firmware boot order`,
       );
     }
-    const m = await needMachine(env, 'set_boot_order');
+    const m = await needMachine(env);
     const out = outcomeOf(await env.call('machine_boot_disk', { machines: m.system_id, disk: s.boot_disk }));
     const extra = s.boot_order ? `; ${BOOT_ORDER_NOTE}` : '';
     if ('skipped' in out) return skipped(`${out.skipped}${extra}`);
@@ -272,7 +272,7 @@ const configureStorage: StepDef = {
     return `lay out its disk as ${st?.layout ?? 'efi_lvm'}${st?.device ? ` on ${st.device}` : ''} (replaces the disk's partitions)`;
   },
   async run(env) {
-    const m = await needMachine(env, 'configure_storage');
+    const m = await needMachine(env);
     const st = env.host.spec.storage;
     const params = { ...(st?.params ?? {}), ...(st?.device ? { device: st.device } : {}) };
     const out = outcomeOf(
@@ -302,7 +302,7 @@ const configureNetwork: StepDef = {
     return `configure the network: ${parts.join(', ') || 'as given'}`;
   },
   async run(env) {
-    const m = await needMachine(env, 'configure_network');
+    const m = await needMachine(env);
     const n = env.host.spec.network ?? {};
     const out = outcomeOf(await env.call('machine_network_configure', { machines: m.system_id, ...n }));
     if ('skipped' in out) return skipped(out.skipped);
@@ -322,7 +322,7 @@ const commission: StepDef = {
     const what = 'commissioning';
     const again = await resumed(env, what, 'Ready', s.wait_commissioning, 'wait_commissioning');
     if (again) return again;
-    const m = await needMachine(env, 'commission');
+    const m = await needMachine(env);
     const limit = timeoutMs(s.commission_timeout, DEFAULT_TIMEOUT_S.commission);
     if (m.status === S.COMMISSIONING || (m.status === S.TESTING && env.record.before)) {
       const id = await env.track('commission', m, limit);
@@ -381,7 +381,7 @@ const deploy: StepDef = {
     const what = 'deployment';
     const again = await resumed(env, what, 'Deployed', s.wait_deployment, 'wait_deployment');
     if (again) return again;
-    const m = await needMachine(env, 'deploy');
+    const m = await needMachine(env);
     const limit = timeoutMs(s.deploy_timeout, DEFAULT_TIMEOUT_S.deploy);
     if (m.status === S.DEPLOYED && sameOs(m, s.distro_series)) {
       // Asked for before a restart and over since: this step's own deployment.

@@ -11,7 +11,7 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
 export const WorkflowStepView = z.object({
   action: z.string(),
   state: WorkflowStepState,
-  note: z.string().optional().describe('What it did, why it was skipped or not supported, or why it failed'),
+  note: z.string().optional().describe('What it did, or why not'),
   attempts: z.number(),
   started_at: z.string().nullable(),
   finished_at: z.string().nullable(),
@@ -19,12 +19,12 @@ export const WorkflowStepView = z.object({
 
 export const WorkflowHostView = z.object({
   hostname: z.string(),
-  system_id: z.string().describe('Empty until the machine is found or created'),
-  result: TargetResult.describe('pending while it goes on'),
-  status: z.string().describe('Its MAAS status, as last read'),
-  message: z.string().describe("MAAS's latest status message for it"),
-  step: z.string().nullable().describe('The step it is on (or failed at); null when it is done'),
-  done: z.number().describe('Steps finished (done, skipped or not supported)'),
+  system_id: z.string().describe('Empty until found or created'),
+  result: TargetResult,
+  status: z.string().describe('MAAS status, as last read'),
+  message: z.string().describe('MAAS status message'),
+  step: z.string().nullable().describe('The step it is on or failed at; null when done'),
+  done: z.number().describe('Steps finished'),
   total: z.number(),
   error: z.string().optional(),
   steps: z.array(WorkflowStepView).optional(),
@@ -36,19 +36,12 @@ export const WorkflowView = z.object({
   state: OperationState,
   summary: z.string(),
   requester: z.string(),
-  origin: z
-    .enum(['cli', 'server'])
-    .describe('Who resumes it after a crash: the CLI (run FILE again) or the server'),
+  origin: z.enum(['cli', 'server']).describe('Who resumes it after a crash'),
   actions: z.array(z.string()),
-  running: z
-    .boolean()
-    .describe('Someone runs it now; false for a run that was interrupted (resume it by running it again)'),
+  running: z.boolean().describe('Someone runs it now (false: interrupted; run it again to resume)'),
   created_at: z.string(),
   finished_at: z.string().nullable(),
-  continued_from: z
-    .string()
-    .optional()
-    .describe('The earlier run of the same plan whose finished steps it kept'),
+  continued_from: z.string().optional().describe('The earlier run whose finished steps it kept'),
   counts: z.object({
     total: z.number(),
     succeeded: z.number(),
