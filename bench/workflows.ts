@@ -61,7 +61,9 @@ function machines(prefix: string, n: number, offset: number) {
         power_pass: 'bench-pass',
       },
       distro_series: 'jammy',
-      network: { interfaces: [{ name: 'eth0', ip_mode: 'auto', subnet: '10.20.0.0/22' }] },
+      // The simulator leaves a new machine's firmware unknown: the SDK layout without its EFI partition.
+      storage: { layout: 'efi_lvm', params: { efi_mb: 0 } },
+      network: { interfaces: [{ name: 'eth0', ip_mode: 'auto', subnet: '10.10.0.0/24' }] },
     };
   });
 }

@@ -36,6 +36,7 @@ export const TOOLSETS = [
   'inventory',
   'operations',
   'admin',
+  'config',
   'workflows',
 ] as const;
 export type Toolset = (typeof TOOLSETS)[number];

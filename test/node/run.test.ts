@@ -154,7 +154,7 @@ describe('maas-mcp run', () => {
     });
     await expect(runCommand([path], env, terminal().io)).rejects.toThrow(
       new ConfigError(
-        `${path}: machines[0].network.bonds[0].mode: expected one of 802.3ad, active-backup, balance-rr, balance-xor, broadcast, balance-tlb, balance-alb`,
+        `${path}: machines[0].network.bonds[0].mode: expected one of balance-rr, active-backup, balance-xor, broadcast, 802.3ad, balance-tlb, balance-alb`,
       ),
     );
     await expect(runCommand([file('notjson.json', '{"actions": [')], env, terminal().io)).rejects.toThrow(

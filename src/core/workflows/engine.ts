@@ -65,7 +65,7 @@ export interface EngineOptions {
   parallel: number;
   /** Tries after the first for a step MAAS was too busy for; 0: no limit. */
   maxRetries: number;
-  /** MAAS requests the run's steps make at once (waits do not count: the poller reads for them). */
+  /** Steps calling MAAS at once, each a few requests (default 16; waits do not count: the poller reads for them). */
   maasConcurrency?: number;
 }
 
@@ -96,7 +96,7 @@ export class WorkflowEngine {
     this.deps = opts.deps;
     this.waits = new OperationWaits(opts.deps, this.halt.signal);
     this.plan = new Map(opts.plan.hosts.map((h) => [h.hostname, h]));
-    this.maas = new Semaphore(opts.maasConcurrency ?? 8);
+    this.maas = new Semaphore(opts.maasConcurrency ?? 16);
     this.record = new RunRecord(opts.deps, structuredClone(opts.op), opts.holder, (why) => {
       if (why === 'lost')
         this.deps.log.warn('another process took this workflow run over', { id: this.op.id });

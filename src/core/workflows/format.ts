@@ -7,6 +7,8 @@
 import { z } from 'zod';
 import { MAC_RE, POWER_TYPES } from '../../maas/constants.ts';
 import { InputError } from '../errors.ts';
+import { BondSpec, InterfaceSpec, VlanSpec } from '../network-spec.ts';
+import { StorageSpec as CustomStorage, LayoutParams, STORAGE_LAYOUTS } from '../storage-spec.ts';
 
 /** The actions, in the SDK's names (README "Workflows"). */
 export const ACTIONS = [
@@ -24,19 +26,6 @@ export const ACTIONS = [
   'delete',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
-
-export const BOND_MODES = [
-  '802.3ad',
-  'active-backup',
-  'balance-rr',
-  'balance-xor',
-  'broadcast',
-  'balance-tlb',
-  'balance-alb',
-] as const;
-const LACP_RATES = ['fast', 'slow'] as const;
-const XMIT_HASH_POLICIES = ['layer2', 'layer2+3', 'layer3+4', 'encap2+3', 'encap3+4'] as const;
-export const IP_MODES = ['static', 'dhcp', 'auto', 'link_up'] as const;
 
 const oneOf = <T extends readonly [string, ...string[]]>(values: T) =>
   z.enum(values, { error: () => `expected one of ${values.join(', ')}` });
@@ -64,12 +53,13 @@ const seconds = (what: string) =>
     .optional()
     .describe(`${what}, in seconds`);
 
-const size = (what: string) => z.number().positive().optional().describe(what);
-
+/**
+ * The seed's `storage`: a layout (the SDK's efi_lvm by default), the disk (`device`), and its sizes (`params`),
+ * checked as machine_storage_layout checks them.
+ */
 export const StorageSpec = strict({
   layout: z
-    .string()
-    .min(1)
+    .enum(STORAGE_LAYOUTS, { error: () => `expected one of ${STORAGE_LAYOUTS.join(', ')}` })
     .optional()
     .describe('The storage layout (default efi_lvm, the SDK layout: EFI + /boot + LVM with XFS volumes)'),
   device: z
@@ -77,66 +67,16 @@ export const StorageSpec = strict({
     .min(1)
     .optional()
     .describe('The disk to lay out, e.g. /dev/sda or sda (default: the boot disk)'),
-  params: strict({
-    efi_mb: size('EFI partition, MiB (default 512)'),
-    boot_size_g: size('/boot, GiB (default 2)'),
-    root_size_g: size('vg-main/root, GiB (default 50)'),
-    home_size_g: size('vg-main/home, GiB (default 10)'),
-    var_size_g: size('vg-main/var, GiB (default 10)'),
-    var_log_size_g: size('vg-main/var-log, GiB (default 10)'),
-    tmp_size_g: size('vg-main/tmp, GiB (default 10)'),
-  })
-    .optional()
-    .describe('Sizes of the layout'),
+  params: LayoutParams.optional().describe('Sizes of the layout (efi_mb, boot_size_g, root_size_g, …)'),
+  spec: CustomStorage.optional().describe('With layout custom: the disks, partitions, RAIDs and volumes'),
 });
 export type StorageSpec = z.infer<typeof StorageSpec>;
 
-const mtu = z.number().int().min(552).max(65535).optional().describe('MTU (552–65535)');
-
+/** The seed's `network`: bonds, VLAN interfaces and links, as machine_network_configure takes them. */
 export const NetworkSpec = strict({
-  bonds: z
-    .array(
-      strict({
-        name: z.string().min(1).describe('Bond name, e.g. bond0'),
-        interfaces: z.array(z.string().min(1)).min(1).describe('Member interfaces, e.g. ["eth0", "eth1"]'),
-        mode: oneOf(BOND_MODES).optional().describe('Bond mode (default balance-rr)'),
-        mtu,
-        lacp_rate: oneOf(LACP_RATES).optional().describe('LACP rate (802.3ad)'),
-        xmit_hash_policy: oneOf(XMIT_HASH_POLICIES).optional().describe('Transmit hash policy'),
-      }),
-    )
-    .optional(),
-  vlans: z
-    .array(
-      strict({
-        parent: z.string().min(1).describe('The interface or bond the VLAN sits on'),
-        vid: z.number().int().min(1).max(4094).describe('VLAN id (1–4094)'),
-      }),
-    )
-    .optional(),
-  interfaces: z
-    .array(
-      strict({
-        name: z.string().min(1).describe('Interface, bond or VLAN name (bond0, eth2, bond0.100)'),
-        subnet: z.string().min(1).optional().describe('Subnet CIDR, e.g. 10.0.0.0/24'),
-        ip_mode: oneOf(IP_MODES).optional().describe('static (needs ip_address), dhcp, auto or link_up'),
-        ip_address: z.string().min(1).optional().describe('With ip_mode static'),
-        mtu,
-        default_gateway: z.boolean().optional().describe('Route the default gateway through this link'),
-      }).superRefine((v, ctx) => {
-        if (v.ip_mode === 'static' && !v.ip_address) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['ip_address'],
-            message: 'ip_mode static needs an ip_address',
-          });
-        }
-        if (v.ip_mode && v.ip_mode !== 'link_up' && !v.subnet) {
-          ctx.addIssue({ code: 'custom', path: ['subnet'], message: `ip_mode ${v.ip_mode} needs a subnet` });
-        }
-      }),
-    )
-    .optional(),
+  bonds: z.array(BondSpec).optional(),
+  vlans: z.array(VlanSpec).optional(),
+  interfaces: z.array(InterfaceSpec).optional(),
 });
 export type NetworkSpec = z.infer<typeof NetworkSpec>;
 
@@ -296,6 +236,10 @@ function describeIssue(iss: { code: string; input?: unknown; [k: string]: unknow
       return `expected at most ${String(iss.maximum)} (got ${String(iss.input)})`;
     case 'invalid_union':
       return `expected a string or a list of strings (got ${kindOf(iss.input)})`;
+    case 'invalid_value':
+      return `expected one of ${((iss.values as unknown[]) ?? []).map(String).join(', ')}`;
+    case 'unrecognized_keys':
+      return `unknown field ${((iss.keys as string[]) ?? []).join(', ')}`;
     default:
       return undefined;
   }

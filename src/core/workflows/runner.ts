@@ -40,7 +40,7 @@ export interface RunnerOptions {
    * settings from MAAS anyway), so that the server can resume them. Unset: they are not kept.
    */
   sealKey?: string | undefined;
-  /** MAAS requests the steps of one run make at once (default 8). */
+  /** Steps of one run calling MAAS at once (default 16). */
   maasConcurrency?: number;
 }
 

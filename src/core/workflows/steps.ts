@@ -273,19 +273,24 @@ const configureStorage: StepDef = {
   },
   async run(env) {
     const m = await needMachine(env);
-    const st = env.host.spec.storage;
-    const params = { ...(st?.params ?? {}), ...(st?.device ? { device: st.device } : {}) };
-    const out = outcomeOf(
-      await env.call('machine_storage_layout', {
-        machines: m.system_id,
-        layout: st?.layout ?? 'efi_lvm',
-        ...(Object.keys(params).length ? { params } : {}),
-      }),
-    );
+    const out = outcomeOf(await env.call('machine_storage_layout', storageArgs(env.host, m.system_id)));
+    const layout = env.host.spec.storage?.layout ?? 'efi_lvm';
     if ('skipped' in out) return skipped(out.skipped);
-    return done(`${st?.layout ?? 'efi_lvm'} layout applied${out.note ? ` (${out.note})` : ''}`);
+    return done(`${layout} layout applied${out.note ? ` (${out.note})` : ''}`);
   },
 };
+
+/** machine_storage_layout's arguments for a host: the file's layout (efi_lvm by default), disk and sizes. */
+export function storageArgs(h: HostPlan, machine: string): Record<string, unknown> {
+  const st = h.spec.storage;
+  const params = { ...(st?.params ?? {}), ...(st?.device ? { device: st.device } : {}) };
+  return {
+    machines: machine,
+    layout: st?.layout ?? 'efi_lvm',
+    ...(Object.keys(params).length ? { params } : {}),
+    ...(st?.spec ? { spec: st.spec } : {}),
+  };
+}
 
 const configureNetwork: StepDef = {
   action: 'configure_network',

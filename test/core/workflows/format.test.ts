@@ -29,7 +29,7 @@ describe('the workflow file', () => {
       bonds: [{ name: 'bond0', interfaces: ['eth0', 'eth1'], mode: 'lacp' }],
     };
     expect(problem({ actions: ['configure_network'], machines })).toBe(
-      'machines[3].network.bonds[0].mode: expected one of 802.3ad, active-backup, balance-rr, balance-xor, broadcast, balance-tlb, balance-alb',
+      'machines[3].network.bonds[0].mode: expected one of balance-rr, active-backup, balance-xor, broadcast, 802.3ad, balance-tlb, balance-alb',
     );
   });
 
@@ -43,13 +43,13 @@ describe('the workflow file', () => {
     const msg = problem({
       actions: ['deploy', 'reboot'],
       machine: { hostname: 'node01', pxe_mac: 'not-a-mac', commission_timeout: 'soon' },
-      network: { interfaces: [{ name: 'eth0', ip_mode: 'static', subnet: '10.0.0.0/24' }] },
+      network: { vlans: [{ parent: 'bond0', vid: 5000 }] },
     });
     expect(msg).toContain('4 problems in the workflow');
     expect(msg).toContain('actions[1]: expected one of list, create_machine');
     expect(msg).toContain('machine.pxe_mac: expected a MAC address like aa:bb:cc:dd:ee:ff');
     expect(msg).toContain('machine.commission_timeout: expected a number (got "soon")');
-    expect(msg).toContain('network.interfaces[0].ip_address: ip_mode static needs an ip_address');
+    expect(msg).toContain('network.vlans[0].vid: expected at most 4094 (got 5000)');
   });
 
   it('refuses two machines of one hostname, naming both', () => {

@@ -56,7 +56,7 @@ function processOn(sim: Simulator, clock: ManualClock, store: Store, holder: str
 }
 
 const hostOf = (sim: Simulator, path: string) =>
-  [...sim.state.machines()].find((m) => path.includes(`/machines/${m.systemId}/`))?.hostname;
+  sim.control.machines().find((m) => path.includes(`/machines/${m.systemId}/`))?.hostname;
 
 describe('a run that outlives its process', () => {
   it('resumes after a crash: the same workflow again picks each host up where it stopped, and no finished destructive step runs twice', async () => {

@@ -4,9 +4,12 @@
  * confirmation of a plan, cancellation, and what MAAS cannot do said plainly.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { runTool } from '../../../src/core/invoke.ts';
 import { NodeStatus } from '../../../src/maas/status.ts';
-import { ADMIN, node, readyHosts } from '../../helpers.ts';
+import { findTool } from '../../../src/tools/index.ts';
+import { ADMIN, drive, node, readyHosts } from '../../helpers.ts';
 import { MAC, type Rig, runWorkflow, workflowRig, writes } from './rig.ts';
+import { SEED_EXAMPLES } from './seed-examples.ts';
 
 const rigs: Rig[] = [];
 afterEach(() => {
@@ -18,7 +21,152 @@ function rig(...a: Parameters<typeof workflowRig>): Rig {
   return r;
 }
 
+/** node01 as the SDK's complete example expects it in MAAS: two NICs, eth0 and eth1, on one VLAN. */
+async function existingNode01(r: Rig): Promise<void> {
+  const tool = findTool('machine_create');
+  if (!tool) throw new Error('no machine_create');
+  await drive(
+    r.clock,
+    runTool(
+      tool,
+      { hostname: 'node01', mac_addresses: [MAC(91), MAC(92)], power_type: 'manual', commission: false },
+      { deps: r.deps, principal: ADMIN },
+    ),
+  );
+  const sid = r.sim.control.systemId('node01');
+  const nics = (await r.deps.maas.http.call({ method: 'GET', path: `nodes/${sid}/interfaces/` })) as {
+    id: number;
+    name: string;
+    vlan: { id: number } | null;
+  }[];
+  const eth0 = nics.find((n) => n.name === 'eth0');
+  const eth1 = nics.find((n) => n.name === 'eth1');
+  await r.deps.maas.http.call({
+    method: 'PUT',
+    path: `nodes/${sid}/interfaces/${eth1?.id}/`,
+    form: { vlan: eth0?.vlan?.id ?? null },
+  });
+}
+
 describe('the SDK use cases', () => {
+  it('1. full provisioning: creates, sets power, commissions, lays out EFI + LVM (after commissioning) and deploys', async () => {
+    const r = rig();
+    // The new machine's firmware boots UEFI (the simulator leaves a machine it has not commissioned "unknown").
+    const unwatch = r.runner.subscribe((_id, e) => {
+      if (e.kind === 'step' && e.action === 'create_machine' && e.state === 'done') {
+        r.sim.control.setMachine('node01', { biosBootMethod: 'uefi' });
+        unwatch();
+      }
+    });
+    const { view } = await runWorkflow(r, {
+      actions: ['create_machine', 'set_power', 'configure_storage', 'commission', 'deploy'],
+      storage: {
+        device: '/dev/sda',
+        params: {
+          efi_mb: 512,
+          boot_size_g: 2,
+          root_size_g: 50,
+          home_size_g: 10,
+          var_size_g: 10,
+          var_log_size_g: 10,
+          tmp_size_g: 10,
+        },
+      },
+      machines: [
+        {
+          hostname: 'node01',
+          pxe_mac: MAC(1),
+          power_type: 'ipmi',
+          power_parameters: { power_address: '10.0.0.100', power_user: 'root', power_pass: 'password' },
+          distro_series: 'jammy',
+        },
+      ],
+    });
+    expect(view.hosts[0]?.error).toBeUndefined();
+    expect(view.state).toBe('succeeded');
+    expect(view.hosts[0]?.steps?.map((s) => [s.action, s.state])).toEqual([
+      ['create_machine', 'done'],
+      ['set_power', 'skipped'],
+      ['commission', 'done'],
+      ['configure_storage', 'done'],
+      ['deploy', 'done'],
+    ]);
+    expect(node(r.sim, 'node01').status).toBe(NodeStatus.DEPLOYED);
+    const storage = (await runTool(
+      findTool('machine_storage') as never,
+      { machine: 'node01' },
+      { deps: r.deps, principal: ADMIN },
+    )) as {
+      layout: { volume_groups: { name: string; logical_volumes: { name: string }[] }[] };
+    };
+    expect(storage.layout.volume_groups.map((v) => [v.name, v.logical_volumes.map((lv) => lv.name)])).toEqual(
+      [['vg-main', ['vg-main-root', 'vg-main-home', 'vg-main-var', 'vg-main-var-log', 'vg-main-tmp']]],
+    );
+  });
+
+  it('2. re-provision: releases, commissions, lays the storage out again and deploys', async () => {
+    const r = rig();
+    const { view } = await runWorkflow(r, {
+      actions: ['release', 'configure_storage', 'commission', 'deploy'],
+      machines: [{ hostname: 'db-01', distro_series: 'noble' }],
+    });
+    expect(view.hosts[0]?.error).toBeUndefined();
+    expect(view.hosts[0]?.steps?.map((s) => [s.action, s.state])).toEqual([
+      ['release', 'done'],
+      ['commission', 'done'],
+      ['configure_storage', 'done'],
+      ['deploy', 'done'],
+    ]);
+    expect(node(r.sim, 'db-01')).toMatchObject({ status: NodeStatus.DEPLOYED, distroSeries: 'noble' });
+  });
+
+  it('the complete workflow example, unchanged: finds node01, commissions it, and stops where MAAS has no 10.0.0.0/24, saying so', async () => {
+    const r = rig();
+    await existingNode01(r);
+    const { view } = await runWorkflow(r, SEED_EXAMPLES['complete workflow example'] as never);
+    expect(view.hosts[0]?.steps?.map((s) => [s.action, s.state])).toEqual([
+      ['create_machine', 'skipped'],
+      ['commission', 'done'],
+      ['configure_network', 'failed'],
+      ['deploy', 'pending'],
+    ]);
+    expect(view.hosts[0]?.error).toMatch(/^configure_network: .*10\.0\.0\.0\/24/);
+    expect(writes(r.sim, 'deploy')).toEqual([]);
+  });
+
+  it('the complete workflow example on a subnet MAAS has: bonds eth0 and eth1 with LACP, gives the bond its address, deploys', async () => {
+    const r = rig();
+    await existingNode01(r);
+    const example = structuredClone(SEED_EXAMPLES['complete workflow example']) as unknown as {
+      machines: { network: { interfaces: { subnet: string; ip_address: string }[] } }[];
+    };
+    const link = example.machines[0]?.network.interfaces[0] as { subnet: string; ip_address: string };
+    link.subnet = '10.10.0.0/24';
+    link.ip_address = '10.10.0.50';
+    const { view } = await runWorkflow(r, example as never);
+    expect(view.hosts[0]?.error).toBeUndefined();
+    expect(view.state).toBe('succeeded');
+    const net = (await runTool(
+      findTool('machine_network') as never,
+      { machine: 'node01' },
+      { deps: r.deps, principal: ADMIN },
+    )) as {
+      network: {
+        interfaces: {
+          name: string;
+          type: string;
+          parents: string[];
+          bond?: { mode: string };
+          links: { ip?: string | null }[];
+        }[];
+      };
+    };
+    const bond = net.network.interfaces.find((i) => i.name === 'bond0');
+    expect(bond).toMatchObject({ type: 'bond', parents: ['eth0', 'eth1'], bond: { mode: '802.3ad' } });
+    expect(bond?.links[0]?.ip).toBe('10.10.0.50');
+    expect(node(r.sim, 'node01').status).toBe(NodeStatus.DEPLOYED);
+  });
+
   it('4. commission only: commissions an existing machine and waits until it is Ready', async () => {
     const r = rig();
     const { view, op } = await runWorkflow(r, {
@@ -68,7 +216,7 @@ describe('the SDK use cases', () => {
       machines: [{ hostname: 'db-01' }, { hostname: 'gone-01' }],
     });
     expect(view.state).toBe('succeeded');
-    expect(r.sim.state.machineByHostname('db-01')).toBeUndefined();
+    expect(r.sim.control.machines().some((m) => m.hostname === 'db-01')).toBe(false);
     expect(writes(r.sim, 'release')).toHaveLength(1);
     const erase = r.sim.requests.entries.find((e) => e.query.some(([k, v]) => k === 'op' && v === 'release'));
     expect(erase?.form).toContainEqual(['erase', 'true']);
@@ -113,7 +261,7 @@ describe('many hosts', () => {
     // node-07 will fail its deployment once it exists: arm the failure as soon as it is created.
     const unwatch = r.deps.notify.subscribe({
       progress: () => {
-        const n = r.sim.state.machineByHostname('node-07');
+        const n = r.sim.control.machines().find((m) => m.hostname === 'node-07');
         if (n && !armed) {
           armed = true;
           r.sim.control.failTransition('node-07', 'deploy', {
