@@ -99,7 +99,7 @@ export const workflowRun = defineTool({
   toolset: 'workflows',
   minRole: 'operator',
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
-  verb: 'workflow-run',
+  verb: 'run-workflow-on',
   slack: false,
   input: z.object({
     workflow: z

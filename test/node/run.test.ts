@@ -114,7 +114,7 @@ describe('maas-mcp run', () => {
     const t = terminal({ tty: true, input: 'n\n' });
     const code = await runCommand([file('ask.json', PROVISION)], env, t.io);
     expect(code).toBe(1);
-    expect(t.err()).toMatch(/Workflow run [\s\S]*⚠ deploy: deploy jammy[\s\S]*Go ahead\? \[y\/N\]/);
+    expect(t.err()).toMatch(/Run workflow on 2 machines\?[\s\S]*⚠ deploy: deploy jammy[\s\S]*Go ahead\? \[y\/N\]/);
     expect(t.err()).toContain('cancelled: nothing was done');
   });
 
@@ -166,6 +166,14 @@ describe('maas-mcp run', () => {
     await expect(runCommand(['x.json', '-a', 'reboot'], env, terminal().io)).rejects.toThrow(
       /-a must be one of list, create_machine/,
     );
+  });
+
+  it('-a list lists every machine in MAAS, whatever the file’s machines', async () => {
+    const t = terminal();
+    const code = await runCommand([file('list.json', PROVISION), '-a', 'list'], env, t.io);
+    expect(code).toBe(0);
+    expect(t.out()).toMatch(/^Machines 1–24 of 24:/m);
+    expect(t.out()).toMatch(/^db-01 \w+ /m);
   });
 
   it('--status lists the runs and shows one host by host, without MAAS', async () => {

@@ -5,11 +5,52 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { runTool } from '../../src/core/invoke.ts';
 import { findTool } from '../../src/tools/index.ts';
-import { drive, startPoller } from '../helpers.ts';
-import { command, type Rig, responses, slackRig, textOf } from './helpers.ts';
+import { call, drive, startPoller } from '../helpers.ts';
+import {
+  approvalValue,
+  clickAnswer,
+  command,
+  drive as driveSlack,
+  type Msg,
+  maasWrites,
+  mcpClient,
+  opState,
+  posts,
+  type Rig,
+  responses,
+  slackRig,
+  textOf,
+  texts,
+} from './helpers.ts';
 
 let rig: Rig;
 afterEach(async () => rig?.close());
+
+describe('a workflow an agent asks for, approved in Slack (MAAS_MCP_CONFIRM=slack)', () => {
+  it('waits for a person, then runs as that same operation once approved', async () => {
+    rig = await slackRig({ MAAS_MCP_CONFIRM: 'slack' });
+    const client = await mcpClient(rig, { id: 'agent-7', role: 'operator', via: 'mcp' });
+    const workflow = { actions: ['release', 'commission'], machines: [{ hostname: 'db-01' }] };
+    const held = await call<{ status: string; operation_id: string }>(client, 'workflow_run', { workflow });
+    expect(held.data.status).toBe('awaiting_approval');
+    const id = held.data.operation_id;
+    await rig.fake.waitFor(() => posts(rig, 'CNOTIFY').length > 0);
+    const request = texts(posts(rig, 'CNOTIFY')[0] as Msg);
+    expect(request).toContain('agent-7 (mcp) asks to run workflow on 1 machine');
+    expect(request).toMatch(/db-01.*⚠ release: release it, erasing its disks/s);
+    expect(maasWrites(rig)).toBe(0);
+    await clickAnswer(rig, 'maas:approve', approvalValue(rig, id), 'UOPS');
+    await driveSlack(rig, async () => (await opState(rig, id)) === 'succeeded', { stepMs: 5_000 });
+    const run = await call<{ run: { id: string; state: string; hosts: { result: string }[] } }>(
+      client,
+      'workflow_get',
+      {
+        id,
+      },
+    );
+    expect(run.data.run).toMatchObject({ id, state: 'succeeded', hosts: [{ result: 'succeeded' }] });
+  });
+});
 
 describe('workflows in Slack', () => {
   it('shows runs and one run host by host; announces an agent’s run when it ends', async () => {
