@@ -114,7 +114,9 @@ describe('maas-mcp run', () => {
     const t = terminal({ tty: true, input: 'n\n' });
     const code = await runCommand([file('ask.json', PROVISION)], env, t.io);
     expect(code).toBe(1);
-    expect(t.err()).toMatch(/Run workflow on 2 machines\?[\s\S]*⚠ deploy: deploy jammy[\s\S]*Go ahead\? \[y\/N\]/);
+    expect(t.err()).toMatch(
+      /Run workflow on 2 machines\?[\s\S]*⚠ deploy: deploy jammy[\s\S]*Go ahead\? \[y\/N\]/,
+    );
     expect(t.err()).toContain('cancelled: nothing was done');
   });
 
