@@ -15,7 +15,7 @@ import type {
   WorkflowStep,
 } from '../../store/types.ts';
 import type { Deps } from '../deps.ts';
-import { newOperationId } from '../operations/service.ts';
+import { newOperationId, storeStarted } from '../operations/service.ts';
 import type { Action } from './format.ts';
 import type { HostPlan, WorkflowPlan } from './plan.ts';
 import { DEFAULT_TIMEOUT_S } from './steps.ts';
@@ -94,21 +94,7 @@ export async function createRun(deps: Deps, n: NewRun): Promise<Operation> {
     op.finished_at = now;
     op.workflow = { ...(op.workflow as WorkflowRecord), lease: null };
   }
-  const held = n.id ? await deps.store.getOperation(n.id) : undefined;
-  if (held?.state === 'awaiting_approval') {
-    // The call held for a person's approval now runs: it becomes that same operation.
-    const saved = await deps.store.updateOperation({
-      ...op,
-      version: held.version,
-      created_at: held.created_at,
-      notify: held.notify,
-      requester: held.requester,
-    });
-    if (!saved) throw new Error(`operation ${op.id} changed while it was being started`);
-    return saved;
-  }
-  await deps.store.createOperation(op);
-  return op;
+  return storeStarted(deps, op);
 }
 
 function freshStep(action: Action): WorkflowStep {

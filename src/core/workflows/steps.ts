@@ -134,30 +134,45 @@ function ended(op: Operation, what: string, success: string): StepResult {
   }
 }
 
+/** How a long step waits: what it is called, the status it ends in, and the file's "wait" flag. */
+interface Waiting {
+  what: string;
+  success: string;
+  wait: boolean | undefined;
+  /** The file's name for that flag (wait_commissioning …). */
+  flag: string;
+}
+
 /** Waits for a long action a step asked for (or found going), unless the file says not to wait. */
-async function awaitAction(
-  env: StepEnv,
-  opId: string,
-  what: string,
-  success: string,
-  wait: boolean | undefined,
-  noWait: string,
-): Promise<StepResult> {
-  if (wait === false) return done(`${what} started; not waiting for it (${noWait}: false)`);
-  return ended(await env.follow(opId), what, success);
+async function awaitAction(env: StepEnv, opId: string, w: Waiting): Promise<StepResult> {
+  if (w.wait === false) return done(`${w.what} started; not waiting for it (${w.flag}: false)`);
+  return ended(await env.follow(opId), w.what, w.success);
 }
 
 /** A step that follows an operation it recorded before a restart: how it stands now. */
-async function resumed(
-  env: StepEnv,
-  what: string,
-  success: string,
-  wait: boolean | undefined,
-  noWait: string,
-): Promise<StepResult | undefined> {
+async function resumed(env: StepEnv, w: Waiting): Promise<StepResult | undefined> {
   const id = env.record.operation_id;
-  if (!id) return undefined;
-  return awaitAction(env, id, what, success, wait, noWait);
+  return id ? awaitAction(env, id, w) : undefined;
+}
+
+/** Follows what MAAS is already doing to the machine (no write), and remembers it for a restart. */
+async function adopt(
+  env: StepEnv,
+  kind: OperationKind,
+  m: MachineSummary,
+  limit: number,
+  w: Waiting,
+): Promise<StepResult> {
+  const id = await env.track(kind, m, limit);
+  await env.save({ operation_id: id });
+  return awaitAction(env, id, w);
+}
+
+/** Follows the operation a tool call started, remembered first for a restart. */
+async function started(env: StepEnv, id: string | undefined, w: Waiting): Promise<StepResult> {
+  if (!id) return done(`${w.what} started`);
+  await env.save({ operation_id: id });
+  return awaitAction(env, id, w);
 }
 
 const timeoutMs = (s: number | undefined, dflt: number) => (s ?? dflt) * 1000;
@@ -325,14 +340,13 @@ const commission: StepDef = {
   async run(env) {
     const s = env.host.spec;
     const what = 'commissioning';
-    const again = await resumed(env, what, 'Ready', s.wait_commissioning, 'wait_commissioning');
+    const w: Waiting = { what, success: 'Ready', wait: s.wait_commissioning, flag: 'wait_commissioning' };
+    const again = await resumed(env, w);
     if (again) return again;
     const m = await needMachine(env);
     const limit = timeoutMs(s.commission_timeout, DEFAULT_TIMEOUT_S.commission);
     if (m.status === S.COMMISSIONING || (m.status === S.TESTING && env.record.before)) {
-      const id = await env.track('commission', m, limit);
-      await env.save({ operation_id: id });
-      return awaitAction(env, id, what, 'Ready', s.wait_commissioning, 'wait_commissioning');
+      return adopt(env, 'commission', m, limit, w);
     }
     // A commissioning asked for before a restart, already over: MAAS started a new result for it.
     const before = env.record.before?.commissioning_result_id;
@@ -358,13 +372,9 @@ const commission: StepDef = {
       ),
     );
     if ('skipped' in out) {
-      const id = await env.track('commission', m, limit);
-      await env.save({ operation_id: id });
-      return awaitAction(env, id, what, 'Ready', s.wait_commissioning, 'wait_commissioning');
+      return adopt(env, 'commission', m, limit, w);
     }
-    if (!out.operation) return done(`${what} started`);
-    await env.save({ operation_id: out.operation });
-    return awaitAction(env, out.operation, what, 'Ready', s.wait_commissioning, 'wait_commissioning');
+    return started(env, out.operation, w);
   },
 };
 
@@ -384,7 +394,8 @@ const deploy: StepDef = {
   async run(env) {
     const s = env.host.spec;
     const what = 'deployment';
-    const again = await resumed(env, what, 'Deployed', s.wait_deployment, 'wait_deployment');
+    const w: Waiting = { what, success: 'Deployed', wait: s.wait_deployment, flag: 'wait_deployment' };
+    const again = await resumed(env, w);
     if (again) return again;
     const m = await needMachine(env);
     const limit = timeoutMs(s.deploy_timeout, DEFAULT_TIMEOUT_S.deploy);
@@ -394,9 +405,7 @@ const deploy: StepDef = {
       return skipped(`already Deployed (${m.osystem}/${m.distro_series})`);
     }
     if (m.status === S.DEPLOYING) {
-      const id = await env.track('deploy', m, limit);
-      await env.save({ operation_id: id });
-      return awaitAction(env, id, what, 'Deployed', s.wait_deployment, 'wait_deployment');
+      return adopt(env, 'deploy', m, limit, w);
     }
     await env.save({ before: { status: m.status } });
     const out = outcomeOf(
@@ -412,13 +421,9 @@ const deploy: StepDef = {
       ),
     );
     if ('skipped' in out) {
-      const id = await env.track('deploy', m, limit);
-      await env.save({ operation_id: id });
-      return awaitAction(env, id, what, 'Deployed', s.wait_deployment, 'wait_deployment');
+      return adopt(env, 'deploy', m, limit, w);
     }
-    if (!out.operation) return done(`${what} started`);
-    await env.save({ operation_id: out.operation });
-    return awaitAction(env, out.operation, what, 'Deployed', s.wait_deployment, 'wait_deployment');
+    return started(env, out.operation, w);
   },
 };
 
@@ -442,7 +447,8 @@ const release: StepDef = {
     const r = env.host.spec.release ?? {};
     const limit = timeoutMs(r.release_timeout ?? env.host.spec.release_timeout, DEFAULT_TIMEOUT_S.release);
     const what = 'release';
-    const again = await resumed(env, what, 'Ready', r.wait_release, 'wait_release');
+    const w: Waiting = { what, success: 'Ready', wait: r.wait_release, flag: 'wait_release' };
+    const again = await resumed(env, w);
     if (again) return again;
     const m = await env.machine();
     if (!m) return skipped('not in MAAS: nothing to release');
@@ -451,9 +457,7 @@ const release: StepDef = {
       return skipped(`already ${m.status_name}`);
     }
     if (m.status === S.RELEASING || m.status === S.DISK_ERASING) {
-      const id = await env.track(m.status === S.DISK_ERASING ? 'erase' : 'release', m, limit);
-      await env.save({ operation_id: id });
-      return awaitAction(env, id, what, 'Ready', r.wait_release, 'wait_release');
+      return adopt(env, m.status === S.DISK_ERASING ? 'erase' : 'release', m, limit, w);
     }
     await env.save({ before: { status: m.status } });
     const erase = r.wipe_disks ?? true;
@@ -462,8 +466,7 @@ const release: StepDef = {
     );
     if ('skipped' in out) return skipped(out.skipped);
     if (!out.operation) return done(`released${erase ? ', disks erased' : ''}`);
-    await env.save({ operation_id: out.operation });
-    return awaitAction(env, out.operation, what, 'Ready', r.wait_release, 'wait_release');
+    return started(env, out.operation, w);
   },
 };
 
