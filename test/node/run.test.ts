@@ -91,8 +91,23 @@ describe('maas-mcp run', () => {
   it('--dry-run prints each host its steps, the destructive ones marked, and writes nothing', async () => {
     const t = terminal();
     const before = sim.requests.count({ method: 'POST' });
-    const code = await runCommand([file('dry.json', PROVISION), '--dry-run'], env, t.io);
+    const withBmc = {
+      ...PROVISION,
+      actions: ['set_power', ...PROVISION.actions],
+      machines: PROVISION.machines.map((m) => ({
+        ...m,
+        power_type: 'ipmi',
+        power_parameters: {
+          power_address: '10.8.0.1',
+          power_user: 'admin',
+          power_pass: 'Dry-Run-Bmc-Pass-7',
+        },
+      })),
+    };
+    const code = await runCommand([file('dry.json', withBmc), '--dry-run'], env, t.io);
     expect(code).toBe(0);
+    expect(t.out()).toContain('set power ipmi, BMC 10.8.0.1');
+    expect(`${t.out()}${t.err()}`).not.toContain('Dry-Run-Bmc-Pass-7');
     expect(t.out()).toContain('Dry run: nothing was done. The plan per host:');
     expect(t.out()).toContain('  web-02 (');
     expect(t.out()).toMatch(/⚠ deploy: deploy jammy over its disks/);
