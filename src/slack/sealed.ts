@@ -9,7 +9,9 @@
  * message the person was shown) protects each record on its own and needs no setting. Runtime-neutral.
  */
 
-import { randomBytes, randomHex } from '../base/ids.ts';
+import { randomHex } from '../base/ids.ts';
+
+export { seal, unseal } from '../base/seal.ts';
 
 const enc = new TextEncoder();
 
@@ -26,40 +28,6 @@ export function isButtonSecret(value: string): boolean {
 /** The name a record sealed with `secret` is stored under: a digest, from which the secret cannot be recovered. */
 export async function sealedName(secret: string): Promise<string> {
   return hex(new Uint8Array(await crypto.subtle.digest('SHA-256', enc.encode(`maas-mcp name ${secret}`))));
-}
-
-/** `text` encrypted with `secret`: base64 of a fresh 12-byte IV and the AES-GCM ciphertext. */
-export async function seal(secret: string, text: string): Promise<string> {
-  const iv = randomBytes(12);
-  const data = await crypto.subtle.encrypt({ name: 'AES-GCM', iv }, await keyOf(secret), enc.encode(text));
-  const out = new Uint8Array(iv.length + data.byteLength);
-  out.set(iv);
-  out.set(new Uint8Array(data), iv.length);
-  let binary = '';
-  // In slices: spreading a large user_data's bytes into one call would overflow the argument limit.
-  for (let i = 0; i < out.length; i += 8192) binary += String.fromCharCode(...out.subarray(i, i + 8192));
-  return btoa(binary);
-}
-
-/** What {@link seal} sealed, or undefined when `secret` is not the one it was sealed with (or it was altered). */
-export async function unseal(secret: string, sealed: string): Promise<string | undefined> {
-  try {
-    const bytes = Uint8Array.from(atob(sealed), (c) => c.charCodeAt(0));
-    const plain = await crypto.subtle.decrypt(
-      { name: 'AES-GCM', iv: bytes.slice(0, 12) },
-      await keyOf(secret),
-      bytes.slice(12),
-    );
-    return new TextDecoder().decode(plain);
-  } catch {
-    return undefined;
-  }
-}
-
-async function keyOf(secret: string): ReturnType<typeof crypto.subtle.importKey> {
-  // The secret is 128 random bits: one domain-separated SHA-256 makes a sound AES-256 key of it.
-  const raw = await crypto.subtle.digest('SHA-256', enc.encode(`maas-mcp key ${secret}`));
-  return crypto.subtle.importKey('raw', raw, 'AES-GCM', false, ['encrypt', 'decrypt']);
 }
 
 function hex(b: Uint8Array): string {
