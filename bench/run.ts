@@ -9,6 +9,7 @@ import { pollerBench } from './poller.ts';
 import { scale } from './scale.ts';
 import { slackAck } from './slack-ack.ts';
 import { ms } from './stats.ts';
+import { workflowsBench } from './workflows.ts';
 
 const only = process.argv.slice(2);
 const want = (name: string) => only.length === 0 || only.includes(name);
@@ -76,6 +77,20 @@ if (want('slack')) {
       `  ${r.command.padEnd(12)} ${r.requests} requests: p50 ${ms(r.p50)}, p99 ${ms(r.p99)}, max ${ms(r.max)} ${verdict(r.p99 < 300)}`,
     );
   }
+}
+
+if (want('workflows')) {
+  const r = await workflowsBench();
+  results.workflows = r;
+  console.log(
+    `\n(f) workflows: ${r.hosts} hosts × (${r.steps.join(' → ')}) on the simulator in its own process (time scale 0.02; target ≤ 1.2× one host, ≤ 1 read per 100 machines a tick)`,
+  );
+  console.log(
+    `  one host ${r.one_host_s.toFixed(1)} s | ${r.hosts} hosts ${r.all_hosts_s.toFixed(1)} s = ${r.ratio.toFixed(2)}× one host ${verdict(r.ratio <= 1.2)} (one after another: ~${r.sequential_estimate_s.toFixed(0)} s)`,
+  );
+  console.log(
+    `  poller: ${r.poll_ticks} ticks, up to ${r.max_machines_per_tick} machines and ${r.max_requests_per_tick} request(s) a tick, ${r.ticks_over_budget} ticks over one request per 100 machines ${verdict(r.ticks_over_budget === 0)}; ${r.maas_requests_per_host.toFixed(1)} MAAS requests per host in all`,
+  );
 }
 
 mkdirSync(new URL('./results/', import.meta.url), { recursive: true });

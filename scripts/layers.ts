@@ -65,7 +65,7 @@ const OURS = '^(src|bundle|bin)/';
 /** Every folder of ours that imports code, tests and benchmarks included. */
 const ANYWHERE = '^(src|bundle|bin|test|bench|scripts)/';
 const NODE_ONLY =
-  '(^|/)node_modules/(better-sqlite3|undici|@slack/bolt|@hono/node-server)/|^(better-sqlite3|undici|@slack/bolt|@hono/node-server)$';
+  '(^|/)node_modules/(better-sqlite3|undici|@slack/bolt|@hono/node-server|log-update)/|^(better-sqlite3|undici|@slack/bolt|@hono/node-server|log-update)$';
 const WORKERS_ONLY = '^cloudflare:|(^|/)node_modules/@cloudflare/';
 const MCP_SDK = '(^|/)node_modules/@modelcontextprotocol/sdk/|^@modelcontextprotocol/sdk';
 
@@ -140,7 +140,7 @@ export function layerRules(): IForbiddenRuleType[] {
     {
       name: 'node-only-under-src-node',
       comment:
-        'node:* modules, better-sqlite3, undici, Bolt and @hono/node-server only under src/node* (and bundle/).',
+        'node:* modules, better-sqlite3, undici, Bolt, @hono/node-server and log-update only under src/node* (and bundle/).',
       severity: 'error',
       from: { path: '^src/', pathNot: '^src/node(\\.ts$|/)' },
       to: { path: NODE_ONLY },

@@ -22,6 +22,8 @@ export const DEFAULT_DEADLINE_MIN: Record<OperationKind, number> = {
   abort: 15,
   action: 5,
   cluster: 60,
+  // A workflow's own deadline is the sum of its steps' timeouts (README "Workflows"); this is only its default cap.
+  workflow: 24 * 60,
 };
 
 export const ROLES = ['viewer', 'operator', 'admin'] as const;
@@ -37,6 +39,7 @@ export const TOOLSETS = [
   'admin',
   'config',
   'clusters',
+  'workflows',
 ] as const;
 export type Toolset = (typeof TOOLSETS)[number];
 

@@ -4,13 +4,13 @@
  * Durable Object ({@link MaasMcpObject}). MCP is stateless here: a request may land on any isolate, so there are
  * no sessions, and destructive tools confirm with a token instead of elicitation.
  */
-import { type Config, ConfigError, isLoopbackHost, parseConfig, secretsOf } from './config.ts';
+import { type Config, ConfigError, isLoopbackHost, secretsOf } from './config.ts';
 import type { Principal } from './core/access.ts';
 import { workersValidator } from './mcp/workers.ts';
 import { createApp } from './server.ts';
 import { forwardingStore } from './store/methods.ts';
 import { buildDeps, chooseMaas, type MaasEndpoint } from './wiring.ts';
-import { demoOf, settingsOf } from './worker/env.ts';
+import { demoOf, workerConfigOf } from './worker/env.ts';
 import { type DemoCredentials, type Env, type MaasMcpObject, objectStub } from './worker/object.ts';
 import { MAAS_SETTINGS_HINT, maasFetch, workerLogger } from './worker/platform.ts';
 
@@ -61,7 +61,7 @@ function localPrincipal(config: Config): Principal {
 async function handle(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
   let config: Config;
   try {
-    config = parseConfig(settingsOf(env));
+    config = workerConfigOf(env);
     checkExposure(config);
   } catch (err) {
     return configError(err);

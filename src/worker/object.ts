@@ -5,7 +5,7 @@
  */
 import { DurableObject } from 'cloudflare:workers';
 import { SecretSet } from '../base/redact.ts';
-import { ConfigError, parseConfig, secretsOf } from '../config.ts';
+import { ConfigError, secretsOf } from '../config.ts';
 import type { Deps } from '../core/deps.ts';
 import { Poller } from '../core/operations/poller.ts';
 import { createSimulator, type Simulator } from '../sim/index.ts';
@@ -20,7 +20,7 @@ import {
   type StoreRpc,
 } from '../store/methods.ts';
 import { buildDeps, chooseMaas } from '../wiring.ts';
-import { demoOf, settingsOf } from './env.ts';
+import { demoOf, workerConfigOf } from './env.ts';
 import { MAAS_SETTINGS_HINT, maasFetch, workerLogger } from './platform.ts';
 
 /** What a Worker request and the Durable Object get as `env`. */
@@ -200,7 +200,7 @@ export class MaasMcpObject extends DurableObject<Env> implements StoreRpc {
 
   private poller(): { deps: Deps; poller: Poller; slack: Slack | undefined } {
     if (this.runtime) return this.runtime;
-    const config = parseConfig(settingsOf(this.env));
+    const config = workerConfigOf(this.env);
     const sim = this.demo();
     // The object's own simulator is called in-process; only the Worker goes through this object's fetch.
     const demo = sim && { url: sim.baseUrl, apiKey: sim.users.admin.apiKey, fetch: sim.fetch };
