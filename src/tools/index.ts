@@ -5,6 +5,7 @@ import { adminTools } from './admin.ts';
 import { machineAllocate } from './allocate.ts';
 import { machineBootDisk } from './boot.ts';
 import { machineClone } from './clone.ts';
+import { clusterTools } from './clusters.ts';
 import { conditionTools } from './conditions.ts';
 import { inventoryTools } from './inventory.ts';
 import { lifecycleTools } from './lifecycle.ts';
@@ -32,6 +33,7 @@ export const ALL_TOOLS: readonly AnyTool[] = [
   machineClone,
   ...operationTools,
   ...workflowTools,
+  ...clusterTools,
   ...adminTools,
 ];
 
