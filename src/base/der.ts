@@ -56,7 +56,8 @@ export function unsignedInteger(bytes: Uint8Array): Der {
 
 /** A small non-negative INTEGER (a version number). */
 export function smallInteger(n: number): Der {
-  if (!Number.isInteger(n) || n < 0 || n > 0x7fffffff) throw new RangeError(`der: ${n} is not a small integer`);
+  if (!Number.isInteger(n) || n < 0 || n > 0x7fffffff)
+    throw new RangeError(`der: ${n} is not a small integer`);
   const bytes: number[] = [];
   for (let v = n; v > 0; v = Math.floor(v / 256)) bytes.unshift(v % 256);
   return unsignedInteger(Uint8Array.from(bytes.length ? bytes : [0]));

@@ -18,7 +18,10 @@ export function vaultOf(secret: string, purpose: string): Vault {
   const keyed = `${purpose} ${secret}`;
   return {
     async keyId() {
-      const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(`maas-mcp key id ${keyed}`));
+      const digest = await crypto.subtle.digest(
+        'SHA-256',
+        new TextEncoder().encode(`maas-mcp key id ${keyed}`),
+      );
       return [...new Uint8Array(digest).subarray(0, 8)].map((b) => b.toString(16).padStart(2, '0')).join('');
     },
     seal: (text) => seal(keyed, text),

@@ -204,7 +204,7 @@ function extension(id: string, critical: boolean, value: Der): Der {
 function keyUsage(bits: readonly number[]): Der {
   const highest = Math.max(...bits);
   const bytes = new Uint8Array(Math.floor(highest / 8) + 1);
-  for (const b of bits) bytes[Math.floor(b / 8)] = (bytes[Math.floor(b / 8)] ?? 0) | (0x80 >> b % 8);
+  for (const b of bits) bytes[Math.floor(b / 8)] = (bytes[Math.floor(b / 8)] ?? 0) | (0x80 >> (b % 8));
   const unused = 7 - (highest % 8);
   return tlv(0x03, Uint8Array.of(unused), bytes);
 }

@@ -6,7 +6,13 @@
  * readable. Runtime-neutral.
  */
 
-export type YamlValue = string | number | boolean | null | readonly YamlValue[] | { readonly [k: string]: YamlValue };
+export type YamlValue =
+  | string
+  | number
+  | boolean
+  | null
+  | readonly YamlValue[]
+  | { readonly [k: string]: YamlValue };
 
 /** `value` as a YAML document (no leading `---`), ending with a newline. */
 export function toYaml(value: YamlValue): string {
@@ -46,7 +52,11 @@ function scalar(v: string | number | boolean | null): string {
  */
 function literal(text: string): boolean {
   if (!text.includes('\n') || !text.endsWith('\n') || text.endsWith('\n\n')) return false;
-  if (/^[ \t]/.test(text) || /[\r\u0000-\u0008\u000b-\u001f\u007f]/.test(text)) return false;
+  if (/^[ \t]/.test(text)) return false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if ((c < 0x20 && c !== 0x09 && c !== 0x0a) || c === 0x7f) return false;
+  }
   return true;
 }
 
@@ -64,7 +74,8 @@ function lines(value: YamlValue, indent: number): string[] {
     return value.flatMap((item: YamlValue) => {
       if (isMap(item) || Array.isArray(item)) {
         const inner = lines(item, indent + 2);
-        if (inner.length === 1 && /^\s*(\[\]|\{\})$/.test(inner[0] ?? '')) return [`${pad(indent)}- ${inner[0]?.trim()}`];
+        if (inner.length === 1 && /^\s*(\[\]|\{\})$/.test(inner[0] ?? ''))
+          return [`${pad(indent)}- ${inner[0]?.trim()}`];
         return [`${pad(indent)}- ${(inner[0] ?? '').slice(indent + 2)}`, ...inner.slice(1)];
       }
       if (typeof item === 'string' && literal(item)) return [`${pad(indent)}- |`, ...block(item, indent + 4)];
@@ -77,7 +88,8 @@ function lines(value: YamlValue, indent: number): string[] {
     return entries.flatMap(([k, v]) => {
       if (isMap(v) || Array.isArray(v)) {
         const inner = lines(v, indent + 2);
-        if (inner.length === 1 && /^\s*(\[\]|\{\})$/.test(inner[0] ?? '')) return [`${pad(indent)}${key(k)}: ${inner[0]?.trim()}`];
+        if (inner.length === 1 && /^\s*(\[\]|\{\})$/.test(inner[0] ?? ''))
+          return [`${pad(indent)}${key(k)}: ${inner[0]?.trim()}`];
         return [`${pad(indent)}${key(k)}:`, ...inner];
       }
       if (typeof v === 'string' && literal(v)) return [`${pad(indent)}${key(k)}: |`, ...block(v, indent + 2)];

@@ -42,7 +42,8 @@ export async function markedMachines(
     if (query.tags !== undefined && err instanceof MaasBadRequestError && /tag/i.test(err.message)) return [];
     throw err;
   }
-  if (!res.body) throw new MaasProtocolError('MAAS sent an empty machine list', { method: 'GET', path: req.path });
+  if (!res.body)
+    throw new MaasProtocolError('MAAS sent an empty machine list', { method: 'GET', path: req.path });
   const rows: MarkedMachine[] = [];
   await readArray(res.body, MARKED_FIELDS, (element) => {
     rows.push(parseAnswer(MarkedMachine, element, 'machine'));
@@ -80,7 +81,8 @@ export async function findDnsResource(
 ): Promise<DnsResource | undefined> {
   const req: MaasRequest = { method: 'GET', path: 'dnsresources/', query: { fqdn }, signal: opts.signal };
   const body = await http.call(req);
-  if (!Array.isArray(body)) throw new MaasProtocolError('MAAS sent a DNS resource list that is not a JSON array');
+  if (!Array.isArray(body))
+    throw new MaasProtocolError('MAAS sent a DNS resource list that is not a JSON array');
   return body.map((r) => parseAnswer(DnsResource, r, 'DNS resource')).find((r) => r.fqdn === fqdn);
 }
 
@@ -93,7 +95,11 @@ export function createDnsResource(
   r: { name: string; domain: string; ips: readonly string[] },
   opts: CallOptions = {},
 ): Promise<DnsResource> {
-  const form: Params = { name: r.name, domain: r.domain, ...(r.ips.length ? { ip_addresses: r.ips.join(' ') } : {}) };
+  const form: Params = {
+    name: r.name,
+    domain: r.domain,
+    ...(r.ips.length ? { ip_addresses: r.ips.join(' ') } : {}),
+  };
   return send(http, DnsResource, 'POST', 'dnsresources/', 'DNS resource', { form, signal: opts.signal });
 }
 
@@ -111,7 +117,11 @@ export function setDnsResourceIps(
 }
 
 /** `DELETE /dnsresources/{id}/` (admin); one already gone counts as deleted. */
-export async function deleteDnsResource(http: MaasTransport, id: number, opts: CallOptions = {}): Promise<void> {
+export async function deleteDnsResource(
+  http: MaasTransport,
+  id: number,
+  opts: CallOptions = {},
+): Promise<void> {
   try {
     await http.call({ method: 'DELETE', path: `dnsresources/${seg(id)}/`, signal: opts.signal });
   } catch (err) {

@@ -9,6 +9,8 @@
  * conditional statements whose RETURNING rows say who won (a Durable Object's `rowsWritten` cannot say it: it
  * also counts index and sequence writes).
  */
+
+import { ClusterRecord } from './clusters.ts';
 import { MIGRATIONS, type Migration } from './schema.ts';
 import {
   anyOf,
@@ -20,7 +22,6 @@ import {
   parseRow,
   StoreDataError,
 } from './shared.ts';
-import { ClusterRecord } from './clusters.ts';
 import {
   type AuditFilter,
   AuditRecord,
@@ -409,8 +410,8 @@ export class SqlStore implements Store {
 
   async deleteCluster(name: string, version: number): Promise<boolean> {
     return (
-      this.query('DELETE FROM clusters WHERE name = ? AND version = ? RETURNING name', name, version).length ===
-      1
+      this.query('DELETE FROM clusters WHERE name = ? AND version = ? RETURNING name', name, version)
+        .length === 1
     );
   }
 

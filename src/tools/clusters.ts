@@ -7,11 +7,17 @@ import { z } from 'zod';
 import { planCreate, runCreate } from '../core/clusters/create.ts';
 import { planDelete, runDelete } from '../core/clusters/delete.ts';
 import { ClusterOutcome, settleClusterOutcome } from '../core/clusters/follow.ts';
+import {
+  heldMachines,
+  isLive,
+  reconcileAll,
+  reconcileCluster,
+  recoverCluster,
+} from '../core/clusters/reconcile.ts';
 import { requireCluster } from '../core/clusters/record.ts';
-import { heldMachines, isLive, reconcileAll, reconcileCluster, recoverCluster } from '../core/clusters/reconcile.ts';
 import { planScale, runScale } from '../core/clusters/scale.ts';
 import { adminKubeconfig, openSecrets } from '../core/clusters/secrets.ts';
-import { ClusterCreateFields, ClusterName } from '../core/clusters/spec.ts';
+import { ClusterCreateFields, ClusterName, checkRoles } from '../core/clusters/spec.ts';
 import { ClusterView, clusterView, renderCluster } from '../core/clusters/view.ts';
 import { isHeld, renderActionResult } from '../core/result.ts';
 import { defineTool, secret } from '../core/tool.ts';
@@ -46,9 +52,10 @@ export const clusterCreate = defineTool({
   output: ClusterOutcome,
   long: true,
   operationKind: () => 'cluster',
-  preview: (args, ctx) => planCreate(args, ctx),
+  preview: (args, ctx) => planCreate(checkRoles(args), ctx),
   async run(args, ctx, plan) {
-    return runCreate(args, plan ?? (await planCreate(args, ctx)), ctx);
+    const checked = checkRoles(args);
+    return runCreate(checked, plan ?? (await planCreate(checked, ctx)), ctx);
   },
   settle: settleClusterOutcome,
   failed: failedAll,
@@ -136,7 +143,9 @@ export const clusterScale = defineTool({
     join_token: z
       .string()
       .optional()
-      .describe('A fresh kubeadm token (kubeadm token create) when the one made with the cluster has expired'),
+      .describe(
+        'A fresh kubeadm token (kubeadm token create) when the one made with the cluster has expired',
+      ),
     ...waitFields,
   }),
   output: ClusterOutcome,
@@ -171,7 +180,11 @@ export const clusterDelete = defineTool({
   operationKind: () => 'cluster',
   preview: (args, ctx) => planDelete(args, ctx),
   async run(args, ctx, plan) {
-    return runDelete(args, (plan as Awaited<ReturnType<typeof planDelete>>) ?? (await planDelete(args, ctx)), ctx);
+    return runDelete(
+      args,
+      (plan as Awaited<ReturnType<typeof planDelete>>) ?? (await planDelete(args, ctx)),
+      ctx,
+    );
   },
   settle: settleClusterOutcome,
   failed: failedAll,
@@ -188,7 +201,7 @@ export const clusterKubeconfig = defineTool({
   minRole: 'admin',
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: false, openWorldHint: false },
   verb: 'cluster-kubeconfig',
-  slack: { positional: 'name' },
+  slack: false,
   secret: true,
   input: z.object({ name: ClusterName }),
   output: z.object({
@@ -201,12 +214,24 @@ export const clusterKubeconfig = defineTool({
     const c = await requireCluster(deps, args.name);
     const secrets = await openSecrets(deps.vault, c, `make a kubeconfig for ${c.name}`);
     const now = deps.clock.now();
-    const k = await adminKubeconfig(c, secrets, `maas-mcp:${ctx.principal.id}`, now, KUBECONFIG_HOURS * 3_600_000);
+    const k = await adminKubeconfig(
+      c,
+      secrets,
+      `maas-mcp:${ctx.principal.id}`,
+      now,
+      KUBECONFIG_HOURS * 3_600_000,
+    );
     ctx.audit.detail = `issued an admin kubeconfig for cluster ${c.name} (valid until ${new Date(k.expires_at).toISOString()})`;
     return { kubeconfig: k.kubeconfig, server: k.server, expires_at: new Date(k.expires_at).toISOString() };
   },
-  render: (out) =>
-    `Admin kubeconfig for ${out.server}, valid until ${out.expires_at}:\n\n${out.kubeconfig}`,
+  render: (out) => `Admin kubeconfig for ${out.server}, valid until ${out.expires_at}:\n\n${out.kubeconfig}`,
 });
 
-export const clusterTools = [clusterCreate, clustersList, clusterGet, clusterScale, clusterDelete, clusterKubeconfig];
+export const clusterTools = [
+  clusterCreate,
+  clustersList,
+  clusterGet,
+  clusterScale,
+  clusterDelete,
+  clusterKubeconfig,
+];

@@ -6,7 +6,7 @@
  * calls back: everything a node needs is in its own user data, and nothing more — workers never get the CA key or
  * the certificate key, joining control planes never get the CA key.
  */
-import { type YamlValue, toYaml, toYamlDocuments } from '../../base/yaml.ts';
+import { toYaml, toYamlDocuments, type YamlValue } from '../../base/yaml.ts';
 import type { ClusterRole } from '../../store/clusters.ts';
 import type { ClusterSecrets } from './secrets.ts';
 
@@ -108,7 +108,11 @@ function bootstrapScript(n: NodeUserData): string {
   const [major, minor, patch] = n.kubernetesVersion.split('.');
   const repo = `v${major}.${minor}`;
   const pin = patch === undefined ? '' : `=${n.kubernetesVersion}-*`;
-  const what = n.first ? 'kubeadm init' : n.role === 'control-plane' ? 'kubeadm join --control-plane' : 'kubeadm join';
+  const what = n.first
+    ? 'kubeadm init'
+    : n.role === 'control-plane'
+      ? 'kubeadm join --control-plane'
+      : 'kubeadm join';
   const lines = [
     '#!/bin/bash',
     `# Written by maas-mcp for Kubernetes cluster ${n.cluster} (${n.uid}), ${n.role}: installs containerd and`,
@@ -147,7 +151,7 @@ function bootstrapScript(n: NodeUserData): string {
     // etcd takes one new member at once), trying again a few times before giving up.
     lines.push(
       `endpoint='${n.endpoint ?? ''}'`,
-      'for i in $(seq 1 360); do curl -fsk --max-time 5 "https://${endpoint}/readyz" >/dev/null && break; sleep 10; done',
+      'for i in $(seq 1 360); do curl -fsk --max-time 5 "https://$endpoint/readyz" >/dev/null && break; sleep 10; done',
       ...(n.role === 'control-plane' && n.index > 1 ? [`sleep ${(n.index - 1) * 120}`] : []),
       'for attempt in 1 2 3 4 5; do',
       `  if kubeadm join --config ${CONFIG}; then break; fi`,
@@ -172,7 +176,8 @@ export function renderUserData(n: NodeUserData): string {
     {
       path: '/etc/sysctl.d/99-kubernetes.conf',
       permissions: '0644',
-      content: 'net.bridge.bridge-nf-call-iptables = 1\nnet.bridge.bridge-nf-call-ip6tables = 1\nnet.ipv4.ip_forward = 1\n',
+      content:
+        'net.bridge.bridge-nf-call-iptables = 1\nnet.bridge.bridge-nf-call-ip6tables = 1\nnet.ipv4.ip_forward = 1\n',
     },
     { path: CONFIG, permissions: '0600', content: kubeadmConfig(n) },
     { path: SCRIPT, permissions: '0700', content: bootstrapScript(n) },

@@ -28,10 +28,17 @@ import { type ClusterOutcome, followOperation } from './follow.ts';
 import { allocateOne, allocationError, deployEach, ensureTag, releaseEach } from './machines.ts';
 import { marksOf, ownerPairs } from './mapping.ts';
 import { type Chosen, planTake, type TakePlan } from './picks.ts';
-import { machineEntry, saveCluster, shape } from './record.ts';
 import { heldMachines } from './reconcile.ts';
-import { newClusterSecrets, sealSecrets, type ClusterSecrets } from './secrets.ts';
-import { API_PORT, allocationConstraints, type ClusterSpec, clusterTag, endpointLabel, roleSpec } from './spec.ts';
+import { machineEntry, saveCluster, shape } from './record.ts';
+import { type ClusterSecrets, newClusterSecrets, sealSecrets } from './secrets.ts';
+import {
+  API_PORT,
+  allocationConstraints,
+  type ClusterSpec,
+  clusterTag,
+  endpointLabel,
+  roleSpec,
+} from './spec.ts';
 
 export type CreateArgs = ClusterSpec & { wait?: boolean; wait_timeout_s?: number };
 
@@ -39,7 +46,8 @@ export type CreateArgs = ClusterSpec & { wait?: boolean; wait_timeout_s?: number
 export async function planCreate(args: CreateArgs, ctx: ToolContext): Promise<TakePlan> {
   const { deps } = ctx;
   const what = `create cluster ${args.name}`;
-  if (!deps.vault) throw new ToolError(`cannot ${what}: maas-mcp has no key to seal the cluster's secrets with`);
+  if (!deps.vault)
+    throw new ToolError(`cannot ${what}: maas-mcp has no key to seal the cluster's secrets with`);
   const existing = await deps.store.getCluster(args.name);
   if (existing) {
     throw new ToolError(
@@ -56,7 +64,8 @@ export async function planCreate(args: CreateArgs, ctx: ToolContext): Promise<Ta
   }
   const cp = args.control_planes;
   const base = `deploy ${args.distro_series} with Kubernetes ${args.kubernetes_version} over its disks`;
-  const endpoint = cp > 1 ? `the API at DNS name ${endpointLabel(args.name)}` : 'its address becomes the API endpoint';
+  const endpoint =
+    cp > 1 ? `the API at DNS name ${endpointLabel(args.name)}` : 'its address becomes the API endpoint';
   return planTake(
     [
       {
@@ -88,7 +97,9 @@ async function checkNetworks(args: CreateArgs, ctx: ToolContext, what: string): 
   const services = parseCidr(args.service_cidr);
   if (!pods || !services) throw new ToolError(`cannot ${what}: pod_cidr and service_cidr must be IPv4 CIDRs`);
   if (cidrsOverlap(pods, services)) {
-    throw new ToolError(`cannot ${what}: pod_cidr ${args.pod_cidr} overlaps service_cidr ${args.service_cidr}`);
+    throw new ToolError(
+      `cannot ${what}: pod_cidr ${args.pod_cidr} overlaps service_cidr ${args.service_cidr}`,
+    );
   }
   for (const s of await ctx.deps.maas.subnets({ signal: ctx.signal })) {
     const net = parseCidr(s.cidr);
@@ -150,10 +161,22 @@ export async function runCreate(args: CreateArgs, plan: TakePlan, ctx: RunContex
   const taken: Taken[] = [];
   const who = { name: args.name, uid, me, version: args.kubernetes_version, spec: args };
   const failure = await takeMachines(who, plan.picks, taken, ctx);
-  if (failure) return giveBack(args.name, taken.map((t) => t.machine), failure, ctx);
+  if (failure)
+    return giveBack(
+      args.name,
+      taken.map((t) => t.machine),
+      failure,
+      ctx,
+    );
 
   const endpoint = await makeEndpoint(args, taken.length, ctx);
-  if (endpoint && 'step' in endpoint) return giveBack(args.name, taken.map((t) => t.machine), endpoint, ctx);
+  if (endpoint && 'step' in endpoint)
+    return giveBack(
+      args.name,
+      taken.map((t) => t.machine),
+      endpoint,
+      ctx,
+    );
   return deploy(args, record, made.secrets, taken, endpoint, ctx);
 }
 
@@ -197,13 +220,24 @@ export async function takeMachines(
   for (const pick of picks) {
     const host = pick.machine.hostname;
     if (pick.storage) {
-      const r = await applyStoragePlan(deps.maas.http, pick.machine.system_id, pick.storage.host, pick.storage.plan.steps, {
-        signal: ctx.signal,
-      });
+      const r = await applyStoragePlan(
+        deps.maas.http,
+        pick.machine.system_id,
+        pick.storage.host,
+        pick.storage.plan.steps,
+        {
+          signal: ctx.signal,
+        },
+      );
       if (r.failed) return { step: `lay out ${host}'s storage (${r.failed.step})`, error: r.failed.error };
     }
     const constraints = allocationConstraints(roleSpec(c.spec, pick.role), pick.role);
-    const got = await allocateOne(pick.machine.system_id, constraints, { name: args.name, uid: c.uid, me: c.me }, ctx);
+    const got = await allocateOne(
+      pick.machine.system_id,
+      constraints,
+      { name: args.name, uid: c.uid, me: c.me },
+      ctx,
+    );
     // A machine MAAS allocated without saying so is given back with the rest.
     for (const extra of got.alsoHeld) taken.push({ pick, machine: extra });
     if (!got.machine) return { step: `allocate ${host}`, error: allocationError(host, got.error, ctx) };
@@ -213,16 +247,28 @@ export async function takeMachines(
     } catch (err) {
       // The record cannot hold it: give it back at once, before anything else (the seed's "release on error").
       await releaseEach([got.machine], false, `maas-mcp: cluster ${args.name} could not record it`, ctx);
-      return { step: `record ${host} in cluster ${args.name}'s record`, error: describeError(err, deps.secrets, deps.log) };
+      return {
+        step: `record ${host} in cluster ${args.name}'s record`,
+        error: describeError(err, deps.secrets, deps.log),
+      };
     }
     taken.push({ pick, machine: got.machine });
-    ctx.audit.targets?.push({ system_id: entry.system_id, hostname: host, before: 'Ready', after: 'Allocated' });
+    ctx.audit.targets?.push({
+      system_id: entry.system_id,
+      hostname: host,
+      before: 'Ready',
+      after: 'Allocated',
+    });
   }
   const tag = clusterTag(args.name);
   const fresh = taken.slice(mine);
   try {
     await ensureTag(args.name, ctx);
-    await deps.maas.updateTagNodes(tag, { add: fresh.map((t) => t.machine.system_id) }, { signal: ctx.signal });
+    await deps.maas.updateTagNodes(
+      tag,
+      { add: fresh.map((t) => t.machine.system_id) },
+      { signal: ctx.signal },
+    );
   } catch (err) {
     return { step: `tag the machines ${tag}`, error: describeError(err, deps.secrets, deps.log) };
   }
@@ -234,7 +280,10 @@ export async function takeMachines(
         { signal: ctx.signal },
       );
     } catch (err) {
-      return { step: `set ${t.machine.hostname}'s owner data`, error: describeError(err, deps.secrets, deps.log) };
+      return {
+        step: `set ${t.machine.hostname}'s owner data`,
+        error: describeError(err, deps.secrets, deps.log),
+      };
     }
   }
   for (const t of fresh) {
@@ -243,7 +292,8 @@ export async function takeMachines(
     const r = await applyNetworkPlan(deps.maas.http, t.machine.system_id, net.interfaces, net.plan.steps, {
       signal: ctx.signal,
     });
-    if (r.failed) return { step: `configure ${t.machine.hostname}'s network (${r.failed.step})`, error: r.failed.error };
+    if (r.failed)
+      return { step: `configure ${t.machine.hostname}'s network (${r.failed.step})`, error: r.failed.error };
   }
   return undefined;
 }
@@ -259,13 +309,21 @@ async function makeEndpoint(
   if (args.control_planes === 1) return null;
   const { deps } = ctx;
   try {
-    const domain = (await domains(deps.maas.http, { signal: ctx.signal })).find((d) => d.is_default)?.name ?? 'maas';
-    const r = await createDnsResource(deps.maas.http, { name: endpointLabel(args.name), domain, ips: [] }, { signal: ctx.signal });
+    const domain =
+      (await domains(deps.maas.http, { signal: ctx.signal })).find((d) => d.is_default)?.name ?? 'maas';
+    const r = await createDnsResource(
+      deps.maas.http,
+      { name: endpointLabel(args.name), domain, ips: [] },
+      { signal: ctx.signal },
+    );
     const endpoint: Endpoint = { host: r.fqdn, port: API_PORT, kind: 'dns', dns_resource_id: r.id };
     await saveCluster(deps, args.name, (c) => ({ ...c, endpoint }));
     return endpoint;
   } catch (err) {
-    return { step: `make the DNS name ${endpointLabel(args.name)} for the API`, error: describeError(err, deps.secrets, deps.log) };
+    return {
+      step: `make the DNS name ${endpointLabel(args.name)} for the API`,
+      error: describeError(err, deps.secrets, deps.log),
+    };
   }
 }
 
@@ -294,11 +352,15 @@ export async function giveBack(
   const released = outcomes.filter((o) => o.ok).map((o) => o.row.system_id);
   const kept = outcomes.flatMap((o) => (o.ok ? [] : [o.row]));
   if (released.length) {
-    await deps.maas.updateTagNodes(clusterTag(name), { remove: released }, { signal: ctx.signal }).catch(() => undefined);
+    await deps.maas
+      .updateTagNodes(clusterTag(name), { remove: released }, { signal: ctx.signal })
+      .catch(() => undefined);
   }
   const rec = await deps.store.getCluster(name).catch(() => undefined);
   if (opts.whole && rec?.endpoint?.dns_resource_id != null) {
-    await deleteDnsResource(deps.maas.http, rec.endpoint.dns_resource_id, { signal: ctx.signal }).catch(() => undefined);
+    await deleteDnsResource(deps.maas.http, rec.endpoint.dns_resource_id, { signal: ctx.signal }).catch(
+      () => undefined,
+    );
   }
   const after = released.length
     ? await deps.maas.listMachines({ id: released }, { signal: ctx.signal }).catch(() => [])
@@ -373,7 +435,9 @@ async function deploy(
   ctx: RunContext,
 ): Promise<ClusterOutcome> {
   const { deps } = ctx;
-  const cps = taken.filter((t) => t.pick.role === 'control-plane').sort((a, b) => a.pick.index - b.pick.index);
+  const cps = taken
+    .filter((t) => t.pick.role === 'control-plane')
+    .sort((a, b) => a.pick.index - b.pick.index);
   const workers = taken.filter((t) => t.pick.role === 'worker');
   const first = cps[0];
   if (!first) throw new Error('internal: a cluster without a control plane');
@@ -381,13 +445,23 @@ async function deploy(
     userDataFor(record, args, secrets, t, t === first, endpoint);
   const comment = `maas-mcp: cluster ${args.name}`;
   const dnsEndpoint = dns ? `${dns.host}:${dns.port}` : undefined;
-  const [firstOutcome] = await deployEach([{ machine: first.machine, userData: node(first, dnsEndpoint) }], args.distro_series, comment, ctx);
+  const [firstOutcome] = await deployEach(
+    [{ machine: first.machine, userData: node(first, dnsEndpoint) }],
+    args.distro_series,
+    comment,
+    ctx,
+  );
   if (!firstOutcome?.ok) {
     // Nothing could join a cluster whose first control plane does not deploy: give everything back.
-    return giveBack(args.name, taken.map((t) => t.machine), {
-      step: `deploy the first control plane ${first.machine.hostname}`,
-      error: firstOutcome ? firstOutcome.row.error : 'no answer',
-    }, ctx);
+    return giveBack(
+      args.name,
+      taken.map((t) => t.machine),
+      {
+        step: `deploy the first control plane ${first.machine.hostname}`,
+        error: firstOutcome ? firstOutcome.row.error : 'no answer',
+      },
+      ctx,
+    );
   }
   const firstNow = firstOutcome.after ?? first.machine;
   const endpoint: Endpoint =
@@ -426,7 +500,14 @@ async function deploy(
       outcomes,
       before: () => 'Allocated',
       update: (c): ClusterRecord => ({ ...c, endpoint, problems: [...c.problems, ...problems] }),
-      entryFor: (m, o): Partial<ClusterMachine> => (o.ok ? { phase: 'deploying', status: o.after?.status_name ?? 'Deploying', ip_addresses: o.after?.ip_addresses ?? m.ip_addresses } : { phase: 'failed', error: o.row.error }),
+      entryFor: (m, o): Partial<ClusterMachine> =>
+        o.ok
+          ? {
+              phase: 'deploying',
+              status: o.after?.status_name ?? 'Deploying',
+              ip_addresses: o.after?.ip_addresses ?? m.ip_addresses,
+            }
+          : { phase: 'failed', error: o.row.error },
       wait: args.wait === true,
       waitTimeoutS: args.wait_timeout_s,
     },

@@ -10,12 +10,14 @@ import type { MachineSummary } from '../../maas/schemas.ts';
 import type { ClusterRecord } from '../../store/clusters.ts';
 import type { RunContext, ToolContext } from '../deps.ts';
 import { ToolError } from '../errors.ts';
+import { cancelOperation } from '../operations/service.ts';
 import { machineSnapshot, type Plan, type PreviewRow, previewRow } from '../plan.ts';
 import { type ClusterOutcome, followOperation } from './follow.ts';
 import { readMachines, releaseEach } from './machines.ts';
 import { marksOf } from './mapping.ts';
-import { saveCluster, shape } from './record.ts';
 import { heldMachines, isLive, recoverCluster } from './reconcile.ts';
+import { saveCluster, shape } from './record.ts';
+import { takingMachines } from './scale.ts';
 import { clusterTag } from './spec.ts';
 
 export interface DeleteArgs {
@@ -39,15 +41,17 @@ export async function planDelete(args: DeleteArgs, ctx: ToolContext): Promise<De
   const what = `delete cluster ${args.name}`;
   const held = await heldMachines(deps, ctx.signal);
   // A record the store lost is rebuilt from the machines first: they are what a delete gives back.
-  const c = (await deps.store.getCluster(args.name)) ?? (await recoverCluster(deps, args.name, held, ctx.signal));
+  const c =
+    (await deps.store.getCluster(args.name)) ?? (await recoverCluster(deps, args.name, held, ctx.signal));
   if (!c) {
     const names = (await deps.store.listClusters()).map((r) => r.name);
-    throw new ToolError(`cannot ${what}: there is no cluster "${args.name}"${names.length ? ` (clusters: ${names.join(', ')})` : ''}, and no machine on MAAS carries its owner data`);
-  }
-  const op = c.operation_id ? await deps.store.getOperation(c.operation_id) : undefined;
-  if (isLive(op)) {
     throw new ToolError(
-      `cannot ${what}: ${op?.summary} is still going (operation ${op?.id}). Wait for it (operation_get, wait: true), or stop following it with operation_cancel, then delete`,
+      `cannot ${what}: there is no cluster "${args.name}"${names.length ? ` (clusters: ${names.join(', ')})` : ''}, and no machine on MAAS carries its owner data`,
+    );
+  }
+  if (takingMachines(c, deps.clock.now())) {
+    throw new ToolError(
+      `cannot ${what}: it is still taking its machines; try again in a minute (a failure there gives them back by itself)`,
     );
   }
   const listed = await readMachines(c.machines, ctx);
@@ -59,9 +63,15 @@ export async function planDelete(args: DeleteArgs, ctx: ToolContext): Promise<De
   const rows: PreviewRow[] = machines.map((m) => {
     const entry = c.machines.find((x) => x.system_id === m.system_id);
     const who = entry ? `${entry.role} of ${c.name}` : `leaked: it carries ${c.name}'s owner data`;
-    return previewRow(m, 'run', `${who}: release it (power off, forget its OS and owner data${erase}); ends Ready`);
+    return previewRow(
+      m,
+      'run',
+      `${who}: release it (power off, forget its OS and owner data${erase}); ends Ready`,
+    );
   });
-  const gone = c.machines.filter((x) => !machines.some((m) => m.system_id === x.system_id)).map((x) => x.system_id);
+  const gone = c.machines
+    .filter((x) => !machines.some((m) => m.system_id === x.system_id))
+    .map((x) => x.system_id);
   return {
     machines,
     leaked,
@@ -74,10 +84,22 @@ export async function planDelete(args: DeleteArgs, ctx: ToolContext): Promise<De
   };
 }
 
-export async function runDelete(args: DeleteArgs, plan: DeletePlan, ctx: RunContext): Promise<ClusterOutcome> {
+export async function runDelete(
+  args: DeleteArgs,
+  plan: DeletePlan,
+  ctx: RunContext,
+): Promise<ClusterOutcome> {
   const { deps } = ctx;
   const c = await deps.store.getCluster(args.name);
   if (!c) throw new ToolError(`cannot delete cluster ${args.name}: its record went meanwhile`);
+  // A deploy or scale still being followed is over: its machines are being given back now.
+  const previous = c.operation_id ? await deps.store.getOperation(c.operation_id) : undefined;
+  if (previous && isLive(previous)) {
+    await cancelOperation(deps, previous, {
+      error: 'the cluster is being deleted',
+      summary: `superseded by cluster_delete`,
+    });
+  }
   const ids = new Set(plan.machines.map((m) => m.system_id));
   // Leaked machines join the record as they are given back, so that the reconciler follows them too.
   await saveCluster(deps, c.name, (r) => {
@@ -112,12 +134,22 @@ export async function runDelete(args: DeleteArgs, plan: DeletePlan, ctx: RunCont
       leaks: [],
     };
   });
-  const outcomes = await releaseEach(plan.machines, args.erase === true, `maas-mcp: cluster ${c.name} deleted`, ctx);
+  const outcomes = await releaseEach(
+    plan.machines,
+    args.erase === true,
+    `maas-mcp: cluster ${c.name} deleted`,
+    ctx,
+  );
   const released = outcomes.filter((o) => o.ok).map((o) => o.row.system_id);
   if (released.length) {
     await deps.maas
       .updateTagNodes(clusterTag(c.name), { remove: released }, { signal: ctx.signal })
-      .catch((err) => deps.log.warn('could not take the cluster tag off released machines', { cluster: c.name, error: err }));
+      .catch((err) =>
+        deps.log.warn('could not take the cluster tag off released machines', {
+          cluster: c.name,
+          error: err,
+        }),
+      );
   }
   if (released.length === plan.machines.length) await removeNames(c, ctx);
   return followOperation(

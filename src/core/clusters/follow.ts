@@ -14,8 +14,8 @@ import { describeOperation, type OperationView, operationView } from '../operati
 import type { Outcome } from '../perform.ts';
 import { ActionResult } from '../result.ts';
 import { stillGoing, waitSeconds } from '../wait.ts';
-import { saveCluster } from './record.ts';
 import { heldMachines, isLive, reconcileCluster } from './reconcile.ts';
+import { saveCluster } from './record.ts';
 import { ClusterView, clusterView } from './view.ts';
 
 /** The answer of cluster_create, cluster_scale and cluster_delete. */
@@ -91,8 +91,19 @@ export async function followOperation(f: Follow, ctx: RunContext): Promise<Clust
   const failed = f.outcomes.flatMap((o) => (o.ok ? [] : [o.row]));
   ctx.audit.targets = f.outcomes.map((o) =>
     o.ok
-      ? { system_id: o.row.system_id, hostname: o.row.hostname, before: o.row.before, after: o.row.after, outcome: 'done' }
-      : { system_id: o.row.system_id, hostname: o.row.hostname, before: o.row.status, outcome: `failed: ${o.row.error}` },
+      ? {
+          system_id: o.row.system_id,
+          hostname: o.row.hostname,
+          before: o.row.before,
+          after: o.row.after,
+          outcome: 'done',
+        }
+      : {
+          system_id: o.row.system_id,
+          hostname: o.row.hostname,
+          before: o.row.status,
+          outcome: `failed: ${o.row.error}`,
+        },
   );
   ctx.audit.result = failed.length === 0 ? 'ok' : accepted.length > 0 ? 'partial' : 'failed';
   if (op) ctx.audit.operation_id = op.id;

@@ -92,7 +92,12 @@ export async function allocateOne(
 ): Promise<{ machine?: MachineSummary; error?: unknown; alsoHeld: MachineSummary[] }> {
   try {
     const machine = await ctx.deps.maas.allocate(
-      { ...constraints, system_id: systemId, agent_name: agentName(c.uid), comment: `maas-mcp: cluster ${c.name}` },
+      {
+        ...constraints,
+        system_id: systemId,
+        agent_name: agentName(c.uid),
+        comment: `maas-mcp: cluster ${c.name}`,
+      },
       { signal: ctx.signal },
     );
     return { machine, alsoHeld: [] };
@@ -137,7 +142,10 @@ export async function readMachines(
   ctx: ToolContext,
 ): Promise<MachineSummary[]> {
   if (entries.length === 0) return [];
-  const rows = await ctx.deps.maas.listMachines({ id: entries.map((e) => e.system_id) }, { signal: ctx.signal });
+  const rows = await ctx.deps.maas.listMachines(
+    { id: entries.map((e) => e.system_id) },
+    { signal: ctx.signal },
+  );
   const byId = new Map(rows.map((m) => [m.system_id, m]));
   return entries.flatMap((e) => {
     const m = byId.get(e.system_id);

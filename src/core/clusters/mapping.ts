@@ -64,9 +64,12 @@ export function phaseOf(m: Pick<MarkedMachine, 'status'>, was?: MachinePhase): M
 }
 
 /** MAAS's reason for a machine that is not where its cluster needs it. */
-export function reasonOf(m: Pick<MarkedMachine, 'status' | 'status_name' | 'status_message' | 'error_description'>): string {
+export function reasonOf(
+  m: Pick<MarkedMachine, 'status' | 'status_name' | 'status_message' | 'error_description'>,
+): string {
   const why = m.error_description || m.status_message;
-  if (m.status === S.ALLOCATED) return `its deployment stopped: it is Allocated again${why ? ` (${why})` : ''}`;
+  if (m.status === S.ALLOCATED)
+    return `its deployment stopped: it is Allocated again${why ? ` (${why})` : ''}`;
   return `it is ${m.status_name}${why ? `: ${why}` : ''}`;
 }
 

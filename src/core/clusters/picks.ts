@@ -6,8 +6,9 @@
  * same constraints, so MAAS checks them once more. A role's storage layout and network are planned here against
  * each machine's own disks and interfaces, and a machine they cannot fit is refused in the preview.
  */
-import { getMachineConfigs } from '../../maas/machine-config.ts';
+
 import type { MachineFilters } from '../../maas/client.ts';
+import { getMachineConfigs } from '../../maas/machine-config.ts';
 import type { MachineSummary } from '../../maas/schemas.ts';
 import type { ClusterRole } from '../../store/clusters.ts';
 import type { ToolContext } from '../deps.ts';
@@ -15,7 +16,7 @@ import { ToolError } from '../errors.ts';
 import type { NetworkPlan } from '../network-model.ts';
 import { networkRequestProblems, planNetwork, readNetworkWorld } from '../network-plan.ts';
 import { machineSnapshot, type Plan, type PreviewRow, previewRow } from '../plan.ts';
-import { type StoragePlan, planStorage, storageRequestProblems } from '../storage-layouts.ts';
+import { planStorage, type StoragePlan, storageRequestProblems } from '../storage-layouts.ts';
 import { type StorageHost, storageHost } from '../storage-plan.ts';
 import { allocationConstraints, type RoleSpec } from './spec.ts';
 
@@ -48,14 +49,20 @@ export function describeConstraints(c: Record<string, string | number | string[]
 }
 
 /** Ready, unlocked machines that meet a role's constraints, in MAAS's allocation order. */
-export async function candidates(role: ClusterRole, spec: RoleSpec, ctx: ToolContext): Promise<MachineSummary[]> {
+export async function candidates(
+  role: ClusterRole,
+  spec: RoleSpec,
+  ctx: ToolContext,
+): Promise<MachineSummary[]> {
   const c = allocationConstraints(spec, role);
   const filters: Record<string, string[]> = { status: ['ready'] };
   for (const [k, v] of Object.entries(c)) filters[k] = [v].flat().map(String);
   const rows = await ctx.deps.maas.listMachines(filters as MachineFilters, { signal: ctx.signal });
   return rows
     .filter((m) => !m.locked)
-    .sort((a, b) => cost(a) - cost(b) || (a.system_id < b.system_id ? -1 : a.system_id > b.system_id ? 1 : 0));
+    .sort(
+      (a, b) => cost(a) - cost(b) || (a.system_id < b.system_id ? -1 : a.system_id > b.system_id ? 1 : 0),
+    );
 }
 
 export interface RoleAsk {
@@ -82,7 +89,8 @@ export async function planTake(asks: readonly RoleAsk[], ctx: ToolContext, what:
     const free = all.filter((m) => !taken.has(m.system_id));
     if (free.length < ask.count) {
       const c = describeConstraints(allocationConstraints(ask.spec, ask.role));
-      const others = all.length > free.length ? ` (${all.length - free.length} of them taken for the other role)` : '';
+      const others =
+        all.length > free.length ? ` (${all.length - free.length} of them taken for the other role)` : '';
       throw new ToolError(
         `cannot ${what}: ${ask.count} ${ask.role} machine${ask.count === 1 ? '' : 's'} needed, but only ${free.length} Ready machine${free.length === 1 ? '' : 's'} match ${c}${others}. Nothing was taken: loosen the constraints, or free or commission more machines.`,
       );
@@ -123,9 +131,13 @@ async function planConfiguration(picks: Chosen[], asks: readonly RoleAsk[], ctx:
   if (problems.length) throw new ToolError(`cannot ${what}: ${problems.join('; ')}`);
   const mine = picks.filter((p) => configured.some((a) => a.role === p.role));
   const full = new Map(
-    (await getMachineConfigs(ctx.deps.maas.http, mine.map((p) => p.machine.system_id), { signal: ctx.signal })).map(
-      (m) => [m.system_id, m],
-    ),
+    (
+      await getMachineConfigs(
+        ctx.deps.maas.http,
+        mine.map((p) => p.machine.system_id),
+        { signal: ctx.signal },
+      )
+    ).map((m) => [m.system_id, m]),
   );
   for (const a of configured) {
     const world = a.spec.network ? await readNetworkWorld(a.spec.network, ctx) : undefined;
@@ -149,9 +161,12 @@ async function planConfiguration(picks: Chosen[], asks: readonly RoleAsk[], ctx:
         };
         const plan = planNetwork(host, world, a.spec.network);
         if (plan.problems.length) {
-          throw new ToolError(`cannot ${what}: cannot configure ${m.hostname}'s network: ${plan.problems.join('; ')}`);
+          throw new ToolError(
+            `cannot ${what}: cannot configure ${m.hostname}'s network: ${plan.problems.join('; ')}`,
+          );
         }
-        if (plan.steps.length) p.network = { plan, interfaces: m.interface_set.map((i) => ({ id: i.id, name: i.name })) };
+        if (plan.steps.length)
+          p.network = { plan, interfaces: m.interface_set.map((i) => ({ id: i.id, name: i.name })) };
       }
     }
   }

@@ -135,7 +135,9 @@ const isInterrupted = (p: string) => p.startsWith(INTERRUPTED);
 function failureOf(op: Operation | undefined, systemId: string): string | undefined {
   const t = op?.targets.find((x) => x.system_id === systemId);
   if (!t || t.result === 'succeeded' || t.result === 'pending') return undefined;
-  const events = (t.events ?? []).slice(0, 3).map((e) => `${e.type}${e.description ? `: ${e.description}` : ''}`);
+  const events = (t.events ?? [])
+    .slice(0, 3)
+    .map((e) => `${e.type}${e.description ? `: ${e.description}` : ''}`);
   const reason = t.error ?? `it ended ${t.status}`;
   return events.length ? `${reason} (events: ${events.join('; ')})` : reason;
 }

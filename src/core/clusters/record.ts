@@ -23,7 +23,8 @@ export type ClusterState = (typeof CLUSTER_STATES)[number];
 /** What a cluster is doing or how it stands, from its machines and its current action. */
 export function clusterState(c: ClusterRecord, operationRunning: boolean): ClusterState {
   const phases = new Set(c.machines.map((m) => m.phase));
-  if (c.action === 'delete') return operationRunning || phases.has('releasing') ? 'deleting' : 'delete_failed';
+  if (c.action === 'delete')
+    return operationRunning || phases.has('releasing') ? 'deleting' : 'delete_failed';
   if (operationRunning && (c.action === 'scale_up' || c.action === 'scale_down')) return 'scaling';
   if (phases.has('failed') || c.leaks.length > 0 || c.problems.length > 0) return 'degraded';
   if (phases.has('deploying') || phases.has('releasing')) return operationRunning ? 'deploying' : 'degraded';
@@ -54,7 +55,8 @@ export function machineEntry(
   };
 }
 
-export const providerIdOf = (m: Pick<ClusterMachine, 'zone' | 'system_id'>) => providerId(m.zone, m.system_id);
+export const providerIdOf = (m: Pick<ClusterMachine, 'zone' | 'system_id'>) =>
+  providerId(m.zone, m.system_id);
 
 /** The cluster record, or a {@link ToolError} naming what exists. */
 export async function requireCluster(deps: Deps, name: string): Promise<ClusterRecord> {
@@ -83,7 +85,11 @@ export async function saveCluster(
       if (await deps.store.deleteCluster(name, current.version)) return undefined;
       continue;
     }
-    const saved = await deps.store.updateCluster({ ...next, version: current.version, updated_at: deps.clock.now() });
+    const saved = await deps.store.updateCluster({
+      ...next,
+      version: current.version,
+      updated_at: deps.clock.now(),
+    });
     if (saved) return saved;
   }
   throw new Error(`cluster ${name} kept changing while it was being saved`);

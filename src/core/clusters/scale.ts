@@ -9,17 +9,17 @@ import type { MachineSummary } from '../../maas/schemas.ts';
 import type { ClusterMachine, ClusterRecord } from '../../store/clusters.ts';
 import type { RunContext, ToolContext } from '../deps.ts';
 import { InputError, ToolError } from '../errors.ts';
-import { machineSnapshot, type Plan, type PreviewRow, previewRow } from '../plan.ts';
+import { machineSnapshot, type PreviewRow, previewRow } from '../plan.ts';
 import { type Failure, giveBack, type Taken, takeMachines, userDataFor } from './create.ts';
 import { type ClusterOutcome, followOperation } from './follow.ts';
 import { deployEach, readMachines, releaseEach } from './machines.ts';
 import type { TakePlan } from './picks.ts';
 import { planTake } from './picks.ts';
+import { isLive, STALE_CREATE_MS } from './reconcile.ts';
 import { requireCluster, saveCluster, shape } from './record.ts';
-import { isLive } from './reconcile.ts';
 import { type ClusterSecrets, openSecrets, TOKEN_PATTERN } from './secrets.ts';
-import { clusterView } from './view.ts';
 import { clusterTag, readSpec, roleSpec } from './spec.ts';
+import { clusterView } from './view.ts';
 
 export interface ScaleArgs {
   name: string;
@@ -42,29 +42,47 @@ export interface ScalePlan extends TakePlan {
 const TOKEN_MARGIN_MS = 45 * 60_000;
 
 /** The workers the record counts (those being released are leaving). */
-const workersOf = (c: ClusterRecord) => c.machines.filter((m) => m.role === 'worker' && m.phase !== 'releasing');
+const workersOf = (c: ClusterRecord) =>
+  c.machines.filter((m) => m.role === 'worker' && m.phase !== 'releasing');
 
-/** Refuses a cluster that is busy or being deleted. */
+/**
+ * Refuses a cluster that is being deleted, or whose create is still taking machines. A cluster whose machines are
+ * still deploying can be scaled: its machines are all in the record, and each operation follows its own machines.
+ */
 export async function refuseBusy(c: ClusterRecord, ctx: ToolContext, what: string): Promise<void> {
   const op = c.operation_id ? await ctx.deps.store.getOperation(c.operation_id) : undefined;
   if (c.action === 'delete') {
-    throw new ToolError(`cannot ${what}: cluster ${c.name} is being deleted${isLive(op) ? ` (operation ${c.operation_id})` : '; finish it with cluster_delete'}`);
-  }
-  if (isLive(op)) {
     throw new ToolError(
-      `cannot ${what}: cluster ${c.name} is busy: ${op?.summary} (operation ${op?.id}). Wait for it (operation_get, wait: true) and try again`,
+      `cannot ${what}: cluster ${c.name} is being deleted${isLive(op) ? ` (operation ${c.operation_id})` : '; finish it with cluster_delete'}`,
     );
   }
-  if (c.action === 'create' && !op) {
-    throw new ToolError(`cannot ${what}: cluster ${c.name} is still being created (or its creation was interrupted: see cluster_get)`);
+  if (takingMachines(c, ctx.deps.clock.now())) {
+    throw new ToolError(
+      `cannot ${what}: cluster ${c.name} is still taking its machines; try again in a minute (cluster_get shows it)`,
+    );
   }
+}
+
+/** A create or scale-up still allocating and marking machines (no operation yet), and not given up on. */
+export function takingMachines(c: ClusterRecord, now: number): boolean {
+  return (
+    (c.action === 'create' || c.action === 'scale_up') &&
+    c.operation_id === null &&
+    now - c.updated_at < STALE_CREATE_MS
+  );
 }
 
 /** Which workers go when the cluster shrinks by `n`: failed ones first, then those not deployed, then the newest. */
 export function chooseRemovals(workers: readonly ClusterMachine[], n: number): ClusterMachine[] {
   const rank = (m: ClusterMachine) => (m.phase === 'failed' ? 0 : m.phase === 'deployed' ? 2 : 1);
   return [...workers]
-    .sort((a, b) => rank(a) - rank(b) || b.added_at - a.added_at || b.index - a.index || b.hostname.localeCompare(a.hostname))
+    .sort(
+      (a, b) =>
+        rank(a) - rank(b) ||
+        b.added_at - a.added_at ||
+        b.index - a.index ||
+        b.hostname.localeCompare(a.hostname),
+    )
     .slice(0, n);
 }
 
@@ -73,9 +91,18 @@ export async function planScale(args: ScaleArgs, ctx: ToolContext): Promise<Scal
   const what = `scale cluster ${c.name}`;
   await refuseBusy(c, ctx, what);
   const workers = workersOf(c);
-  const none = { direction: 'none' as const, removing: [], picks: [], rows: [], missing: [], confirm: false, snapshot: [] };
+  const none = {
+    direction: 'none' as const,
+    removing: [],
+    picks: [],
+    rows: [],
+    missing: [],
+    confirm: false,
+    snapshot: [],
+  };
   if (args.workers > workers.length) {
-    if (args.remove?.length) throw new InputError('remove: workers can only be removed when the count goes down');
+    if (args.remove?.length)
+      throw new InputError('remove: workers can only be removed when the count goes down');
     await secretsForJoin(c, args, ctx, what);
     const spec = readSpec(c.spec);
     const next = Math.max(-1, ...workers.map((w) => w.index)) + 1;
@@ -97,7 +124,8 @@ export async function planScale(args: ScaleArgs, ctx: ToolContext): Promise<Scal
   }
   const n = workers.length - args.workers;
   if (n === 0) {
-    if (args.remove?.length) throw new InputError('remove: give the new worker count as well (the current one less those removed)');
+    if (args.remove?.length)
+      throw new InputError('remove: give the new worker count as well (the current one less those removed)');
     return none;
   }
   let going: ClusterMachine[];
@@ -105,11 +133,14 @@ export async function planScale(args: ScaleArgs, ctx: ToolContext): Promise<Scal
     going = args.remove.map((ref) => {
       const w = workers.find((m) => m.hostname === ref || m.system_id === ref);
       if (!w) {
-        throw new InputError(`remove: ${ref} is not a worker of ${c.name} (its workers: ${workers.map((m) => m.hostname).join(', ') || 'none'})`);
+        throw new InputError(
+          `remove: ${ref} is not a worker of ${c.name} (its workers: ${workers.map((m) => m.hostname).join(', ') || 'none'})`,
+        );
       }
       return w;
     });
-    if (new Set(going.map((g) => g.system_id)).size !== going.length) throw new InputError('remove: a worker is named twice');
+    if (new Set(going.map((g) => g.system_id)).size !== going.length)
+      throw new InputError('remove: a worker is named twice');
     if (going.length !== n) {
       throw new InputError(
         `remove: ${going.length} named, but going from ${workers.length} to ${args.workers} workers removes ${n}`,
@@ -120,13 +151,29 @@ export async function planScale(args: ScaleArgs, ctx: ToolContext): Promise<Scal
   const erase = args.erase ? ', erasing its disks' : '';
   const rows: PreviewRow[] = going.map((g) => {
     const m = now.find((x) => x.system_id === g.system_id);
-    const why = g.phase === 'failed' ? 'it failed' : g.phase === 'deployed' ? 'the newest deployed worker' : `it is ${g.phase}`;
+    const why =
+      g.phase === 'failed'
+        ? 'it failed'
+        : g.phase === 'deployed'
+          ? 'the newest deployed worker'
+          : `it is ${g.phase}`;
     const effect = `remove from ${c.name} (${why}): release it${erase}; drain it first if it runs workloads (kubectl drain ${g.hostname}), then kubectl delete node ${g.hostname}`;
     return m
       ? previewRow(m, 'run', effect)
-      : { hostname: g.hostname, system_id: g.system_id, status: 'gone', power: 'unknown', owner: null, locked: false, verdict: 'skip' as const, effect: 'no longer in MAAS: it only leaves the record' };
+      : {
+          hostname: g.hostname,
+          system_id: g.system_id,
+          status: 'gone',
+          power: 'unknown',
+          owner: null,
+          locked: false,
+          verdict: 'skip' as const,
+          effect: 'no longer in MAAS: it only leaves the record',
+        };
   });
-  const snapshot = now.map((m) => machineSnapshot(m, rows.find((r) => r.system_id === m.system_id) as PreviewRow));
+  const snapshot = now.map((m) =>
+    machineSnapshot(m, rows.find((r) => r.system_id === m.system_id) as PreviewRow),
+  );
   return { direction: 'down', removing: now, picks: [], rows, missing: [], confirm: true, snapshot };
 }
 
@@ -138,12 +185,16 @@ async function secretsForJoin(
   what: string,
 ): Promise<ClusterSecrets> {
   if (!c.ca_cert_hash || !c.endpoint) {
-    throw new ToolError(`cannot ${what}: ${c.endpoint ? 'its CA is' : 'its API endpoint is'} not known${c.recovered ? ' (the record was rebuilt from MAAS)' : ''}, so no worker could join it`);
+    throw new ToolError(
+      `cannot ${what}: ${c.endpoint ? 'its CA is' : 'its API endpoint is'} not known${c.recovered ? ' (the record was rebuilt from MAAS)' : ''}, so no worker could join it`,
+    );
   }
   const secrets = await openSecrets(ctx.deps.vault, c, `add workers to ${c.name}`);
   if (args.join_token !== undefined) {
     if (!TOKEN_PATTERN.test(args.join_token)) {
-      throw new InputError('join_token: expected a kubeadm token, 6 and 16 lower-case letters or digits joined by a dot (abcdef.0123456789abcdef)');
+      throw new InputError(
+        'join_token: expected a kubeadm token, 6 and 16 lower-case letters or digits joined by a dot (abcdef.0123456789abcdef)',
+      );
     }
     return { ...secrets, token: args.join_token };
   }
@@ -173,7 +224,12 @@ export async function runScale(args: ScaleArgs, plan: ScalePlan, ctx: RunContext
   return plan.direction === 'up' ? scaleUp(c, args, plan, ctx) : scaleDown(c, args, plan, ctx);
 }
 
-async function scaleUp(c: ClusterRecord, args: ScaleArgs, plan: ScalePlan, ctx: RunContext): Promise<ClusterOutcome> {
+async function scaleUp(
+  c: ClusterRecord,
+  args: ScaleArgs,
+  plan: ScalePlan,
+  ctx: RunContext,
+): Promise<ClusterOutcome> {
   const { deps } = ctx;
   const what = `add workers to cluster ${c.name}`;
   const secrets = await secretsForJoin(c, args, ctx, what);
@@ -189,15 +245,29 @@ async function scaleUp(c: ClusterRecord, args: ScaleArgs, plan: ScalePlan, ctx: 
     ctx,
   );
   if (failure) {
-    await saveCluster(deps, c.name, (r) => ({ ...r, action: null, spec: { ...r.spec, workers: workersOf(c).length } }));
-    return giveBack(c.name, taken.map((t) => t.machine), failure, ctx, { whole: false, what });
+    await saveCluster(deps, c.name, (r) => ({
+      ...r,
+      action: null,
+      spec: { ...r.spec, workers: workersOf(c).length },
+    }));
+    return giveBack(
+      c.name,
+      taken.map((t) => t.machine),
+      failure,
+      ctx,
+      { whole: false, what },
+    );
   }
   if (args.join_token !== undefined) {
     // The token the caller made: kept sealed for the next workers, as kubeadm's default lifetime allows.
     const vault = deps.vault;
     if (vault) {
       const sealed = await vault.seal(JSON.stringify(secrets));
-      await saveCluster(deps, c.name, (r) => ({ ...r, sealed, token_expires_at: deps.clock.now() + 23 * 3_600_000 }));
+      await saveCluster(deps, c.name, (r) => ({
+        ...r,
+        sealed,
+        token_expires_at: deps.clock.now() + 23 * 3_600_000,
+      }));
     }
   }
   const endpoint = c.endpoint ? `${c.endpoint.host}:${c.endpoint.port}` : undefined;
@@ -219,7 +289,11 @@ async function scaleUp(c: ClusterRecord, args: ScaleArgs, plan: ScalePlan, ctx: 
       before: () => 'Allocated',
       entryFor: (m, o) =>
         o.ok
-          ? { phase: 'deploying', status: o.after?.status_name ?? 'Deploying', ip_addresses: o.after?.ip_addresses ?? m.ip_addresses }
+          ? {
+              phase: 'deploying',
+              status: o.after?.status_name ?? 'Deploying',
+              ip_addresses: o.after?.ip_addresses ?? m.ip_addresses,
+            }
           : { phase: 'failed', error: o.row.error },
       wait: args.wait === true,
       waitTimeoutS: args.wait_timeout_s,
@@ -228,7 +302,12 @@ async function scaleUp(c: ClusterRecord, args: ScaleArgs, plan: ScalePlan, ctx: 
   );
 }
 
-async function scaleDown(c: ClusterRecord, args: ScaleArgs, plan: ScalePlan, ctx: RunContext): Promise<ClusterOutcome> {
+async function scaleDown(
+  c: ClusterRecord,
+  args: ScaleArgs,
+  plan: ScalePlan,
+  ctx: RunContext,
+): Promise<ClusterOutcome> {
   const { deps } = ctx;
   const going = plan.removing;
   const ids = new Set(going.map((m) => m.system_id));
@@ -241,12 +320,19 @@ async function scaleDown(c: ClusterRecord, args: ScaleArgs, plan: ScalePlan, ctx
       .filter((m) => !vanished.includes(m.system_id))
       .map((m) => (ids.has(m.system_id) ? { ...m, phase: 'releasing' as const } : m)),
   }));
-  const outcomes = await releaseEach(going, args.erase === true, `maas-mcp: removed from cluster ${c.name}`, ctx);
+  const outcomes = await releaseEach(
+    going,
+    args.erase === true,
+    `maas-mcp: removed from cluster ${c.name}`,
+    ctx,
+  );
   const released = outcomes.filter((o) => o.ok).map((o) => o.row.system_id);
   if (released.length) {
     await deps.maas
       .updateTagNodes(clusterTag(c.name), { remove: released }, { signal: ctx.signal })
-      .catch((err) => deps.log.warn('could not take the cluster tag off released workers', { cluster: c.name, error: err }));
+      .catch((err) =>
+        deps.log.warn('could not take the cluster tag off released workers', { cluster: c.name, error: err }),
+      );
   }
   return followOperation(
     {

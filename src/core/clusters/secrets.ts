@@ -76,7 +76,11 @@ export async function sealSecrets(
  * The cluster's secrets, or a {@link ToolError} saying why they cannot be had and what still works: the record was
  * rebuilt from MAAS (the secrets were never there), or they were sealed under another MAAS API key.
  */
-export async function openSecrets(vault: Vault | undefined, c: ClusterRecord, what: string): Promise<ClusterSecrets> {
+export async function openSecrets(
+  vault: Vault | undefined,
+  c: ClusterRecord,
+  what: string,
+): Promise<ClusterSecrets> {
   if (!c.sealed) {
     throw new ToolError(
       `cannot ${what}: cluster ${c.name}'s record was rebuilt from MAAS, and its CA key and join token were never kept there. Its admin kubeconfig is /etc/kubernetes/admin.conf on the first control plane; a join token comes from \`kubeadm token create\` there.`,
@@ -116,9 +120,7 @@ export async function adminKubeconfig(
   const kubeconfig = toYaml({
     apiVersion: 'v1',
     kind: 'Config',
-    clusters: [
-      { name: c.name, cluster: { server, 'certificate-authority-data': pemData(c.ca_cert_pem) } },
-    ],
+    clusters: [{ name: c.name, cluster: { server, 'certificate-authority-data': pemData(c.ca_cert_pem) } }],
     users: [
       {
         name: userName,

@@ -4,6 +4,7 @@
  * its machines on MAAS (owner data keys, tag, provider id).
  */
 import { z } from 'zod';
+import { InputError } from '../errors.ts';
 import type { ClusterRole } from '../../store/clusters.ts';
 import { parseCidr } from '../ip.ts';
 import { NetworkRequest } from '../network-spec.ts';
@@ -39,56 +40,92 @@ export const ClusterName = z
 
 const TagList = z
   .union([z.string().min(1), z.array(z.string().min(1)).min(1).max(20)])
-  .describe('Tags it must have; "-" in front for tags it must not have, e.g. ["gpu", "-edge"] (or "gpu,-edge")');
+  .describe(
+    'Tags it must have; "-" in front for tags it must not have, e.g. ["gpu", "-edge"] (or "gpu,-edge")',
+  );
 
+const roleFields = {
+  cpus: z.number().int().min(1).max(4096).optional().describe('At least this many cores (default 2)'),
+  memory: z
+    .number()
+    .int()
+    .min(512)
+    .optional()
+    .describe('At least this much memory, MiB (default 4096 control plane, 2048 worker)'),
+  tags: TagList.optional(),
+  zone: z.string().min(1).optional().describe('In this zone'),
+  pool: z.string().min(1).optional().describe('In this resource pool, e.g. "gpu"'),
+  root_disk_gb: z.number().int().min(1).max(1_000_000).optional().describe('Root disk at least this big, GB (default 20)'),
+};
+
+/** A role's constraints and configuration as the record keeps them (checked in full). */
 export const RoleSpec = z
   .object({
-    cpus: z.number().int().min(1).max(4096).optional().describe('At least this many CPU cores (default 2)'),
-    memory: z
-      .number()
-      .int()
-      .min(512)
-      .optional()
-      .describe('At least this much memory, MiB (default 4096 for control planes, 2048 for workers)'),
-    tags: TagList.optional(),
-    zone: z.string().min(1).optional().describe('In this zone'),
-    pool: z.string().min(1).optional().describe('In this resource pool, e.g. "gpu"'),
-    root_disk_gb: z
-      .number()
-      .int()
-      .min(1)
-      .max(1_000_000)
-      .optional()
-      .describe('A root disk of at least this many GB (default 20)'),
+    ...roleFields,
     storage_layout: z
-      .object({
-        layout: z.enum(['flat', 'lvm', 'bcache', 'efi_lvm']).describe('As machine_storage_layout'),
-        params: LayoutParams.optional(),
-      })
+      .object({ layout: z.enum(['flat', 'lvm', 'bcache', 'efi_lvm']), params: LayoutParams.optional() })
       .strict()
-      .optional()
-      .describe('Lay out each machine’s storage first (while it is Ready), as machine_storage_layout does'),
-    network: NetworkRequest.strict()
-      .optional()
-      .describe('Configure each machine’s network before it deploys, as machine_network_configure does'),
+      .optional(),
+    network: NetworkRequest.strict().optional(),
   })
   .strict();
+
+/**
+ * A role's constraints as tools take them: the storage layout and network are the objects machine_storage_layout
+ * and machine_network_configure take, referred to rather than repeated (checked in full by {@link checkRoles}).
+ */
+const RoleSpecInput = z
+  .object({
+    ...roleFields,
+    storage_layout: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .describe('{layout, params} as machine_storage_layout takes them (flat, lvm, bcache, efi_lvm): applied while Ready'),
+    network: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .describe('{bonds, vlans, interfaces} as machine_network_configure takes them: applied once allocated'),
+  })
+  .strict();
+
+/** The constraints of a call, checked in full: an error names the field (`constraints.worker.network.…`). */
+export function checkRoles<T extends { constraints?: unknown }>(
+  args: T,
+): Omit<T, 'constraints'> & Pick<ClusterSpec, 'constraints'> {
+  const parsed = Constraints.optional().safeParse(args.constraints);
+  if (!parsed.success) {
+    throw new InputError(
+      parsed.error.issues.map((i) => `${['constraints', ...i.path.map(String)].join('.')}: ${i.message}`).join('; '),
+    );
+  }
+  const { constraints: _c, ...rest } = args;
+  return { ...rest, ...(parsed.data ? { constraints: parsed.data } : {}) };
+}
 export type RoleSpec = z.infer<typeof RoleSpec>;
 
 const Cidr = (what: string, dflt: string) =>
   z
     .string()
-    .refine((v) => parseCidr(v)?.network.family === 4, { error: 'expected an IPv4 CIDR such as 10.244.0.0/16' })
+    .refine((v) => parseCidr(v)?.network.family === 4, {
+      error: 'expected an IPv4 CIDR such as 10.244.0.0/16',
+    })
     .default(dflt)
     .describe(`${what} (default ${dflt})`);
 
 /** `1.34` (the newest patch of that minor) or `1.34.2`; from 1.30, what pkgs.k8s.io serves. */
 export const KubernetesVersion = z
   .string()
-  .regex(/^v?1\.(3\d)(\.\d{1,3})?$/, { error: 'expected a Kubernetes version 1.30 or newer, e.g. "1.34" or "1.34.2"' })
+  .regex(/^v?1\.(3\d)(\.\d{1,3})?$/, {
+    error: 'expected a Kubernetes version 1.30 or newer, e.g. "1.34" or "1.34.2"',
+  })
   .transform((v) => v.replace(/^v/, ''))
   .default('1.34')
   .describe('Kubernetes version: "1.34" (the newest 1.34.x) or "1.34.2" (default 1.34)');
+
+const Constraints = z
+  .object({ control_plane: RoleSpec.optional(), worker: RoleSpec.optional() })
+  .strict()
+  .describe('Per role (control_plane, worker): cpus, memory, tags, zone, pool, root_disk_gb, storage_layout, network');
 
 /** The fields of `cluster_create` that describe the cluster (not the call: wait, confirmation). */
 export const ClusterSpecFields = {
@@ -99,16 +136,11 @@ export const ClusterSpecFields = {
     .min(1)
     .max(7)
     .default(1)
-    .describe('Control-plane nodes: 1, or 3 or more for high availability (etcd needs a majority); default 1'),
+    .describe(
+      'Control-plane nodes: 1, or 3 or more for high availability (etcd needs a majority); default 1',
+    ),
   workers: z.number().int().min(0).max(100).default(2).describe('Worker nodes, 0–100 (default 2)'),
-  constraints: z
-    .object({
-      control_plane: RoleSpec.optional().describe('What control-plane machines must have'),
-      worker: RoleSpec.optional().describe('What worker machines must have'),
-    })
-    .strict()
-    .optional()
-    .describe('What each role’s machines must have, and how to lay out their storage and network'),
+  constraints: Constraints.optional(),
   distro_series: z
     .string()
     .regex(/^[a-z0-9./-]{2,32}$/, { error: 'expected an Ubuntu series such as "noble" or "jammy"' })
@@ -131,6 +163,11 @@ export const ClusterSpecFields = {
 /** What `cluster_create` takes: two control planes cannot keep etcd's majority when one fails. */
 export const ClusterCreateFields = {
   ...ClusterSpecFields,
+  constraints: z
+    .object({ control_plane: RoleSpecInput.optional(), worker: RoleSpecInput.optional() })
+    .strict()
+    .optional()
+    .describe('What each role’s machines must have (control_plane, worker)'),
   control_planes: z
     .number()
     .int()
@@ -159,9 +196,18 @@ export function roleSpec(spec: Pick<ClusterSpec, 'constraints'>, role: ClusterRo
 }
 
 /** MAAS allocation constraints for a role (MAAS `AcquireNodeForm`), with the role's defaults. */
-export function allocationConstraints(spec: RoleSpec, role: ClusterRole): Record<string, string | number | string[]> {
+export function allocationConstraints(
+  spec: RoleSpec,
+  role: ClusterRole,
+): Record<string, string | number | string[]> {
   const d = ROLE_DEFAULTS[role];
-  const tags = spec.tags === undefined ? [] : [spec.tags].flat().flatMap((t) => t.split(',')).map((t) => t.trim());
+  const tags =
+    spec.tags === undefined
+      ? []
+      : [spec.tags]
+          .flat()
+          .flatMap((t) => t.split(','))
+          .map((t) => t.trim());
   const want = tags.filter((t) => t && !t.startsWith('-'));
   const not = tags.filter((t) => t.startsWith('-')).map((t) => t.slice(1));
   return {

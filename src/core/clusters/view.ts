@@ -5,8 +5,15 @@
  */
 import { z } from 'zod';
 import type { ClusterMachine, ClusterRecord } from '../../store/clusters.ts';
-import { CLUSTER_STATES, type ClusterState, clusterState, providerIdOf, roleCounts, shape } from './record.ts';
 import { releaseFix } from './reconcile.ts';
+import {
+  CLUSTER_STATES,
+  type ClusterState,
+  clusterState,
+  providerIdOf,
+  roleCounts,
+  shape,
+} from './record.ts';
 import { readSpec } from './spec.ts';
 
 /** What "deployed" means and does not: kubeadm joins a node on its first boot, and nothing calls back to say so. */
@@ -23,7 +30,10 @@ export const ClusterMachineView = z.object({
   ip_addresses: z.array(z.string()),
   zone: z.string(),
   pool: z.string(),
-  note: z.string().optional().describe('What the phase means, or MAAS’s reason and what to do when it failed'),
+  note: z
+    .string()
+    .optional()
+    .describe('What the phase means, or MAAS’s reason and what to do when it failed'),
 });
 export type ClusterMachineView = z.infer<typeof ClusterMachineView>;
 
@@ -38,12 +48,17 @@ export const ClusterView = z.object({
   pod_cidr: z.string(),
   service_cidr: z.string(),
   endpoint: z.string().nullable().describe('The Kubernetes API, https://<host>:6443'),
-  endpoint_kind: z.enum(['dns', 'ip', 'fqdn']).nullable().describe('dns: a MAAS DNS name for the control planes'),
+  endpoint_kind: z
+    .enum(['dns', 'ip', 'fqdn'])
+    .nullable()
+    .describe('dns: a MAAS DNS name for the control planes'),
   created_at: z.string(),
   created_by: z.string(),
   machines: z.array(ClusterMachineView),
   operation_id: z.string().nullable().describe('Its current or last operation (operation_get)'),
-  recovered: z.boolean().describe('The record was rebuilt from the machines’ owner data on MAAS (no secrets)'),
+  recovered: z
+    .boolean()
+    .describe('The record was rebuilt from the machines’ owner data on MAAS (no secrets)'),
   problems: z.array(z.string()),
   leaks: z
     .array(
@@ -147,16 +162,21 @@ export function renderCluster(v: ClusterView): string {
   ];
   for (const m of v.machines) {
     const ips = m.ip_addresses.length ? ` ${m.ip_addresses.join(',')}` : '';
-    lines.push(`  ${m.role === 'control-plane' ? 'cp' : 'worker'} ${m.hostname} (${m.provider_id}) ${m.phase}, ${m.status}${ips}`);
+    lines.push(
+      `  ${m.role === 'control-plane' ? 'cp' : 'worker'} ${m.hostname} (${m.provider_id}) ${m.phase}, ${m.status}${ips}`,
+    );
     if (m.phase === 'failed' && m.note) lines.push(`    ${m.note}`);
   }
   if (v.machines.some((m) => m.phase === 'deployed')) lines.push(`  (${JOIN_NOTE})`);
   for (const p of v.problems) lines.push(`  problem: ${p}`);
   if (v.leaks.length) {
-    lines.push(`  ${v.leaks.length} leaked machine${v.leaks.length === 1 ? '' : 's'} (held, carrying ${v.name}'s owner data, not in its record):`);
+    lines.push(
+      `  ${v.leaks.length} leaked machine${v.leaks.length === 1 ? '' : 's'} (held, carrying ${v.name}'s owner data, not in its record):`,
+    );
     for (const l of v.leaks) lines.push(`    ${l.hostname} (${l.status}): ${l.why} — fix: ${l.fix}`);
   }
-  if (v.recovered) lines.push('  This record was rebuilt from MAAS: its CA key and join token are not known here.');
+  if (v.recovered)
+    lines.push('  This record was rebuilt from MAAS: its CA key and join token are not known here.');
   if (v.operation_id) lines.push(`  Operation: ${v.operation_id}`);
   return lines.join('\n');
 }

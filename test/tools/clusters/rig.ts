@@ -2,8 +2,7 @@
  * Wiring for the cluster tests: the write-tool rig (simulator on a ManualClock, Deps, an MCP client) with a started
  * poller, a `gpu` pool made through the MAAS API, and readers of what MAAS holds for a cluster.
  */
-import { call } from '../../helpers.ts';
-import { startPoller } from '../../helpers.ts';
+import { call, startPoller } from '../../helpers.ts';
 import { type SetupOptions, setup, type WriteEnv } from '../write-helpers.ts';
 
 export interface ClusterEnv extends WriteEnv {
@@ -19,7 +18,11 @@ export async function clusterSetup(opts: SetupOptions = {}): Promise<ClusterEnv>
 /** Puts `hostnames` in a new pool `gpu`, through the MAAS API as an admin would. */
 export async function gpuPool(env: WriteEnv, hostnames: readonly string[]): Promise<void> {
   const http = env.deps.maas.http;
-  await http.call({ method: 'POST', path: 'resourcepools/', form: { name: 'gpu', description: 'GPU nodes' } });
+  await http.call({
+    method: 'POST',
+    path: 'resourcepools/',
+    form: { name: 'gpu', description: 'GPU nodes' },
+  });
   for (const h of hostnames) {
     const r = await call(env.client, 'machine_update', { machine: h, pool: 'gpu' });
     if (r.isError) throw new Error(`machine_update ${h}: ${r.text}`);
@@ -30,7 +33,14 @@ export async function gpuPool(env: WriteEnv, hostnames: readonly string[]): Prom
 export function readyMachines(env: WriteEnv): string[] {
   return env.sim.control
     .machines()
-    .filter((m) => m.status === 4 && !m.locked && m.architecture.startsWith('amd64') && m.cpuCount >= 2 && m.memory >= 4096)
+    .filter(
+      (m) =>
+        m.status === 4 &&
+        !m.locked &&
+        m.architecture.startsWith('amd64') &&
+        m.cpuCount >= 2 &&
+        m.memory >= 4096,
+    )
     .map((m) => m.hostname);
 }
 
@@ -44,5 +54,10 @@ export function heldFor(env: WriteEnv, cluster: string): string[] {
 
 /** Every machine MAAS shows allocated or beyond (owned) by the admin user that it was not before. */
 export function owned(env: WriteEnv): Set<string> {
-  return new Set(env.sim.control.machines().filter((m) => m.owner !== null).map((m) => m.hostname));
+  return new Set(
+    env.sim.control
+      .machines()
+      .filter((m) => m.owner !== null)
+      .map((m) => m.hostname),
+  );
 }
