@@ -29,7 +29,7 @@ export const TASK_SCENARIOS: Readonly<Record<string, TaskScenario>> = {
   machine_power_cycle: { args: { machines: 'k8s-01' } },
   // A plan with a destructive step, so that it is confirmed first (Node only: a Worker runs no workflows).
   workflow_run: { args: { workflow: { actions: ['deploy'], machines: [{ hostname: 'gpu-01' }] } } },
-  // Clusters on machines no other scenario uses: k8s-03 (tag virtual); stor-01 and edge-02; db-02 (ssd, zone-b).
+  // Clusters on machines no other scenario uses: k8s-03 (tag virtual); web-06 and edge-02; db-02 (ssd, zone-b).
   cluster_create: {
     args: {
       name: 'task-a',
@@ -45,7 +45,7 @@ export const TASK_SCENARIOS: Readonly<Record<string, TaskScenario>> = {
         name: 'task-b',
         workers: 1,
         service_cidr: '172.20.0.0/16',
-        constraints: { control_plane: { tags: ['storage'] }, worker: { tags: ['edge'] } },
+        constraints: { control_plane: { tags: ['compute'], pool: 'staging', zone: 'zone-b' }, worker: { tags: ['edge'] } },
       },
     },
     args: { name: 'task-b', workers: 0 },
