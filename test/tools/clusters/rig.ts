@@ -10,7 +10,7 @@ export interface ClusterEnv extends WriteEnv {
 }
 
 export async function clusterSetup(opts: SetupOptions = {}): Promise<ClusterEnv> {
-  const env = await setup({ machines: 60, ...opts });
+  const env = await setup({ machines: 60, ...opts, env: { MAAS_MCP_TOOLSETS: 'all', ...opts.env } });
   const poller = startPoller(env.deps);
   return { ...env, stop: () => poller.stop() };
 }
@@ -60,4 +60,16 @@ export function owned(env: WriteEnv): Set<string> {
       .filter((m) => m.owner !== null)
       .map((m) => m.hostname),
   );
+}
+
+/** A service network that does not overlap the simulated MAAS's subnets (kubeadm's default 10.96.0.0/12 does). */
+export const SVC = { service_cidr: '172.20.0.0/16' } as const;
+
+/** Lets MAAS finish what it started (deploys, releases) and the poller see it; answers cluster_get's view. */
+export async function finish(env: WriteEnv, name: string): Promise<ClusterView> {
+  await env.sim.control.settle();
+  for (let i = 0; i < 20; i++) await env.clock.advance(5_000);
+  const r = await call<{ cluster: ClusterView }>(env.client, 'cluster_get', { name });
+  if (r.isError) throw new Error(r.text);
+  return r.data.cluster;
 }
