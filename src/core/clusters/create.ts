@@ -239,7 +239,9 @@ export async function takeMachines(
       ctx,
     );
     // A machine MAAS allocated without saying so is given back with the rest.
-    for (const extra of got.alsoHeld) taken.push({ pick, machine: extra });
+    for (const extra of got.alsoHeld) {
+      if (!taken.some((t) => t.machine.system_id === extra.system_id)) taken.push({ pick, machine: extra });
+    }
     if (!got.machine) return { step: `allocate ${host}`, error: allocationError(host, got.error, ctx) };
     const entry = machineEntry(got.machine, pick.role, pick.index, 'allocated', now);
     try {

@@ -7,7 +7,7 @@ import type { z } from 'zod';
 import { mapLimit } from '../../base/concurrency.ts';
 import { base64Text } from '../../base/der.ts';
 import { markedMachines } from '../../maas/clusters.ts';
-import { MaasConflictError, MaasNetworkError } from '../../maas/errors.ts';
+import { MaasBadRequestError, MaasConflictError, MaasNetworkError } from '../../maas/errors.ts';
 import type { MachineSummary } from '../../maas/schemas.ts';
 import { NodeStatus as S } from '../../maas/status.ts';
 import type { ClusterMachine } from '../../store/clusters.ts';
@@ -102,7 +102,10 @@ export async function allocateOne(
     );
     return { machine, alsoHeld: [] };
   } catch (error) {
-    if (!(error instanceof MaasNetworkError && error.mayHaveReachedMaas)) return { error, alsoHeld: [] };
+    // A refusal MAAS answered (4xx) rolled the whole request back; anything else may have allocated it.
+    if (error instanceof MaasConflictError || error instanceof MaasBadRequestError)
+      return { error, alsoHeld: [] };
+    if (error instanceof MaasNetworkError && !error.mayHaveReachedMaas) return { error, alsoHeld: [] };
     const held = await markedMachines(
       ctx.deps.maas.http,
       { agent_name: [agentName(c.uid)], owner: [c.me] },

@@ -4,8 +4,8 @@
  * its machines on MAAS (owner data keys, tag, provider id).
  */
 import { z } from 'zod';
-import { InputError } from '../errors.ts';
 import type { ClusterRole } from '../../store/clusters.ts';
+import { InputError } from '../errors.ts';
 import { parseCidr } from '../ip.ts';
 import { NetworkRequest } from '../network-spec.ts';
 import { LayoutParams } from '../storage-spec.ts';
@@ -55,7 +55,13 @@ const roleFields = {
   tags: TagList.optional(),
   zone: z.string().min(1).optional().describe('In this zone'),
   pool: z.string().min(1).optional().describe('In this resource pool, e.g. "gpu"'),
-  root_disk_gb: z.number().int().min(1).max(1_000_000).optional().describe('Root disk at least this big, GB (default 20)'),
+  root_disk_gb: z
+    .number()
+    .int()
+    .min(1)
+    .max(1_000_000)
+    .optional()
+    .describe('Root disk at least this big, GB (default 20)'),
 };
 
 /** A role's constraints and configuration as the record keeps them (checked in full). */
@@ -80,7 +86,9 @@ const RoleSpecInput = z
     storage_layout: z
       .record(z.string(), z.unknown())
       .optional()
-      .describe('{layout, params} as machine_storage_layout takes them (flat, lvm, bcache, efi_lvm): applied while Ready'),
+      .describe(
+        '{layout, params} as machine_storage_layout takes them (flat, lvm, bcache, efi_lvm): applied while Ready',
+      ),
     network: z
       .record(z.string(), z.unknown())
       .optional()
@@ -95,7 +103,9 @@ export function checkRoles<T extends { constraints?: unknown }>(
   const parsed = Constraints.optional().safeParse(args.constraints);
   if (!parsed.success) {
     throw new InputError(
-      parsed.error.issues.map((i) => `${['constraints', ...i.path.map(String)].join('.')}: ${i.message}`).join('; '),
+      parsed.error.issues
+        .map((i) => `${['constraints', ...i.path.map(String)].join('.')}: ${i.message}`)
+        .join('; '),
     );
   }
   const { constraints: _c, ...rest } = args;
@@ -125,7 +135,9 @@ export const KubernetesVersion = z
 const Constraints = z
   .object({ control_plane: RoleSpec.optional(), worker: RoleSpec.optional() })
   .strict()
-  .describe('Per role (control_plane, worker): cpus, memory, tags, zone, pool, root_disk_gb, storage_layout, network');
+  .describe(
+    'Per role (control_plane, worker): cpus, memory, tags, zone, pool, root_disk_gb, storage_layout, network',
+  );
 
 /** The fields of `cluster_create` that describe the cluster (not the call: wait, confirmation). */
 export const ClusterSpecFields = {
