@@ -2,6 +2,7 @@
  * Wiring for the cluster tests: the write-tool rig (simulator on a ManualClock, Deps, an MCP client) with a started
  * poller, a `gpu` pool made through the MAAS API, and readers of what MAAS holds for a cluster.
  */
+import type { ClusterView } from '../../../src/core/clusters/view.ts';
 import { call, startPoller } from '../../helpers.ts';
 import { type SetupOptions, setup, type WriteEnv } from '../write-helpers.ts';
 
