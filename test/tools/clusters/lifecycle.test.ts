@@ -119,7 +119,8 @@ describe('cluster_delete', () => {
     await env.sim.control.settle();
     for (let i = 0; i < 20; i++) await env.clock.advance(5_000);
     // Every machine it had is Ready and nobody's, and nothing else was taken meanwhile.
-    for (const m of c.machines) expect(env.sim.control.machine(m.hostname)).toMatchObject({ status: 4, owner: null });
+    for (const m of c.machines)
+      expect(env.sim.control.machine(m.hostname)).toMatchObject({ status: 4, owner: null });
     expect([...owned(env)].filter((h) => !before.has(h))).toEqual([]);
     expect(await env.deps.store.getCluster('ha')).toBeUndefined();
     const tags = (await env.deps.maas.tags()).map((t) => t.name);
