@@ -45,7 +45,10 @@ export const TASK_SCENARIOS: Readonly<Record<string, TaskScenario>> = {
         name: 'task-b',
         workers: 1,
         service_cidr: '172.20.0.0/16',
-        constraints: { control_plane: { tags: ['compute'], pool: 'staging', zone: 'zone-b' }, worker: { tags: ['edge'] } },
+        constraints: {
+          control_plane: { tags: ['compute'], pool: 'staging', zone: 'zone-b' },
+          worker: { tags: ['edge'] },
+        },
       },
     },
     args: { name: 'task-b', workers: 0 },

@@ -9,8 +9,8 @@
 import type { TimerHandle } from '../../base/clock.ts';
 import type { MachineSummary } from '../../maas/schemas.ts';
 import { FINAL_STATES, type Operation, type OperationEvent } from '../../store/types.ts';
-import type { Deps } from '../deps.ts';
 import { reconcileAll } from '../clusters/reconcile.ts';
+import type { Deps } from '../deps.ts';
 import { deliverNotice } from './delivery.ts';
 import { judgedAs, polled } from './kinds.ts';
 import { cancelOperation, expire, overallState, updateTarget } from './service.ts';
@@ -262,7 +262,9 @@ export class Poller {
     try {
       await reconcileAll(this.deps);
     } catch (err) {
-      this.deps.log.warn('could not reconcile the clusters with MAAS; cluster_get does it again', { error: err });
+      this.deps.log.warn('could not reconcile the clusters with MAAS; cluster_get does it again', {
+        error: err,
+      });
     }
   }
 
