@@ -68,13 +68,18 @@ export interface Authority extends KeyPair {
   spkiSha256: string;
 }
 
+/** A key's export in a binary format (the DOM-less typings also admit JWK's object, never returned for these). */
+async function exported(format: 'spki' | 'pkcs8', key: Key): Promise<Uint8Array<ArrayBuffer>> {
+  return new Uint8Array((await crypto.subtle.exportKey(format, key)) as ArrayBuffer);
+}
+
 /** Clock skew allowance: a certificate is valid from a few minutes before it was made. */
 const BACKDATE_MS = 5 * 60_000;
 
 /** A self-signed CA named `subject`, valid for `validMs` from `now`. */
 export async function createAuthority(subject: Subject, now: number, validMs: number): Promise<Authority> {
   const keys = (await crypto.subtle.generateKey(RSA, true, ['sign', 'verify'])) as Pair;
-  const spki = new Uint8Array(await crypto.subtle.exportKey('spki', keys.publicKey));
+  const spki = await exported('spki', keys.publicKey);
   const ski = await keyIdentifier(spki);
   const name = nameDer(subject);
   const tbs = tbsCertificate({
@@ -91,7 +96,7 @@ export async function createAuthority(subject: Subject, now: number, validMs: nu
     ],
   });
   const certDer = await signed(tbs, keys.privateKey);
-  const pkcs8 = new Uint8Array(await crypto.subtle.exportKey('pkcs8', keys.privateKey));
+  const pkcs8 = await exported('pkcs8', keys.privateKey);
   return {
     certPem: pem('CERTIFICATE', certDer),
     keyPem: pem('PRIVATE KEY', pkcs8),
@@ -112,7 +117,7 @@ export async function issueClientCertificate(
   const caParts = certificateParts(caDer);
   const caKey = await crypto.subtle.importKey('pkcs8', caKeyDer, RSA, false, ['sign']);
   const keys = (await crypto.subtle.generateKey(EC, true, ['sign', 'verify'])) as Pair;
-  const spki = new Uint8Array(await crypto.subtle.exportKey('spki', keys.publicKey));
+  const spki = await exported('spki', keys.publicKey);
   const tbs = tbsCertificate({
     issuer: caParts.subject,
     subject: nameDer(subject),
@@ -127,7 +132,7 @@ export async function issueClientCertificate(
     ],
   });
   const certDer = await signed(tbs, caKey);
-  const pkcs8 = new Uint8Array(await crypto.subtle.exportKey('pkcs8', keys.privateKey));
+  const pkcs8 = await exported('pkcs8', keys.privateKey);
   return { certPem: pem('CERTIFICATE', certDer), keyPem: pem('PRIVATE KEY', pkcs8) };
 }
 
