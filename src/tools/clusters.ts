@@ -41,7 +41,7 @@ export const clusterCreate = defineTool({
   name: 'cluster_create',
   title: 'Create a Kubernetes cluster',
   description:
-    'Allocate machines for a Kubernetes cluster, mark them (owner data, tag cluster-<name>) and deploy them with kubeadm cloud-init: the first control plane runs kubeadm init, the others join. The preview lists every machine it will take; anything that fails before deploy is given back.',
+    'Allocate, mark (owner data, tag cluster-<name>) and deploy machines as a kubeadm Kubernetes cluster. The preview lists every machine it takes; a failure before deploy gives them all back.',
   toolset: 'clusters',
   minRole: 'operator',
   maasAdmin: true,
@@ -65,8 +65,7 @@ export const clusterCreate = defineTool({
 export const clustersList = defineTool({
   name: 'clusters_list',
   title: 'List Kubernetes clusters',
-  description:
-    'List the Kubernetes clusters maas-mcp made, each checked against MAAS: state, shape, endpoint, and leaked machines (carrying a cluster’s owner data but not in its record). A cluster whose record was lost is rebuilt from its machines.',
+  description: 'The Kubernetes clusters, each checked against MAAS: state, shape, endpoint, leaked machines.',
   toolset: 'clusters',
   minRole: 'viewer',
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
@@ -97,7 +96,7 @@ export const clusterGet = defineTool({
   name: 'cluster_get',
   title: 'Show a Kubernetes cluster',
   description:
-    'A cluster checked against MAAS now: each machine with role, system_id, provider id (maas:///<zone>/<system_id>), status and IPs; the API endpoint; failures with MAAS’s reason; leaked machines with a one-step fix. Rebuilds a lost record from the machines’ owner data.',
+    'A cluster checked against MAAS: each machine’s role, provider id, status, IPs; the API endpoint; failures with MAAS’s reason; leaked machines with a fix. Rebuilds a lost record from MAAS.',
   toolset: 'clusters',
   minRole: 'viewer',
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
@@ -123,7 +122,7 @@ export const clusterScale = defineTool({
   name: 'cluster_scale',
   title: 'Scale a cluster’s workers',
   description:
-    'Set a cluster’s worker count: new workers are allocated, marked and deployed to join; removed ones (failed first, then the newest, or those in remove) are released after confirmation.',
+    'Set a cluster’s worker count: new workers deploy to join; removed ones (failed first, then newest, or remove) are released once confirmed.',
   toolset: 'clusters',
   minRole: 'operator',
   maasAdmin: true,
@@ -164,7 +163,7 @@ export const clusterDelete = defineTool({
   name: 'cluster_delete',
   title: 'Delete a Kubernetes cluster',
   description:
-    'Release every machine of a cluster (and any leaked one carrying its owner data), optionally erasing disks; the record goes once MAAS has released them all. Calling it again releases what a failed delete left.',
+    'Release every machine of a cluster (and leaked ones carrying its owner data); call again to finish a failed delete.',
   toolset: 'clusters',
   minRole: 'operator',
   annotations: { ...WRITE, destructiveHint: true, idempotentHint: true },
@@ -196,7 +195,7 @@ const KUBECONFIG_HOURS = 24;
 export const clusterKubeconfig = defineTool({
   name: 'cluster_kubeconfig',
   title: 'Admin kubeconfig of a cluster',
-  description: `A cluster-admin kubeconfig (a client certificate signed by the cluster CA, valid ${KUBECONFIG_HOURS} h). Shown only to the MCP caller: never in Slack, logs or the audit.`,
+  description: `A cluster-admin kubeconfig (certificate valid ${KUBECONFIG_HOURS} h); never in Slack, logs or the audit.`,
   toolset: 'clusters',
   minRole: 'admin',
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: false, openWorldHint: false },

@@ -121,7 +121,6 @@ function bootstrapScript(n: NodeUserData): string {
     `exec >>${LOG} 2>&1`,
     `echo "$(date -Is) maas-mcp: ${n.role} of ${n.cluster}: starting"`,
     'export DEBIAN_FRONTEND=noninteractive',
-    '# kubelet refuses to run with swap on.',
     'swapoff -a',
     "sed -ri '/\\sswap\\s/s/^#?/#/' /etc/fstab",
     'modprobe overlay',
@@ -161,11 +160,7 @@ function bootstrapScript(n: NodeUserData): string {
       'done',
     );
   }
-  lines.push(
-    `# The configuration holds the join secrets: they are not needed once ${what} has run.`,
-    `shred -u ${CONFIG}`,
-    `echo "$(date -Is) maas-mcp: ${what} done"`,
-  );
+  lines.push(`shred -u ${CONFIG}`, `echo "$(date -Is) maas-mcp: ${what} done"`);
   return `${lines.join('\n')}\n`;
 }
 

@@ -50,22 +50,19 @@ export async function planCreate(args: CreateArgs, ctx: ToolContext): Promise<Ta
     throw new ToolError(`cannot ${what}: maas-mcp has no key to seal the cluster's secrets with`);
   const existing = await deps.store.getCluster(args.name);
   if (existing) {
-    throw new ToolError(
-      `cannot ${what}: a cluster of that name exists (${shape(existing.machines.filter((m) => m.role === 'control-plane').length, existing.machines.filter((m) => m.role === 'worker').length)}); pick another name, or delete it first with cluster_delete`,
-    );
+    throw new ToolError(`cannot ${what}: it exists; pick another name, or cluster_delete it first`);
   }
   await checkNetworks(args, ctx, what);
   const held = await heldMachines(deps, ctx.signal);
   const marked = held.filter((m) => marksOf(m)?.cluster === args.name);
   if (marked.length) {
     throw new ToolError(
-      `cannot ${what}: ${marked.map((m) => m.hostname).join(', ')} still carr${marked.length === 1 ? 'ies' : 'y'} the owner data of a cluster named ${args.name}; cluster_get {"name": "${args.name}"} rebuilds its record from them, and cluster_delete gives them back`,
+      `cannot ${what}: ${marked.map((m) => m.hostname).join(', ')} still hold its owner data; cluster_get rebuilds that cluster, cluster_delete gives them back`,
     );
   }
   const cp = args.control_planes;
-  const base = `deploy ${args.distro_series} with Kubernetes ${args.kubernetes_version} over its disks`;
-  const endpoint =
-    cp > 1 ? `the API at DNS name ${endpointLabel(args.name)}` : 'its address becomes the API endpoint';
+  const base = `deploy ${args.distro_series}, Kubernetes ${args.kubernetes_version}`;
+  const endpoint = cp > 1 ? `API at ${endpointLabel(args.name)}` : 'API at its address';
   return planTake(
     [
       {
@@ -76,14 +73,14 @@ export async function planCreate(args: CreateArgs, ctx: ToolContext): Promise<Ta
         effect: (i) =>
           i === 0
             ? `control plane 1 of ${cp}: allocate, ${base}, run kubeadm init (${endpoint})`
-            : `control plane ${i + 1} of ${cp}: allocate, ${base}, join with kubeadm join --control-plane`,
+            : `control plane ${i + 1} of ${cp}: allocate, ${base}, kubeadm join --control-plane`,
       },
       {
         role: 'worker',
         spec: roleSpec(args, 'worker'),
         count: args.workers,
         firstIndex: 0,
-        effect: (i) => `worker ${i + 1} of ${args.workers}: allocate, ${base}, join with kubeadm join`,
+        effect: (i) => `worker ${i + 1} of ${args.workers}: allocate, ${base}, kubeadm join`,
       },
     ],
     ctx,
@@ -345,7 +342,7 @@ export async function giveBack(
   const { deps } = ctx;
   const what = `cannot ${opts.what}: ${failure.step} failed: ${failure.error}`;
   const ids = new Set(machines.map((m) => m.system_id));
-  const ok = await saveCluster(deps, name, (c) => ({
+  await saveCluster(deps, name, (c) => ({
     ...c,
     ...(opts.whole ? { action: 'delete' as const } : {}),
     machines: c.machines.map((m) => (ids.has(m.system_id) ? { ...m, phase: 'releasing' as const } : m)),
@@ -389,7 +386,7 @@ export async function giveBack(
   const asWas = opts.whole ? '' : ` Cluster ${name} is as it was.`;
   if (kept.length === 0) {
     throw new ToolError(
-      `${what}. ${names.length ? `Gave back the ${names.length} machine${names.length === 1 ? '' : 's'} it had taken (${names.join(', ')}): nothing is held.` : 'Nothing had been taken.'}${asWas}${ok ? '' : ' (The cluster record could not be updated along the way; the reconciler tidies it.)'}`,
+      `${what}. ${names.length ? `Gave back the ${names.length} machine${names.length === 1 ? '' : 's'} it had taken (${names.join(', ')}): nothing is held.` : 'Nothing had been taken.'}${asWas}`,
       { result: 'failed', targets },
     );
   }
@@ -488,7 +485,7 @@ async function deploy(
       await setDnsResourceIps(deps.maas.http, dns.dns_resource_id, ips, { signal: ctx.signal });
     } catch (err) {
       problems.push(
-        `the API name ${dns.host} has no addresses: MAAS refused them (${describeError(err, deps.secrets, deps.log)}); the nodes wait for it. A MAAS admin can set them: maas <profile> dnsresource update ${dns.dns_resource_id} ip_addresses="${ips.join(' ')}"`,
+        `DNS name ${dns.host} has no addresses (${describeError(err, deps.secrets, deps.log)}): set ${ips.join(' ')} on MAAS DNS resource ${dns.dns_resource_id}`,
       );
     }
   }

@@ -100,8 +100,8 @@ export async function reconcileCluster(
       if (marks.uid === c.uid && listed.has(h.system_id)) return [];
       const why =
         marks.uid !== c.uid
-          ? `it carries the owner data of an earlier cluster named ${c.name} (uid ${marks.uid})`
-          : `it carries ${c.name}'s owner data, but the record does not list it`;
+          ? `owner data of an earlier ${c.name} (uid ${marks.uid})`
+          : `${c.name}'s owner data, not in its record`;
       const found = c.leaks.find((l) => l.system_id === h.system_id)?.found_at ?? now;
       return [{ system_id: h.system_id, hostname: h.hostname, status: h.status_name, why, found_at: found }];
     });
@@ -118,9 +118,7 @@ export async function reconcileCluster(
     const opEnded = c.operation_id !== null && !isLive(op);
     if (opEnded && action !== 'delete') action = null;
     if (action === 'create' && !op && now - c.updated_at > STALE_CREATE_MS && !problems.some(isInterrupted)) {
-      problems.push(
-        `${INTERRUPTED}: its machines stay listed here; give them back with cluster_delete {"name": "${c.name}"}`,
-      );
+      problems.push(`${INTERRUPTED}: cluster_delete gives its machines back`);
     }
     // A delete is over once MAAS has released every machine: the record goes with the last of them.
     if (action === 'delete' && machines.length === 0) return null;
@@ -128,7 +126,7 @@ export async function reconcileCluster(
   });
 }
 
-const INTERRUPTED = 'its creation was interrupted (maas-mcp stopped part-way)';
+const INTERRUPTED = 'its creation was interrupted';
 const isInterrupted = (p: string) => p.startsWith(INTERRUPTED);
 
 /** MAAS's reason and newest events for a machine the operation saw fail. */

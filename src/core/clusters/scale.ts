@@ -113,8 +113,7 @@ export async function planScale(args: ScaleArgs, ctx: ToolContext): Promise<Scal
           spec: roleSpec(spec, 'worker'),
           count: args.workers - workers.length,
           firstIndex: next,
-          effect: () =>
-            `add as a worker of ${c.name}: allocate, deploy ${spec.distro_series} with Kubernetes ${spec.kubernetes_version} over its disks, join with kubeadm join`,
+          effect: () => `add as a worker of ${c.name}: allocate, deploy, kubeadm join`,
         },
       ],
       ctx,
@@ -157,7 +156,7 @@ export async function planScale(args: ScaleArgs, ctx: ToolContext): Promise<Scal
         : g.phase === 'deployed'
           ? 'the newest deployed worker'
           : `it is ${g.phase}`;
-    const effect = `remove from ${c.name} (${why}): release it${erase}; drain it first if it runs workloads (kubectl drain ${g.hostname}), then kubectl delete node ${g.hostname}`;
+    const effect = `remove from ${c.name} (${why}): release it${erase}; kubectl drain it first`;
     return m
       ? previewRow(m, 'run', effect)
       : {
@@ -192,16 +191,14 @@ async function secretsForJoin(
   const secrets = await openSecrets(ctx.deps.vault, c, `add workers to ${c.name}`);
   if (args.join_token !== undefined) {
     if (!TOKEN_PATTERN.test(args.join_token)) {
-      throw new InputError(
-        'join_token: expected a kubeadm token, 6 and 16 lower-case letters or digits joined by a dot (abcdef.0123456789abcdef)',
-      );
+      throw new InputError('join_token: expected a kubeadm token like abcdef.0123456789abcdef');
     }
     return { ...secrets, token: args.join_token };
   }
   const now = ctx.deps.clock.now();
   if (c.token_expires_at !== null && c.token_expires_at - TOKEN_MARGIN_MS < now) {
     throw new ToolError(
-      `cannot ${what}: the join token made with the cluster expire${c.token_expires_at < now ? 'd' : 's'} at ${new Date(c.token_expires_at).toISOString()}, before new workers could join. Make a fresh one on a control plane (sudo kubeadm token create) and pass it as join_token`,
+      `cannot ${what}: its join token expire${c.token_expires_at < now ? 'd' : 's'} at ${new Date(c.token_expires_at).toISOString()}; pass a fresh one (kubeadm token create on a control plane) as join_token`,
     );
   }
   return secrets;

@@ -83,13 +83,13 @@ export async function openSecrets(
 ): Promise<ClusterSecrets> {
   if (!c.sealed) {
     throw new ToolError(
-      `cannot ${what}: cluster ${c.name}'s record was rebuilt from MAAS, and its CA key and join token were never kept there. Its admin kubeconfig is /etc/kubernetes/admin.conf on the first control plane; a join token comes from \`kubeadm token create\` there.`,
+      `cannot ${what}: cluster ${c.name}'s record was rebuilt from MAAS, which never held its secrets; use /etc/kubernetes/admin.conf and kubeadm token create on its first control plane`,
     );
   }
   const opened = vault ? await vault.unseal(c.sealed) : undefined;
   if (opened === undefined) {
     throw new ToolError(
-      `cannot ${what}: cluster ${c.name}'s secrets were sealed under another MAAS API key (key id ${c.key_id ?? 'unknown'}, this one is ${vault ? await vault.keyId() : 'none'}). Run maas-mcp with the MAAS API key it was created with; listing, showing and deleting the cluster work without it.`,
+      `cannot ${what}: cluster ${c.name}'s secrets were sealed under another MAAS API key (key id ${c.key_id ?? '?'}); run maas-mcp with the key it was created with`,
     );
   }
   return JSON.parse(opened) as ClusterSecrets;

@@ -33,10 +33,9 @@ export const API_PORT = 6443;
 export const ClusterName = z
   .string()
   .regex(/^[a-z]([a-z0-9-]{0,30}[a-z0-9])?$/, {
-    error:
-      'expected 1–32 lower-case letters, digits and hyphens, starting with a letter and not ending with a hyphen (it becomes a DNS name and a MAAS tag)',
+    error: 'expected a DNS label: 1–32 of a-z, 0-9 and -, starting with a letter',
   })
-  .describe('The cluster’s name, e.g. "prod" (a DNS label: it names the tag cluster-<name> and <name>-api)');
+  .describe('The cluster’s name, e.g. "prod"');
 
 const TagList = z
   .union([z.string().min(1), z.array(z.string().min(1)).min(1).max(20)])
@@ -86,13 +85,11 @@ const RoleSpecInput = z
     storage_layout: z
       .record(z.string(), z.unknown())
       .optional()
-      .describe(
-        '{layout, params} as machine_storage_layout takes them (flat, lvm, bcache, efi_lvm): applied while Ready',
-      ),
+      .describe('{layout, params} as machine_storage_layout takes'),
     network: z
       .record(z.string(), z.unknown())
       .optional()
-      .describe('{bonds, vlans, interfaces} as machine_network_configure takes them: applied once allocated'),
+      .describe('{bonds, vlans, interfaces} as machine_network_configure takes'),
   })
   .strict();
 
@@ -130,27 +127,17 @@ export const KubernetesVersion = z
   })
   .transform((v) => v.replace(/^v/, ''))
   .default('1.34')
-  .describe('Kubernetes version: "1.34" (the newest 1.34.x) or "1.34.2" (default 1.34)');
+  .describe('"1.34" (newest 1.34.x) or "1.34.2" (default 1.34)');
 
 const Constraints = z
   .object({ control_plane: RoleSpec.optional(), worker: RoleSpec.optional() })
   .strict()
-  .describe(
-    'Per role (control_plane, worker): cpus, memory, tags, zone, pool, root_disk_gb, storage_layout, network',
-  );
+  .describe('Per role');
 
 /** The fields of `cluster_create` that describe the cluster (not the call: wait, confirmation). */
 export const ClusterSpecFields = {
   name: ClusterName,
-  control_planes: z
-    .number()
-    .int()
-    .min(1)
-    .max(7)
-    .default(1)
-    .describe(
-      'Control-plane nodes: 1, or 3 or more for high availability (etcd needs a majority); default 1',
-    ),
+  control_planes: z.number().int().min(1).max(7).default(1).describe('Control planes: 1, or 3+ (default 1)'),
   workers: z.number().int().min(0).max(100).default(2).describe('Worker nodes, 0–100 (default 2)'),
   constraints: Constraints.optional(),
   distro_series: z
@@ -167,9 +154,7 @@ export const ClusterSpecFields = {
     .min(0)
     .max(8760)
     .default(24)
-    .describe(
-      'Hours the join token lives (kubeadm’s default 24; 0: never expires — anyone holding it can join a node). Adding workers later needs a live token',
-    ),
+    .describe('Hours the join token lives (default 24; 0: forever)'),
 };
 
 /** What `cluster_create` takes: two control planes cannot keep etcd's majority when one fails. */

@@ -17,8 +17,7 @@ import {
 import { readSpec } from './spec.ts';
 
 /** What "deployed" means and does not: kubeadm joins a node on its first boot, and nothing calls back to say so. */
-export const JOIN_NOTE =
-  'deployed: kubeadm joins it on its first boot — maas-mcp cannot see that happen (nothing calls back); check with kubectl get nodes (cluster_kubeconfig)';
+export const JOIN_NOTE = 'kubeadm joins it on first boot (unseen here): check kubectl get nodes';
 
 export const ClusterMachineView = z.object({
   hostname: z.string(),
@@ -26,14 +25,11 @@ export const ClusterMachineView = z.object({
   role: z.enum(['control-plane', 'worker']),
   provider_id: z.string().describe('maas:///<zone>/<system_id>'),
   phase: z.enum(['allocated', 'deploying', 'deployed', 'failed', 'releasing']),
-  status: z.string().describe('MAAS status when last seen'),
+  status: z.string(),
   ip_addresses: z.array(z.string()),
   zone: z.string(),
   pool: z.string(),
-  note: z
-    .string()
-    .optional()
-    .describe('What the phase means, or MAAS’s reason and what to do when it failed'),
+  note: z.string().optional(),
 });
 export type ClusterMachineView = z.infer<typeof ClusterMachineView>;
 
@@ -41,36 +37,29 @@ export const ClusterView = z.object({
   name: z.string(),
   uid: z.string(),
   state: z.enum(CLUSTER_STATES),
-  shape: z.string().describe('"<control planes> + <workers>" as the record lists them'),
-  asked: z.string().describe('"<control planes> + <workers>" as last asked'),
+  shape: z.string(),
+  asked: z.string(),
   kubernetes_version: z.string(),
   distro_series: z.string(),
   pod_cidr: z.string(),
   service_cidr: z.string(),
-  endpoint: z.string().nullable().describe('The Kubernetes API, https://<host>:6443'),
-  endpoint_kind: z
-    .enum(['dns', 'ip', 'fqdn'])
-    .nullable()
-    .describe('dns: a MAAS DNS name for the control planes'),
+  endpoint: z.string().nullable(),
+  endpoint_kind: z.enum(['dns', 'ip', 'fqdn']).nullable(),
   created_at: z.string(),
   created_by: z.string(),
   machines: z.array(ClusterMachineView),
-  operation_id: z.string().nullable().describe('Its current or last operation (operation_get)'),
-  recovered: z
-    .boolean()
-    .describe('The record was rebuilt from the machines’ owner data on MAAS (no secrets)'),
+  operation_id: z.string().nullable(),
+  recovered: z.boolean(),
   problems: z.array(z.string()),
-  leaks: z
-    .array(
-      z.object({
-        hostname: z.string(),
-        system_id: z.string(),
-        status: z.string(),
-        why: z.string(),
-        fix: z.string().describe('One step that gives it back'),
-      }),
-    )
-    .describe('Machines carrying this cluster’s owner data that the record does not list'),
+  leaks: z.array(
+    z.object({
+      hostname: z.string(),
+      system_id: z.string(),
+      status: z.string(),
+      why: z.string(),
+      fix: z.string().describe('One step that gives it back'),
+    }),
+  ),
 });
 export type ClusterView = z.infer<typeof ClusterView>;
 
@@ -83,8 +72,8 @@ export function fixFor(c: Pick<ClusterRecord, 'name' | 'machines'>, m: ClusterMa
     return `give it back with cluster_scale {"name": "${c.name}", "workers": ${workers - 1}, "remove": ["${m.hostname}"]}, then add a fresh one with cluster_scale {"name": "${c.name}", "workers": ${workers}}`;
   }
   return m.index === 0
-    ? `the first control plane holds the cluster: see MAAS's installation log (machine_events ${m.hostname}), then cluster_delete {"name": "${c.name}"} and create it again`
-    : `a control plane cannot be replaced by maas-mcp: see MAAS's installation log (machine_events ${m.hostname}); the others keep the cluster running while a majority is up`;
+    ? `see machine_events ${m.hostname}, then cluster_delete and create it again`
+    : `see machine_events ${m.hostname}; the others run on while a majority is up`;
 }
 
 function machineView(c: ClusterRecord, m: ClusterMachine): ClusterMachineView {
@@ -94,10 +83,8 @@ function machineView(c: ClusterRecord, m: ClusterMachine): ClusterMachineView {
       : m.phase === 'failed'
         ? `${m.error ?? `it is ${m.status}`} — ${fixFor(c, m)}`
         : m.phase === 'allocated'
-          ? 'taken and marked; not deploying yet'
-          : m.phase === 'releasing'
-            ? 'being given back; it leaves the record once MAAS has released it'
-            : undefined;
+          ? 'not deploying yet'
+          : undefined;
   return {
     hostname: m.hostname,
     system_id: m.system_id,
@@ -146,19 +133,9 @@ export function clusterView(c: ClusterRecord, operationRunning: boolean): Cluste
   };
 }
 
-const STATE_WORDS: Record<ClusterState, string> = {
-  creating: 'being created',
-  deploying: 'deploying',
-  ready: 'ready',
-  degraded: 'degraded',
-  scaling: 'scaling',
-  deleting: 'being deleted',
-  delete_failed: 'delete failed part-way',
-};
-
 export function renderCluster(v: ClusterView): string {
   const lines = [
-    `Cluster ${v.name} (${v.shape}, Kubernetes ${v.kubernetes_version} on ${v.distro_series}): ${STATE_WORDS[v.state]}${v.endpoint ? `; API ${v.endpoint}` : ''}`,
+    `Cluster ${v.name} (${v.shape}, Kubernetes ${v.kubernetes_version} on ${v.distro_series}): ${v.state.replace('_', ' ')}${v.endpoint ? `; API ${v.endpoint}` : ''}`,
   ];
   for (const m of v.machines) {
     const ips = m.ip_addresses.length ? ` ${m.ip_addresses.join(',')}` : '';
