@@ -6,9 +6,8 @@
 import { z } from 'zod';
 import { getList, type MaasTransport, parseAnswer, seg, send } from './calls.ts';
 import { MaasBadRequestError, MaasNotFoundError, MaasProtocolError } from './errors.ts';
-import type { MaasHttp, MaasRequest, Params } from './http.ts';
-import { readArray } from './json-stream.ts';
-import { MACHINE_SUMMARY_FIELDS, MachineSummary } from './schemas.ts';
+import type { MaasRequest, Params } from './http.ts';
+import { MachineSummary } from './schemas.ts';
 
 interface CallOptions {
   signal?: AbortSignal | undefined;
@@ -23,32 +22,35 @@ export const MarkedMachine = MachineSummary.extend({
 });
 export type MarkedMachine = z.infer<typeof MarkedMachine>;
 
-const MARKED_FIELDS = [...MACHINE_SUMMARY_FIELDS, 'owner_data'];
+/** `GET path?query`, each element read with `schema`. */
+async function listOf<S extends z.ZodType>(
+  http: MaasTransport,
+  schema: S,
+  path: string,
+  query: Params,
+  what: string,
+  opts: CallOptions,
+): Promise<z.infer<S>[]> {
+  const body = await http.call({ method: 'GET', path, query, signal: opts.signal });
+  if (!Array.isArray(body)) throw new MaasProtocolError(`MAAS sent a ${what} list that is not a JSON array`);
+  return body.map((r) => parseAnswer(schema, r, what));
+}
 
 /**
  * `GET /machines/` with `query` (MAAS `ReadNodesForm`: `owner`, `agent_name`, `tags`, `id` …), each machine with its
- * owner data, streamed. A filter on a tag MAAS does not have answers 400 (`No such tag(s)`): read as no machines.
+ * owner data. A filter on a tag MAAS does not have answers 400 (`No such tag(s)`): read as no machines.
  */
 export async function markedMachines(
-  http: Pick<MaasHttp, 'send'>,
+  http: MaasTransport,
   query: Params,
   opts: CallOptions = {},
 ): Promise<MarkedMachine[]> {
-  const req: MaasRequest = { method: 'GET', path: 'machines/', query, signal: opts.signal };
-  let res: Response;
   try {
-    res = await http.send(req);
+    return await listOf(http, MarkedMachine, 'machines/', query, 'machine', opts);
   } catch (err) {
     if (query.tags !== undefined && err instanceof MaasBadRequestError && /tag/i.test(err.message)) return [];
     throw err;
   }
-  if (!res.body)
-    throw new MaasProtocolError('MAAS sent an empty machine list', { method: 'GET', path: req.path });
-  const rows: MarkedMachine[] = [];
-  await readArray(res.body, MARKED_FIELDS, (element) => {
-    rows.push(parseAnswer(MarkedMachine, element, 'machine'));
-  });
-  return rows;
 }
 
 const Domain = z.object({

@@ -25,7 +25,14 @@ import { applyNetworkPlan } from '../network-apply.ts';
 import { applyStoragePlan } from '../storage-apply.ts';
 import { renderUserData } from './cloud-init.ts';
 import { type ClusterOutcome, followOperation } from './follow.ts';
-import { allocateOne, allocationError, deployEach, ensureTag, releaseEach } from './machines.ts';
+import {
+  allocateOne,
+  allocationError,
+  deployEach,
+  ensureTag,
+  releaseEach,
+  releaseUntag,
+} from './machines.ts';
 import { marksOf, ownerPairs } from './mapping.ts';
 import { type Chosen, planTake, type TakePlan } from './picks.ts';
 import { heldMachines } from './reconcile.ts';
@@ -347,14 +354,14 @@ export async function giveBack(
     ...(opts.whole ? { action: 'delete' as const } : {}),
     machines: c.machines.map((m) => (ids.has(m.system_id) ? { ...m, phase: 'releasing' as const } : m)),
   })).catch(() => undefined);
-  const outcomes = await releaseEach(machines, false, `maas-mcp: ${opts.what} failed`, ctx);
-  const released = outcomes.filter((o) => o.ok).map((o) => o.row.system_id);
+  const { outcomes, released } = await releaseUntag(
+    name,
+    machines,
+    false,
+    `maas-mcp: ${opts.what} failed`,
+    ctx,
+  );
   const kept = outcomes.flatMap((o) => (o.ok ? [] : [o.row]));
-  if (released.length) {
-    await deps.maas
-      .updateTagNodes(clusterTag(name), { remove: released }, { signal: ctx.signal })
-      .catch(() => undefined);
-  }
   const rec = await deps.store.getCluster(name).catch(() => undefined);
   if (opts.whole && rec?.endpoint?.dns_resource_id != null) {
     await deleteDnsResource(deps.maas.http, rec.endpoint.dns_resource_id, { signal: ctx.signal }).catch(

@@ -13,10 +13,10 @@ import { ToolError } from '../errors.ts';
 import { cancelOperation } from '../operations/service.ts';
 import { machineSnapshot, type Plan, type PreviewRow, previewRow } from '../plan.ts';
 import { type ClusterOutcome, followOperation } from './follow.ts';
-import { readMachines, releaseEach } from './machines.ts';
+import { readMachines, releaseUntag } from './machines.ts';
 import { marksOf } from './mapping.ts';
 import { heldMachines, isLive, recoverCluster } from './reconcile.ts';
-import { saveCluster, shape } from './record.ts';
+import { machineEntry, saveCluster, shape } from './record.ts';
 import { takingMachines } from './scale.ts';
 import { clusterTag } from './spec.ts';
 
@@ -63,11 +63,7 @@ export async function planDelete(args: DeleteArgs, ctx: ToolContext): Promise<De
   const rows: PreviewRow[] = machines.map((m) => {
     const entry = c.machines.find((x) => x.system_id === m.system_id);
     const who = entry ? `${entry.role} of ${c.name}` : `leaked: it carries ${c.name}'s owner data`;
-    return previewRow(
-      m,
-      'run',
-      `${who}: release it (power off, forget its OS and owner data${erase}); ends Ready`,
-    );
+    return previewRow(m, 'run', `${who}: release it${erase}`);
   });
   const gone = c.machines
     .filter((x) => !machines.some((m) => m.system_id === x.system_id))
@@ -108,19 +104,7 @@ export async function runDelete(
       .filter((m) => !listed.has(m.system_id))
       .map((m) => {
         const marks = marksOf(m);
-        return {
-          system_id: m.system_id,
-          hostname: m.hostname,
-          role: marks?.role ?? ('worker' as const),
-          index: marks?.index ?? 0,
-          zone: m.zone?.name ?? 'default',
-          pool: m.pool?.name ?? 'default',
-          phase: 'releasing' as const,
-          status: m.status_name,
-          ip_addresses: [...m.ip_addresses],
-          added_at: deps.clock.now(),
-          updated_at: deps.clock.now(),
-        };
+        return machineEntry(m, marks?.role ?? 'worker', marks?.index ?? 0, 'releasing', deps.clock.now());
       });
     return {
       ...r,
@@ -134,23 +118,13 @@ export async function runDelete(
       leaks: [],
     };
   });
-  const outcomes = await releaseEach(
+  const { outcomes, released } = await releaseUntag(
+    c.name,
     plan.machines,
     args.erase === true,
     `maas-mcp: cluster ${c.name} deleted`,
     ctx,
   );
-  const released = outcomes.filter((o) => o.ok).map((o) => o.row.system_id);
-  if (released.length) {
-    await deps.maas
-      .updateTagNodes(clusterTag(c.name), { remove: released }, { signal: ctx.signal })
-      .catch((err) =>
-        deps.log.warn('could not take the cluster tag off released machines', {
-          cluster: c.name,
-          error: err,
-        }),
-      );
-  }
   if (released.length === plan.machines.length) await removeNames(c, ctx);
   return followOperation(
     {

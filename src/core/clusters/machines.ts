@@ -80,6 +80,24 @@ export function releaseEach(
   );
 }
 
+/** Releases each machine and takes cluster `name`'s tag off those MAAS released (a failure there is only logged). */
+export async function releaseUntag(
+  name: string,
+  machines: readonly MachineSummary[],
+  erase: boolean,
+  comment: string,
+  ctx: ToolContext,
+): Promise<{ outcomes: Outcome[]; released: string[] }> {
+  const outcomes = await releaseEach(machines, erase, comment, ctx);
+  const released = outcomes.filter((o) => o.ok).map((o) => o.row.system_id);
+  if (released.length) {
+    await ctx.deps.maas
+      .updateTagNodes(clusterTag(name), { remove: released }, { signal: ctx.signal })
+      .catch((err) => ctx.deps.log.warn('could not untag released machines', { cluster: name, error: err }));
+  }
+  return { outcomes, released };
+}
+
 /**
  * Allocates machine `systemId` under `constraints`, with the cluster's agent name. When MAAS did not answer, the
  * machines allocated under that agent name are read back: a machine MAAS did allocate is never left unknown.

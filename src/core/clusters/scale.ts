@@ -12,13 +12,13 @@ import { InputError, ToolError } from '../errors.ts';
 import { machineSnapshot, type PreviewRow, previewRow } from '../plan.ts';
 import { type Failure, giveBack, type Taken, takeMachines, userDataFor } from './create.ts';
 import { type ClusterOutcome, followOperation } from './follow.ts';
-import { deployEach, readMachines, releaseEach } from './machines.ts';
+import { deployEach, readMachines, releaseUntag } from './machines.ts';
 import type { TakePlan } from './picks.ts';
 import { planTake } from './picks.ts';
 import { isLive, STALE_CREATE_MS } from './reconcile.ts';
 import { requireCluster, saveCluster, shape } from './record.ts';
 import { type ClusterSecrets, openSecrets, TOKEN_PATTERN } from './secrets.ts';
-import { clusterTag, readSpec, roleSpec } from './spec.ts';
+import { readSpec, roleSpec } from './spec.ts';
 import { clusterView } from './view.ts';
 
 export interface ScaleArgs {
@@ -317,20 +317,13 @@ async function scaleDown(
       .filter((m) => !vanished.includes(m.system_id))
       .map((m) => (ids.has(m.system_id) ? { ...m, phase: 'releasing' as const } : m)),
   }));
-  const outcomes = await releaseEach(
+  const { outcomes } = await releaseUntag(
+    c.name,
     going,
     args.erase === true,
-    `maas-mcp: removed from cluster ${c.name}`,
+    `maas-mcp: removed from ${c.name}`,
     ctx,
   );
-  const released = outcomes.filter((o) => o.ok).map((o) => o.row.system_id);
-  if (released.length) {
-    await deps.maas
-      .updateTagNodes(clusterTag(c.name), { remove: released }, { signal: ctx.signal })
-      .catch((err) =>
-        deps.log.warn('could not take the cluster tag off released workers', { cluster: c.name, error: err }),
-      );
-  }
   return followOperation(
     {
       name: c.name,

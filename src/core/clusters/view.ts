@@ -6,14 +6,7 @@
 import { z } from 'zod';
 import type { ClusterMachine, ClusterRecord } from '../../store/clusters.ts';
 import { releaseFix } from './reconcile.ts';
-import {
-  CLUSTER_STATES,
-  type ClusterState,
-  clusterState,
-  providerIdOf,
-  roleCounts,
-  shape,
-} from './record.ts';
+import { CLUSTER_STATES, clusterState, providerIdOf, roleCounts, shape } from './record.ts';
 import { readSpec } from './spec.ts';
 
 /** What "deployed" means and does not: kubeadm joins a node on its first boot, and nothing calls back to say so. */
