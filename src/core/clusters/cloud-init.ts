@@ -43,11 +43,8 @@ const LOG = '/var/log/maas-mcp-kubeadm.log';
 const CRI = 'unix:///run/containerd/containerd.sock';
 const VERSION_MARK = '@KUBEADM_VERSION@';
 
-/** kubeadm's configuration API: v1beta4 from Kubernetes 1.31, v1beta3 before. */
-function kubeadmApi(version: string): string {
-  const minor = Number(version.split('.')[1]);
-  return minor >= 31 ? 'kubeadm.k8s.io/v1beta4' : 'kubeadm.k8s.io/v1beta3';
-}
+/** kubeadm's configuration API (v1beta4: Kubernetes 1.31 on, the oldest kubernetes_version takes). */
+const kubeadmApi = (_version: string) => 'kubeadm.k8s.io/v1beta4';
 
 /** kubeadm's duration: `24h0m0s`; `0s` never expires. */
 const ttl = (hours: number) => (hours === 0 ? '0s' : `${hours}h0m0s`);
@@ -115,11 +112,9 @@ function bootstrapScript(n: NodeUserData): string {
       : 'kubeadm join';
   const lines = [
     '#!/bin/bash',
-    `# Written by maas-mcp for Kubernetes cluster ${n.cluster} (${n.uid}), ${n.role}: installs containerd and`,
-    `# Kubernetes ${n.kubernetesVersion} from pkgs.k8s.io, then runs ${what}. Its output: ${LOG}.`,
+    `# maas-mcp: ${what} for Kubernetes ${n.kubernetesVersion} cluster ${n.cluster}`,
     'set -euo pipefail',
     `exec >>${LOG} 2>&1`,
-    `echo "$(date -Is) maas-mcp: ${n.role} of ${n.cluster}: starting"`,
     'export DEBIAN_FRONTEND=noninteractive',
     'swapoff -a',
     "sed -ri '/\\sswap\\s/s/^#?/#/' /etc/fstab",

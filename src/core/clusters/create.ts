@@ -130,7 +130,7 @@ export interface Failure {
 export async function runCreate(args: CreateArgs, plan: TakePlan, ctx: RunContext): Promise<ClusterOutcome> {
   const { deps } = ctx;
   const vault = deps.vault;
-  if (!vault) throw new ToolError('maas-mcp has no key to seal the cluster’s secrets with');
+  if (!vault) throw new Error('internal: no vault');
   const me = (await deps.maas.me({ signal: ctx.signal })).username;
   const now = deps.clock.now();
   const made = await newClusterSecrets(now);
@@ -159,7 +159,7 @@ export async function runCreate(args: CreateArgs, plan: TakePlan, ctx: RunContex
   try {
     await deps.store.createCluster(record);
   } catch {
-    throw new ToolError(`cannot create cluster ${args.name}: a cluster of that name was created meanwhile`);
+    throw new ToolError(`cannot create cluster ${args.name}: it was created meanwhile`);
   }
   ctx.audit.targets = [];
   const taken: Taken[] = [];

@@ -87,7 +87,7 @@ export async function runDelete(
 ): Promise<ClusterOutcome> {
   const { deps } = ctx;
   const c = await deps.store.getCluster(args.name);
-  if (!c) throw new ToolError(`cannot delete cluster ${args.name}: its record went meanwhile`);
+  if (!c) throw new ToolError(`cannot delete cluster ${args.name}: it went meanwhile`);
   // A deploy or scale still being followed is over: its machines are being given back now.
   const previous = c.operation_id ? await deps.store.getOperation(c.operation_id) : undefined;
   if (previous && isLive(previous)) {

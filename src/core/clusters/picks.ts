@@ -38,14 +38,11 @@ export interface TakePlan extends Plan {
 /** MAAS's allocation order: cheapest first by cpu_count + memory/1024; the system_id breaks ties. */
 const cost = (m: MachineSummary) => m.cpu_count + m.memory / 1024;
 
-/** "cpus ≥ 2, memory ≥ 4096 MiB, root disk ≥ 20 GB, tags gpu, pool gpu" */
+/** MAAS's constraint names: "cpu_count=2 mem=4096 storage=20 pool=gpu" (cpu_count, mem, storage: at least). */
 export function describeConstraints(c: Record<string, string | number | string[]>): string {
-  const parts = [`cpus ≥ ${c.cpu_count}`, `memory ≥ ${c.mem} MiB`, `root disk ≥ ${c.storage} GB`];
-  if (c.tags) parts.push(`tags ${[c.tags].flat().join(', ')}`);
-  if (c.not_tags) parts.push(`not tagged ${[c.not_tags].flat().join(', ')}`);
-  if (c.zone) parts.push(`zone ${c.zone}`);
-  if (c.pool) parts.push(`pool ${c.pool}`);
-  return parts.join(', ');
+  return Object.entries(c)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ');
 }
 
 /** Ready, unlocked machines that meet a role's constraints, in MAAS's allocation order. */
@@ -89,10 +86,8 @@ export async function planTake(asks: readonly RoleAsk[], ctx: ToolContext, what:
     const free = all.filter((m) => !taken.has(m.system_id));
     if (free.length < ask.count) {
       const c = describeConstraints(allocationConstraints(ask.spec, ask.role));
-      const others =
-        all.length > free.length ? ` (${all.length - free.length} of them taken for the other role)` : '';
       throw new ToolError(
-        `cannot ${what}: ${ask.count} ${ask.role} machine${ask.count === 1 ? '' : 's'} needed, but only ${free.length} Ready machine${free.length === 1 ? '' : 's'} match ${c}${others}. Nothing was taken: loosen the constraints, or free or commission more machines.`,
+        `cannot ${what}: ${ask.count} ${ask.role} machines needed, but only ${free.length} Ready machines match ${c}${all.length > free.length ? ' (less the other role’s)' : ''}. Nothing was taken: loosen the constraints, or free more machines.`,
       );
     }
     free.slice(0, ask.count).forEach((m, i) => {

@@ -84,13 +84,7 @@ export async function reconcileCluster(
       }
       const now_ = elsewhere.find((x) => x.system_id === m.system_id);
       problems.push(
-        `left the cluster: ${m.hostname} (${m.role}) ${
-          !now_
-            ? 'is no longer in MAAS'
-            : now_.owner
-              ? `now belongs to ${now_.owner} (${now_.status_name})`
-              : `was released outside maas-mcp (it is ${now_.status_name})`
-        }`,
+        `left the cluster: ${m.hostname} (${m.role}) is ${now_ ? `${now_.status_name}, owner ${now_.owner ?? 'none'}` : 'gone from MAAS'}`,
       );
     }
     const listed = new Set(machines.map((m) => m.system_id));
@@ -133,11 +127,7 @@ const isInterrupted = (p: string) => p.startsWith(INTERRUPTED);
 function failureOf(op: Operation | undefined, systemId: string): string | undefined {
   const t = op?.targets.find((x) => x.system_id === systemId);
   if (!t || t.result === 'succeeded' || t.result === 'pending') return undefined;
-  const events = (t.events ?? [])
-    .slice(0, 3)
-    .map((e) => `${e.type}${e.description ? `: ${e.description}` : ''}`);
-  const reason = t.error ?? `it ended ${t.status}`;
-  return events.length ? `${reason} (events: ${events.join('; ')})` : reason;
+  return t.error ?? `it ended ${t.status}`;
 }
 
 /** The endpoint of a cluster rebuilt from MAAS: its DNS name if MAAS has one for it, else its first control plane. */

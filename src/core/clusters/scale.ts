@@ -15,7 +15,7 @@ import { type ClusterOutcome, followOperation } from './follow.ts';
 import { deployEach, readMachines, releaseUntag } from './machines.ts';
 import type { TakePlan } from './picks.ts';
 import { planTake } from './picks.ts';
-import { isLive, STALE_CREATE_MS } from './reconcile.ts';
+import { STALE_CREATE_MS } from './reconcile.ts';
 import { requireCluster, saveCluster, shape } from './record.ts';
 import { type ClusterSecrets, openSecrets, TOKEN_PATTERN } from './secrets.ts';
 import { readSpec, roleSpec } from './spec.ts';
@@ -49,17 +49,11 @@ const workersOf = (c: ClusterRecord) =>
  * Refuses a cluster that is being deleted, or whose create is still taking machines. A cluster whose machines are
  * still deploying can be scaled: its machines are all in the record, and each operation follows its own machines.
  */
-export async function refuseBusy(c: ClusterRecord, ctx: ToolContext, what: string): Promise<void> {
-  const op = c.operation_id ? await ctx.deps.store.getOperation(c.operation_id) : undefined;
-  if (c.action === 'delete') {
-    throw new ToolError(
-      `cannot ${what}: cluster ${c.name} is being deleted${isLive(op) ? ` (operation ${c.operation_id})` : '; finish it with cluster_delete'}`,
-    );
-  }
+export function refuseBusy(c: ClusterRecord, ctx: ToolContext, what: string): void {
+  if (c.action === 'delete')
+    throw new ToolError(`cannot ${what}: it is being deleted (cluster_delete finishes it)`);
   if (takingMachines(c, ctx.deps.clock.now())) {
-    throw new ToolError(
-      `cannot ${what}: cluster ${c.name} is still taking its machines; try again in a minute (cluster_get shows it)`,
-    );
+    throw new ToolError(`cannot ${what}: it is still taking its machines; try again in a minute`);
   }
 }
 
@@ -89,7 +83,7 @@ export function chooseRemovals(workers: readonly ClusterMachine[], n: number): C
 export async function planScale(args: ScaleArgs, ctx: ToolContext): Promise<ScalePlan> {
   const c = await requireCluster(ctx.deps, args.name);
   const what = `scale cluster ${c.name}`;
-  await refuseBusy(c, ctx, what);
+  refuseBusy(c, ctx, what);
   const workers = workersOf(c);
   const none = {
     direction: 'none' as const,
@@ -101,8 +95,7 @@ export async function planScale(args: ScaleArgs, ctx: ToolContext): Promise<Scal
     snapshot: [],
   };
   if (args.workers > workers.length) {
-    if (args.remove?.length)
-      throw new InputError('remove: workers can only be removed when the count goes down');
+    if (args.remove?.length) throw new InputError('remove: lower workers by as many');
     await secretsForJoin(c, args, ctx, what);
     const spec = readSpec(c.spec);
     const next = Math.max(-1, ...workers.map((w) => w.index)) + 1;
@@ -123,8 +116,7 @@ export async function planScale(args: ScaleArgs, ctx: ToolContext): Promise<Scal
   }
   const n = workers.length - args.workers;
   if (n === 0) {
-    if (args.remove?.length)
-      throw new InputError('remove: give the new worker count as well (the current one less those removed)');
+    if (args.remove?.length) throw new InputError('remove: lower workers by as many');
     return none;
   }
   let going: ClusterMachine[];
@@ -142,7 +134,7 @@ export async function planScale(args: ScaleArgs, ctx: ToolContext): Promise<Scal
       throw new InputError('remove: a worker is named twice');
     if (going.length !== n) {
       throw new InputError(
-        `remove: ${going.length} named, but going from ${workers.length} to ${args.workers} workers removes ${n}`,
+        `remove: ${going.length} named, but ${workers.length} → ${args.workers} workers removes ${n}`,
       );
     }
   } else going = chooseRemovals(workers, n);
@@ -185,7 +177,7 @@ async function secretsForJoin(
 ): Promise<ClusterSecrets> {
   if (!c.ca_cert_hash || !c.endpoint) {
     throw new ToolError(
-      `cannot ${what}: ${c.endpoint ? 'its CA is' : 'its API endpoint is'} not known${c.recovered ? ' (the record was rebuilt from MAAS)' : ''}, so no worker could join it`,
+      `cannot ${what}: its ${c.endpoint ? 'CA' : 'API endpoint'} is not known, so no worker could join`,
     );
   }
   const secrets = await openSecrets(ctx.deps.vault, c, `add workers to ${c.name}`);

@@ -119,11 +119,11 @@ const Cidr = (what: string, dflt: string) =>
     .default(dflt)
     .describe(`${what} (default ${dflt})`);
 
-/** `1.34` (the newest patch of that minor) or `1.34.2`; from 1.30, what pkgs.k8s.io serves. */
+/** `1.34` (the newest patch of that minor) or `1.34.2`; from 1.31 (kubeadm v1beta4 configuration), as pkgs.k8s.io serves them. */
 export const KubernetesVersion = z
   .string()
-  .regex(/^v?1\.(3\d)(\.\d{1,3})?$/, {
-    error: 'expected a Kubernetes version 1.30 or newer, e.g. "1.34" or "1.34.2"',
+  .regex(/^v?1\.(3[1-9]|[4-9]\d)(\.\d{1,3})?$/, {
+    error: 'expected a Kubernetes version 1.31 or newer, e.g. "1.34" or "1.34.2"',
   })
   .transform((v) => v.replace(/^v/, ''))
   .default('1.34')

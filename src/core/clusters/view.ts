@@ -62,7 +62,7 @@ const iso = (ms: number) => new Date(ms).toISOString();
 export function fixFor(c: Pick<ClusterRecord, 'name' | 'machines'>, m: ClusterMachine): string {
   if (m.role === 'worker') {
     const workers = c.machines.filter((x) => x.role === 'worker').length;
-    return `give it back with cluster_scale {"name": "${c.name}", "workers": ${workers - 1}, "remove": ["${m.hostname}"]}, then add a fresh one with cluster_scale {"name": "${c.name}", "workers": ${workers}}`;
+    return `replace it: cluster_scale {"name": "${c.name}", "workers": ${workers - 1}, "remove": ["${m.hostname}"]}, then back to ${workers}`;
   }
   return m.index === 0
     ? `see machine_events ${m.hostname}, then cluster_delete and create it again`
@@ -132,21 +132,16 @@ export function renderCluster(v: ClusterView): string {
   ];
   for (const m of v.machines) {
     const ips = m.ip_addresses.length ? ` ${m.ip_addresses.join(',')}` : '';
-    lines.push(
-      `  ${m.role === 'control-plane' ? 'cp' : 'worker'} ${m.hostname} (${m.provider_id}) ${m.phase}, ${m.status}${ips}`,
-    );
+    lines.push(`  ${m.role} ${m.hostname} (${m.provider_id}) ${m.phase}, ${m.status}${ips}`);
     if (m.phase === 'failed' && m.note) lines.push(`    ${m.note}`);
   }
   if (v.machines.some((m) => m.phase === 'deployed')) lines.push(`  (${JOIN_NOTE})`);
   for (const p of v.problems) lines.push(`  problem: ${p}`);
   if (v.leaks.length) {
-    lines.push(
-      `  ${v.leaks.length} leaked machine${v.leaks.length === 1 ? '' : 's'} (held, carrying ${v.name}'s owner data, not in its record):`,
-    );
+    lines.push(`  ${v.leaks.length} leaked machine${v.leaks.length === 1 ? '' : 's'}:`);
     for (const l of v.leaks) lines.push(`    ${l.hostname} (${l.status}): ${l.why} — fix: ${l.fix}`);
   }
-  if (v.recovered)
-    lines.push('  This record was rebuilt from MAAS: its CA key and join token are not known here.');
+  if (v.recovered) lines.push('  (rebuilt from MAAS: no secrets here)');
   if (v.operation_id) lines.push(`  Operation: ${v.operation_id}`);
   return lines.join('\n');
 }
