@@ -17,14 +17,14 @@
 import { randomHex } from '../../base/ids.ts';
 import { createDnsResource, deleteDnsResource, domains, setDnsResourceIps } from '../../maas/clusters.ts';
 import type { MachineSummary } from '../../maas/schemas.ts';
-import type { ClusterMachine, ClusterRecord } from '../../store/clusters.ts';
+import type { ClusterRecord } from '../../store/clusters.ts';
 import type { RunContext, ToolContext } from '../deps.ts';
 import { describeError, ToolError } from '../errors.ts';
 import { cidrsOverlap, parseCidr } from '../ip.ts';
 import { applyNetworkPlan } from '../network-apply.ts';
 import { applyStoragePlan } from '../storage-apply.ts';
 import { renderUserData } from './cloud-init.ts';
-import { type ClusterOutcome, followOperation } from './follow.ts';
+import { type ClusterOutcome, deployingEntry, followOperation } from './follow.ts';
 import {
   allocateOne,
   allocationError,
@@ -506,14 +506,7 @@ async function deploy(
       outcomes,
       before: () => 'Allocated',
       update: (c): ClusterRecord => ({ ...c, endpoint, problems: [...c.problems, ...problems] }),
-      entryFor: (m, o): Partial<ClusterMachine> =>
-        o.ok
-          ? {
-              phase: 'deploying',
-              status: o.after?.status_name ?? 'Deploying',
-              ip_addresses: o.after?.ip_addresses ?? m.ip_addresses,
-            }
-          : { phase: 'failed', error: o.row.error },
+      entryFor: deployingEntry,
       wait: args.wait === true,
       waitTimeoutS: args.wait_timeout_s,
     },

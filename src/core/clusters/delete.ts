@@ -12,7 +12,7 @@ import type { RunContext, ToolContext } from '../deps.ts';
 import { ToolError } from '../errors.ts';
 import { cancelOperation } from '../operations/service.ts';
 import { machineSnapshot, type Plan, type PreviewRow, previewRow } from '../plan.ts';
-import { type ClusterOutcome, followOperation } from './follow.ts';
+import { type ClusterOutcome, followOperation, releasingEntry } from './follow.ts';
 import { readMachines, releaseUntag } from './machines.ts';
 import { marksOf } from './mapping.ts';
 import { heldMachines, isLive, recoverCluster } from './reconcile.ts';
@@ -135,7 +135,7 @@ export async function runDelete(
       machines: plan.machines,
       outcomes,
       before: (m) => m.status_name,
-      entryFor: (_m, o) => (o.ok ? { phase: 'releasing' } : { phase: 'failed', error: o.row.error }),
+      entryFor: releasingEntry,
       dropAccepted: true,
       wait: args.wait === true,
       waitTimeoutS: args.wait_timeout_s,

@@ -143,6 +143,22 @@ function toolOf(action: ClusterAction): string {
   return action === 'create' ? 'cluster_create' : action === 'delete' ? 'cluster_delete' : 'cluster_scale';
 }
 
+/** A machine's entry once MAAS was asked to deploy it. */
+export function deployingEntry(m: MachineSummary, o: Outcome): Partial<ClusterMachine> {
+  return o.ok
+    ? {
+        phase: 'deploying',
+        status: o.after?.status_name ?? 'Deploying',
+        ip_addresses: o.after?.ip_addresses ?? m.ip_addresses,
+      }
+    : { phase: 'failed', error: o.row.error };
+}
+
+/** A machine's entry once MAAS was asked to release it. */
+export function releasingEntry(_m: MachineSummary, o: Outcome): Partial<ClusterMachine> {
+  return o.ok ? { phase: 'releasing' } : { phase: 'failed', error: o.row.error };
+}
+
 /** The answer once its operation has ended (an MCP task's result). */
 export function settleClusterOutcome(out: ClusterOutcome, op: Operation): ClusterOutcome {
   return { ...out, note: describeOperation(op), operation: operationView(op) };

@@ -11,7 +11,7 @@ import type { RunContext, ToolContext } from '../deps.ts';
 import { InputError, ToolError } from '../errors.ts';
 import { machineSnapshot, type PreviewRow, previewRow } from '../plan.ts';
 import { type Failure, giveBack, type Taken, takeMachines, userDataFor } from './create.ts';
-import { type ClusterOutcome, followOperation } from './follow.ts';
+import { type ClusterOutcome, deployingEntry, followOperation, releasingEntry } from './follow.ts';
 import { deployEach, readMachines, releaseUntag } from './machines.ts';
 import type { TakePlan } from './picks.ts';
 import { planTake } from './picks.ts';
@@ -276,14 +276,7 @@ async function scaleUp(
       machines: taken.map((t) => t.machine),
       outcomes,
       before: () => 'Allocated',
-      entryFor: (m, o) =>
-        o.ok
-          ? {
-              phase: 'deploying',
-              status: o.after?.status_name ?? 'Deploying',
-              ip_addresses: o.after?.ip_addresses ?? m.ip_addresses,
-            }
-          : { phase: 'failed', error: o.row.error },
+      entryFor: deployingEntry,
       wait: args.wait === true,
       waitTimeoutS: args.wait_timeout_s,
     },
@@ -325,7 +318,7 @@ async function scaleDown(
       machines: going,
       outcomes,
       before: (m) => m.status_name,
-      entryFor: (_m, o) => (o.ok ? { phase: 'releasing' } : { phase: 'failed', error: o.row.error }),
+      entryFor: releasingEntry,
       dropAccepted: true,
       wait: args.wait === true,
       waitTimeoutS: args.wait_timeout_s,
