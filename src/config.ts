@@ -2,14 +2,15 @@
  * All settings (README "Settings"), parsed from the environment once at an entry point. A missing or malformed
  * value fails at start with one line that names the variable and what it accepts — never its (secret) value.
  */
-import { z } from 'zod';
+
+import { type OAuthConfig, parseOAuthConfig } from './config/oauth.ts';
+import { ConfigError, isLoopbackHost, nonEmpty, ROLES, Role } from './config/shared.ts';
 import { DEFAULT_DEADLINE_MIN } from './core/operations/kinds.ts';
 import { apiRoot, parseApiKey } from './maas/client.ts';
 import { OPERATION_KINDS, type OperationKind } from './store/types.ts';
 
-export const ROLES = ['viewer', 'operator', 'admin'] as const;
-export type Role = (typeof ROLES)[number];
-export const Role = z.enum(ROLES);
+export type { OAuthConfig };
+export { ConfigError, isLoopbackHost, ROLES, Role };
 
 export const TOOLSETS = ['machines', 'lifecycle', 'power', 'inventory', 'operations', 'admin'] as const;
 export type Toolset = (typeof TOOLSETS)[number];
@@ -47,6 +48,8 @@ export interface Config {
   db: string | undefined;
   /** Longest wait per operation kind, in minutes (MAAS_MCP_DEADLINES overrides single kinds). */
   deadlinesMin: Record<OperationKind, number>;
+  /** OAuth 2.1 sign-in (README "Sign-in with OAuth"): MCP_PUBLIC_URL, MCP_OAUTH_*, OIDC_*. */
+  oauth: OAuthConfig;
   slack: {
     signingSecret: string | undefined;
     botToken: string | undefined;
@@ -55,11 +58,6 @@ export interface Config {
     apiUrl: string;
     roles: SlackRoleRule[];
   };
-}
-
-/** A setting that cannot be used; `message` is the one line to print. */
-export class ConfigError extends Error {
-  override name = 'ConfigError';
 }
 
 const TRUE = new Set(['1', 'true', 'yes', 'on']);
@@ -71,11 +69,6 @@ export function bool(name: string, value: string | undefined): boolean {
   if (TRUE.has(v)) return true;
   if (FALSE.has(v)) return false;
   throw new ConfigError(`${name} must be true or false (also accepted: 1/0, yes/no, on/off)`);
-}
-
-function nonEmpty(value: string | undefined): string | undefined {
-  const v = value?.trim();
-  return v ? v : undefined;
 }
 
 function parseAuthTokens(value: string | undefined): AuthToken[] {
@@ -203,12 +196,6 @@ function parsePort(value: string | undefined): number {
   return n;
 }
 
-/** True for hosts that only this machine can reach. */
-export function isLoopbackHost(host: string): boolean {
-  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
-  return h === 'localhost' || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h);
-}
-
 /** Parses the environment into a Config, or throws a ConfigError with one clear line. */
 export function parseConfig(env: Readonly<Record<string, string | undefined>>): Config {
   const maasUrl = nonEmpty(env.MAAS_URL);
@@ -270,6 +257,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
     confirm: confirm as ConfirmMode,
     db: nonEmpty(env.MAAS_MCP_DB),
     deadlinesMin: parseDeadlines(env.MAAS_MCP_DEADLINES),
+    oauth: parseOAuthConfig(env),
     slack: {
       signingSecret: nonEmpty(env.SLACK_SIGNING_SECRET),
       botToken,
