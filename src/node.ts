@@ -5,6 +5,7 @@
 import { userInfo } from 'node:os';
 import { type ServerType, serve } from '@hono/node-server';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import { oauthEnabled } from './config/oauth.ts';
 import { bool, type Config, ConfigError, isLoopbackHost, parseConfig } from './config.ts';
 import { createLogger, type Logger, type LogLevel } from './core/log.ts';
 import { Poller } from './core/operations/poller.ts';
@@ -228,9 +229,9 @@ async function runHttp(config: Config, flags: Flags, demo: boolean, logging: Log
   const { log } = logging;
   const host = flags.host ?? config.host;
   const port = flags.port ?? config.port;
-  if (!isLoopbackHost(host) && config.authTokens.length === 0) {
+  if (!isLoopbackHost(host) && config.authTokens.length === 0 && !oauthEnabled(config.oauth)) {
     throw new ConfigError(
-      `HOST=${host} can be reached from other machines: set MCP_AUTH_TOKENS (token:principal:role, …) before listening there`,
+      `HOST=${host} can be reached from other machines: set MCP_AUTH_TOKENS (token:principal:role, …) or OAuth sign-in (MCP_OAUTH_ISSUER or OIDC_ISSUER) before listening there`,
     );
   }
   // Listening comes first: the demo's MAAS is this server's /MAAS, and its URL needs the port actually bound.

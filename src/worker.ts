@@ -5,6 +5,7 @@
  * no sessions, and destructive tools confirm with a token instead of elicitation.
  */
 import { CfWorkerJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/cfworker';
+import { oauthEnabled } from './config/oauth.ts';
 import { type Config, ConfigError, isLoopbackHost, parseConfig } from './config.ts';
 import type { Principal } from './core/policy.ts';
 import { secretsOf } from './core/redact.ts';
@@ -47,9 +48,9 @@ async function maasEndpoint(
  * could act as the local user.
  */
 function checkExposure(config: Config): void {
-  if (!isLoopbackHost(config.host) && config.authTokens.length === 0) {
+  if (!isLoopbackHost(config.host) && config.authTokens.length === 0 && !oauthEnabled(config.oauth)) {
     throw new ConfigError(
-      `HOST=${config.host} can be reached from other machines: set MCP_AUTH_TOKENS (token:principal:role, …) with \`wrangler secret put MCP_AUTH_TOKENS\``,
+      `HOST=${config.host} can be reached from other machines: set MCP_AUTH_TOKENS (token:principal:role, …) with \`wrangler secret put MCP_AUTH_TOKENS\`, or OAuth sign-in (MCP_OAUTH_ISSUER or OIDC_ISSUER)`,
     );
   }
 }
