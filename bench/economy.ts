@@ -2,7 +2,7 @@
  * (b) Output economy: bytes of a machines_list answer per machine versus the raw MAAS JSON of the same
  * machines, at 1,000 machines (target ≤ 150 bytes a row).
  */
-import { systemClock } from '../src/core/clock.ts';
+import { systemClock } from '../src/base/clock.ts';
 import { createSimulator } from '../src/sim/index.ts';
 import { connectClient, makeDeps, testConfig } from '../test/helpers.ts';
 

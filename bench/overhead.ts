@@ -7,7 +7,7 @@
 
 import { once } from 'node:events';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { systemClock } from '../src/core/clock.ts';
+import { systemClock } from '../src/base/clock.ts';
 import { createNodeFetch } from '../src/node/fetch.ts';
 import { createSimulator } from '../src/sim/index.ts';
 import { connectClient, type MaasEndpoint, makeDeps, testConfig } from '../test/helpers.ts';

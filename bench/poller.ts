@@ -7,7 +7,7 @@ import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ManualClock } from '../src/core/clock.ts';
+import { ManualClock } from '../src/base/clock.ts';
 import { Poller } from '../src/core/operations/poller.ts';
 import { startOperation } from '../src/core/operations/service.ts';
 import { createNodeFetch } from '../src/node/fetch.ts';

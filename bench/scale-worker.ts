@@ -3,7 +3,7 @@
  * byte, keep nothing), `tool` (machines_list through a real MCP client and server), or `naive` (what a client
  * that JSON.parses the whole answer pays). Prints one JSON line.
  */
-import { systemClock } from '../src/core/clock.ts';
+import { systemClock } from '../src/base/clock.ts';
 import { createNodeFetch } from '../src/node/fetch.ts';
 import { connectClient, makeDeps, testConfig } from '../test/helpers.ts';
 

@@ -3,7 +3,7 @@
  * Slack drops a command that is not acknowledged within 3 s; target p99 < 300 ms. Signed requests go through the
  * Hono app; the work after the ack runs against a slow simulator and a fake Slack on 127.0.0.1.
  */
-import { systemClock } from '../src/core/clock.ts';
+import { systemClock } from '../src/base/clock.ts';
 import { createApp } from '../src/server.ts';
 import { sign } from '../src/slack/verify.ts';
 import { createSlack } from '../src/slack.ts';

@@ -2,15 +2,30 @@
  * All settings (README "Settings"), parsed from the environment once at an entry point. A missing or malformed
  * value fails at start with one line that names the variable and what it accepts — never its (secret) value.
  */
-
+import { SecretSet } from './base/redact.ts';
 import { type OAuthConfig, parseOAuthConfig } from './config/oauth.ts';
 import { ConfigError, isLoopbackHost, nonEmpty, ROLES, Role } from './config/shared.ts';
-import { DEFAULT_DEADLINE_MIN } from './core/operations/kinds.ts';
-import { apiRoot, parseApiKey } from './maas/client.ts';
+import { apiRoot, parseApiKey } from './maas/http.ts';
 import { OPERATION_KINDS, type OperationKind } from './store/types.ts';
 
 export type { OAuthConfig };
 export { ConfigError, isLoopbackHost, ROLES, Role };
+
+/** Default deadlines in minutes (README "Settings", `MAAS_MCP_DEADLINES`); `MAAS_MCP_DEADLINES` overrides them. */
+export const DEFAULT_DEADLINE_MIN: Record<OperationKind, number> = {
+  commission: 20,
+  test: 60,
+  deploy: 30,
+  release: 30,
+  erase: 240,
+  rescue_enter: 15,
+  rescue_exit: 15,
+  power_on: 5,
+  power_off: 5,
+  power_cycle: 5,
+  abort: 15,
+  action: 5,
+};
 
 export const TOOLSETS = ['machines', 'lifecycle', 'power', 'inventory', 'operations', 'admin'] as const;
 export type Toolset = (typeof TOOLSETS)[number];
@@ -267,4 +282,20 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
       roles: parseSlackRoles(env.SLACK_ROLES),
     },
   };
+}
+
+/**
+ * Every secret string the settings hold: the Slack signing secret and tokens, the MCP auth tokens and the MAAS
+ * API key with each of its parts. A MAAS key that is not a setting (the demo simulator's) is added where it is
+ * chosen; the set is shared, so every logger and text already holding it scrubs that key too.
+ */
+export function secretsOf(config: Pick<Config, 'slack' | 'authTokens' | 'maasApiKey'>): SecretSet {
+  const secrets = new SecretSet().add(
+    config.slack.signingSecret,
+    config.slack.botToken,
+    config.slack.appToken,
+  );
+  for (const t of config.authTokens) secrets.add(t.token);
+  if (config.maasApiKey) secrets.addApiKey(config.maasApiKey);
+  return secrets;
 }

@@ -4,19 +4,17 @@
  */
 import { userInfo } from 'node:os';
 import { type ServerType, serve } from '@hono/node-server';
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import { createLogger, type Logger, type LogLevel } from './base/log.ts';
+import type { SecretSet } from './base/redact.ts';
 import { oauthEnabled } from './config/oauth.ts';
-import { bool, type Config, ConfigError, isLoopbackHost, parseConfig } from './config.ts';
-import { createLogger, type Logger, type LogLevel } from './core/log.ts';
+import { bool, type Config, ConfigError, isLoopbackHost, parseConfig, secretsOf } from './config.ts';
+import type { Principal } from './core/access.ts';
+import type { Deps } from './core/deps.ts';
 import { Poller } from './core/operations/poller.ts';
-import type { Principal } from './core/policy.ts';
-import { type SecretSet, secretsOf } from './core/redact.ts';
-import type { Deps } from './deps.ts';
-import { createMcpServer } from './mcp.ts';
+import { serveStdio } from './mcp/stdio.ts';
 import { createNodeFetch } from './node/fetch.ts';
 import { slackBanner } from './node/slack-banner.ts';
 import { openNodeStore } from './node/store-open.ts';
-import { buildDeps, chooseMaas } from './runtime.ts';
 import { createApp } from './server.ts';
 import type { Simulator } from './sim/index.ts';
 import { type Slack, slackSetupWarnings } from './slack.ts';
@@ -24,6 +22,7 @@ import { MemoryStore } from './store/memory.ts';
 import type { Store } from './store/types.ts';
 import { enabledTools } from './tools/index.ts';
 import { VERSION } from './version.ts';
+import { buildDeps, chooseMaas } from './wiring.ts';
 
 const USAGE = `maas-mcp ${VERSION} — drive a MAAS fleet from AI agents (MCP) and Slack
 
@@ -312,16 +311,14 @@ async function runStdio(config: Config, flags: Flags, logging: Logging): Promise
   const built = await startDeps(config, flags, flags.demo, logging);
   const principal = localPrincipal(config);
   const tools = enabledTools({ toolsets: config.toolsets, readOnly: config.readOnly, role: principal.role });
-  const server = createMcpServer(built.deps, { principal, tools });
-  const transport = new StdioServerTransport();
-  const closed = new Promise<number>((resolve) => {
-    transport.onclose = () => resolve(0);
-    process.stdin.once('end', () => resolve(0));
-  });
-  await server.connect(transport);
+  const stdinEnded = new Promise<void>((resolve) => process.stdin.once('end', () => resolve()));
+  const stdio = await serveStdio(built.deps, { principal, tools });
   log.info('stdio ready', { tools: tools.length, demo: flags.demo });
-  const code = await Promise.race([closed, untilSignal(async () => {})]);
-  await server.close().catch(() => undefined);
+  const code = await Promise.race([
+    Promise.race([stdio.closed, stdinEnded]).then(() => 0),
+    untilSignal(async () => {}),
+  ]);
+  await stdio.close();
   await built.close();
   return code;
 }

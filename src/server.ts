@@ -5,12 +5,12 @@
 import { type Context, Hono } from 'hono';
 import { cors } from 'hono/cors';
 import { type AuthOptions, type BearerRefusal, createAuth } from './auth/index.ts';
+import type { FetchLike } from './base/fetch.ts';
 import { isLoopbackHost } from './config.ts';
+import type { Principal } from './core/access.ts';
+import type { Deps } from './core/deps.ts';
 import { describeError } from './core/errors.ts';
-import type { Principal } from './core/policy.ts';
-import type { Deps } from './deps.ts';
-import type { FetchLike } from './maas/client.ts';
-import { type McpHttpOptions, McpHttpSessions } from './mcp.ts';
+import { type McpHttpOptions, McpHttpSessions } from './mcp/server.ts';
 import { SlackRoles } from './slack/roles.ts';
 import { readSlackRequest } from './slack/verify.ts';
 import {

@@ -2,10 +2,11 @@
  * The Slack adapter core: pure, no transport. The Hono routes (src/server.ts) and Bolt's Socket Mode
  * (src/node/slack-socket.ts) both feed it, so one logic path serves both.
  */
-import type { ActionResult, Plan } from './core/actions.ts';
+
+import type { FetchLike } from './base/fetch.ts';
+import type { Deps, RequestApproval } from './core/deps.ts';
 import { describeError } from './core/errors.ts';
-import type { Deps } from './deps.ts';
-import type { FetchLike } from './maas/client.ts';
+import type { AnyTool } from './core/tool.ts';
 import { SlackApi } from './slack/api.ts';
 import { requestApproval } from './slack/approval.ts';
 import type { SlackMessage } from './slack/blocks.ts';
@@ -15,7 +16,6 @@ import { OperationThreads, type SlackContext } from './slack/context.ts';
 import { handleInteraction, type InteractionAnswer, type InteractionPayload } from './slack/interactions.ts';
 import { SlackNotices } from './slack/notices.ts';
 import { SlackRoles } from './slack/roles.ts';
-import type { AnyTool, ToolContext } from './tools/define.ts';
 import { ALL_TOOLS } from './tools/index.ts';
 
 export type { InteractionAnswer, InteractionPayload, SlackMessage, SlashCommand };
@@ -32,13 +32,8 @@ export interface Slack {
   ack(text: string): SlackMessage;
   /** Completion notices and progress edits; subscribe it to deps.notify where the poller runs. */
   notices: SlackNotices;
-  /** MAAS_MCP_CONFIRM=slack: holds an agent's destructive call for a person's approval. */
-  requestApproval(
-    tool: AnyTool,
-    args: Record<string, unknown>,
-    plan: Plan,
-    ctx: ToolContext,
-  ): Promise<ActionResult>;
+  /** MAAS_MCP_CONFIRM=slack: holds an agent's call for a person's approval (Deps.requestApproval). */
+  requestApproval: RequestApproval;
 }
 
 /**

@@ -4,19 +4,18 @@
  * Durable Object ({@link MaasMcpObject}). MCP is stateless here: a request may land on any isolate, so there are
  * no sessions, and destructive tools confirm with a token instead of elicitation.
  */
-import { CfWorkerJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/cfworker';
 import { oauthEnabled } from './config/oauth.ts';
-import { type Config, ConfigError, isLoopbackHost, parseConfig } from './config.ts';
-import type { Principal } from './core/policy.ts';
-import { secretsOf } from './core/redact.ts';
-import { buildDeps, chooseMaas, type MaasEndpoint } from './runtime.ts';
+import { type Config, ConfigError, isLoopbackHost, parseConfig, secretsOf } from './config.ts';
+import type { Principal } from './core/access.ts';
+import { workersValidator } from './mcp/workers.ts';
 import { createApp } from './server.ts';
 import { forwardingStore } from './store/methods.ts';
-import { demoOf, type Env, objectStub, settingsOf } from './worker/env.ts';
-import type { DemoCredentials, MaasMcpObject } from './worker/object.ts';
-import { MAAS_SETTINGS_HINT, maasFetch, workerLogger } from './worker/runtime.ts';
+import { buildDeps, chooseMaas, type MaasEndpoint } from './wiring.ts';
+import { demoOf, settingsOf } from './worker/env.ts';
+import { type DemoCredentials, type Env, type MaasMcpObject, objectStub } from './worker/object.ts';
+import { MAAS_SETTINGS_HINT, maasFetch, workerLogger } from './worker/platform.ts';
 
-export type { Env } from './worker/env.ts';
+export type { Env } from './worker/object.ts';
 export { MaasMcpObject } from './worker/object.ts';
 
 /** The demo's credentials are fixed by the simulator's seed: ask the Durable Object once per isolate. */
@@ -95,7 +94,7 @@ async function handle(request: Request, env: Env, ctx: ExecutionContext): Promis
   });
   const { app } = createApp(deps, {
     localPrincipal: localPrincipal(config),
-    mcp: { stateless: true, validator: new CfWorkerJsonSchemaValidator() },
+    mcp: { stateless: true, validator: workersValidator() },
     // Slack work after the ack goes to the Durable Object (a fast hand-off under ctx.waitUntil).
     ...(slack ? { slack, slackWork: (job) => stub.slackJob(job) } : {}),
   });

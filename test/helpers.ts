@@ -1,22 +1,23 @@
 /** Test wiring: Deps, MCP clients and servers over in-memory pairs. No network. */
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import { type Clock, ManualClock, systemClock } from '../src/base/clock.ts';
+import type { FetchLike } from '../src/base/fetch.ts';
+import { type Logger, silentLogger } from '../src/base/log.ts';
+import { SecretSet } from '../src/base/redact.ts';
 import { type Config, parseConfig } from '../src/config.ts';
-import { type Clock, ManualClock, systemClock } from '../src/core/clock.ts';
-import { type Logger, silentLogger } from '../src/core/log.ts';
+import type { Principal } from '../src/core/access.ts';
+import type { Deps } from '../src/core/deps.ts';
 import { NotifierHub } from '../src/core/operations/notify.ts';
 import { Poller } from '../src/core/operations/poller.ts';
-import type { Principal } from '../src/core/policy.ts';
-import { SecretSet } from '../src/core/redact.ts';
-import type { Deps } from '../src/deps.ts';
-import { MaasApi } from '../src/maas/api.ts';
-import { type FetchLike, MaasClient } from '../src/maas/client.ts';
+import type { AnyTool } from '../src/core/tool.ts';
+import { MaasClient } from '../src/maas/client.ts';
+import { MaasHttp } from '../src/maas/http.ts';
 import { NodeStatus } from '../src/maas/status.ts';
-import { createMcpServer } from '../src/mcp.ts';
+import { createMcpServer } from '../src/mcp/server.ts';
 import { createSimulator, type SimNode, type Simulator, type SimulatorOptions } from '../src/sim/index.ts';
 import { MemoryStore } from '../src/store/memory.ts';
 import type { Store } from '../src/store/types.ts';
-import type { AnyTool } from '../src/tools/define.ts';
 import { enabledTools } from '../src/tools/index.ts';
 
 export interface MaasEndpoint {
@@ -37,7 +38,7 @@ export function makeDeps(
   opts: { clock?: Clock; config?: Config; log?: Logger; retries?: number; store?: Store } = {},
 ): Deps {
   const clock = opts.clock ?? systemClock;
-  const client = new MaasClient({
+  const client = new MaasHttp({
     url: maas.baseUrl,
     apiKey: maas.apiKey,
     fetch: maas.fetch,
@@ -46,7 +47,7 @@ export function makeDeps(
     backoffMs: 1,
   });
   return {
-    maas: new MaasApi(client),
+    maas: new MaasClient(client),
     store: opts.store ?? new MemoryStore({ now: () => clock.now() }),
     notify: new NotifierHub(),
     kickPoller: () => undefined,

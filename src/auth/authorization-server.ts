@@ -15,11 +15,11 @@ import type { AuthRequest, OAuthAuthorizationServer, OAuthHelpers } from '@cloud
 type Library = typeof import('@cloudflare/workers-oauth-provider');
 
 import type { Context } from 'hono';
+import type { Clock } from '../base/clock.ts';
+import type { FetchLike } from '../base/fetch.ts';
+import type { Logger } from '../base/log.ts';
 import type { OAuthConfig, OidcUpstream } from '../config/oauth.ts';
 import type { Role } from '../config/shared.ts';
-import type { Clock } from '../core/clock.ts';
-import type { Logger } from '../core/log.ts';
-import type { FetchLike } from '../maas/client.ts';
 import type { Store } from '../store/types.ts';
 import { claimValues, personName, roleOfValues } from './claims.ts';
 import { storeKv } from './kv.ts';

@@ -3,11 +3,11 @@
  * bearer token, and — with OIDC_ISSUER — the built-in authorization server, loaded on its first use.
  */
 import type { Hono } from 'hono';
+import type { Clock } from '../base/clock.ts';
+import type { FetchLike } from '../base/fetch.ts';
+import type { Logger } from '../base/log.ts';
 import type { Role } from '../config/shared.ts';
 import type { Config } from '../config.ts';
-import type { Clock } from '../core/clock.ts';
-import type { Logger } from '../core/log.ts';
-import type { FetchLike } from '../maas/client.ts';
 import type { Store } from '../store/types.ts';
 import { AUTHORIZATION_SERVER_PATHS, AuthorizationServer } from './authorization-server.ts';
 import { type IssuedTokens, ResourceServer } from './resource.ts';

@@ -4,7 +4,7 @@
  * Workers), under the `oauth:` prefix. Unlike KV, the Store is strongly consistent: a used authorization code or a
  * revoked grant is gone for every later request, wherever it lands.
  */
-import type { Clock } from '../core/clock.ts';
+import type { Clock } from '../base/clock.ts';
 import { MAX_LIST_VALUES, type Store } from '../store/types.ts';
 
 const PREFIX = 'oauth:';

@@ -11,12 +11,12 @@
  */
 import type { Hono } from 'hono';
 import { createRemoteJWKSet, customFetch, decodeJwt, errors, type JWTPayload, jwtVerify } from 'jose';
+import type { Clock } from '../base/clock.ts';
+import type { FetchLike } from '../base/fetch.ts';
+import type { Logger } from '../base/log.ts';
 import { type OAuthConfig, oauthEnabled } from '../config/oauth.ts';
 import type { Role } from '../config/shared.ts';
 import type { AuthToken } from '../config.ts';
-import type { Clock } from '../core/clock.ts';
-import type { Logger } from '../core/log.ts';
-import type { FetchLike } from '../maas/client.ts';
 import { timingSafeEqual } from '../slack/verify.ts';
 import { claimValues, personName, roleOfValues } from './claims.ts';
 

@@ -4,9 +4,9 @@
  * RFC 9207). Works with any provider that publishes OpenID Connect Discovery, Slack's "Sign in with Slack" too.
  */
 import { createRemoteJWKSet, customFetch, type JWTPayload, jwtVerify } from 'jose';
+import type { Clock } from '../base/clock.ts';
+import type { FetchLike } from '../base/fetch.ts';
 import type { OidcUpstream } from '../config/oauth.ts';
-import type { Clock } from '../core/clock.ts';
-import type { FetchLike } from '../maas/client.ts';
 import { discoverMetadata, type IssuerMetadata } from './resource.ts';
 
 /** A sign-in that failed at or after the provider: `description` is safe to show (no code, token or secret). */

@@ -1,12 +1,13 @@
 /**
- * Writing the audit log: every write, and every refused or cancelled destructive attempt (README "Safety").
- * Arguments are redacted before they are stored; a failure to write is logged loudly but cannot undo a write
- * MAAS already made.
+ * Writing the audit log: every write, and every refused or cancelled attempt (README "Safety"). The one path
+ * (core/invoke.ts) records every tool call that writes; adapters record what happens around calls (a Slack button
+ * refused, a held call approved or denied). Arguments are redacted before they are stored; a failure to write is
+ * logged loudly but cannot undo a write MAAS already made.
  */
+
+import { redact } from '../base/redact.ts';
 import type { AuditRecord } from '../store/types.ts';
-import type { ToolContext } from '../tools/define.ts';
-import { describeError } from './errors.ts';
-import { redact } from './redact.ts';
+import type { ToolContext } from './deps.ts';
 
 export interface AuditEntry {
   tool: string;
@@ -17,7 +18,10 @@ export interface AuditEntry {
   operation_id?: string;
 }
 
-export async function recordAudit(ctx: ToolContext, e: AuditEntry): Promise<void> {
+export async function recordAudit(
+  ctx: Pick<ToolContext, 'deps' | 'principal'>,
+  e: AuditEntry,
+): Promise<void> {
   const { deps, principal } = ctx;
   try {
     await deps.store.appendAudit({
@@ -34,51 +38,4 @@ export async function recordAudit(ctx: ToolContext, e: AuditEntry): Promise<void
   } catch (err) {
     deps.log.error('could not write the audit log', { tool: e.tool, principal: principal.id, error: err });
   }
-}
-
-/** What a write that went through reports for its audit record. */
-export interface AuditedResult<T> {
-  out: T;
-  detail: string;
-  /** Default 'ok'. */
-  result?: AuditRecord['result'];
-  /** Default the targets given to {@link audited}. */
-  targets?: AuditRecord['targets'];
-}
-
-/**
- * Runs a write and audits it either way: as `work` reports it when it goes through; when it throws, as 'failed'
- * (or what `failure` says, e.g. 'partial' when part was done) with the error as the caller reads it. The error
- * is then rethrown.
- */
-export async function audited<T>(
-  ctx: ToolContext,
-  call: { tool: string; args: Record<string, unknown>; targets?: AuditRecord['targets'] },
-  work: () => Promise<AuditedResult<T>>,
-  failure?: (err: unknown) => Partial<Pick<AuditEntry, 'result' | 'targets'>>,
-): Promise<T> {
-  const targets = call.targets ?? [];
-  let r: AuditedResult<T>;
-  try {
-    r = await work();
-  } catch (err) {
-    await recordAudit(ctx, {
-      tool: call.tool,
-      args: call.args,
-      result: 'failed',
-      // The adapter logs unexpected errors when it renders them: not logged twice here.
-      detail: describeError(err, ctx.deps.secrets),
-      targets,
-      ...failure?.(err),
-    });
-    throw err;
-  }
-  await recordAudit(ctx, {
-    tool: call.tool,
-    args: call.args,
-    result: r.result ?? 'ok',
-    detail: r.detail,
-    targets: r.targets ?? targets,
-  });
-  return r.out;
 }

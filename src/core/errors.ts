@@ -2,6 +2,9 @@
  * The third tier of errors: what a person or a model reads. Tools throw domain errors (MaasError, ToolError);
  * adapters call {@link describeError} and never show a stack trace.
  */
+
+import type { Logger } from '../base/log.ts';
+import type { SecretSet } from '../base/redact.ts';
 import {
   MaasBadRequestError,
   MaasConflictError,
@@ -10,12 +13,48 @@ import {
   MaasForbiddenError,
   MaasNotFoundError,
 } from '../maas/errors.ts';
-import type { Logger } from './log.ts';
-import type { SecretSet } from './redact.ts';
+import type { AuditRecord } from '../store/types.ts';
 
-/** An error whose message is already written for the reader (bad input, a refused operation, …). */
+/** What a failed call's audit record should say beyond the error itself (see {@link ToolError}). */
+export interface AuditFacts {
+  result?: AuditRecord['result'];
+  targets?: AuditRecord['targets'];
+  operation_id?: string;
+}
+
+/**
+ * An error whose message is already written for the reader (bad input, a refused operation, …). `audit` adds what
+ * the audit record of the failed call should say: part was done (`result: 'partial'`), which targets, which
+ * operation.
+ */
 export class ToolError extends Error {
   override name = 'ToolError';
+  constructor(
+    message: string,
+    readonly audit?: AuditFacts,
+  ) {
+    super(message);
+  }
+}
+
+/** Bad arguments: nothing was tried, so nothing is audited. The message names the field and what it accepts. */
+export class InputError extends ToolError {
+  override name = 'InputError';
+}
+
+/**
+ * A call refused before it did anything — by who may use the tool, by MAAS's rights, by the confirmation gate or
+ * by policy. Always audited as `refused`.
+ */
+export class Refusal extends ToolError {
+  override name = 'Refusal';
+  constructor(
+    message: string,
+    readonly why: 'access' | 'maas-rights' | 'gate' | 'policy',
+    audit?: AuditFacts,
+  ) {
+    super(message, audit);
+  }
 }
 
 /** Turns any thrown value into one readable message with no secrets in it. */
@@ -39,4 +78,11 @@ export function describeError(err: unknown, secrets?: SecretSet, log?: Logger): 
     message = `internal error in maas-mcp: ${err instanceof Error ? err.message : String(err)}`;
   }
   return secrets ? secrets.scrub(message) : message;
+}
+
+/** A zod error as a line a person can act on: "limit: Too big: expected number to be <=500". */
+export function zodMessage(err: {
+  issues: readonly { path: readonly PropertyKey[]; message: string }[];
+}): string {
+  return err.issues.map((i) => `${i.path.map(String).join('.') || 'arguments'}: ${i.message}`).join('; ');
 }

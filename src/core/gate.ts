@@ -1,44 +1,46 @@
 /**
- * The confirmation gate for destructive tools (README "Safety"). Nothing destructive runs before a person
- * (through MCP elicitation, a confirm token, or Slack) has seen a preview of what will happen to each machine,
- * and nothing runs if a machine changed since that preview.
+ * The confirmation gate (README "Safety"): the one path (core/invoke.ts) passes every call of a destructive tool
+ * through it, and every call whose plan asks for confirmation. Nothing it holds runs before a person (through MCP
+ * elicitation, a confirm token, or Slack) has seen a preview of what will happen to each target, and nothing runs
+ * if a target changed since that preview. The gate decides; the one path audits what it decided.
  */
-
-import type { MachineSummary } from '../maas/schemas.ts';
-import type { MachineSnapshot } from '../store/types.ts';
-import type { AnyTool, ToolContext } from '../tools/define.ts';
-import type { ActionResult, Plan, PreviewRow } from './actions.ts';
-import { recordAudit } from './audit.ts';
-import { ToolError } from './errors.ts';
+import { randomBase64url } from '../base/ids.ts';
+import type { GatedTool, ToolContext } from './deps.ts';
+import { Refusal } from './errors.ts';
+import { type Plan, plansWork, stateChanges } from './plan.ts';
+import type { ActionResult } from './result.ts';
 import { normaliseRefs } from './targets.ts';
 
 export const CONFIRM_TTL_MS = 5 * 60_000;
 const TOKEN_RE = /^mmc_[A-Za-z0-9_-]{43}$/;
 
 /** A refusal by the gate: always an error result that says why and what to do next. */
-export class GateRefusal extends ToolError {
+export class GateRefusal extends Refusal {
   override name = 'GateRefusal';
+  constructor(message: string, audit?: ConstructorParameters<typeof Refusal>[2]) {
+    super(message, 'gate', audit);
+  }
 }
 
 export type GateDecision = { hold: ActionResult } | { run: Plan };
 
 /**
- * Holds a destructive call for confirmation, or lets it through: `hold` is the answer to give instead of
- * running (confirmation required, cancelled, awaiting approval); `run` carries the plan to run with, read
- * after the confirmation.
+ * Holds a call for confirmation, or lets it through: `hold` is the answer to give instead of running
+ * (confirmation required, cancelled, awaiting approval); `run` carries the plan to run with, read after the
+ * confirmation. A refusal (a bad or stale token, a changed machine) is thrown as a {@link GateRefusal}.
  */
 export async function gate(
-  tool: AnyTool,
+  tool: GatedTool,
   args: Record<string, unknown>,
   plan: Plan,
   ctx: ToolContext,
   replan: () => Promise<Plan>,
 ): Promise<GateDecision> {
-  const verb = tool.verb ?? tool.title.toLowerCase();
+  const verb = tool.phrase;
   // A person already approved this call (in Slack) on the machines as they were then: they still must be.
   if (ctx.confirmedAgainst) {
     const changed = stateChanges(ctx.confirmedAgainst, plan);
-    if (changed) await refuse(tool, args, plan, ctx, `${changed} What was approved no longer holds.`);
+    if (changed) refuse(plan, `${changed} What was approved no longer holds.`);
     return { run: plan };
   }
   const mode = ctx.confirmMode ?? ctx.deps.config.confirm;
@@ -51,40 +53,28 @@ export async function gate(
     await redeem(tool, args, plan, ctx, token);
     return { run: plan };
   }
-  // Nothing destructive would happen (every target skipped or refused): no need to ask.
-  if (!plan.rows.some((r) => r.verdict === 'run')) return { run: plan };
+  // Nothing would happen (every target skipped or refused): no need to ask.
+  if (!plansWork(plan)) return { run: plan };
   if (mode === 'slack') {
-    if (!ctx.requestApproval) {
+    if (!ctx.deps.requestApproval) {
       throw new GateRefusal(
         'MAAS_MCP_CONFIRM=slack needs Slack (SLACK_BOT_TOKEN and SLACK_NOTIFY_CHANNEL) to ask a person for approval',
       );
     }
-    return { hold: await ctx.requestApproval(tool, args, plan) };
+    return { hold: await ctx.deps.requestApproval(tool, args, plan, ctx) };
   }
   if (mode === 'auto' && ctx.elicit) {
     const answer = await ctx.elicit(confirmMessage(verb, plan));
     if (answer !== 'accept') {
-      await recordAudit(ctx, {
-        tool: tool.name,
-        args,
-        result: 'cancelled',
-        detail: `${verb}: ${answer === 'decline' ? 'declined' : 'cancelled'} at the confirmation prompt`,
-        targets: auditTargets(plan),
-      });
+      const how = answer === 'decline' ? 'declined' : 'cancelled';
       return {
-        hold: held(
-          'cancelled',
-          verb,
-          plan,
-          `Cancelled: nothing was changed (the ${verb} was ${answer === 'decline' ? 'declined' : 'cancelled'}).`,
-        ),
+        hold: held('cancelled', verb, plan, `Cancelled: nothing was changed (the ${verb} was ${how}).`),
       };
     }
-    // The person answered on the preview they saw, maybe minutes ago: the machines must still be as shown.
+    // The person answered on the preview they saw, maybe minutes ago: the targets must still be as shown.
     const now = await replan();
-    const changed = stateChanges(snapshotOf(plan), now);
-    if (changed)
-      await refuse(tool, args, now, ctx, `${changed} Nothing was changed; ask again for a new preview.`);
+    const changed = stateChanges(plan.snapshot, now);
+    if (changed) refuse(now, `${changed} Nothing was changed; ask again for a new preview.`);
     return { run: now };
   }
 
@@ -103,12 +93,7 @@ export async function gate(
   return { hold: result };
 }
 
-function held(
-  status: 'confirmation_required' | 'cancelled',
-  verb: string,
-  plan: Plan,
-  summary: string,
-): ActionResult {
+function held(status: 'confirmation_required' | 'cancelled', verb: string, plan: Plan, summary: string) {
   return {
     status,
     action: verb,
@@ -118,10 +103,12 @@ function held(
     failed: [],
     not_found: plan.missing,
     preview: plan.rows,
-  };
+  } satisfies ActionResult;
 }
 
+/** "2 machines", or nothing for a call that names no targets. */
 function count(plan: Plan): string {
+  if (plan.whole) return 'as asked';
   const n = plan.rows.filter((r) => r.verdict === 'run').length;
   return `${n} machine${n === 1 ? '' : 's'}`;
 }
@@ -139,17 +126,17 @@ function confirmMessage(verb: string, plan: Plan): string {
   return lines.join('\n');
 }
 
-async function issue(tool: AnyTool, args: Record<string, unknown>, plan: Plan, ctx: ToolContext) {
+async function issue(tool: GatedTool, args: Record<string, unknown>, plan: Plan, ctx: ToolContext) {
   const { store, clock } = ctx.deps;
   const now = clock.now();
-  const token = `mmc_${base64url(randomBytes(32))}`;
+  const token = `mmc_${randomBase64url(32)}`;
   const expiresAt = now + CONFIRM_TTL_MS;
   await store.putConfirmation({
     token_hash: await sha256(token),
     tool: tool.name,
     args_hash: await argsHash(args),
     principal: principalKey(ctx),
-    targets: snapshotOf(plan),
+    targets: plan.snapshot,
     created_at: now,
     expires_at: expiresAt,
     used_at: null,
@@ -160,169 +147,51 @@ async function issue(tool: AnyTool, args: Record<string, unknown>, plan: Plan, c
 }
 
 async function redeem(
-  tool: AnyTool,
+  tool: GatedTool,
   args: Record<string, unknown>,
   plan: Plan,
   ctx: ToolContext,
   token: string,
-) {
+): Promise<void> {
   const { store, clock } = ctx.deps;
   const again = `Call ${tool.name} again without confirm_token to get a new preview.`;
-  if (!TOKEN_RE.test(token)) {
-    await refuse(tool, args, plan, ctx, `confirm_token is not a token maas-mcp issued. ${again}`);
-  }
+  if (!TOKEN_RE.test(token)) refuse(plan, `confirm_token is not a token maas-mcp issued. ${again}`);
   const c = await store.getConfirmation(await sha256(token));
   const now = clock.now();
-  if (!c)
-    await refuse(
-      tool,
-      args,
-      plan,
-      ctx,
-      `confirm_token is unknown here (never issued, or long expired). ${again}`,
-    );
-  const conf = c as NonNullable<typeof c>;
-  if (conf.used_at !== null) {
-    await refuse(
-      tool,
-      args,
-      plan,
-      ctx,
-      `this confirm_token was already used at ${iso(conf.used_at)}; a token works once. ${again}`,
-    );
+  if (!c) refuse(plan, `confirm_token is unknown here (never issued, or long expired). ${again}`);
+  if (c.used_at !== null) {
+    refuse(plan, `this confirm_token was already used at ${iso(c.used_at)}; a token works once. ${again}`);
   }
-  if (now >= conf.expires_at) {
-    await refuse(
-      tool,
-      args,
-      plan,
-      ctx,
-      `this confirm_token expired at ${iso(conf.expires_at)} (tokens last 5 minutes). ${again}`,
-    );
+  if (now >= c.expires_at) {
+    refuse(plan, `this confirm_token expired at ${iso(c.expires_at)} (tokens last 5 minutes). ${again}`);
   }
-  if (conf.tool !== tool.name) {
-    await refuse(
-      tool,
-      args,
-      plan,
-      ctx,
-      `this confirm_token was issued for ${conf.tool}, not ${tool.name}. ${again}`,
-    );
+  if (c.tool !== tool.name) {
+    refuse(plan, `this confirm_token was issued for ${c.tool}, not ${tool.name}. ${again}`);
   }
-  if (conf.principal !== principalKey(ctx)) {
-    await refuse(tool, args, plan, ctx, `this confirm_token was issued to someone else. ${again}`);
+  if (c.principal !== principalKey(ctx)) {
+    refuse(plan, `this confirm_token was issued to someone else. ${again}`);
   }
-  if (conf.args_hash !== (await argsHash(args))) {
-    await refuse(
-      tool,
-      args,
+  if (c.args_hash !== (await argsHash(args))) {
+    refuse(
       plan,
-      ctx,
       `the arguments differ from the ones previewed (a confirm_token is bound to the exact arguments). ${again}`,
     );
   }
-  const changed = stateChanges(conf.targets, plan);
+  const changed = stateChanges(c.targets, plan);
   if (changed) {
-    await store.useConfirmation(conf.token_hash, now);
-    await refuse(
-      tool,
-      args,
-      plan,
-      ctx,
-      `${changed} The preview no longer holds, so nothing was changed. ${again}`,
-    );
+    await store.useConfirmation(c.token_hash, now);
+    refuse(plan, `${changed} The preview no longer holds, so nothing was changed. ${again}`);
   }
-  if (!(await store.useConfirmation(conf.token_hash, now))) {
-    await refuse(tool, args, plan, ctx, `this confirm_token was already used; a token works once. ${again}`);
+  if (!(await store.useConfirmation(c.token_hash, now))) {
+    refuse(plan, `this confirm_token was already used; a token works once. ${again}`);
   }
 }
 
-/** Every machine a plan names, as its preview shows them and with what it promises for each. */
-export function snapshotOf(plan: Plan): MachineSnapshot[] {
-  return plan.machines.map((m, i) => {
-    const row = plan.rows[i] as PreviewRow;
-    return {
-      system_id: m.system_id,
-      status: m.status,
-      shown: {
-        hostname: m.hostname,
-        owner: m.owner,
-        locked: m.locked,
-        deployment: deploymentOf(m),
-        verdict: row.verdict,
-        effect: row.effect,
-      },
-    };
+/** Refuses the call: the one path audits it with the plan's targets as they were. */
+function refuse(plan: Plan, why: string): never {
+  throw new GateRefusal(`Not done: ${why}`, {
+    targets: plan.rows.map((r) => ({ system_id: r.system_id, hostname: r.hostname, before: r.status })),
   });
-}
-
-/**
- * What tells one deployment of a machine from the next: MAAS starts a new installation result each time it
- * deploys (`current_installation_result_id`, MAAS `maasserver/api/machines.py`), whoever deploys it.
- */
-function deploymentOf(m: MachineSummary): string {
-  return `${m.osystem}/${m.distro_series}#${m.current_installation_result_id ?? ''}`;
-}
-
-/** A sentence naming what changed between a preview's snapshot and now, or undefined. */
-function stateChanges(snapshot: readonly MachineSnapshot[], now: Plan): string | undefined {
-  const current = new Map(now.machines.map((m, i) => [m.system_id, { m, row: now.rows[i] as PreviewRow }]));
-  const changes: string[] = [];
-  for (const t of snapshot) {
-    const c = current.get(t.system_id);
-    const changed = c ? changeOf(t, c.m, c.row) : `${t.system_id} is no longer among the targets`;
-    if (changed) changes.push(changed);
-  }
-  for (const m of now.machines) {
-    if (!snapshot.some((t) => t.system_id === m.system_id))
-      changes.push(`${m.hostname} was not in the preview`);
-  }
-  return changes.length ? `Since the preview, ${changes.join('; ')}.` : undefined;
-}
-
-/**
- * How one machine differs from what its preview showed and promised, or undefined: its status, its owner (it was
- * released and allocated by someone else), its deployment (deployed again), its name or lock, or what would be
- * done to it (a machine the preview skipped would now be acted on).
- */
-function changeOf(t: MachineSnapshot, m: MachineSummary, row: PreviewRow): string | undefined {
-  if (m.status !== t.status) return `${m.hostname} is now ${m.status_name}`;
-  const was = t.shown;
-  if (!was) return `the preview of ${m.hostname} was made by an older maas-mcp that did not record its owner`;
-  if (m.owner !== was.owner) {
-    if (!m.owner) return `${m.hostname} no longer belongs to ${was.owner}`;
-    return `${m.hostname} now belongs to ${m.owner}${was.owner ? ` (it was ${was.owner}'s)` : ''}`;
-  }
-  if (deploymentOf(m) !== was.deployment) return `${m.hostname} was deployed again`;
-  if (m.hostname !== was.hostname) return `${was.hostname} is now called ${m.hostname}`;
-  if (m.locked !== was.locked) return `${m.hostname} is now ${m.locked ? 'locked' : 'unlocked'}`;
-  if (row.verdict !== was.verdict || row.effect !== was.effect) {
-    const what =
-      row.verdict === 'run' ? row.effect : `${row.verdict === 'skip' ? 'skipped' : 'refused'}: ${row.effect}`;
-    return `what would happen to ${m.hostname} changed (now: ${what})`;
-  }
-  return undefined;
-}
-
-async function refuse(
-  tool: AnyTool,
-  args: Record<string, unknown>,
-  plan: Plan,
-  ctx: ToolContext,
-  why: string,
-): Promise<never> {
-  await recordAudit(ctx, {
-    tool: tool.name,
-    args,
-    result: 'refused',
-    detail: why,
-    targets: auditTargets(plan),
-  });
-  throw new GateRefusal(`Not done: ${why}`);
-}
-
-function auditTargets(plan: Plan) {
-  return plan.rows.map((r) => ({ system_id: r.system_id, hostname: r.hostname, before: r.status }));
 }
 
 function principalKey(ctx: ToolContext): string {
@@ -353,18 +222,6 @@ function canonicalJson(value: unknown): string {
 export async function sha256(text: string): Promise<string> {
   const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
-}
-
-function randomBytes(n: number): Uint8Array {
-  const b = new Uint8Array(n);
-  crypto.getRandomValues(b);
-  return b;
-}
-
-function base64url(bytes: Uint8Array): string {
-  let s = '';
-  for (const b of bytes) s += String.fromCharCode(b);
-  return btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
 
 function iso(ms: number): string {

@@ -11,9 +11,9 @@ import {
   MaasNetworkError,
 } from '../maas/errors.ts';
 import type { MachineSummary } from '../maas/schemas.ts';
-import type { ToolContext } from '../tools/define.ts';
-import type { ActionSpec, DoneRow, FailedRow } from './actions.ts';
+import type { ToolContext } from './deps.ts';
 import { describeError } from './errors.ts';
+import type { DoneRow, FailedRow } from './result.ts';
 
 export type Outcome =
   | { ok: true; row: DoneRow; after: MachineSummary | null }
@@ -25,12 +25,20 @@ export interface Unanswered {
   machine: MachineSummary;
 }
 
+/** What performing an action on one machine needs: its phrase, the write, and how to judge an unanswered one. */
+export interface Performer<I extends z.ZodObject> {
+  /** The action as a person says it: "deploy", "power off". */
+  phrase: string;
+  perform(m: MachineSummary, args: z.infer<I>, ctx: ToolContext): Promise<MachineSummary | null>;
+  tookEffect?(before: MachineSummary, now: MachineSummary | undefined): boolean;
+}
+
 /** Ids per re-read request (MAAS takes any number; URLs stay short at 100). */
 const REREAD_BATCH = 100;
 
 /** Performs the action on one machine: its outcome, or {@link Unanswered} when MAAS may have got the write. */
 export async function performOne<I extends z.ZodObject>(
-  spec: ActionSpec<I>,
+  spec: Performer<I>,
   m: MachineSummary,
   args: z.infer<I>,
   ctx: ToolContext,
@@ -47,7 +55,7 @@ export async function performOne<I extends z.ZodObject>(
     if (err instanceof MaasNetworkError && err.mayHaveReachedMaas) return { unanswered: err, machine: m };
     return {
       ok: false,
-      row: { ...base, status: m.status_name, error: failureMessage(spec.verb, m, err, ctx) },
+      row: { ...base, status: m.status_name, error: failureMessage(spec.phrase, m, err, ctx) },
     };
   }
 }
@@ -57,7 +65,7 @@ export async function performOne<I extends z.ZodObject>(
  * leaves its machines' outcome unknown). Outcomes come back in the order of `pending`.
  */
 export async function settleUnanswered<I extends z.ZodObject>(
-  spec: ActionSpec<I>,
+  spec: Performer<I>,
   pending: readonly Unanswered[],
   ctx: ToolContext,
 ): Promise<Outcome[]> {
@@ -82,7 +90,7 @@ export async function settleUnanswered<I extends z.ZodObject>(
 }
 
 function unknownOutcome<I extends z.ZodObject>(
-  spec: ActionSpec<I>,
+  spec: Performer<I>,
   m: MachineSummary,
   err: MaasNetworkError,
   ctx: ToolContext,
@@ -92,17 +100,17 @@ function unknownOutcome<I extends z.ZodObject>(
 }
 
 function unansweredPrefix<I extends z.ZodObject>(
-  spec: ActionSpec<I>,
+  spec: Performer<I>,
   m: MachineSummary,
   err: MaasNetworkError,
   ctx: ToolContext,
 ): string {
-  return `cannot ${spec.verb} ${m.hostname}: ${describeError(err, ctx.deps.secrets)}`;
+  return `cannot ${spec.phrase} ${m.hostname}: ${describeError(err, ctx.deps.secrets)}`;
 }
 
 /** One machine's unanswered write, judged on its fresh read (`now` undefined: MAAS no longer has it). */
 function settleOne<I extends z.ZodObject>(
-  spec: ActionSpec<I>,
+  spec: Performer<I>,
   m: MachineSummary,
   now: MachineSummary | undefined,
   err: MaasNetworkError,

@@ -1,75 +1,23 @@
 /**
- * Who may use what. One predicate ({@link isToolEnabled}) decides which tools exist for a caller — MCP's
- * tools/list, Slack's verbs and the README's table all ask it.
+ * Policy rules (README "Guardrails"; MAAS_MCP_POLICY comes with a later issue): allow, deny, confirm or approve per
+ * tool, caller and targets. The one path (core/invoke.ts) asks for a decision here, after the role check and the
+ * preview and before the confirmation gate. No rule exists yet: every call gets the tool's own rules.
  */
-import type { Role, Toolset } from '../config.ts';
+import type { ToolContext } from './deps.ts';
+import type { Plan } from './plan.ts';
 
-/** Someone (or something) acting through maas-mcp. */
-export interface Principal {
-  /** Stable id: the MCP token's principal, the local OS user, or a Slack user id. */
-  id: string;
-  role: Role;
-  via: 'mcp' | 'slack' | 'cli';
-}
+export type PolicyDecision =
+  /** No rule matched: the tool's own rules apply (a destructive tool is confirmed, a read runs). */
+  | { effect: 'default' }
+  /** A rule refuses the call; it is audited with the rule's id. */
+  | { effect: 'deny'; rule: string; reason: string };
 
-const ROLE_RANK: Record<Role, number> = { viewer: 0, operator: 1, admin: 2 };
-
-export function roleAtLeast(role: Role, min: Role): boolean {
-  return ROLE_RANK[role] >= ROLE_RANK[min];
-}
-
-/** The facts about a tool the policy looks at. */
-export interface PolicySubject {
-  toolset: Toolset;
-  minRole: Role;
-  annotations: { readOnlyHint: boolean };
-}
-
-export interface ToolPolicy {
-  toolsets: ReadonlySet<Toolset>;
-  readOnly: boolean;
-  /** The caller's role; omitted when listing what the deployment offers at all. */
-  role?: Role;
-}
-
-export function isToolEnabled(tool: PolicySubject, policy: ToolPolicy): boolean {
-  if (!policy.toolsets.has(tool.toolset)) return false;
-  if (policy.readOnly && !tool.annotations.readOnlyHint) return false;
-  if (policy.role !== undefined && !roleAtLeast(policy.role, tool.minRole)) return false;
-  return true;
-}
-
-/**
- * Who someone is, as one key: source, role and id together. A Slack user and an MCP token of the same name are
- * different people, and so are two roles under one name.
- */
-export function principalKey(p: Principal): string {
-  return `${p.via}:${p.role}:${p.id}`;
-}
-
-/** Whether `p` is who started something (an operation's requester; records without a role match on source and id). */
-export function isRequester(
-  requester: { principal: string; via: Principal['via']; role?: Role | undefined },
-  p: Principal,
-): boolean {
-  return (
-    requester.principal === p.id &&
-    requester.via === p.via &&
-    (requester.role === undefined || requester.role === p.role)
-  );
-}
-
-/** Why a tool of an enabled toolset is not offered to `role` (read-only mode, or a higher role), if it is not. */
-export function withheldBecause(
-  tool: PolicySubject & { name: string },
-  policy: ToolPolicy,
-): string | undefined {
-  if (!policy.toolsets.has(tool.toolset)) return undefined;
-  if (policy.readOnly && !tool.annotations.readOnlyHint) {
-    return `${tool.name} is not available: maas-mcp runs read-only here (MAAS_MCP_READ_ONLY).`;
-  }
-  if (policy.role !== undefined && !roleAtLeast(policy.role, tool.minRole)) {
-    return `${tool.name} needs the ${tool.minRole} role; your role is ${policy.role}.`;
-  }
-  return undefined;
+/** The decision for one call, from what it is, who makes it and what its preview says it would touch. */
+export async function decide(
+  _tool: { name: string; toolset: string },
+  _args: Record<string, unknown>,
+  _plan: Plan | undefined,
+  _ctx: ToolContext,
+): Promise<PolicyDecision> {
+  return { effect: 'default' };
 }

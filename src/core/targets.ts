@@ -3,7 +3,7 @@
  * requests whatever the number of targets: one `?id=…` for everything that could be a system_id, one
  * `?hostname=…` for the rest.
  */
-import type { MaasApi } from '../maas/api.ts';
+import type { MaasClient } from '../maas/client.ts';
 import type { MachineSummary } from '../maas/schemas.ts';
 import { ToolError } from './errors.ts';
 
@@ -33,7 +33,7 @@ export function normaliseRefs(refs: string | readonly string[]): string[] {
 }
 
 export async function resolveMachines(
-  maas: MaasApi,
+  maas: MaasClient,
   refs: string | readonly string[],
   signal?: AbortSignal,
 ): Promise<Resolution> {
@@ -100,7 +100,7 @@ export function matchHostname<M extends { hostname: string; fqdn: string; system
 
 /** Resolves exactly one machine or throws a ToolError a person can act on. */
 export async function resolveMachine(
-  maas: MaasApi,
+  maas: MaasClient,
   ref: string,
   signal?: AbortSignal,
 ): Promise<MachineSummary> {

@@ -1,413 +1,410 @@
 /**
- * The MAAS API 2.0 transport: OAuth 1.0a PLAINTEXT signing, URL rules, form bodies, timeouts, retries and
- * typed errors (MAAS `maasserver/api/auth.py`, `maasserver/api/support.py`). Runtime-neutral: `fetch` is injected.
+ * Typed MAAS endpoints used by the tools (MAAS `maasserver/api/`). Every answer is parsed with zod here,
+ * at the edge, so bad data fails with a clear error instead of deep inside a renderer.
  */
-import OAuth from 'oauth-1.0a';
-import { type Clock, sleep, systemClock } from '../core/clock.ts';
-import { requestSecrets, scrubEchoed } from '../core/redact.ts';
+import type { z } from 'zod';
+import { MaasNetworkError, MaasProtocolError } from './errors.ts';
+import type { MaasHttp, MaasRequest, Params } from './http.ts';
+import { readArray } from './json-stream.ts';
 import {
-  errorFromResponse,
-  MAX_URL_LENGTH,
-  MaasBadRequestError,
-  MaasConflictError,
-  MaasEndpointError,
-  MaasError,
-  type MaasHttpError,
-  MaasNetworkError,
-  MaasNotFoundError,
-  MaasProtocolError,
-  type MaasRequestInfo,
-  MaasRequestTooLargeError,
-  MaasTimeoutError,
-  MaasUnavailableError,
-  MaasUrlError,
-} from './errors.ts';
+  BlockDevice,
+  Controller,
+  Device,
+  EventsPage,
+  Interface,
+  MACHINE_SUMMARY_FIELDS,
+  type Machine,
+  MachineCore,
+  MachineNetwork,
+  type MachineParts,
+  MachineStorage,
+  MachineSummary,
+  Pool,
+  PowerState,
+  Subnet,
+  Tag,
+  Version,
+  Whoami,
+  Zone,
+} from './schemas.ts';
 
-export type FetchLike = (input: Request | string | URL, init?: RequestInit) => Promise<Response>;
-
-/** A parameter value as MAAS reads it: lists repeat the key; objects are sent as JSON text. */
-export type ParamValue = string | number | boolean | null | undefined | readonly (string | number)[] | object;
-export type Params = Readonly<Record<string, ParamValue>>;
-
-export interface MaasClientOptions {
-  /** MAAS_URL: `http://maas:5240/MAAS` (a trailing `/`, or `/api/2.0/`, is accepted too). */
-  url: string;
-  /** MAAS_API_KEY: `consumer_key:token_key:token_secret`. */
-  apiKey: string;
-  fetch?: FetchLike;
-  clock?: Clock;
-  /** Per-attempt deadline; default 30 s (MAAS itself waits up to 60 s for a BMC on query_power_state). */
-  timeoutMs?: number;
-  /** Retries for requests that are safe to repeat; default 3. */
-  retries?: number;
-  /** First backoff step; default 500 ms, doubling, with ±50 % jitter, capped at 15 s. */
-  backoffMs?: number;
-  /** Longest `Retry-After` honoured before giving up; default 60 s. */
-  maxRetryAfterMs?: number;
-  random?: () => number;
-  userAgent?: string;
+/** `GET /machines/` filters (MAAS `ReadNodesForm`); every one is applied by MAAS, and lists repeat the key. */
+export interface MachineFilters {
+  id?: readonly string[];
+  hostname?: readonly string[];
+  status?: readonly string[];
+  simple_status?: readonly string[];
+  zone?: readonly string[];
+  pool?: readonly string[];
+  tags?: readonly string[];
+  not_tags?: readonly string[];
+  owner?: readonly string[];
+  arch?: readonly string[];
+  power_state?: readonly string[];
+  mac_address?: readonly string[];
 }
 
-export interface MaasRequest {
-  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
-  /** Below the API root, with its trailing slash: `machines/`, `machines/4y3ha3/`. */
-  path: string;
-  op?: string;
-  query?: Params;
-  form?: Params;
-  signal?: AbortSignal;
-  timeoutMs?: number;
+export interface EventsQuery {
+  id?: readonly string[];
+  hostname?: readonly string[];
+  level?: 'DEBUG' | 'INFO' | 'WARNING' | 'ERROR' | 'CRITICAL' | 'AUDIT';
+  limit?: number;
+  before?: number;
+  after?: number;
 }
 
-/** Checks a MAAS_API_KEY's shape; the message never contains the key. */
-export function parseApiKey(apiKey: string): { consumerKey: string; tokenKey: string; tokenSecret: string } {
-  const parts = apiKey.trim().split(':');
-  if (parts.length !== 3 || parts.some((p) => p.length === 0)) {
-    throw new Error(
-      'MAAS_API_KEY must have three parts, consumer_key:token_key:token_secret (get one with `maas apikey --username <you>` or in the UI under your preferences)',
-    );
-  }
-  const [consumerKey, tokenKey, tokenSecret] = parts as [string, string, string];
-  return { consumerKey, tokenKey, tokenSecret };
+interface CallOptions {
+  signal?: AbortSignal | undefined;
 }
 
-/** Normalises MAAS_URL to the API 2.0 root, ending in `/api/2.0/`. */
-export function apiRoot(url: string): string {
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch {
-    throw new Error(`MAAS_URL must be a URL like http://maas.example:5240/MAAS (got "${url}")`);
-  }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') {
-    throw new Error(`MAAS_URL must use http or https (got "${u.protocol}")`);
-  }
-  let path = u.pathname.replace(/\/+$/, '');
-  path = path.replace(/\/api\/2\.0$/, '');
-  return `${u.origin}${path}/api/2.0/`;
-}
-
-/** Appends params to a URLSearchParams the way Django's QueryDict reads them back. */
-export function appendParams(target: URLSearchParams, params: Params | undefined): void {
-  if (!params) return;
-  for (const [key, value] of Object.entries(params)) {
-    if (value === undefined || value === null) continue;
-    if (Array.isArray(value)) {
-      for (const v of value) target.append(key, String(v));
-    } else if (typeof value === 'object') {
-      target.append(key, JSON.stringify(value));
-    } else {
-      target.append(key, String(value));
-    }
-  }
-}
+/**
+ * How long the answer about the API key's user is kept. The user cannot change for a key, but a MAAS admin can
+ * grant or take away its admin rights (`is_superuser`), which decide what maas-mcp refuses up front.
+ */
+export const WHOAMI_TTL_MS = 60_000;
 
 export class MaasClient {
-  readonly root: string;
-  private readonly oauth: OAuth;
-  private readonly token: { key: string; secret: string };
-  private readonly fetchFn: FetchLike;
-  /** The injected clock (also how long answers about the key's user are kept: MaasApi.me). */
-  readonly clock: Clock;
-  private readonly timeoutMs: number;
-  private readonly retries: number;
-  private readonly backoffMs: number;
-  private readonly maxRetryAfterMs: number;
-  private readonly random: () => number;
-  private readonly userAgent: string;
+  private whoamiCache: { asked: Promise<Whoami>; at: number } | undefined;
 
-  constructor(opts: MaasClientOptions) {
-    this.root = apiRoot(opts.url);
-    const key = parseApiKey(opts.apiKey);
-    this.clock = opts.clock ?? systemClock;
-    this.oauth = new OAuth({
-      consumer: { key: key.consumerKey, secret: '' },
-      signature_method: 'PLAINTEXT',
-      realm: 'OAuth',
-    });
-    // The library's defaults use Math.random and the wall clock; MAAS wants a fresh unpredictable nonce
-    // per request (retries included) and a timestamp on our injected clock.
-    this.oauth.getNonce = () => randomNonce();
-    this.oauth.getTimeStamp = () => Math.floor(this.clock.now() / 1000);
-    this.token = { key: key.tokenKey, secret: key.tokenSecret };
-    this.fetchFn = opts.fetch ?? ((input, init) => fetch(input, init));
-    this.timeoutMs = opts.timeoutMs ?? 30_000;
-    this.retries = opts.retries ?? 3;
-    this.backoffMs = opts.backoffMs ?? 500;
-    this.maxRetryAfterMs = opts.maxRetryAfterMs ?? 60_000;
-    this.random = opts.random ?? Math.random;
-    this.userAgent = opts.userAgent ?? 'maas-mcp';
-  }
+  constructor(readonly http: MaasHttp) {}
 
-  /** Sends a request and returns the parsed JSON (or text, or null for 204/`null`). */
-  async call(req: MaasRequest): Promise<unknown> {
-    const res = await this.send(req);
-    return readBody(res, info(req));
+  /**
+   * The MAAS user behind the API key, asked at most once per {@link WHOAMI_TTL_MS} and shared by every caller.
+   * The shared request runs without any one caller's signal; each caller's own signal only stops its wait. A
+   * failure is not kept: the next caller asks again.
+   */
+  me(opts: CallOptions = {}): Promise<Whoami> {
+    const now = this.http.clock.now();
+    let entry = this.whoamiCache;
+    if (!entry || now - entry.at >= WHOAMI_TTL_MS) {
+      const fresh = { asked: this.whoami(), at: now };
+      entry = fresh;
+      this.whoamiCache = fresh;
+      fresh.asked.catch(() => {
+        if (this.whoamiCache === fresh) this.whoamiCache = undefined;
+      });
+    }
+    return untilAborted(entry.asked, opts.signal, WHOAMI);
   }
 
   /**
-   * Sends a request and returns the successful Response with its body unread, for streaming readers.
-   * Retries follow the same rules as {@link call}.
+   * `POST /machines/{id}/?op=<op>`: the machine answer, or null when MAAS answers `null` (power_off of a
+   * machine whose power driver cannot stop it).
    */
-  async send(req: MaasRequest): Promise<Response> {
-    if (!req.path.endsWith('/') || req.path.startsWith('/')) {
-      throw new MaasError(`internal: MAAS paths are relative and end in "/" (got "${req.path}")`, info(req));
-    }
-    const url = this.url(req);
-    if (url.length > MAX_URL_LENGTH) {
-      const big = largestParam(req.query);
-      throw new MaasRequestTooLargeError(
-        `${big ? `the ${big.key} value is too long for one MAAS request: ${big.chars.toLocaleString('en-US')} characters, and` : 'this request is too long for MAAS:'} a MAAS request URL holds about ${MAX_URL_LENGTH.toLocaleString('en-US')} — shorten it or split it into several requests`,
-        info(req),
-        big?.key,
-        undefined,
-      );
-    }
-    const safeToRepeat = req.method === 'GET';
-    for (let attempt = 0; ; attempt++) {
-      let res: Response;
-      try {
-        res = await this.attempt(req, url);
-      } catch (err) {
-        const error = toNetworkError(err, req, req.timeoutMs ?? this.timeoutMs);
-        if (req.signal?.aborted) throw error;
-        // A write that may have reached MAAS is never re-sent blindly: the caller re-reads and decides.
-        if (!safeToRepeat || attempt >= this.retries) throw error;
-        await sleep(this.clock, this.backoff(attempt), req.signal);
-        continue;
-      }
-      if (res.ok) return res;
-
-      // The one place every MAAS error text passes: what it quotes back of the request's secrets (or of BMC
-      // settings) never reaches an answer, the audit or a log.
-      const body = scrubEchoed(await res.text().catch(() => ''), requestSecrets(req.form, req.query));
-      const error = this.explain(
-        errorFromResponse(
-          res.status,
-          res.headers.get('content-type') ?? '',
-          body,
-          res.headers.get('retry-after'),
-          info(req),
-        ),
-        req,
-      );
-      if (error instanceof MaasRequestTooLargeError) throw error;
-      const delay = this.retryDelay(error, safeToRepeat, attempt);
-      if (delay === undefined) throw error;
-      await sleep(this.clock, delay, req.signal);
-    }
+  async machineOp(
+    systemId: string,
+    op: string,
+    form: Params = {},
+    opts: CallOptions = {},
+  ): Promise<MachineSummary | null> {
+    return this.write(MaybeMachine, 'POST', `machines/${enc(systemId)}/`, { op, form }, opts, 'machine');
   }
 
   /**
-   * Answers that say more about our setup than about the request: a 404 from something that is not MAAS's API
-   * (MAAS_URL without `/MAAS`), a request too large for the web server (413/414/431, which come with no useful
-   * text), and an HTTPS port spoken to in plain HTTP.
+   * `POST /machines/{id}/?op=set_workload_annotations` (MAAS `maasserver/api/nodes.py`): `key=value` pairs, an empty
+   * value deletes the key. MAAS answers with the machine, annotations included.
    */
-  private explain(error: MaasHttpError, req: MaasRequest): MaasHttpError | MaasRequestTooLargeError {
-    const body = error.body.trim();
-    if (
-      (error instanceof MaasNotFoundError || error instanceof MaasEndpointError) &&
-      !/\/MAAS\/api\/2\.0\/$/.test(this.root) &&
-      !/^Unknown API endpoint|matches the given query\.?$/.test(body)
-    ) {
-      const base = this.root.replace(/\/api\/2\.0\/$/, '');
-      return new MaasUrlError(
-        404,
-        error.body,
-        info(req),
-        `MAAS_URL should end in /MAAS: ${this.root}${req.path} answered 404 Not Found, so ${base} is not where MAAS serves its API — try MAAS_URL=${base}/MAAS`,
-      );
-    }
-    if (error.status === 413 || error.status === 414 || error.status === 431) {
-      const big = largestParam(error.status === 413 ? req.form : req.query);
-      return new MaasRequestTooLargeError(
-        `MAAS's web server refused the request as too large (HTTP ${error.status})${big ? `: the ${big.key} value is ${big.chars.toLocaleString('en-US')} characters — shorten it or split it into several requests` : ''}`,
-        info(req),
-        big?.key,
-        error.status,
-      );
-    }
-    if (error instanceof MaasBadRequestError && /plain HTTP request was sent to HTTPS port/i.test(body)) {
-      return new MaasUrlError(
-        400,
-        error.body,
-        info(req),
-        'MAAS answered HTTPS on an http:// URL (its web server says "The plain HTTP request was sent to HTTPS port"): use https:// in MAAS_URL',
-      );
-    }
-    return error;
-  }
-
-  private url(req: MaasRequest): string {
-    const qs = new URLSearchParams();
-    // `op` goes in the query string for every method, as MAAS's own clients send it.
-    if (req.op) qs.append('op', req.op);
-    appendParams(qs, req.query);
-    const q = qs.toString();
-    return `${this.root}${req.path}${q ? `?${q}` : ''}`;
-  }
-
-  private async attempt(req: MaasRequest, url: string): Promise<Response> {
-    const headers: Record<string, string> = {
-      Accept: 'application/json',
-      'User-Agent': this.userAgent,
-      // Signed per attempt: every retry carries a fresh nonce and timestamp.
-      ...this.oauth.toHeader(this.oauth.authorize({ url, method: req.method }, this.token)),
-    };
-    let body: string | undefined;
-    if (req.method === 'POST' || req.method === 'PUT') {
-      const form = new URLSearchParams();
-      appendParams(form, req.form);
-      body = form.toString();
-      headers['Content-Type'] = 'application/x-www-form-urlencoded';
-    }
-    const timeout = req.timeoutMs ?? this.timeoutMs;
-    const controller = new AbortController();
-    const timer = this.clock.setTimeout(
-      () => controller.abort(new MaasTimeoutError(info(req), timeout)),
-      timeout,
+  async setWorkloadAnnotations(
+    systemId: string,
+    pairs: Params,
+    opts: CallOptions = {},
+  ): Promise<z.infer<typeof MachineCore>> {
+    return this.write(
+      MachineCore,
+      'POST',
+      `machines/${enc(systemId)}/`,
+      { op: 'set_workload_annotations', form: pairs },
+      opts,
+      'machine',
     );
-    const onAbort = () => controller.abort(req.signal?.reason);
-    req.signal?.addEventListener('abort', onAbort, { once: true });
-    try {
-      const init: RequestInit = { method: req.method, headers, signal: controller.signal };
-      if (body !== undefined) init.body = body;
-      // Race the signal too: not every fetch (an in-process app, a test double) honours it.
-      return await Promise.race([this.fetchFn(url, init), rejectOnAbort(controller.signal)]);
-    } finally {
-      this.clock.clearTimeout(timer);
-      req.signal?.removeEventListener('abort', onAbort);
-    }
   }
 
-  /** How long to wait before retrying `error`, or undefined when it must not be retried. */
-  private retryDelay(error: MaasHttpError, safeToRepeat: boolean, attempt: number): number | undefined {
-    if (attempt >= this.retries) return undefined;
-    const retryAfter = error.retryAfterSeconds;
-    // MAAS sends Retry-After on 503 (no rack controller) and on 409 (DB serialisation failure, rolled back):
-    // the server says the request did not take effect, so even a POST may be repeated.
-    if (
-      retryAfter !== undefined &&
-      (error instanceof MaasUnavailableError || error instanceof MaasConflictError)
-    ) {
-      const ms = retryAfter * 1000;
-      return ms <= this.maxRetryAfterMs ? Math.max(ms, this.backoff(attempt) / 2) : undefined;
-    }
-    if (!safeToRepeat) return undefined;
-    // A GET may be repeated on transient server trouble; never on a 4xx answer about the request itself.
-    if (error.status === 502 || error.status === 503 || error.status === 504) return this.backoff(attempt);
-    return undefined;
+  /** `POST /machines/?op=allocate` with MAAS constraint names (`AcquireNodeForm`). */
+  async allocate(constraints: Params, opts: CallOptions = {}): Promise<MachineSummary> {
+    return this.write(
+      MachineSummary,
+      'POST',
+      'machines/',
+      { op: 'allocate', form: constraints },
+      opts,
+      'machine',
+    );
   }
 
-  private backoff(attempt: number): number {
-    const base = Math.min(this.backoffMs * 2 ** attempt, 15_000);
-    return Math.round(base * (0.5 + this.random()));
+  /** `POST /machines/?op=release` for several machines at once; returns the system_ids MAAS released. */
+  async releaseMany(
+    systemIds: readonly string[],
+    comment?: string,
+    opts: CallOptions = {},
+  ): Promise<string[]> {
+    const form: Params = comment ? { machines: systemIds, comment } : { machines: systemIds };
+    const req: MaasRequest = { method: 'POST', path: 'machines/', op: 'release', form, signal: opts.signal };
+    const body = await this.http.call(req);
+    return Array.isArray(body) ? body.map(String) : [];
+  }
+
+  /** `POST /machines/` (MAAS `MachinesHandler.create`). */
+  async createMachine(form: Params, opts: CallOptions = {}): Promise<MachineSummary> {
+    return this.write(MachineSummary, 'POST', 'machines/', { form }, opts, 'machine');
+  }
+
+  /** `PUT /machines/{id}/` (MAAS `MachineHandler.update`). */
+  async updateMachine(systemId: string, form: Params, opts: CallOptions = {}): Promise<MachineSummary> {
+    return this.write(MachineSummary, 'PUT', `machines/${enc(systemId)}/`, { form }, opts, 'machine');
+  }
+
+  /** `DELETE /machines/{id}/` (204). */
+  async deleteMachine(systemId: string, opts: CallOptions = {}): Promise<void> {
+    await this.http.call({ method: 'DELETE', path: `machines/${enc(systemId)}/`, signal: opts.signal });
+  }
+
+  /** `POST /tags/` (superuser). */
+  async createTag(name: string, comment: string, opts: CallOptions = {}): Promise<Tag> {
+    return this.write(Tag, 'POST', 'tags/', { form: { name, comment } }, opts, 'tag');
+  }
+
+  /** `POST /tags/{name}/?op=update_nodes`: one request for any number of machines. */
+  async updateTagNodes(
+    name: string,
+    change: { add?: readonly string[]; remove?: readonly string[] },
+    opts: CallOptions = {},
+  ): Promise<{ added: number; removed: number }> {
+    const form: Params = {};
+    if (change.add?.length) (form as Record<string, unknown>).add = change.add;
+    if (change.remove?.length) (form as Record<string, unknown>).remove = change.remove;
+    const req: MaasRequest = {
+      method: 'POST',
+      path: `tags/${enc(name)}/`,
+      op: 'update_nodes',
+      form,
+      signal: opts.signal,
+    };
+    const body = (await this.http.call(req)) as { added?: number; removed?: number } | null;
+    return { added: body?.added ?? 0, removed: body?.removed ?? 0 };
+  }
+
+  /**
+   * Streams `GET /machines/` and calls `onRow` with each machine's summary fields, never holding the whole
+   * answer (MAAS has no pagination; 10,000 machines is ~250 MB). Returns the number of machines.
+   */
+  async forEachMachine(
+    filters: MachineFilters,
+    onRow: (row: MachineSummary, index: number) => void,
+    opts: CallOptions = {},
+  ): Promise<number> {
+    const req: MaasRequest = {
+      method: 'GET',
+      path: 'machines/',
+      query: filters as Params,
+      signal: opts.signal,
+    };
+    const res = await this.http.send(req);
+    if (!res.body)
+      throw new MaasProtocolError('MAAS sent an empty machine list', { method: 'GET', path: req.path });
+    return readArray(res.body, MACHINE_SUMMARY_FIELDS, (element, index) => {
+      onRow(parse(MachineSummary, element, 'machine'), index);
+    });
+  }
+
+  /** All machines matching `filters`, as summaries. Prefer {@link forEachMachine} for unbounded lists. */
+  async listMachines(filters: MachineFilters, opts: CallOptions = {}): Promise<MachineSummary[]> {
+    const rows: MachineSummary[] = [];
+    await this.forEachMachine(filters, (row) => rows.push(row), opts);
+    return rows;
+  }
+
+  /**
+   * Machines matching `filters`, fully parsed. Only for small, targeted lists (a hostname, a few ids):
+   * it holds the whole answer.
+   */
+  async listMachinesFull(
+    filters: MachineFilters,
+    parts: MachineParts = {},
+    opts: CallOptions = {},
+  ): Promise<Machine[]> {
+    return this.getList((m) => machineFrom(m, parts), 'machines/', filters as Params, opts, 'machine');
+  }
+
+  /** One machine; `parts` says whether to parse its interfaces and disks too. */
+  async getMachine(systemId: string, parts: MachineParts = {}, opts: CallOptions = {}): Promise<Machine> {
+    const body = await this.http.call({
+      method: 'GET',
+      path: `machines/${enc(systemId)}/`,
+      signal: opts.signal,
+    });
+    return machineFrom(body, parts);
+  }
+
+  /** `GET /machines/{id}/?op=query_power_state` — asks the BMC, so it can take a while. */
+  async queryPowerState(systemId: string, opts: CallOptions = {}): Promise<string> {
+    const req: MaasRequest = {
+      method: 'GET',
+      path: `machines/${enc(systemId)}/`,
+      op: 'query_power_state',
+      signal: opts.signal,
+      timeoutMs: 65_000,
+    };
+    return parse(PowerState, await this.http.call(req), 'power state').state;
+  }
+
+  async machineInterfaces(systemId: string, opts: CallOptions = {}): Promise<Interface[]> {
+    return this.getList(
+      parser(Interface),
+      `nodes/${enc(systemId)}/interfaces/`,
+      undefined,
+      opts,
+      'interface',
+    );
+  }
+
+  async machineBlockDevices(systemId: string, opts: CallOptions = {}): Promise<BlockDevice[]> {
+    return this.getList(
+      parser(BlockDevice),
+      `nodes/${enc(systemId)}/blockdevices/`,
+      undefined,
+      opts,
+      'block device',
+    );
+  }
+
+  async events(query: EventsQuery, opts: CallOptions = {}): Promise<EventsPage> {
+    const req: MaasRequest = {
+      method: 'GET',
+      path: 'events/',
+      op: 'query',
+      query: query as Params,
+      signal: opts.signal,
+    };
+    return parse(EventsPage, await this.http.call(req), 'events');
+  }
+
+  zones(opts: CallOptions = {}): Promise<Zone[]> {
+    return this.getList(parser(Zone), 'zones/', undefined, opts, 'zone');
+  }
+
+  pools(opts: CallOptions = {}): Promise<Pool[]> {
+    return this.getList(parser(Pool), 'resourcepools/', undefined, opts, 'resource pool');
+  }
+
+  tags(opts: CallOptions = {}): Promise<Tag[]> {
+    return this.getList(parser(Tag), 'tags/', undefined, opts, 'tag');
+  }
+
+  subnets(opts: CallOptions = {}): Promise<Subnet[]> {
+    return this.getList(parser(Subnet), 'subnets/', undefined, opts, 'subnet');
+  }
+
+  devices(
+    filters: Pick<MachineFilters, 'hostname' | 'zone' | 'id'>,
+    opts: CallOptions = {},
+  ): Promise<Device[]> {
+    return this.getList(parser(Device), 'devices/', filters as Params, opts, 'device');
+  }
+
+  controllers(kind: 'rack' | 'region', opts: CallOptions = {}): Promise<Controller[]> {
+    return this.getList(parser(Controller), `${kind}controllers/`, undefined, opts, `${kind} controller`);
+  }
+
+  async version(opts: CallOptions = {}): Promise<Version> {
+    return this.get(Version, 'version/', undefined, opts, 'version');
+  }
+
+  async whoami(opts: CallOptions = {}): Promise<Whoami> {
+    const req: MaasRequest = { method: 'GET', path: 'users/', op: 'whoami', signal: opts.signal };
+    return parse(Whoami, await this.http.call(req), 'user');
+  }
+
+  private async get<S extends z.ZodType>(
+    schema: S,
+    path: string,
+    query: Params | undefined,
+    opts: CallOptions,
+    what: string,
+  ): Promise<z.infer<S>> {
+    const req: MaasRequest = { method: 'GET', path, signal: opts.signal };
+    if (query) req.query = query;
+    return parse(schema, await this.http.call(req), what);
+  }
+
+  /** `GET` of a JSON array, each element read by `read` (which throws on one it cannot). */
+  private async getList<T>(
+    read: (item: unknown, what: string) => T,
+    path: string,
+    query: Params | undefined,
+    opts: CallOptions,
+    what: string,
+  ): Promise<T[]> {
+    const req: MaasRequest = { method: 'GET', path, signal: opts.signal };
+    if (query) req.query = query;
+    const body = await this.http.call(req);
+    if (!Array.isArray(body))
+      throw new MaasProtocolError(`MAAS sent a ${what} list that is not a JSON array`);
+    return body.map((item) => read(item, what));
+  }
+
+  /** A `POST` or `PUT` with a form (and an `op`), its answer parsed with `schema`. */
+  private async write<S extends z.ZodType>(
+    schema: S,
+    method: 'POST' | 'PUT',
+    path: string,
+    body: { op?: string; form: Params },
+    opts: CallOptions,
+    what: string,
+  ): Promise<z.infer<S>> {
+    const req: MaasRequest = { method, path, form: body.form, signal: opts.signal };
+    if (body.op) req.op = body.op;
+    return parse(schema, await this.http.call(req), what);
   }
 }
 
-function rejectOnAbort(signal: AbortSignal): Promise<never> {
-  return new Promise((_, reject) => {
-    if (signal.aborted) reject(signal.reason);
-    else signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+/** `machineOp`'s answer: a machine, or `null` when MAAS has nothing to say. */
+const MaybeMachine = MachineSummary.nullable();
+
+/** What `GET users/?op=whoami` is, for the error a cancelled wait for it gives. */
+const WHOAMI = { method: 'GET', path: 'users/', op: 'whoami' } as const;
+
+/**
+ * `shared`, or a rejection as soon as `signal` aborts: one caller giving up stops its own wait, never the shared
+ * request. The rejection is the one the client gives a cancelled request.
+ */
+function untilAborted<T>(
+  shared: Promise<T>,
+  signal: AbortSignal | undefined,
+  request: { method: 'GET'; path: string; op: string },
+): Promise<T> {
+  if (!signal) return shared;
+  const cancelled = () => new MaasNetworkError('the request was cancelled', request, false, signal.reason);
+  if (signal.aborted) return Promise.reject(cancelled());
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(cancelled());
+    signal.addEventListener('abort', onAbort, { once: true });
+    shared.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
   });
 }
 
-function info(req: MaasRequest): MaasRequestInfo {
-  return { method: req.method, path: req.path, op: req.op };
+/** A reader of one list element with `schema`. */
+function parser<S extends z.ZodType>(schema: S): (item: unknown, what: string) => z.infer<S> {
+  return (item, what) => parse(schema, item, what);
 }
 
-/** The parameter with the most characters (a list counts all its values), to name in a "too large" error. */
-function largestParam(params: Params | undefined): { key: string; chars: number } | undefined {
-  let best: { key: string; chars: number } | undefined;
-  for (const [key, value] of Object.entries(params ?? {})) {
-    if (value === undefined || value === null) continue;
-    const chars = Array.isArray(value)
-      ? value.reduce((n: number, v) => n + String(v).length, 0)
-      : typeof value === 'object'
-        ? JSON.stringify(value).length
-        : String(value).length;
-    if (!best || chars > best.chars) best = { key, chars };
-  }
-  return best;
+function machineFrom(raw: unknown, parts: MachineParts): Machine {
+  const m: Machine = parse(MachineCore, raw, 'machine');
+  if (parts.network) Object.assign(m, parse(MachineNetwork, raw, 'machine'));
+  if (parts.storage) Object.assign(m, parse(MachineStorage, raw, 'machine'));
+  return m;
 }
 
-function randomNonce(): string {
-  const bytes = new Uint8Array(16);
-  crypto.getRandomValues(bytes);
-  let s = '';
-  for (const b of bytes) s += b.toString(16).padStart(2, '0');
-  return s;
+/** system_ids and names go into paths: keep them from escaping their segment. */
+function enc(segment: string): string {
+  return encodeURIComponent(segment);
 }
 
-function toNetworkError(err: unknown, req: MaasRequest, timeoutMs: number): MaasError {
-  if (err instanceof MaasError) return err;
-  if (req.signal?.aborted) {
-    return new MaasNetworkError('the request was cancelled', info(req), req.method !== 'GET', err);
-  }
-  if (err instanceof Error && err.name === 'TimeoutError') return new MaasTimeoutError(info(req), timeoutMs);
-  // A TLS handshake that failed never carried the request.
-  const tls = tlsFailure(err);
-  if (tls) return new MaasNetworkError(tls, info(req), false, err);
-  const reason = err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : '';
-  return new MaasNetworkError(
-    `cannot reach MAAS${reason ? ` (${reason})` : ''}`,
-    info(req),
-    // A connection that was never made cannot have carried the write.
-    req.method !== 'GET' && !/ECONNREFUSED|ENOTFOUND|EAI_AGAIN|certificate/i.test(reason),
-    err,
+function parse<S extends z.ZodType>(schema: S, value: unknown, what: string): z.infer<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const where = issue?.path.length ? ` at ${issue.path.join('.')}` : '';
+  throw new MaasProtocolError(
+    `MAAS sent a ${what} maas-mcp cannot read${where}: ${issue?.message ?? 'invalid'}`,
   );
-}
-
-/** What Node's TLS errors are called, by `code`: read by {@link tlsFailure}. */
-const PLAIN_HTTP = new Set(['ERR_SSL_WRONG_VERSION_NUMBER', 'ERR_SSL_PACKET_LENGTH_TOO_LONG']);
-const UNTRUSTED = new Set([
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'CERT_UNTRUSTED',
-  'CERT_SIGNATURE_FAILURE',
-]);
-const OUT_OF_DATE = new Set(['CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID']);
-
-/**
- * A readable sentence for a TLS failure (Node's own messages are OpenSSL dumps such as
- * `…:error:0A00010B:SSL routines:ssl3_get_record:wrong version number:…`), or undefined when it is not one.
- */
-function tlsFailure(err: unknown): string | undefined {
-  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
-    const { code, reason } = e as Error & { code?: unknown; reason?: unknown };
-    if (typeof code !== 'string') continue;
-    if (PLAIN_HTTP.has(code)) {
-      return 'MAAS answered plain HTTP on an https:// URL: use http:// in MAAS_URL (MAAS serves plain HTTP on port 5240), or point it at the port where MAAS has TLS enabled';
-    }
-    if (UNTRUSTED.has(code)) {
-      return `MAAS's TLS certificate is not trusted (${e.message}): set MAAS_CA_FILE to the CA certificate that signed it, or MAAS_TLS_INSECURE=true to skip the check (not recommended)`;
-    }
-    if (OUT_OF_DATE.has(code)) {
-      return `MAAS's TLS certificate is out of date (${e.message}): renew it on MAAS, and check this host's clock`;
-    }
-    if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
-      return `MAAS's TLS certificate is not for the host in MAAS_URL (${e.message}): use a name the certificate lists`;
-    }
-    if (code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_')) {
-      const why = typeof reason === 'string' && reason ? reason : code;
-      return `the TLS handshake with MAAS failed (${why}): check that MAAS_URL's scheme and port match how MAAS serves its API`;
-    }
-  }
-  return undefined;
-}
-
-async function readBody(res: Response, request: MaasRequestInfo): Promise<unknown> {
-  if (res.status === 204) return null;
-  const text = await res.text();
-  const type = res.headers.get('content-type') ?? '';
-  if (!type.includes('json')) return text;
-  if (text.trim() === '') return null;
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new MaasProtocolError('MAAS sent a JSON content type with a body that is not JSON', request);
-  }
 }

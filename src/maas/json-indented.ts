@@ -7,11 +7,13 @@
  * by the general {@link ArrayElementPicker} instead.
  */
 import { MaasProtocolError } from './errors.ts';
-import type { PickedElement } from './json-stream.ts';
 
 const START = '[\n    {';
 const ELEMENT_END = '\n    }';
 const KEY_LINE = '\n        "';
+
+/** One array element as the readers hand it on: the wanted top-level keys of a JSON object. */
+export type PickedElement = Record<string, unknown>;
 
 /** True when an answer begins the way MAAS lays out a non-empty list. */
 export function looksIndented(head: Uint8Array): boolean {

@@ -9,7 +9,7 @@
  * single JSON.parse.
  */
 import { MaasProtocolError } from './errors.ts';
-import { IndentedArrayReader, looksIndented } from './json-indented.ts';
+import { IndentedArrayReader, looksIndented, type PickedElement } from './json-indented.ts';
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -38,7 +38,7 @@ const VALUE = 2;
 const PRIMITIVE = 3;
 const COMMA_OR_END = 4;
 
-export type PickedElement = Record<string, unknown>;
+export type { PickedElement };
 
 /** Picks top-level keys from each element of a streamed top-level JSON array of objects. */
 export class ArrayElementPicker {

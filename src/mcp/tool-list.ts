@@ -7,7 +7,7 @@
  */
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import type { AnyTool } from '../tools/define.ts';
+import type { AnyTool } from '../core/tool.ts';
 
 type Schema = Record<string, unknown>;
 

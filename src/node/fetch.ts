@@ -1,8 +1,8 @@
 /** Node's fetch for MAAS: a keep-alive undici Agent with MAAS_CA_FILE / MAAS_TLS_INSECURE applied. */
 import { readFileSync } from 'node:fs';
 import { Agent, fetch as undiciFetch } from 'undici';
+import type { FetchLike } from '../base/fetch.ts';
 import { ConfigError } from '../config.ts';
-import type { FetchLike } from '../maas/client.ts';
 
 export interface NodeFetchOptions {
   caFile?: string | undefined;

@@ -4,8 +4,8 @@
  * the response_url in the payload (the same URL Bolt's own `respond` would post to).
  */
 import { App, type Receiver, type RespondArguments } from '@slack/bolt';
+import type { Logger } from '../base/log.ts';
 import type { Config } from '../config.ts';
-import type { Logger } from '../core/log.ts';
 import { type InteractionPayload, runSlackJob, type Slack } from '../slack.ts';
 
 export interface SocketModeOptions {

@@ -3,7 +3,8 @@
  * redirects it to a proxy or a test double). Errors never carry the token. Every message leaves through here
  * (or through an ack, see `Slack.ack`), so this is where known secrets are scrubbed from what is sent.
  */
-import type { FetchLike } from '../maas/client.ts';
+import type { FetchLike } from '../base/fetch.ts';
+import { scrubDeep } from '../base/redact.ts';
 import { esc, type SlackMessage } from './blocks.ts';
 
 class SlackApiError extends Error {
@@ -116,7 +117,8 @@ export class SlackApi {
 
   /** A message as it may leave: every text in it scrubbed of known secrets. */
   clean<T extends SlackMessage>(msg: T): T {
-    return scrubDeep(msg, this.scrub) as T;
+    // Every string in it (texts, block texts, button values), the shape kept.
+    return scrubDeep(msg, (text) => scrubText(text, this.scrub));
   }
 
   private async call(method: string, args: Record<string, unknown>): Promise<Record<string, unknown>> {
@@ -143,16 +145,6 @@ export class SlackApi {
       throw new SlackUnreachable(what, timedOut ? 'no answer in 15 s' : 'no answer (connection failed)');
     }
   }
-}
-
-/** Every string in a message (texts, block texts, button values) scrubbed; the shape is kept. */
-function scrubDeep(value: unknown, scrub: (text: string) => string, depth = 0): unknown {
-  if (typeof value === 'string') return scrubText(value, scrub);
-  if (depth > 20 || value === null || typeof value !== 'object') return value;
-  if (Array.isArray(value)) return value.map((v) => scrubDeep(v, scrub, depth + 1));
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) out[k] = scrubDeep(v, scrub, depth + 1);
-  return out;
 }
 
 /** A secret holding &, < or > reaches Block Kit escaped: it is looked for unescaped too. */

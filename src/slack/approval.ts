@@ -4,21 +4,18 @@
  * call as that same operation; denial or expiry refuses it. The agent follows it with operation_get, `wait`, or
  * the completion notice.
  */
-import { type ActionResult, type Plan, settleAction, waitSeconds } from '../core/actions.ts';
+
+import { type Principal, roleAtLeast } from '../core/access.ts';
 import { recordAudit } from '../core/audit.ts';
+import type { GatedTool, ToolContext } from '../core/deps.ts';
 import { describeError } from '../core/errors.ts';
-import { GateRefusal, snapshotOf } from '../core/gate.ts';
-import {
-  announceEnd,
-  cancelOperation,
-  newOperationId,
-  operationProgress,
-  operationView,
-  waitForOperation,
-} from '../core/operations/service.ts';
-import { type Principal, roleAtLeast } from '../core/policy.ts';
+import { GateRefusal } from '../core/gate.ts';
+import { runTool } from '../core/invoke.ts';
+import { announceEnd, cancelOperation, newOperationId } from '../core/operations/service.ts';
+import { operationView } from '../core/operations/view.ts';
+import type { Plan } from '../core/plan.ts';
+import type { ActionResult } from '../core/result.ts';
 import { FINAL_STATES, type Operation } from '../store/types.ts';
-import type { AnyTool, ToolContext } from '../tools/define.ts';
 import { slackErrorCode } from './api.ts';
 import type { SlackMessage } from './blocks.ts';
 import * as B from './blocks.ts';
@@ -30,10 +27,14 @@ type PendingCall = NonNullable<Operation['pending_call']>;
 /** How long a request waits for a person before it is refused. */
 export const APPROVAL_TTL_MS = 30 * 60_000;
 
-/** ctx.requestApproval for MCP calls: holds the call and asks people in Slack. */
+/**
+ * Holds an agent's call for a person's approval (Deps.requestApproval, asked by the confirmation gate): the call
+ * becomes an operation awaiting approval, and the request is posted to SLACK_NOTIFY_CHANNEL. The one path audits
+ * the answer (and waits on it, with `wait: true`).
+ */
 export async function requestApproval(
   s: SlackContext,
-  tool: AnyTool,
+  tool: GatedTool,
   args: Record<string, unknown>,
   plan: Plan,
   ctx: ToolContext,
@@ -47,7 +48,7 @@ export async function requestApproval(
   const { store, clock } = s.deps;
   const now = clock.now();
   const run = plan.rows.filter((r) => r.verdict === 'run');
-  const runIds = new Set(run.map((r) => r.system_id));
+  const statusOf = new Map(plan.snapshot.map((t) => [t.system_id, t.status]));
   const { confirm_token: _token, wait: _wait, wait_timeout_s: _timeout, ...call } = args;
   // The arguments (maybe user_data) are stored sealed; the key travels only in the Approve button.
   const secret = newButtonSecret();
@@ -56,20 +57,18 @@ export async function requestApproval(
     kind: tool.operationKind?.(args) ?? 'action',
     tool: tool.name,
     state: 'awaiting_approval',
-    targets: plan.machines
-      .filter((m) => runIds.has(m.system_id))
-      .map((m) => ({
-        system_id: m.system_id,
-        hostname: m.hostname,
-        start_status: m.status_name,
-        status: m.status_name,
-        status_code: m.status,
-        status_message: m.status_message,
-        power_state: m.power_state,
-        result: 'pending' as const,
-        history: [{ at: now, status: m.status_name, message: 'awaiting approval' }],
-        finished_at: null,
-      })),
+    targets: run.map((r) => ({
+      system_id: r.system_id,
+      hostname: r.hostname,
+      start_status: r.status,
+      status: r.status,
+      status_code: statusOf.get(r.system_id) ?? 0,
+      status_message: '',
+      power_state: r.power,
+      result: 'pending' as const,
+      history: [{ at: now, status: r.status, message: 'awaiting approval' }],
+      finished_at: null,
+    })),
     requester: { principal: ctx.principal.id, via: ctx.principal.via, role: ctx.principal.role },
     notify: [...(ctx.notifyTargets ?? []), { kind: 'slack', channel }],
     created_at: now,
@@ -83,12 +82,11 @@ export async function requestApproval(
       tool: tool.name,
       args: {},
       sealed: await seal(secret, JSON.stringify(call)),
-      snapshot: snapshotOf(plan),
+      snapshot: plan.snapshot,
     },
     version: 0,
   };
   await store.createOperation(op);
-  const verb = tool.verb ?? tool.title.toLowerCase();
   let posted: { ts: string };
   try {
     posted = await s.api.postMessage(
@@ -96,7 +94,7 @@ export async function requestApproval(
       B.approvalRequest(
         operationView(op),
         `${ctx.principal.id} (${ctx.principal.via})`,
-        verb,
+        tool.phrase,
         plan.rows,
         `${op.id}.${secret}`,
       ),
@@ -105,29 +103,13 @@ export async function requestApproval(
     // Nobody can see the request: it must not wait 30 minutes for an approval that cannot come.
     const why = `could not post the approval request to #${channel}: ${postFailure(err)}`;
     await cancelOperation(s.deps, op, { error: why, summary: `not run: ${why}` });
-    await recordAudit(ctx, {
-      tool: tool.name,
-      args,
-      result: 'refused',
-      detail: why,
-      operation_id: op.id,
-      targets: plan.rows.map((r) => ({ system_id: r.system_id, hostname: r.hostname, before: r.status })),
-    });
-    throw new GateRefusal(`Not done: ${why}. Nothing was changed.`);
+    throw new GateRefusal(`Not done: ${why}. Nothing was changed.`, { operation_id: op.id });
   }
   await s.threads.attach(op.id, channel, posted.ts);
   s.deps.kickPoller();
-  await recordAudit(ctx, {
-    tool: tool.name,
-    args,
-    result: 'awaiting_approval',
-    detail: `asked for approval in Slack (${channel})`,
-    operation_id: op.id,
-    targets: plan.rows.map((r) => ({ system_id: r.system_id, hostname: r.hostname, before: r.status })),
-  });
-  const result: ActionResult = {
+  return {
     status: 'awaiting_approval',
-    action: verb,
+    action: tool.phrase,
     summary: `Waiting for a person to approve this in Slack: ${run.length} machine${run.length === 1 ? '' : 's'}. Nothing has changed yet.`,
     succeeded: [],
     skipped: [],
@@ -136,15 +118,6 @@ export async function requestApproval(
     preview: plan.rows,
     operation_id: op.id,
   };
-  if (args.wait !== true) return result;
-  const seen = await waitForOperation(s.deps, op.id, {
-    timeoutMs: waitSeconds(args, ctx) * 1000,
-    ...(ctx.signal ? { signal: ctx.signal } : {}),
-    onProgress: (o) => ctx.progress?.(operationProgress(o)),
-  });
-  // Tell what happened while waiting: still held, refused (denied or expired), or approved and run.
-  if (seen.state === 'awaiting_approval') return { ...result, operation: operationView(seen) };
-  return settleAction(result, seen);
 }
 
 /** Why Slack refused to post, in words a person can act on. */
@@ -276,7 +249,7 @@ export async function approve(
   let ok = false;
   try {
     if (!tool) throw new Error(`tool ${call.tool} no longer exists`);
-    const out = (await tool.run(args, {
+    const out = (await runTool(tool, args, {
       deps: s.deps,
       principal,
       // The approver was shown the machines as they were when the agent asked: if any changed since, the gate
@@ -293,7 +266,7 @@ export async function approve(
   } catch (err) {
     if (err instanceof GateRefusal) {
       const why = err.message.replace(/^Not done: /, '');
-      // The gate has audited its refusal.
+      // The one path has audited the refusal.
       return cancelHeld(s, claimed, userId, {
         why,
         summary: `not run: ${why}`,

@@ -4,9 +4,10 @@
  * are respected by truncating with a "… and N more" line rather than failing.
  */
 import type { ActionsBlock, Button, KnownBlock } from '@slack/types';
-import type { ActionResult, PreviewRow } from '../core/actions.ts';
 import { kindLabel } from '../core/operations/kinds.ts';
-import type { OperationView } from '../core/operations/service.ts';
+import type { OperationView } from '../core/operations/view.ts';
+import type { PreviewRow } from '../core/plan.ts';
+import type { ActionResult } from '../core/result.ts';
 import { NodeStatus, parseStatus, type SimpleStatus, simpleStatus } from '../maas/status.ts';
 import type { OperationKind, OperationState, TargetResult } from '../store/types.ts';
 import type { MachineRow } from '../tools/common.ts';

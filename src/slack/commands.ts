@@ -5,17 +5,20 @@
  * completion notice follows.
  */
 import type { Role } from '../config.ts';
-import type { ActionResult } from '../core/actions.ts';
+import { isToolEnabled, type Principal, roleAtLeast } from '../core/access.ts';
 import { recordAudit } from '../core/audit.ts';
-import { describeError } from '../core/errors.ts';
-import { isToolEnabled, type Principal, roleAtLeast } from '../core/policy.ts';
+import type { ToolContext } from '../core/deps.ts';
+import { zodMessage } from '../core/errors.ts';
+import { invokeTool } from '../core/invoke.ts';
+import type { OperationView } from '../core/operations/view.ts';
+import type { ActionResult } from '../core/result.ts';
+import { type AnyTool, SECRET_SHOWN, type View, withoutSecrets } from '../core/tool.ts';
 import type { NotifyTarget } from '../store/types.ts';
-import type { AnyTool, ToolContext } from '../tools/define.ts';
 import { slackErrorCode } from './api.ts';
 import type { SlackMessage } from './blocks.ts';
 import * as B from './blocks.ts';
 import type { SlackContext } from './context.ts';
-import { fieldHelp, parseText, toArgs, UsageError, usage, zodMessage } from './parse.ts';
+import { fieldHelp, type ParsedText, parseText, toArgs, UsageError, usage } from './parse.ts';
 import { newButtonSecret, seal, sealedName } from './sealed.ts';
 
 /** The parts of a slash command maas-mcp uses (both the HTTP form and Bolt's Socket Mode body have them). */
@@ -50,7 +53,7 @@ export async function handleCommand(s: SlackContext, cmd: SlashCommand): Promise
       'You have no maas-mcp role here. Ask an admin to add you (or one of your groups) to SLACK_ROLES.',
     );
   }
-  let parsed: ReturnType<typeof parseText>;
+  let parsed: ParsedText;
   try {
     parsed = parseText(cmd.text);
   } catch (err) {
@@ -58,8 +61,14 @@ export async function handleCommand(s: SlackContext, cmd: SlashCommand): Promise
   }
   const mine = verbsFor(s, role);
   if (parsed.verb === 'help') return help(s, role, mine, parsed.positional[0]);
-  const tool = mine.find((t) => t.slack?.verb === parsed.verb);
+  parsed = twoWordVerb(s, parsed);
+  const tool = mine.find((t) => t.verb === parsed.verb);
   if (!tool) return unknownVerb(s, role, parsed.verb, cmd.user_id);
+  if (tool.secret) {
+    return B.errorMessage(
+      `\`/maas ${tool.verb}\` answers with a secret, which is never shown in Slack: ask for it over MCP.`,
+    );
+  }
 
   let args: Record<string, unknown>;
   try {
@@ -81,20 +90,28 @@ export async function handleCommand(s: SlackContext, cmd: SlashCommand): Promise
     confirmMode: 'token',
     notifyTargets: [slackTarget(s, cmd)],
   };
-  try {
-    const out = await tool.run(args, ctx);
-    const held = heldConfirmation(out);
-    if (held) return await offerConfirmation(s, tool, args, held, cmd, role);
-    return await present(s, tool, out, cmd, `<@${cmd.user_id}>`);
-  } catch (err) {
-    return B.errorMessage(slackify(s, describeError(err, s.deps.secrets, s.deps.log)));
-  }
+  const outcome = await invokeTool(tool, args, ctx);
+  if (!outcome.ok) return B.errorMessage(slackify(s, outcome.message));
+  const held = heldConfirmation(outcome.out);
+  if (held) return await offerConfirmation(s, tool, args, held, cmd, role);
+  return await present(s, tool, outcome.out, cmd, `<@${cmd.user_id}>`);
+}
+
+/**
+ * A verb typed as two words, the way it is said ("power off web-01" for `power-off`): read as the hyphenated verb
+ * when that is one and the first word alone is not.
+ */
+function twoWordVerb(s: SlackContext, parsed: ParsedText): ParsedText {
+  const [next, ...rest] = parsed.positional;
+  if (next === undefined || s.tools.some((t) => t.verb === parsed.verb)) return parsed;
+  const joined = `${parsed.verb}-${next.toLowerCase()}`;
+  return s.tools.some((t) => t.verb === joined) ? { ...parsed, verb: joined, positional: rest } : parsed;
 }
 
 /** The tools with a Slack verb that this role may use here (MCP's own predicate). */
 export function verbsFor(s: SlackContext, role: Role): AnyTool[] {
   const { toolsets, readOnly } = s.deps.config;
-  return s.tools.filter((t) => t.slack && isToolEnabled(t, { toolsets, readOnly, role }));
+  return s.tools.filter((t) => t.slack !== undefined && isToolEnabled(t, { toolsets, readOnly, role }));
 }
 
 /** Where an operation started from a command (or a click on its preview) reports back. */
@@ -162,8 +179,41 @@ export async function present(
   cmd: Pick<SlashCommand, 'channel_id' | 'user_id'>,
   who: string,
 ): Promise<SlackMessage> {
-  if (tool.annotations.readOnlyHint) return renderRead(tool, out);
-  if (!isActionResult(out)) return B.plain(slackify(s, tool.render(out)), 'in_channel');
+  // Secret fields are never shown in Slack, whatever the view.
+  const shown = withoutSecrets(tool, out);
+  const view = tool.slack?.view ?? 'text';
+  if (view === 'text' || typeof shown === 'string') {
+    const text = typeof shown === 'string' ? `${tool.title}: ${SECRET_SHOWN}` : tool.render(shown);
+    return tool.annotations.readOnlyHint ? B.plain(text) : B.plain(slackify(s, text), 'in_channel');
+  }
+  if (view !== 'action') return READ_VIEWS[view](shown as never);
+  if (!isActionResult(shown)) return B.plain(slackify(s, tool.render(shown)), 'in_channel');
+  return presentAction(s, tool, shown, cmd, who);
+}
+
+/** Block Kit for the views a tool may name for its answer (core/tool.ts View), but for text and action. */
+const READ_VIEWS: Record<Exclude<View, 'text' | 'action'>, (out: never) => SlackMessage> = {
+  'machine-list': B.machineList,
+  'machine-card': B.machineCard,
+  'fleet-summary': B.fleetSummary,
+  'operation-list': B.operationsList,
+  operation: (out: { operation: OperationView }) => ({
+    ...B.operationStatus(out.operation),
+    response_type: 'ephemeral',
+  }),
+};
+
+/**
+ * A machine action's outcome, for the channel: posted with the bot when it started an operation, so that the
+ * operation's progress can edit it and its completion notice can reply in its thread.
+ */
+async function presentAction(
+  s: SlackContext,
+  tool: AnyTool,
+  out: ActionResult,
+  cmd: Pick<SlashCommand, 'channel_id' | 'user_id'>,
+  who: string,
+): Promise<SlackMessage> {
   const id = out.operation_id;
   const result = (how?: Parameters<typeof B.noticeFollowUp>[1]) =>
     B.actionResult(out, who, (text) => slackify(s, text), id && how ? B.noticeFollowUp(id, how) : undefined);
@@ -183,26 +233,6 @@ export async function present(
   }
 }
 
-function renderRead(tool: AnyTool, out: unknown): SlackMessage {
-  switch (tool.name) {
-    case 'machines_list':
-      return B.machineList(out as Parameters<typeof B.machineList>[0]);
-    case 'machine_get':
-      return B.machineCard(out as Parameters<typeof B.machineCard>[0]);
-    case 'fleet_summary':
-      return B.fleetSummary(out as Parameters<typeof B.fleetSummary>[0]);
-    case 'operations_list':
-      return B.operationsList(out as Parameters<typeof B.operationsList>[0]);
-    case 'operation_get':
-      return {
-        ...B.operationStatus((out as { operation: Parameters<typeof B.operationStatus>[0] }).operation),
-        response_type: 'ephemeral',
-      };
-    default:
-      return B.plain(tool.render(out));
-  }
-}
-
 function isActionResult(out: unknown): out is ActionResult {
   return typeof out === 'object' && out !== null && 'succeeded' in out && 'status' in out;
 }
@@ -211,11 +241,11 @@ function isActionResult(out: unknown): out is ActionResult {
 function slackify(s: SlackContext, text: string): string {
   let out = text;
   for (const t of s.tools)
-    if (t.slack && out.includes(t.name)) out = out.split(t.name).join(`/maas ${t.slack.verb}`);
+    if (t.slack && out.includes(t.name)) out = out.split(t.name).join(`/maas ${t.verb}`);
   return out.replace(/pass (\w+): (true|false)/g, 'add $1=$2');
 }
 
-/** A command refused for who is asking (no role, a role too low, read-only mode) is audited too. */
+/** A command refused because the user has no role at all is audited too (before any tool is called). */
 async function refusedAudit(
   s: SlackContext,
   user: string,
@@ -224,7 +254,7 @@ async function refusedAudit(
   why: string,
 ) {
   const verb = (text.trim().split(/\s+/)[0] ?? '').toLowerCase();
-  const tool = s.tools.find((t) => t.slack?.verb === verb);
+  const tool = s.tools.find((t) => t.verb === verb);
   await recordAudit(
     { deps: s.deps, principal: { id: user, role: role ?? 'viewer', via: 'slack' } },
     {
@@ -239,7 +269,7 @@ async function refusedAudit(
 
 async function help(s: SlackContext, role: Role, mine: AnyTool[], verb?: string): Promise<SlackMessage> {
   if (verb) {
-    const tool = mine.find((t) => t.slack?.verb === verb.toLowerCase());
+    const tool = mine.find((t) => t.verb === verb.toLowerCase());
     if (!tool) return unknownVerb(s, role, verb.toLowerCase());
     return {
       response_type: 'ephemeral',
@@ -253,13 +283,13 @@ async function help(s: SlackContext, role: Role, mine: AnyTool[], verb?: string)
   const byToolset = new Map<string, string[]>();
   for (const t of mine) {
     const list = byToolset.get(t.toolset) ?? [];
-    list.push(`\`${t.slack?.verb}\` ${B.esc(t.title)}${t.annotations.destructiveHint ? ' :warning:' : ''}`);
+    list.push(`\`${t.verb}\` ${B.esc(t.title)}${t.annotations.destructiveHint ? ' :warning:' : ''}`);
     byToolset.set(t.toolset, list);
   }
   const blocks = [...byToolset].map(([set, items]) => B.section(`*${set}*\n${items.join(' · ')}`));
   blocks.push(
     B.context(
-      `Your role: *${role}*${s.deps.config.readOnly ? ' (read-only mode)' : ''}. \`/maas help <verb>\` for details. :warning: asks for confirmation.`,
+      `Your role: *${role}*${s.deps.config.readOnly ? ' (read-only mode)' : ''}. \`/maas help <verb>\` for details. :warning: asks for confirmation. Two-word verbs also work with a space (\`power off\`).`,
     ),
   );
   return {
@@ -269,15 +299,19 @@ async function help(s: SlackContext, role: Role, mine: AnyTool[], verb?: string)
   };
 }
 
+/**
+ * A verb this user may not run: said in Slack's words (read-only mode, the role it needs), and — when they tried
+ * to run it — refused and audited by the one path, as any refused call is. Otherwise an unknown command.
+ */
 async function unknownVerb(s: SlackContext, role: Role, verb: string, user?: string): Promise<SlackMessage> {
-  const tool = s.tools.find((t) => t.slack?.verb === verb);
+  const tool = s.tools.find((t) => t.verb === verb && t.slack !== undefined);
   let why: string | undefined;
   if (tool && s.deps.config.readOnly && !tool.annotations.readOnlyHint) {
     why = `\`/maas ${verb}\` is not available: maas-mcp runs read-only here.`;
   } else if (tool && !roleAtLeast(role, tool.minRole)) {
     why = `\`/maas ${verb}\` needs the ${tool.minRole} role; your role is ${role}.`;
   }
-  if (!why) return B.errorMessage(`Unknown command \`${verb}\`.`, 'Try `/maas help` for the list.');
-  if (user) await refusedAudit(s, user, role, verb, why.replace(/`/g, ''));
+  if (!tool || !why) return B.errorMessage(`Unknown command \`${verb}\`.`, 'Try `/maas help` for the list.');
+  if (user) await invokeTool(tool, {}, { deps: s.deps, principal: { id: user, role, via: 'slack' } });
   return B.errorMessage(why);
 }

@@ -1,6 +1,6 @@
 /** What every part of the Slack adapter shares. */
-import type { Deps } from '../deps.ts';
-import type { AnyTool } from '../tools/define.ts';
+import type { Deps } from '../core/deps.ts';
+import type { AnyTool } from '../core/tool.ts';
 import type { SlackApi } from './api.ts';
 import type { SlackRoles } from './roles.ts';
 

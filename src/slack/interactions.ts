@@ -3,10 +3,11 @@
  * (or a maas-mcp admin) confirms; confirming re-checks the machines (the confirm token is refused if anything
  * changed); a confirmation works once and expires with its token.
  */
+
+import { type Principal, roleAtLeast } from '../core/access.ts';
 import { recordAudit } from '../core/audit.ts';
-import { describeError } from '../core/errors.ts';
-import { type Principal, roleAtLeast } from '../core/policy.ts';
-import type { ToolContext } from '../tools/define.ts';
+import type { ToolContext } from '../core/deps.ts';
+import { invokeTool } from '../core/invoke.ts';
 import { approve, deny } from './approval.ts';
 import type { SlackMessage } from './blocks.ts';
 import * as B from './blocks.ts';
@@ -125,13 +126,12 @@ async function confirm(s: SlackContext, nonce: string, p: InteractionPayload): P
       }),
     ],
   };
-  try {
-    const out = await tool.run({ ...held.args, confirm_token: held.token }, ctx);
-    const who = clicker === held.user ? `<@${held.user}>` : `<@${held.user}> (confirmed by <@${clicker}>)`;
-    return { replace: await present(s, tool, out, { channel_id: held.channel, user_id: held.user }, who) };
-  } catch (err) {
-    return { replace: B.errorMessage(describeError(err, s.deps.secrets, s.deps.log)) };
-  }
+  const outcome = await invokeTool(tool, { ...held.args, confirm_token: held.token }, ctx);
+  if (!outcome.ok) return { replace: B.errorMessage(outcome.message) };
+  const who = clicker === held.user ? `<@${held.user}>` : `<@${held.user}> (confirmed by <@${clicker}>)`;
+  return {
+    replace: await present(s, tool, outcome.out, { channel_id: held.channel, user_id: held.user }, who),
+  };
 }
 
 async function cancel(s: SlackContext, nonce: string, clicker: string): Promise<InteractionAnswer> {

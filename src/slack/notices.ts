@@ -10,7 +10,7 @@
  */
 import { GIVE_UP_AFTER_MS, NOTICE_LEASE_MS } from '../core/operations/delivery.ts';
 import { type OperationListener, RetryLater } from '../core/operations/notify.ts';
-import { type OperationView, operationView } from '../core/operations/service.ts';
+import { type OperationView, operationView } from '../core/operations/view.ts';
 import type { NotifyTarget, Operation } from '../store/types.ts';
 import { slackErrorCode, slackRetryAfter } from './api.ts';
 import * as B from './blocks.ts';

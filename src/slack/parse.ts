@@ -4,7 +4,7 @@
  * `set.key=value` for key/value fields). The schema then validates, so Slack and MCP accept exactly the same.
  */
 import type { z } from 'zod';
-import type { AnyTool } from '../tools/define.ts';
+import type { AnyTool } from '../core/tool.ts';
 
 export interface ParsedText {
   verb: string;
@@ -97,7 +97,7 @@ export function toArgs(tool: AnyTool, parsed: ParsedText): Record<string, unknow
   if (parsed.positional.length > 0) {
     if (!positionalField) {
       throw new UsageError(
-        `\`${tool.slack?.verb}\` takes no bare words (got "${parsed.positional.join(' ')}"); use key=value`,
+        `\`${tool.verb}\` takes no bare words (got "${parsed.positional.join(' ')}"); use key=value`,
       );
     }
     const kind = fieldKind(shape[positionalField] as z.ZodType);
@@ -112,7 +112,7 @@ export function toArgs(tool: AnyTool, parsed: ParsedText): Record<string, unknow
     const schema = shape[field];
     if (!schema || field === 'confirm_token') {
       throw new UsageError(
-        `unknown option "${key}"; \`${tool.slack?.verb}\` takes: ${optionNames(tool).join(', ')}`,
+        `unknown option "${key}"; \`${tool.verb}\` takes: ${optionNames(tool).join(', ')}`,
       );
     }
     const kind = fieldKind(schema);
@@ -192,7 +192,7 @@ export function usage(tool: AnyTool): string {
               : '…';
     return kind === 'record' ? `[${k}.<key>=…]` : `[${k}=${hint}]`;
   });
-  return `\`/maas ${tool.slack?.verb}${pos}${opts.length ? ` ${opts.join(' ')}` : ''}\``;
+  return `\`/maas ${tool.verb}${pos}${opts.length ? ` ${opts.join(' ')}` : ''}\``;
 }
 
 /** One line per field, from the schema's own descriptions. */
@@ -207,9 +207,4 @@ function describe(s: z.ZodType & { description?: string }): string {
   let cur = s as z.ZodType & { description?: string; def: { innerType?: z.ZodType } };
   while (!cur.description && cur.def.innerType) cur = cur.def.innerType as typeof cur;
   return cur.description ?? '';
-}
-
-/** A zod error as a line a person can act on: "limit: Too big: expected number to be <=500". */
-export function zodMessage(err: z.ZodError): string {
-  return err.issues.map((i) => `${i.path.join('.') || 'arguments'}: ${i.message}`).join('; ');
 }

@@ -3,9 +3,10 @@
  * groups they belong to (asked of Slack, cached for 5 minutes); otherwise the `*` rule; otherwise nothing.
  * With no SLACK_ROLES at all, everyone is a viewer (read-only).
  */
+
+import type { Clock } from '../base/clock.ts';
+import type { Logger } from '../base/log.ts';
 import { ROLES, type Role, type SlackRoleRule } from '../config.ts';
-import type { Clock } from '../core/clock.ts';
-import type { Logger } from '../core/log.ts';
 import type { SlackApi } from './api.ts';
 
 const GROUP_TTL_MS = 5 * 60_000;

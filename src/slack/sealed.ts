@@ -9,13 +9,13 @@
  * message the person was shown) protects each record on its own and needs no setting. Runtime-neutral.
  */
 
+import { randomBytes, randomHex } from '../base/ids.ts';
+
 const enc = new TextEncoder();
 
 /** A new secret for a button: 16 random bytes, hex. */
 export function newButtonSecret(): string {
-  const b = new Uint8Array(16);
-  crypto.getRandomValues(b);
-  return hex(b);
+  return randomHex(16);
 }
 
 /** Whether `value` is shaped like a button secret (anything else is refused before any lookup). */
@@ -30,8 +30,7 @@ export async function sealedName(secret: string): Promise<string> {
 
 /** `text` encrypted with `secret`: base64 of a fresh 12-byte IV and the AES-GCM ciphertext. */
 export async function seal(secret: string, text: string): Promise<string> {
-  const iv = new Uint8Array(12);
-  crypto.getRandomValues(iv);
+  const iv = randomBytes(12);
   const data = await crypto.subtle.encrypt({ name: 'AES-GCM', iv }, await keyOf(secret), enc.encode(text));
   const out = new Uint8Array(iv.length + data.byteLength);
   out.set(iv);

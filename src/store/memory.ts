@@ -9,7 +9,7 @@ import {
   checkOperation,
   hasMachine,
   listLimit,
-  pageOf,
+  pageBounds,
 } from './shared.ts';
 import {
   type AuditFilter,
@@ -82,7 +82,7 @@ export class MemoryStore implements Store {
     const states = anyOf(filter.state);
     const kinds = anyOf(filter.kind);
     const { machine, principal } = filter;
-    const { limit, offset } = pageOf(filter);
+    const { limit, offset } = pageBounds(filter);
     return [...this.operations.values()]
       .filter(
         ({ op }) =>
@@ -183,7 +183,7 @@ export class MemoryStore implements Store {
   async listAudit(filter: AuditFilter = {}): Promise<AuditRecord[]> {
     this.open();
     const { since, principal, machine, tool } = filter;
-    const { limit, offset } = pageOf(filter);
+    const { limit, offset } = pageBounds(filter);
     return this.audit
       .filter(
         (r) =>

@@ -32,7 +32,7 @@ export function listLimit(limit: number | undefined): number {
 }
 
 /** Clamps a filter's limit and offset to whole numbers within bounds. */
-export function pageOf(filter: { limit?: number; offset?: number } | undefined): {
+export function pageBounds(filter: { limit?: number; offset?: number } | undefined): {
   limit: number;
   offset: number;
 } {

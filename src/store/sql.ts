@@ -16,7 +16,7 @@ import {
   checkConfirmation,
   checkOperation,
   listLimit,
-  pageOf,
+  pageBounds,
   parseRow,
   StoreDataError,
 } from './shared.ts';
@@ -197,7 +197,7 @@ export class SqlStore implements Store {
       where.push('id IN (SELECT operation_id FROM operation_machines WHERE system_id = ? OR hostname = ?)');
       params.push(filter.machine, filter.machine);
     }
-    const { limit, offset } = pageOf(filter);
+    const { limit, offset } = pageBounds(filter);
     // rowid breaks ties between operations created in the same millisecond: insertion order.
     return this.query<OperationRow>(
       `SELECT id, data FROM operations ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
@@ -349,7 +349,7 @@ export class SqlStore implements Store {
         filter.machine,
       );
     }
-    const { limit, offset } = pageOf(filter);
+    const { limit, offset } = pageBounds(filter);
     const rows = this.query<AuditRow>(
       `SELECT * FROM audit ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
        ORDER BY at DESC, id DESC LIMIT ? OFFSET ?`,

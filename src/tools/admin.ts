@@ -1,8 +1,8 @@
 /** Admin tools: the audit log. */
 import { z } from 'zod';
 import { ToolError } from '../core/errors.ts';
+import { defineTool } from '../core/tool.ts';
 import { limit, offset } from './common.ts';
-import { defineTool } from './define.ts';
 
 const UNITS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000 };
 
@@ -26,7 +26,7 @@ export const auditList = defineTool({
   toolset: 'admin',
   minRole: 'admin',
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
-  slack: { verb: 'audit' },
+  verb: 'audit',
   input: z.object({
     since: z.string().optional().describe('Only entries since this time (ISO) or age ("30m", "24h", "7d")'),
     principal: z

@@ -3,14 +3,14 @@
  * all-or-nothing.
  */
 import { z } from 'zod';
-import { audited } from '../core/audit.ts';
-import { describeError, ToolError } from '../core/errors.ts';
-import type { MaasApi, MachineFilters } from '../maas/api.ts';
-import type { Params } from '../maas/client.ts';
+import type { ToolContext } from '../core/deps.ts';
+import { describeError, InputError, ToolError } from '../core/errors.ts';
+import { defineTool } from '../core/tool.ts';
+import type { MaasClient, MachineFilters } from '../maas/client.ts';
 import { MaasConflictError, MaasHttpError, MaasNetworkError } from '../maas/errors.ts';
+import type { Params } from '../maas/http.ts';
 import type { MachineSummary } from '../maas/schemas.ts';
 import { asList, oneOrMany, tagFilters } from './common.ts';
-import { defineTool, type ToolContext } from './define.ts';
 
 const Allocated = z.object({
   hostname: z.string(),
@@ -45,7 +45,7 @@ export const machineAllocate = defineTool({
   toolset: 'lifecycle',
   minRole: 'operator',
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
-  slack: { verb: 'allocate' },
+  verb: 'allocate',
   input: z.object({
     hostname: z.string().min(1).optional().describe('This machine, by hostname'),
     system_id: z.string().min(1).optional().describe('This machine, by system_id'),
@@ -65,7 +65,7 @@ export const machineAllocate = defineTool({
   async run(args, ctx) {
     const { maas } = ctx.deps;
     if (args.count > 1 && (args.hostname || args.system_id)) {
-      throw new ToolError('count: a count above 1 cannot be combined with hostname or system_id');
+      throw new InputError('count: a count above 1 cannot be combined with hostname or system_id');
     }
     const { tags = [], not_tags = [] } = tagFilters(asList(args.tags));
     const constraints: Record<string, Params[string]> = {
@@ -82,6 +82,8 @@ export const machineAllocate = defineTool({
     const want = `${args.count} machine${args.count > 1 ? 's' : ''}`;
 
     if (args.dry_run) {
+      // A dry run only reads: it leaves no audit record, whatever it answers.
+      ctx.audit.nothingWritten = true;
       const picked =
         args.count === 1
           ? [await maas.allocate({ ...constraints, dry_run: 'true' }, { signal: ctx.signal })]
@@ -101,43 +103,25 @@ export const machineAllocate = defineTool({
     const got: MachineSummary[] = [];
     let released = false;
     let releaseError: unknown;
-    return audited(
-      ctx,
-      { tool: 'machine_allocate', args },
-      async () => {
+    try {
+      for (let i = 0; i < args.count; i++) {
+        got.push(await maas.allocate({ ...constraints, comment: args.comment }, { signal: ctx.signal }));
+      }
+    } catch (err) {
+      // All or nothing: give back what was taken so no machine stays held by a half-done request.
+      if (got.length > 0) {
         try {
-          for (let i = 0; i < args.count; i++) {
-            got.push(await maas.allocate({ ...constraints, comment: args.comment }, { signal: ctx.signal }));
-          }
-        } catch (err) {
-          // All or nothing: give back what was taken so no machine stays held by a half-done request.
-          if (got.length > 0) {
-            try {
-              await maas.releaseMany(
-                got.map((m) => m.system_id),
-                'maas-mcp: allocation of several machines fell short',
-              );
-              released = true;
-            } catch (e) {
-              releaseError = e;
-            }
-          }
-          throw new ToolError(shortfall(want, got, err, releaseError, ctx));
+          await maas.releaseMany(
+            got.map((m) => m.system_id),
+            'maas-mcp: allocation of several machines fell short',
+          );
+          released = true;
+        } catch (e) {
+          releaseError = e;
         }
-        const summary = `Allocated ${got.map((m) => m.hostname).join(', ')}; deploy with machine_deploy, or give back with machine_release.`;
-        return {
-          out: { dry_run: false, allocated: got.map(row), summary },
-          detail: summary,
-          targets: got.map((m) => ({
-            system_id: m.system_id,
-            hostname: m.hostname,
-            before: 'Ready',
-            after: m.status_name,
-          })),
-        };
-      },
-      // What was taken before the failure, and whether it was given back.
-      () => ({
+      }
+      // The audit records what was taken before the failure, and whether it was given back.
+      throw new ToolError(shortfall(want, got, err, releaseError, ctx), {
         targets: got.map((m) => ({
           system_id: m.system_id,
           hostname: m.hostname,
@@ -148,8 +132,16 @@ export const machineAllocate = defineTool({
               ? 'not given back: still allocated'
               : 'not given back: may still be allocated',
         })),
-      }),
-    );
+      });
+    }
+    const summary = `Allocated ${got.map((m) => m.hostname).join(', ')}; deploy with machine_deploy, or give back with machine_release.`;
+    ctx.audit.targets = got.map((m) => ({
+      system_id: m.system_id,
+      hostname: m.hostname,
+      before: 'Ready',
+      after: m.status_name,
+    }));
+    return { dry_run: false, allocated: got.map(row), summary };
   },
   render: (o) =>
     [
@@ -215,7 +207,7 @@ const sentence = (text: string) => (/[.!?]$/.test(text) ? text : `${text}.`);
  * since it does not hold it. Reads the candidates with the equivalent list filters and orders them by cost.
  */
 async function pickReady(
-  maas: MaasApi,
+  maas: MaasClient,
   c: Record<string, Params[string]>,
   n: number,
   signal?: AbortSignal,

@@ -1,8 +1,8 @@
 /** Input fields and output shapes several tools share, so each is described (and validated) once. */
 import { z } from 'zod';
+import { redact } from '../base/redact.ts';
 import { ToolError } from '../core/errors.ts';
-import { redact } from '../core/redact.ts';
-import type { MachineFilters } from '../maas/api.ts';
+import type { MachineFilters } from '../maas/client.ts';
 import type { MachineSummary } from '../maas/schemas.ts';
 import { parseStatus, SIMPLE_STATUSES, type SimpleStatus, STATUS_FILTER_NAMES } from '../maas/status.ts';
 

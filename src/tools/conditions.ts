@@ -1,6 +1,6 @@
 /** Tools that change what a machine may be used for: broken/fixed, locked/unlocked, restored configuration. */
 import { z } from 'zod';
-import { confirmTokenField, defineMachineAction, refuse } from '../core/actions.ts';
+import { defineMachineAction, refuse } from '../core/actions.ts';
 import {
   LOCKABLE_STATUSES,
   RELEASABLE_STATUSES,
@@ -21,12 +21,10 @@ export const machineMarkBroken = defineMachineAction({
   minRole: 'operator',
   destructive: true,
   idempotent: true,
-  slack: { verb: 'mark-broken' },
-  verb: 'mark broken',
+  verb: 'mark-broken',
   input: z.object({
     machines: machinesRef,
     comment: comment.describe('What is wrong with it (shown as its error description)'),
-    confirm_token: confirmTokenField,
   }),
   check(m, _a, env) {
     if (m.status === S.BROKEN) return { skip: 'already Broken' };
@@ -55,9 +53,8 @@ export const machineMarkFixed = defineMachineAction({
   minRole: 'operator',
   destructive: false,
   idempotent: true,
-  slack: { verb: 'mark-fixed' },
+  verb: 'mark-fixed',
   maasAdmin: true,
-  verb: 'mark fixed',
   input: z.object({ machines: machinesRef, comment }),
   check(m) {
     if (m.status !== S.BROKEN) return { skip: `not broken (it is ${m.status_name})` };
@@ -77,7 +74,6 @@ export const machineLock = defineMachineAction({
   minRole: 'operator',
   destructive: false,
   idempotent: true,
-  slack: { verb: 'lock' },
   verb: 'lock',
   ignoresLock: true,
   input: z.object({ machines: machinesRef, comment }),
@@ -100,7 +96,6 @@ export const machineUnlock = defineMachineAction({
   minRole: 'operator',
   destructive: false,
   idempotent: true,
-  slack: { verb: 'unlock' },
   verb: 'unlock',
   ignoresLock: true,
   input: z.object({ machines: machinesRef, comment }),
@@ -136,16 +131,14 @@ export const machineRestoreConfig = defineMachineAction({
   minRole: 'admin',
   destructive: true,
   idempotent: true,
-  slack: { verb: 'restore-config' },
+  verb: 'restore-config',
   maasAdmin: true,
-  verb: 'restore configuration of',
   input: z.object({
     machines: machinesRef,
     scope: z
       .enum(['default', 'networking', 'storage'])
       .default('default')
       .describe('default (networking and storage), networking, or storage'),
-    confirm_token: confirmTokenField,
   }),
   check(m, a) {
     if (!statusIn(RESTORABLE_STATUSES, m.status)) {

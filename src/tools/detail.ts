@@ -1,7 +1,7 @@
 /** The machine card of `machine_get` and its optional sections, built from one full machine answer. */
 import { z } from 'zod';
 import { hostPart, looksLikeSystemId, matchHostname, notFound } from '../core/targets.ts';
-import type { MaasApi } from '../maas/api.ts';
+import type { MaasClient } from '../maas/client.ts';
 import { MaasNotFoundError } from '../maas/errors.ts';
 import type { BlockDevice, Event, Interface, Machine, MachineParts } from '../maas/schemas.ts';
 import { annotationsOf, gib } from './common.ts';
@@ -104,7 +104,7 @@ export type Section = 'hardware' | 'network' | 'storage' | 'events';
  * interface_set) are fetched from their own endpoints.
  */
 export async function loadMachineDetail(
-  maas: MaasApi,
+  maas: MaasClient,
   ref: string,
   sections: ReadonlySet<Section>,
   signal?: AbortSignal,
@@ -138,7 +138,7 @@ export async function loadMachineDetail(
 }
 
 async function loadMachine(
-  maas: MaasApi,
+  maas: MaasClient,
   ref: string,
   parts: MachineParts,
   signal?: AbortSignal,

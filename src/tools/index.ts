@@ -1,9 +1,9 @@
 /** The registry: every tool, in the order tools/list shows them. */
-import { isToolEnabled, type ToolPolicy } from '../core/policy.ts';
+import { isToolEnabled, type ToolAccess } from '../core/access.ts';
+import type { AnyTool } from '../core/tool.ts';
 import { adminTools } from './admin.ts';
 import { machineAllocate } from './allocate.ts';
 import { conditionTools } from './conditions.ts';
-import type { AnyTool } from './define.ts';
 import { inventoryTools } from './inventory.ts';
 import { lifecycleTools } from './lifecycle.ts';
 import { machineAdminTools } from './machine-admin.ts';
@@ -25,9 +25,9 @@ export const ALL_TOOLS: readonly AnyTool[] = [
   ...adminTools,
 ];
 
-/** The tools that exist under a policy — the one question every adapter asks. */
-export function enabledTools(policy: ToolPolicy, tools: readonly AnyTool[] = ALL_TOOLS): AnyTool[] {
-  return tools.filter((t) => isToolEnabled(t, policy));
+/** The tools that exist for a caller — the one question every adapter asks. */
+export function enabledTools(access: ToolAccess, tools: readonly AnyTool[] = ALL_TOOLS): AnyTool[] {
+  return tools.filter((t) => isToolEnabled(t, access));
 }
 
 export function findTool(name: string, tools: readonly AnyTool[] = ALL_TOOLS): AnyTool | undefined {

@@ -1,7 +1,7 @@
 /** Read tools for what surrounds the machines: devices, controllers, zones, pools, tags, subnets. */
 import { z } from 'zod';
+import { defineTool } from '../core/tool.ts';
 import { asList, limit, offset, oneOrMany, pageHeading, pageOf, pageShape, READ_ONLY } from './common.ts';
-import { defineTool } from './define.ts';
 
 const contains = (hay: string, needle: string | undefined) =>
   !needle || hay.toLowerCase().includes(needle.toLowerCase());
@@ -25,7 +25,7 @@ export const devicesList = defineTool({
   toolset: 'inventory',
   minRole: 'viewer',
   annotations: READ_ONLY,
-  slack: { verb: 'devices' },
+  verb: 'devices',
   input: z.object({
     hostname: oneOrMany('Exact hostname(s)').optional(),
     zone: oneOrMany('Zone name(s)').optional(),
@@ -81,7 +81,7 @@ export const controllersList = defineTool({
   toolset: 'inventory',
   minRole: 'viewer',
   annotations: READ_ONLY,
-  slack: { verb: 'controllers' },
+  verb: 'controllers',
   input: z.object({
     kind: z.enum(['rack', 'region', 'all']).default('all').describe('rack, region, or all (default)'),
   }),
@@ -139,7 +139,7 @@ export const zonesList = defineTool({
   toolset: 'inventory',
   minRole: 'viewer',
   annotations: READ_ONLY,
-  slack: { verb: 'zones' },
+  verb: 'zones',
   input: z.object({ name: z.string().optional().describe('Only zones whose name contains this text') }),
   output: z.object({ zones: z.array(Named) }),
   async run(args, { deps, signal }) {
@@ -159,7 +159,7 @@ export const poolsList = defineTool({
   toolset: 'inventory',
   minRole: 'viewer',
   annotations: READ_ONLY,
-  slack: { verb: 'pools' },
+  verb: 'pools',
   input: z.object({ name: z.string().optional().describe('Only pools whose name contains this text') }),
   output: z.object({ pools: z.array(Named) }),
   async run(args, { deps, signal }) {
@@ -180,7 +180,7 @@ export const tagsList = defineTool({
   toolset: 'inventory',
   minRole: 'viewer',
   annotations: READ_ONLY,
-  slack: { verb: 'tags' },
+  verb: 'tags',
   input: z.object({ name: z.string().optional().describe('Only tags whose name contains this text') }),
   output: z.object({
     tags: z.array(
@@ -230,7 +230,7 @@ export const subnetsList = defineTool({
   toolset: 'inventory',
   minRole: 'viewer',
   annotations: READ_ONLY,
-  slack: { verb: 'subnets' },
+  verb: 'subnets',
   input: z.object({
     cidr: z.string().optional().describe('Only subnets whose CIDR contains this text (e.g. "10.20.")'),
     fabric: z.string().optional().describe('Only subnets on this fabric'),

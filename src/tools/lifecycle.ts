@@ -3,7 +3,8 @@
  * `maasserver/node_status.py`).
  */
 import { z } from 'zod';
-import { confirmTokenField, defineMachineAction, refuse, type Verdict, waitFields } from '../core/actions.ts';
+import { defineMachineAction, refuse, type Verdict } from '../core/actions.ts';
+import { waitFields } from '../core/wait.ts';
 import {
   ABORTABLE_STATUSES,
   COMMISSIONABLE_STATUSES,
@@ -63,9 +64,8 @@ export const machineCommission = defineMachineAction({
   minRole: 'operator',
   destructive: false,
   idempotent: false,
-  slack: { verb: 'commission' },
-  maasAdmin: true,
   verb: 'commission',
+  maasAdmin: true,
   input: z.object({
     machines: machinesRef,
     commissioning_scripts: scripts('Extra commissioning'),
@@ -123,9 +123,8 @@ export const machineTest = defineMachineAction({
   minRole: 'operator',
   destructive: false,
   idempotent: false,
-  slack: { verb: 'test' },
-  maasAdmin: true,
   verb: 'test',
+  maasAdmin: true,
   input: z.object({
     machines: machinesRef,
     testing_scripts: scripts('Testing'),
@@ -168,7 +167,6 @@ export const machineDeploy = defineMachineAction({
   minRole: 'operator',
   destructive: true,
   idempotent: false,
-  slack: { verb: 'deploy' },
   verb: 'deploy',
   input: z.object({
     machines: machinesRef,
@@ -187,7 +185,6 @@ export const machineDeploy = defineMachineAction({
       ),
     comment: z.string().optional().describe('Why, for the MAAS event log'),
     ...waitFields,
-    confirm_token: confirmTokenField,
   }),
   operation: () => 'deploy',
   check(m, a, env) {
@@ -232,7 +229,6 @@ export const machineRelease = defineMachineAction({
   minRole: 'operator',
   destructive: true,
   idempotent: true,
-  slack: { verb: 'release' },
   verb: 'release',
   input: z.object({
     machines: machinesRef,
@@ -246,7 +242,6 @@ export const machineRelease = defineMachineAction({
       ),
     comment: z.string().optional().describe('Why, for the MAAS event log'),
     ...waitFields,
-    confirm_token: confirmTokenField,
   }),
   operation: (a) => (a.erase || a.secure_erase || a.quick_erase ? 'erase' : 'release'),
   check(m, a) {
@@ -302,12 +297,10 @@ export const machineAbort = defineMachineAction({
   minRole: 'operator',
   destructive: true,
   idempotent: false,
-  slack: { verb: 'abort' },
   verb: 'abort',
   input: z.object({
     machines: machinesRef,
     comment: z.string().optional().describe('Why, for the MAAS event log'),
-    confirm_token: confirmTokenField,
   }),
   operation: () => 'abort',
   check(m) {
@@ -328,17 +321,15 @@ export const machineRescue = defineMachineAction({
   minRole: 'operator',
   destructive: false,
   idempotent: true,
-  slack: { verb: 'rescue' },
-  maasAdmin: true,
   verb: 'rescue',
+  maasAdmin: true,
   input: z.object({
     machines: machinesRef,
     action: z.enum(['enter', 'exit']).default('enter').describe('enter (default) or exit rescue mode'),
     ...waitFields,
-    confirm_token: confirmTokenField.describe(
-      'Entering rescue mode from Deployed stops the running OS, so it asks for confirmation: the token from that answer',
-    ),
   }),
+  confirms:
+    'Entering rescue mode from Deployed stops the running OS, so it asks for confirmation: the token from that answer',
   operation: (a) => (a.action === 'enter' ? 'rescue_enter' : 'rescue_exit'),
   check(m, a): Verdict {
     if (a.action === 'exit') {

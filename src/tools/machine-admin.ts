@@ -1,16 +1,16 @@
 /** Tools that add, change and remove machines, and their workload annotations. */
 import { z } from 'zod';
-import { confirmTokenField, defineMachineAction } from '../core/actions.ts';
-import { audited } from '../core/audit.ts';
-import { ToolError } from '../core/errors.ts';
+import { defineMachineAction } from '../core/actions.ts';
+import type { ToolContext } from '../core/deps.ts';
+import { InputError, ToolError } from '../core/errors.ts';
 import { resolveMachine } from '../core/targets.ts';
-import type { Params } from '../maas/client.ts';
+import { defineTool } from '../core/tool.ts';
 import { MAC_RE, normaliseMac, POWER_TYPES } from '../maas/constants.ts';
 import { MaasNetworkError } from '../maas/errors.ts';
+import type { Params } from '../maas/http.ts';
 import type { MachineSummary } from '../maas/schemas.ts';
 import { NodeStatus as S } from '../maas/status.ts';
 import { annotationsOf, machineRef, machinesRef } from './common.ts';
-import { defineTool, type ToolContext } from './define.ts';
 
 const HOSTNAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i;
 const ARCH = /^[a-z0-9_]+(\/[a-z0-9_.-]+)?$/;
@@ -64,7 +64,7 @@ export const machineCreate = defineTool({
   toolset: 'machines',
   minRole: 'admin',
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
-  slack: { verb: 'create' },
+  verb: 'create',
   input: z.object({
     mac_addresses: z
       .array(z.string().regex(MAC_RE, 'must be a MAC address like 52:54:00:12:34:56'))
@@ -106,20 +106,16 @@ export const machineCreate = defineTool({
       commission: args.deployed ? 'false' : String(args.commission),
       deployed: args.deployed ? 'true' : undefined,
     };
-    return audited(ctx, { tool: 'machine_create', args }, async () => {
-      const m = await createOrFind(ctx, form, args.mac_addresses[0] as string);
-      const note =
-        m.status === S.COMMISSIONING
-          ? 'MAAS is commissioning it in the background (typically 5–15 minutes); it ends Ready.'
-          : m.status === S.DEPLOYED
-            ? 'Added as Deployed; MAAS did not touch it.'
-            : `It is ${m.status_name}; commission it with machine_commission when ready.`;
-      return {
-        out: { machine: machineOut(m), note },
-        targets: [changedTarget(m)],
-        detail: `added ${m.hostname} (${m.status_name})`,
-      };
-    });
+    const m = await createOrFind(ctx, form, args.mac_addresses[0] as string);
+    ctx.audit.targets = [changedTarget(m)];
+    ctx.audit.detail = `added ${m.hostname} (${m.status_name})`;
+    const note =
+      m.status === S.COMMISSIONING
+        ? 'MAAS is commissioning it in the background (typically 5–15 minutes); it ends Ready.'
+        : m.status === S.DEPLOYED
+          ? 'Added as Deployed; MAAS did not touch it.'
+          : `It is ${m.status_name}; commission it with machine_commission when ready.`;
+    return { machine: machineOut(m), note };
   },
   render: (o) => `Added ${o.machine.hostname} (${o.machine.system_id}): ${o.machine.status}. ${o.note}`,
 });
@@ -156,7 +152,8 @@ export const machineUpdate = defineTool({
   toolset: 'machines',
   minRole: 'admin',
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
-  slack: { verb: 'update', positional: 'machine' },
+  verb: 'update',
+  slack: { positional: 'machine' },
   maasAdmin: true,
   input: z.object({
     machine: machineRef,
@@ -193,7 +190,7 @@ export const machineUpdate = defineTool({
     // An empty power_parameters changes nothing: it is not a change to send (or to audit).
     const powerParams = Object.entries(power_parameters ?? {});
     if (given.length === 0 && powerParams.length === 0) {
-      throw new ToolError(
+      throw new InputError(
         `nothing to change: ${power_parameters ? 'power_parameters is empty; ' : ''}give at least one field to set`,
       );
     }
@@ -204,19 +201,18 @@ export const machineUpdate = defineTool({
     const changed: string[] = given.filter((k) => !unchanged.includes(k));
     if (powerParams.length > 0) changed.push('power_parameters');
     // Nothing differs from what the machine has: no write, so nothing to audit either.
-    if (changed.length === 0) return { machine: machineOut(m), changed: [], unchanged };
+    if (changed.length === 0) {
+      ctx.audit.nothingWritten = true;
+      return { machine: machineOut(m), changed: [], unchanged };
+    }
     const form: Record<string, Params[string]> = {};
     for (const k of changed) if (k !== 'power_parameters') form[k] = fields[k as keyof typeof fields];
     for (const [k, v] of powerParams) form[`power_parameters_${k}`] = String(v);
-    const target = { system_id: m.system_id, hostname: m.hostname, before: m.status_name };
-    return audited(ctx, { tool: 'machine_update', args, targets: [target] }, async () => {
-      const after = await ctx.deps.maas.updateMachine(m.system_id, form, { signal: ctx.signal });
-      return {
-        out: { machine: machineOut(after), changed, unchanged },
-        targets: [changedTarget(after, m.status_name)],
-        detail: `changed ${changed.join(', ')} of ${m.hostname}`,
-      };
-    });
+    ctx.audit.targets = [{ system_id: m.system_id, hostname: m.hostname, before: m.status_name }];
+    const after = await ctx.deps.maas.updateMachine(m.system_id, form, { signal: ctx.signal });
+    ctx.audit.targets = [changedTarget(after, m.status_name)];
+    ctx.audit.detail = `changed ${changed.join(', ')} of ${m.hostname}`;
+    return { machine: machineOut(after), changed, unchanged };
   },
   render: (o) =>
     o.changed.length === 0
@@ -244,10 +240,9 @@ export const machineDelete = defineMachineAction({
   minRole: 'admin',
   destructive: true,
   idempotent: true,
-  slack: { verb: 'delete' },
-  maasAdmin: true,
   verb: 'delete',
-  input: z.object({ machines: machinesRef, confirm_token: confirmTokenField }),
+  maasAdmin: true,
+  input: z.object({ machines: machinesRef }),
   check(m) {
     const running = m.status === S.DEPLOYED || m.status === S.DEPLOYING;
     return {
@@ -270,7 +265,8 @@ export const machineOwnerData = defineTool({
   toolset: 'lifecycle',
   minRole: 'operator',
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
-  slack: { verb: 'annotate', positional: 'machine' },
+  verb: 'annotate',
+  slack: { positional: 'machine' },
   input: z.object({
     machine: machineRef,
     set: z
@@ -283,10 +279,10 @@ export const machineOwnerData = defineTool({
     annotations: z.record(z.string(), z.string()),
   }),
   async run(args, ctx) {
-    if (Object.keys(args.set).length === 0) throw new ToolError('set: give at least one key');
+    if (Object.keys(args.set).length === 0) throw new InputError('set: give at least one key');
     for (const key of Object.keys(args.set)) {
       if (!/^[\w.-]{1,64}$/.test(key)) {
-        throw new ToolError(`set: key "${key}" is not allowed; keys are 1–64 letters, digits, _ . and -`);
+        throw new InputError(`set: key "${key}" is not allowed; keys are 1–64 letters, digits, _ . and -`);
       }
     }
     const [m, me] = await Promise.all([
@@ -299,14 +295,10 @@ export const machineOwnerData = defineTool({
       );
     }
     if (m.locked) throw new ToolError(`${m.hostname} is locked — unlock it first`);
-    const target = { system_id: m.system_id, hostname: m.hostname, before: m.status_name };
-    return audited(ctx, { tool: 'machine_owner_data', args, targets: [target] }, async () => {
-      const after = await ctx.deps.maas.setWorkloadAnnotations(m.system_id, args.set, { signal: ctx.signal });
-      return {
-        out: { hostname: m.hostname, system_id: m.system_id, annotations: annotationsOf(after) },
-        detail: `set ${Object.keys(args.set).join(', ')} on ${m.hostname}`,
-      };
-    });
+    ctx.audit.targets = [{ system_id: m.system_id, hostname: m.hostname, before: m.status_name }];
+    ctx.audit.detail = `set ${Object.keys(args.set).join(', ')} on ${m.hostname}`;
+    const after = await ctx.deps.maas.setWorkloadAnnotations(m.system_id, args.set, { signal: ctx.signal });
+    return { hostname: m.hostname, system_id: m.system_id, annotations: annotationsOf(after) };
   },
   render: (o) =>
     `${o.hostname} annotations: ${

@@ -2,7 +2,8 @@
 import { z } from 'zod';
 import { ToolError } from '../core/errors.ts';
 import { resolveMachine } from '../core/targets.ts';
-import type { MachineFilters } from '../maas/api.ts';
+import { defineTool } from '../core/tool.ts';
+import type { MachineFilters } from '../maas/client.ts';
 import { isFailed, isNodeStatus, isTransient, NodeStatus } from '../maas/status.ts';
 import {
   asList,
@@ -20,7 +21,6 @@ import {
   statusFilters,
   tagFilters,
 } from './common.ts';
-import { defineTool } from './define.ts';
 import {
   EventRow,
   eventRow,
@@ -38,7 +38,8 @@ export const machinesList = defineTool({
   toolset: 'machines',
   minRole: 'viewer',
   annotations: READ_ONLY,
-  slack: { verb: 'list' },
+  verb: 'list',
+  slack: { view: 'machine-list' },
   input: z.object({
     hostname: oneOrMany('Exact hostname(s) to match').optional(),
     status: oneOrMany(
@@ -105,7 +106,8 @@ export const machineGet = defineTool({
   toolset: 'machines',
   minRole: 'viewer',
   annotations: READ_ONLY,
-  slack: { verb: 'show', positional: 'machine' },
+  verb: 'show',
+  slack: { positional: 'machine', view: 'machine-card' },
   input: z.object({
     machine: machineRef,
     detail: z
@@ -130,7 +132,8 @@ export const machineEvents = defineTool({
   toolset: 'machines',
   minRole: 'viewer',
   annotations: READ_ONLY,
-  slack: { verb: 'events', positional: 'machine' },
+  verb: 'events',
+  slack: { positional: 'machine' },
   input: z.object({
     machine: machineRef,
     limit: limit(20, 200),
@@ -194,7 +197,8 @@ export const fleetSummary = defineTool({
   toolset: 'machines',
   minRole: 'viewer',
   annotations: READ_ONLY,
-  slack: { verb: 'status' },
+  verb: 'status',
+  slack: { view: 'fleet-summary' },
   input: z.object({
     zone: oneOrMany('Only machines in these zone(s)').optional(),
     pool: oneOrMany('Only machines in these pool(s)').optional(),

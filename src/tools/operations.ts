@@ -1,17 +1,14 @@
 /** Operation tools: list, read (and wait on), cancel. */
 import { z } from 'zod';
-import { ActionResult, confirmTokenField, stillGoing, waitFields, waitSeconds } from '../core/actions.ts';
-import { recordAudit } from '../core/audit.ts';
+import { isRequester, roleAtLeast } from '../core/access.ts';
+import type { ToolContext } from '../core/deps.ts';
 import { ToolError } from '../core/errors.ts';
-import {
-  cancelById,
-  describeOperation,
-  OperationView,
-  operationProgress,
-  operationView,
-  waitForOperation,
-} from '../core/operations/service.ts';
-import { isRequester, roleAtLeast } from '../core/policy.ts';
+import { runTool } from '../core/invoke.ts';
+import { cancelById, operationProgress, waitForOperation } from '../core/operations/service.ts';
+import { describeOperation, OperationView, operationView } from '../core/operations/view.ts';
+import { ActionResult } from '../core/result.ts';
+import { defineTool } from '../core/tool.ts';
+import { stillGoing, waitFields, waitSeconds } from '../core/wait.ts';
 import {
   FINAL_STATES,
   OPERATION_KINDS,
@@ -20,7 +17,6 @@ import {
   type OperationKind,
 } from '../store/types.ts';
 import { asList, limit, offset } from './common.ts';
-import { defineTool, type ToolContext } from './define.ts';
 import { machineAbort } from './lifecycle.ts';
 
 const READ = {
@@ -69,7 +65,8 @@ export const operationsList = defineTool({
   toolset: 'operations',
   minRole: 'viewer',
   annotations: READ,
-  slack: { verb: 'ops' },
+  verb: 'ops',
+  slack: { view: 'operation-list' },
   input: z.object({
     state: z
       .union([z.enum(OPERATION_STATES), z.array(z.enum(OPERATION_STATES)).min(1)])
@@ -129,7 +126,8 @@ export const operationGet = defineTool({
   toolset: 'operations',
   minRole: 'viewer',
   annotations: READ,
-  slack: { verb: 'op', positional: 'id' },
+  verb: 'op',
+  slack: { positional: 'id', view: 'operation' },
   input: z.object({ id: z.string().min(1).describe('The operation id, e.g. op_3kq8…'), ...waitFields }),
   output: z.object({
     operation: OperationView,
@@ -161,15 +159,16 @@ export const operationCancel = defineTool({
   toolset: 'operations',
   minRole: 'operator',
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
-  slack: { verb: 'cancel', positional: 'id' },
+  verb: 'cancel',
+  slack: { positional: 'id' },
   input: z.object({
     id: z.string().min(1).describe('The operation id'),
     abort: z
       .boolean()
       .default(false)
       .describe('Also abort the action in MAAS on the machines still in progress'),
-    confirm_token: confirmTokenField.describe('With abort: the token from the confirmation answer'),
   }),
+  confirms: 'With abort: the token from the confirmation answer',
   output: z.object({ operation: OperationView, abort: ActionResult.optional() }),
   async run(args, ctx) {
     const op = await mustGet(ctx, args.id);
@@ -182,26 +181,30 @@ export const operationCancel = defineTool({
     const pending = op.targets.filter((t) => t.result === 'pending').map((t) => t.system_id);
     let aborted: ActionResult | undefined;
     if (args.abort && pending.length > 0) {
-      aborted = await machineAbort.run(
+      // The abort is a call of its own, by the same rules: confirmed, and audited on its own.
+      aborted = (await runTool(
+        machineAbort,
         {
           machines: pending,
           comment: `operation ${op.id} cancelled by ${ctx.principal.id}`,
           ...(args.confirm_token ? { confirm_token: args.confirm_token } : {}),
         },
         ctx,
-      );
-      // Not confirmed yet (or refused): nothing is cancelled until the abort itself goes ahead.
-      if (aborted.status !== 'done') return { operation: operationView(op), abort: aborted };
+      )) as ActionResult;
+      // Not confirmed yet (or cancelled): nothing is cancelled until the abort itself goes ahead.
+      if (aborted.status !== 'done') {
+        ctx.audit.nothingWritten = true;
+        return { operation: operationView(op), abort: aborted };
+      }
     }
+    ctx.audit.operation_id = op.id;
+    ctx.audit.targets = op.targets.map((t) => ({
+      system_id: t.system_id,
+      hostname: t.hostname,
+      before: t.status,
+    }));
     const cancelled = await cancelTracking(ctx, op.id);
-    await recordAudit(ctx, {
-      tool: 'operation_cancel',
-      args,
-      result: 'ok',
-      detail: `stopped tracking ${op.id}${aborted ? ' and aborted its machines in MAAS' : ''}`,
-      operation_id: op.id,
-      targets: op.targets.map((t) => ({ system_id: t.system_id, hostname: t.hostname, before: t.status })),
-    });
+    ctx.audit.detail = `stopped tracking ${op.id}${aborted ? ' and aborted its machines in MAAS' : ''}`;
     return { operation: operationView(cancelled), ...(aborted ? { abort: aborted } : {}) };
   },
   render(out) {

@@ -1,14 +1,16 @@
 /** Power tools: ask the BMCs, power on, power off, power cycle. */
 import { z } from 'zod';
-import { confirmTokenField, defineMachineAction, type Verdict, waitFields } from '../core/actions.ts';
-import { sleep } from '../core/clock.ts';
-import { mapLimit } from '../core/concurrency.ts';
+import { sleep } from '../base/clock.ts';
+import { mapLimit } from '../base/concurrency.ts';
+import { defineMachineAction, type Verdict } from '../core/actions.ts';
+import type { ToolContext } from '../core/deps.ts';
 import { describeError, ToolError } from '../core/errors.ts';
 import { notFound, resolveMachines } from '../core/targets.ts';
+import { defineTool } from '../core/tool.ts';
+import { waitFields } from '../core/wait.ts';
 import type { MachineSummary } from '../maas/schemas.ts';
 import { NodeStatus as S } from '../maas/status.ts';
 import { machinesRef, READ_ONLY } from './common.ts';
-import { defineTool, type ToolContext } from './define.ts';
 import { hintFor } from './lifecycle.ts';
 
 /** BMC queries go to MAAS one machine at a time (there is no bulk call); this many run at once. */
@@ -22,7 +24,8 @@ export const machinePowerQuery = defineTool({
   toolset: 'power',
   minRole: 'viewer',
   annotations: READ_ONLY,
-  slack: { verb: 'power-query', positional: 'machines' },
+  verb: 'power-query',
+  slack: { positional: 'machines' },
   input: z.object({ machines: machinesRef }),
   output: z.object({
     results: z.array(
@@ -99,8 +102,7 @@ export const machinePowerOn = defineMachineAction({
   minRole: 'operator',
   destructive: false,
   idempotent: true,
-  slack: { verb: 'power-on' },
-  verb: 'power on',
+  verb: 'power-on',
   input: z.object({
     machines: machinesRef,
     comment: z.string().optional().describe('Why, for the MAAS event log'),
@@ -146,8 +148,7 @@ export const machinePowerOff = defineMachineAction({
   minRole: 'operator',
   destructive: true,
   idempotent: true,
-  slack: { verb: 'power-off' },
-  verb: 'power off',
+  verb: 'power-off',
   input: z.object({
     machines: machinesRef,
     stop_mode: z
@@ -156,7 +157,6 @@ export const machinePowerOff = defineMachineAction({
       .describe('soft (default): ask the OS to shut down cleanly; hard: cut the power now'),
     comment: z.string().optional().describe('Why, for the MAAS event log'),
     ...waitFields,
-    confirm_token: confirmTokenField,
   }),
   operation: () => 'power_off',
   check(m, a) {
@@ -184,9 +184,8 @@ export const machinePowerCycle = defineMachineAction({
   minRole: 'operator',
   destructive: true,
   idempotent: false,
-  slack: { verb: 'power-cycle' },
-  verb: 'power cycle',
-  input: z.object({ machines: machinesRef, confirm_token: confirmTokenField }),
+  verb: 'power-cycle',
+  input: z.object({ machines: machinesRef }),
   operation: () => 'power_cycle',
   check(m) {
     const blocked = canPowerOn(m, 'power cycle');

@@ -1,10 +1,9 @@
 /** Adding and removing tags on machines: one MAAS request per tag, whatever the number of machines. */
 import { z } from 'zod';
-import { audited } from '../core/audit.ts';
-import { describeError, ToolError } from '../core/errors.ts';
+import { describeError, InputError, ToolError } from '../core/errors.ts';
 import { notFound, resolveMachines } from '../core/targets.ts';
+import { defineTool } from '../core/tool.ts';
 import { asList, machinesRef, oneOrMany } from './common.ts';
-import { defineTool } from './define.ts';
 
 const TAG_NAME = /^[a-zA-Z0-9_-]+$/;
 
@@ -16,7 +15,8 @@ export const machineTag = defineTool({
   toolset: 'lifecycle',
   minRole: 'operator',
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
-  slack: { verb: 'tag', positional: 'machines' },
+  verb: 'tag',
+  slack: { positional: 'machines' },
   maasAdmin: true,
   input: z.object({
     machines: machinesRef,
@@ -45,12 +45,12 @@ export const machineTag = defineTool({
     const { maas } = ctx.deps;
     const add = asList(args.add);
     const remove = asList(args.remove);
-    if (add.length + remove.length === 0) throw new ToolError('give tags to add or remove');
+    if (add.length + remove.length === 0) throw new InputError('give tags to add or remove');
     for (const t of [...add, ...remove]) {
-      if (!TAG_NAME.test(t)) throw new ToolError(`tag "${t}": tag names are letters, digits, _ and - only`);
+      if (!TAG_NAME.test(t)) throw new InputError(`tag "${t}": tag names are letters, digits, _ and - only`);
     }
     const both = add.filter((t) => remove.includes(t));
-    if (both.length) throw new ToolError(`tag ${both.join(', ')} is both added and removed: choose one`);
+    if (both.length) throw new InputError(`tag ${both.join(', ')} is both added and removed: choose one`);
 
     const [{ machines, missing }, tags] = await Promise.all([
       resolveMachines(maas, args.machines, ctx.signal),
@@ -81,55 +81,43 @@ export const machineTag = defineTool({
     }));
     // MAAS has no transaction across these requests: if one fails, what was already done is reported and audited.
     const done: string[] = [];
-    const targets = changes.map((c) => ({ system_id: c.system_id, hostname: c.hostname }));
-    return audited(
-      ctx,
-      { tool: 'machine_tag', args, targets },
-      async () => {
-        try {
-          for (const t of absent) {
-            await maas.createTag(t, 'created by maas-mcp', { signal: ctx.signal });
-            created.push(t);
-            done.push(`created tag ${t}`);
-          }
-          for (const [sign, tagList, pick] of [
-            ['+', add, (c: (typeof changes)[number]) => c.added],
-            ['-', remove, (c: (typeof changes)[number]) => c.removed],
-          ] as const) {
-            for (const t of tagList) {
-              const hit = changes.filter((c) => pick(c).includes(t));
-              if (hit.length === 0) continue;
-              const ids = hit.map((c) => c.system_id);
-              await maas.updateTagNodes(t, sign === '+' ? { add: ids } : { remove: ids }, {
-                signal: ctx.signal,
-              });
-              done.push(`${sign}${t} on ${hit.map((c) => c.hostname).join(', ')}`);
-            }
-          }
-        } catch (err) {
-          const why = describeError(err, ctx.deps.secrets, ctx.deps.log);
-          throw new ToolError(
-            done.length ? `${why}. Already done before it failed: ${done.join('; ')}` : why,
-          );
+    ctx.audit.targets = changes.map((c) => ({ system_id: c.system_id, hostname: c.hostname }));
+    try {
+      for (const t of absent) {
+        await maas.createTag(t, 'created by maas-mcp', { signal: ctx.signal });
+        created.push(t);
+        done.push(`created tag ${t}`);
+      }
+      for (const [sign, tagList, pick] of [
+        ['+', add, (c: (typeof changes)[number]) => c.added],
+        ['-', remove, (c: (typeof changes)[number]) => c.removed],
+      ] as const) {
+        for (const t of tagList) {
+          const hit = changes.filter((c) => pick(c).includes(t));
+          if (hit.length === 0) continue;
+          const ids = hit.map((c) => c.system_id);
+          await maas.updateTagNodes(t, sign === '+' ? { add: ids } : { remove: ids }, {
+            signal: ctx.signal,
+          });
+          done.push(`${sign}${t} on ${hit.map((c) => c.hostname).join(', ')}`);
         }
-        for (const c of changes)
-          c.tags = [...c.tags.filter((t) => !c.removed.includes(t)), ...c.added].sort();
-        const n = changes.filter((c) => c.added.length || c.removed.length).length;
-        const summary = `tags changed on ${n} of ${changes.length} machine${changes.length > 1 ? 's' : ''}${created.length ? `; created ${created.join(', ')}` : ''}`;
-        return {
-          out: { changes, created_tags: created, not_found: missing, summary },
-          result: missing.length ? 'partial' : 'ok',
-          detail: summary,
-          targets: changes.map((c) => ({
-            system_id: c.system_id,
-            hostname: c.hostname,
-            outcome:
-              [...c.added.map((t) => `+${t}`), ...c.removed.map((t) => `-${t}`)].join(' ') || 'unchanged',
-          })),
-        };
-      },
-      () => ({ result: done.length ? 'partial' : 'failed' }),
-    );
+      }
+    } catch (err) {
+      const why = describeError(err, ctx.deps.secrets, ctx.deps.log);
+      throw new ToolError(done.length ? `${why}. Already done before it failed: ${done.join('; ')}` : why, {
+        result: done.length ? 'partial' : 'failed',
+      });
+    }
+    for (const c of changes) c.tags = [...c.tags.filter((t) => !c.removed.includes(t)), ...c.added].sort();
+    const n = changes.filter((c) => c.added.length || c.removed.length).length;
+    const summary = `tags changed on ${n} of ${changes.length} machine${changes.length > 1 ? 's' : ''}${created.length ? `; created ${created.join(', ')}` : ''}`;
+    ctx.audit.result = missing.length ? 'partial' : 'ok';
+    ctx.audit.targets = changes.map((c) => ({
+      system_id: c.system_id,
+      hostname: c.hostname,
+      outcome: [...c.added.map((t) => `+${t}`), ...c.removed.map((t) => `-${t}`)].join(' ') || 'unchanged',
+    }));
+    return { changes, created_tags: created, not_found: missing, summary };
   },
   render: (o) =>
     [

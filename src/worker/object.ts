@@ -4,11 +4,10 @@
  * poller (driven by the object's alarm instead of timers), and in demo mode the simulated MAAS.
  */
 import { DurableObject } from 'cloudflare:workers';
-import { ConfigError, parseConfig } from '../config.ts';
+import { SecretSet } from '../base/redact.ts';
+import { ConfigError, parseConfig, secretsOf } from '../config.ts';
+import type { Deps } from '../core/deps.ts';
 import { Poller } from '../core/operations/poller.ts';
-import { SecretSet, secretsOf } from '../core/redact.ts';
-import type { Deps } from '../deps.ts';
-import { buildDeps, chooseMaas } from '../runtime.ts';
 import { createSimulator, type Simulator } from '../sim/index.ts';
 import { newButtonSecret, seal, unseal } from '../slack/sealed.ts';
 import { runSlackJob, type Slack, type SlackJob, slackSetupWarnings } from '../slack.ts';
@@ -20,8 +19,34 @@ import {
   type StoreResult,
   type StoreRpc,
 } from '../store/methods.ts';
-import { demoOf, type Env, settingsOf } from './env.ts';
-import { MAAS_SETTINGS_HINT, maasFetch, workerLogger } from './runtime.ts';
+import { buildDeps, chooseMaas } from '../wiring.ts';
+import { demoOf, settingsOf } from './env.ts';
+import { MAAS_SETTINGS_HINT, maasFetch, workerLogger } from './platform.ts';
+
+/** What a Worker request and the Durable Object get as `env`. */
+export interface Env {
+  /** The one Durable Object that holds the store, runs the poller and (in demo mode) the simulator. */
+  MAAS_MCP: DurableObjectNamespace<MaasMcpObject>;
+  /**
+   * Optional Workers VPC service (`[[vpc_services]]` binding) that reaches an on-prem MAAS through a Cloudflare
+   * Tunnel without publishing it; when bound, every MAAS request goes through it.
+   */
+  MAAS_VPC?: Fetcher;
+  /** `true` runs against a simulator living in the Durable Object instead of MAAS_URL. */
+  MAAS_MCP_DEMO?: string;
+  /** The demo simulator's time scale (simulated durations × this); default 0.05. */
+  MAAS_MCP_DEMO_TIME_SCALE?: string;
+  /** Everything else `parseConfig` reads: MAAS_URL, MAAS_API_KEY, HOST, MCP_AUTH_TOKENS, SLACK_*, … */
+  [setting: string]: unknown;
+}
+
+/** The name of the single Durable Object instance: one store and one poller for the whole deployment. */
+export const OBJECT_NAME = 'main';
+
+/** The Durable Object stub every request and the poller share. */
+export function objectStub(env: Env): DurableObjectStub<MaasMcpObject> {
+  return env.MAAS_MCP.get(env.MAAS_MCP.idFromName(OBJECT_NAME));
+}
 
 /** Where the demo's MAAS answers, and the admin key the Worker uses there. */
 export interface DemoCredentials {

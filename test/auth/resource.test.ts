@@ -5,10 +5,10 @@
 import { exportJWK, generateKeyPair, type JWTPayload, SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { ResourceServer } from '../../src/auth/resource.ts';
+import { ManualClock } from '../../src/base/clock.ts';
+import type { FetchLike } from '../../src/base/fetch.ts';
+import { silentLogger } from '../../src/base/log.ts';
 import { parseConfig } from '../../src/config.ts';
-import { ManualClock } from '../../src/core/clock.ts';
-import { silentLogger } from '../../src/core/log.ts';
-import type { FetchLike } from '../../src/maas/client.ts';
 
 const BASE = 'https://maas-mcp.example.com';
 const ISSUER = 'https://login.example.com/realms/ops';

@@ -68,7 +68,7 @@ async function connect(userConfig: UserConfig) {
   transport.stderr?.on('data', (d: Buffer) => {
     stderr += d.toString();
   });
-  // Anything on stdout that is not protocol surfaces here (see test/stdio.test.ts).
+  // Anything on stdout that is not protocol surfaces here (see test/mcp/stdio.test.ts).
   const errors: Error[] = [];
   transport.onerror = (e) => void errors.push(e);
   const client = new Client({ name: 'bundle-test', version: '1' });

@@ -3,8 +3,8 @@
  * their owner, their deployment, and what would be done to each (README "Safety").
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ActionResult } from '../../src/core/actions.ts';
-import { ManualClock } from '../../src/core/clock.ts';
+import { ManualClock } from '../../src/base/clock.ts';
+import type { ActionResult } from '../../src/core/result.ts';
 import type { Simulator } from '../../src/sim/index.ts';
 import { MemoryStore } from '../../src/store/memory.ts';
 import type { Confirmation, Store } from '../../src/store/types.ts';

@@ -1,11 +1,11 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ActionResult } from '../../src/core/actions.ts';
-import type { ManualClock } from '../../src/core/clock.ts';
+import type { ManualClock } from '../../src/base/clock.ts';
+import type { Principal } from '../../src/core/access.ts';
+import type { Deps } from '../../src/core/deps.ts';
 import { CONFIRM_TTL_MS, sha256 } from '../../src/core/gate.ts';
-import type { Principal } from '../../src/core/policy.ts';
-import type { Deps } from '../../src/deps.ts';
+import type { ActionResult } from '../../src/core/result.ts';
 import { NodeStatus as S } from '../../src/maas/status.ts';
 import type { Simulator } from '../../src/sim/index.ts';
 import { ADMIN, call, connectClient, node, simDeps, testConfig } from '../helpers.ts';

@@ -3,11 +3,11 @@
  * poller tick that carries its next due time instead of re-reading the store.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ActionResult } from '../../src/core/actions.ts';
-import type { ManualClock } from '../../src/core/clock.ts';
+import type { ManualClock } from '../../src/base/clock.ts';
 import { judge } from '../../src/core/operations/kinds.ts';
 import { Poller } from '../../src/core/operations/poller.ts';
 import { operationProgress } from '../../src/core/operations/service.ts';
+import type { ActionResult } from '../../src/core/result.ts';
 import type { MachineSummary } from '../../src/maas/schemas.ts';
 import { ALL_STATUSES, isFailed, NodeStatus as S } from '../../src/maas/status.ts';
 import type { Operation } from '../../src/store/types.ts';

@@ -1,6 +1,6 @@
 /** MAAS error texts that quote secrets back: what requestSecrets finds and scrubEchoed removes. */
 import { describe, expect, it } from 'vitest';
-import { REDACTED, requestSecrets, scrubEchoed } from '../../src/core/redact.ts';
+import { REDACTED, requestSecrets, scrubEchoed } from '../../src/base/redact.ts';
 
 const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
 

@@ -11,8 +11,8 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MaasApi } from '../../src/maas/api.ts';
 import { MaasClient } from '../../src/maas/client.ts';
+import { MaasHttp } from '../../src/maas/http.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -86,8 +86,8 @@ describe('the demo banner, followed as written', () => {
   });
 
   it('prints a MAAS_URL and MAAS_API_KEY that a MAAS client can use', async () => {
-    const maas = new MaasApi(
-      new MaasClient({ url: fromBanner(/MAAS_URL=(\S+)/), apiKey: fromBanner(/MAAS_API_KEY=(\S+)/), fetch }),
+    const maas = new MaasClient(
+      new MaasHttp({ url: fromBanner(/MAAS_URL=(\S+)/), apiKey: fromBanner(/MAAS_API_KEY=(\S+)/), fetch }),
     );
     expect((await maas.version()).version).toMatch(/^3\.7/);
     expect(await maas.whoami()).toMatchObject({ username: 'admin', is_superuser: true });

@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/config.ts';
-import { MaasClient, type MaasRequest } from '../../src/maas/client.ts';
 import { MaasNetworkError } from '../../src/maas/errors.ts';
+import { MaasHttp, type MaasRequest } from '../../src/maas/http.ts';
 import { createNodeFetch } from '../../src/node/fetch.ts';
 
 const KEY = 'aaaaaaaaaaaaaaaaaa:bbbbbbbbbbbbbbbbbb:cccccccccccccccccccccccccccccccc';
@@ -88,7 +88,7 @@ afterAll(async () => {
 async function send(opts: Parameters<typeof createNodeFetch>[0], req: MaasRequest) {
   const nf = createNodeFetch(opts);
   try {
-    return await new MaasClient({ url, apiKey: KEY, fetch: nf.fetch, retries: 0 }).call(req);
+    return await new MaasHttp({ url, apiKey: KEY, fetch: nf.fetch, retries: 0 }).call(req);
   } finally {
     await nf.close();
   }
@@ -120,7 +120,7 @@ describe('Node fetch for an HTTPS MAAS', () => {
     await new Promise<void>((resolve) => plain.listen(0, '127.0.0.1', resolve));
     const nf = createNodeFetch({});
     try {
-      const c = new MaasClient({
+      const c = new MaasHttp({
         url: `https://127.0.0.1:${(plain.address() as AddressInfo).port}/MAAS`,
         apiKey: KEY,
         fetch: nf.fetch,

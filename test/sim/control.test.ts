@@ -4,7 +4,7 @@
  * stored user data.
  */
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../../src/core/clock.ts';
+import { ManualClock } from '../../src/base/clock.ts';
 import { createSimulator, SimStatus as S, type Simulator } from '../../src/sim/index.ts';
 import { call, getMachine, json, type MachineJson, op, useClock } from './helpers.ts';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../../src/core/clock.ts';
+import { ManualClock } from '../../src/base/clock.ts';
 import { createSimulator, SimStatus as S } from '../../src/sim/index.ts';
 import { call, json, type MachineJson, sid, useClock } from './helpers.ts';
 

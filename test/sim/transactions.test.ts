@@ -3,7 +3,7 @@
  * (MAAS `ATOMIC_REQUESTS`, `maasserver/utils/views.py`); only an Http404 raised in a handler keeps the work before it.
  */
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../../src/core/clock.ts';
+import { ManualClock } from '../../src/base/clock.ts';
 import { createSimulator, SimStatus as S, type Simulator } from '../../src/sim/index.ts';
 import { atomically, TxMap, touch } from '../../src/sim/tx.ts';
 import { call, json, type MachineJson, op, sid, useClock } from './helpers.ts';

@@ -6,8 +6,8 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { LoggingMessageNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { Principal } from '../../src/core/access.ts';
 import { Poller } from '../../src/core/operations/poller.ts';
-import type { Principal } from '../../src/core/policy.ts';
 import { APPROVAL_TTL_MS } from '../../src/slack/approval.ts';
 import { call } from '../helpers.ts';
 import {

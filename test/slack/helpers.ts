@@ -6,11 +6,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { App, Receiver, ReceiverEvent } from '@slack/bolt';
-import type { ManualClock } from '../../src/core/clock.ts';
-import { silentLogger } from '../../src/core/log.ts';
+import type { ManualClock } from '../../src/base/clock.ts';
+import { silentLogger } from '../../src/base/log.ts';
+import type { Principal } from '../../src/core/access.ts';
+import type { Deps } from '../../src/core/deps.ts';
 import { Poller } from '../../src/core/operations/poller.ts';
-import type { Principal } from '../../src/core/policy.ts';
-import type { Deps } from '../../src/deps.ts';
 import { statusLabel } from '../../src/maas/status.ts';
 import { createSlackApp } from '../../src/node/slack-socket.ts';
 import { SqliteStore } from '../../src/node/sqlite-store.ts';
@@ -77,7 +77,7 @@ function withSlack(deps: Deps) {
   const slack = createSlack(deps, { fetch: (input, init) => globalThis.fetch(input, init) });
   if (!slack) throw new Error('Slack not configured');
   deps.notify.subscribe(slack.notices);
-  deps.approvals = slack.requestApproval;
+  deps.requestApproval = slack.requestApproval;
   return slack;
 }
 

@@ -1,5 +1,5 @@
 /**
- * Review fixes for the work after an ack: whatever goes wrong while doing a command or a click, the person who
+ * Whatever goes wrong while doing a command or a click, the person who
  * asked or clicked gets an ephemeral answer (describeError's words), over HTTP and over Socket Mode alike.
  */
 import { afterEach, describe, expect, it } from 'vitest';

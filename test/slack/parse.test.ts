@@ -1,6 +1,8 @@
 /** The /maas text parser, unit by unit: tokenize, parseText, toArgs per field kind, usage and field help. */
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
+import { zodMessage } from '../../src/core/errors.ts';
+import type { AnyTool } from '../../src/core/tool.ts';
 import {
   fieldHelp,
   fieldKind,
@@ -10,9 +12,7 @@ import {
   tokenize,
   UsageError,
   usage,
-  zodMessage,
 } from '../../src/slack/parse.ts';
-import type { AnyTool } from '../../src/tools/define.ts';
 import { findTool } from '../../src/tools/index.ts';
 
 function tool(name: string): AnyTool {
@@ -30,7 +30,7 @@ const update = tool('machine_update');
 
 /** Parses `text` (without the verb) for `t` the way a command is parsed. */
 function args(t: AnyTool, text: string): Record<string, unknown> {
-  return toArgs(t, parseText(`${t.slack?.verb} ${text}`));
+  return toArgs(t, parseText(`${t.verb} ${text}`));
 }
 
 function usageError(fn: () => unknown): string {

@@ -1,9 +1,9 @@
 /**
- * Review fixes for Block Kit: operation kinds read as words (kindLabel) in headings and lists, one emoji per
+ * Operation kinds read as words (kindLabel) in headings and lists, one emoji per
  * operation state everywhere, and machine status emoji from MAAS's status families.
  */
 import { describe, expect, it } from 'vitest';
-import type { OperationView } from '../../src/core/operations/service.ts';
+import type { OperationView } from '../../src/core/operations/view.ts';
 import * as B from '../../src/slack/blocks.ts';
 import { type Msg, texts } from './helpers.ts';
 

@@ -171,7 +171,7 @@ describe('write answers', () => {
 
   // Regression (fixed): a write that did nothing at all (every machine refused by the pre-check) is posted for the whole channel
   // as if it were a result; the issue wants errors ephemeral. The tool even says so: `failed(out)` is true ("adapters
-  // mark the answer as an error", src/tools/define.ts), but `present` in src/slack/commands.ts never asks it.
+  // mark the answer as an error", src/core/tool.ts), but `present` in src/slack/commands.ts never asks it.
   // Fix: in present(), `if (tool.failed?.(out)) return { ...B.actionResult(out, who), response_type: 'ephemeral' }`
   // before posting.
   it('a write refused for every machine answers ephemerally (it is an error, not news)', async () => {

@@ -181,7 +181,7 @@ describe('secrets never reach Slack', () => {
   // (`power_parameters.power_pass=…`) are shown back, though user_data is documented "Never shown back" and power
   // parameters "Never shown back". src/server.ts (the /slack/commands ack) and src/node/slack-socket.ts
   // (app.command's ack) both do `cmd.text.slice(0, 200)`. Fix: echo only the verb (`/maas deploy`…), or mask the
-  // values of secret-looking options (isSecretKey from src/core/redact.ts) before echoing.
+  // values of secret-looking options (isSecretKey from src/base/redact.ts) before echoing.
   it('acks do not echo secret values typed in the command (user_data, power_parameters)', async () => {
     rig = await slackRig();
     const { res } = await command(

@@ -100,7 +100,7 @@ describe('Socket Mode through Bolt', () => {
 
   // BUG (same as in secrets.test.ts, second place): Bolt's ack echoes the command text verbatim, cloud-init user
   // data included: the ack text is built from `command.text.slice(0, 200)` in app.command (src/node/slack-socket.ts).
-  // Fix: echo only the verb, or mask secret-looking option values (isSecretKey from src/core/redact.ts).
+  // Fix: echo only the verb, or mask secret-looking option values (isSecretKey from src/base/redact.ts).
   it('Bolt’s ack does not echo user_data typed in the command', async () => {
     rig = await slackRig();
     const { app } = boltApp(rig);

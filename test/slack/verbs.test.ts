@@ -3,8 +3,8 @@
  * passes the tool's own validation (and runs), and an invalid one answered ephemerally with the usage.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import type { AnyTool } from '../../src/core/tool.ts';
 import { parseText, toArgs, usage } from '../../src/slack/parse.ts';
-import type { AnyTool } from '../../src/tools/define.ts';
 import { ALL_TOOLS } from '../../src/tools/index.ts';
 import { answer, buttonsOf, node, posts, type Rig, slackRig, texts } from './helpers.ts';
 
@@ -98,7 +98,7 @@ const ANSWERS: Record<string, string | RegExp> = {
 const WARNS = new Set(['op', 'cancel']);
 
 const VERB_TOOLS: AnyTool[] = ALL_TOOLS.filter((t) => t.slack);
-const verbOf = (t: AnyTool) => t.slack?.verb as string;
+const verbOf = (t: AnyTool) => t.verb as string;
 
 describe('the registry as /maas verbs', () => {
   it('every tool with a Slack verb has an example here (and every example is a real verb)', () => {

@@ -3,7 +3,7 @@
  * cannot drift apart.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../src/core/clock.ts';
+import { ManualClock } from '../../src/base/clock.ts';
 import type { Store } from '../../src/store/types.ts';
 import { operationsConformance } from './conformance-operations.ts';
 import { recordsConformance } from './conformance-records.ts';

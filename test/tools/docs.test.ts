@@ -1,12 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { withToolTable } from '../../src/tools/docs.ts';
+import { generatedReadme } from '../../scripts/docs.ts';
+import { LAYOUT_START } from '../../scripts/layers.ts';
 import { ALL_TOOLS } from '../../src/tools/index.ts';
 
 describe('README.md', () => {
-  it('carries the tool table generated from the registry (run `npm run docs` if this fails)', () => {
+  it('carries the tool table and the map of the code generated from the registry and the layers (run `npm run docs` if this fails)', () => {
     const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-    expect(readme).toBe(withToolTable(readme, ALL_TOOLS));
+    expect(readme).toBe(generatedReadme(readme));
+    expect(readme).toContain(LAYOUT_START);
   });
 
   it('names every tool in the table', () => {

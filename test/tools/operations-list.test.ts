@@ -1,6 +1,6 @@
 /** operations_list filters as a person means them. */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ActionResult } from '../../src/core/actions.ts';
+import type { ActionResult } from '../../src/core/result.ts';
 import { call } from '../helpers.ts';
 import { runCleanups, setup } from './write-helpers.ts';
 

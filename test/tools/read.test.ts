@@ -305,3 +305,11 @@ describe('machine_power_query', () => {
     expect(data.results[2]?.power).toBe('unanswered');
   });
 });
+
+describe('controllers_list', () => {
+  it('does not ask who the user is when MAAS lists controllers', async () => {
+    const res = await call<{ controllers: unknown[] }>(client, 'controllers_list');
+    expect(res.data.controllers.length).toBeGreaterThan(0);
+    expect(sim.requests.count({ method: 'GET', pathPrefix: '/MAAS/api/2.0/users/' })).toBe(0);
+  });
+});

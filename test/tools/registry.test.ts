@@ -32,7 +32,7 @@ describe('the tool registry', () => {
     const names = ALL_TOOLS.map((t) => t.name);
     expect(new Set(names).size).toBe(names.length);
     for (const n of names) expect(n).toMatch(/^[a-z]+(_[a-z]+)*$/);
-    const verbs = ALL_TOOLS.flatMap((t) => (t.slack ? [t.slack.verb] : []));
+    const verbs = ALL_TOOLS.flatMap((t) => (t.slack ? [t.verb] : []));
     expect(new Set(verbs).size).toBe(verbs.length);
   });
 

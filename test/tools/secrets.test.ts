@@ -1,11 +1,11 @@
 /**
  * Secrets in what the read tools answer. Besides the BMC passwords and API keys the simulated MAAS holds, secrets
- * are planted where the tools do show MAAS's data, each under one of the two redaction nets (src/core/redact.ts):
+ * are planted where the tools do show MAAS's data, each under one of the two redaction nets (src/base/redact.ts):
  * workload annotations under secret-looking keys (redacted by key), and MAAS free text — an error description and
  * an event, hence also status_message — quoting maas-mcp's own API key (scrubbed as a known secret string).
  */
 import { describe, expect, it } from 'vitest';
-import { REDACTED } from '../../src/core/redact.ts';
+import { REDACTED } from '../../src/base/redact.ts';
 import type { Simulator } from '../../src/sim/index.ts';
 import { ALL_TOOLS } from '../../src/tools/index.ts';
 import { call, connectClient, node, simDeps, simSecrets } from '../helpers.ts';

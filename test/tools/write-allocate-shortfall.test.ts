@@ -3,7 +3,7 @@
  * answer an allocation, and MAAS's answers rendered without secrets (src/tools/allocate.ts).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { FetchLike } from '../../src/maas/client.ts';
+import type { FetchLike } from '../../src/base/fetch.ts';
 import { NodeStatus as S } from '../../src/maas/status.ts';
 import type { Simulator } from '../../src/sim/index.ts';
 import { call } from '../helpers.ts';

@@ -3,7 +3,7 @@
  * one machine's failure never stops the others.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ActionResult } from '../../src/core/actions.ts';
+import type { ActionResult } from '../../src/core/result.ts';
 import { NodeStatus as S } from '../../src/maas/status.ts';
 import { call } from '../helpers.ts';
 import {

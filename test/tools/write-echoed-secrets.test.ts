@@ -1,11 +1,12 @@
 /**
  * MAAS sometimes quotes a request back in its error text — the caller's power_pass or user_data, or BMC settings of
  * other machines. None of it may reach the answer, the audit, `audit_list` (what `/maas audit` shows) or the log.
+ * MAAS's own refusals of a machine action are rendered without a secret they echo (failureMessage).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ActionResult } from '../../src/core/actions.ts';
-import { createLogger } from '../../src/core/log.ts';
-import type { FetchLike } from '../../src/maas/client.ts';
+import type { FetchLike } from '../../src/base/fetch.ts';
+import { createLogger } from '../../src/base/log.ts';
+import type { ActionResult } from '../../src/core/result.ts';
 import type { Simulator } from '../../src/sim/index.ts';
 import { call } from '../helpers.ts';
 import { MACHINES, node, requestOf, runCleanups, setup } from './write-helpers.ts';
@@ -99,4 +100,30 @@ describe('secrets MAAS quotes back in an error', () => {
       }
     }
   });
+});
+
+describe('MAAS refusing a machine action', () => {
+  for (const status of [400, 403, 409]) {
+    it(`renders its ${status} text without a secret it echoes`, async () => {
+      let secret = '';
+      const { sim, client } = await setup({
+        fetch: (s) => async (input, init) => {
+          const { method, url } = requestOf(input, init);
+          if (method === 'POST' && url.searchParams.get('op') === 'lock') {
+            return new Response(`refused for token ${secret}`, {
+              status,
+              headers: { 'Content-Type': 'text/plain' },
+            });
+          }
+          return s.fetch(input, init);
+        },
+      });
+      secret = sim.users.admin.apiKey.split(':')[2] as string;
+      const res = await call<ActionResult>(client, 'machine_lock', { machines: 'web-04' });
+      const error = res.data.failed[0]?.error ?? '';
+      expect(error).toMatch(/^cannot lock web-04: refused for token \S+$/);
+      expect(error).not.toContain(secret);
+      expect(res.text).not.toContain(secret);
+    });
+  }
 });

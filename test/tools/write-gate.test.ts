@@ -4,7 +4,7 @@
  * test/core/gate.test.ts.)
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ActionResult } from '../../src/core/actions.ts';
+import type { ActionResult } from '../../src/core/result.ts';
 import type { Simulator } from '../../src/sim/index.ts';
 import { ALL_TOOLS } from '../../src/tools/index.ts';
 import { call } from '../helpers.ts';

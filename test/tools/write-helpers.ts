@@ -5,12 +5,12 @@
  */
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { expect } from 'vitest';
-import type { ActionResult } from '../../src/core/actions.ts';
-import { ManualClock } from '../../src/core/clock.ts';
-import type { Logger } from '../../src/core/log.ts';
-import type { Principal } from '../../src/core/policy.ts';
-import type { Deps } from '../../src/deps.ts';
-import type { FetchLike } from '../../src/maas/client.ts';
+import { ManualClock } from '../../src/base/clock.ts';
+import type { FetchLike } from '../../src/base/fetch.ts';
+import type { Logger } from '../../src/base/log.ts';
+import type { Principal } from '../../src/core/access.ts';
+import type { Deps } from '../../src/core/deps.ts';
+import type { ActionResult } from '../../src/core/result.ts';
 import { createSimulator, type SimRequestEntry, type Simulator } from '../../src/sim/index.ts';
 import { ADMIN, type call, connectClient, makeDeps, node, testConfig } from '../helpers.ts';
 

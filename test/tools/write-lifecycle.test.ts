@@ -3,7 +3,7 @@
  * request, the status right after, the status once MAAS finished, each skip reason and each pre-check refusal.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ActionResult } from '../../src/core/actions.ts';
+import type { ActionResult } from '../../src/core/result.ts';
 import { NodeStatus as S } from '../../src/maas/status.ts';
 import { call } from '../helpers.ts';
 import { formOf, hosts, machinePath, node, posts, runCleanups, setup, sid, writes } from './write-helpers.ts';

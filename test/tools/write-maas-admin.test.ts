@@ -3,8 +3,8 @@
  * preview, no confirmation that MAAS would then answer with a 403.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ActionResult } from '../../src/core/actions.ts';
-import { WHOAMI_TTL_MS } from '../../src/maas/api.ts';
+import type { ActionResult } from '../../src/core/result.ts';
+import { WHOAMI_TTL_MS } from '../../src/maas/client.ts';
 import { NodeStatus as S } from '../../src/maas/status.ts';
 import { ALL_TOOLS } from '../../src/tools/index.ts';
 import { call } from '../helpers.ts';

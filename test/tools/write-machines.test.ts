@@ -3,7 +3,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
-import type { ActionResult } from '../../src/core/actions.ts';
+import type { ActionResult } from '../../src/core/result.ts';
 import { NodeStatus as S } from '../../src/maas/status.ts';
 import { REDACTED } from '../../src/sim/requests.ts';
 import type { machineCreate, machineUpdate } from '../../src/tools/machine-admin.ts';

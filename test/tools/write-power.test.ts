@@ -3,7 +3,7 @@
  * answer lands on the simulator's ManualClock, so tests move the clock to see it.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ActionResult } from '../../src/core/actions.ts';
+import type { ActionResult } from '../../src/core/result.ts';
 import { NodeStatus as S } from '../../src/maas/status.ts';
 import { CYCLE_OFF_TIMEOUT_MS } from '../../src/tools/power.ts';
 import { call } from '../helpers.ts';

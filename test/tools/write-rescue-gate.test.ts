@@ -4,7 +4,9 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { type ActionResult, defineMachineAction } from '../../src/core/actions.ts';
+import { defineMachineAction } from '../../src/core/actions.ts';
+import { runTool } from '../../src/core/invoke.ts';
+import type { ActionResult } from '../../src/core/result.ts';
 import { NodeStatus as S } from '../../src/maas/status.ts';
 import { machinesRef } from '../../src/tools/common.ts';
 import { ALL_TOOLS } from '../../src/tools/index.ts';
@@ -92,7 +94,7 @@ describe('machine_rescue and the confirmation gate', () => {
       check: () => ({ run: 'probe it', confirm: true }),
       perform: async () => null,
     });
-    await expect(tool.run({ machines: 'web-01' }, { deps, principal: ADMIN })).rejects.toThrow(
+    await expect(runTool(tool, { machines: 'web-01' }, { deps, principal: ADMIN })).rejects.toThrow(
       'internal: machine_probe asks for confirmation but its input has no confirm_token',
     );
   });

@@ -4,7 +4,7 @@
  */
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ActionResult } from '../../src/core/actions.ts';
+import type { ActionResult } from '../../src/core/result.ts';
 import { ALL_TOOLS } from '../../src/tools/index.ts';
 import { ADMIN, call, VIEWER } from '../helpers.ts';
 import { OPERATOR, posts, runCleanups, setup } from './write-helpers.ts';

@@ -4,8 +4,8 @@
  * secrets: BMC passwords, user_data, API key secrets, confirm tokens.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ActionResult } from '../../src/core/actions.ts';
-import { createLogger } from '../../src/core/log.ts';
+import { createLogger } from '../../src/base/log.ts';
+import type { ActionResult } from '../../src/core/result.ts';
 import type { Simulator } from '../../src/sim/index.ts';
 import { call } from '../helpers.ts';
 import { drive, node, requestOf, runCleanups, setup, simSecrets, type WriteEnv } from './write-helpers.ts';

@@ -3,8 +3,8 @@
  * re-read per machine (src/core/perform.ts settleUnanswered).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ActionResult } from '../../src/core/actions.ts';
-import type { FetchLike } from '../../src/maas/client.ts';
+import type { FetchLike } from '../../src/base/fetch.ts';
+import type { ActionResult } from '../../src/core/result.ts';
 import type { Simulator } from '../../src/sim/index.ts';
 import { call } from '../helpers.ts';
 import { drive, MACHINES, opOf, requestOf, runCleanups, setup, sid } from './write-helpers.ts';

@@ -3,8 +3,8 @@
  * machine is re-read and the answer says whether the write took effect (README "Safety").
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ActionResult } from '../../src/core/actions.ts';
-import type { FetchLike } from '../../src/maas/client.ts';
+import type { FetchLike } from '../../src/base/fetch.ts';
+import type { ActionResult } from '../../src/core/result.ts';
 import { NodeStatus as S } from '../../src/maas/status.ts';
 import type { Simulator } from '../../src/sim/index.ts';
 import { call } from '../helpers.ts';

@@ -9,7 +9,7 @@ import {
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { CfWorkerJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/cfworker';
-import { type Env, OBJECT_NAME } from '../../src/worker/env.ts';
+import { type Env, OBJECT_NAME } from '../../src/worker/object.ts';
 import worker from '../../src/worker.ts';
 
 /** The deployment's one Durable Object. */

@@ -6,7 +6,7 @@
  */
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ActionResult } from '../../src/core/actions.ts';
+import type { ActionResult } from '../../src/core/result.ts';
 import { ALL_TOOLS } from '../../src/tools/index.ts';
 import { runScenario, TASK_SCENARIOS } from '../task-scenarios.ts';
 import { connect, runAlarmsUntil } from './helpers.ts';

@@ -4,8 +4,9 @@
  * only after every listener took it, and retried with a growing wait (at least what Slack's Retry-After asks) when
  * a listener failed for a passing reason. A lease whose holder died runs out, so a crash or restart redelivers.
  */
-import type { Deps } from '../../deps.ts';
+
 import type { Operation } from '../../store/types.ts';
+import type { Deps } from '../deps.ts';
 
 /** Longest one delivery may take (each Slack call is bounded to 15 s) before another process may take over. */
 export const NOTICE_LEASE_MS = 5 * 60_000;

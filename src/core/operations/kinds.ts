@@ -15,22 +15,6 @@ import type { OperationKind, TargetResult } from '../../store/types.ts';
 
 export type Judgement = Exclude<TargetResult, 'timed_out' | 'cancelled'>;
 
-/** Default deadlines in minutes (README "Settings", `MAAS_MCP_DEADLINES`); `MAAS_MCP_DEADLINES` overrides them. */
-export const DEFAULT_DEADLINE_MIN: Record<OperationKind, number> = {
-  commission: 20,
-  test: 60,
-  deploy: 30,
-  release: 30,
-  erase: 240,
-  rescue_enter: 15,
-  rescue_exit: 15,
-  power_on: 5,
-  power_off: 5,
-  power_cycle: 5,
-  abort: 15,
-  action: 5,
-};
-
 const isFailureStatus = (s: number) => isNodeStatus(s) && isFailed(s);
 
 /** Judges one machine of an operation of `kind` from its current state. */

@@ -6,8 +6,8 @@
  * took it are not asked twice.
  */
 
+import type { Logger } from '../../base/log.ts';
 import type { Operation } from '../../store/types.ts';
-import type { Logger } from '../log.ts';
 
 export interface OperationListener {
   /** The operation changed (a machine moved on, or it finished). */

@@ -5,10 +5,11 @@
  * delivers each completion notice (at least once: ./delivery.ts). MAAS being unreachable means "wait and try
  * again", never a failure — but a deadline is kept even then: a backoff never sleeps past one.
  */
-import type { Deps } from '../../deps.ts';
+
+import type { TimerHandle } from '../../base/clock.ts';
 import type { MachineSummary } from '../../maas/schemas.ts';
 import { FINAL_STATES, type Operation, type OperationEvent } from '../../store/types.ts';
-import type { TimerHandle } from '../clock.ts';
+import type { Deps } from '../deps.ts';
 import { deliverNotice } from './delivery.ts';
 import { cancelOperation, expire, overallState, updateTarget } from './service.ts';
 

@@ -6,13 +6,13 @@ import {
   ResourceUpdatedNotificationSchema,
 } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ActionResult } from '../src/core/actions.ts';
-import type { ManualClock } from '../src/core/clock.ts';
-import type { OperationView } from '../src/core/operations/service.ts';
-import type { Principal } from '../src/core/policy.ts';
-import type { Deps } from '../src/deps.ts';
-import { NodeStatus as S } from '../src/maas/status.ts';
-import { ADMIN, call, connectClient, drive, node, simDeps, startPoller } from './helpers.ts';
+import type { ManualClock } from '../../src/base/clock.ts';
+import type { Principal } from '../../src/core/access.ts';
+import type { Deps } from '../../src/core/deps.ts';
+import type { OperationView } from '../../src/core/operations/view.ts';
+import type { ActionResult } from '../../src/core/result.ts';
+import { NodeStatus as S } from '../../src/maas/status.ts';
+import { ADMIN, call, connectClient, drive, node, simDeps, startPoller } from '../helpers.ts';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {

@@ -3,14 +3,16 @@
  * (src/worker/object.ts). Each keeps only what is its own — how MAAS is reached, the store, where log lines go
  * and how the poller is woken — and gets the same MAAS client, secrets, notifier and Slack wiring. Runtime-neutral.
  */
+
+import { systemClock } from './base/clock.ts';
+import type { FetchLike } from './base/fetch.ts';
+import type { Logger } from './base/log.ts';
+import type { SecretSet } from './base/redact.ts';
 import { type Config, ConfigError } from './config.ts';
-import { systemClock } from './core/clock.ts';
-import type { Logger } from './core/log.ts';
+import type { Deps } from './core/deps.ts';
 import { NotifierHub } from './core/operations/notify.ts';
-import type { SecretSet } from './core/redact.ts';
-import type { Deps } from './deps.ts';
-import { MaasApi } from './maas/api.ts';
-import { type FetchLike, MaasClient } from './maas/client.ts';
+import { MaasClient } from './maas/client.ts';
+import { MaasHttp } from './maas/http.ts';
 import { createSlack, type Slack } from './slack.ts';
 import type { Store } from './store/types.ts';
 import { VERSION } from './version.ts';
@@ -62,14 +64,14 @@ export interface DepsParts {
 export function buildDeps(parts: DepsParts): { deps: Deps; slack: Slack | undefined } {
   const { config, maas, secrets, log } = parts;
   secrets.addApiKey(maas.apiKey);
-  const client = new MaasClient({
+  const client = new MaasHttp({
     url: maas.url,
     apiKey: maas.apiKey,
     fetch: maas.fetch,
     userAgent: `maas-mcp/${VERSION}`,
   });
   const deps: Deps = {
-    maas: new MaasApi(client),
+    maas: new MaasClient(client),
     store: parts.store,
     notify: new NotifierHub(log, parts.slackNotices),
     kickPoller: parts.kickPoller,
@@ -80,7 +82,7 @@ export function buildDeps(parts: DepsParts): { deps: Deps; slack: Slack | undefi
   };
   const slack = createSlack(deps);
   if (slack) {
-    deps.approvals = slack.requestApproval;
+    deps.requestApproval = slack.requestApproval;
     if (parts.slackNotices) deps.notify.subscribe(slack.notices);
   }
   return { deps, slack };

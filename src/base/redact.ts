@@ -2,7 +2,6 @@
  * Secret hygiene (README "Safety"). Two nets: structured values lose every field whose name looks secret,
  * and free text (error messages, log lines) loses every known secret string.
  */
-import type { Config } from '../config.ts';
 
 /** Field names whose values are never shown: BMC credentials, keys, tokens, cloud-init payloads. */
 const SECRET_KEY =
@@ -142,27 +141,16 @@ export class SecretSet {
 
   /** Scrubs every string inside a JSON-like value (a tool's structured answer), keeping its shape. */
   scrubDeep<T>(value: T): T {
-    if (typeof value === 'string') return this.scrub(value) as T;
-    if (Array.isArray(value)) return value.map((v) => this.scrubDeep(v)) as T;
-    if (!value || typeof value !== 'object') return value;
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = this.scrubDeep(v);
-    return out as T;
+    return scrubDeep(value, (text) => this.scrub(text));
   }
 }
 
-/**
- * Every secret string the settings hold: the Slack signing secret and tokens, the MCP auth tokens and the MAAS
- * API key with each of its parts. A MAAS key that is not a setting (the demo simulator's) is added where it is
- * chosen; the set is shared, so every logger and text already holding it scrubs that key too.
- */
-export function secretsOf(config: Pick<Config, 'slack' | 'authTokens' | 'maasApiKey'>): SecretSet {
-  const secrets = new SecretSet().add(
-    config.slack.signingSecret,
-    config.slack.botToken,
-    config.slack.appToken,
-  );
-  for (const t of config.authTokens) secrets.add(t.token);
-  if (config.maasApiKey) secrets.addApiKey(config.maasApiKey);
-  return secrets;
+/** A copy of a JSON-like value with every string in it passed through `scrub`; the shape is kept. */
+export function scrubDeep<T>(value: T, scrub: (text: string) => string, depth = 0): T {
+  if (typeof value === 'string') return scrub(value) as T;
+  if (depth > 20 || value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map((v) => scrubDeep(v, scrub, depth + 1)) as T;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) out[k] = scrubDeep(v, scrub, depth + 1);
+  return out as T;
 }

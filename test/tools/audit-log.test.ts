@@ -1,15 +1,16 @@
 /**
  * The audit log: one record per write-tool call (who, via, tool, targets before/after, result), arguments
- * redacted, and the admin-only audit_list with its filters.
+ * redacted, failed writes recorded with the error as the caller reads it, and the admin-only audit_list with its
+ * filters.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
-import type { ActionResult } from '../../src/core/actions.ts';
+import type { ActionResult } from '../../src/core/result.ts';
 import type { Simulator } from '../../src/sim/index.ts';
 import type { auditList } from '../../src/tools/admin.ts';
 import { ALL_TOOLS } from '../../src/tools/index.ts';
 import { ADMIN, call } from '../helpers.ts';
-import { drive, node, OPERATOR, runCleanups, setup, sid } from './write-helpers.ts';
+import { API, drive, node, OPERATOR, requestOf, runCleanups, setup, sid } from './write-helpers.ts';
 
 afterEach(runCleanups);
 
@@ -206,5 +207,50 @@ describe('audit_list', () => {
     const res = await call(client, 'audit_list', {});
     expect(res.isError).toBe(true);
     expect(res.text).toBe('audit_list needs the admin role; your role is operator.');
+  });
+});
+
+describe('audited writes: failures and changes', () => {
+  it('records a failed write with the error as the caller reads it', async () => {
+    const { client, deps } = await setup();
+    const res = await call(client, 'machine_update', { machine: 'web-01', zone: 'zone-z' });
+    expect(res.isError).toBe(true);
+    const [audit] = await deps.store.listAudit({});
+    expect(audit).toMatchObject({ tool: 'machine_update', result: 'failed', detail: res.text });
+    expect(audit?.detail).toMatch(/^MAAS rejected the request: zone: /);
+    expect(audit?.targets).toEqual([expect.objectContaining({ hostname: 'web-01', before: 'Ready' })]);
+  });
+
+  it('records a tag change that failed half-way as partial, naming what was done', async () => {
+    const { client, deps } = await setup({
+      fetch: (s) => async (input, init) => {
+        const { method, url } = requestOf(input, init);
+        if (method === 'POST' && url.pathname === `${API}tags/gpu/`) {
+          return new Response('Unable to connect to any rack controller', { status: 503 });
+        }
+        return s.fetch(input, init);
+      },
+    });
+    const res = await call(client, 'machine_tag', {
+      machines: 'web-01',
+      add: ['rack-a', 'gpu'],
+      create_missing: true,
+    });
+    expect(res.isError).toBe(true);
+    expect(res.text).toContain('Already done before it failed: created tag rack-a; +rack-a on web-01');
+    const audits = await deps.store.listAudit({});
+    expect(audits).toHaveLength(1);
+    expect(audits[0]).toMatchObject({ tool: 'machine_tag', result: 'partial', detail: res.text });
+  });
+
+  it('records a successful change with the machine before and after', async () => {
+    const { client, deps } = await setup();
+    const res = await call(client, 'machine_update', { machine: 'web-01', description: 'rack 4' });
+    expect(res.isError).toBe(false);
+    const [audit] = await deps.store.listAudit({});
+    expect(audit).toMatchObject({ tool: 'machine_update', result: 'ok' });
+    expect(audit?.targets).toEqual([
+      expect.objectContaining({ hostname: 'web-01', before: 'Ready', after: 'Ready' }),
+    ]);
   });
 });

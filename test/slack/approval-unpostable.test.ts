@@ -1,5 +1,5 @@
 /**
- * Review fixes for approvals: when the request cannot be posted to SLACK_NOTIFY_CHANNEL, no invisible operation
+ * When an approval request cannot be posted to SLACK_NOTIFY_CHANNEL, no invisible operation
  * waits 30 minutes for an approval nobody can give — it is cancelled, audited, and the agent is told in plain
  * words what to fix.
  */

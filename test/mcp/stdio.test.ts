@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { describe, expect, it } from 'vitest';
-import { call } from './helpers.ts';
+import { call } from '../helpers.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 

@@ -16,19 +16,19 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import type { jsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/types.js';
 import { z } from 'zod';
-import { recordAudit } from './core/audit.ts';
-import { describeError } from './core/errors.ts';
-import { describeOperation, operationView } from './core/operations/service.ts';
-import { OperationTaskStore } from './core/operations/tasks.ts';
-import { isRequester, type Principal, principalKey, withheldBecause } from './core/policy.ts';
-import type { Deps } from './deps.ts';
-import { promptsFor } from './mcp/prompts.ts';
-import { toolList } from './mcp/tool-list.ts';
-import type { Operation } from './store/types.ts';
-import type { AnyTool, ToolContext } from './tools/define.ts';
-import { loadMachineDetail } from './tools/detail.ts';
-import { ALL_TOOLS } from './tools/index.ts';
-import { VERSION } from './version.ts';
+import { randomUuid } from '../base/ids.ts';
+import { isRequester, type Principal, principalKey, withheldBecause } from '../core/access.ts';
+import type { Deps, ToolContext } from '../core/deps.ts';
+import { invokeTool, settledAnswer } from '../core/invoke.ts';
+import { describeOperation, operationView } from '../core/operations/view.ts';
+import type { AnyTool } from '../core/tool.ts';
+import type { Operation } from '../store/types.ts';
+import { loadMachineDetail } from '../tools/detail.ts';
+import { ALL_TOOLS } from '../tools/index.ts';
+import { VERSION } from '../version.ts';
+import { promptsFor } from './prompts.ts';
+import { OperationTaskStore } from './tasks.ts';
+import { toolList } from './tool-list.ts';
 
 const INSTRUCTIONS = `maas-mcp drives a Canonical MAAS fleet (bare-metal machines).
 Start with fleet_summary for the picture, machines_list to find machines, machine_get for one machine.
@@ -155,13 +155,10 @@ function registerWithheld(
   for (const tool of ALL_TOOLS) {
     const why = offered.has(tool.name) ? undefined : withheldBecause(tool, policy);
     if (!why) continue;
+    // The one path refuses it, in these words, and audits who tried (not what they sent).
     server.registerTool(tool.name, { description: why, inputSchema: z.looseObject({}) }, async () => {
-      // As Slack does: who tried what, not the arguments (a refused caller's input is not worth keeping).
-      await recordAudit(
-        { deps, principal },
-        { tool: tool.name, args: {}, result: 'refused', detail: why, targets: [] },
-      );
-      return { isError: true, content: [{ type: 'text', text: why }] };
+      const outcome = await invokeTool(tool, {}, { deps, principal });
+      return { isError: true, content: [{ type: 'text', text: outcome.ok ? why : outcome.message }] };
     });
   }
 }
@@ -263,7 +260,7 @@ function registerResources(server: McpServer, deps: Deps, principal: Principal, 
 /** How long a person has to answer a confirmation prompt before it counts as cancelled. */
 const ELICIT_TIMEOUT_MS = 10 * 60_000;
 
-/** Runs one tool for MCP: a readable error result instead of a protocol error, never a stack trace. */
+/** Runs one tool for MCP through the one path: a readable error result instead of a protocol error. */
 export async function callTool(
   server: McpServer,
   tool: AnyTool,
@@ -281,8 +278,6 @@ export async function callTool(
     notifyTargets: [{ kind: 'mcp', ...(extra.sessionId ? { session: extra.sessionId } : {}) }],
     ...more,
   };
-  const approvals = deps.approvals;
-  if (approvals) ctx.requestApproval = (t, a, p) => approvals(t, a, p, ctx);
   if (server.server.getClientCapabilities()?.elicitation?.form) {
     ctx.elicit = async (message) => {
       try {
@@ -321,18 +316,10 @@ export async function callTool(
         .catch(() => undefined);
     };
   }
-  try {
-    const out = await tool.run(args, ctx);
-    // Nothing achieved (every target refused or failed): tell the model plainly that this was an error.
-    return toolResult(tool, out, deps, tool.failed?.(out) === true);
-  } catch (err) {
-    deps.log.info('tool failed', {
-      tool: tool.name,
-      principal: principal.id,
-      error: describeError(err, deps.secrets),
-    });
-    return { isError: true, content: [{ type: 'text', text: describeError(err, deps.secrets, deps.log) }] };
-  }
+  const outcome = await invokeTool(tool, args, ctx);
+  if (!outcome.ok) return { isError: true, content: [{ type: 'text', text: outcome.message }] };
+  // Nothing achieved (every target refused or failed): tell the model plainly that this was an error.
+  return toolResult(tool, outcome.out, deps, outcome.isError);
 }
 
 /** A tool's answer as MCP carries it: the text for the model and the structured content, both scrubbed. */
@@ -351,7 +338,12 @@ function toolResult(tool: AnyTool, out: unknown, deps: Deps, isError: boolean): 
 function settledResult(tool: AnyTool | undefined, started: Result, op: Operation, deps: Deps): Result {
   const out = (started as CallToolResult).structuredContent;
   if (!tool?.settle || !out) return started;
-  return toolResult(tool, tool.settle(out, op), deps, op.state === 'failed' || op.state === 'timed_out');
+  return toolResult(
+    tool,
+    settledAnswer(tool, out, op, deps),
+    deps,
+    op.state === 'failed' || op.state === 'timed_out',
+  );
 }
 
 interface Session {
@@ -455,7 +447,7 @@ export class McpHttpSessions {
     const server = this.server(principal);
     let session: Session | undefined;
     const transport = new WebStandardStreamableHTTPServerTransport({
-      sessionIdGenerator: () => crypto.randomUUID(),
+      sessionIdGenerator: () => randomUuid(),
       onsessioninitialized: (id) => {
         session = { transport, server, principal, owner: principalKey(principal), lastSeen: now, open: 0 };
         this.sessions.set(id, session);

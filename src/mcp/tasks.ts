@@ -14,10 +14,12 @@ import type {
   TaskStore,
 } from '@modelcontextprotocol/sdk/experimental/tasks/interfaces.js';
 import type { Request, RequestId, Result, Task } from '@modelcontextprotocol/sdk/types.js';
-import type { Deps } from '../../deps.ts';
-import { FINAL_STATES, type Operation, type OperationState } from '../../store/types.ts';
-import { type Principal, principalKey } from '../policy.ts';
-import { cancelById, describeOperation, newOperationId } from './service.ts';
+import { randomId } from '../base/ids.ts';
+import { type Principal, principalKey } from '../core/access.ts';
+import type { Deps } from '../core/deps.ts';
+import { cancelById, newOperationId } from '../core/operations/service.ts';
+import { describeOperation } from '../core/operations/view.ts';
+import { FINAL_STATES, type Operation, type OperationState } from '../store/types.ts';
 
 const DEFAULT_TTL_MS = 24 * 60 * 60_000;
 const PAGE = 50;
@@ -68,7 +70,7 @@ function taskStatus(state: OperationState): Task['status'] {
 }
 
 function newTaskId(): string {
-  return `task_${newOperationId().slice(3)}`;
+  return randomId('task');
 }
 
 /** The start of a result's text (its summary and first detail), for a task's status message. */

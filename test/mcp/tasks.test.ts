@@ -5,11 +5,11 @@
  */
 import { CallToolResultSchema, CreateTaskResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ActionResult } from '../src/core/actions.ts';
-import type { ManualClock } from '../src/core/clock.ts';
-import { ALL_TOOLS } from '../src/tools/index.ts';
-import { ADMIN, connectClient, drive, simDeps, startPoller } from './helpers.ts';
-import { runAsTask, runScenario, TASK_SCENARIOS } from './task-scenarios.ts';
+import type { ManualClock } from '../../src/base/clock.ts';
+import type { ActionResult } from '../../src/core/result.ts';
+import { ALL_TOOLS } from '../../src/tools/index.ts';
+import { ADMIN, connectClient, drive, simDeps, startPoller } from '../helpers.ts';
+import { runAsTask, runScenario, TASK_SCENARIOS } from '../task-scenarios.ts';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -46,6 +46,9 @@ describe('every long tool as an MCP task', () => {
         // The preview ended at once: a task of its own that is no operation.
         expect(preview?.created?.taskId).toMatch(/^task_/);
         expect(await deps.store.getOperation(preview?.created?.taskId ?? '')).toBeUndefined();
+        // The confirmation request, answered as a task, is one of the tool's own answers too.
+        const held = tool.output.parse(preview?.result?.structuredContent) as ActionResult;
+        expect(held.status).toBe('confirmation_required');
       }
       expect(run.error).toBeUndefined();
       expect(run.created?.taskId).toMatch(/^op_/);

@@ -7,10 +7,10 @@ import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
 import { CfWorkerJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/cfworker';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ActionResult } from '../src/core/actions.ts';
-import { PROMPTS } from '../src/mcp/prompts.ts';
-import { createMcpServer } from '../src/mcp.ts';
-import { enabledTools } from '../src/tools/index.ts';
+import type { ActionResult } from '../../src/core/result.ts';
+import { PROMPTS } from '../../src/mcp/prompts.ts';
+import { createMcpServer } from '../../src/mcp/server.ts';
+import { enabledTools } from '../../src/tools/index.ts';
 import {
   ADMIN,
   call,
@@ -20,7 +20,7 @@ import {
   testConfig,
   UNREACHABLE_MAAS,
   VIEWER,
-} from './helpers.ts';
+} from '../helpers.ts';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {

@@ -1,16 +1,15 @@
 /**
- * Review fixes for commands: any confirmation nested in a tool's answer becomes buttons (its token never reaches
+ * Any confirmation nested in a tool's answer becomes buttons (its token never reaches
  * the channel), and every message that leaves for Slack — answers of any tool, escaped Block Kit text, acks —
  * is scrubbed of known secrets in one place.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import type { ActionResult } from '../../src/core/actions.ts';
-import { REDACTED } from '../../src/core/redact.ts';
+import { REDACTED } from '../../src/base/redact.ts';
+import { ActionResult } from '../../src/core/result.ts';
+import { defineTool } from '../../src/core/tool.ts';
 import { createSlack } from '../../src/slack.ts';
-import type { AnyTool } from '../../src/tools/define.ts';
 import { ALL_TOOLS } from '../../src/tools/index.ts';
-import { operationCancel } from '../../src/tools/operations.ts';
 import { answer, BOT, buttonValue, command, type Msg, node, type Rig, slackRig, texts } from './helpers.ts';
 
 let rig: Rig;
@@ -19,14 +18,18 @@ afterEach(async () => rig?.close());
 const TOKEN = 'mmc_nestedconfirmtoken_0123456789abcdef';
 
 /** A write tool whose answer holds a confirmation under a field name nothing else uses. */
-const nested = {
-  ...operationCancel,
+const nested = defineTool({
   name: 'nested_stub',
   title: 'Nested stub',
-  slack: { verb: 'nested' },
+  description: 'A write tool whose answer holds a confirmation under a field name nothing else uses.',
+  toolset: 'operations',
+  minRole: 'operator',
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  verb: 'nested',
   input: z.object({}),
+  output: z.object({ note: z.string(), follow_up: ActionResult }),
   async run() {
-    const confirmation: ActionResult = {
+    const confirmation: z.infer<typeof ActionResult> = {
       status: 'confirmation_required',
       action: 'power off',
       summary: 'Confirmation required: power off 1 machine.',
@@ -53,7 +56,7 @@ const nested = {
     return { note: 'held', follow_up: confirmation };
   },
   render: () => `token ${TOKEN}`,
-} as unknown as AnyTool;
+});
 
 describe('nested confirmations', () => {
   it('a confirmation under any top-level field becomes a preview with buttons; its token stays out', async () => {

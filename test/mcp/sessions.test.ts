@@ -3,12 +3,12 @@
  * another's session in use), and principals are told apart by source, id and role — not by name alone.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { ManualClock } from '../src/core/clock.ts';
-import type { Principal } from '../src/core/policy.ts';
-import { McpHttpSessions } from '../src/mcp.ts';
-import { enabledTools } from '../src/tools/index.ts';
-import { call, connectClient, makeDeps, testConfig, UNREACHABLE_MAAS } from './helpers.ts';
-import { makeOperation } from './store/factory.ts';
+import { ManualClock } from '../../src/base/clock.ts';
+import type { Principal } from '../../src/core/access.ts';
+import { McpHttpSessions } from '../../src/mcp/server.ts';
+import { enabledTools } from '../../src/tools/index.ts';
+import { call, connectClient, makeDeps, testConfig, UNREACHABLE_MAAS } from '../helpers.ts';
+import { makeOperation } from '../store/factory.ts';
 
 const ADMIN: Principal = { id: 'alice', role: 'admin', via: 'mcp' };
 const VIEWER: Principal = { id: 'victor', role: 'viewer', via: 'mcp' };

@@ -1,6 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../src/core/clock.ts';
-import { MaasClient } from '../../src/maas/client.ts';
+import { ManualClock } from '../../src/base/clock.ts';
 import {
   MaasAuthError,
   MaasBadRequestError,
@@ -11,6 +10,7 @@ import {
   MaasNotFoundError,
   MaasUnavailableError,
 } from '../../src/maas/errors.ts';
+import { MaasHttp } from '../../src/maas/http.ts';
 import { createSimulator, type Simulator } from '../../src/sim/index.ts';
 
 let sim: Simulator;
@@ -19,7 +19,7 @@ afterEach(() => sim?.close());
 function client(opts: { key?: string; retries?: number } = {}) {
   const clock = new ManualClock(Date.now());
   sim = createSimulator({ clock, timeScale: 1000 });
-  const c = new MaasClient({
+  const c = new MaasHttp({
     url: sim.baseUrl,
     apiKey: opts.key ?? sim.users.admin.apiKey,
     fetch: sim.fetch,
@@ -124,7 +124,7 @@ describe('the MAAS client against the simulator', () => {
   it('times out on the injected clock when MAAS is slower than the deadline', async () => {
     const clock = new ManualClock(Date.now());
     sim = createSimulator({ clock, timeScale: 1000 });
-    const c = new MaasClient({
+    const c = new MaasHttp({
       url: sim.baseUrl,
       apiKey: sim.users.admin.apiKey,
       fetch: sim.fetch,

@@ -2,9 +2,10 @@
  * What the Worker and its Durable Object do the same way and Node does not: the logger, how MAAS_URL is reached,
  * and how to set MAAS_URL and MAAS_API_KEY.
  */
-import { createLogger, type Logger } from '../core/log.ts';
-import type { SecretSet } from '../core/redact.ts';
-import type { FetchLike } from '../maas/client.ts';
+
+import type { FetchLike } from '../base/fetch.ts';
+import { createLogger, type Logger } from '../base/log.ts';
+import type { SecretSet } from '../base/redact.ts';
 
 /** How to fix missing MAAS_URL and MAAS_API_KEY on Workers (the Worker and its Durable Object say the same). */
 export const MAAS_SETTINGS_HINT =
