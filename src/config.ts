@@ -289,13 +289,14 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
  * API key with each of its parts. A MAAS key that is not a setting (the demo simulator's) is added where it is
  * chosen; the set is shared, so every logger and text already holding it scrubs that key too.
  */
-export function secretsOf(config: Pick<Config, 'slack' | 'authTokens' | 'maasApiKey'>): SecretSet {
+export function secretsOf(config: Pick<Config, 'slack' | 'authTokens' | 'maasApiKey' | 'oauth'>): SecretSet {
   const secrets = new SecretSet().add(
     config.slack.signingSecret,
     config.slack.botToken,
     config.slack.appToken,
   );
   for (const t of config.authTokens) secrets.add(t.token);
+  secrets.add(config.oauth.oidc?.clientSecret);
   if (config.maasApiKey) secrets.addApiKey(config.maasApiKey);
   return secrets;
 }

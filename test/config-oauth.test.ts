@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig } from '../src/config.ts';
+import { ConfigError, parseConfig, secretsOf } from '../src/config.ts';
 
 const fails = (env: Record<string, string>) => {
   try {
@@ -129,5 +129,15 @@ describe('OAuth settings', () => {
     expect(fails({ MCP_OAUTH_ROLE_CLAIM: 'two words' })).toMatch(
       /^MCP_OAUTH_ROLE_CLAIM must be one claim name/,
     );
+  });
+
+  it('counts the upstream client secret among the secrets every log and message is scrubbed of', () => {
+    const config = parseConfig({
+      MCP_PUBLIC_URL: 'https://x.example.com',
+      MCP_OAUTH_ROLES: 'a:admin',
+      ...OIDC,
+    });
+    const scrubbed = secretsOf(config).scrub(`token endpoint said: bad secret ${OIDC.OIDC_CLIENT_SECRET}`);
+    expect(scrubbed).not.toContain(OIDC.OIDC_CLIENT_SECRET);
   });
 });

@@ -6,6 +6,7 @@
 import { createRemoteJWKSet, customFetch, type JWTPayload, jwtVerify } from 'jose';
 import type { Clock } from '../base/clock.ts';
 import type { FetchLike } from '../base/fetch.ts';
+import { randomBase64url } from '../base/ids.ts';
 import type { OidcUpstream } from '../config/oauth.ts';
 import { discoverMetadata, type IssuerMetadata } from './resource.ts';
 
@@ -74,7 +75,7 @@ export class OidcClient {
     const { meta } = await this.discover().catch((err: unknown) => {
       throw new UpstreamError('temporarily_unavailable', unreachable(this.upstream.issuer, err));
     });
-    const pending: PendingSignIn = { nonce: randomText(16) };
+    const pending: PendingSignIn = { nonce: randomBase64url(16) };
     const url = new URL(meta.authorization_endpoint);
     url.searchParams.set('response_type', 'code');
     url.searchParams.set('client_id', this.upstream.clientId);
@@ -83,7 +84,7 @@ export class OidcClient {
     url.searchParams.set('nonce', pending.nonce);
     const methods = meta.code_challenge_methods_supported;
     if (Array.isArray(methods) && methods.includes('S256')) {
-      pending.verifier = randomText(32);
+      pending.verifier = randomBase64url(32);
       url.searchParams.set('code_challenge', await s256(pending.verifier));
       url.searchParams.set('code_challenge_method', 'S256');
     }
@@ -219,12 +220,6 @@ function unreachable(issuer: string, err: unknown): string {
 /** Text from the provider, kept short and printable. */
 function safe(text: string): string {
   return text.replace(/[^\x20-\x7e]/g, '').slice(0, 200);
-}
-
-function randomText(bytes: number): string {
-  const b = new Uint8Array(bytes);
-  crypto.getRandomValues(b);
-  return base64url(b);
 }
 
 function base64url(bytes: Uint8Array): string {
