@@ -10,7 +10,7 @@ import { isLoopbackHost } from './config.ts';
 import type { Principal } from './core/access.ts';
 import type { Deps } from './core/deps.ts';
 import { describeError } from './core/errors.ts';
-import { type McpHttpOptions, McpHttpSessions } from './mcp/server.ts';
+import { McpHttp, type McpHttpOptions } from './mcp/http.ts';
 import { SlackRoles } from './slack/roles.ts';
 import { readSlackRequest } from './slack/verify.ts';
 import {
@@ -28,8 +28,11 @@ export interface AppOptions {
   localPrincipal: Principal;
   /** Extra routes, e.g. the demo's simulator under /MAAS. */
   mount?: (app: Hono) => void;
-  /** MCP without sessions (Workers), and the JSON Schema validator to use. */
-  mcp?: Pick<McpHttpOptions, 'stateless' | 'validator'>;
+  /**
+   * How MCP is served where it differs: without legacy sessions, with `subscriptions/listen` answered elsewhere
+   * (Workers), task polling. Default: legacy sessions, listen here.
+   */
+  mcp?: Partial<Pick<McpHttpOptions, 'sessions' | 'listen' | 'taskPollMs'>>;
   /** The Slack adapter; /slack/commands and /slack/interactions exist when it and SLACK_SIGNING_SECRET do. */
   slack?: Slack;
   /** Runs Slack work elsewhere (Workers: the Durable Object, free of a request's time limits). */
@@ -42,15 +45,16 @@ export interface AppOptions {
 
 export interface App {
   app: Hono;
-  mcp: McpHttpSessions;
+  mcp: McpHttp;
   close(): Promise<void>;
 }
 
 export function createApp(deps: Deps, opts: AppOptions): App {
   const { config } = deps;
   const app = new Hono();
-  const mcp = new McpHttpSessions(deps, {
+  const mcp = new McpHttp(deps, {
     toolsFor: (p) => enabledTools({ toolsets: config.toolsets, readOnly: config.readOnly, role: p.role }),
+    sessions: true,
     ...opts.mcp,
   });
   // Sign in with Slack gives the roles /maas gives (SLACK_ROLES, user groups included when Slack can be asked).
@@ -110,6 +114,9 @@ export function createApp(deps: Deps, opts: AppOptions): App {
       'Authorization',
       'Mcp-Session-Id',
       'Mcp-Protocol-Version',
+      // 2026-07-28 requests name their method and target in headers.
+      'Mcp-Method',
+      'Mcp-Name',
       'Last-Event-ID',
     ],
     exposeHeaders: ['Mcp-Session-Id', 'Mcp-Protocol-Version', 'WWW-Authenticate'],

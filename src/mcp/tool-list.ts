@@ -5,11 +5,21 @@
  * a valid schema, and one every answer validates against: a pointer only accepts more). The server itself
  * validates each answer against the tool's full zod schema.
  */
-import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import type { AnyTool } from '../core/tool.ts';
 
 type Schema = Record<string, unknown>;
+
+/** A tools/list entry. */
+export interface Tool {
+  name: string;
+  title?: string;
+  description?: string;
+  inputSchema: Schema;
+  outputSchema?: Schema;
+  annotations?: Record<string, unknown>;
+  execution?: { taskSupport: 'optional' | 'forbidden' };
+}
 
 /** Sub-schemas at least this long (JSON characters) are shown once per list; shorter ones cost less than a pointer. */
 const SHARE_MIN_CHARS = 400;
@@ -18,11 +28,13 @@ const definitions = new WeakMap<AnyTool, Tool>();
 const listings = new Map<string, Tool[]>();
 
 /** The tools/list entries for `tools`, in order (cached: a deployment has only a few distinct lists). */
-export function toolList(tools: readonly AnyTool[]): Tool[] {
-  const key = tools.map((t) => t.name).join(',');
+export function toolList(tools: readonly AnyTool[], era: 'modern' | 'legacy' = 'legacy'): Tool[] {
+  const key = `${era}:${tools.map((t) => t.name).join(',')}`;
   let list = listings.get(key);
   if (!list) {
     list = shareRepeats(tools.map(definition));
+    // 2025's experimental tasks say per tool whether it may run as one; 2026's extension decides per call.
+    if (era === 'modern') list = list.map(({ execution: _e, ...def }) => def);
     listings.set(key, list);
   }
   return list;

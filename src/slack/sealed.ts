@@ -41,7 +41,7 @@ export async function unseal(secret: string, sealed: string): Promise<string | u
 
 function keyOf(secret: string): Promise<AeadKey> {
   // The secret is 128 random bits: one domain-separated SHA-256 makes a sound AES-256 key of it.
-  return aeadKey(enc.encode(`maas-mcp key ${secret}`));
+  return aeadKey(new TextEncoder().encode(`maas-mcp key ${secret}`) as Uint8Array<ArrayBuffer>);
 }
 
 function hex(b: Uint8Array): string {

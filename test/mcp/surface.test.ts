@@ -2,10 +2,9 @@
  * What an MCP client sees of the server besides the tools' behaviour: tools/list (output schemas shared, not
  * repeated), tools a caller may not use, prompts, and the capabilities advertised.
  */
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
-import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
-import { CfWorkerJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/cfworker';
+import { Client, InMemoryTransport } from '@modelcontextprotocol/client';
+import { AjvJsonSchemaValidator } from '@modelcontextprotocol/client/validators/ajv';
+import { CfWorkerJsonSchemaValidator } from '@modelcontextprotocol/client/validators/cf-worker';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ActionResult } from '../../src/core/result.ts';
 import { PROMPTS } from '../../src/mcp/prompts.ts';
@@ -15,6 +14,7 @@ import {
   ADMIN,
   call,
   connectClient,
+  MODERN,
   makeDeps,
   simDeps,
   testConfig,
@@ -124,7 +124,10 @@ describe('a tool the caller may not use', () => {
     const deps = makeDeps(UNREACHABLE_MAAS, { config: testConfig({ MAAS_MCP_TOOLSETS: 'inventory' }) });
     const { client, close } = await connectClient(deps);
     cleanups.push(close);
-    expect((await call(client, 'machine_deploy', { machines: 'web-01' })).text).toContain('not found');
+    // A protocol error, as the specification says for an unknown tool (SDK 1.x answered with an error result).
+    await expect(
+      client.callTool({ name: 'machine_deploy', arguments: { machines: 'web-01' } }),
+    ).rejects.toThrow(/Tool machine_deploy not found/);
   });
 });
 
@@ -183,7 +186,7 @@ describe('capabilities', () => {
   async function capabilities(stateless: boolean) {
     const deps = makeDeps(UNREACHABLE_MAAS, { config: testConfig({}) });
     const tools = enabledTools({ toolsets: deps.config.toolsets, readOnly: false, role: 'admin' });
-    const server = createMcpServer(deps, { principal: ADMIN, tools, stateless });
+    const server = createMcpServer(deps, { principal: ADMIN, tools, era: 'legacy', stateless });
     const [a, b] = InMemoryTransport.createLinkedPair();
     const client = new Client({ name: 't', version: '1' });
     await Promise.all([server.connect(b), client.connect(a)]);
@@ -204,5 +207,39 @@ describe('capabilities', () => {
     expect(stateless.caps?.tasks).toBeDefined();
     expect(stateless.caps?.prompts).toBeDefined();
     await expect(stateless.client.subscribeResource({ uri: 'maas://operations/op_x' })).rejects.toThrow();
+  });
+
+  it('tells a 2026-07-28 client, without a session, of the tasks extension and subscriptions, with cache hints', async () => {
+    const deps = makeDeps(UNREACHABLE_MAAS, { config: testConfig({}) });
+    const { client, close } = await connectClient(deps, { capabilities: MODERN });
+    cleanups.push(close);
+    expect(client.getNegotiatedProtocolVersion?.()).toBe('2026-07-28');
+    const caps = client.getServerCapabilities() as Record<string, unknown> & {
+      extensions?: Record<string, unknown>;
+      resources?: { subscribe?: boolean };
+    };
+    expect(caps.extensions).toEqual({ 'io.modelcontextprotocol/tasks': {} });
+    expect(caps.resources?.subscribe).toBe(true);
+    expect(caps.tasks).toBeUndefined();
+    expect(caps.logging).toBeUndefined();
+    const listed = (await client.listTools()) as {
+      tools: { name: string; execution?: unknown }[];
+      ttlMs?: number;
+    };
+    expect(listed.tools.every((t) => t.execution === undefined)).toBe(true);
+  });
+
+  it('lists tools in the registry’s order, the same every time, in both eras', async () => {
+    const deps = makeDeps(UNREACHABLE_MAAS, { config: testConfig({}) });
+    const orders: string[][] = [];
+    for (const options of [undefined, MODERN, undefined, MODERN]) {
+      const { client, close } = await connectClient(deps, options ? { capabilities: options } : {});
+      cleanups.push(close);
+      orders.push((await client.listTools()).tools.map((t) => t.name));
+    }
+    const registry = enabledTools({ toolsets: deps.config.toolsets, readOnly: false, role: 'admin' }).map(
+      (t) => t.name,
+    );
+    for (const order of orders) expect(order).toEqual(registry);
   });
 });
