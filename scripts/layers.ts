@@ -64,7 +64,8 @@ const WORKERS_ONLY = '^cloudflare:|(^|/)node_modules/@cloudflare/';
 /** Cloudflare's OAuth provider: runtime-neutral but for one import that Node resolves to a stand-in (bin/). */
 const OAUTH_PROVIDER =
   '(^|/)node_modules/@cloudflare/workers-oauth-provider/|^@cloudflare/workers-oauth-provider$';
-const MCP_SDK = '(^|/)node_modules/@modelcontextprotocol/sdk/|^@modelcontextprotocol/sdk';
+const MCP_SDK =
+  '(^|/)node_modules/@modelcontextprotocol/(sdk|server|client|core|ext-tasks)/|^@modelcontextprotocol/(sdk|server|client|core|ext-tasks)';
 
 /** The rules, as dependency-cruiser reads them. */
 export function layerRules(): IForbiddenRuleType[] {

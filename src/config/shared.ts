@@ -2,7 +2,7 @@
  * What every settings parser shares (src/config.ts and the files beside it): the roles, the error a bad setting
  * raises, and the small readers. Imports nothing of ours, so the parsers can use it without importing each other.
  */
-import { z } from 'zod';
+import * as z from 'zod/v4';
 
 export const ROLES = ['viewer', 'operator', 'admin'] as const;
 export type Role = (typeof ROLES)[number];

@@ -8,7 +8,7 @@
  * destructive one, or one that declares `confirms`), an output schema that admits the gate's held answers, and the
  * tool's phrase ("power off") from its verb.
  */
-import { z } from 'zod';
+import * as z from 'zod/v4';
 import type { Role, Toolset } from '../config.ts';
 import type { Operation, OperationKind } from '../store/types.ts';
 import type { RunContext } from './deps.ts';

@@ -1,5 +1,5 @@
 /** How a call waits for the operation it started (`wait: true`), and what it says when the wait ends first. */
-import { z } from 'zod';
+import * as z from 'zod/v4';
 import type { ToolContext } from './deps.ts';
 
 /** `wait` and `wait_timeout_s`, for tools whose operation can be waited on. */

@@ -2,7 +2,7 @@
  * Typed MAAS endpoints used by the tools (MAAS `maasserver/api/`). Every answer is parsed with zod here,
  * at the edge, so bad data fails with a clear error instead of deep inside a renderer.
  */
-import type { z } from 'zod';
+import type * as z from 'zod/v4';
 import { MaasNetworkError, MaasProtocolError } from './errors.ts';
 import type { MaasHttp, MaasRequest, Params } from './http.ts';
 import { readArray } from './json-stream.ts';

@@ -21,7 +21,7 @@ import {
   ResourceTemplate,
   type ServerContext,
 } from '@modelcontextprotocol/server';
-import { z } from 'zod';
+import * as z from 'zod/v4';
 import { isRequester, type Principal, withheldBecause } from '../core/access.ts';
 import type { Deps, ToolContext } from '../core/deps.ts';
 import { argsHash, confirmQuestion } from '../core/gate.ts';

@@ -5,7 +5,7 @@
  * a valid schema, and one every answer validates against: a pointer only accepts more). The server itself
  * validates each answer against the tool's full zod schema.
  */
-import { z } from 'zod';
+import * as z from 'zod/v4';
 import type { AnyTool } from '../core/tool.ts';
 
 type Schema = Record<string, unknown>;

@@ -2,7 +2,7 @@
  * Rules every Store implementation shares, so memory, SQLite and Durable Object stores agree on paging,
  * validation and what a corrupt row looks like.
  */
-import type { z } from 'zod';
+import type * as z from 'zod/v4';
 import { AuditRecord, Confirmation, MAX_LIST_VALUES, Operation } from './types.ts';
 
 /** Rows a list returns when the filter names no limit. */

@@ -3,7 +3,7 @@
  * key/values. One runtime-neutral, asynchronous interface with a memory implementation (tests), SQLite (Node)
  * and a Durable Object (Workers).
  */
-import { z } from 'zod';
+import * as z from 'zod/v4';
 
 export const OPERATION_STATES = [
   'awaiting_approval',

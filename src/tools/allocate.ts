@@ -2,7 +2,7 @@
  * Allocating machines by constraints (MAAS `maasserver/node_constraint_filter_forms.py` `AcquireNodeForm`): one, or N
  * all-or-nothing.
  */
-import { z } from 'zod';
+import * as z from 'zod/v4';
 import type { ToolContext } from '../core/deps.ts';
 import { describeError, InputError, ToolError } from '../core/errors.ts';
 import { defineTool } from '../core/tool.ts';

@@ -1,5 +1,5 @@
 /** Input fields and output shapes several tools share, so each is described (and validated) once. */
-import { z } from 'zod';
+import * as z from 'zod/v4';
 import { redact } from '../base/redact.ts';
 import { ToolError } from '../core/errors.ts';
 import type { MachineFilters } from '../maas/client.ts';

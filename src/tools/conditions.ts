@@ -1,5 +1,5 @@
 /** Tools that change what a machine may be used for: broken/fixed, locked/unlocked, restored configuration. */
-import { z } from 'zod';
+import * as z from 'zod/v4';
 import { defineMachineAction, refuse } from '../core/actions.ts';
 import {
   LOCKABLE_STATUSES,

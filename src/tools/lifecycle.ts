@@ -2,7 +2,7 @@
  * Life-cycle tools: commission, test, deploy, release, abort, rescue (MAAS `maasserver/api/machines.py`,
  * `maasserver/node_status.py`).
  */
-import { z } from 'zod';
+import * as z from 'zod/v4';
 import { defineMachineAction, refuse, type Verdict } from '../core/actions.ts';
 import { waitFields } from '../core/wait.ts';
 import {

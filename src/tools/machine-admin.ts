@@ -1,5 +1,5 @@
 /** Tools that add, change and remove machines, and their workload annotations. */
-import { z } from 'zod';
+import * as z from 'zod/v4';
 import { defineMachineAction } from '../core/actions.ts';
 import type { ToolContext } from '../core/deps.ts';
 import { InputError, ToolError } from '../core/errors.ts';

@@ -1,5 +1,5 @@
 /** Read tools for machines: list, get, events, fleet summary. */
-import { z } from 'zod';
+import * as z from 'zod/v4';
 import { ToolError } from '../core/errors.ts';
 import { resolveMachine } from '../core/targets.ts';
 import { defineTool } from '../core/tool.ts';

@@ -1,5 +1,5 @@
 /** Operation tools: list, read (and wait on), cancel. */
-import { z } from 'zod';
+import * as z from 'zod/v4';
 import { isRequester, roleAtLeast } from '../core/access.ts';
 import type { ToolContext } from '../core/deps.ts';
 import { ToolError } from '../core/errors.ts';

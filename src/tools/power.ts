@@ -1,5 +1,5 @@
 /** Power tools: ask the BMCs, power on, power off, power cycle. */
-import { z } from 'zod';
+import * as z from 'zod/v4';
 import { sleep } from '../base/clock.ts';
 import { mapLimit } from '../base/concurrency.ts';
 import { defineMachineAction, type Verdict } from '../core/actions.ts';
