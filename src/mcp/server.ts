@@ -36,7 +36,7 @@ import { ALL_TOOLS } from '../tools/index.ts';
 import { VERSION } from '../version.ts';
 import { type ConfirmState, confirmsThisCall, openConfirmState, sealConfirmState } from './confirm.ts';
 import { promptsFor } from './prompts.ts';
-import { OperationTasks, TASKS_EXTENSION, type ToolAnswer } from './tasks.ts';
+import { OperationTasks, TASKS_EXTENSION, TaskNotFound, type ToolAnswer } from './tasks.ts';
 import { toolList } from './tool-list.ts';
 
 const INSTRUCTIONS = `maas-mcp drives a Canonical MAAS fleet (bare-metal machines).
@@ -154,8 +154,44 @@ export function createMcpServer(deps: Deps, opts: McpServerOptions): McpServer {
   });
   registerPrompts(server, byName);
   registerResources(server, deps, principal, session);
+  if (era === 'modern') registerTaskMethods(server, tasks);
   if (era === 'modern' && opts.pushUpdates) pushUpdates(server, deps);
   return server;
+}
+
+const TaskParams = z.looseObject({ taskId: z.string() });
+const AnyResult = z.looseObject({});
+
+/**
+ * The tasks extension's methods (2026-07-28): `tasks/get` answers where the task stands (and, once ended, the
+ * tool's answer); `tasks/update` acknowledges (these tasks never wait for input: a confirmation is asked before the
+ * task starts); `tasks/cancel` stops following the operation. Someone else's task id is "not found".
+ */
+function registerTaskMethods(server: McpServer, tasks: OperationTasks): void {
+  const known = async <T>(work: () => Promise<T>): Promise<T> => {
+    try {
+      return await work();
+    } catch (err) {
+      if (err instanceof TaskNotFound)
+        throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Failed to retrieve task: ${err.message}`);
+      throw err;
+    }
+  };
+  server.server.setRequestHandler('tasks/get', { params: TaskParams, result: AnyResult }, (params) =>
+    known(async () => tasks.modernView(await tasks.get(params.taskId))),
+  );
+  server.server.setRequestHandler('tasks/update', { params: TaskParams, result: AnyResult }, (params) =>
+    known(async () => {
+      await tasks.get(params.taskId);
+      return {};
+    }),
+  );
+  server.server.setRequestHandler('tasks/cancel', { params: TaskParams, result: AnyResult }, (params) =>
+    known(async () => {
+      await tasks.cancel(params.taskId);
+      return {};
+    }),
+  );
 }
 
 /** Every operation's news, as resource updates the SDK hands to the listen streams that asked for them. */
