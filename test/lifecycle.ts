@@ -83,7 +83,7 @@ export async function confirmedDeploy(
   client: Client,
   asked: string[],
   machine: string,
-  opts: { wait?: boolean; drive?: () => Promise<unknown> } = {},
+  opts: { wait?: boolean; drive?: (answered: () => boolean) => Promise<unknown> } = {},
 ): Promise<{ id: string; progress: number[] }> {
   const before = asked.length;
   const progress: number[] = [];
@@ -99,7 +99,11 @@ export async function confirmedDeploy(
       timeout: 60_000,
     },
   );
-  const [res] = await Promise.all([running, opts.drive?.()]);
+  let answered = false;
+  const settled = running.finally(() => {
+    answered = true;
+  });
+  const [res] = await Promise.all([settled, opts.drive?.(() => answered)]);
   expect(res.isError, res.text).toBe(false);
   expect(res.data.status).toBe('done');
   expect(asked.length).toBe(before + 1);
@@ -194,7 +198,9 @@ export async function runTask(
   name: string,
   args: Record<string, unknown>,
   drive: (ended: () => boolean) => Promise<unknown>,
-  rawDispatch?: ReturnType<typeof httpDispatch>,
+  rawDispatch?: (
+    request: unknown,
+  ) => Promise<{ kind: 'result' | 'error'; result?: unknown; error?: unknown }>,
 ): Promise<{ taskId: string; result: { structuredContent?: unknown; isError?: boolean } }> {
   if (!modern) {
     const tasks = legacyTasks(client);
@@ -242,4 +248,38 @@ export async function runTask(
   } finally {
     await session.close();
   }
+}
+
+/**
+ * A raw JSON-RPC dispatch over a client's own transport (stdio, in-memory): requests with ids of their own whose
+ * answers are taken off the transport before the client sees them. What the tasks requester needs where there is
+ * no HTTP to POST to.
+ */
+export function transportDispatch(transport: {
+  send(message: unknown): Promise<void>;
+  onmessage?: ((message: never, extra?: never) => void) | undefined;
+}) {
+  const pending = new Map<string, (msg: { result?: unknown; error?: unknown }) => void>();
+  const forward = transport.onmessage;
+  transport.onmessage = ((message: { id?: unknown }, extra?: never) => {
+    const resolve = typeof message.id === 'string' ? pending.get(message.id) : undefined;
+    if (resolve) {
+      pending.delete(message.id as string);
+      resolve(message as { result?: unknown; error?: unknown });
+      return;
+    }
+    forward?.(message as never, extra);
+  }) as never;
+  let next = 1;
+  return async (request: unknown) => {
+    const id = `raw-${next++}`;
+    const answered = new Promise<{ result?: unknown; error?: unknown }>((resolve) =>
+      pending.set(id, resolve),
+    );
+    await transport.send({ jsonrpc: '2.0', id, ...(request as object) });
+    const msg = await answered;
+    return msg.error
+      ? { kind: 'error' as const, error: msg.error }
+      : { kind: 'result' as const, result: msg.result };
+  };
 }
