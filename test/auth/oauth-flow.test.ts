@@ -157,7 +157,10 @@ describe('the built-in authorization server, signing people in at an OpenID Conn
       resource: string;
     };
     expect(whole.resource).toBe(rig.base);
-    const as = await (await fetch(`${rig.base}/.well-known/oauth-authorization-server`)).json();
+    const as = (await (await fetch(`${rig.base}/.well-known/oauth-authorization-server`)).json()) as Record<
+      string,
+      unknown
+    >;
     expect(as).toMatchObject({
       issuer: rig.base,
       authorization_endpoint: `${rig.base}/authorize`,
@@ -166,6 +169,8 @@ describe('the built-in authorization server, signing people in at an OpenID Conn
       code_challenge_methods_supported: ['S256'],
       authorization_response_iss_parameter_supported: true,
     });
+    // On Node a client named by a URL is not fetched: nothing keeps such a fetch off the private network.
+    expect(as.client_id_metadata_document_supported).not.toBe(true);
   });
 
   it('signs an admin in (registration, PKCE, resource, iss) and gives them exactly their role', async () => {
