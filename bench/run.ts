@@ -3,6 +3,7 @@
  * a table and written to bench/results/latest.json. (Tests never assert timings; this is where they live.)
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { CATALOGUE_BUDGET, catalogue } from './catalogue.ts';
 import { economy } from './economy.ts';
 import { overhead } from './overhead.ts';
 import { pollerBench } from './poller.ts';
@@ -74,6 +75,20 @@ if (want('slack')) {
   for (const r of rows) {
     console.log(
       `  ${r.command.padEnd(12)} ${r.requests} requests: p50 ${ms(r.p50)}, p99 ${ms(r.p99)}, max ${ms(r.max)} ${verdict(r.p99 < 300)}`,
+    );
+  }
+}
+
+if (want('catalogue')) {
+  const rows = catalogue();
+  results.catalogue = rows;
+  const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
+  console.log(`\n(f) tools/list size, as JSON (target: every toolset ≤ ${kb(CATALOGUE_BUDGET)})`);
+  for (const r of rows) {
+    const verdictOf =
+      r.toolsets === 'all' ? ` ${verdict(Math.max(r.modern_bytes, r.legacy_bytes) <= CATALOGUE_BUDGET)}` : '';
+    console.log(
+      `  ${r.toolsets.padEnd(10)} ${String(r.tools).padStart(2)} tools: 2026-07-28 ${kb(r.modern_bytes)}, 2025-11-25 ${kb(r.legacy_bytes)}${verdictOf}`,
     );
   }
 }

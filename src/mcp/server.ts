@@ -39,9 +39,16 @@ import { promptsFor } from './prompts.ts';
 import { OperationTasks, TASKS_EXTENSION, TaskNotFound, type ToolAnswer } from './tasks.ts';
 import { toolList } from './tool-list.ts';
 
+/**
+ * What every tool shares, said once here rather than in each tool's parameters (MCP clients give the model a
+ * server's instructions with its tools).
+ */
 const INSTRUCTIONS = `maas-mcp drives a Canonical MAAS fleet (bare-metal machines).
 Start with fleet_summary for the picture, machines_list to find machines, machine_get for one machine.
-Machines are named by hostname, FQDN or system_id. Lists are paged: follow next_offset when "more" is true.
+Machines are named by hostname (web-01), FQDN (web-01.maas) or system_id (4y3ha3); a "machines" parameter takes 1 to 100 of them, as a list or in one string split by commas or spaces.
+A filter takes one value or several, as a list or in one string split by commas. Lists are paged: follow next_offset when "more" is true.
+Long actions start an operation MAAS carries on with; "wait": true waits for its end with progress (at most wait_timeout_s, over MCP 50 s), then answers with the operation id to follow with operation_get.
+Destructive actions ask the person to confirm, or answer confirmation_required with a confirm_token: repeat the same call with it to carry it out.
 machine_events explains failures. Nothing here returns BMC credentials.`;
 
 export type Era = 'modern' | 'legacy';

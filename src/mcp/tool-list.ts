@@ -48,14 +48,71 @@ function definition(tool: AnyTool): Tool {
       name: tool.name,
       title: tool.title,
       description: tool.description,
-      inputSchema: z.toJSONSchema(tool.input, { target: 'draft-7', io: 'input' }) as Tool['inputSchema'],
-      outputSchema: z.toJSONSchema(tool.output, { target: 'draft-7', io: 'output' }) as Tool['outputSchema'],
-      annotations: { title: tool.title, ...tool.annotations },
-      execution: { taskSupport: tool.long ? 'optional' : 'forbidden' },
+      inputSchema: compact(z.toJSONSchema(tool.input, { io: 'input' }) as Schema, 'input'),
+      outputSchema: compact(z.toJSONSchema(tool.output, { io: 'output' }) as Schema, 'output'),
+      // The title is the tool's own (MCP's annotations.title only repeats it for older clients).
+      annotations: { ...tool.annotations },
+      // 2025's default is "forbidden": said only of the tools that may run as tasks.
+      ...(tool.long ? { execution: { taskSupport: 'optional' as const } } : {}),
     };
     definitions.set(tool, def);
   }
   return def;
+}
+
+/**
+ * A schema as the list carries it, without what tells the model nothing: no `$schema` (MCP's default dialect,
+ * JSON Schema 2020-12, is the one these are written in), no `propertyNames: {type: string}` (every JSON key is one),
+ * no safe-integer bounds, no "not empty", and a "one or a list of strings" field in one object instead of two
+ * alternatives. Output
+ * schemas also drop `required` and `additionalProperties: false`: they only make a validator stricter about what
+ * this server sends (and the server checks every answer against the tool's full schema before sending it).
+ */
+function compact(schema: Schema, io: 'input' | 'output'): Schema {
+  const { $schema: _dialect, ...rest } = schema;
+  return trim(rest, io) as Schema;
+}
+
+const SAFE = Number.MAX_SAFE_INTEGER;
+
+function trim(node: unknown, io: 'input' | 'output'): unknown {
+  if (Array.isArray(node)) return node.map((n) => trim(n, io));
+  if (!node || typeof node !== 'object') return node;
+  const oneOrList = stringOrList(node as Schema);
+  if (oneOrList) return trim(oneOrList, io);
+  const out: Schema = {};
+  for (const [k, v] of Object.entries(node)) {
+    if (k === 'propertyNames') continue;
+    if ((k === 'maximum' && v === SAFE) || (k === 'minimum' && v === -SAFE)) continue;
+    // "Not empty" goes without saying (and the server refuses an empty string or list with a clear message).
+    if ((k === 'minLength' || k === 'minItems') && v === 1) continue;
+    if (io === 'output' && (k === 'required' || (k === 'additionalProperties' && v === false))) continue;
+    out[k] = trim(v, io);
+  }
+  return out;
+}
+
+/** `anyOf: [string, array of strings]` (zod's union) as one schema that says the same. */
+function stringOrList(node: Schema): Schema | undefined {
+  const alts = node.anyOf;
+  if (!Array.isArray(alts) || alts.length !== 2) return undefined;
+  const [one, list] = alts as Schema[];
+  if (
+    one?.type !== 'string' ||
+    list?.type !== 'array' ||
+    (list.items as Schema | undefined)?.type !== 'string'
+  ) {
+    return undefined;
+  }
+  if (Object.keys(one).some((k) => !['type', 'minLength'].includes(k))) return undefined;
+  const { anyOf: _alts, ...rest } = node;
+  const { type: _list, ...listRest } = list;
+  return {
+    type: ['string', 'array'],
+    ...(one.minLength !== undefined ? { minLength: one.minLength } : {}),
+    ...listRest,
+    ...rest,
+  };
 }
 
 /**
@@ -66,11 +123,9 @@ function shareRepeats(defs: readonly Tool[]): Tool[] {
   const seen = new Map<string, string>();
   return defs.map((def) => {
     if (!def.outputSchema) return def;
-    const { $schema, ...top } = def.outputSchema as Schema;
+    const top = def.outputSchema as Schema;
     const first = seen.get(keyOf(top));
-    if (first) {
-      return { ...def, outputSchema: { ...outline(top, first), $schema } as unknown as Tool['outputSchema'] };
-    }
+    if (first) return { ...def, outputSchema: outline(top, first) as Tool['outputSchema'] };
     seen.set(keyOf(top), `${def.name}'s outputSchema`);
     return {
       ...def,
@@ -79,22 +134,14 @@ function shareRepeats(defs: readonly Tool[]): Tool[] {
   });
 }
 
-/** An object schema's fields with their types (and enums) only, pointing to where it is shown in full. */
+/**
+ * A whole output schema shown in full by an earlier tool: an object with the same required fields, pointing to where
+ * its full shape is (it accepts all the full one accepts, and more).
+ */
 function outline(schema: Schema, where: string): Schema {
-  const props = (schema.properties ?? {}) as Record<string, Schema>;
   return {
     type: schema.type,
-    description: `${typeof schema.description === 'string' ? `${schema.description}. ` : ''}Same shape as ${where}.`,
-    properties: Object.fromEntries(
-      Object.entries(props).map(([k, p]) => [
-        k,
-        {
-          ...(p.type !== undefined ? { type: p.type } : {}),
-          ...(Array.isArray(p.enum) ? { enum: p.enum } : {}),
-        },
-      ]),
-    ),
-    ...(schema.required ? { required: schema.required } : {}),
+    description: `${typeof schema.description === 'string' ? `${schema.description}. ` : ''}As ${where}.`,
   };
 }
 

@@ -22,9 +22,7 @@ const scripts = (what: string) =>
   z
     .union([z.string().min(1), z.array(z.string().min(1)).min(1)])
     .optional()
-    .describe(
-      `${what} script names or tags (a list, or one comma-separated string); MAAS's defaults when omitted`,
-    );
+    .describe(`${what} script names or tags; MAAS's defaults when omitted`);
 
 const joinScripts = (v: string | string[] | undefined) =>
   v === undefined ? undefined : [v].flat().join(',');
