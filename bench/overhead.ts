@@ -28,12 +28,10 @@ export interface OverheadRow {
 
 export async function overhead(): Promise<OverheadRow[]> {
   const sim = createSimulator({ clock: systemClock, timeScale: 1000 });
-  const web01 = sim.state.machineByHostname('web-01');
-  if (!web01) throw new Error('seed has no web-01');
   const rows = await measure(
     'in-process',
     { baseUrl: sim.baseUrl, fetch: sim.fetch, apiKey: sim.users.admin.apiKey },
-    web01.systemId,
+    sim.control.systemId('web-01'),
   );
   sim.close();
   // The same against the simulator in its own process, over HTTP with keep-alive: what a real MAAS looks like.

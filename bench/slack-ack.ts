@@ -32,7 +32,7 @@ export async function slackAck(requests = 200): Promise<AckRow[]> {
       SLACK_ROLES: 'UOPS:operator',
     },
   });
-  sim.faults.latencyMs = 5_000;
+  sim.control.setNetwork({ latencyMs: 5_000 });
   const slack = createSlack(deps, { fetch: (i, init) => globalThis.fetch(i, init) });
   if (!slack) throw new Error('Slack not configured');
   const { app, close } = createApp(deps, { localPrincipal: { id: 'b', role: 'admin', via: 'mcp' }, slack });

@@ -1,7 +1,7 @@
 /**
  * The layers of the code and the rules between them (README "Development"). Layers point down only: entries →
  * wiring → adapters → tools → core → maas, store → the ground floor, which imports nothing of ours; the simulator is
- * an island. `npm test` checks the rules with dependency-cruiser (test/layers.test.ts), `npm run deps` prints what
+ * an island, reached only through its entry (src/sim/index.ts). `npm test` checks the rules with dependency-cruiser (test/layers.test.ts), `npm run deps` prints what
  * breaks them, and `npm run docs` writes the README's map from the same table.
  */
 import { cruise, type IForbiddenRuleType, type IViolation } from 'dependency-cruiser';
@@ -53,11 +53,17 @@ export const LAYERS: readonly Layer[] = [
   },
 ];
 
-/** The simulator: imports nothing of ours, and only tests, the wiring and the entries import it. */
+/** The simulator: imports nothing of ours; only tests, the wiring and the entries import it, through its entry. */
 export const SIM = '^src/sim/';
+
+/** The simulator's public entry: all that the rest of the repository may import from it. */
+export const SIM_ENTRY = '^src/sim/index\\.ts$';
+const SIM_AND_ITS_TESTS = '^(src|test)/sim/';
 
 const any = (patterns: readonly string[]) => patterns.join('|');
 const OURS = '^(src|bundle|bin)/';
+/** Every folder of ours that imports code, tests and benchmarks included. */
+const ANYWHERE = '^(src|bundle|bin|test|bench|scripts)/';
 const NODE_ONLY =
   '(^|/)node_modules/(better-sqlite3|undici|@slack/bolt|@hono/node-server)/|^(better-sqlite3|undici|@slack/bolt|@hono/node-server)$';
 const WORKERS_ONLY = '^cloudflare:|(^|/)node_modules/@cloudflare/';
@@ -173,6 +179,14 @@ export function layerRules(): IForbiddenRuleType[] {
       to: { path: SIM },
     },
     {
+      name: 'the-simulator-only-through-its-entry',
+      comment:
+        'Outside src/sim/ and test/sim/, code, tests and benchmarks import only src/sim/index.ts (the factory, its options, `sim.control` and their types): the state, timer engine and fault switches stay inside.',
+      severity: 'error',
+      from: { path: ANYWHERE, pathNot: SIM_AND_ITS_TESTS },
+      to: { path: SIM, pathNot: SIM_ENTRY },
+    },
+    {
       name: 'simulator-imports-nothing-of-ours',
       comment: 'The simulator is written from the MAAS API alone and can be published on its own.',
       severity: 'error',
@@ -204,7 +218,7 @@ export function layoutTable(): string {
   const rows = LAYERS.map(
     (l) => `| ${l.name} | ${l.paths.map((p) => `\`${plainPath(p)}\``).join(', ')} | ${l.what} |`,
   );
-  const sim = `| simulator (apart) | \`${plainPath(SIM)}\` | the MAAS simulator, runtime-neutral; only tests, the wiring and the entries use it |`;
+  const sim = `| simulator (apart) | \`${plainPath(SIM)}\` | the MAAS simulator, runtime-neutral; only tests, the wiring and the entries use it, through \`${plainPath(SIM_ENTRY)}\` |`;
   const rules = layerRules()
     .filter((r) => !(r.name ?? '').endsWith('-import-only-down'))
     .map((r) => `- \`${r.name}\`: ${r.comment ?? ''}`);
@@ -220,10 +234,10 @@ export function layoutTable(): string {
   ].join('\n');
 }
 
-/** The rules' violations in the code under `baseDir` (the repository by default), errors and warnings. */
+/** The rules' violations in the code under `baseDir` (the repository by default: code, tests, benchmarks), errors and warnings. */
 export async function checkLayers(
   baseDir = process.cwd(),
-  roots: readonly string[] = ['src', 'bundle', 'bin'],
+  roots: readonly string[] = ['src', 'bundle', 'bin', 'test', 'bench', 'scripts'],
 ): Promise<IViolation[]> {
   const result = await cruise(
     [...roots],

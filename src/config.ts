@@ -27,7 +27,15 @@ export const DEFAULT_DEADLINE_MIN: Record<OperationKind, number> = {
   action: 5,
 };
 
-export const TOOLSETS = ['machines', 'lifecycle', 'power', 'inventory', 'operations', 'admin'] as const;
+export const TOOLSETS = [
+  'machines',
+  'lifecycle',
+  'power',
+  'inventory',
+  'operations',
+  'admin',
+  'config',
+] as const;
 export type Toolset = (typeof TOOLSETS)[number];
 
 export const CONFIRM_MODES = ['auto', 'token', 'slack', 'off'] as const;

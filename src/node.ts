@@ -234,15 +234,20 @@ async function runHttp(config: Config, flags: Flags, demo: boolean, logging: Log
     );
   }
   // Listening comes first: the demo's MAAS is this server's /MAAS, and its URL needs the port actually bound.
-  let handle: (req: Request) => Response | Promise<Response> = () =>
-    new Response('starting', { status: 503 });
-  const server = await listen({ fetch: (req) => handle(req) }, host, port);
+  // A request that arrives while the rest starts waits for it (a client that connects at once is answered, not
+  // turned away); if starting fails, it is told so.
+  let ready!: (h: (req: Request) => Response | Promise<Response>) => void;
+  const handler = new Promise<(req: Request) => Response | Promise<Response>>((resolve) => {
+    ready = resolve;
+  });
+  const server = await listen({ fetch: async (req) => (await handler)(req) }, host, port);
   const actual = boundPort(server, port);
   const base = `http://${host.includes(':') ? `[${host}]` : host}:${actual}`;
   let built: Started;
   try {
     built = await startDeps({ ...config, host }, flags, demo, logging, `${base}/MAAS`);
   } catch (err) {
+    ready(() => new Response('maas-mcp could not start', { status: 503 }));
     server.close();
     throw err;
   }
@@ -252,7 +257,7 @@ async function runHttp(config: Config, flags: Flags, demo: boolean, logging: Log
     ...(built.slack ? { slack: built.slack } : {}),
     ...(sim ? { mount: (app) => app.all('/MAAS/*', (c) => sim.app.fetch(c.req.raw)) } : {}),
   });
-  handle = http.app.fetch;
+  ready(http.app.fetch);
   // Socket Mode: Slack reaches us over an outbound WebSocket (no public ingress needed).
   let socket: { stop(): Promise<unknown> } | undefined;
   if (built.slack && config.slack.appToken) {

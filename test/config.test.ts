@@ -17,7 +17,15 @@ describe('parseConfig', () => {
     expect(c.host).toBe('127.0.0.1');
     expect(c.port).toBe(8080);
     expect(c.confirm).toBe('auto');
-    expect([...c.toolsets]).toEqual(['machines', 'lifecycle', 'power', 'inventory', 'operations', 'admin']);
+    expect([...c.toolsets]).toEqual([
+      'machines',
+      'lifecycle',
+      'power',
+      'inventory',
+      'operations',
+      'admin',
+      'config',
+    ]);
     expect(c.readOnly).toBe(false);
     expect(c.localRole).toBe('admin');
   });
@@ -63,7 +71,7 @@ describe('parseConfig', () => {
     ],
     [
       { MAAS_MCP_TOOLSETS: 'machines,nukes' },
-      'MAAS_MCP_TOOLSETS: unknown toolset "nukes"; known: machines, lifecycle, power, inventory, operations, admin, or all',
+      'MAAS_MCP_TOOLSETS: unknown toolset "nukes"; known: machines, lifecycle, power, inventory, operations, admin, config, or all',
     ],
     [{ PORT: 'eighty' }, 'PORT must be a number from 0 to 65535'],
     [{ MAAS_URL: 'http://maas:5240/MAAS' }, 'MAAS_URL is set but MAAS_API_KEY is not; set both'],

@@ -14,7 +14,7 @@ import { MaasClient } from '../src/maas/client.ts';
 import { MaasHttp } from '../src/maas/http.ts';
 import { NodeStatus } from '../src/maas/status.ts';
 import { serveTransport } from '../src/mcp/stdio.ts';
-import { createSimulator, type SimNode, type Simulator, type SimulatorOptions } from '../src/sim/index.ts';
+import { createSimulator, type SimMachine, type Simulator, type SimulatorOptions } from '../src/sim/index.ts';
 import { MemoryStore } from '../src/store/memory.ts';
 import type { Store } from '../src/store/types.ts';
 import { enabledTools } from '../src/tools/index.ts';
@@ -140,11 +140,35 @@ export function startPoller(deps: Deps): Poller {
   return poller;
 }
 
-/** The simulator's record of a machine, by hostname (throws when there is none). */
-export function node(sim: Simulator, hostname: string): SimNode {
-  const n = sim.state.machineByHostname(hostname);
-  if (!n) throw new Error(`no machine ${hostname} in the simulator`);
-  return n;
+/**
+ * The simulator's record of a machine, by hostname (throws when there is none), read-only: change it with
+ * `sim.control.setMachine` or through the MAAS API.
+ */
+export function node(sim: Simulator, hostname: string): SimMachine {
+  return sim.control.machine(hostname);
+}
+
+/**
+ * The next `times` requests answer 503 with Retry-After and take no effect, as MAAS does when no rack controller is
+ * connected (RPC `NoConnectionsAvailable`).
+ */
+export function maasUnavailable(sim: Simulator, times: number, retryAfterSeconds = 5) {
+  return sim.control.failRequests({
+    status: 503,
+    body: 'Unable to connect to any rack controller; no connections available.',
+    headers: { 'Retry-After': String(retryAfterSeconds) },
+    times,
+  });
+}
+
+/** The next `times` POSTs answer 409 with Retry-After and take no effect (MAAS's retry of a serialisation failure). */
+export function maasConflict(sim: Simulator, times: number, retryAfterSeconds = 1) {
+  return sim.control.failRequests({
+    method: 'POST',
+    status: 409,
+    headers: { 'Retry-After': String(retryAfterSeconds) },
+    times,
+  });
 }
 
 /**
@@ -152,11 +176,12 @@ export function node(sim: Simulator, hostname: string): SimNode {
  * with a blank storage layout, which MAAS refuses to deploy), in id order, optionally only the first `n`.
  */
 export function readyHosts(sim: Simulator, n?: number): string[] {
-  const rooted = (m: SimNode) =>
+  const rooted = (m: SimMachine) =>
     m.blockDevices.some(
       (d) => d.filesystem?.mountPoint === '/' || d.partitions.some((p) => p.filesystem?.mountPoint === '/'),
     );
-  const all = [...sim.state.machines()]
+  const all = sim.control
+    .machines()
     .filter((m) => m.status === NodeStatus.READY && !m.locked && rooted(m))
     .map((m) => m.hostname);
   return n === undefined ? all : all.slice(0, n);
@@ -168,7 +193,7 @@ export function readyHosts(sim: Simulator, n?: number): string[] {
  */
 export function simSecrets(sim: Simulator): [label: string, value: string][] {
   const out: [string, string][] = [];
-  for (const n of sim.state.machines()) {
+  for (const n of sim.control.machines()) {
     for (const [k, v] of Object.entries(n.powerParameters)) {
       if (/pass|secret|key|token/i.test(k) && v.length >= 6) out.push([`${n.hostname}.${k}`, v]);
     }

@@ -1,12 +1,13 @@
 /**
- * The layers only point down (README "Development"), checked with dependency-cruiser over src/, bundle/ and bin/:
- * no cycle, no upward import, the MCP SDK only in the MCP adapter, Node-only modules only under src/node*,
- * Workers-only ones only under src/worker*, the simulator an island. The rules themselves are proved on a small
- * tree that breaks each of them.
+ * The layers only point down (README "Development"), checked with dependency-cruiser over src/, bundle/, bin/ and,
+ * for the simulator's boundary, test/, bench/ and scripts/: no cycle, no upward import, the MCP SDK only in the MCP
+ * adapter, Node-only modules only under src/node*, Workers-only ones only under src/worker*, the simulator an island
+ * that everyone outside it reaches only through its entry. The rules themselves are proved on a small tree that
+ * breaks each of them.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, posix } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkLayers, describeViolation, LAYERS } from '../scripts/layers.ts';
 
@@ -45,19 +46,35 @@ const BROKEN: Record<string, string> = {
   'src/store/s.ts': `export const s = 1;\n`,
   'src/core/signs-in.ts': `import { OAuthAuthorizationServer } from '@cloudflare/workers-oauth-provider';\nexport const o = OAuthAuthorizationServer;\n`,
   'src/sim/index.ts': `import { m } from '../maas/m.ts';\nexport const sim = m;\n`,
+  'src/sim/model.ts': `export const state = 1;\n`,
   'src/wiring.ts': `import { main } from './node.ts';\nexport const w = main;\n`,
   'src/node.ts': `import { sim } from './sim/index.ts';\nexport const main = sim;\n`,
 };
 
+/** Modules that import the simulator, `[importer, imported]`: past its entry from outside, through it, from inside. */
+const REACHING_THE_SIMULATOR: [string, string][] = [
+  ['src/worker.ts', 'src/sim/model.ts'],
+  ['test/tools/pokes-sim.test.ts', 'src/sim/model.ts'],
+  ['test/tools/uses-sim.test.ts', 'src/sim/index.ts'],
+  ['test/sim/model.test.ts', 'src/sim/model.ts'],
+];
+for (const [from, to] of REACHING_THE_SIMULATOR) {
+  const path = posix.relative(posix.dirname(from), to);
+  BROKEN[from] =
+    `import * as sim from '${path.startsWith('.') ? path : `./${path}`}';\nexport const t = sim;\n`;
+}
+
 describe('the layer rules', () => {
-  it('catch a cycle, upward imports, Node and Workers modules out of place, and a simulator used or leaking', async () => {
+  it('catch a cycle, upward imports, Node and Workers modules out of place, and a simulator used, leaking or reached past its entry', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'maas-mcp-layers-'));
     try {
       for (const [file, text] of Object.entries(BROKEN)) {
         mkdirSync(dirname(join(dir, file)), { recursive: true });
         writeFileSync(join(dir, file), text);
       }
-      const found = (await checkLayers(dir, ['src'])).map((v) => `${v.rule.name} ${v.from} → ${v.to}`);
+      const found = (await checkLayers(dir, ['src', 'test'])).map(
+        (v) => `${v.rule.name} ${v.from} → ${v.to}`,
+      );
       expect(found).toEqual(
         expect.arrayContaining([
           'no-cycles src/core/b.ts → src/core/c.ts',
@@ -72,8 +89,12 @@ describe('the layer rules', () => {
           'oauth-provider-only-in-auth src/core/signs-in.ts → @cloudflare/workers-oauth-provider',
           'only-entries-and-wiring-import-the-simulator src/tools/runs-sim.ts → src/sim/index.ts',
           'simulator-imports-nothing-of-ours src/sim/index.ts → src/maas/m.ts',
+          'the-simulator-only-through-its-entry src/worker.ts → src/sim/model.ts',
+          'the-simulator-only-through-its-entry test/tools/pokes-sim.test.ts → src/sim/model.ts',
         ]),
       );
+      // Through its entry, or from the simulator's own tests, the simulator is open.
+      expect(found.filter((f) => f.includes('uses-sim') || f.includes('test/sim/'))).toEqual([]);
       // What the rules allow stays allowed: an entry point may run the simulator.
       expect(found.filter((f) => f.startsWith('only-entries') && f.includes('src/node.ts'))).toEqual([]);
     } finally {

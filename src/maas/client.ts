@@ -3,6 +3,7 @@
  * at the edge, so bad data fails with a clear error instead of deep inside a renderer.
  */
 import type * as z from 'zod/v4';
+import { seg as enc, parseAnswer as parse } from './calls.ts';
 import { MaasNetworkError, MaasProtocolError } from './errors.ts';
 import type { MaasHttp, MaasRequest, Params } from './http.ts';
 import { readArray } from './json-stream.ts';
@@ -392,19 +393,4 @@ function machineFrom(raw: unknown, parts: MachineParts): Machine {
   if (parts.network) Object.assign(m, parse(MachineNetwork, raw, 'machine'));
   if (parts.storage) Object.assign(m, parse(MachineStorage, raw, 'machine'));
   return m;
-}
-
-/** system_ids and names go into paths: keep them from escaping their segment. */
-function enc(segment: string): string {
-  return encodeURIComponent(segment);
-}
-
-function parse<S extends z.ZodType>(schema: S, value: unknown, what: string): z.infer<S> {
-  const result = schema.safeParse(value);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  const where = issue?.path.length ? ` at ${issue.path.join('.')}` : '';
-  throw new MaasProtocolError(
-    `MAAS sent a ${what} maas-mcp cannot read${where}: ${issue?.message ?? 'invalid'}`,
-  );
 }

@@ -25,6 +25,12 @@ import {
   MaasUrlError,
 } from './errors.ts';
 
+/**
+ * The one MAAS route without a trailing slash: a partition, `nodes/{id}/blockdevices/{id}/partition/{id}` (MAAS
+ * `maasserver/urls_api.py`); with a slash it is not found.
+ */
+const SLASHLESS_ROUTE = /^nodes\/[^/]+\/blockdevices\/[^/]+\/partition\/[^/]+$/;
+
 /** A parameter value as MAAS reads it: lists repeat the key; objects are sent as JSON text. */
 export type ParamValue = string | number | boolean | null | undefined | readonly (string | number)[] | object;
 export type Params = Readonly<Record<string, ParamValue>>;
@@ -150,7 +156,7 @@ export class MaasHttp {
    * Retries follow the same rules as {@link call}.
    */
   async send(req: MaasRequest): Promise<Response> {
-    if (!req.path.endsWith('/') || req.path.startsWith('/')) {
+    if (!(req.path.endsWith('/') || SLASHLESS_ROUTE.test(req.path)) || req.path.startsWith('/')) {
       throw new MaasError(`internal: MAAS paths are relative and end in "/" (got "${req.path}")`, info(req));
     }
     const url = this.url(req);

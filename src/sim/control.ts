@@ -1,7 +1,8 @@
 /**
  * `sim.control`: the simulator's public test and control API. Tests use it instead of reaching into the
- * simulator's state: put a machine in a status, fail requests or a step of a machine's asynchronous transition the
- * way MAAS fails, move time, and read what clients sent.
+ * simulator's state: read machines, put one in a status, fail requests or a step of a machine's asynchronous
+ * transition the way MAAS fails, cut or slow the network, change what MAAS changes outside its REST API (a user's
+ * admin rights, events machines report), move time, and read what clients sent.
  */
 import { type Clock, isAdvanceable } from './clock.ts';
 import type { Engine } from './engine.ts';
@@ -13,10 +14,25 @@ import {
   type RequestFailure,
   type TransitionFailure,
 } from './faults.ts';
-import type { PowerState, SimNode, SimState } from './model.ts';
+import type { EventLevel, PowerState, SimNode, SimState } from './model.ts';
 import type { RequestLog, SimRequestLog } from './requests.ts';
 import { isStatus, S, type Status } from './status.ts';
 import { touch } from './tx.ts';
+
+/** A value read through `sim.control`: live (it follows the simulator), but not to be changed through it. */
+export type ReadOnlyDeep<T> = T extends (...args: never[]) => unknown
+  ? T
+  : T extends readonly (infer U)[]
+    ? readonly ReadOnlyDeep<U>[]
+    : T extends object
+      ? { readonly [K in keyof T]: ReadOnlyDeep<T[K]> }
+      : T;
+
+/** A machine as the simulator holds it, read-only: change it through the MAAS API or {@link SimControl.setMachine}. */
+export type SimMachine = ReadOnlyDeep<SimNode>;
+
+/** An event's level, as the events API names them (`AUDIT`, `DEBUG`, `INFO`, `WARNING`, `ERROR`, `CRITICAL`). */
+export type SimEventLevel = EventLevel;
 
 /** What {@link SimControl.setMachine} can change. */
 export interface SimMachinePatch {
@@ -31,6 +47,20 @@ export interface SimMachinePatch {
   errorDescription?: string;
 }
 
+/** What {@link SimControl.setUser} can change: what a MAAS administrator changes in the web UI. */
+export interface SimUserPatch {
+  /** MAAS admin rights (`is_superuser`); the 2.0 REST API has no call that changes them. */
+  isSuperuser?: boolean;
+}
+
+/** What {@link SimControl.setNetwork} can change: the path between the client and MAAS. */
+export interface SimNetworkPatch {
+  /** True: `sim.fetch` rejects with `TypeError('fetch failed')`, no HTTP answer at all (MAAS unreachable). */
+  down?: boolean;
+  /** Added, on the simulator's clock, before every API answer (a slow region); 0 for none. */
+  latencyMs?: number;
+}
+
 /** The user data a deploy stored, and what cloud-init would be served. */
 export interface SimUserData {
   /** Exactly as the client sent it (MAAS stores it as given). */
@@ -40,8 +70,10 @@ export interface SimUserData {
 }
 
 export interface SimControl {
-  /** A machine record by system_id or hostname (throws if there is none). Read it; change it through the API or here. */
-  machine(ref: string): SimNode;
+  /** A machine by system_id or hostname (throws if there is none). Read it; change it through the API or here. */
+  machine(ref: string): SimMachine;
+  /** Every machine (no devices or controllers), in MAAS's list order (creation order). */
+  machines(): SimMachine[];
   /** The system_id of a hostname (or of a system_id). */
   systemId(ref: string): string;
   /** Puts a machine straight into a state, cancelling what it was doing. Not a MAAS operation: no event, no check. */
@@ -59,6 +91,16 @@ export interface SimControl {
   failTransition(ref: string, action: FailAction, failure?: TransitionFailure): void;
   /** Disarms every request rule, transition failure, outage and latency. */
   clearFailures(): void;
+  /** Takes the network down or brings it back, or slows every answer (until changed or {@link clearFailures}). */
+  setNetwork(patch: SimNetworkPatch): void;
+  /** Changes a user's rights as a MAAS administrator does in the web UI (throws for an unknown username). */
+  setUser(username: string, patch: SimUserPatch): void;
+  /**
+   * Records an event on a machine as MAAS does when the machine or its rack controller reports one (cloud-init and
+   * curtin through the metadata service, the rack through RPC; the REST API cannot create events). Level INFO by
+   * default; the latest event at INFO or above is the machine's `status_message` (`type - description`).
+   */
+  logEvent(ref: string, type: string, opts?: { level?: SimEventLevel; description?: string }): void;
   /** The user data of the machine's deployment, or null when it has none. */
   userData(ref: string): SimUserData | null;
   /** Moves time forward on the simulator's clock (it must be a manual clock with `advance(ms)`). */
@@ -105,6 +147,7 @@ export function createControl(deps: {
   };
   return {
     machine,
+    machines: () => [...state.machines()],
     systemId: (ref) => machine(ref).systemId,
     setMachine(ref, patch) {
       const n = machine(ref);
@@ -128,6 +171,23 @@ export function createControl(deps: {
       faults.failTransition(machine(ref).systemId, action, failure);
     },
     clearFailures: () => faults.reset(),
+    setNetwork(patch) {
+      if (patch.down !== undefined) faults.networkDown = patch.down;
+      if (patch.latencyMs !== undefined) {
+        if (!Number.isFinite(patch.latencyMs) || patch.latencyMs < 0) {
+          throw new Error(`sim.control: latencyMs must be 0 or more, not ${patch.latencyMs}`);
+        }
+        faults.latencyMs = patch.latencyMs;
+      }
+    },
+    setUser(username, patch) {
+      const user = state.users.get(username);
+      if (!user) throw new Error(`sim.control: no user ${username}`);
+      if (patch.isSuperuser !== undefined) user.isSuperuser = patch.isSuperuser;
+    },
+    logEvent(ref, type, opts = {}) {
+      engine.event(machine(ref), type, opts);
+    },
     userData(ref) {
       const stored = machine(ref).userData;
       if (stored === null) return null;

@@ -88,7 +88,7 @@ export interface TransitionFailure {
   at?: string;
 }
 
-/** Test hooks that make the simulator misbehave the way MAAS does. */
+/** The switches that make the simulator misbehave the way MAAS does (inside the simulator; tests use `sim.control`). */
 export interface SimFaults {
   /** Added (via the injected clock) before every API answer; default 0. */
   latencyMs: number;

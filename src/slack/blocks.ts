@@ -333,15 +333,30 @@ export function noticeFollowUp(
   }
 }
 
-function previewRows(rows: readonly PreviewRow[]): string {
-  return rows
-    .map((r) => {
-      const mark =
-        r.verdict === 'run' ? emoji(r.status) : r.verdict === 'skip' ? ':heavy_minus_sign:' : ':no_entry:';
-      return `${mark} *${esc(r.hostname)}* ${esc(r.status)}, power ${r.power}${r.owner ? `, owner ${esc(r.owner)}` : ''} → ${esc(r.effect)}`;
-    })
-    .join('\n');
+/**
+ * The preview rows, as many sections as they need: a row per machine, and a long preview (a layout on each of twenty
+ * machines) goes on in the next section rather than being cut at Slack's limit on one.
+ */
+function previewSections(rows: readonly PreviewRow[]): KnownBlock[] {
+  const lines = rows.map((r) => {
+    const mark =
+      r.verdict === 'run' ? emoji(r.status) : r.verdict === 'skip' ? ':heavy_minus_sign:' : ':no_entry:';
+    return `${mark} *${esc(r.hostname)}* ${esc(r.status)}, power ${r.power}${r.owner ? `, owner ${esc(r.owner)}` : ''} → ${esc(r.effect)}`;
+  });
+  const chunks: string[] = [];
+  for (const line of lines) {
+    const last = chunks.at(-1);
+    if (last !== undefined && last.length + line.length + 1 <= TEXT_MAX)
+      chunks[chunks.length - 1] = `${last}\n${line}`;
+    else chunks.push(line);
+  }
+  // Slack takes 50 blocks a message; the rest of a very long preview is cut in its last section.
+  const kept = chunks.slice(0, PREVIEW_SECTIONS);
+  if (chunks.length > PREVIEW_SECTIONS) kept[kept.length - 1] = `${kept.at(-1)}\n…`;
+  return (kept.length ? kept : ['']).map(section);
 }
+
+const PREVIEW_SECTIONS = 40;
 
 /** The ephemeral preview of a destructive command, with Confirm (danger, with a dialog) and Cancel. */
 export function preview(verb: string, out: ActionResult, nonce: string, label: string): SlackMessage {
@@ -349,7 +364,7 @@ export function preview(verb: string, out: ActionResult, nonce: string, label: s
   const title = `${verb[0]?.toUpperCase()}${verb.slice(1)} ${n} machine${n === 1 ? '' : 's'}?`;
   const blocks: KnownBlock[] = [
     section(`:warning: *${esc(title)}* Nothing has changed yet.`),
-    section(previewRows(out.preview ?? [])),
+    ...previewSections(out.preview ?? []),
   ];
   if (out.not_found.length) blocks.push(context(`not found: ${esc(out.not_found.join(', '))}`));
   blocks.push(buttons(nonce, 'maas:confirm', label, 'maas:cancel', 'Cancel', title));
@@ -402,7 +417,7 @@ export function approvalRequest(
     text: title,
     blocks: [
       section(`:passport_control: *${title}*`),
-      section(previewRows(rows)),
+      ...previewSections(rows),
       buttons(value, 'maas:approve', 'Approve', 'maas:deny', 'Deny', `${title}. Approve?`),
       context(`operation \`${view.id}\` · expires ${view.deadline_at}`),
     ],

@@ -62,23 +62,39 @@ export function parseText(text: string): ParsedText {
   return { verb: verb.toLowerCase(), positional, options };
 }
 
-type Kind = 'boolean' | 'number' | 'list' | 'record' | 'string';
+type Kind = 'boolean' | 'number' | 'list' | 'record' | 'object' | 'objects' | 'string';
 
-/** What kind of value a field takes, seen through optional/default wrappers. */
-export function fieldKind(schema: z.ZodType): Kind {
-  let s = schema as z.ZodType & { def: { type: string; innerType?: z.ZodType; options?: z.ZodType[] } };
+type Def = {
+  type: string;
+  innerType?: z.ZodType;
+  options?: z.ZodType[];
+  shape?: Record<string, z.ZodType>;
+  element?: z.ZodType;
+};
+
+/** A schema seen through its optional/default/nullable wrappers. */
+function unwrap(schema: z.ZodType): z.ZodType & { def: Def } {
+  let s = schema as z.ZodType & { def: Def };
   while (s.def.type === 'optional' || s.def.type === 'default' || s.def.type === 'nullable') {
     s = s.def.innerType as typeof s;
   }
+  return s;
+}
+
+/** What kind of value a field takes, seen through optional/default wrappers. */
+export function fieldKind(schema: z.ZodType): Kind {
+  const s = unwrap(schema);
   switch (s.def.type) {
     case 'boolean':
       return 'boolean';
     case 'number':
       return 'number';
     case 'array':
-      return 'list';
+      return unwrap(s.def.element as z.ZodType).def.type === 'object' ? 'objects' : 'list';
     case 'record':
       return 'record';
+    case 'object':
+      return 'object';
     case 'union':
       return (s.def.options ?? []).some((o) => fieldKind(o) === 'list') ? 'list' : 'string';
     default:
@@ -116,7 +132,9 @@ export function toArgs(tool: AnyTool, parsed: ParsedText): Record<string, unknow
       );
     }
     const kind = fieldKind(schema);
-    if (kind === 'record') {
+    if (kind === 'object' || kind === 'objects') {
+      args[field] = structured(field, schema, args[field], sub, raw);
+    } else if (kind === 'record') {
       if (!sub) throw new UsageError(`${field} takes ${field}.<key>=<value> (e.g. ${field}.service=web)`);
       args[field] = { ...((args[field] as Record<string, string>) ?? {}), [sub]: raw };
     } else if (kind === 'boolean') {
@@ -137,6 +155,74 @@ export function toArgs(tool: AnyTool, parsed: ParsedText): Record<string, unknow
     }
   }
   return args;
+}
+
+/**
+ * A value inside an object field, or a list of objects, from `field.key=value` or `field.<n>.key=value` (`<n>`
+ * counts from 0 and may be left out for the first: `bonds.name=bond0`), read by the schema of the key it names;
+ * or the whole field as JSON (`params={"efi_mb":256}`).
+ */
+function structured(
+  field: string,
+  schema: z.ZodType,
+  current: unknown,
+  sub: string | undefined,
+  raw: string,
+) {
+  const many = fieldKind(schema) === 'objects';
+  if (!sub) {
+    try {
+      return JSON.parse(raw);
+    } catch {
+      const how = many
+        ? `${field}.<n>.<key>=value (n from 0), e.g. ${field}.0.name=…`
+        : `${field}.<key>=value`;
+      throw new UsageError(`${field} takes ${how}, or JSON`);
+    }
+  }
+  const path = sub.split('.');
+  if (many && !/^\d+$/.test(path[0] ?? '')) path.unshift('0');
+  const root = current ?? (many ? [] : {});
+  let node = root as Record<string, unknown>;
+  let s = unwrap(schema);
+  path.forEach((seg, i) => {
+    const last = i === path.length - 1;
+    let next: z.ZodType | undefined;
+    if (s.def.type === 'array' && /^\d+$/.test(seg) && Number(seg) < 100) next = s.def.element;
+    else if (s.def.type === 'object') next = s.def.shape?.[seg];
+    if (!next) throw new UsageError(`${field}.${sub}: there is no "${seg}" there${keysOf(s)}`);
+    if (last) {
+      node[seg] = leaf(`${field}.${sub}`, next, node[seg], raw);
+      return;
+    }
+    const inner = unwrap(next);
+    node[seg] ??= inner.def.type === 'array' ? [] : {};
+    node = node[seg] as Record<string, unknown>;
+    s = inner;
+  });
+  return root;
+}
+
+function keysOf(s: z.ZodType & { def: Def }): string {
+  return s.def.type === 'object' ? ` (it has ${Object.keys(s.def.shape ?? {}).join(', ')})` : '';
+}
+
+/** One typed value, by the kind its schema takes. */
+function leaf(name: string, schema: z.ZodType, current: unknown, raw: string): unknown {
+  const kind = fieldKind(schema);
+  if (kind === 'boolean') {
+    const v = raw.toLowerCase();
+    if (!TRUE.has(v) && !FALSE.has(v)) throw new UsageError(`${name} must be true or false (got "${raw}")`);
+    return TRUE.has(v);
+  }
+  if (kind === 'number') {
+    const n = Number(raw);
+    if (raw.trim() === '' || !Number.isFinite(n))
+      throw new UsageError(`${name} must be a number (got "${raw}")`);
+    return n;
+  }
+  if (kind === 'list') return [...((current as string[]) ?? []), ...splitList(raw)];
+  return enumValues(schema).find((v) => v.toLowerCase() === raw.toLowerCase()) ?? raw;
 }
 
 /**
@@ -180,17 +266,10 @@ export function usage(tool: AnyTool): string {
     : '';
   const opts = optionNames(tool).map((k) => {
     const kind = fieldKind(shape[k] as z.ZodType);
-    const hint =
-      kind === 'boolean'
-        ? 'true|false'
-        : kind === 'number'
-          ? 'N'
-          : kind === 'list'
-            ? 'a,b'
-            : kind === 'record'
-              ? '…'
-              : '…';
-    return kind === 'record' ? `[${k}.<key>=…]` : `[${k}=${hint}]`;
+    const hint = kind === 'boolean' ? 'true|false' : kind === 'number' ? 'N' : kind === 'list' ? 'a,b' : '…';
+    if (kind === 'record' || kind === 'object') return `[${k}.<key>=…]`;
+    if (kind === 'objects') return `[${k}.<n>.<key>=…]`;
+    return `[${k}=${hint}]`;
   });
   return `\`/maas ${tool.verb}${pos}${opts.length ? ` ${opts.join(' ')}` : ''}\``;
 }

@@ -3,13 +3,16 @@ import { isToolEnabled, type ToolAccess } from '../core/access.ts';
 import type { AnyTool } from '../core/tool.ts';
 import { adminTools } from './admin.ts';
 import { machineAllocate } from './allocate.ts';
+import { machineClone } from './clone.ts';
 import { conditionTools } from './conditions.ts';
 import { inventoryTools } from './inventory.ts';
 import { lifecycleTools } from './lifecycle.ts';
 import { machineAdminTools } from './machine-admin.ts';
 import { machineReadTools } from './machines.ts';
+import { networkTools } from './network.ts';
 import { operationTools } from './operations.ts';
 import { powerTools } from './power.ts';
+import { storageTools } from './storage.ts';
 import { machineTag } from './tags.ts';
 
 export const ALL_TOOLS: readonly AnyTool[] = [
@@ -21,6 +24,9 @@ export const ALL_TOOLS: readonly AnyTool[] = [
   machineTag,
   ...powerTools,
   ...inventoryTools,
+  ...storageTools,
+  ...networkTools,
+  machineClone,
   ...operationTools,
   ...adminTools,
 ];

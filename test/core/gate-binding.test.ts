@@ -95,14 +95,14 @@ describe('a confirm token after the machine changed hands or deployments, with t
 
   it('is refused when a machine the preview skipped would now be acted on', async () => {
     const { sim, client } = await setup();
-    node(sim, 'db-01').powerState = 'off';
+    sim.control.setMachine('db-01', { power: 'off' });
     const args = { machines: ['web-04', 'db-01'] };
     const preview = await call<ActionResult>(client, 'machine_power_off', args);
     expect(preview.data.preview?.map((r) => [r.hostname, r.verdict])).toEqual([
       ['web-04', 'run'],
       ['db-01', 'skip'],
     ]);
-    node(sim, 'db-01').powerState = 'on';
+    sim.control.setMachine('db-01', { power: 'on' });
     const res = await call<ActionResult>(client, 'machine_power_off', {
       ...args,
       confirm_token: preview.data.confirm_token,

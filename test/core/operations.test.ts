@@ -10,7 +10,16 @@ import type { ActionResult } from '../../src/core/result.ts';
 import { SqliteStore } from '../../src/node/sqlite-store.ts';
 import { createSimulator, type Simulator } from '../../src/sim/index.ts';
 import type { Operation, Store } from '../../src/store/types.ts';
-import { call, connectClient, depsFor, node, readyHosts, simDeps, startPoller } from '../helpers.ts';
+import {
+  call,
+  connectClient,
+  depsFor,
+  maasUnavailable,
+  node,
+  readyHosts,
+  simDeps,
+  startPoller,
+} from '../helpers.ts';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -113,7 +122,7 @@ describe('operations: failure and deadline', () => {
   it('fails naming the machine and MAAS’s reason, with the latest events', async () => {
     const r = await rig();
     const id0 = node(r.sim, 'web-01').systemId;
-    r.sim.faults.failNext(id0, 'deploy');
+    r.sim.control.failTransition(id0, 'deploy');
     const id = await start(r, 'machine_deploy', { machines: ['web-01', 'web-02'] });
     const op = await runUntilDone(r, id);
     expect(op.state).toBe('partial');
@@ -145,7 +154,7 @@ describe('operations: failure and deadline', () => {
     ['machine_test', { machines: 'web-02' }, 'web-02', 'test', 'Failed testing'],
   ] as const)('%s %o fails when MAAS fails it (%s → %s)', async (tool, args, host, fault, status) => {
     const r = await rig();
-    r.sim.faults.failNext(node(r.sim, host).systemId, fault);
+    r.sim.control.failTransition(host, fault);
     const op = await runUntilDone(r, await start(r, tool, args));
     expect(op.state).toBe('failed');
     expect(op.targets[0]?.status).toBe(status);
@@ -165,7 +174,7 @@ describe('operations: failure and deadline', () => {
 
   it('fails a commissioning whose tests fail', async () => {
     const r = await rig();
-    r.sim.faults.failNext(node(r.sim, 'new-02').systemId, 'commission');
+    r.sim.control.failTransition('new-02', 'commission');
     const op = await runUntilDone(r, await start(r, 'machine_commission', { machines: 'new-02' }));
     expect(op.state).toBe('failed');
     expect(op.targets[0]?.status).toBe('Failed commissioning');
@@ -219,12 +228,12 @@ describe('the poller', () => {
   it('keeps waiting while MAAS is unreachable, and finishes when it is back', async () => {
     const r = await rig();
     const id = await start(r, 'machine_deploy', { machines: 'web-01' });
-    r.sim.faults.networkDown = true;
+    r.sim.control.setNetwork({ down: true });
     for (let i = 0; i < 20; i++) await r.clock.advance(10_000);
     const during = await r.deps.store.getOperation(id);
     expect(during?.state).toBe('running');
     expect(during?.targets[0]?.result).toBe('pending');
-    r.sim.faults.networkDown = false;
+    r.sim.control.setNetwork({ down: false });
     const op = await runUntilDone(r, id);
     expect(op.state).toBe('succeeded');
     expect(r.finished).toHaveLength(1);
@@ -233,7 +242,7 @@ describe('the poller', () => {
   it('treats 503 answers like an outage, not a failure', async () => {
     const r = await rig();
     const id = await start(r, 'machine_deploy', { machines: 'web-01' });
-    r.sim.faults.unavailable(12, 1);
+    maasUnavailable(r.sim, 12, 1);
     const op = await runUntilDone(r, id);
     expect(op.state).toBe('succeeded');
     expect(op.finished_at).toBeLessThan(op.deadline_at);
@@ -245,7 +254,7 @@ describe('the poller', () => {
     const started = (await r.deps.store.getOperation(id)) as Operation;
     // MAAS goes away 5 minutes before the deadline: the backoff has long reached its 60 s cap by then.
     await r.clock.advance(5 * 60_000);
-    r.sim.faults.networkDown = true;
+    r.sim.control.setNetwork({ down: true });
     for (let i = 0; i < 7 * 60; i++) await r.clock.advance(1_000);
     const op = (await r.deps.store.getOperation(id)) as Operation;
     expect(op.state).toBe('timed_out');
@@ -260,9 +269,9 @@ describe('the poller', () => {
     const started = (await r.deps.store.getOperation(id)) as Operation;
     await r.clock.advance(5 * 60_000);
     // Eight failed reads in a row (the case), and MAAS answers again 10 s before the deadline.
-    r.sim.faults.networkDown = true;
+    r.sim.control.setNetwork({ down: true });
     await r.clock.advance(started.deadline_at - 10_000 - r.clock.now());
-    r.sim.faults.networkDown = false;
+    r.sim.control.setNetwork({ down: false });
     for (let i = 0; i < 3 * 60; i++) await r.clock.advance(1_000);
     const op = (await r.deps.store.getOperation(id)) as Operation;
     expect(op.state).toBe('timed_out');

@@ -12,6 +12,7 @@ import {
 } from '../../src/maas/errors.ts';
 import { MaasHttp } from '../../src/maas/http.ts';
 import { createSimulator, type Simulator } from '../../src/sim/index.ts';
+import { maasConflict, maasUnavailable } from '../helpers.ts';
 
 let sim: Simulator;
 afterEach(() => sim?.close());
@@ -88,7 +89,7 @@ describe('the MAAS client against the simulator', () => {
 
   it('retries a GET through 503s with Retry-After', async () => {
     const { c, clock } = client({ retries: 3 });
-    sim.faults.unavailable(2, 1);
+    maasUnavailable(sim, 2, 1);
     const out = await settle(clock, c.call({ method: 'GET', path: 'machines/' }));
     expect(Array.isArray(out)).toBe(true);
     expect(sim.requests.entries.map((e) => e.status)).toEqual([503, 503, 200]);
@@ -96,7 +97,7 @@ describe('the MAAS client against the simulator', () => {
 
   it('re-sends a POST that MAAS answered 409 with Retry-After (it did not happen), and it then happens once', async () => {
     const { c, clock } = client({ retries: 3 });
-    sim.faults.conflict(1, 1);
+    maasConflict(sim, 1, 1);
     const m = await settle(
       clock,
       c.call({ method: 'POST', path: 'machines/', op: 'allocate', form: { name: 'web-01' } }),
@@ -107,7 +108,7 @@ describe('the MAAS client against the simulator', () => {
 
   it('gives up with MaasUnavailableError when the 503s outlast the retries', async () => {
     const { c, clock } = client({ retries: 1 });
-    sim.faults.unavailable(5, 1);
+    maasUnavailable(sim, 5, 1);
     const err = await settle(clock, c.call({ method: 'GET', path: 'machines/' })).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(MaasUnavailableError);
     expect((err as MaasUnavailableError).retryAfterSeconds).toBe(1);
@@ -115,7 +116,7 @@ describe('the MAAS client against the simulator', () => {
 
   it('reports an unreachable MAAS as MaasNetworkError', async () => {
     const { c } = client();
-    sim.faults.networkDown = true;
+    sim.control.setNetwork({ down: true });
     expect(await c.call({ method: 'GET', path: 'machines/' }).catch((e: unknown) => e)).toBeInstanceOf(
       MaasNetworkError,
     );
@@ -132,7 +133,7 @@ describe('the MAAS client against the simulator', () => {
       retries: 0,
       timeoutMs: 5_000,
     });
-    sim.faults.latencyMs = 60_000;
+    sim.control.setNetwork({ latencyMs: 60_000 });
     const p = c.call({ method: 'GET', path: 'machines/' }).catch((e: unknown) => e);
     await clock.advance(5_001);
     expect(((await p) as Error).message).toBe('MAAS did not answer GET machines/ within 5 s');

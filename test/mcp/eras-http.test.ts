@@ -36,10 +36,13 @@ const answers: string[] = [];
 
 beforeAll(async () => {
   // A deploy takes about a second of real time here; the poller runs on real timers.
-  const built = simDeps({ clock: systemClock, timeScale: 0.002, env: { MAAS_MCP_CONFIRM: 'auto' } });
+  const built = simDeps({ clock: systemClock, timeScale: 0.0005, env: { MAAS_MCP_CONFIRM: 'auto' } });
   sim = built.sim;
   ready = readyHosts(sim, 4);
-  fresh = [...sim.state.machines()].filter((m) => m.status === NodeStatus.NEW).map((m) => m.hostname);
+  fresh = sim.control
+    .machines()
+    .filter((m) => m.status === NodeStatus.NEW)
+    .map((m) => m.hostname);
   poller = startPoller(built.deps);
   const app = createApp(built.deps, { localPrincipal: ADMIN });
   const server = serve({ fetch: app.app.fetch, port: 0, hostname: '127.0.0.1' });
@@ -75,11 +78,11 @@ async function connect(modern: boolean) {
   return { client, transport, asked };
 }
 
-/** Waits until `done` says so, or fails after 20 s (the poller moves things on by itself). */
+/** Waits until `done` says so, or fails after 40 s (the poller moves things on by itself). */
 async function until(done: () => boolean): Promise<void> {
-  const deadline = Date.now() + 20_000;
+  const deadline = Date.now() + 40_000;
   while (!done()) {
-    if (Date.now() > deadline) throw new Error('nothing happened in 20 s');
+    if (Date.now() > deadline) throw new Error('nothing happened in 40 s');
     await new Promise((r) => setTimeout(r, 20));
   }
 }

@@ -21,11 +21,11 @@ import {
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
-/** Starts `maas-mcp stdio --demo` (a simulated fleet that moves 500 times faster than MAAS). */
+/** Starts `maas-mcp stdio --demo` (a simulated fleet that moves 2000 times faster than MAAS). */
 function start(env: Record<string, string> = {}) {
   const transport = new StdioClientTransport({
     command: 'npx',
-    args: ['--no-install', 'maas-mcp', 'stdio', '--demo', '--time-scale', '0.002'],
+    args: ['--no-install', 'maas-mcp', 'stdio', '--demo', '--time-scale', '0.0005'],
     cwd: root,
     stderr: 'pipe',
     env: { ...process.env, PATH: process.env.PATH ?? '', ...env } as Record<string, string>,
@@ -37,11 +37,11 @@ function start(env: Record<string, string> = {}) {
   return { transport, errs };
 }
 
-/** Waits until `done` says so (the process's own poller moves things on), or fails after 20 s. */
+/** Waits until `done` says so (the process's own poller moves things on), or fails after 40 s. */
 async function until(done: () => boolean): Promise<void> {
-  const deadline = Date.now() + 20_000;
+  const deadline = Date.now() + 40_000;
   while (!done()) {
-    if (Date.now() > deadline) throw new Error('nothing happened in 20 s');
+    if (Date.now() > deadline) throw new Error('nothing happened in 40 s');
     await new Promise((r) => setTimeout(r, 20));
   }
 }

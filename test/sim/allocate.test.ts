@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createSimulator, SimStatus as S } from '../../src/sim/index.ts';
+import { SimStatus as S } from '../../src/sim/index.ts';
+import { createSimulator } from '../../src/sim/simulator.ts';
 import { call, force, json, type MachineJson, sid } from './helpers.ts';
 
 type Form = Record<string, string | string[]> | [string, string][];

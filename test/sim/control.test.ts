@@ -1,11 +1,18 @@
 /**
- * `sim.control`, the simulator's public test API: machine state, request failures (before or after the request takes
- * effect), transition failures at a named step with MAAS's failure status and message, time, the request log and the
- * stored user data.
+ * `sim.control`, the simulator's public test API: machine state (read-only records, and a status put straight in),
+ * request failures (before or after the request takes effect), transition failures at a named step with MAAS's
+ * failure status and message, the network, what MAAS changes outside its REST API (a user's rights, events a machine
+ * reports), time, the request log and the stored user data. The simulator `createSimulator` hands out has nothing else.
  */
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/base/clock.ts';
-import { createSimulator, SimStatus as S, type Simulator } from '../../src/sim/index.ts';
+import {
+  CURATED_HOSTNAMES,
+  createSimulator,
+  SimStatus as S,
+  type SimMachine,
+  type Simulator,
+} from '../../src/sim/index.ts';
 import { call, getMachine, json, type MachineJson, op, useClock } from './helpers.ts';
 
 function manual(): { sim: Simulator; clock: ManualClock } {
@@ -136,5 +143,102 @@ describe('sim.control', () => {
     expect(sim.control.requests.count({ pathPrefix: '/MAAS/api/2.0/version/' })).toBe(1);
     sim.control.requests.clear();
     expect(sim.control.requests.entries).toHaveLength(0);
+  });
+
+  it('lists every machine, in MAAS order, as live records it does not let a caller change', async () => {
+    const sim = createSimulator();
+    const all = sim.control.machines();
+    expect(all.map((m) => m.hostname)).toEqual(CURATED_HOSTNAMES);
+    const web04 = sim.control.machine('web-04');
+    expect(all).toContain(web04);
+    expect(web04.locked).toBe(false);
+    await op(sim, sim.users.admin, 'web-04', 'lock');
+    expect(web04.locked).toBe(true);
+    // Checked by the type checker (`npm run typecheck`), never run: the records cannot be written through.
+    const writeThrough = (m: SimMachine) => {
+      // @ts-expect-error a record read through sim.control is read-only: change it with setMachine or the API
+      m.status = S.DEPLOYED;
+      // @ts-expect-error also deep inside
+      m.tags.push('gpu');
+    };
+    expect(writeThrough).toBeTypeOf('function');
+  });
+
+  it('hands out the public API only: no state, timer engine or fault switches', () => {
+    const sim = createSimulator();
+    expect(Object.keys(sim).sort()).toEqual([
+      'app',
+      'baseUrl',
+      'close',
+      'control',
+      'fetch',
+      'requests',
+      'settle',
+      'users',
+    ]);
+    expect(sim.requests).toBe(sim.control.requests);
+  });
+
+  it('takes the network down and brings it back: no HTTP answer at all meanwhile', async () => {
+    const sim = createSimulator();
+    sim.control.setNetwork({ down: true });
+    await expect(call(sim, sim.users.admin, 'GET', 'version/')).rejects.toThrow(
+      new TypeError('fetch failed'),
+    );
+    expect(sim.control.requests.entries).toHaveLength(0);
+    sim.control.setNetwork({ down: false });
+    expect((await call(sim, sim.users.admin, 'GET', 'version/')).status).toBe(200);
+    sim.control.setNetwork({ down: true });
+    sim.control.clearFailures();
+    expect((await call(sim, sim.users.admin, 'GET', 'version/')).status).toBe(200);
+  });
+
+  it('slows every answer by the latency asked for, on the simulator clock, until cleared', async () => {
+    const { sim } = manual();
+    expect(() => sim.control.setNetwork({ latencyMs: -1 })).toThrow('latencyMs must be 0 or more');
+    sim.control.setNetwork({ latencyMs: 5_000 });
+    let answered = false;
+    const res = call(sim, sim.users.admin, 'GET', 'version/').then((r) => {
+      answered = true;
+      return r;
+    });
+    await sim.control.advance(4_999);
+    expect(answered).toBe(false);
+    await sim.control.advance(1);
+    expect((await res).status).toBe(200);
+    sim.control.clearFailures();
+    expect((await call(sim, sim.users.admin, 'GET', 'version/')).status).toBe(200);
+  });
+
+  it('gives a user MAAS admin rights as the web UI does, and takes them back', async () => {
+    const sim = createSimulator();
+    const alice = sim.users.operator;
+    const tag = (name: string) => call(sim, alice, 'POST', 'tags/', { form: { name } });
+    expect((await tag('rack-a')).status).toBe(403);
+    sim.control.setUser(alice.username, { isSuperuser: true });
+    const me = await json<{ is_superuser: boolean }>(await call(sim, alice, 'GET', 'users/?op=whoami'));
+    expect([me.is_superuser, alice.isSuperuser]).toEqual([true, true]);
+    expect((await tag('rack-a')).status).toBe(200);
+    sim.control.setUser(alice.username, { isSuperuser: false });
+    expect((await tag('rack-b')).status).toBe(403);
+    expect(() => sim.control.setUser('nobody', { isSuperuser: true })).toThrow('no user nobody');
+  });
+
+  it('records an event a machine reported; the latest at INFO or above is its status message', async () => {
+    const sim = createSimulator();
+    const id = sim.control.systemId('web-01');
+    sim.control.logEvent('web-01', 'Node changed status', { description: 'From Ready to Ready' });
+    sim.control.logEvent('web-01', 'Rebooting', { level: 'ERROR', description: 'BMC refused the reset' });
+    sim.control.logEvent('web-01', 'Script result', { level: 'DEBUG', description: 'hidden at INFO' });
+    const m = await getMachine(sim, sim.users.admin, 'web-01');
+    expect(m.status_message).toBe('Rebooting - BMC refused the reset');
+    const events = await json<{ events: { type: string; level: string; description: string }[] }>(
+      await call(sim, sim.users.admin, 'GET', `events/?op=query&id=${id}&level=DEBUG`),
+    );
+    expect(events.events.slice(0, 3).map((e) => [e.type, e.level, e.description])).toEqual([
+      ['Script result', 'DEBUG', 'hidden at INFO'],
+      ['Rebooting', 'ERROR', 'BMC refused the reset'],
+      ['Node changed status', 'INFO', 'From Ready to Ready'],
+    ]);
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/base/clock.ts';
-import { createSimulator, SimStatus as S } from '../../src/sim/index.ts';
+import { SimStatus as S } from '../../src/sim/index.ts';
+import { createSimulator } from '../../src/sim/simulator.ts';
 import { call, json, type MachineJson, sid, useClock } from './helpers.ts';
 
 describe('machine create, update and delete', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/base/clock.ts';
 import { formatEventTime } from '../../src/sim/events.ts';
-import { createSimulator } from '../../src/sim/index.ts';
+import { createSimulator } from '../../src/sim/simulator.ts';
 import { call, json, op, sid, useClock } from './helpers.ts';
 
 interface Page {

@@ -4,7 +4,7 @@
  * `maasserver/forms/dnsresource.py`, `maasserver/models/dnsresource.py`, `dnsdata.py`).
  */
 import { describe, expect, it } from 'vitest';
-import { createSimulator } from '../../src/sim/index.ts';
+import { createSimulator } from '../../src/sim/simulator.ts';
 import { answer, req } from './helpers.ts';
 
 interface Vlan {

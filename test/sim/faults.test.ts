@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/base/clock.ts';
-import { createSimulator } from '../../src/sim/index.ts';
+import { createSimulator } from '../../src/sim/simulator.ts';
 import { call, getMachine, op, useClock } from './helpers.ts';
 
 describe('fault injection', () => {

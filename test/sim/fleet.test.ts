@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CURATED_HOSTNAMES, createSimulator, SimStatus as S, statusLabel } from '../../src/sim/index.ts';
+import { CURATED_HOSTNAMES, SimStatus as S, statusLabel } from '../../src/sim/index.ts';
+import { createSimulator } from '../../src/sim/simulator.ts';
 import { call, json, type MachineJson, sid } from './helpers.ts';
 
 async function listText(sim: ReturnType<typeof createSimulator>): Promise<string> {

@@ -1,5 +1,7 @@
 /** Signing and request helpers for simulator tests: PLAINTEXT OAuth with a fresh nonce and the clock's time. */
 import type { Clock, SimUser, Simulator } from '../../src/sim/index.ts';
+import type { SimNode } from '../../src/sim/model.ts';
+import type { SimulatorInternals } from '../../src/sim/simulator.ts';
 
 let nonceSeq = 0;
 
@@ -77,7 +79,7 @@ export function call(
 const clocks = new WeakMap<Simulator, Clock>();
 
 /** Registers the clock a simulator was built with, so signed timestamps follow it. */
-export function useClock(sim: Simulator, clock: Clock): Simulator {
+export function useClock<T extends Simulator>(sim: T, clock: Clock): T {
   clocks.set(sim, clock);
   return sim;
 }
@@ -131,6 +133,13 @@ export function force(sim: Simulator, hostname: string, status: number, owner?: 
     errorDescription: '',
   });
   return sim.control.machine(hostname);
+}
+
+/** The simulator's own record of a machine, to change what neither the API nor `sim.control` changes. */
+export function record(sim: SimulatorInternals, ref: string): SimNode {
+  const n = sim.state.machine(ref) ?? sim.state.machineByHostname(ref);
+  if (!n) throw new Error(`no machine ${ref}`);
+  return n;
 }
 
 /** An answer read once: status, content type and body (parse it with `json()`). */

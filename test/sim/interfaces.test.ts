@@ -5,7 +5,8 @@
  * DELETE for machines and devices, MTU propagation, restore, and every refusal's text.
  */
 import { describe, expect, it } from 'vitest';
-import { createSimulator, SimStatus as S, type Simulator } from '../../src/sim/index.ts';
+import { SimStatus as S } from '../../src/sim/index.ts';
+import { createSimulator, type SimulatorInternals } from '../../src/sim/simulator.ts';
 import { answer, req, sid } from './helpers.ts';
 
 interface Link {
@@ -29,14 +30,14 @@ interface Iface {
   tags: string[];
 }
 
-async function ifaces(sim: Simulator, host: string, who = sim.users.admin): Promise<Iface[]> {
+async function ifaces(sim: SimulatorInternals, host: string, who = sim.users.admin): Promise<Iface[]> {
   return (await req(sim, who, 'GET', `nodes/${sid(sim, host)}/interfaces/`)).json<Iface[]>();
 }
 
 const byName = (list: Iface[], name: string) => list.find((i) => i.name === name) as Iface;
-const nodeUrl = (sim: Simulator, host: string) => `nodes/${sid(sim, host)}/interfaces/`;
+const nodeUrl = (sim: SimulatorInternals, host: string) => `nodes/${sid(sim, host)}/interfaces/`;
 
-function deviceId(sim: Simulator, hostname: string): string {
+function deviceId(sim: SimulatorInternals, hostname: string): string {
   for (const n of sim.state.nodes.values()) if (n.hostname === hostname) return n.systemId;
   throw new Error(`no node ${hostname}`);
 }

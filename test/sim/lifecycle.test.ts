@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/base/clock.ts';
-import { createSimulator, SimStatus as S } from '../../src/sim/index.ts';
-import { call, force, getMachine, json, op, sid, useClock } from './helpers.ts';
+import { SimStatus as S } from '../../src/sim/index.ts';
+import { createSimulator } from '../../src/sim/simulator.ts';
+import { call, force, getMachine, json, op, record, sid, useClock } from './helpers.ts';
 
 const MIN = 60_000;
 
@@ -185,9 +186,9 @@ describe('asynchronous completion', () => {
 
   it('releases a never-commissioned machine to New', async () => {
     const { sim, clock, admin } = setup();
-    const n = force(sim, 'web-01', S.DEPLOYED, 'admin');
-    n.scripts.commissioning = -1;
-    n.powerState = 'on';
+    force(sim, 'web-01', S.DEPLOYED, 'admin');
+    sim.control.setMachine('web-01', { power: 'on' });
+    record(sim, 'web-01').scripts.commissioning = -1;
     await op(sim, admin, 'web-01', 'release');
     await clock.advance(MIN);
     expect((await getMachine(sim, admin, 'web-01')).status_name).toBe('New');

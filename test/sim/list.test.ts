@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createSimulator } from '../../src/sim/index.ts';
+import { createSimulator } from '../../src/sim/simulator.ts';
 import { call, json, type MachineJson, sid } from './helpers.ts';
 
 async function hostnames(

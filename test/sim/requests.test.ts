@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createSimulator } from '../../src/sim/index.ts';
 import { REDACTED } from '../../src/sim/requests.ts';
+import { createSimulator } from '../../src/sim/simulator.ts';
 import { call, sid } from './helpers.ts';
 
 describe('the request log', () => {

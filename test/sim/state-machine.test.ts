@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { updateStatus } from '../../src/sim/engine.ts';
 import { SimHttpError } from '../../src/sim/http.ts';
-import { createSimulator, SimStatus as S, statusLabel, updateStatus } from '../../src/sim/index.ts';
-import { call, force, sid } from './helpers.ts';
+import { SimStatus as S, statusLabel } from '../../src/sim/index.ts';
+import { createSimulator } from '../../src/sim/simulator.ts';
+import { call, force, record, sid } from './helpers.ts';
 
 /**
  * MAAS's statuses (`maascommon/enums/node.py`, labels from `maascommon/node.py` `NODE_STATUS_LABELS`) and
@@ -276,8 +278,8 @@ describe('op state checks, every status through the HTTP API', () => {
   for (const c of CASES) {
     it(`${c.op} succeeds exactly in its allowed statuses`, async () => {
       for (const status of ALL_STATUSES) {
-        const n = force(sim, 'web-01', status);
-        n.scripts.commissioning = 2;
+        force(sim, 'web-01', status);
+        record(sim, 'web-01').scripts.commissioning = 2;
         const res = await call(sim, sim.users.admin, c.method ?? 'POST', `machines/${id}/?op=${c.op}`, {
           form: c.form,
         });

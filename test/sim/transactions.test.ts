@@ -4,11 +4,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/base/clock.ts';
-import { createSimulator, SimStatus as S, type Simulator } from '../../src/sim/index.ts';
+import { SimStatus as S } from '../../src/sim/index.ts';
+import { createSimulator, type SimulatorInternals } from '../../src/sim/simulator.ts';
 import { atomically, TxMap, touch } from '../../src/sim/tx.ts';
 import { call, json, type MachineJson, op, sid, useClock } from './helpers.ts';
 
-function manual(): { sim: Simulator; clock: ManualClock } {
+function manual(): { sim: SimulatorInternals; clock: ManualClock } {
   const clock = new ManualClock();
   return { sim: useClock(createSimulator({ clock }), clock), clock };
 }

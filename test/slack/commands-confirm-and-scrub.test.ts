@@ -10,7 +10,7 @@ import { ActionResult } from '../../src/core/result.ts';
 import { defineTool } from '../../src/core/tool.ts';
 import { createSlack } from '../../src/slack.ts';
 import { ALL_TOOLS } from '../../src/tools/index.ts';
-import { answer, BOT, buttonValue, command, type Msg, node, type Rig, slackRig, texts } from './helpers.ts';
+import { answer, BOT, buttonValue, command, type Msg, type Rig, slackRig, texts } from './helpers.ts';
 
 let rig: Rig;
 afterEach(async () => rig?.close());
@@ -76,9 +76,13 @@ describe('one scrub for everything that leaves', () => {
     rig = await slackRig();
     // Production Deps hold every token from the settings (secretsOf); the test Deps only the MAAS key.
     rig.deps.secrets.add(BOT);
-    const zone = [...rig.sim.state.zones.values()][0];
+    const zone = (await rig.deps.maas.zones())[0];
     if (!zone) throw new Error('no zone');
-    zone.description = `rack notes: bot ${BOT}`;
+    await rig.deps.maas.http.call({
+      method: 'PUT',
+      path: `zones/${zone.name}/`,
+      form: { description: `rack notes: bot ${BOT}` },
+    });
     const { msg } = await answer(rig, 'zones', 'UOPS');
     expect(JSON.stringify(msg)).not.toContain(BOT);
     expect(texts(msg)).toContain(`rack notes: bot ${REDACTED}`);
@@ -88,7 +92,7 @@ describe('one scrub for everything that leaves', () => {
     rig = await slackRig();
     const secret = 'Pa&ss<w0rd>-77';
     rig.deps.secrets.add(secret);
-    node(rig, 'web-01').errorDescription = `BMC login ${secret} refused`;
+    rig.sim.control.setMachine('web-01', { errorDescription: `BMC login ${secret} refused` });
     const { msg } = await answer(rig, 'show web-01', 'UOPS');
     const json = JSON.stringify(msg);
     expect(json).not.toContain(secret);

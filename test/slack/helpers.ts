@@ -15,7 +15,7 @@ import { statusLabel } from '../../src/maas/status.ts';
 import { createSlackApp } from '../../src/node/slack-socket.ts';
 import { SqliteStore } from '../../src/node/sqlite-store.ts';
 import { createApp } from '../../src/server.ts';
-import type { SimNode } from '../../src/sim/index.ts';
+import type { SimMachine } from '../../src/sim/index.ts';
 import { sign } from '../../src/slack/verify.ts';
 import { createSlack } from '../../src/slack.ts';
 import type { Store } from '../../src/store/types.ts';
@@ -304,9 +304,14 @@ export function updates(rig: Rig): Msg[] {
   return rig.fake.to('/api/chat.update').map((c) => c.body as Msg);
 }
 
-/** A simulated machine by hostname (throws when there is none). */
-export function node(rig: Rig, hostname: string): SimNode {
+/** A simulated machine by hostname (throws when there is none), read-only. */
+export function node(rig: Rig, hostname: string): SimMachine {
   return simNode(rig.sim, hostname);
+}
+
+/** The hostnames of every machine the simulator holds. */
+export function hostnames(rig: Rig): string[] {
+  return rig.sim.control.machines().map((m) => m.hostname);
 }
 
 /** A simulated machine's status label, e.g. "Deploying". */

@@ -84,7 +84,7 @@ describe('a failure after the ack is answered', () => {
   it('a MAAS that cannot be reached during an approval is reported to the approver', async () => {
     rig = await slackRig({ MAAS_MCP_CONFIRM: 'slack' });
     const id = await heldRelease(rig);
-    rig.sim.faults.networkDown = true;
+    rig.sim.control.setNetwork({ down: true });
     const { msg } = await clickAnswer(rig, 'maas:approve', approvalValue(rig, id), 'UOPS');
     expect(texts(msg)).toContain('cannot reach MAAS');
     // Not a check mark: the approval went through, the action did not.

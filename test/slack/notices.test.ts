@@ -11,7 +11,6 @@ import {
   clickAnswer,
   drive,
   mcpClient,
-  node,
   posts,
   previewOf,
   quiet,
@@ -78,11 +77,9 @@ describe('progress and completion in the thread', () => {
 
   it('a failure names the machine and MAAS’s reason', async () => {
     rig = await slackRig({}, { timeScale: 0.1 });
-    rig.sim.faults.failNext(
-      node(rig, 'web-02').systemId,
-      'deploy',
-      'Curtin failed: no space left on /dev/sda',
-    );
+    rig.sim.control.failTransition('web-02', 'deploy', {
+      message: 'Curtin failed: no space left on /dev/sda',
+    });
     const { op } = await confirmed(rig, 'deploy web-01 web-02');
     const resultTs = String(rig.fake.to('/api/chat.postMessage')[0]?.reply?.ts);
     await drive(rig, () => finished(rig, op.id), { stepMs: 2_000 });

@@ -220,6 +220,53 @@ describe('toArgs', () => {
     });
   });
 
+  it('objects: key.sub=value reads each value by its own schema (numbers, lists); JSON also works', () => {
+    const layout = tool('machine_storage_layout');
+    expect(
+      args(
+        layout,
+        'db-02 layout=efi_lvm params.root_size_g=40 params.device=/dev/sda params.cache_no_part=yes',
+      ),
+    ).toEqual({
+      machines: ['db-02'],
+      layout: 'efi_lvm',
+      params: { root_size_g: 40, device: '/dev/sda', cache_no_part: true },
+    });
+    expect(args(layout, 'db-02 layout=custom spec={"disks":[{"name":"sda","fstype":"ext4"}]}').spec).toEqual({
+      disks: [{ name: 'sda', fstype: 'ext4' }],
+    });
+    expect(usageError(() => args(layout, 'db-02 params.colour=blue'))).toMatch(
+      /^params\.colour: there is no "colour" there \(it has boot_size, root_size, /,
+    );
+    expect(usageError(() => args(layout, 'db-02 params.root_size_g=lots'))).toBe(
+      'params.root_size_g must be a number (got "lots")',
+    );
+    expect(usageError(() => args(layout, 'db-02 params=big'))).toBe(
+      'params takes params.<key>=value, or JSON',
+    );
+  });
+
+  it('lists of objects: key.<n>.sub=value builds item n (n may be left out for the first); lists inside accumulate', () => {
+    const net = tool('machine_network_configure');
+    expect(
+      args(
+        net,
+        'db-02 bonds.name=bond0 bonds.0.interfaces=eno3 bonds.interfaces=eno4 bonds.mtu=9000 bonds.1.name=bond1 interfaces.0.name=bond0 interfaces.0.default_gateway=true interfaces.1.name=eno1 interfaces.1.ip_mode=DHCP',
+      ),
+    ).toEqual({
+      machines: ['db-02'],
+      bonds: [{ name: 'bond0', interfaces: ['eno3', 'eno4'], mtu: 9000 }, { name: 'bond1' }],
+      interfaces: [
+        { name: 'bond0', default_gateway: true },
+        { name: 'eno1', ip_mode: 'dhcp' },
+      ],
+    });
+    expect(usageError(() => args(net, 'db-02 bonds=bond0'))).toBe(
+      'bonds takes bonds.<n>.<key>=value (n from 0), e.g. bonds.0.name=…, or JSON',
+    );
+    expect(usage(net)).toContain('[bonds.<n>.<key>=…]');
+  });
+
   it('positional machines: every bare word (and comma list) is a machine', () => {
     expect(args(deploy, 'web-01 web-02,web-03').machines).toEqual(['web-01', 'web-02', 'web-03']);
   });

@@ -31,6 +31,18 @@ function expectWithinSlackLimits(msg: Msg): void {
   }
 }
 
+/** Gives a machine exactly `tags`, in that order, as an admin does through the MAAS API (creating missing tags). */
+async function retag(r: Rig, hostname: string, tags: string[]): Promise<void> {
+  const id = r.sim.control.systemId(hostname);
+  const known = new Set((await r.deps.maas.tags()).map((t) => t.name));
+  for (const t of [...node(r, hostname).tags]) await r.deps.maas.updateTagNodes(t, { remove: [id] });
+  for (const t of tags) {
+    if (!known.has(t)) await r.deps.maas.createTag(t, '');
+    await r.deps.maas.updateTagNodes(t, { add: [id] });
+  }
+  expect(node(r, hostname).tags).toEqual(tags);
+}
+
 function section(msg: Msg, i: number): string {
   return (msg.blocks?.[i] as Block | undefined)?.text?.text ?? '';
 }
@@ -50,10 +62,8 @@ describe('read answers (ephemeral)', () => {
 
   it('list: a table with a header row, columns aligned whatever the status and power, and tags', async () => {
     rig = await slackRig();
-    const web = node(rig, 'web-01');
-    web.status = NodeStatus.FAILED_DISK_ERASING;
-    web.powerState = 'unknown';
-    web.tags = ['ssd', 'gpu', 'rack-12', 'fast-network', 'nvme', 'kubernetes-worker'];
+    rig.sim.control.setMachine('web-01', { status: NodeStatus.FAILED_DISK_ERASING, power: 'unknown' });
+    await retag(rig, 'web-01', ['ssd', 'gpu', 'rack-12', 'fast-network', 'nvme', 'kubernetes-worker']);
     const { msg } = await answer(rig, 'list limit=6', 'UVIEW');
     const rows = section(msg, 1).replace(/```/g, '').split('\n');
     expect(rows[0]).toMatch(
@@ -196,7 +206,7 @@ describe('errors', () => {
 
   it('MAAS unreachable: ephemeral and readable', async () => {
     rig = await slackRig();
-    rig.sim.faults.networkDown = true;
+    rig.sim.control.setNetwork({ down: true });
     const { msg } = await answer(rig, 'status', 'UVIEW');
     expect(msg.response_type).toBe('ephemeral');
     expect(section(msg, 0)).toMatch(/^:warning: /);
@@ -206,9 +216,9 @@ describe('errors', () => {
 
   it('MAAS text is escaped for mrkdwn (no injected mentions or links)', async () => {
     rig = await slackRig();
-    const n = rig.sim.state.machineByHostname('gpu-02');
-    if (!n) throw new Error('gpu-02');
-    n.errorDescription = 'ping <!channel> & see <https://evil.example|here>';
+    rig.sim.control.setMachine('gpu-02', {
+      errorDescription: 'ping <!channel> & see <https://evil.example|here>',
+    });
     const { msg } = await answer(rig, 'show gpu-02', 'UVIEW');
     expect(texts(msg)).toContain('ping &lt;!channel&gt; &amp; see &lt;https://evil.example|here&gt;');
     expect(texts(msg)).not.toContain('<!channel>');

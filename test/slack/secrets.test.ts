@@ -110,7 +110,7 @@ describe('secrets never reach Slack', () => {
     await answer(rig, 'deploy web-01', 'UANYONE');
 
     // A deploy with user data: preview, a foreign click, the confirmation, a failure, notices.
-    rig.sim.faults.failNext(node(rig, 'web-02').systemId, 'deploy', 'Curtin failed: disk full');
+    rig.sim.control.failTransition('web-02', 'deploy', { message: 'Curtin failed: disk full' });
     const dep = await previewOf(
       rig,
       'deploy web-01 web-02 distro_series=jammy user_data="#cloud-config\nchpasswd:\n  list: |\n    ubuntu:hunter2-Sup3rSecret\n"',
@@ -153,7 +153,7 @@ describe('secrets never reach Slack', () => {
       ...(await boltSession(rig, `deploy web-06 user_data="${USER_DATA}"`, 'UOPS')),
     );
     expect(boltAcks).toHaveLength(3);
-    rig.sim.faults.networkDown = true;
+    rig.sim.control.setNetwork({ down: true });
     await answer(rig, 'status', 'UOPS');
     await quiet(50);
 

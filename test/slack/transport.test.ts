@@ -162,7 +162,7 @@ describe('signed requests: /slack/interactions', () => {
 describe('ack before the work', () => {
   it('returns the ack while MAAS is still answering; the answer arrives once MAAS has', async () => {
     rig = await slackRig();
-    rig.sim.faults.latencyMs = 5_000;
+    rig.sim.control.setNetwork({ latencyMs: 5_000 });
     const { res, responseUrl } = await command(rig, 'show web-01');
     expect(res.status).toBe(200);
     // The ack is back, but MAAS (5 s per answer, on the manual clock) has not answered: nothing posted yet.
@@ -180,7 +180,7 @@ describe('ack before the work', () => {
   it('acks a click at once while the confirmed write waits for MAAS', async () => {
     rig = await slackRig();
     const { nonce } = await previewOf(rig, 'deploy web-01');
-    rig.sim.faults.latencyMs = 5_000;
+    rig.sim.control.setNetwork({ latencyMs: 5_000 });
     const url = rig.fake.responseUrl();
     const body = clickBody('maas:confirm', nonce, 'UOPS', url);
     const res = await post(rig, 'interactions', body, await signedHeaders(body, rig.clock.now()));

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { AnyTool } from '../../src/core/tool.ts';
 import { parseText, toArgs, usage } from '../../src/slack/parse.ts';
 import { ALL_TOOLS } from '../../src/tools/index.ts';
-import { answer, buttonsOf, node, posts, type Rig, slackRig, texts } from './helpers.ts';
+import { answer, buttonsOf, posts, type Rig, slackRig, texts } from './helpers.ts';
 
 let rig: Rig | undefined;
 afterEach(async () => {
@@ -51,12 +51,18 @@ const EXAMPLES: Record<string, string> = {
   update: 'update web-01 zone=zone-b description="moved to B"',
   delete: 'delete new-02',
   audit: 'audit since=24h limit=5',
+  storage: 'storage db-01',
+  network: 'network db-01',
+  'configure-storage': 'configure-storage db-02 layout=efi_lvm params.root_size_g=40 params.device=/dev/sda',
+  'configure-network':
+    'configure-network db-02 bonds.name=bond0 bonds.interfaces=eno3,eno4 bonds.mode=802.3ad bonds.mtu=9000 interfaces.0.name=bond0 interfaces.0.subnet=10.40.0.0/22 interfaces.0.ip_mode=static',
+  clone: 'clone db-02 source=web-06 storage=true network=true',
 };
 
 /** State an example needs to run (the seeded fleet has no owned machine that is off, for power-on). */
 const ARRANGE: Record<string, (r: Rig) => void> = {
   'power-on': (r) => {
-    node(r, 'web-04').powerState = 'off';
+    r.sim.control.setMachine('web-04', { power: 'off' });
   },
 };
 
@@ -92,6 +98,8 @@ const ANSWERS: Record<string, string | RegExp> = {
   create: 'Added new-99',
   update: 'Changed zone, description of web-01',
   audit: 'No audit entries match.',
+  storage: /db-01 \(\w+\), Deployed — storage:\n {2}sda \(1\.75 TiB, ssd, boot disk\), GPT:/,
+  network: /db-01 \(\w+\), Deployed — network \(default gateway 10\.10\.0\.1, 2001:db8:10::1\):/,
 };
 
 /** Verbs whose example is expected to end in a warning (see {@link ANSWERS}). */

@@ -10,7 +10,7 @@ import type { Simulator } from '../../src/sim/index.ts';
 import type { auditList } from '../../src/tools/admin.ts';
 import { ALL_TOOLS } from '../../src/tools/index.ts';
 import { ADMIN, call } from '../helpers.ts';
-import { API, drive, node, OPERATOR, requestOf, runCleanups, setup, sid } from './write-helpers.ts';
+import { API, drive, OPERATOR, requestOf, runCleanups, setup, sid } from './write-helpers.ts';
 
 afterEach(runCleanups);
 
@@ -49,7 +49,7 @@ const WRITES: Record<string, { args: Record<string, unknown>; prepare?: (sim: Si
   machine_power_on: {
     args: { machines: 'k8s-02' },
     prepare: (sim) => {
-      node(sim, 'k8s-02').powerState = 'off';
+      sim.control.setMachine('k8s-02', { power: 'off' });
     },
   },
   machine_power_off: { args: { machines: 'db-03' } },

@@ -59,6 +59,17 @@ export const EXAMPLES: Readonly<Record<string, Example>> = {
   pools_list: { args: {} },
   tags_list: { args: {} },
   subnets_list: { args: {} },
+  machine_storage: { args: { machine: 'db-01' } },
+  machine_network: { args: { machine: 'db-01' } },
+  machine_storage_layout: { args: { machines: 'db-02', layout: 'efi_lvm', params: { root_size_g: 40 } } },
+  machine_network_configure: {
+    args: {
+      machines: 'db-02',
+      bonds: [{ name: 'bond0', interfaces: ['eno3', 'eno4'], mode: '802.3ad', mtu: 9000 }],
+      interfaces: [{ name: 'bond0', subnet: '10.40.0.0/22', ip_mode: 'static', ip_address: '10.40.0.10' }],
+    },
+  },
+  machine_clone: { args: { source: 'web-06', machines: 'db-02', storage: true, network: true } },
   operations_list: {
     before: { tool: 'machine_commission', args: { machines: 'new-01' } },
     args: {},

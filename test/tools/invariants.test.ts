@@ -169,12 +169,20 @@ describe("every tool's answer validates against its own output schema", () => {
 function slackText(tool: AnyTool, args: Record<string, unknown>): string {
   const quote = (v: unknown) => (/\s/.test(String(v)) ? `"${String(v)}"` : String(v));
   const words = [tool.verb];
+  // Objects and lists of objects as dotted paths: set.service=web, bonds.0.name=bond0.
+  const flat = (path: string, value: unknown): void => {
+    if (Array.isArray(value) && value.some((v) => v !== null && typeof v === 'object')) {
+      value.forEach((v, i) => {
+        flat(`${path}.${i}`, v);
+      });
+    } else if (Array.isArray(value)) words.push(`${path}=${value.join(',')}`);
+    else if (value !== null && typeof value === 'object')
+      for (const [sub, v] of Object.entries(value)) flat(`${path}.${sub}`, v);
+    else words.push(`${path}=${quote(value)}`);
+  };
   for (const [key, value] of Object.entries(args)) {
     if (key === tool.slack?.positional) words.push(...[value].flat().map(String));
-    else if (Array.isArray(value)) words.push(`${key}=${value.join(',')}`);
-    else if (value !== null && typeof value === 'object') {
-      for (const [sub, v] of Object.entries(value)) words.push(`${key}.${sub}=${quote(v)}`);
-    } else words.push(`${key}=${quote(value)}`);
+    else flat(key, value);
   }
   return words.join(' ');
 }

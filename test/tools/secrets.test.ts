@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { REDACTED } from '../../src/base/redact.ts';
+import type { Deps } from '../../src/core/deps.ts';
 import type { Simulator } from '../../src/sim/index.ts';
 import { ALL_TOOLS } from '../../src/tools/index.ts';
 import { call, connectClient, node, simDeps, simSecrets } from '../helpers.ts';
@@ -25,14 +26,23 @@ function freeText(secret: string): { error: string; event: string } {
   };
 }
 
-/** Plants the secrets above in the simulator; returns the free text it planted. */
-function plant(sim: Simulator): { error: string; event: string; ownSecret: string } {
-  node(sim, 'db-01').ownerData = { service: 'postgres', ...ANNOTATION_SECRETS };
+/**
+ * Plants the secrets above in the simulated MAAS: the annotations through the MAAS API as db-01's owner sets them,
+ * the free text as MAAS records a failure (the error description, and the event the machine reported).
+ */
+async function plant(
+  sim: Simulator,
+  deps: Deps,
+): Promise<{ error: string; event: string; ownSecret: string }> {
+  await deps.maas.setWorkloadAnnotations(sim.control.systemId('db-01'), {
+    service: 'postgres',
+    ...ANNOTATION_SECRETS,
+  });
+  expect(node(sim, 'db-01').ownerData).toEqual({ service: 'postgres', ...ANNOTATION_SECRETS });
   const ownSecret = sim.users.admin.apiKey.split(':')[2] as string;
   const text = freeText(ownSecret);
-  const failed = node(sim, 'db-03');
-  failed.errorDescription = text.error;
-  sim.engine.event(failed, 'Failed deployment', { level: 'ERROR', description: text.event });
+  sim.control.setMachine('db-03', { errorDescription: text.error });
+  sim.control.logEvent('db-03', 'Failed deployment', { level: 'ERROR', description: text.event });
   return { ...text, ownSecret };
 }
 
@@ -47,18 +57,18 @@ async function readEverything(sim: Simulator, client: Awaited<ReturnType<typeof 
   for (const t of ALL_TOOLS.filter((t) => t.annotations.readOnlyHint && !perMachine.has(t.name))) {
     await keep(t.name, {});
   }
-  for (const n of sim.state.machines()) {
+  for (const n of sim.control.machines()) {
     await keep('machine_get', { machine: n.hostname, detail: ['hardware', 'network', 'storage', 'events'] });
     await keep('machine_events', { machine: n.systemId, level: 'DEBUG' });
   }
-  await keep('machine_power_query', { machines: [...sim.state.machines()].map((n) => n.hostname) });
+  await keep('machine_power_query', { machines: sim.control.machines().map((n) => n.hostname) });
   return answers;
 }
 
 describe('secrets', () => {
   it('never appear in any read tool answer, for any machine, with every detail section', async () => {
     const { sim, deps } = simDeps();
-    const planted = plant(sim);
+    const planted = await plant(sim, deps);
     const secrets: [string, string][] = [
       ...simSecrets(sim),
       ...Object.entries(ANNOTATION_SECRETS).map(([k, v]): [string, string] => [`annotation ${k}`, v]),
@@ -98,7 +108,7 @@ describe('secrets', () => {
   // API key reached the client in the structured answer though the text was scrubbed.
   it('scrubs maas-mcp’s own API key from MAAS free text in structuredContent too', async () => {
     const { sim, deps } = simDeps();
-    const planted = plant(sim);
+    const planted = await plant(sim, deps);
     const { client, close } = await connectClient(deps);
     try {
       const got = await call(client, 'machine_get', { machine: 'db-03' });

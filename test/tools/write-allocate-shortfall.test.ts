@@ -12,7 +12,10 @@ import { MACHINES, node, opOf, posts, requestOf, runCleanups, setup } from './wr
 afterEach(runCleanups);
 
 const allocated = (sim: Simulator) =>
-  [...sim.state.machines()].filter((n) => n.status === S.ALLOCATED).map((n) => n.hostname);
+  sim.control
+    .machines()
+    .filter((n) => n.status === S.ALLOCATED)
+    .map((n) => n.hostname);
 
 /** A MAAS whose bulk release answers `status` with `text`; everything else goes to the simulator. */
 const releaseAnswered =

@@ -4,7 +4,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { NodeStatus as S } from '../../src/maas/status.ts';
-import type { SimNode, Simulator } from '../../src/sim/index.ts';
+import type { SimMachine, Simulator } from '../../src/sim/index.ts';
 import type { machineAllocate } from '../../src/tools/allocate.ts';
 import { call } from '../helpers.ts';
 import { MACHINES, node, opOf, posts, runCleanups, setup, sid } from './write-helpers.ts';
@@ -13,11 +13,12 @@ afterEach(runCleanups);
 
 type AllocateOut = z.infer<typeof machineAllocate.output>;
 
-const cost = (n: SimNode) => n.cpuCount + n.memory / 1024;
+const cost = (n: SimMachine) => n.cpuCount + n.memory / 1024;
 
 /** The fleet's Ready machines matching `keep`, cheapest first (stable: id order among equal costs). */
-function cheapest(sim: Simulator, keep: (n: SimNode) => boolean = () => true): string[] {
-  return [...sim.state.machines()]
+function cheapest(sim: Simulator, keep: (n: SimMachine) => boolean = () => true): string[] {
+  return sim.control
+    .machines()
     .filter((n) => n.status === S.READY && !n.locked && keep(n))
     .sort((a, b) => cost(a) - cost(b))
     .map((n) => n.hostname);
@@ -46,7 +47,9 @@ describe('machine_allocate', () => {
   });
 
   it('passes cpus, memory, tags (with "-" for not), zone and pool as MAAS constraints', async () => {
-    const { sim, client } = await setup();
+    const { sim, client, deps } = await setup();
+    const zoneB = (await deps.maas.zones()).find((z) => z.name === 'zone-b');
+    const production = (await deps.maas.pools()).find((p) => p.name === 'production');
     const expected = cheapest(
       sim,
       (n) =>
@@ -54,8 +57,8 @@ describe('machine_allocate', () => {
         n.memory >= 32768 &&
         n.tags.includes('ssd') &&
         !n.tags.includes('gpu') &&
-        sim.state.zones.get(n.zoneId)?.name === 'zone-b' &&
-        sim.state.pools.get(n.poolId)?.name === 'production',
+        n.zoneId === zoneB?.id &&
+        n.poolId === production?.id,
     );
     expect(expected).toEqual(['db-02']);
     const res = await call<AllocateOut>(client, 'machine_allocate', {
@@ -144,7 +147,10 @@ describe('machine_allocate', () => {
     ]);
     expect(gpu.status).toBe(S.READY);
     expect(gpu.owner).toBeNull();
-    const held = [...sim.state.machines()].filter((n) => n.status === S.ALLOCATED).map((n) => n.hostname);
+    const held = sim.control
+      .machines()
+      .filter((n) => n.status === S.ALLOCATED)
+      .map((n) => n.hostname);
     expect(held).toEqual(['web-05']); // the seeded one only
   });
 
@@ -173,7 +179,7 @@ describe('machine_allocate', () => {
     const args = { count: 3, tags: ['-gpu'], cpus: 4 };
     const dry = await call<AllocateOut>(client, 'machine_allocate', { ...args, dry_run: true });
     expect(posts(sim)).toHaveLength(0);
-    expect([...sim.state.machines()].filter((n) => n.status === S.ALLOCATED)).toHaveLength(1);
+    expect(sim.control.machines().filter((n) => n.status === S.ALLOCATED)).toHaveLength(1);
     const real = await call<AllocateOut>(client, 'machine_allocate', args);
     expect(dry.data.allocated.map((m) => m.hostname)).toEqual(real.data.allocated.map((m) => m.hostname));
     expect(dry.data.allocated).toHaveLength(3);

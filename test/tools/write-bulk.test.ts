@@ -92,7 +92,8 @@ describe('twenty machines in one call', () => {
   it('power-cycles 20 Deployed machines at once, powering each on only once it reported off', async () => {
     const offWhenOn = new Map<string, string>();
     const { sim, client, clock } = await setup({ machines: 80, fetch: powerOnWitness(offWhenOn) });
-    const twenty = [...sim.state.machines()]
+    const twenty = sim.control
+      .machines()
       .filter((n) => n.status === S.DEPLOYED && !n.locked && n.powerType !== 'manual')
       .slice(0, 20)
       .map((n) => n.hostname);

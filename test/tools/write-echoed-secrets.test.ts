@@ -9,7 +9,7 @@ import { createLogger } from '../../src/base/log.ts';
 import type { ActionResult } from '../../src/core/result.ts';
 import type { Simulator } from '../../src/sim/index.ts';
 import { call } from '../helpers.ts';
-import { MACHINES, node, requestOf, runCleanups, setup } from './write-helpers.ts';
+import { MACHINES, requestOf, runCleanups, setup } from './write-helpers.ts';
 
 afterEach(runCleanups);
 
@@ -66,7 +66,7 @@ describe('secrets MAAS quotes back in an error', () => {
     const bmc = { power_address: '10.0.0.5', power_user: 'maas', power_pass: SENT_PASS };
     const update = await run('machine_update', { machine: 'web-01', power_parameters: bmc });
     const deploy = await run('machine_deploy', { machines: 'web-05', user_data: USER_DATA });
-    node(env.sim, 'web-04').powerState = 'off';
+    env.sim.control.setMachine('web-04', { power: 'off' });
     const powerOn = await run('machine_power_on', { machines: 'web-04' });
     const create = await run('machine_create', {
       mac_addresses: ['52:54:00:ee:10:01'],

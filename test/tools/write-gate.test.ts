@@ -25,22 +25,30 @@ const DESTRUCTIVE: Record<string, { args: Record<string, unknown>; host: string 
   machine_restore_config: { args: { machines: 'web-06', scope: 'networking' }, host: 'web-06' },
   machine_power_off: { args: { machines: 'web-04', stop_mode: 'hard' }, host: 'web-04' },
   machine_power_cycle: { args: { machines: 'k8s-04' }, host: 'k8s-04' },
+  machine_storage_layout: { args: { machines: 'db-02', layout: 'efi_lvm' }, host: 'db-02' },
+  machine_network_configure: {
+    args: { machines: 'db-02', bonds: [{ name: 'bond0', interfaces: ['eno3', 'eno4'], mode: '802.3ad' }] },
+    host: 'db-02',
+  },
+  machine_clone: { args: { source: 'web-06', machines: 'db-02', network: true }, host: 'db-02' },
 };
 
 /** Everything a write could change, for every machine. */
 function snapshot(sim: Simulator): string {
   return JSON.stringify(
-    [...sim.state.machines()].map((n) => [
-      n.systemId,
-      n.status,
-      n.powerState,
-      n.owner,
-      n.locked,
-      n.tags,
-      n.ownerData,
-      n.userData,
-      n.interfaces.length,
-    ]),
+    sim.control
+      .machines()
+      .map((n) => [
+        n.systemId,
+        n.status,
+        n.powerState,
+        n.owner,
+        n.locked,
+        n.tags,
+        n.ownerData,
+        n.userData,
+        n.interfaces.length,
+      ]),
   );
 }
 

@@ -15,7 +15,7 @@ import { createSimulator, type SimRequestEntry, type Simulator } from '../../src
 import { ADMIN, type call, connectClient, makeDeps, node, testConfig } from '../helpers.ts';
 
 // Shared with tests outside test/tools/; re-exported so write-tool tests import their wiring from one place.
-export { drive, node, readyHosts, simSecrets } from '../helpers.ts';
+export { drive, maasConflict, maasUnavailable, node, readyHosts, simSecrets } from '../helpers.ts';
 
 export const API = '/MAAS/api/2.0/';
 export const MACHINES = `${API}machines/`;
@@ -137,7 +137,7 @@ export function powerOnWitness(seen: Map<string, string>) {
       const { method, url } = requestOf(input, init);
       if (method === 'POST' && url.searchParams.get('op') === 'power_on') {
         const id = url.pathname.slice(MACHINES.length).replace(/\/$/, '');
-        seen.set(id, sim.state.machine(id)?.powerState ?? '?');
+        seen.set(id, sim.control.machines().find((m) => m.systemId === id)?.powerState ?? '?');
       }
       return sim.fetch(input, init);
     };

@@ -70,8 +70,11 @@ describe('machine_commission', () => {
   });
 
   it('refuses what MAAS would refuse, saying what to do first, and sends nothing', async () => {
-    const { sim, client } = await setup();
-    node(sim, 'web-02').powerType = '';
+    const { sim, client, deps } = await setup();
+    // An admin clears web-02's power type (PUT machines/{id}/ power_type=''), before the call under test.
+    await deps.maas.updateMachine(sid(sim, 'web-02'), { power_type: '' });
+    expect(node(sim, 'web-02').powerType).toBe('');
+    sim.requests.clear();
     const res = await call<ActionResult>(client, 'machine_commission', {
       machines: ['web-04', 'k8s-04', 'lab-02', 'stor-02', 'web-02', 'web-03'],
     });
@@ -241,7 +244,7 @@ describe('machine_deploy', () => {
 
   it('reports Deploying; a deployment MAAS fails later shows in the machine, not in this answer', async () => {
     const { sim, client } = await setup();
-    sim.faults.failNext(sid(sim, 'web-06'), 'deploy');
+    sim.control.failTransition('web-06', 'deploy');
     const res = await call<ActionResult>(client, 'machine_deploy', { machines: 'web-06' });
     expect(res.data.succeeded[0]?.after).toBe('Deploying');
     expect(res.data.note).toContain('Follow it with machine_get');

@@ -22,6 +22,9 @@ const ADMIN_ONLY: Record<string, Record<string, unknown>> = {
   machine_delete: { machines: 'new-01' },
   machine_update: { machine: 'web-01', description: 'x' },
   machine_tag: { machines: 'web-01', add: 'ssd' },
+  machine_storage_layout: { machines: 'db-02', layout: 'flat' },
+  machine_network_configure: { machines: 'db-02', interfaces: [{ name: 'eno1', ip_mode: 'dhcp' }] },
+  machine_clone: { source: 'web-06', machines: 'db-02', storage: true },
 };
 
 const refusal = (tool: string) =>
@@ -61,9 +64,7 @@ describe('tools only a MAAS admin may use', () => {
     const { sim, client, clock } = await setup({ user: 'operator' });
     const before = await call<ActionResult>(client, 'machine_commission', { machines: 'web-01' });
     expect(before.text).toBe(refusal('machine_commission'));
-    const alice = sim.state.users.get('alice');
-    if (!alice) throw new Error('no alice');
-    alice.isSuperuser = true;
+    sim.control.setUser(sim.users.operator.username, { isSuperuser: true });
     await clock.advance(WHOAMI_TTL_MS);
     const after = await drive(
       clock,

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import type { ActionResult } from '../../src/core/result.ts';
 import { NodeStatus as S } from '../../src/maas/status.ts';
-import { REDACTED } from '../../src/sim/requests.ts';
+import { SIM_REDACTED as REDACTED } from '../../src/sim/index.ts';
 import type { machineCreate, machineUpdate } from '../../src/tools/machine-admin.ts';
 import { call } from '../helpers.ts';
 import {
@@ -88,9 +88,8 @@ describe('machine_create', () => {
       ['commission', 'false'],
       ['deployed', 'true'],
     ]);
-    const n = node(sim, 'legacy-01');
-    expect(n.status).toBe(S.DEPLOYED);
-    expect(sim.engine.activity(n)).toBeUndefined();
+    expect(node(sim, 'legacy-01').status).toBe(S.DEPLOYED);
+    expect(sim.control.activity('legacy-01')).toBeUndefined();
   });
 
   it('leaves the machine New with commission: false', async () => {
@@ -195,7 +194,7 @@ describe('machine_update', () => {
   });
 
   it('moves a machine to another zone and pool', async () => {
-    const { sim, client } = await setup();
+    const { sim, client, deps } = await setup();
     const res = await call<UpdateOut>(client, 'machine_update', {
       machine: 'web-01',
       zone: 'zone-b',
@@ -207,7 +206,7 @@ describe('machine_update', () => {
       pool: 'staging',
       status: 'Ready',
     });
-    expect(sim.state.zones.get(node(sim, 'web-01').zoneId)?.name).toBe('zone-b');
+    expect((await deps.maas.getMachine(sid(sim, 'web-01'))).zone?.name).toBe('zone-b');
   });
 
   it('refuses a call with nothing to change, and a locked machine, sending nothing', async () => {
@@ -263,7 +262,7 @@ describe('machine_update', () => {
   });
 
   it("renders MAAS's 400 for an unknown zone, and an unknown machine plainly", async () => {
-    const { sim, client } = await setup();
+    const { sim, client, deps } = await setup();
     const zone = await call(client, 'machine_update', { machine: 'web-01', zone: 'zone-z' });
     expect(zone.text).toBe(
       'MAAS rejected the request: zone: Select a valid choice. That choice is not one of the available choices.',
@@ -272,7 +271,7 @@ describe('machine_update', () => {
     expect(unknown.text).toBe(
       'no machine is "nope-99" (by hostname, FQDN or system_id) among those this MAAS user can see',
     );
-    expect(sim.state.zones.get(node(sim, 'web-01').zoneId)?.name).toBe('zone-a');
+    expect((await deps.maas.getMachine(sid(sim, 'web-01'))).zone?.name).toBe('zone-a');
   });
 });
 
@@ -294,7 +293,8 @@ describe('machine_delete', () => {
       ['DELETE', `${MACHINES}${ids[0]}/`, 204],
       ['DELETE', `${MACHINES}${ids[1]}/`, 204],
     ]);
-    for (const id of ids) expect(sim.state.machine(id as string)).toBeUndefined();
+    const left = sim.control.machines().map((m) => m.systemId);
+    for (const id of ids) expect(left).not.toContain(id);
   });
 
   it('warns in the preview that a Deployed machine keeps running, and refuses a locked one', async () => {

@@ -26,8 +26,8 @@ afterEach(runCleanups);
 describe('machine_power_on', () => {
   it('powers on a Deployed machine that is off', async () => {
     const { sim, client, clock } = await setup();
+    sim.control.setMachine('web-04', { power: 'off' });
     const n = node(sim, 'web-04');
-    n.powerState = 'off';
     const res = await call<ActionResult>(client, 'machine_power_on', {
       machines: 'web-04',
       comment: 'back up',
@@ -185,7 +185,7 @@ describe('machine_power_cycle', () => {
 
   it('only powers on a machine that is already off', async () => {
     const { sim, client, clock } = await setup();
-    node(sim, 'web-04').powerState = 'off';
+    sim.control.setMachine('web-04', { power: 'off' });
     const res = await drive(clock, call<ActionResult>(client, 'machine_power_cycle', { machines: 'web-04' }));
     expect(res.data.succeeded).toHaveLength(1);
     expect(posts(sim).map(opOf)).toEqual(['power_on']);

@@ -11,7 +11,7 @@ import { NodeStatus as S } from '../../src/maas/status.ts';
 import { machinesRef } from '../../src/tools/common.ts';
 import { ALL_TOOLS } from '../../src/tools/index.ts';
 import { ADMIN, call } from '../helpers.ts';
-import { drive, node, opOf, posts, runCleanups, setup } from './write-helpers.ts';
+import { drive, opOf, posts, runCleanups, setup } from './write-helpers.ts';
 
 afterEach(runCleanups);
 
@@ -65,8 +65,7 @@ describe('machine_rescue and the confirmation gate', () => {
   it('refuses the token once the machine changed, even though it would no longer need one', async () => {
     const { sim, client, clock } = await setup(TOKEN);
     const preview = await call<ActionResult>(client, 'machine_rescue', { machines: 'db-01' });
-    node(sim, 'db-01').status = S.READY;
-    node(sim, 'db-01').owner = null;
+    sim.control.setMachine('db-01', { status: S.READY, owner: null });
     const res = await drive(
       clock,
       call<ActionResult>(client, 'machine_rescue', {

@@ -116,7 +116,7 @@ describe('secrets in write-tool answers, audit records and logs', () => {
     await confirm('machine_release', { machines: ['web-01', 'db-01', 'k8s-04'], secure_erase: true });
 
     // power toolset
-    node(sim, 'web-04').powerState = 'off';
+    sim.control.setMachine('web-04', { power: 'off' });
     await run('machine_power_on', { machines: ['web-04', 'web-05', 'web-06'] });
     await confirm('machine_power_off', { machines: ['db-03', 'edge-02'], stop_mode: 'hard' });
     await confirm('machine_power_cycle', { machines: ['web-04', 'gpu-01'] });

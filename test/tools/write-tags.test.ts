@@ -4,6 +4,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
+import type { Deps } from '../../src/core/deps.ts';
 import type { machineTag } from '../../src/tools/tags.ts';
 import { call } from '../helpers.ts';
 import { API, node, opOf, posts, requestOf, runCleanups, setup, sid } from './write-helpers.ts';
@@ -13,6 +14,9 @@ afterEach(runCleanups);
 type TagOut = z.infer<typeof machineTag.output>;
 
 const sorted = (xs: readonly string[]) => [...xs].sort();
+
+/** The tags MAAS lists (`GET tags/`). */
+const tagNames = async (deps: Deps) => (await deps.maas.tags()).map((t) => t.name);
 
 describe('machine_tag', () => {
   it('adds and removes tags on several machines with one update_nodes request per tag', async () => {
@@ -92,7 +96,7 @@ describe('machine_tag', () => {
   });
 
   it('refuses a tag that does not exist unless create_missing, then creates it', async () => {
-    const { sim, client } = await setup();
+    const { sim, client, deps } = await setup();
     const refused = await call(client, 'machine_tag', { machines: 'web-01', add: ['rack-a', 'gpu'] });
     expect(refused.isError).toBe(true);
     expect(refused.text).toBe('no tag "rack-a" in MAAS — pass create_missing: true to create it');
@@ -116,30 +120,32 @@ describe('machine_tag', () => {
       [`${API}tags/rack-a/`, 'update_nodes', [['add', sid(sim, 'web-01')]]],
       [`${API}tags/gpu/`, 'update_nodes', [['add', sid(sim, 'web-01')]]],
     ]);
-    expect(sim.state.tags.has('rack-a')).toBe(true);
+    expect(await tagNames(deps)).toContain('rack-a');
     expect(sorted(node(sim, 'web-01').tags)).toEqual(['compute', 'gpu', 'rack-a', 'ssd']);
     expect(res.data.summary).toBe('tags changed on 1 of 1 machine; created rack-a');
   });
 
   it('refuses automatic tags, which MAAS assigns from hardware details', async () => {
-    const { sim, client } = await setup();
-    expect(sim.state.tags.get('virtual')?.definition).not.toBe('');
+    const { sim, client, deps } = await setup();
+    expect((await deps.maas.tags()).find((t) => t.name === 'virtual')?.definition).toMatch(/^\/\//);
     const add = await call(client, 'machine_tag', { machines: 'web-01', add: 'virtual' });
     expect(add.isError).toBe(true);
     expect(add.text).toBe(
       '"virtual" is automatic (defined by an XPath over hardware details); MAAS assigns it itself',
     );
-    sim.state.tags.set('has-gpu', {
-      name: 'has-gpu',
-      definition: '//node[@class="display"]',
-      comment: '',
-      kernelOpts: '',
+    expect(posts(sim)).toHaveLength(0);
+    // An admin defines another automatic tag (MAAS answers 200 and keeps the definition).
+    await deps.maas.http.call({
+      method: 'POST',
+      path: 'tags/',
+      form: { name: 'has-gpu', definition: '//node[@class="display"]' },
     });
+    expect(posts(sim).map((e) => [e.path, e.status])).toEqual([[`${API}tags/`, 200]]);
     const remove = await call(client, 'machine_tag', { machines: 'k8s-01', remove: ['virtual', 'has-gpu'] });
     expect(remove.text).toMatch(
       /^"virtual", "has-gpu" are automatic \(defined by an XPath over hardware details\); MAAS assigns/,
     );
-    expect(posts(sim)).toHaveLength(0);
+    expect(posts(sim)).toHaveLength(1);
   });
 
   it('refuses bad requests before asking MAAS to change anything', async () => {
@@ -192,7 +198,7 @@ describe('machine_tag', () => {
     });
     expect(res.isError).toBe(true);
     // MAAS did change: the tag exists and web-01 carries it.
-    expect(sim.state.tags.has('rack-a')).toBe(true);
+    expect(await tagNames(deps)).toContain('rack-a');
     expect(node(sim, 'web-01').tags).toContain('rack-a');
     expect(await deps.store.listAudit({})).toHaveLength(1);
   });

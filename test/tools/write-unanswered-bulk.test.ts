@@ -73,7 +73,7 @@ describe('unanswered writes in a bulk action', () => {
     const { sim, client, clock } = await setup({
       fetch: (s) => (input, init) => {
         // MAAS stalls from the first write on: every answer (writes and re-reads) comes after 40 s.
-        if (requestOf(input, init).method === 'POST') s.faults.latencyMs = 40_000;
+        if (requestOf(input, init).method === 'POST') s.control.setNetwork({ latencyMs: 40_000 });
         return s.fetch(input, init);
       },
     });

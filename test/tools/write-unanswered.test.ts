@@ -8,7 +8,18 @@ import type { ActionResult } from '../../src/core/result.ts';
 import { NodeStatus as S } from '../../src/maas/status.ts';
 import type { Simulator } from '../../src/sim/index.ts';
 import { call } from '../helpers.ts';
-import { drive, MACHINES, node, opOf, requestOf, runCleanups, setup, sid } from './write-helpers.ts';
+import {
+  drive,
+  MACHINES,
+  maasConflict,
+  maasUnavailable,
+  node,
+  opOf,
+  requestOf,
+  runCleanups,
+  setup,
+  sid,
+} from './write-helpers.ts';
 
 afterEach(runCleanups);
 
@@ -32,14 +43,14 @@ function faulty(op: string, fault: Fault, sent: { n: number }) {
           await sim.fetch(input, init);
           throw new TypeError('fetch failed');
         case 'drop':
-          sim.faults.networkDown = true;
+          sim.control.setNetwork({ down: true });
           try {
             return await sim.fetch(input, init);
           } finally {
-            sim.faults.networkDown = false;
+            sim.control.setNetwork({ down: false });
           }
         case 'down':
-          sim.faults.networkDown = true;
+          sim.control.setNetwork({ down: true });
           return sim.fetch(input, init);
         case 'refused':
           throw new TypeError('fetch failed', { cause: new Error('connect ECONNREFUSED 10.0.0.5:5240') });
@@ -113,7 +124,7 @@ describe('a write MAAS did not answer', () => {
   it('says the outcome is unknown for an action a re-read cannot judge (power on)', async () => {
     const sent = { n: 0 };
     const { sim, client } = await setup({ fetch: faulty('power_on', 'lose-answer', sent), retries: 3 });
-    node(sim, 'web-04').powerState = 'off';
+    sim.control.setMachine('web-04', { power: 'off' });
     const res = await call<ActionResult>(client, 'machine_power_on', { machines: 'web-04' });
     expect(sent.n).toBe(1);
     expect(res.data.failed[0]?.error).toBe(
@@ -146,7 +157,7 @@ describe('a write MAAS did not answer', () => {
         throw new TypeError('fetch failed');
       },
     });
-    sim.faults.failNext(sid(sim, 'web-01'), 'deploy');
+    sim.control.failTransition('web-01', 'deploy');
     const res = await call<ActionResult>(client, 'machine_deploy', { machines: 'web-01' });
     expect(node(sim, 'web-01').status).toBe(S.FAILED_DEPLOYMENT);
     const error = res.data.failed[0]?.error ?? '';
@@ -164,7 +175,7 @@ describe('MAAS answers that are errors', () => {
         const { method, url } = requestOf(input, init);
         if (!armed && method === 'GET' && url.pathname === MACHINES) {
           armed = true;
-          s.faults.unavailable(1, 0);
+          maasUnavailable(s, 1, 0);
         }
         return s.fetch(input, init);
       },
@@ -186,7 +197,7 @@ describe('MAAS answers that are errors', () => {
           url.searchParams.get('op') === 'deploy' &&
           s.requests.count({ op: 'deploy' }) === 0
         ) {
-          s.faults.unavailable(1, 0);
+          maasUnavailable(s, 1, 0);
         }
         return s.fetch(input, init);
       },
@@ -242,7 +253,7 @@ describe('MAAS answers that are errors', () => {
 
   it("renders MAAS's 409 with no text", async () => {
     const { sim, client } = await setup();
-    sim.faults.conflict(1);
+    maasConflict(sim, 1);
     const res = await call<ActionResult>(client, 'machine_lock', { machines: 'web-04' });
     expect(res.data.failed[0]?.error).toBe('cannot lock web-04: MAAS refused it in its current state');
     expect(node(sim, 'web-04').locked).toBe(false);
@@ -254,7 +265,7 @@ describe('MAAS answers that are errors', () => {
     const { sim, client } = await setup({
       fetch: (s) => (input, init) => {
         const { method, url } = requestOf(input, init);
-        if (method === 'POST' && url.searchParams.get('op') === 'deploy') s.faults.conflict(1);
+        if (method === 'POST' && url.searchParams.get('op') === 'deploy') maasConflict(s, 1);
         return s.fetch(input, init);
       },
     });
@@ -281,7 +292,7 @@ describe('MAAS answers that are errors', () => {
     });
     const id = sid(sim, 'new-02');
     const res = await call<ActionResult>(client, 'machine_delete', { machines: 'new-02' });
-    expect(sim.state.machine(id)).toBeUndefined();
+    expect(sim.control.machines().map((m) => m.systemId)).not.toContain(id);
     expect(res.data.succeeded.map((r) => r.after)).toEqual(['Deleted']);
   });
 });

@@ -20,7 +20,7 @@ describe('MCP on Workers', () => {
     expect(client.getServerVersion()?.name).toBe('maas-mcp');
     const { tools } = await client.listTools();
     const expected = enabledTools({
-      toolsets: new Set(['machines', 'lifecycle', 'power', 'inventory', 'operations', 'admin']),
+      toolsets: new Set(['machines', 'lifecycle', 'power', 'inventory', 'operations', 'admin', 'config']),
       readOnly: false,
       role: 'admin',
     });

@@ -1,0 +1,125 @@
+/**
+ * What a caller asks of `machine_network_configure`: bonds, VLAN interfaces and links. Field names are the
+ * automation SDK's `network` JSON (`bonds`: name, interfaces, mode, mtu, lacp_rate, xmit_hash_policy;
+ * `interfaces`: name, subnet, ip_mode, ip_address, mtu), so its examples pass unchanged; the choices are MAAS's
+ * (`maasserver/enum.py` `BOND_MODE_CHOICES`, `BOND_LACP_RATE_CHOICES`, `BOND_XMIT_HASH_POLICY_CHOICES`).
+ */
+import * as z from 'zod/v4';
+
+export const BOND_MODES = [
+  'balance-rr',
+  'active-backup',
+  'balance-xor',
+  'broadcast',
+  '802.3ad',
+  'balance-tlb',
+  'balance-alb',
+] as const;
+export const LACP_RATES = ['fast', 'slow'] as const;
+export const XMIT_HASH_POLICIES = ['layer2', 'layer2+3', 'layer3+4', 'encap2+3', 'encap3+4'] as const;
+export const IP_MODES = ['static', 'dhcp', 'auto', 'link_up'] as const;
+
+/** MAAS's interface name rule (`maasserver/forms/interface.py`): `^[\w\-_.:]{1,15}$`. */
+export const INTERFACE_NAME = /^[\w\-.:]{1,15}$/;
+
+/** MAAS takes an interface MTU of at least 552; a VLAN's is at most 65535. */
+const Mtu = z.number().int().min(552).max(65535);
+
+export const BondSpec = z
+  .object({
+    name: z
+      .string()
+      .regex(INTERFACE_NAME, 'must be 1–15 letters, digits, "_", "-", "." or ":"')
+      .describe('Bond name, e.g. bond0'),
+    interfaces: z
+      .array(z.string().min(1))
+      .min(1)
+      .max(16)
+      .describe('Member interfaces by name (physical, on one VLAN), e.g. ["eth0", "eth1"]'),
+    mode: z
+      .enum(BOND_MODES)
+      .optional()
+      .describe('Bond mode (MAAS default balance-rr); 802.3ad is LACP and needs switch support'),
+    mtu: Mtu.optional().describe('MTU of the bond (MAAS raises its members to it), e.g. 9000'),
+    lacp_rate: z.enum(LACP_RATES).optional().describe('802.3ad: LACP rate, fast or slow (MAAS default fast)'),
+    xmit_hash_policy: z
+      .enum(XMIT_HASH_POLICIES)
+      .optional()
+      .describe('Transmit hash policy (MAAS default layer2), e.g. layer3+4'),
+    miimon: z
+      .number()
+      .int()
+      .min(0)
+      .max(100_000)
+      .optional()
+      .describe('Link monitoring interval in ms (MAAS default 100)'),
+    downdelay: z
+      .number()
+      .int()
+      .min(0)
+      .max(100_000)
+      .optional()
+      .describe('Delay in ms before disabling a failed member (MAAS default 0)'),
+    updelay: z
+      .number()
+      .int()
+      .min(0)
+      .max(100_000)
+      .optional()
+      .describe('Delay in ms before enabling a recovered member (MAAS default 0)'),
+  })
+  .strict();
+export type BondSpec = z.infer<typeof BondSpec>;
+
+export const VlanSpec = z
+  .object({
+    parent: z.string().min(1).describe('The interface that carries the VLAN (physical or bond), e.g. bond0'),
+    vid: z
+      .number()
+      .int()
+      .min(1)
+      .max(4094)
+      .describe('The VLAN tag; the VLAN must exist on the parent’s fabric'),
+    mtu: Mtu.optional().describe('MTU of the VLAN interface (at most its parent’s)'),
+  })
+  .strict()
+  .describe('A VLAN interface, named <parent>.<vid> as MAAS names it');
+export type VlanSpec = z.infer<typeof VlanSpec>;
+
+export const InterfaceSpec = z
+  .object({
+    name: z
+      .string()
+      .min(1)
+      .describe('Interface name: physical, a bond, or a VLAN interface (<parent>.<vid>)'),
+    subnet: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Subnet by CIDR (10.0.0.0/24), name or id; required for static and auto'),
+    ip_mode: z
+      .enum(IP_MODES)
+      .optional()
+      .describe(
+        'static (a fixed address), dhcp, auto (MAAS picks an address at deploy) or link_up (no address); omit to leave links as they are',
+      ),
+    ip_address: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('static: the address (inside the subnet and free); omit to let MAAS pick one'),
+    mtu: Mtu.optional().describe('MTU, e.g. 9000'),
+    default_gateway: z.boolean().optional().describe('static/auto: route through this subnet’s gateway'),
+  })
+  .strict()
+  .describe(
+    'How an interface is linked; several entries for one interface give it several links (e.g. IPv4 and IPv6)',
+  );
+export type InterfaceSpec = z.infer<typeof InterfaceSpec>;
+
+export const NetworkRequest = z.object({
+  bonds: z.array(BondSpec).max(32).optional().describe('Bonds to make (or bring to these settings)'),
+  vlans: z.array(VlanSpec).max(64).optional().describe('VLAN interfaces to make'),
+  interfaces: z.array(InterfaceSpec).max(64).optional().describe('Links and MTUs of interfaces'),
+});
+export type NetworkRequest = z.infer<typeof NetworkRequest>;

@@ -1,0 +1,113 @@
+/** A machine's storage: reading it as a tree, and laying it out (MAAS presets, the SDK's efi_lvm, or a custom tree). */
+import * as z from 'zod/v4';
+import { type Applied, defineConfigAction } from '../core/config-action.ts';
+import { configRefusal } from '../core/config-gates.ts';
+import { applyStoragePlan } from '../core/storage-apply.ts';
+import { planStorage, type StoragePlan, storageRequestProblems } from '../core/storage-layouts.ts';
+import { storageHost } from '../core/storage-plan.ts';
+import { LayoutParams, STORAGE_LAYOUTS, StorageSpec } from '../core/storage-spec.ts';
+import { layoutLine, renderStorageTree, StorageTree, storageTreeFromMaas } from '../core/storage-tree.ts';
+import { resolveMachine } from '../core/targets.ts';
+import { defineTool } from '../core/tool.ts';
+import { getMachineConfig } from '../maas/machine-config.ts';
+import { storageGroups } from '../maas/storage.ts';
+import { machineRef, machinesRef, READ_ONLY } from './common.ts';
+
+export const machineStorage = defineTool({
+  name: 'machine_storage',
+  title: 'Machine storage',
+  description:
+    'Show a machine’s storage as a tree: disks → partitions → filesystems and mount points, volume groups → logical volumes, RAIDs and bcaches. Sizes in human units in the text, in bytes in the structured answer.',
+  toolset: 'config',
+  minRole: 'viewer',
+  annotations: READ_ONLY,
+  verb: 'storage',
+  slack: { positional: 'machine' },
+  input: z.object({ machine: machineRef }),
+  output: z.object({
+    hostname: z.string(),
+    system_id: z.string(),
+    status: z.string(),
+    boot_disk: z.string().nullable().describe('The disk MAAS boots it from'),
+    layout: StorageTree,
+  }),
+  async run(args, ctx) {
+    const m = await resolveMachine(ctx.deps.maas, args.machine, ctx.signal);
+    const o = { signal: ctx.signal };
+    const [full, groups] = await Promise.all([
+      getMachineConfig(ctx.deps.maas.http, m.system_id, o),
+      storageGroups(ctx.deps.maas.http, m.system_id, o),
+    ]);
+    return {
+      hostname: full.hostname,
+      system_id: full.system_id,
+      status: full.status_name,
+      boot_disk: full.boot_disk?.name ?? null,
+      layout: storageTreeFromMaas(full, groups),
+    };
+  },
+  render: (o) =>
+    [
+      `${o.hostname} (${o.system_id}), ${o.status} — storage:`,
+      ...renderStorageTree(o.layout).map((l) => `  ${l}`),
+    ].join('\n'),
+});
+
+const layoutInput = z.object({
+  machines: machinesRef,
+  layout: z
+    .enum(STORAGE_LAYOUTS)
+    .describe(
+      'flat, lvm, bcache, blank (MAAS presets); efi_lvm (EFI FAT32 → /boot/efi, XFS /boot, the rest an LVM volume group with XFS root, home, var, var/log, tmp); custom (spec)',
+    ),
+  params: LayoutParams.optional().describe(
+    'The layout’s sizes and names: MAAS’s for flat/lvm/bcache; for efi_lvm the SDK’s storage.params (efi_mb, boot_size_g, root_size_g, home_size_g, var_size_g, var_log_size_g, tmp_size_g, device)',
+  ),
+  spec: StorageSpec.optional(),
+});
+
+export const machineStorageLayout = defineConfigAction({
+  name: 'machine_storage_layout',
+  title: 'Lay out machine storage',
+  description:
+    'Replace the whole storage layout of Ready machines: a MAAS preset (flat, lvm, bcache, blank), efi_lvm, or a custom tree of partitions, RAIDs (0/1/5/6/10 with spares), bcaches and LVM volumes. Everything is checked against each machine’s own disks first (MAAS’s sizes, alignment and overheads), and the preview shows the final layout of each machine. If a call fails part-way the machine is put back to a blank layout, so the same call can simply be made again. Needs a MAAS admin’s API key.',
+  verb: 'configure-storage',
+  idempotent: true,
+  input: layoutInput,
+  requestProblems: (args) => storageRequestProblems(args),
+  shared: async () => undefined,
+  judge(m, args) {
+    const refused = configRefusal(m, 'storage layout');
+    if (refused) return { verdict: 'refuse', effect: refused };
+    const plan = planStorage(storageHost(m), args);
+    if (plan.problems.length)
+      return { verdict: 'refuse', effect: `cannot lay out ${m.hostname}: ${plan.problems.join('; ')}` };
+    const calls = `${plan.steps.length} MAAS call${plan.steps.length === 1 ? '' : 's'}`;
+    return {
+      verdict: 'run',
+      effect:
+        args.layout === 'blank'
+          ? `clear all of ${m.hostname}'s storage: partitions, filesystems, volume groups, RAIDs and bcaches (${calls})`
+          : `lay out ${args.layout} on ${m.hostname}, replacing all its storage: ${layoutLine(plan.tree)} (${calls})`,
+      plan,
+      warnings: plan.warnings,
+      extra: { layout: plan.tree },
+    };
+  },
+  async apply(m, plan: StoragePlan, _args, ctx): Promise<Applied> {
+    const r = await applyStoragePlan(ctx.deps.maas.http, m.system_id, storageHost(m), plan.steps, {
+      signal: ctx.signal,
+    });
+    if (!r.failed) return { applied: r.applied };
+    let recovery: string | undefined;
+    if (r.reset === 'blank')
+      recovery =
+        'it was put back to a blank layout (the first call had already cleared its previous one): fix the cause and make the same call again';
+    else if (r.reset === 'failed')
+      recovery = `putting it back to a blank layout failed too (${r.resetError}), so it holds part of the layout: make the same call again (it starts by clearing), or lay it out blank`;
+    else recovery = 'MAAS changed nothing on it';
+    return { applied: r.applied, failed: r.failed, recovery };
+  },
+});
+
+export const storageTools = [machineStorage, machineStorageLayout];
