@@ -10,6 +10,7 @@ import { pollerBench } from './poller.ts';
 import { scale } from './scale.ts';
 import { slackAck } from './slack-ack.ts';
 import { ms } from './stats.ts';
+import { workflowsBench } from './workflows.ts';
 
 const only = process.argv.slice(2);
 const want = (name: string) => only.length === 0 || only.includes(name);
@@ -91,6 +92,20 @@ if (want('catalogue')) {
       `  ${r.toolsets.padEnd(10)} ${String(r.tools).padStart(2)} tools: 2026-07-28 ${kb(r.modern_bytes)}, 2025-11-25 ${kb(r.legacy_bytes)}${verdictOf}`,
     );
   }
+}
+
+if (want('workflows')) {
+  const r = await workflowsBench();
+  results.workflows = r;
+  console.log(
+    `\n(g) workflows: ${r.hosts} hosts × (${r.steps.join(' → ')}) on the simulator in its own process (time scale 0.02; target ≤ 1.2× one host, ≤ 1 read per 100 machines a tick)`,
+  );
+  console.log(
+    `  one host ${r.one_host_s.toFixed(1)} s | ${r.hosts} hosts ${r.all_hosts_s.toFixed(1)} s = ${r.ratio.toFixed(2)}× one host ${verdict(r.ratio <= 1.2)} (one after another: ~${r.sequential_estimate_s.toFixed(0)} s)`,
+  );
+  console.log(
+    `  poller: ${r.poll_ticks} ticks, up to ${r.max_machines_per_tick} machines and ${r.max_requests_per_tick} request(s) a tick, ${r.ticks_over_budget} ticks over one request per 100 machines ${verdict(r.ticks_over_budget === 0)}; ${r.maas_requests_per_host.toFixed(1)} MAAS requests per host in all`,
+  );
 }
 
 mkdirSync(new URL('./results/', import.meta.url), { recursive: true });

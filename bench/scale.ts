@@ -30,10 +30,22 @@ export interface ScaleResult {
   naive_growth_mb: number;
 }
 
-export async function startSim(machines: number): Promise<{ child: ChildProcess; url: string; key: string }> {
+export async function startSim(
+  machines: number,
+  timeScale = 1000,
+): Promise<{ child: ChildProcess; url: string; key: string }> {
   const child = spawn(
     process.execPath,
-    ['bin/maas-mcp.js', 'sim', '--machines', String(machines), '--port', '0', '--time-scale', '1000'],
+    [
+      'bin/maas-mcp.js',
+      'sim',
+      '--machines',
+      String(machines),
+      '--port',
+      '0',
+      '--time-scale',
+      String(timeScale),
+    ],
     {
       cwd: root,
       stdio: ['ignore', 'pipe', 'inherit'],

@@ -65,7 +65,7 @@ const OURS = '^(src|bundle|bin)/';
 /** Every folder of ours that imports code, tests and benchmarks included. */
 const ANYWHERE = '^(src|bundle|bin|test|bench|scripts)/';
 const NODE_ONLY =
-  '(^|/)node_modules/(better-sqlite3|undici|@slack/bolt|@hono/node-server)/|^(better-sqlite3|undici|@slack/bolt|@hono/node-server)$';
+  '(^|/)node_modules/(better-sqlite3|undici|@slack/bolt|@hono/node-server|log-update)/|^(better-sqlite3|undici|@slack/bolt|@hono/node-server|log-update)$';
 const WORKERS_ONLY = '^cloudflare:|(^|/)node_modules/@cloudflare/';
 /** Cloudflare's OAuth provider: runtime-neutral but for one import that Node resolves to a stand-in (bin/). */
 const OAUTH_PROVIDER =
@@ -144,7 +144,7 @@ export function layerRules(): IForbiddenRuleType[] {
     {
       name: 'node-only-under-src-node',
       comment:
-        'node:* modules, better-sqlite3, undici, Bolt and @hono/node-server only under src/node* (and bundle/).',
+        'node:* modules, better-sqlite3, undici, Bolt, @hono/node-server and log-update only under src/node* (and bundle/).',
       severity: 'error',
       from: { path: '^src/', pathNot: '^src/node(\\.ts$|/)' },
       to: { path: NODE_ONLY },

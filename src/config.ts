@@ -25,6 +25,8 @@ export const DEFAULT_DEADLINE_MIN: Record<OperationKind, number> = {
   power_cycle: 5,
   abort: 15,
   action: 5,
+  // A workflow's own deadline is the sum of its steps' timeouts (README "Workflows"); this is only its default cap.
+  workflow: 24 * 60,
 };
 
 export const TOOLSETS = [
@@ -35,6 +37,7 @@ export const TOOLSETS = [
   'operations',
   'admin',
   'config',
+  'workflows',
 ] as const;
 export type Toolset = (typeof TOOLSETS)[number];
 

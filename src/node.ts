@@ -2,27 +2,26 @@
  * Node entry point and CLI: `maas-mcp demo | serve | stdio | sim`. Reads the environment once, builds Deps,
  * and starts what was asked. Everything Node-only (undici, @hono/node-server, stdio) is reached from here.
  */
-import { userInfo } from 'node:os';
 import { type ServerType, serve } from '@hono/node-server';
-import { createLogger, type Logger, type LogLevel } from './base/log.ts';
-import type { SecretSet } from './base/redact.ts';
 import { oauthEnabled } from './config/oauth.ts';
-import { bool, type Config, ConfigError, isLoopbackHost, parseConfig, secretsOf } from './config.ts';
-import type { Principal } from './core/access.ts';
-import type { Deps } from './core/deps.ts';
-import { Poller } from './core/operations/poller.ts';
+import { bool, type Config, ConfigError, isLoopbackHost, parseConfig } from './config.ts';
 import { serveStdio } from './mcp/stdio.ts';
-import { createNodeFetch } from './node/fetch.ts';
+import { type RunIo, runCommand } from './node/run.ts';
 import { slackBanner } from './node/slack-banner.ts';
-import { openNodeStore } from './node/store-open.ts';
+import {
+  type Flags,
+  type Logging,
+  localPrincipal,
+  nodeLogging,
+  type Started,
+  startDeps,
+} from './node/start.ts';
 import { createApp } from './server.ts';
 import type { Simulator } from './sim/index.ts';
-import { type Slack, slackSetupWarnings } from './slack.ts';
-import { MemoryStore } from './store/memory.ts';
-import type { Store } from './store/types.ts';
 import { enabledTools } from './tools/index.ts';
 import { VERSION } from './version.ts';
-import { buildDeps, chooseMaas } from './wiring.ts';
+
+export { type Logging, nodeLogging, type Started, startDeps } from './node/start.ts';
 
 const USAGE = `maas-mcp ${VERSION} — drive a MAAS fleet from AI agents (MCP) and Slack
 
@@ -35,17 +34,13 @@ Usage:
                   MCP over stdio, for Claude Desktop and Claude Code
   maas-mcp sim    [--port N] [--host H] [--machines N] [--time-scale X] [--seed S]
                   the MAAS simulator alone; prints MAAS_URL= and MAAS_API_KEY=
+  maas-mcp run FILE [-a ACTION] [--hosts h1,h2|all] [--max-retries N] [--parallel N]
+                  [--dry-run] [--yes] [--json] [-v]
+                  run a workflow file on every host at once (resumable: run it again to resume)
+  maas-mcp run --status [RUN_ID] [--json]
+                  workflow runs and how far each host got
 
 Settings come from the environment (MAAS_URL, MAAS_API_KEY, PORT, HOST, MCP_AUTH_TOKENS, …); see README.md.`;
-
-interface Flags {
-  demo: boolean;
-  port?: number;
-  host?: string;
-  machines?: number;
-  timeScale?: number;
-  seed?: number;
-}
 
 /** Parses `--flag value` / `--flag=value` options; throws a ConfigError naming the bad one. */
 export function parseFlags(args: readonly string[]): Flags {
@@ -87,109 +82,6 @@ export function parseFlags(args: readonly string[]): Flags {
     }
   }
   return flags;
-}
-
-function localPrincipal(config: Config): Principal {
-  let user = 'local';
-  try {
-    user = userInfo().username;
-  } catch {
-    // No passwd entry (some containers): keep "local".
-  }
-  return { id: `local:${user}`, role: config.localRole, via: 'mcp' };
-}
-
-/** The process's logging: one SecretSet, from the settings, that the logger scrubs and Deps share. */
-export interface Logging {
-  log: Logger;
-  /** {@link startDeps} adds the MAAS key in use (the demo simulator's is not a setting). */
-  secrets: SecretSet;
-}
-
-/** JSON lines on stderr (stdout belongs to the MCP stdio protocol), scrubbed of every secret the settings hold. */
-export function nodeLogging(
-  config: Config,
-  level: LogLevel,
-  write: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
-): Logging {
-  const secrets = secretsOf(config);
-  return { log: createLogger(write, { level, secrets }), secrets };
-}
-
-export interface Started {
-  deps: Deps;
-  sim?: Simulator;
-  slack?: Slack;
-  close(): Promise<void>;
-}
-
-/**
- * Builds Deps against the configured MAAS, or an embedded simulator when `demo`, and starts the poller (stopped
- * by `close`). `demoUrl` is where a user reaches that simulator (the HTTP server's own /MAAS): the MAAS URL that
- * /healthz and messages show. Requests still go to the simulator in-process.
- */
-export async function startDeps(
-  config: Config,
-  flags: Flags,
-  demo: boolean,
-  logging: Logging,
-  demoUrl?: string,
-): Promise<Started> {
-  let sim: Simulator | undefined;
-  if (demo) {
-    // Loaded only when asked for: a server in front of a real MAAS never carries the simulator.
-    const { createSimulator } = await import('./sim/index.ts');
-    sim = createSimulator({
-      machines: flags.machines ?? 24,
-      timeScale: flags.timeScale ?? 0.05,
-      ...(flags.seed !== undefined ? { seed: flags.seed } : {}),
-    });
-  }
-  let closeFetch = async () => {};
-  const maas = chooseMaas(
-    config,
-    sim && { url: demoUrl ?? sim.baseUrl, apiKey: sim.users.admin.apiKey, fetch: sim.fetch },
-    'point them at your MAAS (e.g. MAAS_URL=http://maas:5240/MAAS), or add --demo to use the built-in simulator',
-    () => {
-      const nf = createNodeFetch({ caFile: config.maasCaFile, insecure: config.maasTlsInsecure });
-      closeFetch = nf.close;
-      return nf.fetch;
-    },
-  );
-  // The demo keeps its state in memory: it must not mix simulated operations into a real deployment's history.
-  let store: Store;
-  try {
-    store = demo && !config.db ? new MemoryStore() : openNodeStore(config.db, process.env);
-  } catch (err) {
-    sim?.close();
-    await closeFetch();
-    throw err;
-  }
-  // Slack: notices and approvals wherever the poller runs (serve, stdio and demo alike).
-  const { deps, slack } = buildDeps({
-    config,
-    maas,
-    store,
-    ...logging,
-    kickPoller: () => poller.kick(),
-    slackNotices: true,
-  });
-  for (const warning of slackSetupWarnings(config.slack)) logging.log.warn(warning);
-  // One poller per process: it resumes what a previous run left running, and sends held-back notices.
-  const poller = new Poller(deps);
-  poller.start();
-  const started: Started = {
-    deps,
-    close: async () => {
-      poller.stop();
-      sim?.close();
-      await store.close();
-      await closeFetch();
-    },
-  };
-  if (sim) started.sim = sim;
-  if (slack) started.slack = slack;
-  return started;
 }
 
 function listen(
@@ -347,6 +239,24 @@ async function runSim(config: Config, flags: Flags): Promise<number> {
   });
 }
 
+/** The process's own terminal, for `maas-mcp run`. */
+function processIo(): RunIo {
+  return {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    stdin: process.stdin,
+    tty: process.stdout.isTTY === true && process.stdin.isTTY === true,
+    onSignal(stop) {
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      return () => {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+      };
+    },
+  };
+}
+
 /** Runs the CLI; resolves with the exit code when the command ends. */
 export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const [command = 'help', ...rest] = argv;
@@ -359,6 +269,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     return 0;
   }
   try {
+    if (command === 'run') return await runCommand(rest, env, processIo());
     const flags = parseFlags(rest);
     const config = parseConfig(env);
     // MAAS_MCP_DEMO=true is --demo, as on Workers (the Claude Desktop bundle's "Try it without MAAS" sets it).

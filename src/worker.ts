@@ -6,12 +6,12 @@
  * changes through the Durable Object, where the poller sees them; 2025 clients confirm with a token.
  */
 import { oauthEnabled } from './config/oauth.ts';
-import { type Config, ConfigError, isLoopbackHost, parseConfig, secretsOf } from './config.ts';
+import { type Config, ConfigError, isLoopbackHost, secretsOf } from './config.ts';
 import type { Principal } from './core/access.ts';
 import { createApp } from './server.ts';
 import { forwardingStore } from './store/methods.ts';
 import { buildDeps, chooseMaas, type MaasEndpoint } from './wiring.ts';
-import { demoOf, settingsOf } from './worker/env.ts';
+import { demoOf, workerConfigOf } from './worker/env.ts';
 import {
   type DemoCredentials,
   type Env,
@@ -69,7 +69,7 @@ function localPrincipal(config: Config): Principal {
 async function handle(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
   let config: Config;
   try {
-    config = parseConfig(settingsOf(env));
+    config = workerConfigOf(env);
     checkExposure(config);
   } catch (err) {
     return configError(err);

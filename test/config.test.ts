@@ -25,6 +25,7 @@ describe('parseConfig', () => {
       'operations',
       'admin',
       'config',
+      'workflows',
     ]);
     expect(c.readOnly).toBe(false);
     expect(c.localRole).toBe('admin');
@@ -71,7 +72,7 @@ describe('parseConfig', () => {
     ],
     [
       { MAAS_MCP_TOOLSETS: 'machines,nukes' },
-      'MAAS_MCP_TOOLSETS: unknown toolset "nukes"; known: machines, lifecycle, power, inventory, operations, admin, config, or all',
+      'MAAS_MCP_TOOLSETS: unknown toolset "nukes"; known: machines, lifecycle, power, inventory, operations, admin, config, workflows, or all',
     ],
     [{ PORT: 'eighty' }, 'PORT must be a number from 0 to 65535'],
     [{ MAAS_URL: 'http://maas:5240/MAAS' }, 'MAAS_URL is set but MAAS_API_KEY is not; set both'],

@@ -10,6 +10,7 @@ import type { Deps } from '../src/core/deps.ts';
 import { NotifierHub } from '../src/core/operations/notify.ts';
 import { Poller } from '../src/core/operations/poller.ts';
 import type { AnyTool } from '../src/core/tool.ts';
+import { WorkflowRunner } from '../src/core/workflows/runner.ts';
 import { MaasClient } from '../src/maas/client.ts';
 import { MaasHttp } from '../src/maas/http.ts';
 import { NodeStatus } from '../src/maas/status.ts';
@@ -17,7 +18,7 @@ import { serveTransport } from '../src/mcp/stdio.ts';
 import { createSimulator, type SimMachine, type Simulator, type SimulatorOptions } from '../src/sim/index.ts';
 import { MemoryStore } from '../src/store/memory.ts';
 import type { Store } from '../src/store/types.ts';
-import { enabledTools } from '../src/tools/index.ts';
+import { enabledTools, findTool } from '../src/tools/index.ts';
 
 export interface MaasEndpoint {
   baseUrl: string;
@@ -34,7 +35,15 @@ export function testConfig(env: Record<string, string> = {}): Config {
 
 export function makeDeps(
   maas: MaasEndpoint,
-  opts: { clock?: Clock; config?: Config; log?: Logger; retries?: number; store?: Store } = {},
+  opts: {
+    clock?: Clock;
+    config?: Config;
+    log?: Logger;
+    retries?: number;
+    store?: Store;
+    /** The process a workflow lease names (default one per test process). */
+    holder?: string;
+  } = {},
 ): Deps {
   const clock = opts.clock ?? systemClock;
   const client = new MaasHttp({
@@ -45,7 +54,7 @@ export function makeDeps(
     retries: opts.retries ?? 0,
     backoffMs: 1,
   });
-  return {
+  const deps: Deps = {
     maas: new MaasClient(client),
     store: opts.store ?? new MemoryStore({ now: () => clock.now() }),
     notify: new NotifierHub(),
@@ -55,6 +64,13 @@ export function makeDeps(
     config: opts.config ?? testConfig(),
     secrets: new SecretSet().add(...maas.apiKey.split(':')),
   };
+  // Workflows run in this process, as on a Node server (src/node.ts wires the same).
+  deps.workflows = new WorkflowRunner(deps, {
+    tools: (name) => findTool(name),
+    holder: opts.holder ?? 'test:process',
+    sealKey: maas.apiKey,
+  });
+  return deps;
 }
 
 /** A MAAS endpoint that must never be called (for tests that only list tools). */

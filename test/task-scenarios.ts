@@ -78,7 +78,17 @@ export const TASK_SCENARIOS: Readonly<Record<string, TaskScenario>> = {
   },
   machine_power_off: { args: { machines: 'web-04', stop_mode: 'hard' } },
   machine_power_cycle: { args: { machines: 'k8s-01' } },
+  // A plan with a destructive step, so that it is confirmed first (Node only: a Worker runs no workflows).
+  workflow_run: { args: { workflow: { actions: ['deploy'], machines: [{ hostname: 'gpu-01' }] } } },
 };
+
+/** The long tools a deployment offers: a Worker offers no workflows (they need a process that outlives a request). */
+export function longToolsOn(
+  tools: readonly { name: string; long?: boolean; toolset: string }[],
+  where: 'node' | 'worker',
+): string[] {
+  return tools.filter((t) => t.long && (where === 'node' || t.toolset !== 'workflows')).map((t) => t.name);
+}
 
 /** What the SDK's callToolStream yielded for one task. */
 export interface TaskRun {

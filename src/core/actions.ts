@@ -220,6 +220,8 @@ async function executeAction<I extends z.ZodObject, L>(
       notify: ctx.notifyTargets ?? [],
       ...(ctx.operationId ? { id: ctx.operationId } : {}),
       ...(ctx.announceCompletion ? { announce: true } : {}),
+      ...(ctx.operationTimeoutMs !== undefined ? { timeoutMs: ctx.operationTimeoutMs } : {}),
+      ...(ctx.partOf ? { partOf: ctx.partOf } : {}),
     });
     operationId = op.id;
     const wait = (args as { wait?: boolean }).wait === true;

@@ -12,6 +12,7 @@ import type { Principal } from './access.ts';
 import type { NotifierHub } from './operations/notify.ts';
 import type { Plan } from './plan.ts';
 import type { ActionResult } from './result.ts';
+import type { WorkflowRuns } from './workflows/api.ts';
 
 export interface Deps {
   maas: MaasClient;
@@ -31,6 +32,19 @@ export interface Deps {
   requestApproval?: RequestApproval;
   /** Secret strings known at start (API key parts, tokens), scrubbed from every text that leaves. */
   secrets: SecretSet;
+  /** Runs workflows in this process; absent where no process lives long enough to (a Worker). */
+  workflows?: WorkflowRuns;
+}
+
+/** A plan a person confirmed once for many calls (a workflow run): which calls it covers. */
+export interface ConfirmedPlan {
+  /** What was confirmed, as the audit names it: "workflow op_…". */
+  name: string;
+  /**
+   * Why the plan does not cover doing `tool` to `machine`, or undefined when it does (the person was shown that
+   * step for that host).
+   */
+  uncovered(tool: string, machine: { hostname: string; system_id: string }): string | undefined;
 }
 
 /** What the gate tells an approval request about the tool it holds a call of. */
@@ -71,6 +85,21 @@ export interface ToolContext {
    * person saw them: the gate lets the call through only if they are all still so.
    */
   confirmedAgainst?: readonly MachineSnapshot[];
+  /**
+   * Set only by what runs a plan a person confirmed as a whole (a workflow run, README "Workflows"): a call the plan
+   * showed — this tool, on these machines — passes the gate without asking again; anything else is refused.
+   */
+  confirmedPlan?: ConfirmedPlan;
+  /**
+   * The operation this call is a step of (a workflow run): operations it starts send no completion notice of their
+   * own — the run announces its outcome — and say whose step they are.
+   */
+  partOf?: string;
+  /**
+   * The longest the operation this call starts may run, in ms (a workflow's per-action timeout); unset: the kind's
+   * deadline (MAAS_MCP_DEADLINES).
+   */
+  operationTimeoutMs?: number;
   /** How the gate confirms for this caller, instead of MAAS_MCP_CONFIRM (Slack commands always use tokens). */
   confirmMode?: ConfirmMode;
   /** Where to send the completion notice of an operation this call starts (Slack thread, MCP session). */

@@ -11,7 +11,11 @@ import {
   MaasEndpointError,
   MaasError,
   MaasForbiddenError,
+  MaasGatewayTimeoutError,
+  MaasHttpError,
+  MaasNetworkError,
   MaasNotFoundError,
+  MaasUnavailableError,
 } from '../maas/errors.ts';
 import type { AuditRecord } from '../store/types.ts';
 
@@ -29,11 +33,15 @@ export interface AuditFacts {
  */
 export class ToolError extends Error {
   override name = 'ToolError';
+  /** MAAS could not be reached, or could not say what happened: trying again after a fresh look is sensible. */
+  readonly transient: boolean;
   constructor(
     message: string,
     readonly audit?: AuditFacts,
+    opts: { transient?: boolean } = {},
   ) {
     super(message);
+    this.transient = opts.transient === true;
   }
 }
 
@@ -55,6 +63,19 @@ export class Refusal extends ToolError {
   ) {
     super(message, audit);
   }
+}
+
+/**
+ * Whether a failure is MAAS being unreachable or busy rather than MAAS refusing: a 503 or 504, a 502 or 429 from
+ * what stands in front of it, a 409 that asks to retry (`Retry-After`: a database conflict), no answer at all, or a
+ * tool's own error saying so. What retries it must look again before repeating a write (never re-send blindly).
+ */
+export function isTransient(err: unknown): boolean {
+  if (err instanceof ToolError) return err.transient;
+  if (err instanceof MaasUnavailableError || err instanceof MaasGatewayTimeoutError) return true;
+  if (err instanceof MaasConflictError) return err.retryAfterSeconds !== undefined;
+  if (err instanceof MaasHttpError) return err.status === 502 || err.status === 429;
+  return err instanceof MaasNetworkError;
 }
 
 /** Turns any thrown value into one readable message with no secrets in it. */

@@ -5,9 +5,9 @@
  * if a target changed since that preview. The gate decides; the one path audits what it decided.
  */
 import { randomBase64url } from '../base/ids.ts';
-import type { GatedTool, ToolContext } from './deps.ts';
+import type { ConfirmedPlan, GatedTool, ToolContext } from './deps.ts';
 import { Refusal } from './errors.ts';
-import { type Plan, type PreviewRow, plansWork, stateChanges } from './plan.ts';
+import { needsConfirmation, type Plan, type PreviewRow, stateChanges } from './plan.ts';
 import type { ActionResult } from './result.ts';
 import { normaliseRefs } from './targets.ts';
 
@@ -43,6 +43,12 @@ export async function gate(
     if (changed) refuse(plan, `${changed} What was approved no longer holds.`);
     return { run: plan };
   }
+  // A step of a plan confirmed as a whole (a workflow run): through if the person was shown it, else refused.
+  if (ctx.confirmedPlan) {
+    const why = uncoveredBy(ctx.confirmedPlan, tool, plan);
+    if (why) refuse(plan, why);
+    return { run: plan };
+  }
   const mode = ctx.confirmMode ?? ctx.deps.config.confirm;
   if (mode === 'off') return { run: plan };
 
@@ -53,8 +59,8 @@ export async function gate(
     await redeem(tool, args, plan, ctx, token);
     return { run: plan };
   }
-  // Nothing would happen (every target skipped or refused): no need to ask.
-  if (!plansWork(plan)) return { run: plan };
+  // Nothing would happen (every target skipped or refused), or nothing destructive: no need to ask.
+  if (!needsConfirmation(plan)) return { run: plan };
   if (mode === 'slack') {
     if (!ctx.deps.requestApproval) {
       throw new GateRefusal(
@@ -91,6 +97,17 @@ export async function gate(
     expires_at: new Date(issued.expiresAt).toISOString(),
   };
   return { hold: result };
+}
+
+/** Why the confirmed plan does not cover this call, or undefined when every machine it would act on was shown. */
+function uncoveredBy(confirmed: ConfirmedPlan, tool: GatedTool, plan: Plan): string | undefined {
+  if (plan.whole) return `${confirmed.name} cannot vouch for a ${tool.phrase} that names no machines`;
+  for (const r of plan.rows) {
+    if (r.verdict !== 'run') continue;
+    const why = confirmed.uncovered(tool.name, r);
+    if (why) return why;
+  }
+  return undefined;
 }
 
 function held(status: 'confirmation_required' | 'cancelled', verb: string, plan: Plan, summary: string) {
@@ -222,7 +239,8 @@ export async function argsHash(args: Record<string, unknown>): Promise<string> {
   return sha256(canonicalJson(rest));
 }
 
-function canonicalJson(value: unknown): string {
+/** JSON with object keys sorted and undefined members left out: equal values, equal text. */
+export function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (value && typeof value === 'object') {
     const entries = Object.entries(value)

@@ -185,7 +185,7 @@ async function recordDone(tool: AnyTool, args: Record<string, unknown>, out: unk
     tool: tool.name,
     args,
     result: note.result ?? 'ok',
-    detail: note.detail ?? detailOf(tool, out),
+    detail: partOf(note.detail ?? detailOf(tool, out), ctx),
     targets: note.targets ?? [],
     ...(note.operation_id ? { operation_id: note.operation_id } : {}),
   });
@@ -209,10 +209,15 @@ async function recordFailure(
     args: refused && err.why === 'access' ? {} : args,
     result: refused ? 'refused' : (facts?.result ?? 'failed'),
     // As the caller reads it; the adapter logs an unexpected error when it renders it.
-    detail: describeError(err, ctx.deps.secrets),
+    detail: partOf(describeError(err, ctx.deps.secrets), ctx),
     targets: facts?.targets ?? ctx.audit.targets ?? beforeOf(plan),
     ...(operationId ? { operation_id: operationId } : {}),
   });
+}
+
+/** A record's detail, saying which confirmed plan the call was a step of (a workflow run), if any. */
+function partOf(detail: string, ctx: RunContext): string {
+  return ctx.confirmedPlan ? `${detail} (a step of ${ctx.confirmedPlan.name})` : detail;
 }
 
 /** The plan's targets as they were before the call: what a refusal or a cancellation records. */

@@ -12,7 +12,7 @@ import {
 } from '../maas/errors.ts';
 import type { MachineSummary } from '../maas/schemas.ts';
 import type { ToolContext } from './deps.ts';
-import { describeError } from './errors.ts';
+import { describeError, isTransient } from './errors.ts';
 import type { DoneRow, FailedRow } from './result.ts';
 
 export type Outcome =
@@ -53,9 +53,10 @@ export async function performOne<I extends z.ZodObject>(
     };
   } catch (err) {
     if (err instanceof MaasNetworkError && err.mayHaveReachedMaas) return { unanswered: err, machine: m };
+    const error = failureMessage(spec.phrase, m, err, ctx);
     return {
       ok: false,
-      row: { ...base, status: m.status_name, error: failureMessage(spec.phrase, m, err, ctx) },
+      row: { ...base, status: m.status_name, error, ...(isTransient(err) ? { transient: true } : {}) },
     };
   }
 }
@@ -96,7 +97,8 @@ function unknownOutcome<I extends z.ZodObject>(
   ctx: ToolContext,
 ): Outcome {
   const error = `${unansweredPrefix(spec, m, err, ctx)}; MAAS could not be re-read either, so the outcome is unknown — check ${m.hostname} with machine_get before trying again`;
-  return { ok: false, row: { hostname: m.hostname, system_id: m.system_id, status: m.status_name, error } };
+  const row = { hostname: m.hostname, system_id: m.system_id, status: m.status_name, error };
+  return { ok: false, row: { ...row, transient: true } };
 }
 
 function unansweredPrefix<I extends z.ZodObject>(
@@ -137,6 +139,7 @@ function settleOne<I extends z.ZodObject>(
     error = `${prefix}; ${m.hostname} is now ${now.status_name} (it was ${m.status_name}) — check it before trying again`;
   } else if (spec.tookEffect) {
     error = `${prefix}; ${m.hostname} is still ${now.status_name}, so nothing changed (safe to try again)`;
+    return { ok: false, row: { ...base, status: now.status_name, error, transient: true } };
   } else {
     error = `${prefix}; the outcome is unknown — check ${m.hostname} with machine_get before trying again`;
   }

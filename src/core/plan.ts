@@ -31,6 +31,11 @@ export interface Plan {
   snapshot: MachineSnapshot[];
   /** No targets of its own: the call as a whole is what is confirmed ({@link callPlan}). */
   whole?: true;
+  /**
+   * A call of a destructive tool that would do nothing destructive this time (a workflow whose steps all only add,
+   * read or commission): it runs without asking.
+   */
+  harmless?: true;
 }
 
 /** A machine action's plan: the machines as read, in the order of their rows. */
@@ -49,6 +54,11 @@ export function callPlan(): Plan {
 /** Whether the plan would do anything: a plan whose every target is skipped, refused or missing needs no confirmation. */
 export function plansWork(plan: Plan): boolean {
   return plan.whole === true || plan.rows.some((r) => r.verdict === 'run');
+}
+
+/** Whether a person must be asked before the plan runs: it does something, and something destructive. */
+export function needsConfirmation(plan: Plan): boolean {
+  return plansWork(plan) && plan.harmless !== true;
 }
 
 /** A machine as its preview row shows it, and with what the row promises for it. */

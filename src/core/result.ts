@@ -26,6 +26,12 @@ const Failed = z.object({
   system_id: z.string(),
   status: z.string(),
   error: z.string(),
+  transient: z
+    .boolean()
+    .optional()
+    .describe(
+      'True when MAAS was unreachable or busy rather than refusing: try again later, after looking at the machine',
+    ),
 });
 
 export const ActionResult = z.object({

@@ -2,7 +2,7 @@
  * Typed MAAS endpoints used by the tools (MAAS `maasserver/api/`). Every answer is parsed with zod here,
  * at the edge, so bad data fails with a clear error instead of deep inside a renderer.
  */
-import type * as z from 'zod/v4';
+import * as z from 'zod/v4';
 import { seg as enc, parseAnswer as parse } from './calls.ts';
 import { MaasNetworkError, MaasProtocolError } from './errors.ts';
 import type { MaasHttp, MaasRequest, Params } from './http.ts';
@@ -248,6 +248,47 @@ export class MaasClient {
     return parse(PowerState, await this.http.call(req), 'power state').state;
   }
 
+  /**
+   * `GET /machines/{id}/?op=power_parameters` (admin): the BMC settings, secrets included. Only for comparing
+   * with what a caller wants to set; the answer is never shown, logged or stored.
+   */
+  async powerParameters(systemId: string, opts: CallOptions = {}): Promise<Record<string, string>> {
+    const req: MaasRequest = {
+      method: 'GET',
+      path: `machines/${enc(systemId)}/`,
+      op: 'power_parameters',
+      signal: opts.signal,
+    };
+    return parse(PowerParameters, await this.http.call(req), 'power parameters');
+  }
+
+  /**
+   * `GET /machines/?op=power_parameters` (admin): every machine's BMC settings by system_id, for finding a machine
+   * by its BMC address. Never shown, logged or stored.
+   */
+  async allPowerParameters(opts: CallOptions = {}): Promise<Record<string, Record<string, string>>> {
+    const req: MaasRequest = {
+      method: 'GET',
+      path: 'machines/',
+      op: 'power_parameters',
+      signal: opts.signal,
+    };
+    return parse(z.record(z.string(), PowerParameters), await this.http.call(req), 'power parameters');
+  }
+
+  /**
+   * `POST /nodes/{id}/blockdevices/{device}/?op=set_boot_disk` (admin, Ready machines only): MAAS answers a plain
+   * `OK`.
+   */
+  async setBootDisk(systemId: string, deviceId: number, opts: CallOptions = {}): Promise<void> {
+    await this.http.call({
+      method: 'POST',
+      path: `nodes/${enc(systemId)}/blockdevices/${deviceId}/`,
+      op: 'set_boot_disk',
+      signal: opts.signal,
+    });
+  }
+
   async machineInterfaces(systemId: string, opts: CallOptions = {}): Promise<Interface[]> {
     return this.getList(
       parser(Interface),
@@ -357,6 +398,12 @@ export class MaasClient {
     return parse(schema, await this.http.call(req), what);
   }
 }
+
+/** BMC settings as MAAS answers them: names to values (numbers and flags read as text). */
+const PowerParameters = z.record(
+  z.string(),
+  z.union([z.string(), z.number(), z.boolean(), z.null()]).transform((v) => (v === null ? '' : String(v))),
+);
 
 /** `machineOp`'s answer: a machine, or `null` when MAAS has nothing to say. */
 const MaybeMachine = MachineSummary.nullable();

@@ -58,6 +58,11 @@ export const MachineSummary = z.object({
     .number()
     .nullish()
     .transform((v) => v ?? null),
+  /** A new one each commissioning: tells, after a restart, whether a commissioning asked for has happened. */
+  current_commissioning_result_id: z
+    .number()
+    .nullish()
+    .transform((v) => v ?? null),
 });
 export type MachineSummary = z.infer<typeof MachineSummary>;
 

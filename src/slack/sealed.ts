@@ -9,8 +9,9 @@
  * message the person was shown) protects each record on its own and needs no setting. Runtime-neutral.
  */
 
-import { type AeadKey, aeadKey, seal as sealWith, unseal as unsealWith } from '../base/aead.ts';
 import { randomHex } from '../base/ids.ts';
+
+export { seal, unseal } from '../base/seal.ts';
 
 const enc = new TextEncoder();
 
@@ -27,21 +28,6 @@ export function isButtonSecret(value: string): boolean {
 /** The name a record sealed with `secret` is stored under: a digest, from which the secret cannot be recovered. */
 export async function sealedName(secret: string): Promise<string> {
   return hex(new Uint8Array(await crypto.subtle.digest('SHA-256', enc.encode(`maas-mcp name ${secret}`))));
-}
-
-/** `text` encrypted with `secret`: base64 of a fresh 12-byte IV and the AES-GCM ciphertext. */
-export async function seal(secret: string, text: string): Promise<string> {
-  return sealWith(await keyOf(secret), text);
-}
-
-/** What {@link seal} sealed, or undefined when `secret` is not the one it was sealed with (or it was altered). */
-export async function unseal(secret: string, sealed: string): Promise<string | undefined> {
-  return unsealWith(await keyOf(secret), sealed);
-}
-
-function keyOf(secret: string): Promise<AeadKey> {
-  // The secret is 128 random bits: one domain-separated SHA-256 makes a sound AES-256 key of it.
-  return aeadKey(new TextEncoder().encode(`maas-mcp key ${secret}`) as Uint8Array<ArrayBuffer>);
 }
 
 function hex(b: Uint8Array): string {

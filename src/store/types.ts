@@ -40,6 +40,11 @@ export const OPERATION_KINDS = [
   'abort',
   /** A destructive action MAAS carries out at once (delete, mark broken…), tracked only while it awaits approval. */
   'action',
+  /**
+   * A workflow run (README "Workflows"): one target per host, each with its step records; advanced by the workflow
+   * engine, not judged by the poller.
+   */
+  'workflow',
 ] as const;
 export const OperationKind = z.enum(OPERATION_KINDS);
 export type OperationKind = z.infer<typeof OperationKind>;
@@ -122,6 +127,66 @@ export const MachineSnapshot = z.object({
 });
 export type MachineSnapshot = z.infer<typeof MachineSnapshot>;
 
+/** Where one step of a workflow host stands. */
+export const WORKFLOW_STEP_STATES = [
+  'pending',
+  'running',
+  'done',
+  'skipped',
+  'unsupported',
+  'failed',
+  'cancelled',
+] as const;
+export const WorkflowStepState = z.enum(WORKFLOW_STEP_STATES);
+export type WorkflowStepState = z.infer<typeof WorkflowStepState>;
+
+/** One step of one host of a workflow run: written before it starts (so a restart knows) and when it ends. */
+export const WorkflowStep = z.object({
+  action: z.string(),
+  state: WorkflowStepState,
+  /** What it did, why it was skipped, or MAAS's reason for a failure (never a secret). */
+  note: z.string().optional(),
+  started_at: z.number().nullable(),
+  finished_at: z.number().nullable(),
+  attempts: z.number().int(),
+  /** The operation it started and waits on (commission, deploy, release): after a restart it is followed again. */
+  operation_id: z.string().optional(),
+  /** What the machine was when the step was about to write, to tell after a restart whether the write happened. */
+  before: z.record(z.string(), z.union([z.string(), z.number(), z.null()])).optional(),
+});
+export type WorkflowStep = z.infer<typeof WorkflowStep>;
+
+/**
+ * A workflow run as stored with its operation: what was asked (the file without credentials and secrets, its
+ * digest), who runs it now (a lease), and a step record per host — hosts[i] is targets[i].
+ */
+export const WorkflowRecord = z.object({
+  /** SHA-256 of the secret-free plan: the same file (same actions, same hosts) is the same run. */
+  digest: z.string(),
+  /** Who resumes it after a crash: the CLI that reads the file again, or the server that started it. */
+  origin: z.enum(['cli', 'server']),
+  /** The workflow file without credentials, secret values replaced by "[redacted]". */
+  file: z.record(z.string(), z.unknown()),
+  /** The -a / action override and the --hosts selection, as asked. */
+  action: z.string().nullable(),
+  hosts_selected: z.array(z.string()).nullable(),
+  max_retries: z.number().int(),
+  parallel: z.number().int(),
+  /** Secret values of the file (BMC credentials) encrypted for a server resume; never in the clear. */
+  sealed: z.string().optional(),
+  /** The run this one carries on from (its hosts' finished steps were not repeated). */
+  continued_from: z.string().optional(),
+  /** The process running it, until when: another may take over only after that (or when the holder is gone). */
+  lease: z.object({ holder: z.string(), until: z.number() }).nullable(),
+  hosts: z.array(
+    z.object({
+      hostname: z.string(),
+      steps: z.array(WorkflowStep),
+    }),
+  ),
+});
+export type WorkflowRecord = z.infer<typeof WorkflowRecord>;
+
 export const Operation = z.object({
   id: z.string(),
   kind: OperationKind,
@@ -160,6 +225,8 @@ export const Operation = z.object({
     .nullable(),
   /** Optimistic concurrency: {@link Store.updateOperation} refuses a stale version. */
   version: z.number().int(),
+  /** For kind `workflow` only: the run's plan and step records. */
+  workflow: WorkflowRecord.optional(),
 });
 export type Operation = z.infer<typeof Operation>;
 

@@ -3,6 +3,7 @@ import { isToolEnabled, type ToolAccess } from '../core/access.ts';
 import type { AnyTool } from '../core/tool.ts';
 import { adminTools } from './admin.ts';
 import { machineAllocate } from './allocate.ts';
+import { machineBootDisk } from './boot.ts';
 import { machineClone } from './clone.ts';
 import { conditionTools } from './conditions.ts';
 import { inventoryTools } from './inventory.ts';
@@ -14,10 +15,12 @@ import { operationTools } from './operations.ts';
 import { powerTools } from './power.ts';
 import { storageTools } from './storage.ts';
 import { machineTag } from './tags.ts';
+import { workflowTools } from './workflows.ts';
 
 export const ALL_TOOLS: readonly AnyTool[] = [
   ...machineReadTools,
   ...machineAdminTools,
+  machineBootDisk,
   machineAllocate,
   ...lifecycleTools,
   ...conditionTools,
@@ -28,6 +31,7 @@ export const ALL_TOOLS: readonly AnyTool[] = [
   ...networkTools,
   machineClone,
   ...operationTools,
+  ...workflowTools,
   ...adminTools,
 ];
 

@@ -136,11 +136,15 @@ async function createOrFind(ctx: ToolContext, form: Params, mac: string): Promis
     } catch {
       throw new ToolError(
         `${err.message}, and MAAS could not be asked whether it created the machine: check with machines_list before trying again (a second create would fail with "MAC address already in use")`,
+        undefined,
+        { transient: true },
       );
     }
     if (found[0]) return found[0];
     throw new ToolError(
       `${err.message}; no machine has MAC ${wanted}, so nothing was created (safe to try again)`,
+      undefined,
+      { transient: true },
     );
   }
 }

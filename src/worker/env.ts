@@ -3,13 +3,24 @@
  * setting as a string (`[vars]` in wrangler.toml, secrets from `wrangler secret put`). Read here, once per request,
  * and nowhere else.
  */
-import { ConfigError } from '../config.ts';
+import { type Config, ConfigError, parseConfig } from '../config.ts';
 
 /** The string-valued entries of `env` — settings, not bindings — as `parseConfig` takes them. */
 export function settingsOf(env: Readonly<Record<string, unknown>>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(env)) if (typeof v === 'string') out[k] = v;
   return out;
+}
+
+/**
+ * The settings as a Worker applies them. Workflows need a process that outlives a request (README "Workflows"), so
+ * a Worker does not offer their toolset, whatever MAAS_MCP_TOOLSETS says.
+ */
+export function workerConfigOf(env: Readonly<Record<string, unknown>>): Config {
+  const config = parseConfig(settingsOf(env));
+  const toolsets = new Set(config.toolsets);
+  toolsets.delete('workflows');
+  return { ...config, toolsets };
 }
 
 /** Whether the demo simulator replaces MAAS, and how fast its machines move. */

@@ -7,7 +7,7 @@ import { DurableObject } from 'cloudflare:workers';
 import { Hono } from 'hono';
 import { createAuth } from '../auth/index.ts';
 import { SecretSet } from '../base/redact.ts';
-import { ConfigError, parseConfig, ROLES, secretsOf } from '../config.ts';
+import { ConfigError, ROLES, secretsOf } from '../config.ts';
 import type { Principal } from '../core/access.ts';
 import type { Deps } from '../core/deps.ts';
 import { Poller } from '../core/operations/poller.ts';
@@ -25,7 +25,7 @@ import {
 } from '../store/methods.ts';
 import { enabledTools } from '../tools/index.ts';
 import { buildDeps, chooseMaas } from '../wiring.ts';
-import { demoOf, settingsOf } from './env.ts';
+import { demoOf, workerConfigOf } from './env.ts';
 import { globalFetch, MAAS_SETTINGS_HINT, maasFetch, workerLogger } from './platform.ts';
 
 /** What a Worker request and the Durable Object get as `env`. */
@@ -267,7 +267,7 @@ export class MaasMcpObject extends DurableObject<Env> implements StoreRpc {
 
   private poller(): { deps: Deps; poller: Poller; slack: Slack | undefined } {
     if (this.runtime) return this.runtime;
-    const config = parseConfig(settingsOf(this.env));
+    const config = workerConfigOf(this.env);
     const sim = this.demo();
     // The object's own simulator is called in-process; only the Worker goes through this object's fetch.
     const demo = sim && { url: sim.baseUrl, apiKey: sim.users.admin.apiKey, fetch: sim.fetch };

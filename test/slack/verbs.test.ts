@@ -57,6 +57,10 @@ const EXAMPLES: Record<string, string> = {
   'configure-network':
     'configure-network db-02 bonds.name=bond0 bonds.interfaces=eno3,eno4 bonds.mode=802.3ad bonds.mtu=9000 interfaces.0.name=bond0 interfaces.0.subnet=10.40.0.0/22 interfaces.0.ip_mode=static',
   clone: 'clone db-02 source=web-06 storage=true network=true',
+  'boot-disk': 'boot-disk web-02 disk=sdb',
+  workflow: 'workflow op_0123456789abcd --wait wait_timeout_s=5',
+  workflows: 'workflows state=running limit=5',
+  'workflow-cancel': 'workflow-cancel op_0123456789abcd',
 };
 
 /** State an example needs to run (the seeded fleet has no owned machine that is off, for power-on). */
@@ -98,12 +102,15 @@ const ANSWERS: Record<string, string | RegExp> = {
   create: 'Added new-99',
   update: 'Changed zone, description of web-01',
   audit: 'No audit entries match.',
+  workflow: 'no workflow run "op_0123456789abcd"',
+  workflows: 'No workflow runs.',
+  'workflow-cancel': 'no workflow run "op_0123456789abcd"',
   storage: /db-01 \(\w+\), Deployed — storage:\n {2}sda \(1\.75 TiB, ssd, boot disk\), GPT:/,
   network: /db-01 \(\w+\), Deployed — network \(default gateway 10\.10\.0\.1, 2001:db8:10::1\):/,
 };
 
 /** Verbs whose example is expected to end in a warning (see {@link ANSWERS}). */
-const WARNS = new Set(['op', 'cancel']);
+const WARNS = new Set(['op', 'cancel', 'workflow', 'workflow-cancel']);
 
 const VERB_TOOLS: AnyTool[] = ALL_TOOLS.filter((t) => t.slack);
 const verbOf = (t: AnyTool) => t.verb as string;

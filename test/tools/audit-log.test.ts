@@ -32,6 +32,7 @@ const WRITES: Record<string, { args: Record<string, unknown>; prepare?: (sim: Si
     args: { machine: 'web-01', description: 'front', power_parameters: { power_pass: BMC_PASS } },
   },
   machine_delete: { args: { machines: 'new-02' } },
+  machine_boot_disk: { args: { machines: 'web-02', disk: 'sdb' } },
   machine_owner_data: { args: { machine: 'web-05', set: { service: 'web', api_token: 'tok-123456789' } } },
   machine_allocate: { args: { hostname: 'web-06' } },
   machine_commission: { args: { machines: 'new-01' } },

@@ -32,6 +32,7 @@ export const EXAMPLES: Readonly<Record<string, Example>> = {
   },
   machine_update: { args: { machine: 'web-01', description: 'front row' } },
   machine_delete: { args: { machines: 'new-02' } },
+  machine_boot_disk: { args: { machines: 'web-02', disk: 'sdb' } },
   machine_owner_data: { args: { machine: 'web-05', set: { service: 'web' } } },
   machine_allocate: { args: { hostname: 'web-06' } },
   machine_commission: { args: { machines: 'new-01' } },
@@ -81,6 +82,29 @@ export const EXAMPLES: Readonly<Record<string, Example>> = {
   operation_cancel: {
     before: { tool: 'machine_commission', args: { machines: 'new-01' } },
     args: (before) => ({ id: before.operation_id }),
+  },
+  // A deployment takes minutes on the simulator: the run is still going when the call after it is made.
+  workflow_run: { args: { workflow: { actions: ['deploy'], machines: [{ hostname: 'web-06' }] } } },
+  workflow_get: {
+    before: {
+      tool: 'workflow_run',
+      args: { workflow: { actions: ['deploy'], machines: [{ hostname: 'web-06' }] } },
+    },
+    args: (before) => ({ id: (before.run as { id: string }).id }),
+  },
+  workflows_list: {
+    before: {
+      tool: 'workflow_run',
+      args: { workflow: { actions: ['deploy'], machines: [{ hostname: 'web-06' }] } },
+    },
+    args: {},
+  },
+  workflow_cancel: {
+    before: {
+      tool: 'workflow_run',
+      args: { workflow: { actions: ['deploy'], machines: [{ hostname: 'web-06' }] } },
+    },
+    args: (before) => ({ id: (before.run as { id: string }).id }),
   },
   audit_list: {
     before: { tool: 'machine_lock', args: { machines: 'web-04' } },

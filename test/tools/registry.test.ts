@@ -91,6 +91,7 @@ describe('tools/list', () => {
       'machine_release',
       'machine_rescue',
       'machine_test',
+      'workflow_run',
     ]);
   });
 

@@ -25,6 +25,7 @@ const ADMIN_ONLY: Record<string, Record<string, unknown>> = {
   machine_storage_layout: { machines: 'db-02', layout: 'flat' },
   machine_network_configure: { machines: 'db-02', interfaces: [{ name: 'eno1', ip_mode: 'dhcp' }] },
   machine_clone: { source: 'web-06', machines: 'db-02', storage: true },
+  machine_boot_disk: { machines: 'web-02', disk: 'sdb' },
 };
 
 const refusal = (tool: string) =>

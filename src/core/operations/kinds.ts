@@ -53,7 +53,15 @@ export function judge(kind: OperationKind, m: MachineSummary): Judgement {
     case 'abort':
       // Still in an abortable status: MAAS has not finished aborting yet.
       return statusIn(ABORTABLE_STATUSES, s) ? 'pending' : 'succeeded';
+    case 'workflow':
+      // Its hosts are judged by the workflow engine, step by step, never from one machine status.
+      return 'pending';
   }
+}
+
+/** Whether the poller reads the machines of an operation of this kind (a workflow's engine advances its own). */
+export function polled(kind: OperationKind): boolean {
+  return kind !== 'workflow';
 }
 
 /** What a person calls it: "deploy", "power on". */
@@ -83,6 +91,8 @@ export function successWord(kind: OperationKind): string {
       return 'on';
     case 'power_off':
       return 'off';
+    case 'workflow':
+      return 'completed';
     default:
       return 'done';
   }

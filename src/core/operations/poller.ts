@@ -11,6 +11,7 @@ import type { MachineSummary } from '../../maas/schemas.ts';
 import { FINAL_STATES, type Operation, type OperationEvent } from '../../store/types.ts';
 import type { Deps } from '../deps.ts';
 import { deliverNotice } from './delivery.ts';
+import { polled } from './kinds.ts';
 import { cancelOperation, expire, overallState, updateTarget } from './service.ts';
 
 export interface PollerOptions {
@@ -24,6 +25,12 @@ export interface PollerOptions {
   batch?: number;
   /** Longest wait after MAAS failed to answer (default 60 s). */
   maxBackoffMs?: number;
+  /**
+   * An operation due within this long of a tick is read in that tick (default half of `fastMs`): operations
+   * started a moment apart (a workflow's hosts) fall into step and share one batched read instead of each
+   * waking the poller on its own.
+   */
+  coalesceMs?: number;
 }
 
 export interface TickReport {
@@ -53,6 +60,7 @@ export class Poller {
   private readonly fastForMs: number;
   private readonly batch: number;
   private readonly maxBackoffMs: number;
+  private readonly coalesceMs: number;
   private timer: TimerHandle | undefined;
   private timerAt = Number.POSITIVE_INFINITY;
   private running: Promise<TickReport> | undefined;
@@ -68,6 +76,7 @@ export class Poller {
     this.fastForMs = opts.fastForMs ?? 120_000;
     this.batch = opts.batch ?? 100;
     this.maxBackoffMs = opts.maxBackoffMs ?? 60_000;
+    this.coalesceMs = opts.coalesceMs ?? this.fastMs / 2;
   }
 
   /** Starts polling: resumes whatever the store says is running, and delivers notices a restart held back. */
@@ -144,8 +153,9 @@ export class Poller {
     await this.deliverHeldNotices(report);
     const held = await this.expireApprovals(report);
     const now = clock.now();
-    const running = await store.runningOperations();
-    const due = running.filter((op) => op.next_poll_at <= now);
+    // A workflow run is advanced by its engine (core/workflows/); its steps' own operations are read here.
+    const running = (await store.runningOperations()).filter((op) => polled(op.kind));
+    const due = running.filter((op) => op.next_poll_at <= now + this.coalesceMs);
     report.operations = due.length;
     // Read before this tick moves the due ones on (finishing some, rescheduling the rest): refreshed at the end.
     const dueAt = async () => {

@@ -33,6 +33,10 @@ export interface StartOptions {
   notify?: NotifyTarget[];
   /** A preset id (an MCP task's id, or an operation that was awaiting approval), else a new one. */
   id?: string;
+  /** How long it may run, in ms; default the kind's deadline (MAAS_MCP_DEADLINES). */
+  timeoutMs?: number;
+  /** The operation it is a step of (a workflow run), which announces the outcome: this one sends no notice. */
+  partOf?: string;
   /**
    * When it is already over at creation: send the notice anyway (the requester is not the caller, e.g. an agent
    * waiting on an approval). By default the caller has the outcome and no notice follows.
@@ -72,11 +76,11 @@ export async function startOperation(deps: Deps, o: StartOptions): Promise<Opera
     notify: o.notify ?? [],
     created_at: now,
     updated_at: now,
-    deadline_at: now + deps.config.deadlinesMin[o.kind] * 60_000,
+    deadline_at: now + (o.timeoutMs ?? deps.config.deadlinesMin[o.kind] * 60_000),
     finished_at: null,
     next_poll_at: now,
-    notice_sent_at: null,
-    summary: o.summary,
+    notice_sent_at: o.partOf ? now : null,
+    summary: o.partOf ? `${o.summary} (a step of ${o.partOf})`.slice(0, 300) : o.summary,
     pending_call: null,
     version: 0,
   };
@@ -87,24 +91,31 @@ export async function startOperation(deps: Deps, o: StartOptions): Promise<Opera
     // outcome, so no notice follows — unless someone else is waiting for one.
     if (!o.announce) op.notice_sent_at = now;
   }
-  const held = o.id ? await deps.store.getOperation(o.id) : undefined;
-  if (held?.state === 'awaiting_approval') {
-    // The call that was held for approval now runs: it becomes that same operation.
-    const saved = await deps.store.updateOperation({
-      ...op,
-      version: held.version,
-      created_at: held.created_at,
-      notify: held.notify,
-      requester: held.requester,
-    });
-    if (!saved) throw new Error(`operation ${op.id} changed while it was being started`);
-    Object.assign(op, saved);
-  } else {
-    await deps.store.createOperation(op);
-  }
+  Object.assign(op, await storeStarted(deps, op));
   if (op.state === 'running') deps.kickPoller();
   if (FINAL_STATES.has(op.state) && o.announce) await deliverNotice(deps, op);
   return op;
+}
+
+/**
+ * Stores an operation that starts now: a new one, or — when a call with its id was held for a person's approval —
+ * that same operation, now running (keeping when and by whom it was asked, and where to tell them).
+ */
+export async function storeStarted(deps: Deps, op: Operation): Promise<Operation> {
+  const held = await deps.store.getOperation(op.id);
+  if (held?.state !== 'awaiting_approval') {
+    await deps.store.createOperation(op);
+    return op;
+  }
+  const saved = await deps.store.updateOperation({
+    ...op,
+    version: held.version,
+    created_at: held.created_at,
+    notify: held.notify,
+    requester: held.requester,
+  });
+  if (!saved) throw new Error(`operation ${op.id} changed while it was being started`);
+  return saved;
 }
 
 /** Applies a fresh read of a machine to a target; true when anything a person would care about changed. */
