@@ -37,7 +37,7 @@ import { VERSION } from '../version.ts';
 import { type ConfirmState, confirmsThisCall, openConfirmState, sealConfirmState } from './confirm.ts';
 import { promptsFor } from './prompts.ts';
 import { OperationTasks, TASKS_EXTENSION, TaskNotFound, type ToolAnswer } from './tasks.ts';
-import { toolList } from './tool-list.ts';
+import { fullOutputSchema, toolList } from './tool-list.ts';
 
 /**
  * What every tool shares, said once here rather than in each tool's parameters (MCP clients give the model a
@@ -46,9 +46,10 @@ import { toolList } from './tool-list.ts';
 const INSTRUCTIONS = `maas-mcp drives a Canonical MAAS fleet (bare-metal machines).
 Start with fleet_summary for the picture, machines_list to find machines, machine_get for one machine.
 Machines are named by hostname (web-01), FQDN (web-01.maas) or system_id (4y3ha3); a "machines" parameter takes 1 to 100 of them, as a list or in one string split by commas or spaces.
-A filter takes one value or several, as a list or in one string split by commas. Lists are paged: follow next_offset when "more" is true.
+A filter takes one value or several, as a list or in one string split by commas. Lists are paged (limit rows from offset): follow next_offset when "more" is true.
 Long actions start an operation MAAS carries on with; "wait": true waits for its end with progress (at most wait_timeout_s, over MCP 50 s), then answers with the operation id to follow with operation_get.
 Destructive actions ask the person to confirm, or answer confirmation_required with a confirm_token: repeat the same call with it to carry it out.
+A "comment" says why, for the MAAS event log.
 machine_events explains failures. Nothing here returns BMC credentials.`;
 
 export type Era = 'modern' | 'legacy';
@@ -77,6 +78,7 @@ export interface McpServerOptions {
 
 export const OP_URI = 'maas://operations/';
 export const MACHINE_URI = 'maas://machines/';
+export const TOOL_URI = 'maas://tools/';
 
 /**
  * The longest one tool call waits (`wait: true`): MCP clients give up on a request after 60 s by default (the
@@ -160,7 +162,7 @@ export function createMcpServer(deps: Deps, opts: McpServerOptions): McpServer {
     return (era === 'modern' ? callModern(call) : callLegacy(server, call, session)) as never;
   });
   registerPrompts(server, byName);
-  registerResources(server, deps, principal, session);
+  registerResources(server, deps, principal, session, byName);
   if (era === 'modern') registerTaskMethods(server, tasks);
   if (era === 'modern' && opts.pushUpdates) pushUpdates(server, deps);
   return server;
@@ -416,11 +418,41 @@ function registerPrompts(server: McpServer, tools: ReadonlyMap<string, AnyTool>)
 }
 
 /**
- * `maas://operations/{id}` and `maas://machines/{system_id}`. On a legacy session a subscribed client gets
- * `notifications/resources/updated` when the operation (or an operation on that machine) moves, and the requester
- * a log message when an operation ends; 2026 clients subscribe through `subscriptions/listen` (src/mcp/http.ts).
+ * `maas://operations/{id}`, `maas://machines/{system_id}` and `maas://tools/{name}/output-schema`. On a legacy
+ * session a subscribed client gets `notifications/resources/updated` when the operation (or an operation on that
+ * machine) moves, and the requester a log message when an operation ends; 2026 clients subscribe through
+ * `subscriptions/listen` (src/mcp/http.ts).
  */
-function registerResources(server: McpServer, deps: Deps, principal: Principal, session: boolean): void {
+function registerResources(
+  server: McpServer,
+  deps: Deps,
+  principal: Principal,
+  session: boolean,
+  tools: ReadonlyMap<string, AnyTool>,
+): void {
+  // tools/list shows each answer's first level; the whole shape, nested fields and all, is here.
+  server.registerResource(
+    'tool-output-schema',
+    new ResourceTemplate(`${TOOL_URI}{name}/output-schema`, { list: undefined }),
+    {
+      title: 'Tool output schema',
+      description: 'The full JSON Schema of a tool’s structured answer (tools/list shows its first level)',
+      mimeType: 'application/schema+json',
+    },
+    async (uri, { name }) => {
+      const tool = tools.get(String(name));
+      if (!tool) throw new ProtocolError(-32002, `Resource not found: no tool ${String(name)} here`);
+      return {
+        contents: [
+          {
+            uri: uri.href,
+            mimeType: 'application/schema+json',
+            text: JSON.stringify(fullOutputSchema(tool)),
+          },
+        ],
+      };
+    },
+  );
   server.registerResource(
     'operation',
     new ResourceTemplate(`${OP_URI}{id}`, {

@@ -73,6 +73,9 @@ export const machinesRef = z
 export const limit = (dflt: number, max: number) =>
   z.number().int().min(1).max(max).default(dflt).describe(`Rows to return (1–${max})`);
 
+/** `comment`: why, for the MAAS event log (MAAS records it with the action). */
+export const eventComment = z.string().optional().describe('Why, for the MAAS event log');
+
 export const offset = z.number().int().min(0).default(0).describe('Rows to skip first (paging)');
 
 /**

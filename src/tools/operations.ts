@@ -61,7 +61,7 @@ export const operationsList = defineTool({
   name: 'operations_list',
   title: 'List operations',
   description:
-    'List tracked operations (deploys, releases, commissionings, …), newest first, with how far each got. Filter by state, kind, machine or requester.',
+    'List tracked operations (deploys, releases, commissionings, …), newest first, with how far each got.',
   toolset: 'operations',
   minRole: 'viewer',
   annotations: READ,

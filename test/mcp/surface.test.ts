@@ -120,6 +120,65 @@ describe('tools/list', () => {
   });
 });
 
+describe('tools/list, trimmed for a model', () => {
+  it('lists each answer’s first level and serves its whole schema as maas://tools/{name}/output-schema', async () => {
+    const { sim, deps } = simDeps();
+    const { client, close } = await connectClient(deps);
+    cleanups.push(close, () => sim.close());
+    const listed = (await client.listTools()).tools.find((t) => t.name === 'machine_get')
+      ?.outputSchema as Schema;
+    const machine = (listed.properties as Record<string, Schema>).machine;
+    expect(machine?.type).toBe('object');
+    expect(machine).not.toHaveProperty('properties');
+    const read = await client.readResource({ uri: 'maas://tools/machine_get/output-schema' });
+    const full = JSON.parse((read.contents[0] as { text: string }).text) as Schema;
+    const nested = (full.properties as Record<string, Schema>).machine?.properties as Schema;
+    expect(Object.keys(nested)).toEqual(expect.arrayContaining(['hostname', 'system_id', 'status']));
+    // A real answer, every section asked for, validates against the whole schema as well as the listed one.
+    const answer = await call(client, 'machine_get', {
+      machine: 'web-01',
+      detail: ['hardware', 'network', 'storage', 'events'],
+    });
+    expect(answer.isError).toBe(false);
+    const check = new AjvJsonSchemaValidator().getValidator(full as never);
+    expect(check(answer.data).errorMessage).toBeUndefined();
+    // Only the tools this caller has.
+    const viewer = await connectClient(deps, { principal: VIEWER });
+    cleanups.push(viewer.close);
+    await expect(
+      viewer.client.readResource({ uri: 'maas://tools/machine_deploy/output-schema' }),
+    ).rejects.toThrow(/no tool machine_deploy/);
+  });
+
+  it('says the parameters every tool shares once, in the instructions, and keeps the rest described', async () => {
+    const deps = makeDeps(UNREACHABLE_MAAS, { config: testConfig({}) });
+    const { client, close } = await connectClient(deps);
+    cleanups.push(close);
+    const instructions = client.getInstructions() ?? '';
+    const tools = (await client.listTools()).tools;
+    const bare = new Set<string>();
+    for (const t of tools) {
+      for (const [k, v] of Object.entries((t.inputSchema.properties ?? {}) as Record<string, Schema>)) {
+        if (v.description === undefined && v.$ref === undefined) bare.add(k);
+      }
+    }
+    // Each parameter listed without a description is one the instructions explain.
+    for (const k of bare) expect(instructions, k).toContain(k);
+    expect([...bare].sort()).toEqual(
+      ['comment', 'confirm_token', 'limit', 'machine', 'machines', 'offset', 'wait', 'wait_timeout_s'].sort(),
+    );
+    const props = (name: string) =>
+      tools.find((t) => t.name === name)?.inputSchema.properties as Record<string, Schema>;
+    // A parameter of a shared name that means something of its own here keeps its words.
+    expect(props('machine_clone').machines?.description).toMatch(/destinations/);
+    expect(props('machine_mark_broken').comment?.description).toMatch(/What is wrong/);
+    expect(props('machine_deploy').machines).toEqual({
+      type: ['string', 'array'],
+      items: { type: 'string' },
+    });
+  });
+});
+
 describe('a tool the caller may not use', () => {
   it('is not listed, and a call names the role it needs', async () => {
     const { sim, deps } = simDeps();
