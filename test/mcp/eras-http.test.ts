@@ -28,7 +28,7 @@ let url: string;
 let sim: Simulator;
 let poller: Poller;
 let stop: () => Promise<void>;
-/** Machines each era's client acts on, two Ready ones and a New one each, so that the two never meet. */
+/** Machines each era's client acts on, two Ready ones and a New one each, so that the two never meet (and a fifth Ready one to listen to). */
 let ready: string[] = [];
 let fresh: string[] = [];
 /** Every answer the server sent, as text (to see what travelled on the wire). */
@@ -36,9 +36,9 @@ const answers: string[] = [];
 
 beforeAll(async () => {
   // A deploy takes about a second of real time here; the poller runs on real timers.
-  const built = simDeps({ clock: systemClock, timeScale: 0.0005, env: { MAAS_MCP_CONFIRM: 'auto' } });
+  const built = simDeps({ clock: systemClock, timeScale: 0.002, env: { MAAS_MCP_CONFIRM: 'auto' } });
   sim = built.sim;
-  ready = readyHosts(sim, 4);
+  ready = readyHosts(sim, 5);
   fresh = sim.control
     .machines()
     .filter((m) => m.status === NodeStatus.NEW)
@@ -131,6 +131,26 @@ describe.each([
       operation: { state: 'succeeded' },
     });
     await client.close();
+  }, 60_000);
+});
+
+describe('a 2026-07-28 client listening to a machine', () => {
+  it('hears maas://machines/{system_id} change while a deploy moves the machine', async () => {
+    const { client, asked } = await connect(true);
+    const host = ready[4] ?? '';
+    const uri = `maas://machines/${sim.control.systemId(host)}`;
+    const heard: string[] = [];
+    client.setNotificationHandler('notifications/resources/updated', (n) => void heard.push(n.params.uri));
+    const sub = await client.listen({ resourceSubscriptions: [uri] });
+    try {
+      expect(sub.honoredFilter?.resourceSubscriptions).toEqual([uri]);
+      await confirmedDeploy(client, asked, host);
+      await until(() => heard.includes(uri));
+      expect(heard.every((u) => u === uri)).toBe(true);
+    } finally {
+      await sub.close();
+      await client.close();
+    }
   }, 60_000);
 });
 

@@ -21,11 +21,11 @@ import {
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
-/** Starts `maas-mcp stdio --demo` (a simulated fleet that moves 2000 times faster than MAAS). */
+/** Starts `maas-mcp stdio --demo` (a simulated fleet that moves 500 times faster than MAAS). */
 function start(env: Record<string, string> = {}) {
   const transport = new StdioClientTransport({
     command: 'npx',
-    args: ['--no-install', 'maas-mcp', 'stdio', '--demo', '--time-scale', '0.0005'],
+    args: ['--no-install', 'maas-mcp', 'stdio', '--demo', '--time-scale', '0.002'],
     cwd: root,
     stderr: 'pipe',
     env: { ...process.env, PATH: process.env.PATH ?? '', ...env } as Record<string, string>,
