@@ -3,7 +3,7 @@
  * agent name, tag), DNS resources for the API endpoint (MAAS `maasserver/api/dnsresources.py`, admin only for
  * writes), domains, and deleting a tag.
  */
-import { z } from 'zod';
+import * as z from 'zod/v4';
 import { getList, type MaasTransport, parseAnswer, seg, send } from './calls.ts';
 import { MaasBadRequestError, MaasNotFoundError, MaasProtocolError } from './errors.ts';
 import type { MaasRequest, Params } from './http.ts';

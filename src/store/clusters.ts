@@ -4,7 +4,7 @@
  * side can be rebuilt from the other. Secrets (the cluster CA's key, the join token, the certificate key) are
  * kept only sealed: `sealed` is AES-GCM ciphertext under a key that is never in the store.
  */
-import { z } from 'zod';
+import * as z from 'zod/v4';
 
 export const CLUSTER_ROLES = ['control-plane', 'worker'] as const;
 export const ClusterRole = z.enum(CLUSTER_ROLES);

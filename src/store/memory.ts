@@ -10,6 +10,7 @@ import {
   checkConfirmation,
   checkOperation,
   hasMachine,
+  listLimit,
   pageBounds,
 } from './shared.ts';
 import {
@@ -21,6 +22,7 @@ import {
   type Operation,
   type OperationFilter,
   type Store,
+  type ValueKey,
 } from './types.ts';
 
 interface StoredOperation {
@@ -265,6 +267,22 @@ export class MemoryStore implements Store {
   async deleteValue(key: string): Promise<void> {
     this.open();
     this.kv.delete(key);
+  }
+
+  async listValues(prefix: string, opts: { after?: string; limit?: number } = {}): Promise<ValueKey[]> {
+    this.open();
+    const now = this.now();
+    const limit = listLimit(opts.limit);
+    return [...this.kv]
+      .filter(
+        ([k, e]) =>
+          k.startsWith(prefix) &&
+          (opts.after === undefined || k > opts.after) &&
+          (e.expiresAt === undefined || now < e.expiresAt),
+      )
+      .map(([key, e]) => ({ key, expiresAt: e.expiresAt }))
+      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+      .slice(0, limit);
   }
 
   async close(): Promise<void> {

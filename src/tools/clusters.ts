@@ -3,7 +3,7 @@
  * cloud-init), list, show (with the reconciler's findings), scale workers, delete, and an admin's kubeconfig.
  * The work is in core/clusters/; these are the tools over it.
  */
-import { z } from 'zod';
+import * as z from 'zod/v4';
 import { planCreate, runCreate } from '../core/clusters/create.ts';
 import { planDelete, runDelete } from '../core/clusters/delete.ts';
 import { ClusterOutcome, settleClusterOutcome } from '../core/clusters/follow.ts';

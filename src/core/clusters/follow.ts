@@ -4,7 +4,7 @@
  * call came from, an MCP task's result — and the call answers with the cluster as it now stands (waiting first,
  * when asked).
  */
-import { z } from 'zod';
+import * as z from 'zod/v4';
 import type { MachineSummary } from '../../maas/schemas.ts';
 import type { ClusterAction, ClusterMachine, ClusterRecord } from '../../store/clusters.ts';
 import type { Operation, OperationKind } from '../../store/types.ts';

@@ -3,7 +3,7 @@
  * (owner data and tag), deploy it with its user data, release it. Deploys and releases run 8 at a time, and a write
  * MAAS did not answer is judged on one batched re-read, never sent again blindly (core/perform.ts).
  */
-import type { z } from 'zod';
+import type * as z from 'zod/v4';
 import { mapLimit } from '../../base/concurrency.ts';
 import { base64Text } from '../../base/der.ts';
 import { markedMachines } from '../../maas/clusters.ts';

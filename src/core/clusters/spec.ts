@@ -3,7 +3,7 @@
  * and networks — the fields of `cluster_create`, kept in the cluster record as its spec — and the names that mark
  * its machines on MAAS (owner data keys, tag, provider id).
  */
-import { z } from 'zod';
+import * as z from 'zod/v4';
 import type { ClusterRole } from '../../store/clusters.ts';
 import { InputError } from '../errors.ts';
 import { parseCidr } from '../ip.ts';

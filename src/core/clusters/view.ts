@@ -3,7 +3,7 @@
  * its state, endpoint, each machine with its role, provider id, phase, status and addresses, what went wrong and
  * what to do about it. Never a secret.
  */
-import { z } from 'zod';
+import * as z from 'zod/v4';
 import type { ClusterMachine, ClusterRecord } from '../../store/clusters.ts';
 import { releaseFix } from './reconcile.ts';
 import { CLUSTER_STATES, clusterState, providerIdOf, roleCounts, shape } from './record.ts';
