@@ -79,6 +79,7 @@ export function buildDeps(parts: DepsParts): { deps: Deps; slack: Slack | undefi
     log,
     config,
     secrets,
+    sealKey: maas.apiKey,
   };
   const slack = createSlack(deps);
   if (slack) {

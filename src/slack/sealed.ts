@@ -9,21 +9,9 @@
  * message the person was shown) protects each record on its own and needs no setting. Runtime-neutral.
  */
 
-import { randomHex } from '../base/ids.ts';
-
-export { seal, unseal } from '../base/seal.ts';
+export { isButtonSecret, newButtonSecret, seal, unseal } from '../base/seal.ts';
 
 const enc = new TextEncoder();
-
-/** A new secret for a button: 16 random bytes, hex. */
-export function newButtonSecret(): string {
-  return randomHex(16);
-}
-
-/** Whether `value` is shaped like a button secret (anything else is refused before any lookup). */
-export function isButtonSecret(value: string): boolean {
-  return /^[0-9a-f]{32}$/.test(value);
-}
 
 /** The name a record sealed with `secret` is stored under: a digest, from which the secret cannot be recovered. */
 export async function sealedName(secret: string): Promise<string> {
