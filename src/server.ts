@@ -1,15 +1,17 @@
 /**
- * createApp(deps): the HTTP surface shared by Node and Workers — /mcp, /healthz (and the Slack routes).
+ * createApp(deps): the HTTP surface shared by Node and Workers — /mcp, /healthz, the status page (/, /events,
+ * /approvals/{id}) and the Slack routes.
  * Only routes answer with HTTP errors; tools never see a Request.
  */
 import { type Context, Hono } from 'hono';
 import { cors } from 'hono/cors';
-import { type AuthToken, isLoopbackHost } from './config.ts';
 import type { Principal } from './core/access.ts';
 import type { Deps } from './core/deps.ts';
 import { describeError } from './core/errors.ts';
+import { BEARER_CHALLENGE, callerOf, checkHostAndOrigin } from './http/access.ts';
 import { type McpHttpOptions, McpHttpSessions } from './mcp/server.ts';
-import { readSlackRequest, timingSafeEqual } from './slack/verify.ts';
+import { mountStatusPage, type StatusPageOptions } from './page/routes.ts';
+import { readSlackRequest } from './slack/verify.ts';
 import {
   type InteractionPayload,
   runSlackJob,
@@ -17,10 +19,10 @@ import {
   type SlackJob,
   type SlashCommand,
 } from './slack.ts';
-import { enabledTools } from './tools/index.ts';
+import { ALL_TOOLS, enabledTools } from './tools/index.ts';
 import { VERSION } from './version.ts';
 
-const BEARER_CHALLENGE = 'Bearer realm="maas-mcp"';
+export { checkHostAndOrigin } from './http/access.ts';
 
 export interface AppOptions {
   /** Who a caller is when no MCP_AUTH_TOKENS are configured (only allowed on a loopback HOST). */
@@ -33,6 +35,8 @@ export interface AppOptions {
   slack?: Slack;
   /** Runs Slack work elsewhere (Workers: the Durable Object, free of a request's time limits). */
   slackWork?: (job: SlackJob) => Promise<void>;
+  /** The status page's pace and sections (README "Status page"); it is always there. */
+  statusPage?: Omit<StatusPageOptions, 'callerOf' | 'tools'>;
 }
 
 export interface App {
@@ -59,7 +63,7 @@ export function createApp(deps: Deps, opts: AppOptions): App {
     if (refusal) return c.json({ error: refusal }, 403);
     const body: Record<string, unknown> = { status: 'ok', version: VERSION };
     const checkMaas = c.req.query('maas') !== undefined;
-    if (!authenticate(req, config.authTokens, opts.localPrincipal)) {
+    if (!callerOf(req, config, opts.localPrincipal)) {
       if (!checkMaas) return c.json(body);
       return c.json({ error: 'Unauthorized: send Authorization: Bearer <token> to see MAAS details' }, 401, {
         'WWW-Authenticate': BEARER_CHALLENGE,
@@ -101,7 +105,7 @@ export function createApp(deps: Deps, opts: AppOptions): App {
 
   app.all('/mcp', async (c) => {
     const req = c.req.raw;
-    const principal = authenticate(req, config.authTokens, opts.localPrincipal);
+    const principal = callerOf(req, config, opts.localPrincipal);
     if (!principal) {
       return c.json(
         {
@@ -163,6 +167,13 @@ export function createApp(deps: Deps, opts: AppOptions): App {
     });
   }
 
+  // The status page: the same caller check as /mcp, approvals decided against the same tools as Slack's.
+  mountStatusPage(app, deps, {
+    ...opts.statusPage,
+    callerOf: (req) => callerOf(req, config, opts.localPrincipal),
+    tools: ALL_TOOLS,
+  });
+
   opts.mount?.(app);
   app.notFound((c) => c.json({ error: `no route ${c.req.method} ${new URL(c.req.url).pathname}` }, 404));
   return { app, mcp, close: () => mcp.closeAll() };
@@ -179,42 +190,4 @@ function defer(c: Context, work: Promise<unknown>, deps: Deps): void {
   } catch {
     // Not on Workers: nothing to register.
   }
-}
-
-/**
- * DNS-rebinding and cross-site protection (MCP spec, Streamable HTTP "Security Warning"): a server bound to
- * loopback answers only requests addressed to a loopback name, and a browser Origin must be the server's own
- * or explicitly allowed.
- */
-export function checkHostAndOrigin(
-  req: Request,
-  boundHost: string,
-  allowedOrigins: readonly string[],
-): string | undefined {
-  const host = req.headers.get('host') ?? new URL(req.url).host;
-  const hostname = host.replace(/:\d+$/, '');
-  if (isLoopbackHost(boundHost) && !isLoopbackHost(hostname)) {
-    return `Forbidden: this server only answers requests addressed to localhost (Host: ${host})`;
-  }
-  const origin = req.headers.get('origin');
-  if (origin === null) return undefined;
-  if (allowedOrigins.includes(origin)) return undefined;
-  try {
-    if (new URL(origin).host === host) return undefined;
-  } catch {
-    // "null" or garbage: refused below.
-  }
-  return `Forbidden: origin ${origin} is not allowed (set MCP_ALLOWED_ORIGINS to allow it)`;
-}
-
-function authenticate(req: Request, tokens: readonly AuthToken[], local: Principal): Principal | undefined {
-  if (tokens.length === 0) return local;
-  const header = req.headers.get('authorization') ?? '';
-  const m = /^Bearer\s+(\S+)$/i.exec(header);
-  if (!m) return undefined;
-  const presented = m[1] as string;
-  let found: AuthToken | undefined;
-  // Compare against every token in constant time per token so timing reveals nothing about which matched.
-  for (const t of tokens) if (timingSafeEqual(t.token, presented)) found = t;
-  return found ? { id: found.principal, role: found.role, via: 'mcp' } : undefined;
 }

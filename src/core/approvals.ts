@@ -36,7 +36,7 @@ export type HeldKey = { buttonSecret: string } | { serverKey: string };
 /** What came of a decision. */
 export type DecisionOutcome =
   /** Nothing happened: no such request, already decided, not theirs to decide, or the key does not open it. */
-  | { kind: 'refused'; message: string }
+  | { kind: 'refused'; message: string; forbidden?: true }
   /** Approved and run: `outcome` is the tool's summary (or its error). */
   | { kind: 'ran'; ok: boolean; outcome: string; op: Operation }
   /** Ended without running: denied, expired, or the machines changed since the approver was shown them. */
@@ -127,7 +127,7 @@ async function undecided(
   );
   if (refusal) {
     await audit(deps, op, who, 'refused', `${decision} by ${who.label} refused: ${refusal}`);
-    return { refused: { kind: 'refused', message: refusal } };
+    return { refused: { kind: 'refused', message: refusal, forbidden: true } };
   }
   return { held: { ...op, pending_call: call } };
 }
