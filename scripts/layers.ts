@@ -28,8 +28,8 @@ export const LAYERS: readonly Layer[] = [
   },
   {
     name: 'adapters',
-    paths: ['^src/mcp/', '^src/slack/', '^src/slack\\.ts$', '^src/server\\.ts$'],
-    what: 'MCP (the only code that imports the MCP SDK), Slack (pure: parse, Block Kit, confirmations, approvals, notices) and HTTP (createApp: /mcp, /healthz, the Slack routes)',
+    paths: ['^src/mcp/', '^src/slack/', '^src/slack\\.ts$', '^src/page/', '^src/http/', '^src/server\\.ts$'],
+    what: 'MCP (the only code that imports the MCP SDK), Slack (pure: parse, Block Kit, confirmations, approvals, notices, App Home), the status page (sections, events, its routes) and HTTP (createApp: /mcp, /healthz, the page, the Slack routes; who is calling)',
   },
   {
     name: 'tools',
@@ -122,6 +122,14 @@ export function layerRules(): IForbiddenRuleType[] {
       severity: 'error',
       from: { path: '^src/mcp/' },
       to: { path: '^src/slack(/|\\.ts$)' },
+    },
+    {
+      name: 'page-apart-from-slack-and-mcp',
+      comment:
+        'The status page knows neither the Slack nor the MCP adapter: what it shares with them (approvals, operations) is in core.',
+      severity: 'error',
+      from: { path: '^src/page/' },
+      to: { path: '^src/(slack|mcp)(/|\\.ts$)' },
     },
     {
       name: 'slack-and-mcp-apart',

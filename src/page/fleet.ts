@@ -86,8 +86,11 @@ export class FleetView {
     const old = this.snapshot?.byId;
     const machines: FleetMachine[] = [];
     await this.deps.maas.forEachMachine({}, (m) => {
-      const failed = isNodeStatus(m.status) && toneOf(m.status) === 'failed';
-      const message = (failed && m.error_description) || m.status_message || '';
+      const tone = toneOf(m.status);
+      const failed = tone === 'failed' || tone === 'broken';
+      const said = (failed && m.error_description) || m.status_message || '';
+      // "Ready (Ready)" says nothing more: MAAS's message is kept only when it adds something.
+      const message = said === m.status_name ? '' : said;
       const before = old?.get(m.system_id);
       const same = before && before.status === m.status && before.message === message;
       machines.push({
@@ -117,11 +120,12 @@ export class FleetView {
     for (const t of targets) {
       const m = s.byId.get(t.system_id) as FleetMachine | undefined;
       const seenAt = t.history.at(-1)?.at ?? 0;
-      if (!m || seenAt < s.readAt || (m.status === t.status_code && m.message === t.status_message)) continue;
+      if (!m || seenAt < s.readAt || (m.status === t.status_code && m.label === t.status)) continue;
       version ??= ++this.version;
       m.status = t.status_code;
       m.label = t.status;
-      m.message = (toneOf(t.status_code) === 'failed' && t.error) || t.status_message;
+      const said = (t.result === 'failed' && t.error) || t.status_message;
+      m.message = said === t.status ? '' : said;
       m.changed = version;
     }
   }

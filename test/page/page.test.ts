@@ -1,0 +1,175 @@
+/**
+ * The status page (README "Status page"): what it shows, who may see it, and its live updates — through the Hono
+ * app, against the simulator on a manual clock.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ManualClock } from '../../src/base/clock.ts';
+import { Poller } from '../../src/core/operations/poller.ts';
+import { createApp } from '../../src/server.ts';
+import type { Simulator } from '../../src/sim/index.ts';
+import { ADMIN, call, connectClient, simDeps } from '../helpers.ts';
+import { lastSection, type PageEvent, pageRequest, readEvents } from './helpers.ts';
+
+const TOKENS =
+  'view-token-0123456789abcdef:vera:viewer,ops-token-0123456789abcdef:otto:operator,boss-token-0123456789abcdef:bea:admin';
+
+const cleanup: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanup.splice(0).reverse()) await c();
+});
+
+function pageRig(env: Record<string, string> = {}) {
+  const { sim, deps, clock } = simDeps({ env });
+  const http = createApp(deps, { localPrincipal: { id: 'local:me', role: 'admin', via: 'mcp' } });
+  cleanup.push(async () => {
+    await http.close();
+    sim.close();
+  });
+  return { sim, deps, clock: clock as ManualClock, app: http.app };
+}
+
+const idOf = (sim: Simulator, hostname: string) => sim.control.machine(hostname).systemId;
+
+describe('the status page', () => {
+  it('shows the fleet by zone with counts, each machine coloured by status, and failures with MAAS’s reason', async () => {
+    const { app, sim } = pageRig();
+    const res = await pageRequest(app, '/');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('text/html');
+    expect(res.headers.get('content-security-policy')).toContain("script-src 'self'");
+    const html = await res.text();
+    expect(html).toContain('24 machines in all.');
+    expect(html).toMatch(/<span class="n">9<\/span> Ready/);
+    // The grid: one cell per machine, its status as colour and as text for a screen reader.
+    expect(html).toContain(
+      `<li class="c t-failed" data-id="${idOf(sim, 'db-03')}" title="db-03: Failed deployment (`,
+    );
+    expect(html).toContain(`data-id="${idOf(sim, 'web-03')}" title="web-03: Deployed"`);
+    expect(html).toMatch(/<h3>zone-a <span class="gtotal">\(9 machines\)<\/span><\/h3>/);
+    // The zone bars say in words what their colours show.
+    expect(html).toMatch(
+      /zone-b<\/span> <span class="gtotal">9 machines<\/span><strong class="bad"> · 2 failed or broken/,
+    );
+    // Failures name MAAS's reason.
+    expect(html).toContain('<strong>db-03</strong> · Failed deployment · zone-a/staging');
+    expect(html).toContain('Installation failed');
+    // Landmarks and live regions.
+    expect(html).toContain('<main id="main"');
+    expect(html).toContain('aria-live="polite"');
+    expect(html).toContain('<html lang="en">');
+  });
+
+  it('groups by pool when asked', async () => {
+    const { app } = pageRig();
+    const html = await (await pageRequest(app, '/?by=pool')).text();
+    expect(html).toMatch(/<h3>production <span class="gtotal">\(/);
+    expect(html).toContain('By pool:');
+  });
+
+  it('serves its script and style sheet from itself, with no build step', async () => {
+    const { app } = pageRig();
+    const js = await pageRequest(app, '/page.js');
+    expect(js.headers.get('content-type')).toContain('text/javascript');
+    expect(await js.text()).toContain("new EventSource('/events?'");
+    const css = await pageRequest(app, '/page.css');
+    expect(await css.text()).toContain('.t-failed{background-color:#cf222e}');
+  });
+});
+
+describe('who may see the status page', () => {
+  it('answers only requests addressed to localhost when bound to loopback (DNS rebinding)', async () => {
+    const { app } = pageRig();
+    const res = await pageRequest(app, '/', { headers: { host: 'evil.example:8080' } });
+    expect(res.status).toBe(403);
+    expect(await res.text()).not.toContain('machines in all');
+    const events = await pageRequest(app, '/events', { headers: { host: 'evil.example' } });
+    expect(events.status).toBe(403);
+  });
+
+  it('refuses a page or event stream asked for from another site', async () => {
+    const { app } = pageRig();
+    for (const path of ['/', '/events']) {
+      const res = await pageRequest(app, path, { headers: { origin: 'https://evil.example' } });
+      expect(res.status).toBe(403);
+    }
+  });
+
+  it('asks for a bearer token when MCP_AUTH_TOKENS are set, as /mcp does', async () => {
+    const { app } = pageRig({ MCP_AUTH_TOKENS: TOKENS });
+    for (const path of ['/', '/events']) {
+      const res = await pageRequest(app, path);
+      expect(res.status).toBe(401);
+      expect(res.headers.get('www-authenticate')).toContain('Bearer');
+      const wrong = await pageRequest(app, path, { token: 'not-a-token' });
+      expect(wrong.status).toBe(401);
+    }
+    const ok = await pageRequest(app, '/', { token: 'view-token-0123456789abcdef' });
+    expect(ok.status).toBe(200);
+    expect(await ok.text()).toContain('You are vera (viewer)');
+  });
+
+  it('shows the audit only to admins, as audit_list', async () => {
+    const { app, deps } = pageRig({ MCP_AUTH_TOKENS: TOKENS, MAAS_MCP_CONFIRM: 'off' });
+    const c = await connectClient(deps, { principal: ADMIN });
+    cleanup.push(() => c.close());
+    await call(c.client, 'machine_lock', { machines: 'web-04', comment: 'maintenance window' });
+    const admin = await (await pageRequest(app, '/', { token: 'boss-token-0123456789abcdef' })).text();
+    expect(admin).toContain('Latest audit entries');
+    expect(admin).toContain('<td>machine_lock</td>');
+    for (const token of ['view-token-0123456789abcdef', 'ops-token-0123456789abcdef']) {
+      const html = await (await pageRequest(app, '/', { token })).text();
+      expect(html).not.toContain('Latest audit entries');
+      expect(html).not.toContain('machine_lock');
+    }
+  });
+});
+
+describe('the status page’s live updates', () => {
+  it('moves a deploy’s progress bar and turns the machine Deployed in its grid cell, woken by the poller', async () => {
+    const { app, deps, sim, clock } = pageRig({ MAAS_MCP_CONFIRM: 'off' });
+    const web01 = idOf(sim, 'web-01');
+    const res = await pageRequest(app, '/events');
+    expect(res.headers.get('content-type')).toContain('text/event-stream');
+    const c = await connectClient(deps, { principal: ADMIN });
+    cleanup.push(() => c.close());
+    const started = await call<{ operation_id: string }>(c.client, 'machine_deploy', { machines: 'web-01' });
+    expect(started.isError).toBe(false);
+
+    const poller = new Poller(deps);
+    let stop = false;
+    const driving = (async () => {
+      for (let i = 0; i < 300 && !stop; i++) {
+        await clock.advance(5_000);
+        await poller.tick();
+      }
+    })();
+    const deployed = (evs: PageEvent[]) =>
+      evs.some(
+        (e) =>
+          e.event === 'cells' &&
+          (e.data as { cells: string[][] }).cells.some(([id, tone]) => id === web01 && tone === 'deployed'),
+      );
+    const events = await readEvents(res, deployed, { ms: 30_000, max: 2000 });
+    stop = true;
+    await driving;
+
+    expect(deployed(events)).toBe(true);
+    // The bar moved through values between start and end before it was full.
+    const values = new Set<number>();
+    for (const e of events.filter(
+      (x) => x.event === 'section' && (x.data as { id: string }).id === 'operations',
+    )) {
+      const html = (e.data as { html: string }).html;
+      const m = /<span class="host">web-01<\/span><progress max="100" value="(\d+)"/.exec(html);
+      if (m) values.add(Number(m[1]));
+    }
+    expect([...values].some((v) => v > 5 && v < 100)).toBe(true);
+    expect(values.has(100)).toBe(true);
+    expect(lastSection(events, 'operations')).toContain('1 of 1 Deployed');
+    // What changed is also one line for screen readers.
+    const summaries = events
+      .filter((e) => e.event === 'section' && (e.data as { id: string }).id === 'operations')
+      .map((e) => (e.data as { summary: string }).summary);
+    expect(summaries).toContain('1 operation running; deploy: 0 of 1 Deployed, 1 going');
+  });
+});
