@@ -37,7 +37,7 @@ function Targets({ op }: { op: Operation }) {
                 {value}%
               </progress>
               <span class="st">{label.slice(t.hostname.length + 2)}</span>
-              <span class="msg">{t.error ?? t.status_message}</span>
+              <span class="msg">{t.error ?? (t.status_message === t.status ? '' : t.status_message)}</span>
             </li>
           );
         })}
@@ -144,7 +144,7 @@ export const workflows = defineSection({
                       <span class="st">
                         {h.step ? `${h.step} (${h.done} of ${h.total} steps)` : h.result.replace('_', ' ')}
                       </span>
-                      <span class="msg">{h.error ?? h.message}</span>
+                      <span class="msg">{h.error ?? (h.message === h.status ? '' : h.message)}</span>
                     </li>
                   );
                 })}
