@@ -124,7 +124,10 @@ describe.skipIf(!present)('the status page in Chromium', () => {
     // The agent asks through MCP; MAAS_MCP_CONFIRM=slack holds the call for a person.
     const client = new Client({ name: 'browser-test-agent', version: '1.0.0' });
     await client.connect(new StreamableHTTPClientTransport(new URL(`${base}/mcp`)));
-    const held = (await client.callTool({ name: 'machine_deploy', arguments: { machines: 'web-01' } })) as {
+    const held = (await client.callTool({
+      name: 'machine_deploy',
+      arguments: { machines: 'web-01' },
+    })) as unknown as {
       structuredContent: { status: string; operation_id: string };
     };
     await client.close();
@@ -177,7 +180,13 @@ describe.skipIf(!present)('the status page in Chromium', () => {
     await page.goto(`${base}/`);
     await page.locator('#counts').waitFor();
     // Nothing wider than the screen.
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    const overflow = await page.evaluate(() => {
+      const g = globalThis as unknown as {
+        document: { documentElement: { scrollWidth: number } };
+        innerWidth: number;
+      };
+      return g.document.documentElement.scrollWidth - g.innerWidth;
+    });
     expect(overflow).toBeLessThanOrEqual(0);
     expect(await axeViolations(page)).toEqual([]);
     await page.screenshot({ path: `${SHOTS}/4-phone.png`, fullPage: false });
