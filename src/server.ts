@@ -13,6 +13,7 @@ import { type McpHttpOptions, McpHttpSessions } from './mcp/server.ts';
 import { mountStatusPage, type StatusPageOptions } from './page/routes.ts';
 import { readSlackRequest } from './slack/verify.ts';
 import {
+  type HomeOpened,
   type InteractionPayload,
   runSlackJob,
   type Slack,
@@ -129,11 +130,15 @@ export function createApp(deps: Deps, opts: AppOptions): App {
      * Reads and verifies a Slack request (headers before the body, the body up to a cap, each signed request
      * once); nothing else happens to a request that fails.
      */
-    const verified = async (c: Context): Promise<URLSearchParams | Response> => {
+    const verified = async (
+      c: Context,
+      type: 'form' | 'json' = 'form',
+    ): Promise<URLSearchParams | Response> => {
       const v = await readSlackRequest(c.req.raw, secret, deps.clock.now(), {
         firstTime: (signature, expiresAt) => deps.store.addValue(`slack:seen:${signature}`, '1', expiresAt),
+        type,
       });
-      if (v.ok) return v.form;
+      if (v.ok) return type === 'json' ? new URLSearchParams({ json: v.body }) : v.form;
       deps.log.warn('refused a Slack request', { why: v.why });
       return c.text(v.status === 401 ? 'invalid Slack signature' : v.why, v.status);
     };
@@ -163,6 +168,30 @@ export function createApp(deps: Deps, opts: AppOptions): App {
         return c.text('bad payload', 400);
       }
       defer(c, work({ kind: 'interaction', payload }), deps);
+      return c.body(null, 200);
+    });
+
+    // The Events API (JSON): the URL check when the app is set up, and app_home_opened for the App Home.
+    app.post('/slack/events', async (c) => {
+      const form = await verified(c, 'json');
+      if (form instanceof Response) return form;
+      let body: { type?: string; challenge?: string; event?: Record<string, unknown> };
+      try {
+        body = JSON.parse(form.get('json') ?? '') as typeof body;
+      } catch {
+        return c.text('bad payload', 400);
+      }
+      if (body.type === 'url_verification') return c.json({ challenge: String(body.challenge ?? '') });
+      const e = body.event;
+      if (body.type === 'event_callback' && e?.type === 'app_home_opened' && typeof e.user === 'string') {
+        const event: HomeOpened = {
+          type: 'app_home_opened',
+          user: e.user,
+          ...(typeof e.tab === 'string' ? { tab: e.tab } : {}),
+          ...(typeof e.channel === 'string' ? { channel: e.channel } : {}),
+        };
+        defer(c, work({ kind: 'event', event }), deps);
+      }
       return c.body(null, 200);
     });
   }

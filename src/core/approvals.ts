@@ -269,3 +269,17 @@ async function cancelHeld(
   if (auditAs) await audit(deps, done.op, who, auditAs[0], auditAs[1]);
   return { kind: 'cancelled', reason, why, op: done.op };
 }
+
+/** What came of a decision on `id`, in one line for a person (the status page, App Home). */
+export function describeDecision(id: string, out: DecisionOutcome): string {
+  switch (out.kind) {
+    case 'refused':
+      return out.message;
+    case 'ran':
+      return out.ok ? `Approved ${id}: ${out.outcome}` : `Approved ${id}, but it failed: ${out.outcome}`;
+    case 'cancelled':
+      if (out.reason === 'denied') return `Denied ${id}: nothing was changed.`;
+      if (out.reason === 'expired') return `Too late: ${id} expired; nothing was changed.`;
+      return `Not run: ${out.why} Ask the agent to try again.`;
+  }
+}

@@ -6,7 +6,7 @@
  */
 import type { Context, Hono } from 'hono';
 import type { Principal } from '../core/access.ts';
-import { approveHeld, type DecisionOutcome, denyHeld } from '../core/approvals.ts';
+import { approveHeld, denyHeld, describeDecision } from '../core/approvals.ts';
 import type { Deps } from '../core/deps.ts';
 import type { AnyTool } from '../core/tool.ts';
 import { BEARER_CHALLENGE, checkHostAndOrigin } from '../http/access.ts';
@@ -149,24 +149,10 @@ export function mountStatusPage(app: Hono, deps: Deps, opts: StatusPageOptions):
       decision === 'approve'
         ? await approveHeld(deps, opts.tools, id, { serverKey: deps.sealKey }, decider)
         : await denyHeld(deps, opts.tools, id, decider);
-    return answer(out.kind === 'refused' ? (out.forbidden ? 403 : 409) : 200, decisionText(id, out));
+    return answer(out.kind === 'refused' ? (out.forbidden ? 403 : 409) : 200, describeDecision(id, out));
   });
 
   return fleet;
 }
 
 const cacheable = { 'cache-control': 'public, max-age=3600', 'x-content-type-options': 'nosniff' };
-
-/** What came of a decision, as the page says it. */
-function decisionText(id: string, out: DecisionOutcome): string {
-  switch (out.kind) {
-    case 'refused':
-      return out.message;
-    case 'ran':
-      return out.ok ? `Approved ${id}: ${out.outcome}` : `Approved ${id}, but it failed: ${out.outcome}`;
-    case 'cancelled':
-      if (out.reason === 'denied') return `Denied ${id}: nothing was changed.`;
-      if (out.reason === 'expired') return `Too late: ${id} expired; nothing was changed.`;
-      return `Not run: ${out.why} Ask the agent to try again.`;
-  }
-}

@@ -6,7 +6,7 @@
  * the status page.
  */
 
-import { approveHeld, type Decider, type DecisionOutcome, denyHeld } from '../core/approvals.ts';
+import { approveHeld, type DecisionOutcome, denyHeld } from '../core/approvals.ts';
 import type { GatedTool, ToolContext } from '../core/deps.ts';
 import { GateRefusal } from '../core/gate.ts';
 import { cancelOperation, newOperationId } from '../core/operations/service.ts';
@@ -17,7 +17,8 @@ import type { Operation } from '../store/types.ts';
 import { slackErrorCode } from './api.ts';
 import type { SlackMessage } from './blocks.ts';
 import * as B from './blocks.ts';
-import type { SlackContext } from './context.ts';
+import { decider, type SlackContext } from './context.ts';
+import { refreshHomes } from './home.ts';
 import { newButtonSecret, seal } from './sealed.ts';
 
 /** How long a request waits for a person before it is refused. */
@@ -104,6 +105,8 @@ export async function requestApproval(
   }
   await s.threads.attach(op.id, channel, posted.ts);
   s.deps.kickPoller();
+  // Approvers looking at their App Home see it there too.
+  await refreshHomes(s, undefined, true);
   return {
     status: 'awaiting_approval',
     action: tool.phrase,
@@ -139,17 +142,6 @@ function postFailure(err: unknown): string {
     default:
       return `Slack answered ${code}`;
   }
-}
-
-/** How Slack names a person who clicks, for core/approvals.ts. */
-async function decider(s: SlackContext, userId: string): Promise<Decider> {
-  return {
-    id: userId,
-    via: 'slack',
-    role: await s.roles.roleOf(userId),
-    label: `<@${userId}>`,
-    noRole: 'not listed in SLACK_ROLES',
-  };
 }
 
 /** An Approve/Deny button's value: the operation id and the secret its call is sealed with. */
