@@ -57,7 +57,10 @@ ${Object.entries(TONES)
 .c.t-failed,.c.t-broken{background-image:radial-gradient(circle,#fff 0 2px,transparent 2.5px)}
 .ops>li{border:1px solid #d0d7de;border-radius:6px;padding:8px 12px;margin:8px 0}
 .meta{color:#424a53;margin:2px 0 6px;font-size:.9rem}
-.targets li{display:grid;grid-template-columns:minmax(6em,10em) minmax(6em,12em) minmax(6em,12em) 1fr;gap:4px 8px;align-items:center;padding:2px 0}
+.targets{display:grid;grid-template-columns:repeat(auto-fill,minmax(280px,1fr));gap:2px 20px}
+.targets li{display:grid;grid-template-columns:minmax(5em,9em) 1fr;gap:0 8px;align-items:center;padding:3px 0;border-bottom:1px solid #eaeef2}
+.targets .st,.targets .msg{grid-column:1/-1;font-size:.9rem}
+.targets .st{grid-column:1}.targets .msg{grid-column:2}
 .targets progress{width:100%;height:14px;accent-color:#0969da}
 .targets .r-succeeded progress{accent-color:#1a7f37}
 .targets .r-failed progress,.targets .r-timed_out progress{accent-color:#cf222e}
@@ -73,8 +76,6 @@ table{border-collapse:collapse;width:100%;font-size:.9rem}
 th,td{text-align:left;padding:4px 6px;border-bottom:1px solid #eaeef2;vertical-align:top}
 footer{color:#424a53;font-size:.85rem;margin-top:24px}
 @media (max-width:640px){
-  .targets li{grid-template-columns:1fr 1fr}
-  .targets .msg{grid-column:1/-1}
   table,thead,tbody,tr,td,th{display:block}
   thead{position:absolute;left:-9999px}
   td{border:0;padding:0 6px}

@@ -25,7 +25,9 @@ export function targetProgress(kind: OperationKind, t: Pick<OperationTarget, 're
   if (!steps) return Math.min(90, 10 * t.history.length);
   let furthest = -1;
   for (const h of t.history) {
-    const i = steps.findIndex((s) => h.message.includes(s) || h.status.includes(s));
+    // MAAS's message says more than the status ("Installing OS" while "Deploying"): it is read first.
+    const said = steps.findIndex((s) => h.message.includes(s));
+    const i = said >= 0 ? said : steps.findIndex((s) => h.status.includes(s));
     if (i > furthest) furthest = i;
   }
   // Never 0 (it was asked and MAAS took it) nor 100 (that is the result's).

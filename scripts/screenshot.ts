@@ -1,0 +1,80 @@
+/**
+ * `npm run screenshot`: the README's picture of the status page (docs/status-page.png), taken as a person would see
+ * it — the demo (120 machines) with an agent's 40-machine deploy approved on the page and under way, and another
+ * agent call waiting for approval. Needs Chromium (CHROMIUM_PATH, default /usr/bin/chromium).
+ */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { chromium } from 'playwright-core';
+import { FakeSlack } from '../test/slack/fake-slack.ts';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const OUT = process.argv[2] ?? `${ROOT}docs/status-page.png`;
+
+const fake = await new FakeSlack().start();
+const demo = spawn(
+  process.execPath,
+  ['bin/maas-mcp.js', 'demo', '--port', '0', '--machines', '120', '--time-scale', '0.05'],
+  {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      MAAS_MCP_CONFIRM: 'slack',
+      SLACK_BOT_TOKEN: 'xoxb-screenshot-0123456789',
+      SLACK_SIGNING_SECRET: 'screenshot-signing-secret-0123',
+      SLACK_NOTIFY_CHANNEL: 'CNOTIFY',
+      SLACK_API_URL: `${fake.url}/api/`,
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  },
+);
+try {
+  const base = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error('the demo did not start')), 20_000);
+    demo.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /Status page:\s+(http:\/\/127\.0\.0\.1:\d+)\//.exec(out);
+      if (m?.[1] && out.includes('Stop with Ctrl-C.')) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    });
+  });
+  const client = new Client({ name: 'screenshot-agent', version: '1.0.0' });
+  await client.connect(new StreamableHTTPClientTransport(new URL(`${base}/mcp`)));
+  const ready = (await client.callTool({
+    name: 'machines_list',
+    arguments: { status: 'ready', limit: 40 },
+  })) as {
+    structuredContent: { columns: string[]; rows: unknown[][] };
+  };
+  const at = ready.structuredContent.columns.indexOf('hostname');
+  const hosts = ready.structuredContent.rows.map((r) => String(r[at]));
+  const deploy = (await client.callTool({ name: 'machine_deploy', arguments: { machines: hosts } })) as {
+    structuredContent: { operation_id: string };
+  };
+  // Approve the deploy as a person would, with the page's own form.
+  const page = await (await fetch(`${base}/`)).text();
+  const csrf = /name="csrf" value="([^"]+)"/.exec(page)?.[1] ?? '';
+  await fetch(`${base}/approvals/${deploy.structuredContent.operation_id}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', origin: base },
+    body: new URLSearchParams({ csrf, decision: 'approve' }).toString(),
+  });
+  await client.callTool({ name: 'machine_release', arguments: { machines: 'db-01', erase: true } });
+  await client.close();
+
+  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium' });
+  const view = await browser.newPage({ viewport: { width: 1000, height: 1500 } });
+  await view.goto(`${base}/`);
+  await view.waitForTimeout(12_000);
+  await view.screenshot({ path: OUT, fullPage: false });
+  await browser.close();
+  console.log(`wrote ${OUT}`);
+} finally {
+  demo.kill('SIGTERM');
+  await fake.close();
+}
