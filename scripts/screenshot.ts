@@ -53,7 +53,10 @@ try {
   };
   const at = ready.structuredContent.columns.indexOf('hostname');
   const hosts = ready.structuredContent.rows.map((r) => String(r[at]));
-  const deploy = (await client.callTool({ name: 'machine_deploy', arguments: { machines: hosts } })) as {
+  const deploy = (await client.callTool({
+    name: 'machine_deploy',
+    arguments: { machines: hosts },
+  })) as unknown as {
     structuredContent: { operation_id: string };
   };
   // Approve the deploy as a person would, with the page's own form.
