@@ -48,7 +48,7 @@ try {
   const ready = (await client.callTool({
     name: 'machines_list',
     arguments: { status: 'ready', limit: 40 },
-  })) as {
+  })) as unknown as {
     structuredContent: { columns: string[]; rows: unknown[][] };
   };
   const at = ready.structuredContent.columns.indexOf('hostname');
