@@ -6,7 +6,9 @@
  *
  * Why not a key from the environment: it would sit beside the database (on the same disk, or in the same Worker),
  * need managing and rotating, and be the same for every record; a per-record key that only Slack holds (in a
- * message the person was shown) protects each record on its own and needs no setting. Runtime-neutral.
+ * message the person was shown) protects each record on its own and needs no setting. The one exception: a call
+ * held for approval also keeps its button secret sealed under the server's key (Deps.sealKey, the MAAS API key in
+ * use), so that a person can approve it where there is no button (the status page, App Home). Runtime-neutral.
  */
 
 export { isButtonSecret, newButtonSecret, seal, unseal } from '../base/seal.ts';
