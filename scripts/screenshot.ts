@@ -3,46 +3,18 @@
  * it — the demo (120 machines) with an agent's 40-machine deploy approved on the page and under way, and another
  * agent call waiting for approval. Needs Chromium (CHROMIUM_PATH, default /usr/bin/chromium).
  */
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { chromium } from 'playwright-core';
+import { ROOT, startDemo } from '../test/browser/demo.ts';
 import { FakeSlack } from '../test/slack/fake-slack.ts';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const OUT = process.argv[2] ?? `${ROOT}docs/status-page.png`;
 
 const fake = await new FakeSlack().start();
-const demo = spawn(
-  process.execPath,
-  ['bin/maas-mcp.js', 'demo', '--port', '0', '--machines', '120', '--time-scale', '0.05'],
-  {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      MAAS_MCP_CONFIRM: 'slack',
-      SLACK_BOT_TOKEN: 'xoxb-screenshot-0123456789',
-      SLACK_SIGNING_SECRET: 'screenshot-signing-secret-0123',
-      SLACK_NOTIFY_CHANNEL: 'CNOTIFY',
-      SLACK_API_URL: `${fake.url}/api/`,
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  },
-);
+const demo = await startDemo(['--machines', '120', '--time-scale', '0.05'], fake.url);
 try {
-  const base = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error('the demo did not start')), 20_000);
-    demo.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /Status page:\s+(http:\/\/127\.0\.0\.1:\d+)\//.exec(out);
-      if (m?.[1] && out.includes('Stop with Ctrl-C.')) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    });
-  });
+  const base = demo.base;
   const client = new Client({ name: 'screenshot-agent', version: '1.0.0' });
   await client.connect(new StreamableHTTPClientTransport(new URL(`${base}/mcp`)));
   const ready = (await client.callTool({
@@ -78,6 +50,6 @@ try {
   await browser.close();
   console.log(`wrote ${OUT}`);
 } finally {
-  demo.kill('SIGTERM');
+  await demo.stop();
   await fake.close();
 }

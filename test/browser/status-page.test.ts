@@ -7,17 +7,15 @@
  * Needs /usr/bin/chromium (CHROMIUM_PATH to use another): `.ci/run` installs it; elsewhere without it the test is
  * skipped, except under CI=true, where it fails.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeSlack } from '../slack/fake-slack.ts';
+import { type Demo, ROOT, startDemo } from './demo.ts';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const SHOTS = `${ROOT}.screenshots`;
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const present = existsSync(CHROMIUM);
@@ -25,70 +23,23 @@ if (!present && process.env.CI === 'true')
   throw new Error(`the browser test needs ${CHROMIUM} (see .ci/run)`);
 const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
-function cleanEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env))
-    if (!/^(MAAS_|MCP_|SLACK_|HOST$|PORT$)/.test(k)) env[k] = v;
-  return env;
-}
-
-let demo: ChildProcess | undefined;
+let demo: Demo | undefined;
 let fake: FakeSlack | undefined;
 let browser: Browser | undefined;
 let base = '';
-
-/** `maas-mcp demo` asking Slack (a fake on 127.0.0.1) for approvals, MAAS at 1/50 of real time. */
-function startDemo(slackUrl: string): Promise<string> {
-  const proc = spawn(process.execPath, ['bin/maas-mcp.js', 'demo', '--port', '0', '--time-scale', '0.02'], {
-    cwd: ROOT,
-    env: {
-      ...cleanEnv(),
-      MAAS_MCP_CONFIRM: 'slack',
-      SLACK_BOT_TOKEN: 'xoxb-browser-test-0123456789',
-      SLACK_SIGNING_SECRET: 'browser-test-signing-secret-0123',
-      SLACK_NOTIFY_CHANNEL: 'CNOTIFY',
-      SLACK_API_URL: `${slackUrl}/api/`,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  demo = proc;
-  let stderr = '';
-  proc.stderr?.on('data', (d: Buffer) => {
-    stderr += d.toString();
-  });
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no banner within 15 s; stderr: ${stderr}`)), 15_000);
-    let out = '';
-    proc.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /Status page:\s+(http:\/\/127\.0\.0\.1:\d+)\//.exec(out);
-      if (m?.[1] && out.includes('Stop with Ctrl-C.')) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    });
-    proc.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`demo exited with ${code}; stderr: ${stderr}`));
-    });
-  });
-}
 
 beforeAll(async () => {
   if (!present) return;
   mkdirSync(SHOTS, { recursive: true });
   fake = await new FakeSlack().start();
-  base = await startDemo(fake.url);
+  demo = await startDemo(['--time-scale', '0.02'], fake.url);
+  base = demo.base;
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'], timeout: 15_000 });
 }, 40_000);
 
 afterAll(async () => {
   await browser?.close();
-  if (demo && demo.exitCode === null) {
-    const exited = new Promise((resolve) => demo?.once('exit', resolve));
-    demo.kill('SIGTERM');
-    await exited;
-  }
+  await demo?.stop();
   await fake?.close();
 });
 

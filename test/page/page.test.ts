@@ -76,6 +76,78 @@ describe('the status page', () => {
   });
 });
 
+describe('workflow runs on the status page', () => {
+  it('shows each host’s step, its share of steps done as a bar, and MAAS’s reason when one failed', async () => {
+    const { app, deps } = pageRig();
+    const now = deps.clock.now();
+    const step = (action: string, state: 'done' | 'running' | 'pending' | 'failed', note?: string) => ({
+      action,
+      state,
+      ...(note ? { note } : {}),
+      started_at: state === 'pending' ? null : now,
+      finished_at: state === 'done' || state === 'failed' ? now : null,
+      attempts: state === 'pending' ? 0 : 1,
+    });
+    const target = (hostname: string, result: 'pending' | 'failed', status: string, error?: string) => ({
+      system_id: `sys-${hostname}`,
+      hostname,
+      start_status: 'Ready',
+      status,
+      status_code: 0,
+      status_message: '',
+      power_state: 'on',
+      result,
+      history: [],
+      ...(error ? { error } : {}),
+      finished_at: null,
+    });
+    await deps.store.createOperation({
+      id: 'op_wf1',
+      kind: 'workflow',
+      tool: 'workflow_run',
+      state: 'running',
+      targets: [
+        target('node-a', 'pending', 'Deploying'),
+        target('node-b', 'failed', 'Failed commissioning', 'commission: Commissioning failed'),
+      ],
+      requester: { principal: 'alice', via: 'cli' },
+      notify: [],
+      created_at: now,
+      updated_at: now,
+      deadline_at: now + 3_600_000,
+      finished_at: null,
+      next_poll_at: now,
+      notice_sent_at: null,
+      summary: 'workflow on 2 hosts',
+      pending_call: null,
+      version: 0,
+      workflow: {
+        digest: 'd',
+        origin: 'cli',
+        file: {},
+        action: null,
+        hosts_selected: null,
+        max_retries: 0,
+        parallel: 2,
+        lease: null,
+        hosts: [
+          { hostname: 'node-a', steps: [step('commission', 'done'), step('deploy', 'running')] },
+          {
+            hostname: 'node-b',
+            steps: [step('commission', 'failed', 'Commissioning failed'), step('deploy', 'pending')],
+          },
+        ],
+      },
+    });
+    const html = await (await pageRequest(app, '/')).text();
+    expect(html).toContain('<h3>workflow · workflow on 2 hosts</h3>');
+    expect(html).toMatch(
+      /<span class="host">node-a<\/span><progress max="100" value="50"[^>]*>50%<\/progress><span class="st">deploy \(1 of 2 steps\)<\/span>/,
+    );
+    expect(html).toContain('commission: Commissioning failed');
+  });
+});
+
 describe('who may see the status page', () => {
   it('answers only requests addressed to localhost when bound to loopback (DNS rebinding)', async () => {
     const { app } = pageRig();

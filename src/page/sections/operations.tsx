@@ -22,25 +22,35 @@ function counted(op: Operation): string {
   return parts.join(', ');
 }
 
+/** One machine's row: its name, a labelled progress bar, where it stands, and MAAS's message (or reason). */
+function Row(p: { id: string; host: string; result: string; value: number; state: string; message: string }) {
+  return (
+    <li class={`r-${p.result}`} data-id={p.id}>
+      <span class="host">{p.host}</span>
+      <progress max={100} value={p.value} aria-label={`${p.host} progress`}>
+        {p.value}%
+      </progress>
+      <span class="st">{p.state}</span>
+      <span class="msg">{p.message}</span>
+    </li>
+  );
+}
+
 function Targets({ op }: { op: Operation }) {
   const shown = op.targets.slice(0, TARGETS_SHOWN);
   return (
     <>
       <ul class="targets">
-        {shown.map((t) => {
-          const value = targetProgress(op.kind, t);
-          const label = `${t.hostname}: ${t.status}${t.result === 'pending' ? '' : ` (${t.result.replace('_', ' ')})`}`;
-          return (
-            <li class={`r-${t.result}`} data-id={t.system_id}>
-              <span class="host">{t.hostname}</span>
-              <progress max={100} value={value} aria-label={`${t.hostname} progress`}>
-                {value}%
-              </progress>
-              <span class="st">{label.slice(t.hostname.length + 2)}</span>
-              <span class="msg">{t.error ?? (t.status_message === t.status ? '' : t.status_message)}</span>
-            </li>
-          );
-        })}
+        {shown.map((t) => (
+          <Row
+            id={t.system_id}
+            host={t.hostname}
+            result={t.result}
+            value={targetProgress(op.kind, t)}
+            state={`${t.status}${t.result === 'pending' ? '' : ` (${t.result.replace('_', ' ')})`}`}
+            message={t.error ?? (t.status_message === t.status ? '' : t.status_message)}
+          />
+        ))}
       </ul>
       {op.targets.length > shown.length ? (
         <p>and {plural(op.targets.length - shown.length, 'more machine')}.</p>
@@ -129,25 +139,16 @@ export const workflows = defineSection({
                 {v.counts.failed ? `, ${v.counts.failed} failed` : ''} · asked by {op.requester.principal}
               </p>
               <ul class="targets">
-                {v.hosts.slice(0, TARGETS_SHOWN).map((h) => {
-                  const value = h.total
-                    ? Math.round((h.done / h.total) * 100)
-                    : h.result === 'pending'
-                      ? 0
-                      : 100;
-                  return (
-                    <li class={`r-${h.result}`} data-id={h.system_id}>
-                      <span class="host">{h.hostname}</span>
-                      <progress max={100} value={value} aria-label={`${h.hostname} progress`}>
-                        {value}%
-                      </progress>
-                      <span class="st">
-                        {h.step ? `${h.step} (${h.done} of ${h.total} steps)` : h.result.replace('_', ' ')}
-                      </span>
-                      <span class="msg">{h.error ?? (h.message === h.status ? '' : h.message)}</span>
-                    </li>
-                  );
-                })}
+                {v.hosts.slice(0, TARGETS_SHOWN).map((h) => (
+                  <Row
+                    id={h.system_id}
+                    host={h.hostname}
+                    result={h.result}
+                    value={h.total ? Math.round((h.done / h.total) * 100) : h.result === 'pending' ? 0 : 100}
+                    state={h.step ? `${h.step} (${h.done} of ${h.total} steps)` : h.result.replace('_', ' ')}
+                    message={h.error ?? (h.message === h.status ? '' : h.message)}
+                  />
+                ))}
               </ul>
             </li>
           );
