@@ -8,6 +8,7 @@ import type { Context, Hono } from 'hono';
 import type { Principal } from '../core/access.ts';
 import { approveHeld, denyHeld, describeDecision } from '../core/approvals.ts';
 import type { Deps } from '../core/deps.ts';
+import { describeError } from '../core/errors.ts';
 import type { AnyTool } from '../core/tool.ts';
 import { BEARER_CHALLENGE, checkHostAndOrigin } from '../http/access.ts';
 import { PAGE_CSS, PAGE_JS } from './assets.ts';
@@ -87,7 +88,16 @@ export function mountStatusPage(app: Hono, deps: Deps, opts: StatusPageOptions):
     const viewer = await admit(c);
     if (viewer instanceof Response) return viewer;
     const ctx = await contextFor(c, viewer);
-    await ctx.fleet();
+    try {
+      await ctx.fleet();
+    } catch (err) {
+      const why = describeError(err, deps.secrets, deps.log);
+      return c.html(
+        await renderNote('MAAS is not answering', `${why} Reload to try again.`),
+        503,
+        PAGE_HEADERS,
+      );
+    }
     const version = fleet.version;
     const built = await Promise.all(
       sections

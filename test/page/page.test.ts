@@ -7,7 +7,7 @@ import type { ManualClock } from '../../src/base/clock.ts';
 import { Poller } from '../../src/core/operations/poller.ts';
 import { createApp } from '../../src/server.ts';
 import type { Simulator } from '../../src/sim/index.ts';
-import { ADMIN, call, connectClient, simDeps } from '../helpers.ts';
+import { ADMIN, call, connectClient, maasUnavailable, simDeps } from '../helpers.ts';
 import { lastSection, type PageEvent, pageRequest, readEvents } from './helpers.ts';
 
 const TOKENS =
@@ -57,6 +57,17 @@ describe('the status page', () => {
     expect(html).toContain('<main id="main"');
     expect(html).toContain('aria-live="polite"');
     expect(html).toContain('<html lang="en">');
+  });
+
+  it('says MAAS is not answering, readably, when it cannot read the fleet', async () => {
+    const { app, sim } = pageRig();
+    maasUnavailable(sim, 10);
+    const res = await pageRequest(app, '/');
+    expect(res.status).toBe(503);
+    const html = await res.text();
+    expect(html).toContain('<h1>MAAS is not answering</h1>');
+    expect(html).toContain('rack controller');
+    expect(html).not.toMatch(/at .*\.ts:\d+/);
   });
 
   it('groups by pool when asked', async () => {
