@@ -133,19 +133,20 @@ export function createApp(deps: Deps, opts: AppOptions): App {
     const verified = async (
       c: Context,
       type: 'form' | 'json' = 'form',
-    ): Promise<URLSearchParams | Response> => {
+    ): Promise<{ form: URLSearchParams; body: string } | Response> => {
       const v = await readSlackRequest(c.req.raw, secret, deps.clock.now(), {
         firstTime: (signature, expiresAt) => deps.store.addValue(`slack:seen:${signature}`, '1', expiresAt),
         type,
       });
-      if (v.ok) return type === 'json' ? new URLSearchParams({ json: v.body }) : v.form;
+      if (v.ok) return v;
       deps.log.warn('refused a Slack request', { why: v.why });
       return c.text(v.status === 401 ? 'invalid Slack signature' : v.why, v.status);
     };
 
     app.post('/slack/commands', async (c) => {
-      const form = await verified(c);
-      if (form instanceof Response) return form;
+      const read = await verified(c);
+      if (read instanceof Response) return read;
+      const { form } = read;
       const cmd: SlashCommand = {
         user_id: form.get('user_id') ?? '',
         channel_id: form.get('channel_id') ?? '',
@@ -159,8 +160,9 @@ export function createApp(deps: Deps, opts: AppOptions): App {
     });
 
     app.post('/slack/interactions', async (c) => {
-      const form = await verified(c);
-      if (form instanceof Response) return form;
+      const read = await verified(c);
+      if (read instanceof Response) return read;
+      const { form } = read;
       let payload: InteractionPayload;
       try {
         payload = JSON.parse(form.get('payload') ?? '') as InteractionPayload;
@@ -173,11 +175,11 @@ export function createApp(deps: Deps, opts: AppOptions): App {
 
     // The Events API (JSON): the URL check when the app is set up, and app_home_opened for the App Home.
     app.post('/slack/events', async (c) => {
-      const form = await verified(c, 'json');
-      if (form instanceof Response) return form;
+      const read = await verified(c, 'json');
+      if (read instanceof Response) return read;
       let body: { type?: string; challenge?: string; event?: Record<string, unknown> };
       try {
-        body = JSON.parse(form.get('json') ?? '') as typeof body;
+        body = JSON.parse(read.body) as typeof body;
       } catch {
         return c.text('bad payload', 400);
       }
