@@ -1,5 +1,5 @@
 /**
- * (g) The status page at 10,000 machines: a cold page (it reads MAAS) against the bare streamed read of the same
+ * (h) The status page at 10,000 machines: a cold page (it reads MAAS) against the bare streamed read of the same
  * machines, a warm page (served from the shared read) against the same read, the page's size, and one tick of
  * its event stream.
  */

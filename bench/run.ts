@@ -3,6 +3,7 @@
  * a table and written to bench/results/latest.json. (Tests never assert timings; this is where they live.)
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { CATALOGUE_BUDGET, catalogue } from './catalogue.ts';
 import { economy } from './economy.ts';
 import { overhead } from './overhead.ts';
 import { pageBench } from './page.ts';
@@ -80,11 +81,25 @@ if (want('slack')) {
   }
 }
 
+if (want('catalogue')) {
+  const rows = catalogue();
+  results.catalogue = rows;
+  const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
+  console.log(`\n(f) tools/list size, as JSON (target: every toolset ≤ ${kb(CATALOGUE_BUDGET)})`);
+  for (const r of rows) {
+    const verdictOf =
+      r.toolsets === 'all' ? ` ${verdict(Math.max(r.modern_bytes, r.legacy_bytes) <= CATALOGUE_BUDGET)}` : '';
+    console.log(
+      `  ${r.toolsets.padEnd(10)} ${String(r.tools).padStart(2)} tools: 2026-07-28 ${kb(r.modern_bytes)}, 2025-11-25 ${kb(r.legacy_bytes)}${verdictOf}`,
+    );
+  }
+}
+
 if (want('workflows')) {
   const r = await workflowsBench();
   results.workflows = r;
   console.log(
-    `\n(f) workflows: ${r.hosts} hosts × (${r.steps.join(' → ')}) on the simulator in its own process (time scale 0.02; target ≤ 1.2× one host, ≤ 1 read per 100 machines a tick)`,
+    `\n(g) workflows: ${r.hosts} hosts × (${r.steps.join(' → ')}) on the simulator in its own process (time scale 0.02; target ≤ 1.2× one host, ≤ 1 read per 100 machines a tick)`,
   );
   console.log(
     `  one host ${r.one_host_s.toFixed(1)} s | ${r.hosts} hosts ${r.all_hosts_s.toFixed(1)} s = ${r.ratio.toFixed(2)}× one host ${verdict(r.ratio <= 1.2)} (one after another: ~${r.sequential_estimate_s.toFixed(0)} s)`,
@@ -98,7 +113,7 @@ if (want('page')) {
   const r = await pageBench();
   results.page = r;
   console.log(
-    `\n(g) the status page at ${r.machines.toLocaleString('en')} machines (in-process simulator; targets: cold ≤ 1.5× the bare read, warm ≤ 0.25×, ≤ 400 KB)`,
+    `\n(h) the status page at ${r.machines.toLocaleString('en')} machines (in-process simulator; targets: cold ≤ 1.5× the bare read, warm ≤ 0.25×, ≤ 400 KB)`,
   );
   console.log(
     `  bare read ${ms(r.transfer_ms)} | cold page ${ms(r.cold_ms)} = ${r.cold_ratio.toFixed(2)}× ${verdict(r.cold_ratio <= 1.5)} | warm page ${ms(r.warm_ms)} = ${r.warm_ratio.toFixed(2)}× ${verdict(r.warm_ratio <= 0.25)} | ${r.page_kb.toFixed(0)} KB ${verdict(r.page_kb <= 400)} | one event tick ${ms(r.event_tick_ms)}`,

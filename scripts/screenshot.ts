@@ -3,8 +3,7 @@
  * it — the demo (120 machines) with an agent's 40-machine deploy approved on the page and under way, and another
  * agent call waiting for approval. Needs Chromium (CHROMIUM_PATH, default /usr/bin/chromium).
  */
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { chromium } from 'playwright-core';
 import { ROOT, startDemo } from '../test/browser/demo.ts';
 import { FakeSlack } from '../test/slack/fake-slack.ts';

@@ -5,12 +5,15 @@
  */
 import { type Context, Hono } from 'hono';
 import { cors } from 'hono/cors';
+import { type AuthOptions, createAuth } from './auth/index.ts';
+import type { FetchLike } from './base/fetch.ts';
 import type { Principal } from './core/access.ts';
 import type { Deps } from './core/deps.ts';
 import { describeError } from './core/errors.ts';
-import { BEARER_CHALLENGE, callerOf, checkHostAndOrigin } from './http/access.ts';
-import { type McpHttpOptions, McpHttpSessions } from './mcp/server.ts';
+import { callers, checkHostAndOrigin, isPrincipal } from './http/access.ts';
+import { McpHttp, type McpHttpOptions } from './mcp/http.ts';
 import { mountStatusPage, type StatusPageOptions } from './page/routes.ts';
+import { SlackRoles } from './slack/roles.ts';
 import { readSlackRequest } from './slack/verify.ts';
 import {
   type HomeOpened,
@@ -30,29 +33,51 @@ export interface AppOptions {
   localPrincipal: Principal;
   /** Extra routes, e.g. the demo's simulator under /MAAS. */
   mount?: (app: Hono) => void;
-  /** MCP without sessions (Workers), and the JSON Schema validator to use. */
-  mcp?: Pick<McpHttpOptions, 'stateless' | 'validator'>;
+  /**
+   * How MCP is served where it differs: without legacy sessions, with `subscriptions/listen` answered elsewhere
+   * (Workers), task polling. Default: legacy sessions, listen here.
+   */
+  mcp?: Partial<Pick<McpHttpOptions, 'sessions' | 'listen' | 'taskPollMs'>>;
   /** The Slack adapter; /slack/commands and /slack/interactions exist when it and SLACK_SIGNING_SECRET do. */
   slack?: Slack;
   /** Runs Slack work elsewhere (Workers: the Durable Object, free of a request's time limits). */
   slackWork?: (job: SlackJob) => Promise<void>;
   /** The status page's pace and sections (README "Status page"); it is always there. */
-  statusPage?: Omit<StatusPageOptions, 'callerOf' | 'tools'>;
+  statusPage?: Omit<StatusPageOptions, 'callers' | 'tools'>;
+  /** How sign-in reaches the OpenID Connect provider and the issuer's keys (default: the global fetch). */
+  fetch?: FetchLike;
+  /** How the built-in authorization server runs where it differs between Node and Workers. */
+  auth?: Pick<AuthOptions, 'clientMetadataDocuments' | 'serialise'>;
 }
 
 export interface App {
   app: Hono;
-  mcp: McpHttpSessions;
+  mcp: McpHttp;
   close(): Promise<void>;
 }
 
 export function createApp(deps: Deps, opts: AppOptions): App {
   const { config } = deps;
   const app = new Hono();
-  const mcp = new McpHttpSessions(deps, {
+  const mcp = new McpHttp(deps, {
     toolsFor: (p) => enabledTools({ toolsets: config.toolsets, readOnly: config.readOnly, role: p.role }),
+    sessions: true,
     ...opts.mcp,
   });
+  // Sign in with Slack gives the roles /maas gives (SLACK_ROLES, user groups included when Slack can be asked).
+  const slackRoles =
+    opts.slack?.context.roles ?? new SlackRoles(config.slack.roles, undefined, deps.clock, deps.log);
+  const auth = createAuth({
+    config,
+    store: deps.store,
+    clock: deps.clock,
+    log: deps.log,
+    fetch: opts.fetch ?? ((input, init) => globalThis.fetch(input, init)),
+    slackRole: (user) => slackRoles.roleOf(user),
+    ...opts.auth,
+  });
+  // Who is calling: one check for /mcp, /healthz and the status page (src/http/access.ts).
+  const { callerOf, challenge } = callers(auth.resource, opts.localPrincipal);
 
   /**
    * Liveness for anyone who may reach the server; where MAAS is and how it answers (`?maas`) only for a caller
@@ -64,11 +89,10 @@ export function createApp(deps: Deps, opts: AppOptions): App {
     if (refusal) return c.json({ error: refusal }, 403);
     const body: Record<string, unknown> = { status: 'ok', version: VERSION };
     const checkMaas = c.req.query('maas') !== undefined;
-    if (!callerOf(req, config, opts.localPrincipal)) {
+    const who = await callerOf(req);
+    if (!isPrincipal(who)) {
       if (!checkMaas) return c.json(body);
-      return c.json({ error: 'Unauthorized: send Authorization: Bearer <token> to see MAAS details' }, 401, {
-        'WWW-Authenticate': BEARER_CHALLENGE,
-      });
+      return c.json({ error: `${who.description} to see MAAS details` }, who.status, challenge(who));
     }
     body.maas = deps.maas.http.root;
     if (!checkMaas) return c.json(body);
@@ -90,6 +114,9 @@ export function createApp(deps: Deps, opts: AppOptions): App {
       'Authorization',
       'Mcp-Session-Id',
       'Mcp-Protocol-Version',
+      // 2026-07-28 requests name their method and target in headers.
+      'Mcp-Method',
+      'Mcp-Name',
       'Last-Event-ID',
     ],
     exposeHeaders: ['Mcp-Session-Id', 'Mcp-Protocol-Version', 'WWW-Authenticate'],
@@ -104,21 +131,20 @@ export function createApp(deps: Deps, opts: AppOptions): App {
     await next();
   });
 
+  // OAuth metadata, and with the built-in authorization server its endpoints (README "Sign-in with OAuth").
+  auth.routes(app);
+
   app.all('/mcp', async (c) => {
     const req = c.req.raw;
-    const principal = callerOf(req, config, opts.localPrincipal);
-    if (!principal) {
+    const who = await callerOf(req);
+    if (!isPrincipal(who)) {
       return c.json(
-        {
-          jsonrpc: '2.0',
-          error: { code: -32001, message: 'Unauthorized: send Authorization: Bearer <token>' },
-          id: null,
-        },
-        401,
-        { 'WWW-Authenticate': BEARER_CHALLENGE },
+        { jsonrpc: '2.0', error: { code: -32001, message: who.description }, id: null },
+        who.status,
+        challenge(who),
       );
     }
-    return mcp.handle(req, principal);
+    return mcp.handle(req, who);
   });
 
   const slack = opts.slack;
@@ -201,7 +227,7 @@ export function createApp(deps: Deps, opts: AppOptions): App {
   // The status page: the same caller check as /mcp, approvals decided against the same tools as Slack's.
   mountStatusPage(app, deps, {
     ...opts.statusPage,
-    callerOf: (req) => callerOf(req, config, opts.localPrincipal),
+    callers: { callerOf, challenge },
     tools: ALL_TOOLS,
   });
 

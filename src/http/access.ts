@@ -1,35 +1,42 @@
 /**
  * Who is calling over HTTP, and whether the request may be answered at all: one check for /mcp, /healthz and the
- * status page (README "Status page"), so a new way to sign in is added in one place.
+ * status page (README "Status page"), so a new way to sign in is added in one place. Who a bearer token speaks for
+ * is the resource server's business (src/auth/: MCP_AUTH_TOKENS, the built-in authorization server's tokens, an
+ * external issuer's JWTs); this decides what a request without sign-in configured is, and how a refusal is said.
  */
-import { type AuthToken, type Config, isLoopbackHost } from '../config.ts';
+import type { BearerRefusal, ResourceServer } from '../auth/index.ts';
+import { isLoopbackHost } from '../config.ts';
 import type { Principal } from '../core/access.ts';
-import { timingSafeEqual } from '../slack/verify.ts';
 
-export const BEARER_CHALLENGE = 'Bearer realm="maas-mcp"';
+export type { BearerRefusal } from '../auth/index.ts';
 
-/**
- * The caller of `req`: with no MCP_AUTH_TOKENS (only allowed on a loopback HOST) the local principal, else the
- * principal of the bearer token it presents; undefined when it presents none that is known.
- */
-export function callerOf(
-  req: Request,
-  config: Pick<Config, 'authTokens'>,
-  local: Principal,
-): Principal | undefined {
-  return authenticate(req, config.authTokens, local);
+/** The resource tokens are checked for: /mcp's (a token for it, or for the whole server, is accepted everywhere). */
+const RESOURCE_PATH = '/mcp';
+
+export interface Callers {
+  /**
+   * The caller of `req`: with no sign-in configured (only allowed on a loopback HOST) the local principal, else
+   * the principal its bearer token speaks for, or why it is refused.
+   */
+  callerOf(req: Request): Promise<Principal | BearerRefusal>;
+  /** The WWW-Authenticate header that goes with a refusal (it points OAuth clients to the metadata). */
+  challenge(refusal: BearerRefusal): { 'WWW-Authenticate': string };
 }
 
-function authenticate(req: Request, tokens: readonly AuthToken[], local: Principal): Principal | undefined {
-  if (tokens.length === 0) return local;
-  const header = req.headers.get('authorization') ?? '';
-  const m = /^Bearer\s+(\S+)$/i.exec(header);
-  if (!m) return undefined;
-  const presented = m[1] as string;
-  let found: AuthToken | undefined;
-  // Compare against every token in constant time per token so timing reveals nothing about which matched.
-  for (const t of tokens) if (timingSafeEqual(t.token, presented)) found = t;
-  return found ? { id: found.principal, role: found.role, via: 'mcp' } : undefined;
+export function callers(resource: ResourceServer, local: Principal): Callers {
+  return {
+    async callerOf(req) {
+      if (!resource.required) return local;
+      const a = await resource.authenticate(req, RESOURCE_PATH);
+      return a.ok ? { id: a.identity.id, role: a.identity.role, via: 'mcp' } : a.refusal;
+    },
+    challenge: (refusal) => ({ 'WWW-Authenticate': resource.challenge(refusal, RESOURCE_PATH) }),
+  };
+}
+
+/** Whether {@link Callers.callerOf} found a caller (rather than a refusal). */
+export function isPrincipal(who: Principal | BearerRefusal): who is Principal {
+  return 'via' in who;
 }
 
 /**

@@ -10,7 +10,7 @@ import { approveHeld, denyHeld, describeDecision } from '../core/approvals.ts';
 import type { Deps } from '../core/deps.ts';
 import { describeError } from '../core/errors.ts';
 import type { AnyTool } from '../core/tool.ts';
-import { BEARER_CHALLENGE, checkHostAndOrigin } from '../http/access.ts';
+import { type Callers, checkHostAndOrigin, isPrincipal } from '../http/access.ts';
 import { PAGE_CSS, PAGE_JS } from './assets.ts';
 import { csrfRefusal, csrfToken } from './csrf.ts';
 import { statusEvents } from './events.ts';
@@ -20,8 +20,8 @@ import type { PageContext, Section } from './section.ts';
 import { SECTIONS } from './sections/index.ts';
 
 export interface StatusPageOptions extends FleetViewOptions {
-  /** Who is calling (the same function /mcp asks). */
-  callerOf(req: Request): Principal | undefined;
+  /** Who is calling, and how a refusal is said (the same check /mcp makes). */
+  callers: Callers;
   /** The tools approvals are decided against (their roles). */
   tools: readonly AnyTool[];
   /** The sections, top to bottom (default: all of sections/index.ts). */
@@ -40,6 +40,10 @@ const PAGE_HEADERS: Record<string, string> = {
   'cache-control': 'no-store',
 };
 
+/** How a browser gets the page where sign-in is required (README "Status page"). */
+const SIGN_IN_HELP =
+  'The page takes the same bearer tokens as /mcp (MCP_AUTH_TOKENS, or an OAuth access token for this server); see the README, "Status page", for reaching it from a browser.';
+
 /** The largest approval form read (it holds a token and a word). */
 const FORM_MAX = 4096;
 
@@ -52,16 +56,12 @@ export function mountStatusPage(app: Hono, deps: Deps, opts: StatusPageOptions):
   const admit = async (c: Context): Promise<Principal | Response> => {
     const refusal = checkHostAndOrigin(c.req.raw, config.host, config.allowedOrigins);
     if (refusal) return c.html(await renderNote('Forbidden', refusal), 403, PAGE_HEADERS);
-    const who = opts.callerOf(c.req.raw);
-    if (who) return who;
-    return c.html(
-      await renderNote(
-        'Sign-in needed',
-        'This server asks for a bearer token (MCP_AUTH_TOKENS): send Authorization: Bearer <token>.',
-      ),
-      401,
-      { ...PAGE_HEADERS, 'www-authenticate': BEARER_CHALLENGE },
-    );
+    const who = await opts.callers.callerOf(c.req.raw);
+    if (isPrincipal(who)) return who;
+    return c.html(await renderNote('Sign-in needed', `${who.description}. ${SIGN_IN_HELP}`), who.status, {
+      ...PAGE_HEADERS,
+      ...opts.callers.challenge(who),
+    });
   };
 
   const contextFor = async (c: Context, viewer: Principal): Promise<PageContext> => {

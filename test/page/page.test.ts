@@ -2,8 +2,10 @@
  * The status page (README "Status page"): what it shows, who may see it, and its live updates — through the Hono
  * app, against the simulator on a manual clock.
  */
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ManualClock } from '../../src/base/clock.ts';
+import type { FetchLike } from '../../src/base/fetch.ts';
 import { Poller } from '../../src/core/operations/poller.ts';
 import { createApp } from '../../src/server.ts';
 import type { Simulator } from '../../src/sim/index.ts';
@@ -18,9 +20,12 @@ afterEach(async () => {
   for (const c of cleanup.splice(0).reverse()) await c();
 });
 
-function pageRig(env: Record<string, string> = {}) {
+function pageRig(env: Record<string, string> = {}, fetch?: FetchLike) {
   const { sim, deps, clock } = simDeps({ env });
-  const http = createApp(deps, { localPrincipal: { id: 'local:me', role: 'admin', via: 'mcp' } });
+  const http = createApp(deps, {
+    localPrincipal: { id: 'local:me', role: 'admin', via: 'mcp' },
+    ...(fetch ? { fetch } : {}),
+  });
   cleanup.push(async () => {
     await http.close();
     sim.close();
@@ -189,6 +194,73 @@ describe('who may see the status page', () => {
     const ok = await pageRequest(app, '/', { token: 'view-token-0123456789abcdef' });
     expect(ok.status).toBe(200);
     expect(await ok.text()).toContain('You are vera (viewer)');
+  });
+
+  it('takes the OAuth access tokens /mcp takes (an outside issuer’s JWT, its role from a claim), and points a browser without one at the metadata', async () => {
+    const BASE = 'https://maas-mcp.example.com';
+    const ISSUER = 'https://login.example.com/realms/ops';
+    const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
+    const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'ES256' };
+    const fetch: FetchLike = async (input) => {
+      const url = String(input);
+      if (url === `${ISSUER}/.well-known/openid-configuration`) {
+        return Response.json({ issuer: ISSUER, jwks_uri: `${ISSUER}/certs` });
+      }
+      if (url === `${ISSUER}/certs`) return Response.json({ keys: [jwk] });
+      return new Response('not found', { status: 404 });
+    };
+    const { app, clock } = pageRig(
+      {
+        MCP_PUBLIC_URL: BASE,
+        MCP_OAUTH_ISSUER: ISSUER,
+        MCP_OAUTH_ROLE_CLAIM: 'groups',
+        MCP_OAUTH_ROLES: 'maas-admins:admin,*:viewer',
+      },
+      fetch,
+    );
+    const now = Math.floor(clock.now() / 1000);
+    const tokenFor = (sub: string, groups: string[], audience = `${BASE}/mcp`) =>
+      new SignJWT({ groups })
+        .setProtectedHeader({ alg: 'ES256', kid: 'k1' })
+        .setIssuer(ISSUER)
+        .setAudience(audience)
+        .setSubject(sub)
+        .setIssuedAt(now)
+        .setExpirationTime(now + 300)
+        .sign(privateKey);
+
+    const anonymous = await pageRequest(app, '/');
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.headers.get('www-authenticate')).toBe(
+      `Bearer realm="maas-mcp", resource_metadata="${BASE}/.well-known/oauth-protected-resource/mcp"`,
+    );
+    expect(await anonymous.text()).toContain('Sign-in needed');
+
+    const admin = await pageRequest(app, '/', { token: await tokenFor('ada', ['maas-admins']) });
+    expect(admin.status).toBe(200);
+    const adminHtml = await admin.text();
+    expect(adminHtml).toContain('You are ada (admin)');
+    expect(adminHtml).toContain('Latest audit entries');
+    const viewer = await pageRequest(app, '/events', { token: await tokenFor('vic', ['staff'], BASE) });
+    expect(viewer.status).toBe(200);
+    await viewer.body?.cancel();
+    // A token for another resource is refused here as at /mcp.
+    const other = await pageRequest(app, '/', {
+      token: await tokenFor('ada', ['maas-admins'], 'https://elsewhere.example/mcp'),
+    });
+    expect(other.status).toBe(401);
+    expect(other.headers.get('www-authenticate')).toContain('error="invalid_token"');
+    const mcp = await app.request(`http://127.0.0.1:8080/mcp`, {
+      method: 'POST',
+      headers: {
+        host: '127.0.0.1:8080',
+        authorization: `Bearer ${await tokenFor('ada', ['maas-admins'], 'https://elsewhere.example/mcp')}`,
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+      },
+      body: '{}',
+    });
+    expect(mcp.status).toBe(401);
   });
 
   it('shows the audit only to admins, as audit_list', async () => {
