@@ -63,6 +63,7 @@ export function makeDeps(
     log: opts.log ?? silentLogger,
     config: opts.config ?? testConfig(),
     secrets: new SecretSet().add(...maas.apiKey.split(':')),
+    sealKey: maas.apiKey,
   };
   // Workflows run in this process, as on a Node server (src/node.ts wires the same).
   deps.workflows = new WorkflowRunner(deps, {
