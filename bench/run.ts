@@ -6,6 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { CATALOGUE_BUDGET, catalogue } from './catalogue.ts';
 import { economy } from './economy.ts';
 import { overhead } from './overhead.ts';
+import { pageBench } from './page.ts';
 import { pollerBench } from './poller.ts';
 import { scale } from './scale.ts';
 import { slackAck } from './slack-ack.ts';
@@ -105,6 +106,17 @@ if (want('workflows')) {
   );
   console.log(
     `  poller: ${r.poll_ticks} ticks, up to ${r.max_machines_per_tick} machines and ${r.max_requests_per_tick} request(s) a tick, ${r.ticks_over_budget} ticks over one request per 100 machines ${verdict(r.ticks_over_budget === 0)}; ${r.maas_requests_per_host.toFixed(1)} MAAS requests per host in all`,
+  );
+}
+
+if (want('page')) {
+  const r = await pageBench();
+  results.page = r;
+  console.log(
+    `\n(h) the status page at ${r.machines.toLocaleString('en')} machines (in-process simulator; targets: cold ≤ 1.5× the bare read, warm ≤ 0.25×, ≤ 400 KB)`,
+  );
+  console.log(
+    `  bare read ${ms(r.transfer_ms)} | cold page ${ms(r.cold_ms)} = ${r.cold_ratio.toFixed(2)}× ${verdict(r.cold_ratio <= 1.5)} | warm page ${ms(r.warm_ms)} = ${r.warm_ratio.toFixed(2)}× ${verdict(r.warm_ratio <= 0.25)} | ${r.page_kb.toFixed(0)} KB ${verdict(r.page_kb <= 400)} | one event tick ${ms(r.event_tick_ms)}`,
   );
 }
 

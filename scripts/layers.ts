@@ -28,8 +28,16 @@ export const LAYERS: readonly Layer[] = [
   },
   {
     name: 'adapters',
-    paths: ['^src/mcp/', '^src/slack/', '^src/slack\\.ts$', '^src/server\\.ts$', '^src/auth/'],
-    what: 'MCP (the only code that imports the MCP SDK), Slack (pure: parse, Block Kit, confirmations, approvals, notices), HTTP (createApp: /mcp, /healthz, the Slack routes) and sign-in (auth: the OAuth resource server and the built-in authorization server)',
+    paths: [
+      '^src/mcp/',
+      '^src/slack/',
+      '^src/slack\\.ts$',
+      '^src/page/',
+      '^src/http/',
+      '^src/server\\.ts$',
+      '^src/auth/',
+    ],
+    what: 'MCP (the only code that imports the MCP SDK), Slack (pure: parse, Block Kit, confirmations, approvals, notices, App Home), the status page (sections, events, its routes), HTTP (createApp: /mcp, /healthz, the page, the Slack routes; who is calling) and sign-in (auth: the OAuth resource server and the built-in authorization server)',
   },
   {
     name: 'tools',
@@ -126,6 +134,14 @@ export function layerRules(): IForbiddenRuleType[] {
       severity: 'error',
       from: { path: '^src/mcp/' },
       to: { path: '^src/slack(/|\\.ts$)' },
+    },
+    {
+      name: 'page-apart-from-slack-and-mcp',
+      comment:
+        'The status page knows neither the Slack nor the MCP adapter: what it shares with them (approvals, operations) is in core.',
+      severity: 'error',
+      from: { path: '^src/page/' },
+      to: { path: '^src/(slack|mcp)(/|\\.ts$)' },
     },
     {
       name: 'slack-and-mcp-apart',

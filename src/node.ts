@@ -160,7 +160,10 @@ async function runHttp(config: Config, flags: Flags, demo: boolean, logging: Log
     log.info('Slack Socket Mode connected');
   }
   if (demo) printDemoBanner(base, sim as Simulator);
-  else console.error(`maas-mcp ${VERSION} serving MCP at ${base}/mcp (MAAS: ${built.deps.maas.http.root})`);
+  else
+    console.error(
+      `maas-mcp ${VERSION} serving MCP at ${base}/mcp and the status page at ${base}/ (MAAS: ${built.deps.maas.http.root})`,
+    );
   const slackLines = slackBanner(base, config);
   if (slackLines) (demo ? console.log : console.error)(`\n${slackLines}\n`);
   log.info('listening', { url: `${base}/mcp`, demo });
@@ -182,6 +185,7 @@ function printDemoBanner(base: string, sim: Simulator): void {
   );
   console.log(`maas-mcp ${VERSION} demo — a simulated MAAS with a seeded fleet, nothing real is touched.
 
+  Status page:            ${base}/
   MCP (Streamable HTTP):  ${base}/mcp
   Health:                 ${base}/healthz
   Simulated MAAS API:     MAAS_URL=${base}/MAAS

@@ -1,27 +1,32 @@
 /**
- * createApp(deps): the HTTP surface shared by Node and Workers — /mcp, /healthz (and the Slack routes).
+ * createApp(deps): the HTTP surface shared by Node and Workers — /mcp, /healthz, the status page (/, /events,
+ * /approvals/{id}) and the Slack routes.
  * Only routes answer with HTTP errors; tools never see a Request.
  */
 import { type Context, Hono } from 'hono';
 import { cors } from 'hono/cors';
-import { type AuthOptions, type BearerRefusal, createAuth } from './auth/index.ts';
+import { type AuthOptions, createAuth } from './auth/index.ts';
 import type { FetchLike } from './base/fetch.ts';
-import { isLoopbackHost } from './config.ts';
 import type { Principal } from './core/access.ts';
 import type { Deps } from './core/deps.ts';
 import { describeError } from './core/errors.ts';
+import { callers, checkHostAndOrigin, isPrincipal } from './http/access.ts';
 import { McpHttp, type McpHttpOptions } from './mcp/http.ts';
+import { mountStatusPage, type StatusPageOptions } from './page/routes.ts';
 import { SlackRoles } from './slack/roles.ts';
 import { readSlackRequest } from './slack/verify.ts';
 import {
+  type HomeOpened,
   type InteractionPayload,
   runSlackJob,
   type Slack,
   type SlackJob,
   type SlashCommand,
 } from './slack.ts';
-import { enabledTools } from './tools/index.ts';
+import { ALL_TOOLS, enabledTools } from './tools/index.ts';
 import { VERSION } from './version.ts';
+
+export { checkHostAndOrigin } from './http/access.ts';
 
 export interface AppOptions {
   /** Who a caller is when no MCP_AUTH_TOKENS are configured (only allowed on a loopback HOST). */
@@ -37,6 +42,8 @@ export interface AppOptions {
   slack?: Slack;
   /** Runs Slack work elsewhere (Workers: the Durable Object, free of a request's time limits). */
   slackWork?: (job: SlackJob) => Promise<void>;
+  /** The status page's pace and sections (README "Status page"); it is always there. */
+  statusPage?: Omit<StatusPageOptions, 'callers' | 'tools'>;
   /** How sign-in reaches the OpenID Connect provider and the issuer's keys (default: the global fetch). */
   fetch?: FetchLike;
   /** How the built-in authorization server runs where it differs between Node and Workers. */
@@ -69,15 +76,8 @@ export function createApp(deps: Deps, opts: AppOptions): App {
     slackRole: (user) => slackRoles.roleOf(user),
     ...opts.auth,
   });
-  /** Who is calling, by their bearer token; the local user when no sign-in is configured (loopback only). */
-  const caller = async (req: Request): Promise<Principal | BearerRefusal> => {
-    if (!auth.resource.required) return opts.localPrincipal;
-    const a = await auth.resource.authenticate(req, '/mcp');
-    return a.ok ? { id: a.identity.id, role: a.identity.role, via: 'mcp' } : a.refusal;
-  };
-  const challenge = (refusal: BearerRefusal) => ({
-    'WWW-Authenticate': auth.resource.challenge(refusal, '/mcp'),
-  });
+  // Who is calling: one check for /mcp, /healthz and the status page (src/http/access.ts).
+  const { callerOf, challenge } = callers(auth.resource, opts.localPrincipal);
 
   /**
    * Liveness for anyone who may reach the server; where MAAS is and how it answers (`?maas`) only for a caller
@@ -89,8 +89,8 @@ export function createApp(deps: Deps, opts: AppOptions): App {
     if (refusal) return c.json({ error: refusal }, 403);
     const body: Record<string, unknown> = { status: 'ok', version: VERSION };
     const checkMaas = c.req.query('maas') !== undefined;
-    const who = await caller(req);
-    if (!('via' in who)) {
+    const who = await callerOf(req);
+    if (!isPrincipal(who)) {
       if (!checkMaas) return c.json(body);
       return c.json({ error: `${who.description} to see MAAS details` }, who.status, challenge(who));
     }
@@ -136,8 +136,8 @@ export function createApp(deps: Deps, opts: AppOptions): App {
 
   app.all('/mcp', async (c) => {
     const req = c.req.raw;
-    const who = await caller(req);
-    if (!('via' in who)) {
+    const who = await callerOf(req);
+    if (!isPrincipal(who)) {
       return c.json(
         { jsonrpc: '2.0', error: { code: -32001, message: who.description }, id: null },
         who.status,
@@ -156,18 +156,23 @@ export function createApp(deps: Deps, opts: AppOptions): App {
      * Reads and verifies a Slack request (headers before the body, the body up to a cap, each signed request
      * once); nothing else happens to a request that fails.
      */
-    const verified = async (c: Context): Promise<URLSearchParams | Response> => {
+    const verified = async (
+      c: Context,
+      type: 'form' | 'json' = 'form',
+    ): Promise<{ form: URLSearchParams; body: string } | Response> => {
       const v = await readSlackRequest(c.req.raw, secret, deps.clock.now(), {
         firstTime: (signature, expiresAt) => deps.store.addValue(`slack:seen:${signature}`, '1', expiresAt),
+        type,
       });
-      if (v.ok) return v.form;
+      if (v.ok) return v;
       deps.log.warn('refused a Slack request', { why: v.why });
       return c.text(v.status === 401 ? 'invalid Slack signature' : v.why, v.status);
     };
 
     app.post('/slack/commands', async (c) => {
-      const form = await verified(c);
-      if (form instanceof Response) return form;
+      const read = await verified(c);
+      if (read instanceof Response) return read;
+      const { form } = read;
       const cmd: SlashCommand = {
         user_id: form.get('user_id') ?? '',
         channel_id: form.get('channel_id') ?? '',
@@ -181,8 +186,9 @@ export function createApp(deps: Deps, opts: AppOptions): App {
     });
 
     app.post('/slack/interactions', async (c) => {
-      const form = await verified(c);
-      if (form instanceof Response) return form;
+      const read = await verified(c);
+      if (read instanceof Response) return read;
+      const { form } = read;
       let payload: InteractionPayload;
       try {
         payload = JSON.parse(form.get('payload') ?? '') as InteractionPayload;
@@ -192,7 +198,38 @@ export function createApp(deps: Deps, opts: AppOptions): App {
       defer(c, work({ kind: 'interaction', payload }), deps);
       return c.body(null, 200);
     });
+
+    // The Events API (JSON): the URL check when the app is set up, and app_home_opened for the App Home.
+    app.post('/slack/events', async (c) => {
+      const read = await verified(c, 'json');
+      if (read instanceof Response) return read;
+      let body: { type?: string; challenge?: string; event?: Record<string, unknown> };
+      try {
+        body = JSON.parse(read.body) as typeof body;
+      } catch {
+        return c.text('bad payload', 400);
+      }
+      if (body.type === 'url_verification') return c.json({ challenge: String(body.challenge ?? '') });
+      const e = body.event;
+      if (body.type === 'event_callback' && e?.type === 'app_home_opened' && typeof e.user === 'string') {
+        const event: HomeOpened = {
+          type: 'app_home_opened',
+          user: e.user,
+          ...(typeof e.tab === 'string' ? { tab: e.tab } : {}),
+          ...(typeof e.channel === 'string' ? { channel: e.channel } : {}),
+        };
+        defer(c, work({ kind: 'event', event }), deps);
+      }
+      return c.body(null, 200);
+    });
   }
+
+  // The status page: the same caller check as /mcp, approvals decided against the same tools as Slack's.
+  mountStatusPage(app, deps, {
+    ...opts.statusPage,
+    callers: { callerOf, challenge },
+    tools: ALL_TOOLS,
+  });
 
   opts.mount?.(app);
   app.notFound((c) => c.json({ error: `no route ${c.req.method} ${new URL(c.req.url).pathname}` }, 404));
@@ -210,30 +247,4 @@ function defer(c: Context, work: Promise<unknown>, deps: Deps): void {
   } catch {
     // Not on Workers: nothing to register.
   }
-}
-
-/**
- * DNS-rebinding and cross-site protection (MCP spec, Streamable HTTP "Security Warning"): a server bound to
- * loopback answers only requests addressed to a loopback name, and a browser Origin must be the server's own
- * or explicitly allowed.
- */
-export function checkHostAndOrigin(
-  req: Request,
-  boundHost: string,
-  allowedOrigins: readonly string[],
-): string | undefined {
-  const host = req.headers.get('host') ?? new URL(req.url).host;
-  const hostname = host.replace(/:\d+$/, '');
-  if (isLoopbackHost(boundHost) && !isLoopbackHost(hostname)) {
-    return `Forbidden: this server only answers requests addressed to localhost (Host: ${host})`;
-  }
-  const origin = req.headers.get('origin');
-  if (origin === null) return undefined;
-  if (allowedOrigins.includes(origin)) return undefined;
-  try {
-    if (new URL(origin).host === host) return undefined;
-  } catch {
-    // "null" or garbage: refused below.
-  }
-  return `Forbidden: origin ${origin} is not allowed (set MCP_ALLOWED_ORIGINS to allow it)`;
 }

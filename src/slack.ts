@@ -6,6 +6,7 @@
 import type { FetchLike } from './base/fetch.ts';
 import type { Deps, RequestApproval } from './core/deps.ts';
 import { describeError } from './core/errors.ts';
+import type { OperationListener } from './core/operations/notify.ts';
 import type { AnyTool } from './core/tool.ts';
 import { SlackApi } from './slack/api.ts';
 import { requestApproval } from './slack/approval.ts';
@@ -13,12 +14,13 @@ import type { SlackMessage } from './slack/blocks.ts';
 import * as B from './slack/blocks.ts';
 import { handleCommand, type SlashCommand } from './slack/commands.ts';
 import { OperationThreads, type SlackContext } from './slack/context.ts';
+import { type HomeOpened, homeOpened, homeRefresher } from './slack/home.ts';
 import { handleInteraction, type InteractionAnswer, type InteractionPayload } from './slack/interactions.ts';
 import { SlackNotices } from './slack/notices.ts';
 import { SlackRoles } from './slack/roles.ts';
 import { ALL_TOOLS } from './tools/index.ts';
 
-export type { InteractionAnswer, InteractionPayload, SlackMessage, SlashCommand };
+export type { HomeOpened, InteractionAnswer, InteractionPayload, SlackMessage, SlashCommand };
 
 export interface Slack {
   context: SlackContext;
@@ -32,6 +34,10 @@ export interface Slack {
   ack(text: string): SlackMessage;
   /** Completion notices and progress edits; subscribe it to deps.notify where the poller runs. */
   notices: SlackNotices;
+  /** Keeps open App Homes fresh as operations move; subscribe it beside `notices`. */
+  home: OperationListener;
+  /** Someone opened the app's Home or Messages tab (Events API app_home_opened). */
+  homeOpened(e: HomeOpened): Promise<void>;
   /** MAAS_MCP_CONFIRM=slack: holds an agent's call for a person's approval (Deps.requestApproval). */
   requestApproval: RequestApproval;
 }
@@ -52,13 +58,21 @@ export function ackText(text: string): string {
 /** Work that follows a Slack ack: a command, or a click. */
 export type SlackJob =
   | { kind: 'command'; cmd: SlashCommand }
-  | { kind: 'interaction'; payload: InteractionPayload };
+  | { kind: 'interaction'; payload: InteractionPayload }
+  | { kind: 'event'; event: HomeOpened };
 
 /**
  * Does a job and answers through its response_url (the same on Node — HTTP and Socket Mode — and in the Workers
  * Durable Object). Whatever goes wrong, the person who asked or clicked is told, not only the log.
  */
 export async function runSlackJob(slack: Slack, job: SlackJob): Promise<void> {
+  if (job.kind === 'event') {
+    // Nobody waits on an answer: a failure is the log's.
+    await slack
+      .homeOpened(job.event)
+      .catch((err) => slack.context.deps.log.warn('could not publish a Slack App Home', { error: err }));
+    return;
+  }
   const url = job.kind === 'command' ? job.cmd.response_url : job.payload.response_url;
   let msg: SlackMessage | undefined;
   try {
@@ -131,6 +145,8 @@ export function createSlack(
     respond: (url, msg) => responder.respond(url, msg),
     ack: (text) => responder.clean({ response_type: 'ephemeral', text: ackText(text) }),
     notices: new SlackNotices(context),
+    home: homeRefresher(context),
+    homeOpened: (e) => homeOpened(context, e),
     requestApproval: (tool, args, plan, ctx) => requestApproval(context, tool, args, plan, ctx),
   };
 }

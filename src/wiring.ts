@@ -81,11 +81,15 @@ export function buildDeps(parts: DepsParts): { deps: Deps; slack: Slack | undefi
     config,
     secrets,
     vault: vaultOf(maas.apiKey, 'clusters'),
+    sealKey: maas.apiKey,
   };
   const slack = createSlack(deps);
   if (slack) {
     deps.requestApproval = slack.requestApproval;
-    if (parts.slackNotices) deps.notify.subscribe(slack.notices);
+    if (parts.slackNotices) {
+      deps.notify.subscribe(slack.notices);
+      deps.notify.subscribe(slack.home);
+    }
   }
   return { deps, slack };
 }

@@ -65,6 +65,7 @@ export function makeDeps(
     config: opts.config ?? testConfig(),
     secrets: new SecretSet().add(...maas.apiKey.split(':')),
     vault: vaultOf(maas.apiKey, 'clusters'),
+    sealKey: maas.apiKey,
   };
   // Workflows run in this process, as on a Node server (src/node.ts wires the same).
   deps.workflows = new WorkflowRunner(deps, {

@@ -4,8 +4,19 @@
  * server resume (src/core/workflows/). Runtime-neutral: Web Crypto.
  */
 import { type AeadKey, aeadKey, seal as sealWith, unseal as unsealWith } from './aead.ts';
+import { randomHex } from './ids.ts';
 
 const enc = new TextEncoder();
+
+/** A new per-record secret (a Slack button's): 16 random bytes, hex. */
+export function newButtonSecret(): string {
+  return randomHex(16);
+}
+
+/** Whether `value` is shaped like a per-record secret (anything else is refused before any lookup). */
+export function isButtonSecret(value: string): boolean {
+  return /^[0-9a-f]{32}$/.test(value);
+}
 
 /** `text` encrypted with `secret`: base64 of a fresh 12-byte IV and the AES-GCM ciphertext. */
 export async function seal(secret: string, text: string): Promise<string> {

@@ -31,6 +31,11 @@ export interface Deps {
    * the confirmation gate calls it.
    */
   requestApproval?: RequestApproval;
+  /**
+   * A secret only this server holds (the MAAS API key in use): seals what the server alone must open again — an
+   * approval's button secret for the status page — and signs the page's CSRF tokens. Absent: neither is offered.
+   */
+  sealKey?: string;
   /** Secret strings known at start (API key parts, tokens), scrubbed from every text that leaves. */
   secrets: SecretSet;
   /**

@@ -42,6 +42,18 @@ export function createSlackApp(slack: Slack, config: Config, log: Logger, opts: 
     await runSlackJob(slack, { kind: 'interaction', payload: body as unknown as InteractionPayload });
   });
 
+  app.event('app_home_opened', async ({ event }) => {
+    await runSlackJob(slack, {
+      kind: 'event',
+      event: {
+        type: 'app_home_opened',
+        user: event.user,
+        ...(event.tab ? { tab: event.tab } : {}),
+        ...(event.channel ? { channel: event.channel } : {}),
+      },
+    });
+  });
+
   app.error(async (err) => {
     log.error('Slack (Bolt) error', { error: err });
   });

@@ -99,6 +99,12 @@ export class SlackApi {
     await this.call('chat.update', { channel, ts, text: clean.text, blocks: clean.blocks });
   }
 
+  /** Shows `view` as `userId`'s App Home tab (views.publish). */
+  async publishView(userId: string, view: { type: 'home'; blocks: SlackMessage['blocks'] }): Promise<void> {
+    const clean = this.clean({ text: '', blocks: view.blocks ?? [] });
+    await this.call('views.publish', { user_id: userId, view: { type: 'home', blocks: clean.blocks } });
+  }
+
   /** Members of a user group (needs the usergroups:read scope). */
   async usergroupMembers(usergroup: string): Promise<string[]> {
     const body = await this.call('usergroups.users.list', { usergroup });

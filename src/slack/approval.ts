@@ -2,27 +2,24 @@
  * Human approval for agents (MAAS_MCP_CONFIRM=slack): an MCP client's destructive call becomes an operation in
  * state awaiting_approval, and a request with Approve/Deny goes to SLACK_NOTIFY_CHANNEL. Approval runs the held
  * call as that same operation; denial or expiry refuses it. The agent follows it with operation_get, `wait`, or
- * the completion notice.
+ * the completion notice. The decision itself (who may, the re-check, running it) is core/approvals.ts, shared with
+ * the status page.
  */
 
-import { type Principal, roleAtLeast } from '../core/access.ts';
-import { recordAudit } from '../core/audit.ts';
+import { approveHeld, type DecisionOutcome, denyHeld } from '../core/approvals.ts';
 import type { GatedTool, ToolContext } from '../core/deps.ts';
-import { describeError } from '../core/errors.ts';
 import { GateRefusal } from '../core/gate.ts';
-import { runTool } from '../core/invoke.ts';
-import { announceEnd, cancelOperation, newOperationId } from '../core/operations/service.ts';
+import { cancelOperation, newOperationId } from '../core/operations/service.ts';
 import { operationView } from '../core/operations/view.ts';
 import type { Plan } from '../core/plan.ts';
 import type { ActionResult } from '../core/result.ts';
-import { FINAL_STATES, type Operation } from '../store/types.ts';
+import type { Operation } from '../store/types.ts';
 import { slackErrorCode } from './api.ts';
 import type { SlackMessage } from './blocks.ts';
 import * as B from './blocks.ts';
-import type { SlackContext } from './context.ts';
-import { isButtonSecret, newButtonSecret, seal, unseal } from './sealed.ts';
-
-type PendingCall = NonNullable<Operation['pending_call']>;
+import { decider, type SlackContext } from './context.ts';
+import { refreshHomes } from './home.ts';
+import { newButtonSecret, seal } from './sealed.ts';
 
 /** How long a request waits for a person before it is refused. */
 export const APPROVAL_TTL_MS = 30 * 60_000;
@@ -82,6 +79,7 @@ export async function requestApproval(
       tool: tool.name,
       args: {},
       sealed: await seal(secret, JSON.stringify(call)),
+      ...(s.deps.sealKey ? { server_sealed: await seal(s.deps.sealKey, secret) } : {}),
       snapshot: plan.snapshot,
     },
     version: 0,
@@ -107,6 +105,8 @@ export async function requestApproval(
   }
   await s.threads.attach(op.id, channel, posted.ts);
   s.deps.kickPoller();
+  // Approvers looking at their App Home see it there too.
+  await refreshHomes(s, undefined, true);
   return {
     status: 'awaiting_approval',
     action: tool.phrase,
@@ -144,71 +144,10 @@ function postFailure(err: unknown): string {
   }
 }
 
-/** Who may approve a held call: a Slack user with at least the tool's role (and at least operator). */
-async function mayDecide(s: SlackContext, op: Operation, userId: string): Promise<string | undefined> {
-  const tool = s.tools.find((t) => t.name === op.tool);
-  const role = await s.roles.roleOf(userId);
-  const needed = tool && roleAtLeast(tool.minRole, 'operator') ? tool.minRole : 'operator';
-  if (!role || !roleAtLeast(role, needed))
-    return `Only people with the ${needed} role can decide this (you are ${role ?? 'not listed in SLACK_ROLES'}).`;
-  return undefined;
-}
-
-async function audit(
-  s: SlackContext,
-  op: Operation,
-  userId: string,
-  result: 'approved' | 'denied' | 'refused',
-  detail: string,
-) {
-  const principal: Principal = { id: userId, role: (await s.roles.roleOf(userId)) ?? 'viewer', via: 'slack' };
-  await recordAudit(
-    { deps: s.deps, principal },
-    {
-      tool: op.tool,
-      args: {},
-      result,
-      detail,
-      operation_id: op.id,
-      targets: op.targets.map((t) => ({
-        system_id: t.system_id,
-        hostname: t.hostname,
-        before: t.start_status,
-      })),
-    },
-  );
-}
-
-/** The held request `opId`, if it is still undecided and `userId` may decide it; else what to tell them. */
-async function undecided(
-  s: SlackContext,
-  opId: string,
-  userId: string,
-  decision: 'approval' | 'denial',
-): Promise<(Operation & { pending_call: PendingCall }) | { ephemeral: string }> {
-  const op = await s.deps.store.getOperation(opId);
-  if (!op) return { ephemeral: `There is no operation ${opId}.` };
-  const call = op.pending_call;
-  if (op.state !== 'awaiting_approval' || !call) return decided(op);
-  const refusal = await mayDecide(s, op, userId);
-  if (refusal) {
-    await audit(s, op, userId, 'refused', `${decision} by <@${userId}> refused: ${refusal}`);
-    return { ephemeral: refusal };
-  }
-  return { ...op, pending_call: call };
-}
-
 /** An Approve/Deny button's value: the operation id and the secret its call is sealed with. */
 function buttonParts(value: string): { opId: string; secret: string } {
   const [opId = '', secret = ''] = value.split('.', 2);
   return { opId, secret };
-}
-
-/** The held call's arguments, opened with the button's secret; undefined when the secret does not open them. */
-async function heldArgs(call: PendingCall, secret: string): Promise<Record<string, unknown> | undefined> {
-  if (call.sealed === undefined) return call.args;
-  const text = isButtonSecret(secret) ? await unseal(secret, call.sealed) : undefined;
-  return text === undefined ? undefined : (JSON.parse(text) as Record<string, unknown>);
 }
 
 export async function approve(
@@ -217,116 +156,8 @@ export async function approve(
   userId: string,
 ): Promise<SlackMessage | { ephemeral: string }> {
   const { opId, secret } = buttonParts(value);
-  const op = await undecided(s, opId, userId, 'approval');
-  if ('ephemeral' in op) return op;
-  const args = await heldArgs(op.pending_call, secret);
-  if (!args) return { ephemeral: 'This button does not open that request; nothing was changed.' };
-  // Too late: the request expired, even if the poller has not said so yet.
-  if (s.deps.clock.now() >= op.deadline_at) {
-    return cancelHeld(s, op, userId, {
-      why: 'approval expired',
-      summary: 'not run: approval expired',
-      audit: ['refused', `approval by <@${userId}> not run: approval expired`],
-      headline: ':hourglass: Too late: this request expired; nothing was changed.',
-    });
-  }
-  // Claim the decision first: two people clicking at once cannot both run it.
-  const call = op.pending_call;
-  const claimed = await s.deps.store.updateOperation({
-    ...op,
-    pending_call: null,
-    updated_at: s.deps.clock.now(),
-  });
-  if (!claimed) return { ephemeral: 'Someone else decided this at the same moment.' };
-  await audit(s, claimed, userId, 'approved', `approved by <@${userId}>`);
-  const tool = s.tools.find((t) => t.name === call.tool);
-  const principal: Principal = {
-    id: op.requester.principal,
-    role: op.requester.role ?? 'operator',
-    via: op.requester.via,
-  };
-  let outcome: string;
-  let ok = false;
-  try {
-    if (!tool) throw new Error(`tool ${call.tool} no longer exists`);
-    const out = (await runTool(tool, args, {
-      deps: s.deps,
-      principal,
-      // The approver was shown the machines as they were when the agent asked: if any changed since, the gate
-      // refuses to run it.
-      confirmedAgainst:
-        call.snapshot ?? op.targets.map((t) => ({ system_id: t.system_id, status: t.status_code })),
-      operationId: op.id,
-      notifyTargets: claimed.notify,
-      announceCompletion: true,
-    })) as ActionResult;
-    outcome = out.summary;
-    ok = !tool.failed?.(out);
-    await settleHeld(s, op.id, out);
-  } catch (err) {
-    if (err instanceof GateRefusal) {
-      const why = err.message.replace(/^Not done: /, '');
-      // The one path has audited the refusal.
-      return cancelHeld(s, claimed, userId, {
-        why,
-        summary: `not run: ${why}`,
-        headline: `:warning: Not run: ${B.esc(why)} Ask the agent to try again.`,
-      });
-    }
-    outcome = describeError(err, s.deps.secrets, s.deps.log);
-    await settleHeld(s, op.id, undefined, outcome);
-  }
-  const now = await s.deps.store.getOperation(op.id);
-  const view = operationView(now ?? claimed);
-  const msg = B.operationStatus(view);
-  return {
-    ...msg,
-    blocks: [
-      B.section(
-        ok
-          ? `:white_check_mark: Approved by <@${userId}>: ${B.esc(outcome)}`
-          : `:x: Approved by <@${userId}>, but it failed: ${B.esc(outcome)}`,
-      ),
-      ...(msg.blocks ?? []),
-    ],
-  };
-}
-
-/**
- * After an approved call ran: if it did not turn into a tracked operation (nothing MAAS finishes later, or it
- * failed), the held operation ends here with what happened, and the agent is told.
- */
-async function settleHeld(
-  s: SlackContext,
-  id: string,
-  out: ActionResult | undefined,
-  error?: string,
-): Promise<void> {
-  for (let i = 0; i < 5; i++) {
-    const op = await s.deps.store.getOperation(id);
-    if (op?.state !== 'awaiting_approval') return;
-    const now = s.deps.clock.now();
-    const done = new Map((out?.succeeded ?? []).map((r) => [r.system_id, r]));
-    const failed = new Map((out?.failed ?? []).map((r) => [r.system_id, r.error]));
-    for (const t of op.targets) {
-      const d = done.get(t.system_id);
-      if (d) Object.assign(t, { result: 'succeeded', status: d.after, finished_at: now });
-      else
-        Object.assign(t, {
-          result: 'failed',
-          finished_at: now,
-          error: failed.get(t.system_id) ?? error ?? 'not done',
-        });
-    }
-    const ok = op.targets.filter((t) => t.result === 'succeeded').length;
-    op.state = ok === op.targets.length ? 'succeeded' : ok === 0 ? 'failed' : 'partial';
-    op.finished_at = now;
-    op.updated_at = now;
-    const saved = await s.deps.store.updateOperation(op);
-    if (!saved) continue;
-    await announceEnd(s.deps, saved);
-    return;
-  }
+  const out = await approveHeld(s.deps, s.tools, opId, { buttonSecret: secret }, await decider(s, userId));
+  return decisionMessage(out, userId);
 }
 
 export async function deny(
@@ -334,31 +165,25 @@ export async function deny(
   value: string,
   userId: string,
 ): Promise<SlackMessage | { ephemeral: string }> {
-  const op = await undecided(s, buttonParts(value).opId, userId, 'denial');
-  if ('ephemeral' in op) return op;
-  return cancelHeld(s, op, userId, {
-    why: `denied by ${userId}`,
-    summary: `denied by ${userId}`,
-    audit: ['denied', `denied by <@${userId}>`],
-    headline: `:no_entry: Denied by <@${userId}> — nothing was changed.`,
-  });
+  const out = await denyHeld(s.deps, s.tools, buttonParts(value).opId, await decider(s, userId));
+  return decisionMessage(out, userId);
 }
 
-/** Cancels a held request (denied, expired or stale): records it, audits it, tells the agent and the channel. */
-async function cancelHeld(
-  s: SlackContext,
-  op: Operation,
-  userId: string,
-  how: { why: string; summary: string; audit?: ['denied' | 'refused', string]; headline: string },
-): Promise<SlackMessage | { ephemeral: string }> {
-  const done = await cancelOperation(s.deps, op, { error: how.why, summary: how.summary });
-  if (!done) return { ephemeral: 'Someone else decided this at the same moment.' };
-  if (how.audit) await audit(s, done.op, userId, how.audit[0], how.audit[1]);
-  const msg = B.operationStatus(operationView(done.op));
-  return { ...msg, blocks: [B.section(how.headline), ...(msg.blocks ?? [])] };
-}
-
-function decided(op: Operation): { ephemeral: string } {
-  const state = FINAL_STATES.has(op.state) ? op.state : 'already approved';
-  return { ephemeral: `This request was already decided (${state}).` };
+/** The approval request's message rewritten with what came of a decision (or what to tell only the clicker). */
+function decisionMessage(out: DecisionOutcome, userId: string): SlackMessage | { ephemeral: string } {
+  if (out.kind === 'refused') return { ephemeral: out.message };
+  const msg = B.operationStatus(operationView(out.op));
+  let headline: string;
+  if (out.kind === 'ran') {
+    headline = out.ok
+      ? `:white_check_mark: Approved by <@${userId}>: ${B.esc(out.outcome)}`
+      : `:x: Approved by <@${userId}>, but it failed: ${B.esc(out.outcome)}`;
+  } else if (out.reason === 'denied') {
+    headline = `:no_entry: Denied by <@${userId}> — nothing was changed.`;
+  } else if (out.reason === 'expired') {
+    headline = ':hourglass: Too late: this request expired; nothing was changed.';
+  } else {
+    headline = `:warning: Not run: ${B.esc(out.why)} Ask the agent to try again.`;
+  }
+  return { ...msg, blocks: [B.section(headline), ...(msg.blocks ?? [])] };
 }

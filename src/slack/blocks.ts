@@ -372,7 +372,7 @@ export function preview(verb: string, out: ActionResult, nonce: string, label: s
   return { response_type: 'ephemeral', text: title, blocks };
 }
 
-function buttons(
+export function buttons(
   value: string,
   goId: string,
   goLabel: string,

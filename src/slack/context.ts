@@ -1,4 +1,5 @@
 /** What every part of the Slack adapter shares. */
+import type { Decider } from '../core/approvals.ts';
 import type { Deps } from '../core/deps.ts';
 import type { AnyTool } from '../core/tool.ts';
 import type { SlackApi } from './api.ts';
@@ -37,4 +38,15 @@ export class OperationThreads {
     }
     this.deps.log.warn('could not record the Slack thread of an operation', { operation: operationId });
   }
+}
+
+/** How Slack names a person who clicks, for core/approvals.ts. */
+export async function decider(s: SlackContext, userId: string): Promise<Decider> {
+  return {
+    id: userId,
+    via: 'slack',
+    role: await s.roles.roleOf(userId),
+    label: `<@${userId}>`,
+    noRole: 'not listed in SLACK_ROLES',
+  };
 }

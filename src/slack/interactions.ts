@@ -13,6 +13,7 @@ import type { SlackMessage } from './blocks.ts';
 import * as B from './blocks.ts';
 import { CONFIRM_KEY, type PendingConfirmation, present, slackTarget } from './commands.ts';
 import type { SlackContext } from './context.ts';
+import { homeDecision } from './home.ts';
 import { isButtonSecret, sealedName, unseal } from './sealed.ts';
 
 /** The parts of a block_actions payload maas-mcp reads. */
@@ -44,6 +45,11 @@ export async function handleInteraction(s: SlackContext, p: InteractionPayload):
       const answer = await (action.action_id === 'maas:approve' ? approve : deny)(s, value, p.user.id);
       return 'ephemeral' in answer ? answer : { replace: answer };
     }
+    case 'maas:home-approve':
+    case 'maas:home-deny':
+      // From someone's App Home: the answer is their home, published again with what came of it.
+      await homeDecision(s, action.action_id, value, p.user.id);
+      return undefined;
     default:
       return { ephemeral: `Unknown action ${action.action_id}.` };
   }

@@ -6,24 +6,14 @@
  *
  * Why not a key from the environment: it would sit beside the database (on the same disk, or in the same Worker),
  * need managing and rotating, and be the same for every record; a per-record key that only Slack holds (in a
- * message the person was shown) protects each record on its own and needs no setting. Runtime-neutral.
+ * message the person was shown) protects each record on its own and needs no setting. The one exception: a call
+ * held for approval also keeps its button secret sealed under the server's key (Deps.sealKey, the MAAS API key in
+ * use), so that a person can approve it where there is no button (the status page, App Home). Runtime-neutral.
  */
 
-import { randomHex } from '../base/ids.ts';
-
-export { seal, unseal } from '../base/seal.ts';
+export { isButtonSecret, newButtonSecret, seal, unseal } from '../base/seal.ts';
 
 const enc = new TextEncoder();
-
-/** A new secret for a button: 16 random bytes, hex. */
-export function newButtonSecret(): string {
-  return randomHex(16);
-}
-
-/** Whether `value` is shaped like a button secret (anything else is refused before any lookup). */
-export function isButtonSecret(value: string): boolean {
-  return /^[0-9a-f]{32}$/.test(value);
-}
 
 /** The name a record sealed with `secret` is stored under: a digest, from which the secret cannot be recovered. */
 export async function sealedName(secret: string): Promise<string> {

@@ -20,7 +20,7 @@ export type Verdict = { ok: true } | { ok: false; why: string };
 
 /** A Slack request read and verified (its form), or why it was refused and with which HTTP status. */
 export type SlackRequest =
-  | { ok: true; form: URLSearchParams }
+  | { ok: true; form: URLSearchParams; body: string }
   | { ok: false; status: 400 | 401 | 409 | 413 | 415; why: string };
 
 export interface ReadOptions {
@@ -30,6 +30,8 @@ export interface ReadOptions {
    */
   firstTime(signature: string, expiresAt: number): Promise<boolean>;
   maxBytes?: number;
+  /** What the body is: a form (commands, clicks; the default) or JSON (the Events API). */
+  type?: 'form' | 'json';
 }
 
 /** Reads a request to a Slack route: headers first, the body only if they pass, and never more than the cap. */
@@ -46,8 +48,13 @@ export async function readSlackRequest(
   const early = checkHeaders(headers, nowMs);
   if (!early.ok) return { ok: false, status: 401, why: early.why };
   const type = (req.headers.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase();
-  if (type !== 'application/x-www-form-urlencoded')
-    return { ok: false, status: 415, why: 'not a form (Slack sends application/x-www-form-urlencoded)' };
+  const expected = opts.type === 'json' ? 'application/json' : 'application/x-www-form-urlencoded';
+  if (type !== expected)
+    return {
+      ok: false,
+      status: 415,
+      why: `not ${opts.type === 'json' ? 'JSON' : 'a form'} (Slack sends ${expected} here)`,
+    };
   const max = opts.maxBytes ?? MAX_SLACK_BODY_BYTES;
   const body = await readAtMost(req, max);
   if (body === undefined)
@@ -58,7 +65,7 @@ export async function readSlackRequest(
   const expiresAt = (Number(headers.timestamp) + MAX_SKEW_S + 1) * 1000;
   if (!(await opts.firstTime(signature, expiresAt)))
     return { ok: false, status: 409, why: 'replayed request (this signed request was already received)' };
-  return { ok: true, form: new URLSearchParams(body) };
+  return { ok: true, form: opts.type === 'json' ? new URLSearchParams() : new URLSearchParams(body), body };
 }
 
 /** What can be refused without the body: missing or malformed signature headers, a timestamp out of the window. */

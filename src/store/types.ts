@@ -230,6 +230,11 @@ export const Operation = z.object({
       tool: z.string(),
       args: z.record(z.string(), z.unknown()),
       sealed: z.string().optional(),
+      /**
+       * The Approve button's secret, sealed with the server's key (Deps.sealKey): lets a person approve where no
+       * button is (the status page) without the secret ever being shown or stored in the clear.
+       */
+      server_sealed: z.string().optional(),
       /** Every machine the request named, as the approver is shown it: approval runs only if none changed. */
       snapshot: z.array(MachineSnapshot).optional(),
     })

@@ -173,7 +173,12 @@ export class MaasMcpObject extends DurableObject<Env> implements StoreRpc {
    */
   async slackJob(job: SlackJob): Promise<void> {
     // What was typed may hold user_data or a BMC password: it waits sealed, under a key in this instance's memory.
-    const responseUrl = job.kind === 'command' ? job.cmd.response_url : job.payload.response_url;
+    const responseUrl =
+      job.kind === 'command'
+        ? job.cmd.response_url
+        : job.kind === 'interaction'
+          ? job.payload.response_url
+          : undefined;
     const entry: QueuedJob = {
       sealed: await seal(this.jobKey, JSON.stringify(job)),
       ...(responseUrl ? { response_url: responseUrl } : {}),

@@ -91,6 +91,7 @@ export class FakeSlack {
       return { ok: true, channel: body.channel, ts: `1700000000.${String(++this.seq).padStart(6, '0')}` };
     }
     if (path === '/api/chat.update') return { ok: true, channel: body.channel, ts: body.ts };
+    if (path === '/api/views.publish') return { ok: true, view: { id: `V${++this.seq}`, type: 'home' } };
     if (path === '/api/usergroups.users.list')
       return { ok: true, users: this.groups.get(String(body.usergroup)) ?? [] };
     if (path === '/api/auth.test') return { ok: true, user_id: 'UBOT', bot_id: 'BBOT', team_id: 'T1' };

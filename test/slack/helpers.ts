@@ -77,6 +77,7 @@ function withSlack(deps: Deps) {
   const slack = createSlack(deps, { fetch: (input, init) => globalThis.fetch(input, init) });
   if (!slack) throw new Error('Slack not configured');
   deps.notify.subscribe(slack.notices);
+  deps.notify.subscribe(slack.home);
   deps.requestApproval = slack.requestApproval;
   return slack;
 }

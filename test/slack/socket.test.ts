@@ -108,4 +108,22 @@ describe('Socket Mode through Bolt', () => {
     const acks = await feed(app, body);
     expect(JSON.stringify(acks)).not.toContain('hunter2-Sup3rSecret');
   });
+
+  it('an app_home_opened event publishes the person’s App Home, as over HTTP', async () => {
+    rig = await slackRig();
+    const r = rig;
+    const { app } = boltApp(r);
+    await feed(app, {
+      type: 'event_callback',
+      team_id: 'T1',
+      api_app_id: 'A1',
+      event_id: 'Ev1',
+      event_time: 1,
+      event: { type: 'app_home_opened', user: 'UOPS', channel: 'DAPP', tab: 'home', event_ts: '1.0' },
+    });
+    await r.fake.waitFor((calls) => calls.some((c) => c.path === '/api/views.publish'));
+    const call = r.fake.to('/api/views.publish')[0];
+    expect(call?.body.user_id).toBe('UOPS');
+    expect(JSON.stringify(call?.body)).toContain('*24 machines*');
+  });
 });

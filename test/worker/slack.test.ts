@@ -263,3 +263,34 @@ describe('Slack on Workers', () => {
     expect(failNotices).toBe(0);
   });
 });
+
+describe('the App Home on Workers', () => {
+  it('publishes the person’s home from the Durable Object after a signed app_home_opened event', async () => {
+    const raw = JSON.stringify({
+      type: 'event_callback',
+      team_id: 'T1',
+      event: { type: 'app_home_opened', user: 'UOPS', tab: 'home', channel: 'DAPP' },
+    });
+    const ts = String(Math.floor(Date.now() / 1000));
+    const ctx = createExecutionContext();
+    const res = await worker.fetch(
+      new Request('http://127.0.0.1/slack/events', {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-slack-request-timestamp': ts,
+          'x-slack-signature': await sign(SECRET, ts, raw),
+        },
+        body: raw,
+      }),
+      env,
+      ctx,
+    );
+    await waitOnExecutionContext(ctx);
+    expect(res.status).toBe(200);
+    await runAlarmsUntil(async () => to('/api/views.publish').length > 0);
+    const published = to('/api/views.publish')[0];
+    expect(published?.body.user_id).toBe('UOPS');
+    expect(textOf(published)).toContain('machines*');
+  });
+});

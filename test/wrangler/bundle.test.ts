@@ -47,7 +47,11 @@ afterAll(() => rmSync(out, { recursive: true, force: true }));
 
 describe('the Worker bundle', () => {
   it('imports no node:* module', () => {
-    const specifiers = code.match(/["'`]node:[\w/]+["'`]/g) ?? [];
+    // hono/jsx (the status page) looks for AsyncLocalStorage at run time, optionally and guarded:
+    // `process?.getBuiltinModule?.("node:async_hooks")`, `process?.mainModule?.require?.("node:async_hooks")`.
+    // On Workers there is no `process`, so it renders without it; that probe is no import, and nothing else may be.
+    const probes = /(getBuiltinModule\?\.|mainModule\?\.require\?\.)\(["'`]node:async_hooks["'`]\)/g;
+    const specifiers = code.replace(probes, '').match(/["'`]node:[\w/]+["'`]/g) ?? [];
     expect(specifiers).toEqual([]);
   });
 

@@ -1,0 +1,18 @@
+/** The status page's sections, top to bottom. A new one (clusters, say) is a file beside these and a line here. */
+import type { Section } from '../section.ts';
+import { approvals } from './approvals.tsx';
+import { audit } from './audit.tsx';
+import { failures } from './failures.tsx';
+import { counts, grid, groups } from './fleet.tsx';
+import { operations, workflows } from './operations.tsx';
+
+export const SECTIONS: readonly Section[] = [
+  counts,
+  approvals,
+  operations,
+  workflows,
+  failures,
+  groups,
+  grid,
+  audit,
+];
