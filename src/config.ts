@@ -74,6 +74,11 @@ export interface Config {
   db: string | undefined;
   /** Longest wait per operation kind, in minutes (MAAS_MCP_DEADLINES overrides single kinds). */
   deadlinesMin: Record<OperationKind, number>;
+  /**
+   * MAAS_MCP_POLICY as set: on Node the path of the policy file, on Workers the policy's text (README
+   * "Guardrails"); the entries read and check it.
+   */
+  policy: string | undefined;
   slack: {
     signingSecret: string | undefined;
     botToken: string | undefined;
@@ -297,6 +302,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
     confirm: confirm as ConfirmMode,
     db: nonEmpty(env.MAAS_MCP_DB),
     deadlinesMin: parseDeadlines(env.MAAS_MCP_DEADLINES),
+    policy: nonEmpty(env.MAAS_MCP_POLICY),
     slack: {
       signingSecret: nonEmpty(env.SLACK_SIGNING_SECRET),
       botToken,

@@ -19,7 +19,7 @@ import {
   type StoreResult,
   type StoreRpc,
 } from '../store/methods.ts';
-import { buildDeps, chooseMaas } from '../wiring.ts';
+import { buildDeps, chooseMaas, textPolicy } from '../wiring.ts';
 import { demoOf, workerConfigOf } from './env.ts';
 import { MAAS_SETTINGS_HINT, maasFetch, workerLogger } from './platform.ts';
 
@@ -218,6 +218,7 @@ export class MaasMcpObject extends DurableObject<Env> implements StoreRpc {
         this.kick().catch((err: unknown) => log.warn('could not arm the poller alarm', { error: err }));
       },
       slackNotices: true,
+      policy: textPolicy(config),
     });
     // Once per Durable Object instance, where Slack work and notices happen.
     for (const warning of slackSetupWarnings(config.slack)) log.warn(warning);
