@@ -122,6 +122,7 @@ export class PolicyError extends Error {
  * {@link PolicyError} with one line for the first problem. `known`, when given, checks tool and action names.
  */
 export function parsePolicy(text: string, source: string, known?: KnownNames): Policy {
+  if (text.trim() === '') throw new PolicyError(`${source}: empty; it needs rules: [...]`);
   let doc: unknown;
   try {
     doc = load(text, { filename: source });
@@ -235,6 +236,8 @@ function issueLine(error: z.ZodError, prefix: string): string {
   if (issue.code === 'invalid_value' && 'values' in issue) {
     return `${field || 'value'} must be one of ${(issue.values as unknown[]).join(', ')}`;
   }
+  if (issue.code === 'invalid_type' && issue.message.endsWith('received undefined'))
+    return `${field} is required`;
   if (issue.code === 'invalid_union' && field.startsWith('match.')) {
     return `${field} must be a name or a list of names`;
   }

@@ -1,0 +1,197 @@
+/**
+ * Guardrails through the official MCP client against the simulator: each effect, rule order, a bulk call with
+ * mixed targets (per machine, and all or nothing), and the audit naming the rule of every decision.
+ */
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Principal } from '../../src/core/access.ts';
+import type { Deps } from '../../src/core/deps.ts';
+import { parsePolicy } from '../../src/core/policy/rules.ts';
+import type { ActionResult } from '../../src/core/result.ts';
+import type { Simulator } from '../../src/sim/index.ts';
+import { policyNames } from '../../src/wiring.ts';
+import { ADMIN, call, connectClient } from '../helpers.ts';
+import { hosts, OPERATOR, posts, runCleanups, setup, sid } from './write-helpers.ts';
+
+afterEach(runCleanups);
+
+function usePolicy(deps: Deps, yaml: string) {
+  const policy = parsePolicy(yaml, 'policy.yaml', policyNames());
+  deps.policy = { current: () => policy };
+}
+
+/** Hostnames MAAS received a write for. */
+function written(sim: Simulator): string[] {
+  const byId = new Map(sim.control.machines().map((m) => [m.systemId, m.hostname]));
+  return [
+    ...new Set(
+      posts(sim).flatMap((e) => [...byId].filter(([id]) => e.path.includes(`/${id}/`)).map(([, h]) => h)),
+    ),
+  ];
+}
+
+const PROTECT = `
+rules:
+  - id: protect-production
+    match: { pools: [production], actions: [power-off] }
+    effect: deny
+    reason: production machines stay on
+`;
+
+describe('guardrails over MCP', () => {
+  it('leaves out the machines a rule denies, says which and why, and does the rest', async () => {
+    const { client, deps, sim } = await setup();
+    usePolicy(deps, PROTECT);
+    // web-04, db-01: production; k8s-01, k8s-02: default; all four Deployed and on.
+    const res = await call<ActionResult>(client, 'machine_power_off', {
+      machines: ['web-04', 'k8s-01', 'db-01', 'k8s-02'],
+    });
+    expect(res.isError).toBe(false);
+    expect(hosts(res.data.succeeded).sort()).toEqual(['k8s-01', 'k8s-02']);
+    expect(res.data.failed.map((f) => [f.hostname, f.error])).toEqual(
+      ['web-04', 'db-01'].map((h) => [
+        h,
+        'refused by policy rule protect-production: production machines stay on',
+      ]),
+    );
+    expect(res.data.summary).toContain('2 refused by policy: web-04 (rule protect-production), db-01');
+    expect(res.text).toContain('protect-production');
+    expect(written(sim).sort()).toEqual(['k8s-01', 'k8s-02']);
+    const [rec] = await deps.store.listAudit({});
+    expect(rec?.result).toBe('ok');
+    expect(rec?.detail).toContain('[policy: rule protect-production]');
+    expect(rec?.targets.find((t) => t.hostname === 'web-04')?.outcome).toBe(
+      'refused by policy rule protect-production: production machines stay on',
+    );
+  });
+
+  it('does nothing at all when an all_or_nothing rule denies any machine', async () => {
+    const { client, deps, sim } = await setup();
+    usePolicy(deps, `${PROTECT}    all_or_nothing: true\n`);
+    const res = await call<ActionResult>(client, 'machine_power_off', { machines: ['web-04', 'k8s-01'] });
+    expect(res.isError).toBe(true);
+    expect(res.text).toContain(
+      'machine_power_off is not allowed on web-04: production machines stay on (policy rule protect-production)',
+    );
+    expect(res.text).toContain('nothing was done');
+    expect(posts(sim)).toEqual([]);
+    const [rec] = await deps.store.listAudit({});
+    expect(rec?.result).toBe('refused');
+    expect(rec?.detail).toContain('policy rule protect-production');
+  });
+
+  it('refuses a call whose every machine is denied, naming them', async () => {
+    const { client, deps, sim } = await setup();
+    usePolicy(deps, PROTECT);
+    const res = await call(client, 'machine_power_off', { machines: ['db-01', 'web-04'] });
+    expect(res.isError).toBe(true);
+    expect(res.text).toContain('db-01, web-04: production machines stay on (policy rule protect-production)');
+    expect(posts(sim)).toEqual([]);
+  });
+
+  it('lets the first matching rule win: an earlier allow shadows a later deny', async () => {
+    const { client, deps, sim } = await setup();
+    usePolicy(
+      deps,
+      `
+rules:
+  - id: admins-may
+    match: { roles: [admin] }
+    effect: allow
+  - id: protect-production
+    match: { pools: [production] }
+    effect: deny
+    reason: production machines stay on
+`,
+    );
+    const res = await call<ActionResult>(client, 'machine_power_off', { machines: 'db-01' });
+    expect(hosts(res.data.succeeded)).toEqual(['db-01']);
+    expect((await deps.store.listAudit({}))[0]?.detail).toContain('[policy: rule admins-may]');
+    const operator = await connectClient(deps, { principal: OPERATOR });
+    const denied = await call(operator.client, 'machine_power_off', { machines: 'web-04' });
+    await operator.close();
+    expect(denied.isError).toBe(true);
+    expect(denied.text).toContain('policy rule protect-production');
+    expect(written(sim)).toEqual(['db-01']);
+  });
+
+  it('keeps every tool its own rules when no rule matches', async () => {
+    const { client, deps } = await setup();
+    usePolicy(deps, PROTECT);
+    const res = await call<ActionResult>(client, 'machine_power_off', { machines: 'k8s-01' });
+    expect(hosts(res.data.succeeded)).toEqual(['k8s-01']);
+    expect((await deps.store.listAudit({}))[0]?.detail).not.toContain('policy');
+  });
+
+  it('asks for confirmation under a confirm rule even with MAAS_MCP_CONFIRM=off', async () => {
+    const { client, deps, sim } = await setup({ env: { MAAS_MCP_CONFIRM: 'off' } });
+    usePolicy(deps, 'rules:\n  - id: careful\n    match: { owners: [bob] }\n    effect: confirm\n');
+    const held = await call<ActionResult>(client, 'machine_power_off', { machines: ['k8s-01', 'db-01'] });
+    expect(held.data.status).toBe('confirmation_required');
+    expect(posts(sim)).toEqual([]);
+    const done = await call<ActionResult>(client, 'machine_power_off', {
+      machines: ['k8s-01', 'db-01'],
+      confirm_token: held.data.confirm_token,
+    });
+    expect(done.data.status).toBe('done');
+    expect(hosts(done.data.succeeded).sort()).toEqual(['db-01', 'k8s-01']);
+    // A machine no rule speaks for keeps MAAS_MCP_CONFIRM=off.
+    const other = await call<ActionResult>(client, 'machine_power_off', { machines: 'web-04' });
+    expect(other.data.status).toBe('done');
+  });
+
+  it('confirms a non-destructive tool through elicitation, and refuses it where the client cannot ask', async () => {
+    const { deps, sim } = await setup();
+    usePolicy(deps, 'rules:\n  - id: careful-tags\n    match: { tools: machine_tag }\n    effect: confirm\n');
+    const plain = await connectClient(deps, { principal: ADMIN });
+    const refused = await call(plain.client, 'machine_tag', { machines: 'web-06', add: ['ssd'] });
+    await plain.close();
+    expect(refused.isError).toBe(true);
+    expect(refused.text).toContain('policy rule careful-tags asks a person to confirm');
+    expect(posts(sim)).toEqual([]);
+
+    const asking = await connectClient(deps, {
+      principal: ADMIN,
+      capabilities: { capabilities: { elicitation: {} } },
+    });
+    const prompts: string[] = [];
+    asking.client.setRequestHandler(ElicitRequestSchema, async (req) => {
+      prompts.push(req.params.message);
+      return { action: 'accept', content: { confirm: true } };
+    });
+    const done = await call(asking.client, 'machine_tag', { machines: 'web-06', add: ['ssd'] });
+    await asking.close();
+    expect(done.isError).toBe(false);
+    expect(prompts).toHaveLength(1);
+    expect(sim.control.machine('web-06').tags).toContain('ssd');
+  });
+
+  it('refuses an approve rule when Slack approvals are not set up, doing nothing', async () => {
+    const { client, deps, sim } = await setup();
+    usePolicy(deps, 'rules:\n  - id: two-people\n    effect: approve\n    approvers: 2\n');
+    const res = await call(client, 'machine_power_off', { machines: 'k8s-01' });
+    expect(res.isError).toBe(true);
+    expect(res.text).toContain('policy rule two-people asks a person to approve this in Slack');
+    expect(posts(sim)).toEqual([]);
+  });
+
+  it('denies a call that names no machines by a rule on the tool and caller', async () => {
+    const { deps, sim } = await setup();
+    usePolicy(
+      deps,
+      'rules:\n  - id: no-agent-tags\n    match: { tools: tags_list, principals: ["test-op*"] }\n    effect: deny\n    reason: ask a person\n',
+    );
+    const operator = await connectClient(deps, { principal: OPERATOR });
+    const res = await call(operator.client, 'tags_list', {});
+    await operator.close();
+    expect(res.isError).toBe(true);
+    expect(res.text).toContain('tags_list is not allowed: ask a person (policy rule no-agent-tags)');
+    expect(sid(sim, 'web-01')).toBeTruthy();
+    const [rec] = await deps.store.listAudit({});
+    expect(rec?.result).toBe('refused');
+    expect(rec?.detail).toContain('no-agent-tags');
+  });
+});
+
+export type { Client, Principal };
