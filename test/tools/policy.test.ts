@@ -2,10 +2,8 @@
  * Guardrails through the official MCP client against the simulator: each effect, rule order, a bulk call with
  * mixed targets (per machine, and all or nothing), and the audit naming the rule of every decision.
  */
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Principal } from '../../src/core/access.ts';
 import type { Deps } from '../../src/core/deps.ts';
 import { parsePolicy } from '../../src/core/policy/rules.ts';
 import type { ActionResult } from '../../src/core/result.ts';
@@ -193,5 +191,3 @@ rules:
     expect(rec?.detail).toContain('no-agent-tags');
   });
 });
-
-export type { Client, Principal };
