@@ -131,6 +131,6 @@ export function createSlack(
     respond: (url, msg) => responder.respond(url, msg),
     ack: (text) => responder.clean({ response_type: 'ephemeral', text: ackText(text) }),
     notices: new SlackNotices(context),
-    requestApproval: (tool, args, plan, ctx) => requestApproval(context, tool, args, plan, ctx),
+    requestApproval: (tool, args, plan, ctx, need) => requestApproval(context, tool, args, plan, ctx, need),
   };
 }

@@ -7,13 +7,14 @@
 
 import { type Principal, roleAtLeast } from '../core/access.ts';
 import { recordAudit } from '../core/audit.ts';
-import type { GatedTool, ToolContext } from '../core/deps.ts';
+import type { ApprovalNeed, GatedTool, ToolContext } from '../core/deps.ts';
 import { describeError } from '../core/errors.ts';
 import { GateRefusal } from '../core/gate.ts';
 import { runTool } from '../core/invoke.ts';
 import { announceEnd, cancelOperation, newOperationId } from '../core/operations/service.ts';
 import { operationView } from '../core/operations/view.ts';
 import type { Plan } from '../core/plan.ts';
+import { addApproval, approversNeeded } from '../core/policy/approvals.ts';
 import type { ActionResult } from '../core/result.ts';
 import { FINAL_STATES, type Operation } from '../store/types.ts';
 import { slackErrorCode } from './api.ts';
@@ -38,6 +39,7 @@ export async function requestApproval(
   args: Record<string, unknown>,
   plan: Plan,
   ctx: ToolContext,
+  need?: ApprovalNeed,
 ): Promise<ActionResult> {
   const channel = s.deps.config.slack.notifyChannel;
   if (!s.api || !channel) {
@@ -83,6 +85,16 @@ export async function requestApproval(
       args: {},
       sealed: await seal(secret, JSON.stringify(call)),
       snapshot: plan.snapshot,
+      ...(need
+        ? {
+            approvals: {
+              needed: need.approvers,
+              rules: need.rules,
+              ...(need.reason ? { reason: need.reason } : {}),
+              by: [],
+            },
+          }
+        : {}),
     },
     version: 0,
   };
@@ -97,6 +109,7 @@ export async function requestApproval(
         tool.phrase,
         plan.rows,
         `${op.id}.${secret}`,
+        need,
       ),
     );
   } catch (err) {
@@ -107,10 +120,12 @@ export async function requestApproval(
   }
   await s.threads.attach(op.id, channel, posted.ts);
   s.deps.kickPoller();
+  const who = need && need.approvers > 1 ? `${need.approvers} people (not the requester)` : 'a person';
+  const why = need ? ` (policy: ${need.reason ?? `rule ${need.rules.join(', ')}`})` : '';
   return {
     status: 'awaiting_approval',
     action: tool.phrase,
-    summary: `Waiting for a person to approve this in Slack: ${run.length} machine${run.length === 1 ? '' : 's'}. Nothing has changed yet.`,
+    summary: `Waiting for ${who} to approve this in Slack${why}: ${run.length} machine${run.length === 1 ? '' : 's'}. Nothing has changed yet.`,
     succeeded: [],
     skipped: [],
     failed: [],
@@ -230,15 +245,31 @@ export async function approve(
       headline: ':hourglass: Too late: this request expired; nothing was changed.',
     });
   }
-  // Claim the decision first: two people clicking at once cannot both run it.
-  const call = op.pending_call;
-  const claimed = await s.deps.store.updateOperation({
-    ...op,
-    pending_call: null,
-    updated_at: s.deps.clock.now(),
-  });
-  if (!claimed) return { ephemeral: 'Someone else decided this at the same moment.' };
-  await audit(s, claimed, userId, 'approved', `approved by <@${userId}>`);
+  // Count the approval; the last one needed claims the call, so two people clicking at once cannot both run it.
+  const approver: Principal = { id: userId, role: (await s.roles.roleOf(userId)) ?? 'viewer', via: 'slack' };
+  const step = await addApproval(s.deps, op, approver);
+  if (step.kind === 'refused') {
+    await audit(s, op, userId, 'refused', `approval by <@${userId}> not counted: ${step.why}`);
+    return { ephemeral: step.why };
+  }
+  if (step.kind === 'recorded') {
+    const left = step.needed - step.have;
+    await audit(s, step.op, userId, 'approved', `approval ${step.have} of ${step.needed} by <@${userId}>`);
+    return {
+      ephemeral: `Your approval is recorded (${step.have} of ${step.needed}); ${left} more ${left === 1 ? 'person' : 'people'} must approve before it runs.`,
+    };
+  }
+  const { call, op: claimed } = step;
+  const needed = approversNeeded(call);
+  await audit(
+    s,
+    claimed,
+    userId,
+    'approved',
+    needed > 1
+      ? `approved by <@${userId}> (${needed} of ${needed}: ${step.by.join(', ')})`
+      : `approved by <@${userId}>`,
+  );
   const tool = s.tools.find((t) => t.name === call.tool);
   const principal: Principal = {
     id: op.requester.principal,
@@ -256,6 +287,7 @@ export async function approve(
       // refuses to run it.
       confirmedAgainst:
         call.snapshot ?? op.targets.map((t) => ({ system_id: t.system_id, status: t.status_code })),
+      approvedBy: step.by,
       operationId: op.id,
       notifyTargets: claimed.notify,
       announceCompletion: true,
