@@ -17,7 +17,7 @@ import {
   type SlackJob,
   type SlashCommand,
 } from './slack.ts';
-import { enabledTools } from './tools/index.ts';
+import { toolsFor } from './tools/index.ts';
 import { VERSION } from './version.ts';
 
 const BEARER_CHALLENGE = 'Bearer realm="maas-mcp"';
@@ -45,7 +45,7 @@ export function createApp(deps: Deps, opts: AppOptions): App {
   const { config } = deps;
   const app = new Hono();
   const mcp = new McpHttpSessions(deps, {
-    toolsFor: (p) => enabledTools({ toolsets: config.toolsets, readOnly: config.readOnly, role: p.role }),
+    toolsFor: (p) => toolsFor(deps, p),
     ...opts.mcp,
   });
 

@@ -178,7 +178,8 @@ function fromRules(rules: PolicyRule[], denied: DeniedTarget[]): PolicyDecision 
 /** The argument that names the machines, when the call can be narrowed to some of them. */
 function narrowField(tool: { input: { shape: object } }, args: Record<string, unknown>): string | undefined {
   if ('machines' in tool.input.shape && args.machines !== undefined) return 'machines';
-  if ('hosts' in tool.input.shape && args.hosts !== undefined) return 'hosts';
+  // A workflow's hosts select among its file's machines: naming the allowed ones narrows it, set or not.
+  if ('hosts' in tool.input.shape) return 'hosts';
   return undefined;
 }
 

@@ -10,7 +10,7 @@ import type { ActionResult } from '../../src/core/result.ts';
 import type { Simulator } from '../../src/sim/index.ts';
 import { policyNames } from '../../src/wiring.ts';
 import { ADMIN, call, connectClient } from '../helpers.ts';
-import { hosts, OPERATOR, posts, runCleanups, setup, sid } from './write-helpers.ts';
+import { drive, hosts, OPERATOR, posts, runCleanups, setup, sid } from './write-helpers.ts';
 
 afterEach(runCleanups);
 
@@ -174,13 +174,13 @@ rules:
     expect(posts(sim)).toEqual([]);
   });
 
-  it('denies a call that names no machines by a rule on the tool and caller', async () => {
+  it('denies a call that names no machines by a rule on the tool and caller, added while the session was open', async () => {
     const { deps, sim } = await setup();
+    const operator = await connectClient(deps, { principal: OPERATOR });
     usePolicy(
       deps,
       'rules:\n  - id: no-agent-tags\n    match: { tools: tags_list, principals: ["test-op*"] }\n    effect: deny\n    reason: ask a person\n',
     );
-    const operator = await connectClient(deps, { principal: OPERATOR });
     const res = await call(operator.client, 'tags_list', {});
     await operator.close();
     expect(res.isError).toBe(true);
@@ -189,5 +189,64 @@ rules:
     const [rec] = await deps.store.listAudit({});
     expect(rec?.result).toBe('refused');
     expect(rec?.detail).toContain('no-agent-tags');
+  });
+});
+
+describe('guardrails on what an MCP client is offered and on workflows', () => {
+  it('hides from tools/list the tools a rule denies this caller on every call, and only those', async () => {
+    const { deps } = await setup();
+    usePolicy(
+      deps,
+      `
+rules:
+  - id: agents-never-delete
+    match: { tools: [machine_delete], via: mcp }
+    effect: deny
+    reason: deleting is for people
+  - id: no-erase
+    match: { actions: [erase] }
+    effect: deny
+    reason: erasing is for people
+  - id: operators-no-power-off
+    match: { tools: [machine_power_off], roles: [operator] }
+    effect: deny
+    reason: ask an admin
+`,
+    );
+    const names = async (principal: typeof ADMIN) => {
+      const c = await connectClient(deps, { principal });
+      const { tools } = await c.client.listTools();
+      await c.close();
+      return tools.map((t) => t.name);
+    };
+    const admin = await names(ADMIN);
+    expect(admin).not.toContain('machine_delete');
+    expect(admin).toContain('machine_release');
+    expect(admin).toContain('machine_power_off');
+    const operator = await names(OPERATOR);
+    expect(operator).not.toContain('machine_power_off');
+    expect(operator).toContain('machine_power_on');
+  });
+
+  it('leaves a denied host out of a workflow run and runs the rest as confirmed', async () => {
+    const { deps, client, sim, clock } = await setup({ env: { MAAS_MCP_CONFIRM: 'token' } });
+    usePolicy(
+      deps,
+      'rules:\n  - id: keep-ssd\n    match: { tags: [ssd], actions: [release] }\n    effect: deny\n    reason: ssd machines keep their data\n',
+    );
+    const workflow = {
+      actions: ['release'],
+      machines: [{ hostname: 'db-01' }, { hostname: 'web-04' }],
+    };
+    const held = await drive(clock, call<ActionResult>(client, 'workflow_run', { workflow }));
+    expect(held.data.status).toBe('confirmation_required');
+    expect(held.text).toContain('refused by policy rule keep-ssd: ssd machines keep their data');
+    const token = held.data.confirm_token;
+    const started = await drive(clock, call(client, 'workflow_run', { workflow, confirm_token: token }));
+    expect(started.isError).toBe(false);
+    expect(JSON.stringify(started.data)).toContain('1 refused by policy: db-01 (rule keep-ssd)');
+    const run = (started.data as { run: { id: string; counts: { total: number } } }).run;
+    expect(run.counts.total).toBe(1);
+    expect(sim.control.machine('db-01').status).toBe(6);
   });
 });
