@@ -5,6 +5,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { economy } from './economy.ts';
 import { overhead } from './overhead.ts';
+import { policyBench } from './policy.ts';
 import { pollerBench } from './poller.ts';
 import { scale } from './scale.ts';
 import { slackAck } from './slack-ack.ts';
@@ -90,6 +91,17 @@ if (want('workflows')) {
   );
   console.log(
     `  poller: ${r.poll_ticks} ticks, up to ${r.max_machines_per_tick} machines and ${r.max_requests_per_tick} request(s) a tick, ${r.ticks_over_budget} ticks over one request per 100 machines ${verdict(r.ticks_over_budget === 0)}; ${r.maas_requests_per_host.toFixed(1)} MAAS requests per host in all`,
+  );
+}
+
+if (want('policy')) {
+  const r = await policyBench();
+  results.policy = r;
+  console.log(
+    `\n(g) guardrails: a ${r.machines}-machine preview (machine_power_off, token mode, in-process simulator) without and with a ${r.rules}-rule policy (target < 1.05×)`,
+  );
+  console.log(
+    `  without p50 ${ms(r.without_p50_ms)} | with p50 ${ms(r.with_p50_ms)} | ${r.ratio.toFixed(3)}× ${verdict(r.ratio < 1.05)} (${r.rounds} rounds each, alternating)`,
   );
 }
 
