@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { systemClock } from '../src/base/clock.ts';
 import { invokeTool } from '../src/core/invoke.ts';
+import { YAML_FORMAT } from '../src/core/policy/yaml.ts';
 import { NodeStatus } from '../src/maas/status.ts';
 import { createSimulator } from '../src/sim/index.ts';
 import { findTool } from '../src/tools/index.ts';
@@ -53,7 +54,7 @@ export async function policyBench(rounds = 60): Promise<PolicyBench> {
       { baseUrl: sim.baseUrl, fetch: sim.fetch, apiKey: sim.users.admin.apiKey },
       { config },
     );
-    const policy = readPolicy(readmePolicy(), 'README.md', config);
+    const policy = readPolicy(readmePolicy(), 'README.md', config, YAML_FORMAT);
     const tool = findTool('machine_power_off');
     if (!tool) throw new Error('no machine_power_off');
     const ctx = { deps, principal: { id: 'bench', role: 'admin' as const, via: 'mcp' as const } };

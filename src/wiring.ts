@@ -12,9 +12,11 @@ import { type Config, ConfigError } from './config.ts';
 import type { Deps } from './core/deps.ts';
 import { NotifierHub } from './core/operations/notify.ts';
 import {
+  JSON_FORMAT,
   type KnownNames,
   type Policy,
   PolicyError,
+  type PolicyFormat,
   type PolicySource,
   parsePolicy,
 } from './core/policy/rules.ts';
@@ -110,13 +112,19 @@ export function policyNames(): KnownNames {
 }
 
 /**
- * Reads and checks a policy's text (README "Guardrails"); a problem is a ConfigError with one line naming the rule
- * and the field. An `approve` rule needs Slack approvals (SLACK_BOT_TOKEN, SLACK_NOTIFY_CHANNEL).
+ * Reads and checks a policy's text (README "Guardrails"), JSON unless `format` says (Node reads YAML); a problem
+ * is a ConfigError with one line naming the rule and the field. An `approve` rule needs Slack approvals
+ * (SLACK_BOT_TOKEN, SLACK_NOTIFY_CHANNEL).
  */
-export function readPolicy(text: string, source: string, config: Pick<Config, 'slack'>): Policy {
+export function readPolicy(
+  text: string,
+  source: string,
+  config: Pick<Config, 'slack'>,
+  format: PolicyFormat = JSON_FORMAT,
+): Policy {
   let policy: Policy;
   try {
-    policy = parsePolicy(text, source, policyNames());
+    policy = parsePolicy(text, source, policyNames(), format);
   } catch (err) {
     if (err instanceof PolicyError) throw new ConfigError(`MAAS_MCP_POLICY: ${err.message}`);
     throw err;
@@ -133,13 +141,14 @@ export function readPolicy(text: string, source: string, config: Pick<Config, 's
 let lastText: { text: string; policy: Policy } | undefined;
 
 /**
- * The policy of a Worker: MAAS_MCP_POLICY holds its text (YAML or JSON). Read once per isolate while the text is
+ * The policy of a Worker: MAAS_MCP_POLICY holds its text, in JSON (a YAML parser does not fit the Worker's bundle
+ * budget). Read once per isolate while the text is
  * the same; a broken text is a ConfigError on every request, as any bad setting is.
  */
 export function textPolicy(config: Config): PolicySource | undefined {
   const text = config.policy;
   if (text === undefined) return undefined;
-  if (lastText?.text !== text) lastText = { text, policy: readPolicy(text, 'MAAS_MCP_POLICY', config) };
+  if (lastText?.text !== text) lastText = { text, policy: readPolicy(text, 'its text', config) };
   const { policy } = lastText;
   return { current: () => policy };
 }

@@ -8,6 +8,7 @@ import { basename, dirname, resolve } from 'node:path';
 import type { Logger } from '../base/log.ts';
 import { type Config, ConfigError } from '../config.ts';
 import type { Policy, PolicySource } from '../core/policy/rules.ts';
+import { YAML_FORMAT } from '../core/policy/yaml.ts';
 import { readPolicy } from '../wiring.ts';
 
 export interface PolicyFile extends PolicySource {
@@ -36,7 +37,7 @@ export function openPolicyFile(
         `MAAS_MCP_POLICY: ${path}: cannot read it (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
       );
     }
-    return readPolicy(text, path, config);
+    return readPolicy(text, path, config, YAML_FORMAT);
   };
   let policy = read();
   log.info('policy loaded', { file: path, rules: policy.rules.length });

@@ -2,7 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { type CallFacts, evaluate, type TargetFacts } from '../../src/core/policy/evaluate.ts';
-import { readPolicy } from '../../src/wiring.ts';
+import { YAML_FORMAT } from '../../src/core/policy/yaml.ts';
+import { readPolicy, textPolicy } from '../../src/wiring.ts';
 import { testConfig } from '../helpers.ts';
 
 const README = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
@@ -37,7 +38,7 @@ const agent = (tool: string, actions: string[], more: Partial<CallFacts> = {}): 
 
 describe("the README's policy example", () => {
   it('loads with its five rules (Slack set up for its approve rule)', () => {
-    const p = readPolicy(example(), 'README.md', SLACK);
+    const p = readPolicy(example(), 'README.md', SLACK, YAML_FORMAT);
     expect(p.rules.map((r) => r.id)).toEqual([
       'protected-machines',
       'agents-stay-out-of-prod',
@@ -48,7 +49,7 @@ describe("the README's policy example", () => {
   });
 
   it('does what each rule says', () => {
-    const p = readPolicy(example(), 'README.md', SLACK);
+    const p = readPolicy(example(), 'README.md', SLACK, YAML_FORMAT);
     const rule = (call: CallFacts, targets: TargetFacts[]) =>
       evaluate(p, call, targets).targets.map((t) => t.rule?.id);
     expect(
@@ -76,5 +77,24 @@ describe("the README's policy example", () => {
     expect(rule(agent('machine_deploy', ['deploy']), [machine('a', { status: 'Ready' })])).toEqual([
       'deploys-are-confirmed',
     ]);
+  });
+});
+
+describe('a policy on Workers (MAAS_MCP_POLICY holds its text)', () => {
+  it('reads JSON, once per text', () => {
+    const config = testConfig({ MAAS_MCP_POLICY: '{"rules":[{"id":"a","effect":"deny","reason":"no"}]}' });
+    const source = textPolicy(config);
+    expect(source?.current()?.rules.map((r) => r.id)).toEqual(['a']);
+    expect(textPolicy(config)?.current()).toBe(source?.current());
+    expect(textPolicy(testConfig({}))).toBeUndefined();
+  });
+
+  it('refuses YAML, saying how to convert it, and names a broken rule', () => {
+    expect(() => textPolicy(testConfig({ MAAS_MCP_POLICY: example() }))).toThrow(
+      /^MAAS_MCP_POLICY: its text: not JSON \(on Workers MAAS_MCP_POLICY holds JSON: convert a YAML policy with `npx js-yaml policy.yaml`\)/,
+    );
+    expect(() =>
+      textPolicy(testConfig({ MAAS_MCP_POLICY: '{"rules":[{"id":"a","effect":"deny"}]}' })),
+    ).toThrow('MAAS_MCP_POLICY: its text: rule 1 (a): reason is required for effect deny');
   });
 });

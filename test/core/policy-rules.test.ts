@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { evaluate, neverAllowedBy, type TargetFacts } from '../../src/core/policy/evaluate.ts';
 import { parsePolicy } from '../../src/core/policy/rules.ts';
+import { YAML_FORMAT } from '../../src/core/policy/yaml.ts';
 import { policyNames } from '../../src/wiring.ts';
 
-const parse = (text: string) => parsePolicy(text, 'policy.yaml', policyNames());
+const parse = (text: string) => parsePolicy(text, 'policy.yaml', policyNames(), YAML_FORMAT);
 
 function problem(text: string): string {
   try {

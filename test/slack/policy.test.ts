@@ -5,6 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Principal } from '../../src/core/access.ts';
 import { parsePolicy } from '../../src/core/policy/rules.ts';
+import { YAML_FORMAT } from '../../src/core/policy/yaml.ts';
 import { policyNames } from '../../src/wiring.ts';
 import { call } from '../helpers.ts';
 import {
@@ -28,7 +29,7 @@ afterEach(async () => rig?.close());
 const AGENT: Principal = { id: 'agent-7', role: 'operator', via: 'mcp' };
 
 function usePolicy(r: Rig, yaml: string) {
-  const policy = parsePolicy(yaml, 'policy.yaml', policyNames());
+  const policy = parsePolicy(yaml, 'policy.yaml', policyNames(), YAML_FORMAT);
   r.deps.policy = { current: () => policy };
 }
 

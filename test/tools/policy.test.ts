@@ -6,6 +6,7 @@ import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Deps } from '../../src/core/deps.ts';
 import { parsePolicy } from '../../src/core/policy/rules.ts';
+import { YAML_FORMAT } from '../../src/core/policy/yaml.ts';
 import type { ActionResult } from '../../src/core/result.ts';
 import type { Simulator } from '../../src/sim/index.ts';
 import { policyNames } from '../../src/wiring.ts';
@@ -15,7 +16,7 @@ import { drive, hosts, OPERATOR, posts, runCleanups, setup, sid } from './write-
 afterEach(runCleanups);
 
 function usePolicy(deps: Deps, yaml: string) {
-  const policy = parsePolicy(yaml, 'policy.yaml', policyNames());
+  const policy = parsePolicy(yaml, 'policy.yaml', policyNames(), YAML_FORMAT);
   deps.policy = { current: () => policy };
 }
 

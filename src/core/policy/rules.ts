@@ -2,9 +2,9 @@
  * The policy file (README "Guardrails", MAAS_MCP_POLICY): ordered rules, each matching on the tool or MAAS action,
  * the caller and the targets, with an effect. This module reads the file's text (YAML or JSON) and checks it whole;
  * every problem is one line naming the rule (its index and id) and the field. It reads nothing from disk: the
- * entries hand it the text (a file on Node, a variable on Workers).
+ * entries hand it the text (a file on Node, a variable on Workers) and how to read it: YAML on Node (./yaml.ts),
+ * JSON on Workers, whose bundle has no room for a YAML parser.
  */
-import { load } from 'js-yaml';
 import { z } from 'zod';
 import { ROLES } from '../../config.ts';
 
@@ -112,23 +112,41 @@ export interface KnownNames {
   actions: readonly string[];
 }
 
+/** How a policy's text is read: its name in messages, and the parser. */
+export interface PolicyFormat {
+  name: string;
+  load(text: string, source: string): unknown;
+}
+
+/** JSON, as a Worker reads MAAS_MCP_POLICY. */
+export const JSON_FORMAT: PolicyFormat = {
+  name: 'JSON (on Workers MAAS_MCP_POLICY holds JSON: convert a YAML policy with `npx js-yaml policy.yaml`)',
+  load: (text) => JSON.parse(text),
+};
+
 /** A policy that cannot be used: `message` is one line naming the rule and the field. */
 export class PolicyError extends Error {
   override name = 'PolicyError';
 }
 
 /**
- * Reads a policy from its text (JSON, or YAML — JSON is YAML too), checking every rule; throws a
- * {@link PolicyError} with one line for the first problem. `known`, when given, checks tool and action names.
+ * Reads a policy from its text (JSON by default; YAML with ./yaml.ts's format — JSON is YAML too), checking every
+ * rule; throws a {@link PolicyError} with one line for the first problem. `known`, when given, checks tool and
+ * action names.
  */
-export function parsePolicy(text: string, source: string, known?: KnownNames): Policy {
+export function parsePolicy(
+  text: string,
+  source: string,
+  known?: KnownNames,
+  format: PolicyFormat = JSON_FORMAT,
+): Policy {
   if (text.trim() === '') throw new PolicyError(`${source}: empty; it needs rules: [...]`);
   let doc: unknown;
   try {
-    doc = load(text, { filename: source });
+    doc = format.load(text, source);
   } catch (err) {
     const msg = err instanceof Error ? err.message.split('\n', 1)[0] : String(err);
-    throw new PolicyError(`${source}: not YAML or JSON (${msg})`);
+    throw new PolicyError(`${source}: not ${format.name} (${msg})`);
   }
   if (doc === undefined || doc === null) throw new PolicyError(`${source}: empty; it needs rules: [...]`);
   const file = PolicyFile.safeParse(doc);
