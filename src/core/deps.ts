@@ -60,6 +60,8 @@ export interface GatedTool {
   operationKind?(args: Record<string, unknown>): OperationKind;
   /** Its input takes confirm_token (false: a confirmation can only be asked through elicitation). */
   gated?: boolean;
+  /** Its answer can be the gate's (false: a call can be confirmed through elicitation only, never held). */
+  holds?: boolean;
 }
 
 /** What a policy rule asks of an approval (README "Guardrails"): how many people, and why. */

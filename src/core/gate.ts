@@ -67,6 +67,11 @@ export async function gate(
   if (approval) {
     // Nothing would be done (every machine skipped or refused): nobody needs to approve nothing.
     if (!plansWork(plan)) return { run: plan };
+    if (tool.holds === false) {
+      throw new GateRefusal(
+        `Not done: policy rule ${approval.rules.join(', ')} asks people to approve this ${verb} in Slack, and ${tool.name} answers at once: it cannot wait for an approval. Nothing was changed; ask an admin to make the rule deny or confirm for ${tool.name}.`,
+      );
+    }
     if (!ctx.deps.requestApproval) {
       throw new GateRefusal(
         `Not done: policy rule ${approval.rules.join(', ')} asks a person to approve this in Slack, and Slack approvals are not set up here (SLACK_BOT_TOKEN and SLACK_NOTIFY_CHANNEL).`,
@@ -102,6 +107,9 @@ export async function gate(
     const answer = await ctx.elicit(confirmMessage(verb, plan));
     if (answer !== 'accept') {
       const how = answer === 'decline' ? 'declined' : 'cancelled';
+      // A tool whose answer cannot be the gate's says so as a refusal.
+      if (tool.holds === false)
+        throw new GateRefusal(`Not done: the ${verb} was ${how}; nothing was changed.`);
       return {
         hold: held('cancelled', verb, plan, `Cancelled: nothing was changed (the ${verb} was ${how}).`),
       };
@@ -113,10 +121,12 @@ export async function gate(
     return { run: now };
   }
 
-  if (tool.gated === false) {
-    // Its input has no confirm_token: a token could never come back.
+  if (tool.gated === false || tool.holds === false) {
+    // No confirm_token in its input, or no room for the gate's answer in its output: a token cannot work.
+    const instead =
+      tool.holds === false ? '' : '; ask an admin to make the rule "approve" if this must work here';
     throw new GateRefusal(
-      `Not done: policy rule ${forced ? need.rules.join(', ') : ''} asks a person to confirm this ${verb}, and ${tool.name} can only be confirmed by a client that asks its user (MCP elicitation). Nothing was changed; ask an admin to make the rule "approve" if this must work here.`,
+      `Not done: policy rule ${forced ? need.rules.join(', ') : ''} asks a person to confirm this ${verb}, and ${tool.name} can only be confirmed by a client that asks its user (MCP elicitation). Nothing was changed${instead}.`,
     );
   }
   const issued = await issue(tool, args, plan, ctx);
