@@ -14,6 +14,7 @@ import type { Policy, PolicyRule, Via } from './policy/rules.ts';
 export type { PolicySource } from './policy/rules.ts';
 
 import type { Plan, PreviewRow } from './plan.ts';
+import { resolveMachines } from './targets.ts';
 import type { WorkflowPreview } from './workflows/api.ts';
 
 /** A machine a rule refused, and why. */
@@ -59,7 +60,12 @@ export interface Decided {
  * denied, answers the call narrowed to the others (its plan read again for them).
  */
 export async function decide(
-  tool: { name: string; verb: string; input: { shape: object }; preview?: unknown },
+  tool: {
+    name: string;
+    verb: string;
+    input: { shape: object };
+    annotations: { readOnlyHint: boolean };
+  },
   args: Record<string, unknown>,
   plan: Plan | undefined,
   ctx: ToolContext,
@@ -68,7 +74,7 @@ export async function decide(
   const policy = ctx.deps.policy?.current();
   if (!policy) return { decision: DEFAULT, args, plan };
   const call = callFacts(tool, args, ctx);
-  const targets = await targetFacts(policy, plan, ctx);
+  const targets = plan ? await targetFacts(policy, plan, ctx) : await namedTargets(policy, tool, args, ctx);
   const first = judge(policy, call, targets);
   if (first.denied.length === 0) return { decision: first, args, plan };
 
@@ -214,16 +220,48 @@ async function targetFacts(
     for (const m of await ctx.deps.maas.listMachines({ id: unknown }, { signal: ctx.signal }))
       known.set(m.system_id, m);
   }
+  // A workflow's hosts: each one's actions are its steps' (and their tools' verbs), its tools the steps' tools.
   const stepsOf = new Map(
-    (workflow?.hosts ?? []).map((h) => [h.hostname.toLowerCase(), h.steps.map((s) => s.action as string)]),
+    (workflow?.hosts ?? []).map((h) => [
+      h.hostname.toLowerCase(),
+      {
+        actions: [...new Set(h.steps.flatMap((s) => (s.tool ? [s.action, s.tool.verb] : [s.action])))],
+        tools: h.steps.flatMap((s) => (s.tool ? [s.tool.name] : [])),
+      },
+    ]),
   );
   return rows.map((r) => factsOf(r, known.get(r.system_id), stepsOf.get(r.hostname.toLowerCase())));
+}
+
+/**
+ * The machines a write without a preview names (`machine_tag`, `machine_update` …), read only when some rule asks
+ * something of machines. Such a call cannot be narrowed: a machine denied refuses it whole.
+ */
+async function namedTargets(
+  policy: Policy,
+  tool: { annotations: { readOnlyHint: boolean } },
+  args: Record<string, unknown>,
+  ctx: ToolContext,
+): Promise<TargetFacts[]> {
+  const refs = args.machines ?? args.machine;
+  if (tool.annotations.readOnlyHint || !judgesTargets(policy)) return [];
+  if (typeof refs !== 'string' && !Array.isArray(refs)) return [];
+  const { machines } = await resolveMachines(ctx.deps.maas, refs as string | string[], ctx.signal);
+  return machines.map((m) => ({
+    system_id: m.system_id,
+    hostname: m.hostname,
+    status: m.status_name,
+    owner: m.owner,
+    pool: m.pool?.name ?? undefined,
+    zone: m.zone?.name ?? undefined,
+    tags: m.tag_names,
+  }));
 }
 
 function factsOf(
   row: PreviewRow,
   m: MachineSummary | undefined,
-  steps: string[] | undefined,
+  steps: { actions: string[]; tools: string[] } | undefined,
 ): TargetFacts & { row: PreviewRow } {
   return {
     row,
@@ -234,7 +272,7 @@ function factsOf(
     pool: m?.pool?.name ?? undefined,
     zone: m?.zone?.name ?? undefined,
     tags: m?.tag_names ?? [],
-    ...(steps ? { actions: steps } : {}),
+    ...(steps ? { actions: steps.actions, tools: steps.tools } : {}),
   };
 }
 

@@ -251,3 +251,35 @@ rules:
     expect(sim.control.machine('db-01').status).toBe(6);
   });
 });
+
+describe('guardrails on tools without a preview and on the tools a workflow calls', () => {
+  it('refuses a write without a preview whole when a machine it names is denied, naming it', async () => {
+    const { client, deps, sim } = await setup();
+    usePolicy(
+      deps,
+      'rules:\n  - id: ssd-untouched\n    match: { tags: [ssd] }\n    effect: deny\n    reason: ssd machines are frozen\n',
+    );
+    const res = await call(client, 'machine_tag', { machines: ['web-06', 'db-02'], add: ['gpu'] });
+    expect(res.isError).toBe(true);
+    expect(res.text).toContain(
+      'machine_tag is not allowed on db-02: ssd machines are frozen (policy rule ssd-untouched)',
+    );
+    expect(res.text).toContain('cannot be narrowed to the other machines: nothing was done');
+    expect(posts(sim)).toEqual([]);
+    const ok = await call(client, 'machine_tag', { machines: ['web-06'], add: ['gpu'] });
+    expect(ok.isError).toBe(false);
+  });
+
+  it('matches a rule on a tool against the tools a workflow run would call on each host', async () => {
+    const { deps, client, clock } = await setup({ env: { MAAS_MCP_CONFIRM: 'token' } });
+    usePolicy(
+      deps,
+      'rules:\n  - id: no-release-ssd\n    match: { tools: [machine_release], tags: [ssd] }\n    effect: deny\n    reason: ssd machines keep their data\n',
+    );
+    const workflow = { actions: ['release'], machines: [{ hostname: 'db-01' }, { hostname: 'web-04' }] };
+    const held = await drive(clock, call<ActionResult>(client, 'workflow_run', { workflow }));
+    expect(held.data.status).toBe('confirmation_required');
+    expect(held.text).toContain('db-01');
+    expect(held.text).toContain('refused by policy rule no-release-ssd');
+  });
+});

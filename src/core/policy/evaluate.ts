@@ -29,6 +29,8 @@ export interface TargetFacts {
   tags: readonly string[];
   /** What the call does to this machine when it differs per machine (a workflow's steps for this host). */
   actions?: readonly string[];
+  /** The tools the call uses on this machine besides its own (a workflow's step tools for this host). */
+  tools?: readonly string[];
 }
 
 export interface Evaluation {
@@ -49,7 +51,7 @@ export function evaluate(policy: Policy, call: CallFacts, targets: readonly Targ
   for (const rule of policy.rules) {
     if (open === 0) break;
     const hits = targets.map(
-      (t) => callMatches(rule, call, t.actions ?? call.actions) && targetMatches(rule.targets, t),
+      (t) => callMatches(rule, call, t.actions ?? call.actions, t.tools) && targetMatches(rule.targets, t),
     );
     const min = rule.targets?.min_machines;
     if (min !== undefined && hits.filter(Boolean).length < min) continue;
@@ -63,8 +65,14 @@ export function evaluate(policy: Policy, call: CallFacts, targets: readonly Targ
   return { targets: targets.map((target, i) => ({ target, rule: decided[i] })), call: undefined };
 }
 
-function callMatches(rule: PolicyRule, call: CallFacts, actions: readonly string[]): boolean {
-  if (rule.tools && !rule.tools.some((re) => re.test(call.tool))) return false;
+function callMatches(
+  rule: PolicyRule,
+  call: CallFacts,
+  actions: readonly string[],
+  tools: readonly string[] = [],
+): boolean {
+  if (rule.tools && !rule.tools.some((re) => re.test(call.tool) || tools.some((t) => re.test(t))))
+    return false;
   if (rule.actions && !rule.actions.some((a) => actions.includes(a))) return false;
   if (rule.principals && !rule.principals.some((re) => re.test(call.principal))) return false;
   if (rule.roles && !rule.roles.includes(call.role)) return false;
