@@ -90,10 +90,17 @@ export async function decide(
         : '';
     throw policyRefusal(tool.name, first.denied, why, plan);
   }
-  // Go ahead without the denied machines: the same call on the others, previewed afresh.
+  // Go ahead without the denied machines: the same call on the others (those it would skip or refuse, and names
+  // MAAS does not know, stay, so the answer still says what became of them), previewed afresh.
   const out = new Set(first.denied.map((d) => d.system_id));
-  const keep = targets.filter((t) => !out.has(t.system_id));
-  const narrowed = { ...args, [field]: keep.map((t) => (field === 'hosts' ? t.hostname : t.system_id)) };
+  const kept = (plan?.rows ?? []).filter((r) => !out.has(r.system_id));
+  const narrowed = {
+    ...args,
+    [field]:
+      field === 'hosts'
+        ? kept.map((r) => r.hostname)
+        : [...kept.map((r) => r.system_id), ...(plan?.missing ?? [])],
+  };
   const again = await replan(narrowed);
   const second = judge(policy, call, await targetFacts(policy, again, ctx));
   if (second.denied.length > 0) throw policyRefusal(tool.name, second.denied, '', again);
@@ -294,7 +301,7 @@ export function withDenied(out: unknown, denied: readonly DeniedTarget[]): unkno
   const o = out as Record<string, unknown>;
   const line = `${denied.length} refused by policy: ${denied.map((d) => `${d.hostname} (rule ${d.rule})`).join(', ')}`;
   const next: Record<string, unknown> = { ...o };
-  if (typeof o.summary === 'string') next.summary = `${o.summary}; ${line}`;
+  if (typeof o.summary === 'string') next.summary = `${o.summary} — ${line}`;
   if (Array.isArray(o.preview) && o.status !== 'done') {
     next.preview = [
       ...o.preview,

@@ -283,3 +283,17 @@ describe('guardrails on tools without a preview and on the tools a workflow call
     expect(held.text).toContain('refused by policy rule no-release-ssd');
   });
 });
+
+describe('a narrowed call', () => {
+  it('still answers for the machines it skips and the names MAAS does not know', async () => {
+    const { client, deps } = await setup();
+    usePolicy(deps, PROTECT);
+    const res = await call<ActionResult>(client, 'machine_power_off', {
+      machines: ['db-01', 'k8s-01', 'web-01', 'no-such-host'],
+    });
+    expect(hosts(res.data.succeeded)).toEqual(['k8s-01']);
+    expect(hosts(res.data.skipped)).toEqual(['web-01']);
+    expect(res.data.not_found).toEqual(['no-such-host']);
+    expect(res.data.failed.map((f) => f.hostname)).toEqual(['db-01']);
+  });
+});
