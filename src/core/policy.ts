@@ -73,7 +73,13 @@ export async function decide(
 ): Promise<Decided> {
   const policy = ctx.deps.policy?.current();
   if (!policy) return { decision: DEFAULT, args, plan };
-  const call = callFacts(tool, args, ctx);
+  // A workflow run is judged as its steps will be: `via: workflow` rules speak for it too.
+  const call = callFacts(
+    tool,
+    args,
+    ctx,
+    (plan as { workflow?: unknown } | undefined)?.workflow !== undefined,
+  );
   const targets = plan ? await targetFacts(policy, plan, ctx) : await namedTargets(policy, tool, args, ctx);
   const first = judge(policy, call, targets);
   if (first.denied.length === 0) return { decision: first, args, plan };
@@ -201,11 +207,12 @@ function callFacts(
   tool: { name: string; verb: string },
   args: Record<string, unknown>,
   ctx: ToolContext,
+  workflow: boolean,
 ): CallFacts {
   const actions = [tool.verb];
   if (args.erase === true || args.secure_erase === true || args.quick_erase === true) actions.push('erase');
   const via: Via[] = [ctx.principal.via];
-  if (ctx.confirmedPlan) via.push('workflow');
+  if (ctx.confirmedPlan || workflow) via.push('workflow');
   return { tool: tool.name, actions, principal: ctx.principal.id, role: ctx.principal.role, via };
 }
 

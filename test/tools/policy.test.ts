@@ -297,3 +297,19 @@ describe('a narrowed call', () => {
     expect(res.data.failed.map((f) => f.hostname)).toEqual(['db-01']);
   });
 });
+
+describe('a workflow run under an approve rule for workflows', () => {
+  it('is held as a whole (its steps are then covered), not let through step by step', async () => {
+    const { deps, client, clock, sim } = await setup();
+    usePolicy(
+      deps,
+      'rules:\n  - id: workflows-need-a-person\n    match: { via: [workflow] }\n    effect: approve\n',
+    );
+    const workflow = { actions: ['release'], machines: [{ hostname: 'web-04' }] };
+    const res = await drive(clock, call(client, 'workflow_run', { workflow }));
+    // No Slack here: the approval cannot be asked, so nothing runs.
+    expect(res.isError).toBe(true);
+    expect(res.text).toContain('policy rule workflows-need-a-person asks a person to approve this in Slack');
+    expect(posts(sim)).toEqual([]);
+  });
+});
