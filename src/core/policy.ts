@@ -8,25 +8,16 @@
 import type { MachineSummary } from '../maas/schemas.ts';
 import type { ToolContext } from './deps.ts';
 import { Refusal } from './errors.ts';
+import { type DeniedTarget, policyRefusal } from './policy/denied.ts';
 import { type CallFacts, evaluate, judgesTargets, type TargetFacts } from './policy/evaluate.ts';
 import type { Policy, PolicyRule, Via } from './policy/rules.ts';
 
+export { type DeniedTarget, deniedAuditTargets, policyRefusal, withDenied } from './policy/denied.ts';
 export type { PolicySource } from './policy/rules.ts';
 
 import type { Plan, PreviewRow } from './plan.ts';
 import { resolveMachines } from './targets.ts';
 import type { WorkflowPreview } from './workflows/api.ts';
-
-/** A machine a rule refused, and why. */
-export interface DeniedTarget {
-  system_id: string;
-  hostname: string;
-  status: string;
-  rule: string;
-  reason: string;
-  /** Its preview row, as the call's plan showed it. */
-  row?: PreviewRow;
-}
 
 export interface PolicyDecision {
   /**
@@ -115,26 +106,6 @@ export async function decide(
     args: narrowed,
     plan: again,
   };
-}
-
-/** The refusal of a whole call: which machines and why (or why the call), naming each rule. */
-export function policyRefusal(tool: string, denied: DeniedTarget[], tail: string, plan?: Plan): Refusal {
-  const byRule = new Map<string, DeniedTarget[]>();
-  for (const d of denied) byRule.set(d.rule, [...(byRule.get(d.rule) ?? []), d]);
-  const parts = [...byRule.values()].map((ds) => {
-    const d = ds[0] as DeniedTarget;
-    return `${ds.map((x) => x.hostname).join(', ')}: ${d.reason} (policy rule ${d.rule})`;
-  });
-  return new Refusal(`${tool} is not allowed on ${parts.join('; ')}.${tail}`, 'policy', {
-    targets: (plan?.rows ?? []).map((r) => ({
-      system_id: r.system_id,
-      hostname: r.hostname,
-      before: r.status,
-      ...(denied.some((d) => d.system_id === r.system_id)
-        ? { outcome: `refused by policy rule ${denied.find((d) => d.system_id === r.system_id)?.rule}` }
-        : {}),
-    })),
-  });
 }
 
 function judge(
@@ -292,59 +263,4 @@ function factsOf(
 
 function unique(xs: string[]): string[] {
   return [...new Set(xs)];
-}
-
-/** What a denied machine's row says. */
-function deniedEffect(d: DeniedTarget): string {
-  return `refused by policy rule ${d.rule}: ${d.reason}`;
-}
-
-/**
- * The answer of a call narrowed by the policy, with the machines it left out: as failed rows of a done action, as
- * refused rows of a held call's preview, or as a note. Other answers are left as they are.
- */
-export function withDenied(out: unknown, denied: readonly DeniedTarget[]): unknown {
-  if (denied.length === 0 || typeof out !== 'object' || out === null) return out;
-  const o = out as Record<string, unknown>;
-  const line = `${denied.length} refused by policy: ${denied.map((d) => `${d.hostname} (rule ${d.rule})`).join(', ')}`;
-  const next: Record<string, unknown> = { ...o };
-  if (typeof o.summary === 'string') next.summary = `${o.summary} — ${line}`;
-  if (Array.isArray(o.preview) && o.status !== 'done') {
-    next.preview = [
-      ...o.preview,
-      ...denied.map((d) => ({
-        hostname: d.hostname,
-        system_id: d.system_id,
-        status: d.status,
-        power: d.row?.power ?? 'unknown',
-        owner: d.row?.owner ?? null,
-        locked: d.row?.locked ?? false,
-        verdict: 'refuse',
-        effect: deniedEffect(d),
-      })),
-    ];
-  } else if (Array.isArray(o.failed)) {
-    next.failed = [
-      ...o.failed,
-      ...denied.map((d) => ({
-        hostname: d.hostname,
-        system_id: d.system_id,
-        status: d.status,
-        error: deniedEffect(d),
-      })),
-    ];
-  } else if (Array.isArray(o.notes)) {
-    next.notes = [...o.notes, line];
-  }
-  return next;
-}
-
-/** The audit record's rows for the machines a rule left out. */
-export function deniedAuditTargets(denied: readonly DeniedTarget[]) {
-  return denied.map((d) => ({
-    system_id: d.system_id,
-    hostname: d.hostname,
-    before: d.status,
-    outcome: deniedEffect(d),
-  }));
 }
