@@ -5,11 +5,16 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createLogger } from '../../src/base/log.ts';
 import { openPolicyFile, type PolicyFile } from '../../src/node/policy-file.ts';
 import { main } from '../../src/node.ts';
-import { testConfig } from '../helpers.ts';
+import { call, testConfig } from '../helpers.ts';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 const dirs: string[] = [];
 const files: PolicyFile[] = [];
@@ -106,4 +111,39 @@ describe('the policy file', () => {
   it('is no policy at all when MAAS_MCP_POLICY is not set', () => {
     expect(openPolicyFile(testConfig({}), logged().log)).toBeUndefined();
   });
+});
+
+describe('maas-mcp stdio with a policy file', () => {
+  it('applies it: the tool a rule always denies is not listed, and a call on a denied machine is refused', async () => {
+    const path = policyPath(`
+rules:
+  - id: no-deletes
+    match: { tools: [machine_delete] }
+    effect: deny
+    reason: people delete machines
+  - id: production-stays-on
+    match: { pools: [production], actions: [power-off] }
+    effect: deny
+    reason: production stays on
+`);
+    const transport = new StdioClientTransport({
+      command: process.execPath,
+      args: ['bin/maas-mcp.js', 'stdio', '--demo'],
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', MAAS_MCP_POLICY: path, MAAS_MCP_CONFIRM: 'off' },
+      stderr: 'pipe',
+    });
+    const client = new Client({ name: 'policy-file-test', version: '1' });
+    await client.connect(transport);
+    try {
+      const { tools } = await client.listTools();
+      expect(tools.map((t) => t.name)).not.toContain('machine_delete');
+      expect(tools.map((t) => t.name)).toContain('machine_power_off');
+      const res = await call(client, 'machine_power_off', { machines: 'db-01' });
+      expect(res.isError).toBe(true);
+      expect(res.text).toContain('db-01: production stays on (policy rule production-stays-on)');
+    } finally {
+      await client.close();
+    }
+  }, 30_000);
 });
