@@ -6,7 +6,7 @@
  */
 
 import { once } from 'node:events';
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Client } from '@modelcontextprotocol/client';
 import { systemClock } from '../src/base/clock.ts';
 import { createNodeFetch } from '../src/node/fetch.ts';
 import { createSimulator } from '../src/sim/index.ts';

@@ -1,5 +1,5 @@
 /**
- * (g) Guardrails: what judging a call by a policy adds to a 100-machine preview — machine_power_off on 100 Deployed
+ * (h) Guardrails: what judging a call by a policy adds to a 100-machine preview — machine_power_off on 100 Deployed
  * machines in token mode (resolve, read, judge each machine, issue a confirm token), against the in-process
  * simulator, without a policy and with the README's five rules behind fifteen more that match nothing. The two are
  * run alternately and their medians compared (target: under 1.05×).

@@ -3,6 +3,7 @@
  * a table and written to bench/results/latest.json. (Tests never assert timings; this is where they live.)
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { CATALOGUE_BUDGET, catalogue } from './catalogue.ts';
 import { economy } from './economy.ts';
 import { overhead } from './overhead.ts';
 import { policyBench } from './policy.ts';
@@ -80,11 +81,25 @@ if (want('slack')) {
   }
 }
 
+if (want('catalogue')) {
+  const rows = catalogue();
+  results.catalogue = rows;
+  const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
+  console.log(`\n(f) tools/list size, as JSON (target: every toolset ≤ ${kb(CATALOGUE_BUDGET)})`);
+  for (const r of rows) {
+    const verdictOf =
+      r.toolsets === 'all' ? ` ${verdict(Math.max(r.modern_bytes, r.legacy_bytes) <= CATALOGUE_BUDGET)}` : '';
+    console.log(
+      `  ${r.toolsets.padEnd(10)} ${String(r.tools).padStart(2)} tools: 2026-07-28 ${kb(r.modern_bytes)}, 2025-11-25 ${kb(r.legacy_bytes)}${verdictOf}`,
+    );
+  }
+}
+
 if (want('workflows')) {
   const r = await workflowsBench();
   results.workflows = r;
   console.log(
-    `\n(f) workflows: ${r.hosts} hosts × (${r.steps.join(' → ')}) on the simulator in its own process (time scale 0.02; target ≤ 1.2× one host, ≤ 1 read per 100 machines a tick)`,
+    `\n(g) workflows: ${r.hosts} hosts × (${r.steps.join(' → ')}) on the simulator in its own process (time scale 0.02; target ≤ 1.2× one host, ≤ 1 read per 100 machines a tick)`,
   );
   console.log(
     `  one host ${r.one_host_s.toFixed(1)} s | ${r.hosts} hosts ${r.all_hosts_s.toFixed(1)} s = ${r.ratio.toFixed(2)}× one host ${verdict(r.ratio <= 1.2)} (one after another: ~${r.sequential_estimate_s.toFixed(0)} s)`,
@@ -98,7 +113,7 @@ if (want('policy')) {
   const r = await policyBench();
   results.policy = r;
   console.log(
-    `\n(g) guardrails: a ${r.machines}-machine preview (machine_power_off, token mode, in-process simulator) without and with a ${r.rules}-rule policy (target < 1.05×)`,
+    `\n(h) guardrails: a ${r.machines}-machine preview (machine_power_off, token mode, in-process simulator) without and with a ${r.rules}-rule policy (target < 1.05×)`,
   );
   console.log(
     `  without p50 ${ms(r.without_p50_ms)} | with p50 ${ms(r.with_p50_ms)} | ${r.ratio.toFixed(3)}× ${verdict(r.ratio < 1.05)} (${r.rounds} rounds each, alternating)`,

@@ -72,6 +72,8 @@ export async function buildBundle(opts: { out?: string; silent?: boolean } = {})
       target: 'node20',
       external: ['node-sqlite3-wasm'],
       plugins: [bundleSwaps],
+      // The OAuth library's one workerd import, resolved to the stand-in bin/maas-mcp.js uses on Node.
+      alias: { 'cloudflare:workers': join(ROOT, 'bin', 'cloudflare-workers.mjs') },
       // CommonJS dependencies call require() for Node's own modules; an ES module has none of its own.
       banner: {
         js: "import { createRequire as __maasMcpCreateRequire } from 'node:module'; const require = __maasMcpCreateRequire(import.meta.url);",

@@ -28,8 +28,8 @@ export const LAYERS: readonly Layer[] = [
   },
   {
     name: 'adapters',
-    paths: ['^src/mcp/', '^src/slack/', '^src/slack\\.ts$', '^src/server\\.ts$'],
-    what: 'MCP (the only code that imports the MCP SDK), Slack (pure: parse, Block Kit, confirmations, approvals, notices) and HTTP (createApp: /mcp, /healthz, the Slack routes)',
+    paths: ['^src/mcp/', '^src/slack/', '^src/slack\\.ts$', '^src/server\\.ts$', '^src/auth/'],
+    what: 'MCP (the only code that imports the MCP SDK), Slack (pure: parse, Block Kit, confirmations, approvals, notices), HTTP (createApp: /mcp, /healthz, the Slack routes) and sign-in (auth: the OAuth resource server and the built-in authorization server)',
   },
   {
     name: 'tools',
@@ -38,8 +38,8 @@ export const LAYERS: readonly Layer[] = [
   },
   {
     name: 'core',
-    paths: ['^src/core/', '^src/config\\.ts$'],
-    what: 'the tool contract and the one path every adapter calls (tool.ts, invoke.ts), access, the confirmation gate, audit, policy, machine actions, targets, operations and the poller; settings (config.ts)',
+    paths: ['^src/core/', '^src/config\\.ts$', '^src/config/'],
+    what: 'the tool contract and the one path every adapter calls (tool.ts, invoke.ts), access, the confirmation gate, audit, policy, machine actions, targets, operations and the poller; settings (config.ts, config/)',
   },
   {
     name: 'maas, store',
@@ -67,7 +67,11 @@ const ANYWHERE = '^(src|bundle|bin|test|bench|scripts)/';
 const NODE_ONLY =
   '(^|/)node_modules/(better-sqlite3|undici|@slack/bolt|@hono/node-server|log-update)/|^(better-sqlite3|undici|@slack/bolt|@hono/node-server|log-update)$';
 const WORKERS_ONLY = '^cloudflare:|(^|/)node_modules/@cloudflare/';
-const MCP_SDK = '(^|/)node_modules/@modelcontextprotocol/sdk/|^@modelcontextprotocol/sdk';
+/** Cloudflare's OAuth provider: runtime-neutral but for one import that Node resolves to a stand-in (bin/). */
+const OAUTH_PROVIDER =
+  '(^|/)node_modules/@cloudflare/workers-oauth-provider/|^@cloudflare/workers-oauth-provider$';
+const MCP_SDK =
+  '(^|/)node_modules/@modelcontextprotocol/(sdk|server|client|core|ext-tasks)/|^@modelcontextprotocol/(sdk|server|client|core|ext-tasks)';
 
 /** The rules, as dependency-cruiser reads them. */
 export function layerRules(): IForbiddenRuleType[] {
@@ -154,10 +158,18 @@ export function layerRules(): IForbiddenRuleType[] {
     },
     {
       name: 'workers-only-under-src-worker',
-      comment: 'cloudflare:* and @cloudflare/* only under src/worker*.',
+      comment:
+        'cloudflare:* and @cloudflare/* only under src/worker*; but the OAuth provider library, which runs on Node too, in src/auth/.',
       severity: 'error',
       from: { path: OURS, pathNot: '^src/worker(\\.ts$|/)' },
-      to: { path: WORKERS_ONLY },
+      to: { path: WORKERS_ONLY, pathNot: OAUTH_PROVIDER },
+    },
+    {
+      name: 'oauth-provider-only-in-auth',
+      comment: 'The OAuth provider library only in src/auth/ (the built-in authorization server).',
+      severity: 'error',
+      from: { path: OURS, pathNot: '^src/auth/' },
+      to: { path: OAUTH_PROVIDER },
     },
     {
       name: 'only-entries-and-wiring-import-the-simulator',

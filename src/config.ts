@@ -2,10 +2,14 @@
  * All settings (README "Settings"), parsed from the environment once at an entry point. A missing or malformed
  * value fails at start with one line that names the variable and what it accepts — never its (secret) value.
  */
-import { z } from 'zod';
 import { SecretSet } from './base/redact.ts';
+import { type OAuthConfig, parseOAuthConfig } from './config/oauth.ts';
+import { ConfigError, isLoopbackHost, nonEmpty, ROLES, Role } from './config/shared.ts';
 import { apiRoot, parseApiKey } from './maas/http.ts';
 import { OPERATION_KINDS, type OperationKind } from './store/types.ts';
+
+export type { OAuthConfig };
+export { ConfigError, isLoopbackHost, ROLES, Role };
 
 /** Default deadlines in minutes (README "Settings", `MAAS_MCP_DEADLINES`); `MAAS_MCP_DEADLINES` overrides them. */
 export const DEFAULT_DEADLINE_MIN: Record<OperationKind, number> = {
@@ -24,10 +28,6 @@ export const DEFAULT_DEADLINE_MIN: Record<OperationKind, number> = {
   // A workflow's own deadline is the sum of its steps' timeouts (README "Workflows"); this is only its default cap.
   workflow: 24 * 60,
 };
-
-export const ROLES = ['viewer', 'operator', 'admin'] as const;
-export type Role = (typeof ROLES)[number];
-export const Role = z.enum(ROLES);
 
 export const TOOLSETS = [
   'machines',
@@ -79,6 +79,8 @@ export interface Config {
    * "Guardrails"); the entries read and check it.
    */
   policy: string | undefined;
+  /** OAuth 2.1 sign-in (README "Sign-in with OAuth"): MCP_PUBLIC_URL, MCP_OAUTH_*, OIDC_*. */
+  oauth: OAuthConfig;
   slack: {
     signingSecret: string | undefined;
     botToken: string | undefined;
@@ -87,11 +89,6 @@ export interface Config {
     apiUrl: string;
     roles: SlackRoleRule[];
   };
-}
-
-/** A setting that cannot be used; `message` is the one line to print. */
-export class ConfigError extends Error {
-  override name = 'ConfigError';
 }
 
 const TRUE = new Set(['1', 'true', 'yes', 'on']);
@@ -103,11 +100,6 @@ export function bool(name: string, value: string | undefined): boolean {
   if (TRUE.has(v)) return true;
   if (FALSE.has(v)) return false;
   throw new ConfigError(`${name} must be true or false (also accepted: 1/0, yes/no, on/off)`);
-}
-
-function nonEmpty(value: string | undefined): string | undefined {
-  const v = value?.trim();
-  return v ? v : undefined;
 }
 
 function parseAuthTokens(value: string | undefined): AuthToken[] {
@@ -235,12 +227,6 @@ function parsePort(value: string | undefined): number {
   return n;
 }
 
-/** True for hosts that only this machine can reach. */
-export function isLoopbackHost(host: string): boolean {
-  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
-  return h === 'localhost' || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h);
-}
-
 /** Parses the environment into a Config, or throws a ConfigError with one clear line. */
 export function parseConfig(env: Readonly<Record<string, string | undefined>>): Config {
   const maasUrl = nonEmpty(env.MAAS_URL);
@@ -303,6 +289,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
     db: nonEmpty(env.MAAS_MCP_DB),
     deadlinesMin: parseDeadlines(env.MAAS_MCP_DEADLINES),
     policy: nonEmpty(env.MAAS_MCP_POLICY),
+    oauth: parseOAuthConfig(env),
     slack: {
       signingSecret: nonEmpty(env.SLACK_SIGNING_SECRET),
       botToken,
@@ -319,13 +306,14 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
  * API key with each of its parts. A MAAS key that is not a setting (the demo simulator's) is added where it is
  * chosen; the set is shared, so every logger and text already holding it scrubs that key too.
  */
-export function secretsOf(config: Pick<Config, 'slack' | 'authTokens' | 'maasApiKey'>): SecretSet {
+export function secretsOf(config: Pick<Config, 'slack' | 'authTokens' | 'maasApiKey' | 'oauth'>): SecretSet {
   const secrets = new SecretSet().add(
     config.slack.signingSecret,
     config.slack.botToken,
     config.slack.appToken,
   );
   for (const t of config.authTokens) secrets.add(t.token);
+  secrets.add(config.oauth.oidc?.clientSecret);
   if (config.maasApiKey) secrets.addApiKey(config.maasApiKey);
   return secrets;
 }

@@ -3,6 +3,7 @@
  * and starts what was asked. Everything Node-only (undici, @hono/node-server, stdio) is reached from here.
  */
 import { type ServerType, serve } from '@hono/node-server';
+import { oauthEnabled } from './config/oauth.ts';
 import { bool, type Config, ConfigError, isLoopbackHost, parseConfig } from './config.ts';
 import { serveStdio } from './mcp/stdio.ts';
 import { type RunIo, runCommand } from './node/run.ts';
@@ -119,9 +120,9 @@ async function runHttp(config: Config, flags: Flags, demo: boolean, logging: Log
   const { log } = logging;
   const host = flags.host ?? config.host;
   const port = flags.port ?? config.port;
-  if (!isLoopbackHost(host) && config.authTokens.length === 0) {
+  if (!isLoopbackHost(host) && config.authTokens.length === 0 && !oauthEnabled(config.oauth)) {
     throw new ConfigError(
-      `HOST=${host} can be reached from other machines: set MCP_AUTH_TOKENS (token:principal:role, …) before listening there`,
+      `HOST=${host} can be reached from other machines: set MCP_AUTH_TOKENS (token:principal:role, …) or OAuth sign-in (MCP_OAUTH_ISSUER or OIDC_ISSUER) before listening there`,
     );
   }
   // Listening comes first: the demo's MAAS is this server's /MAAS, and its URL needs the port actually bound.

@@ -4,12 +4,15 @@
  */
 import { type Context, Hono } from 'hono';
 import { cors } from 'hono/cors';
-import { type AuthToken, isLoopbackHost } from './config.ts';
+import { type AuthOptions, type BearerRefusal, createAuth } from './auth/index.ts';
+import type { FetchLike } from './base/fetch.ts';
+import { isLoopbackHost } from './config.ts';
 import type { Principal } from './core/access.ts';
 import type { Deps } from './core/deps.ts';
 import { describeError } from './core/errors.ts';
-import { type McpHttpOptions, McpHttpSessions } from './mcp/server.ts';
-import { readSlackRequest, timingSafeEqual } from './slack/verify.ts';
+import { McpHttp, type McpHttpOptions } from './mcp/http.ts';
+import { SlackRoles } from './slack/roles.ts';
+import { readSlackRequest } from './slack/verify.ts';
 import {
   type InteractionPayload,
   runSlackJob,
@@ -20,33 +23,60 @@ import {
 import { toolsFor } from './tools/index.ts';
 import { VERSION } from './version.ts';
 
-const BEARER_CHALLENGE = 'Bearer realm="maas-mcp"';
-
 export interface AppOptions {
   /** Who a caller is when no MCP_AUTH_TOKENS are configured (only allowed on a loopback HOST). */
   localPrincipal: Principal;
   /** Extra routes, e.g. the demo's simulator under /MAAS. */
   mount?: (app: Hono) => void;
-  /** MCP without sessions (Workers), and the JSON Schema validator to use. */
-  mcp?: Pick<McpHttpOptions, 'stateless' | 'validator'>;
+  /**
+   * How MCP is served where it differs: without legacy sessions, with `subscriptions/listen` answered elsewhere
+   * (Workers), task polling. Default: legacy sessions, listen here.
+   */
+  mcp?: Partial<Pick<McpHttpOptions, 'sessions' | 'listen' | 'taskPollMs'>>;
   /** The Slack adapter; /slack/commands and /slack/interactions exist when it and SLACK_SIGNING_SECRET do. */
   slack?: Slack;
   /** Runs Slack work elsewhere (Workers: the Durable Object, free of a request's time limits). */
   slackWork?: (job: SlackJob) => Promise<void>;
+  /** How sign-in reaches the OpenID Connect provider and the issuer's keys (default: the global fetch). */
+  fetch?: FetchLike;
+  /** How the built-in authorization server runs where it differs between Node and Workers. */
+  auth?: Pick<AuthOptions, 'clientMetadataDocuments' | 'serialise'>;
 }
 
 export interface App {
   app: Hono;
-  mcp: McpHttpSessions;
+  mcp: McpHttp;
   close(): Promise<void>;
 }
 
 export function createApp(deps: Deps, opts: AppOptions): App {
   const { config } = deps;
   const app = new Hono();
-  const mcp = new McpHttpSessions(deps, {
+  const mcp = new McpHttp(deps, {
     toolsFor: (p) => toolsFor(deps, p),
+    sessions: true,
     ...opts.mcp,
+  });
+  // Sign in with Slack gives the roles /maas gives (SLACK_ROLES, user groups included when Slack can be asked).
+  const slackRoles =
+    opts.slack?.context.roles ?? new SlackRoles(config.slack.roles, undefined, deps.clock, deps.log);
+  const auth = createAuth({
+    config,
+    store: deps.store,
+    clock: deps.clock,
+    log: deps.log,
+    fetch: opts.fetch ?? ((input, init) => globalThis.fetch(input, init)),
+    slackRole: (user) => slackRoles.roleOf(user),
+    ...opts.auth,
+  });
+  /** Who is calling, by their bearer token; the local user when no sign-in is configured (loopback only). */
+  const caller = async (req: Request): Promise<Principal | BearerRefusal> => {
+    if (!auth.resource.required) return opts.localPrincipal;
+    const a = await auth.resource.authenticate(req, '/mcp');
+    return a.ok ? { id: a.identity.id, role: a.identity.role, via: 'mcp' } : a.refusal;
+  };
+  const challenge = (refusal: BearerRefusal) => ({
+    'WWW-Authenticate': auth.resource.challenge(refusal, '/mcp'),
   });
 
   /**
@@ -59,11 +89,10 @@ export function createApp(deps: Deps, opts: AppOptions): App {
     if (refusal) return c.json({ error: refusal }, 403);
     const body: Record<string, unknown> = { status: 'ok', version: VERSION };
     const checkMaas = c.req.query('maas') !== undefined;
-    if (!authenticate(req, config.authTokens, opts.localPrincipal)) {
+    const who = await caller(req);
+    if (!('via' in who)) {
       if (!checkMaas) return c.json(body);
-      return c.json({ error: 'Unauthorized: send Authorization: Bearer <token> to see MAAS details' }, 401, {
-        'WWW-Authenticate': BEARER_CHALLENGE,
-      });
+      return c.json({ error: `${who.description} to see MAAS details` }, who.status, challenge(who));
     }
     body.maas = deps.maas.http.root;
     if (!checkMaas) return c.json(body);
@@ -85,6 +114,9 @@ export function createApp(deps: Deps, opts: AppOptions): App {
       'Authorization',
       'Mcp-Session-Id',
       'Mcp-Protocol-Version',
+      // 2026-07-28 requests name their method and target in headers.
+      'Mcp-Method',
+      'Mcp-Name',
       'Last-Event-ID',
     ],
     exposeHeaders: ['Mcp-Session-Id', 'Mcp-Protocol-Version', 'WWW-Authenticate'],
@@ -99,21 +131,20 @@ export function createApp(deps: Deps, opts: AppOptions): App {
     await next();
   });
 
+  // OAuth metadata, and with the built-in authorization server its endpoints (README "Sign-in with OAuth").
+  auth.routes(app);
+
   app.all('/mcp', async (c) => {
     const req = c.req.raw;
-    const principal = authenticate(req, config.authTokens, opts.localPrincipal);
-    if (!principal) {
+    const who = await caller(req);
+    if (!('via' in who)) {
       return c.json(
-        {
-          jsonrpc: '2.0',
-          error: { code: -32001, message: 'Unauthorized: send Authorization: Bearer <token>' },
-          id: null,
-        },
-        401,
-        { 'WWW-Authenticate': BEARER_CHALLENGE },
+        { jsonrpc: '2.0', error: { code: -32001, message: who.description }, id: null },
+        who.status,
+        challenge(who),
       );
     }
-    return mcp.handle(req, principal);
+    return mcp.handle(req, who);
   });
 
   const slack = opts.slack;
@@ -205,16 +236,4 @@ export function checkHostAndOrigin(
     // "null" or garbage: refused below.
   }
   return `Forbidden: origin ${origin} is not allowed (set MCP_ALLOWED_ORIGINS to allow it)`;
-}
-
-function authenticate(req: Request, tokens: readonly AuthToken[], local: Principal): Principal | undefined {
-  if (tokens.length === 0) return local;
-  const header = req.headers.get('authorization') ?? '';
-  const m = /^Bearer\s+(\S+)$/i.exec(header);
-  if (!m) return undefined;
-  const presented = m[1] as string;
-  let found: AuthToken | undefined;
-  // Compare against every token in constant time per token so timing reveals nothing about which matched.
-  for (const t of tokens) if (timingSafeEqual(t.token, presented)) found = t;
-  return found ? { id: found.principal, role: found.role, via: 'mcp' } : undefined;
 }

@@ -1,18 +1,26 @@
 /**
  * The Cloudflare Workers entry point: the same `createApp(deps)` as on Node — /mcp, /slack/commands,
- * /slack/interactions and /healthz — with Deps whose store, poller and (in demo mode) MAAS live in the one
- * Durable Object ({@link MaasMcpObject}). MCP is stateless here: a request may land on any isolate, so there are
- * no sessions, and destructive tools confirm with a token instead of elicitation.
+ * /slack/interactions, /healthz and sign-in — with Deps whose store, poller and (in demo mode) MAAS live in the one
+ * Durable Object ({@link MaasMcpObject}). A request may land on any isolate, so MCP keeps no session: 2026-07-28
+ * clients confirm through input_required (its state sealed, so any isolate takes the answer) and listen to
+ * changes through the Durable Object, where the poller sees them; 2025 clients confirm with a token.
  */
+import { oauthEnabled } from './config/oauth.ts';
 import { type Config, ConfigError, isLoopbackHost, secretsOf } from './config.ts';
 import type { Principal } from './core/access.ts';
 import type { PolicySource } from './core/policy/rules.ts';
-import { workersValidator } from './mcp/workers.ts';
 import { createApp } from './server.ts';
 import { forwardingStore } from './store/methods.ts';
 import { buildDeps, chooseMaas, type MaasEndpoint, textPolicy } from './wiring.ts';
 import { demoOf, workerConfigOf } from './worker/env.ts';
-import { type DemoCredentials, type Env, type MaasMcpObject, objectStub } from './worker/object.ts';
+import {
+  type DemoCredentials,
+  type Env,
+  LISTEN_PATH,
+  LISTEN_PRINCIPAL_HEADER,
+  type MaasMcpObject,
+  objectStub,
+} from './worker/object.ts';
 import { MAAS_SETTINGS_HINT, maasFetch, workerLogger } from './worker/platform.ts';
 
 export type { Env } from './worker/object.ts';
@@ -47,9 +55,9 @@ async function maasEndpoint(
  * could act as the local user.
  */
 function checkExposure(config: Config): void {
-  if (!isLoopbackHost(config.host) && config.authTokens.length === 0) {
+  if (!isLoopbackHost(config.host) && config.authTokens.length === 0 && !oauthEnabled(config.oauth)) {
     throw new ConfigError(
-      `HOST=${config.host} can be reached from other machines: set MCP_AUTH_TOKENS (token:principal:role, …) with \`wrangler secret put MCP_AUTH_TOKENS\``,
+      `HOST=${config.host} can be reached from other machines: set MCP_AUTH_TOKENS (token:principal:role, …) with \`wrangler secret put MCP_AUTH_TOKENS\`, or OAuth sign-in (MCP_OAUTH_ISSUER or OIDC_ISSUER)`,
     );
   }
 }
@@ -70,6 +78,9 @@ async function handle(request: Request, env: Env, ctx: ExecutionContext): Promis
     return configError(err);
   }
   const stub = objectStub(env);
+  // An authorization code works once: its redemption (a read, then a write) runs in the Durable Object, one
+  // token request at a time, whichever isolate the request reached.
+  if (config.oauth.oidc && new URL(request.url).pathname === '/token') return stub.fetch(request);
   let maas: MaasEndpoint;
   try {
     maas = await maasEndpoint(env, config, stub);
@@ -97,11 +108,25 @@ async function handle(request: Request, env: Env, ctx: ExecutionContext): Promis
   });
   const { app } = createApp(deps, {
     localPrincipal: localPrincipal(config),
-    mcp: { stateless: true, validator: workersValidator() },
+    mcp: {
+      // A request may land on any isolate: no 2025 sessions; 2026 listen streams are held where the news are.
+      sessions: false,
+      listen: (req, principal) => stub.fetch(forListen(req, principal)),
+    },
+    // Outgoing fetches cannot reach private addresses here (global_fetch_strictly_public): clients may be named
+    // by their metadata documents; token requests run one at a time in the Durable Object.
+    auth: { clientMetadataDocuments: true },
     // Slack work after the ack goes to the Durable Object (a fast hand-off under ctx.waitUntil).
     ...(slack ? { slack, slackWork: (job) => stub.slackJob(job) } : {}),
   });
   return app.fetch(request, env, ctx);
+}
+
+/** A `subscriptions/listen` request for the Durable Object, with who the Worker found it comes from. */
+function forListen(req: Request, principal: Principal): Request {
+  const headers = new Headers(req.headers);
+  headers.set(LISTEN_PRINCIPAL_HEADER, JSON.stringify(principal));
+  return new Request(new URL(LISTEN_PATH, req.url), { method: req.method, headers, body: req.body });
 }
 
 /** A bad setting answers every request with one line that names it (Node refuses to start instead). */

@@ -1,6 +1,5 @@
 /** Test wiring: Deps, MCP clients and servers over in-memory pairs. No network. */
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import { Client, InMemoryTransport } from '@modelcontextprotocol/client';
 import { type Clock, ManualClock, systemClock } from '../src/base/clock.ts';
 import type { FetchLike } from '../src/base/fetch.ts';
 import { type Logger, silentLogger } from '../src/base/log.ts';
@@ -15,7 +14,7 @@ import { WorkflowRunner } from '../src/core/workflows/runner.ts';
 import { MaasClient } from '../src/maas/client.ts';
 import { MaasHttp } from '../src/maas/http.ts';
 import { NodeStatus } from '../src/maas/status.ts';
-import { createMcpServer } from '../src/mcp/server.ts';
+import { serveTransport } from '../src/mcp/stdio.ts';
 import { createSimulator, type SimMachine, type Simulator, type SimulatorOptions } from '../src/sim/index.ts';
 import { MemoryStore } from '../src/store/memory.ts';
 import type { Store } from '../src/store/types.ts';
@@ -81,12 +80,19 @@ export const UNREACHABLE_MAAS: MaasEndpoint = {
   fetch: () => Promise.reject(new Error('this test must not call MAAS')),
 };
 
-/** A real MCP Client connected to our server over an in-memory transport pair. */
+/** The 2026-07-28 revision: a client pinned to it (no initialize, no session). */
+export const MODERN = { versionNegotiation: { mode: { pin: '2026-07-28' } } } as const;
+
+/**
+ * A real MCP Client (the official v2 one) connected to our server over an in-memory transport pair, served as
+ * stdio is: the client's opening picks the era (2025-11-25 by default; pass `options: MODERN` for 2026-07-28).
+ */
 export async function connectClient(
   deps: Deps,
   opts: {
     principal?: Principal;
     tools?: readonly AnyTool[];
+    /** The client's options: its capabilities, and which revision it speaks. */
     capabilities?: ConstructorParameters<typeof Client>[1];
     /** How often task-aware clients are told to poll a task (real milliseconds). */
     taskPollMs?: number;
@@ -95,14 +101,14 @@ export async function connectClient(
   const principal = opts.principal ?? ADMIN;
   // What src/server.ts and the stdio entry offer this caller.
   const tools = opts.tools ?? toolsFor(deps, principal);
-  const server = createMcpServer(deps, {
+  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+  const server = serveTransport(deps, serverSide, {
     principal,
     tools,
     ...(opts.taskPollMs !== undefined ? { taskPollMs: opts.taskPollMs } : {}),
   });
-  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
   const client = new Client({ name: 'maas-mcp-tests', version: '1.0.0' }, opts.capabilities);
-  await Promise.all([server.connect(serverSide), client.connect(clientSide)]);
+  await client.connect(clientSide);
   return {
     client,
     close: async () => {

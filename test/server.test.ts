@@ -1,5 +1,4 @@
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createApp } from '../src/server.ts';
 import { ADMIN, makeDeps, simDeps, testConfig, UNREACHABLE_MAAS } from './helpers.ts';
@@ -219,12 +218,11 @@ describe('CORS for MCP_ALLOWED_ORIGINS', () => {
 });
 
 describe('stateless MCP (as on Workers)', () => {
-  it('serves a real client with no session, JSON answers, and the Cloudflare JSON Schema validator', async () => {
-    const { CfWorkerJsonSchemaValidator } = await import('@modelcontextprotocol/sdk/validation/cfworker');
+  it('serves a real 2025 client with no session, each request on a server of its own', async () => {
     const { sim, deps } = simDeps({ env: { MAAS_MCP_CONFIRM: 'auto' } });
     const http = createApp(deps, {
       localPrincipal: ADMIN,
-      mcp: { stateless: true, validator: new CfWorkerJsonSchemaValidator() },
+      mcp: { sessions: false },
     });
     open.push(http, { close: async () => sim.close() });
     const { client, transport } = await httpClient(http.app);

@@ -1,9 +1,60 @@
 /**
- * Every long tool run as an MCP task through the official SDK client's task API, on the seeded simulator: shared by
- * the Node tests and the workerd ones.
+ * Every long tool run as an MCP task on the seeded simulator, shared by the Node tests and the workerd ones; and a
+ * small requester for 2025-11-25's experimental tasks over the official v2 client (which no longer has them): it
+ * sends what SDK 1.x's `experimental.tasks` sent, and reports what `callToolStream` reported.
  */
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { type CallToolResult, CallToolResultSchema, type Task } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, Client } from '@modelcontextprotocol/client';
+import { z } from 'zod';
+
+/** A 2025-11-25 task, as tasks/get answers it. */
+export interface Task {
+  taskId: string;
+  status: 'working' | 'input_required' | 'completed' | 'failed' | 'cancelled';
+  ttl: number | null;
+  createdAt: string;
+  lastUpdatedAt: string;
+  pollInterval?: number;
+  statusMessage?: string;
+}
+
+const TaskSchema = z.looseObject({
+  taskId: z.string(),
+  status: z.enum(['working', 'input_required', 'completed', 'failed', 'cancelled']),
+  ttl: z.number().nullable(),
+  createdAt: z.string(),
+  lastUpdatedAt: z.string(),
+  pollInterval: z.number().optional(),
+  statusMessage: z.string().optional(),
+});
+const CreatedSchema = z.looseObject({ task: TaskSchema });
+const ListSchema = z.looseObject({ tasks: z.array(TaskSchema), nextCursor: z.string().optional() });
+const ResultSchema = z.looseObject({
+  content: z.array(z.looseObject({ type: z.string() })),
+  structuredContent: z.record(z.string(), z.unknown()).optional(),
+  isError: z.boolean().optional(),
+  _meta: z.record(z.string(), z.unknown()).optional(),
+});
+
+const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
+
+/** 2025-11-25's task requests, as SDK 1.x's `client.experimental.tasks` sent them. */
+export function legacyTasks(client: Client) {
+  const send = <S extends z.ZodType>(method: string, params: Record<string, unknown>, schema: S) =>
+    client.request({ method, params } as never, schema as never) as Promise<z.infer<S>>;
+  return {
+    /** `tools/call` with a `task`: the task it created. */
+    create: async (name: string, args: Record<string, unknown>, task: { ttl?: number } = {}) =>
+      (await send('tools/call', { name, arguments: args, task }, CreatedSchema)).task as Task,
+    get: (taskId: string) => send('tasks/get', { taskId }, TaskSchema) as Promise<Task>,
+    result: (taskId: string) => send('tasks/result', { taskId }, ResultSchema) as Promise<CallToolResult>,
+    list: (cursor?: string) =>
+      send('tasks/list', cursor ? { cursor } : {}, ListSchema) as Promise<{
+        tasks: Task[];
+        nextCursor?: string;
+      }>,
+    cancel: (taskId: string) => send('tasks/cancel', { taskId }, TaskSchema) as Promise<Task>,
+  };
+}
 
 /** A long tool's call that starts an operation the seeded simulator finishes successfully. */
 export interface TaskScenario {
@@ -47,22 +98,31 @@ export interface TaskRun {
   error?: Error;
 }
 
-/** Calls a tool as a task with `callToolStream(…, { task: { ttl } })` and collects what it yields. */
+/**
+ * Calls a tool as a 2025 task and follows it to its end as SDK 1.x's `callToolStream(…, { task: { ttl } })` did:
+ * created, each status seen while polling at the task's interval, then the result (or the error).
+ */
 export async function runAsTask(
   client: Client,
   name: string,
   args: Record<string, unknown>,
   ttl = 10 * 60_000,
 ): Promise<TaskRun> {
+  const tasks = legacyTasks(client);
   const run: TaskRun = { statuses: [] };
-  const stream = client.experimental.tasks.callToolStream({ name, arguments: args }, CallToolResultSchema, {
-    task: { ttl },
-  });
-  for await (const m of stream) {
-    if (m.type === 'taskCreated') run.created = m.task;
-    else if (m.type === 'taskStatus') run.statuses.push(m.task.status);
-    else if (m.type === 'result') run.result = m.result as CallToolResult;
-    else if (m.type === 'error') run.error = m.error;
+  try {
+    const created = await tasks.create(name, args, { ttl });
+    run.created = created;
+    let task = created;
+    while (!TERMINAL.has(task.status)) {
+      await new Promise((resolve) => setTimeout(resolve, task.pollInterval ?? 100));
+      task = await tasks.get(created.taskId);
+      run.statuses.push(task.status);
+    }
+    if (run.statuses.length === 0) run.statuses.push(task.status);
+    run.result = await tasks.result(created.taskId);
+  } catch (err) {
+    run.error = err as Error;
   }
   return run;
 }

@@ -6,7 +6,7 @@
  * record holds. The gate, the audit and the role and rights checks come from the one path (core/invoke.ts), as for
  * every tool.
  */
-import type { z } from 'zod';
+import type * as z from 'zod/v4';
 import { mapLimit } from '../base/concurrency.ts';
 import type { Role, Toolset } from '../config.ts';
 import type { MachineSummary } from '../maas/schemas.ts';

@@ -5,7 +5,7 @@
  * bounded concurrency and answers, per machine, what was applied, where it stopped and what it was left as. The
  * gate, the audit and the role and MAAS-rights checks come from the one path (core/invoke.ts).
  */
-import { z } from 'zod';
+import * as z from 'zod/v4';
 import { mapLimit } from '../base/concurrency.ts';
 import { getMachineConfigs, type MachineConfig } from '../maas/machine-config.ts';
 import type { Interface } from '../maas/schemas.ts';

@@ -102,8 +102,13 @@ export function describeError(err: unknown, secrets?: SecretSet, log?: Logger): 
 }
 
 /** A zod error as a line a person can act on: "limit: Too big: expected number to be <=500". */
+/** A field's path as a person writes it: `interfaces[2].name`. */
+function fieldPath(path: readonly PropertyKey[]): string {
+  return path.map((k, i) => (typeof k === 'number' ? `[${k}]` : `${i ? '.' : ''}${String(k)}`)).join('');
+}
+
 export function zodMessage(err: {
   issues: readonly { path: readonly PropertyKey[]; message: string }[];
 }): string {
-  return err.issues.map((i) => `${i.path.map(String).join('.') || 'arguments'}: ${i.message}`).join('; ');
+  return err.issues.map((i) => `${fieldPath(i.path) || 'arguments'}: ${i.message}`).join('; ');
 }

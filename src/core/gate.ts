@@ -7,7 +7,7 @@
 import { randomBase64url } from '../base/ids.ts';
 import type { ApprovalNeed, ConfirmedPlan, GatedTool, ToolContext } from './deps.ts';
 import { Refusal } from './errors.ts';
-import { needsConfirmation, type Plan, plansWork, stateChanges } from './plan.ts';
+import { needsConfirmation, type Plan, type PreviewRow, plansWork, stateChanges } from './plan.ts';
 import type { ActionResult } from './result.ts';
 import { normaliseRefs } from './targets.ts';
 
@@ -135,7 +135,7 @@ export async function gate(
       'confirmation_required',
       verb,
       plan,
-      `Confirmation required: ${verb} ${count(plan)}. Nothing has been changed yet.`,
+      `Confirmation required: ${verb} ${count(plan.rows, plan.whole === true)}. Nothing has been changed yet.`,
     ),
     confirmation_required: true,
     confirm_token: issued.token,
@@ -168,24 +168,38 @@ function held(status: 'confirmation_required' | 'cancelled', verb: string, plan:
   } satisfies ActionResult;
 }
 
-/** "2 machines", or nothing for a call that names no targets. */
-function count(plan: Plan): string {
-  if (plan.whole) return 'as asked';
-  const n = plan.rows.filter((r) => r.verdict === 'run').length;
+/** "2 machines", or "as asked" for a call that names no targets. */
+function count(rows: readonly PreviewRow[], whole: boolean): string {
+  if (whole) return 'as asked';
+  const n = rows.filter((r) => r.verdict === 'run').length;
   return `${n} machine${n === 1 ? '' : 's'}`;
 }
 
-/** The question shown in an elicitation prompt. */
-function confirmMessage(verb: string, plan: Plan): string {
-  const lines = [`${verb[0]?.toUpperCase()}${verb.slice(1)} ${count(plan)}?`];
-  for (const r of plan.rows) {
+/**
+ * The question a person is asked to confirm a call: the action, and what it does to each target. From the plan, or
+ * (for an adapter that asks after the gate answered, as MCP's multi-round-trip confirmation does) from the held
+ * answer's preview.
+ */
+export function confirmQuestion(
+  verb: string,
+  rows: readonly PreviewRow[],
+  missing: readonly string[],
+  whole = false,
+) {
+  const lines = [`${verb[0]?.toUpperCase()}${verb.slice(1)} ${count(rows, whole)}?`];
+  for (const r of rows) {
     const mark = r.verdict === 'run' ? '•' : r.verdict === 'skip' ? '(skip)' : '(refused)';
     lines.push(
       `${mark} ${r.hostname} — ${r.status}, power ${r.power}${r.owner ? `, owner ${r.owner}` : ''}: ${r.effect}`,
     );
   }
-  if (plan.missing.length) lines.push(`Not found: ${plan.missing.join(', ')}`);
+  if (missing.length) lines.push(`Not found: ${missing.join(', ')}`);
   return lines.join('\n');
+}
+
+/** The question shown in an elicitation prompt. */
+function confirmMessage(verb: string, plan: Plan): string {
+  return confirmQuestion(verb, plan.rows, plan.missing, plan.whole === true);
 }
 
 async function issue(tool: GatedTool, args: Record<string, unknown>, plan: Plan, ctx: ToolContext) {
@@ -264,7 +278,7 @@ function principalKey(ctx: ToolContext): string {
  * The arguments a token is bound to: everything but the token, keys sorted, machine references normalised
  * (so "web-01,web-02" and ["web-02", "web-01"] are the same call).
  */
-async function argsHash(args: Record<string, unknown>): Promise<string> {
+export async function argsHash(args: Record<string, unknown>): Promise<string> {
   const { confirm_token: _ignored, ...rest } = args;
   if ('machines' in rest) rest.machines = normaliseRefs(rest.machines as string | string[]).sort();
   return sha256(canonicalJson(rest));

@@ -4,7 +4,7 @@
  * `interfaces`: name, subnet, ip_mode, ip_address, mtu), so its examples pass unchanged; the choices are MAAS's
  * (`maasserver/enum.py` `BOND_MODE_CHOICES`, `BOND_LACP_RATE_CHOICES`, `BOND_XMIT_HASH_POLICY_CHOICES`).
  */
-import { z } from 'zod';
+import * as z from 'zod/v4';
 
 export const BOND_MODES = [
   'balance-rr',
@@ -82,8 +82,7 @@ export const VlanSpec = z
       .describe('The VLAN tag; the VLAN must exist on the parent’s fabric'),
     mtu: Mtu.optional().describe('MTU of the VLAN interface (at most its parent’s)'),
   })
-  .strict()
-  .describe('A VLAN interface, named <parent>.<vid> as MAAS names it');
+  .strict();
 export type VlanSpec = z.infer<typeof VlanSpec>;
 
 export const InterfaceSpec = z
@@ -119,7 +118,7 @@ export type InterfaceSpec = z.infer<typeof InterfaceSpec>;
 
 export const NetworkRequest = z.object({
   bonds: z.array(BondSpec).max(32).optional().describe('Bonds to make (or bring to these settings)'),
-  vlans: z.array(VlanSpec).max(64).optional().describe('VLAN interfaces to make'),
+  vlans: z.array(VlanSpec).max(64).optional().describe('VLAN interfaces to make, named <parent>.<vid>'),
   interfaces: z.array(InterfaceSpec).max(64).optional().describe('Links and MTUs of interfaces'),
 });
 export type NetworkRequest = z.infer<typeof NetworkRequest>;

@@ -2,7 +2,7 @@
  * A machine's network as one tree — interfaces, bond members under their bond, VLAN interfaces under their parent,
  * each with its VLAN, MTU and links — read from MAAS or planned, and drawn for people.
  */
-import { z } from 'zod';
+import * as z from 'zod/v4';
 import type { MachineConfig } from '../maas/machine-config.ts';
 import type { Interface } from '../maas/schemas.ts';
 

@@ -3,7 +3,7 @@
  * reached MAAS is never re-sent blindly — the machine is re-read and the action's own test decides. The re-reads
  * of one call are batched: however many writes went unanswered, one `GET /machines/?id=…` per 100 of them.
  */
-import type { z } from 'zod';
+import type * as z from 'zod/v4';
 import {
   MaasBadRequestError,
   MaasConflictError,

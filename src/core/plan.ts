@@ -4,7 +4,7 @@
  * machine; a tool whose preview is not per machine (a workflow, a cluster that allocates machines) makes its own
  * rows, one per target it names, and snapshots the machines whose state the confirmation depends on.
  */
-import { z } from 'zod';
+import * as z from 'zod/v4';
 import type { MachineSummary } from '../maas/schemas.ts';
 import type { MachineSnapshot } from '../store/types.ts';
 

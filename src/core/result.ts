@@ -3,7 +3,7 @@
  * confirmation gate gives for any tool when it holds a call (a preview with a confirm token, a cancellation, a call
  * awaiting a person's approval).
  */
-import { z } from 'zod';
+import * as z from 'zod/v4';
 import type { Operation } from '../store/types.ts';
 import { describeOperation, OperationView, operationView } from './operations/view.ts';
 import { PreviewRow } from './plan.ts';

@@ -2,7 +2,7 @@
  * Sizes as MAAS computes them for storage (MAAS `maasserver/models/partitiontable.py`, `partition.py`,
  * `filesystemgroup.py`, `maasserver/storage_layouts.py`), the size words a caller may type, and sizes for people.
  */
-import { z } from 'zod';
+import * as z from 'zod/v4';
 
 export const KiB = 1024;
 export const MiB = 1024 * KiB;

@@ -3,7 +3,7 @@
  * automation SDK's `storage.params` for `efi_lvm`), and for `custom` a declarative tree. Field names follow MAAS
  * (`fstype`, `mount_point`) and the SDK's JSON, so its examples pass unchanged.
  */
-import { z } from 'zod';
+import * as z from 'zod/v4';
 import { RAID_LEVELS, SizeInput, SizeOrRest } from './sizes.ts';
 
 export const STORAGE_LAYOUTS = ['flat', 'lvm', 'bcache', 'blank', 'efi_lvm', 'custom'] as const;

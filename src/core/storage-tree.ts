@@ -2,7 +2,7 @@
  * A machine's storage as one tree — disks → partitions → filesystems; volume groups → logical volumes; RAIDs;
  * bcaches — read from MAAS or planned, and drawn for people with human sizes (bytes stay in the structure).
  */
-import { z } from 'zod';
+import * as z from 'zod/v4';
 import type { MachineConfig } from '../maas/machine-config.ts';
 import type { BlockDevice } from '../maas/schemas.ts';
 import type { StorageGroups, StorageMember } from '../maas/storage.ts';

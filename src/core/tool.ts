@@ -8,7 +8,7 @@
  * destructive one, or one that declares `confirms`), an output schema that admits the gate's held answers, and the
  * tool's phrase ("power off") from its verb.
  */
-import { z } from 'zod';
+import * as z from 'zod/v4';
 import type { Role, Toolset } from '../config.ts';
 import type { Operation, OperationKind } from '../store/types.ts';
 import type { RunContext } from './deps.ts';
@@ -131,8 +131,7 @@ export function phraseOf(verb: string): string {
   return verb.replace(/-/g, ' ');
 }
 
-const CONFIRM_TOKEN_HELP =
-  'The token from a confirmation_required answer; repeat the call with the same arguments plus this';
+const CONFIRM_TOKEN_HELP = 'From a confirmation_required answer, to carry the call out';
 
 /** `confirm_token`, as the registry adds it to a gated tool's input. */
 export function confirmTokenField(description = CONFIRM_TOKEN_HELP) {

@@ -1,24 +1,17 @@
 /** How a call waits for the operation it started (`wait: true`), and what it says when the wait ends first. */
-import { z } from 'zod';
+import * as z from 'zod/v4';
 import type { ToolContext } from './deps.ts';
 
 /** `wait` and `wait_timeout_s`, for tools whose operation can be waited on. */
 export const waitFields = {
-  wait: z
-    .boolean()
-    .default(false)
-    .describe(
-      'Wait until MAAS finishes (with progress notifications) instead of answering as soon as MAAS accepted',
-    ),
+  wait: z.boolean().default(false).describe('Wait, with progress, until MAAS finishes'),
   wait_timeout_s: z
     .number()
     .int()
     .min(1)
     .max(900)
     .default(45)
-    .describe(
-      'With wait: stop waiting after this many seconds (default 45) and answer with the operation id. Over MCP one call waits at most 50 s, before clients time out',
-    ),
+    .describe('With wait: give up after this many seconds'),
 };
 
 /** How long this call waits, in seconds: wait_timeout_s (default 45), capped at what its caller can wait. */

@@ -3,7 +3,7 @@
  * request shapes the storage and network endpoints share over the transport: a GET of one object or of a list, and
  * a form write.
  */
-import type { z } from 'zod';
+import type * as z from 'zod/v4';
 import { MaasProtocolError } from './errors.ts';
 import type { MaasHttp, MaasRequest, Params } from './http.ts';
 

@@ -2,7 +2,7 @@
  * Typed MAAS endpoints used by the tools (MAAS `maasserver/api/`). Every answer is parsed with zod here,
  * at the edge, so bad data fails with a clear error instead of deep inside a renderer.
  */
-import { z } from 'zod';
+import * as z from 'zod/v4';
 import { seg as enc, parseAnswer as parse } from './calls.ts';
 import { MaasNetworkError, MaasProtocolError } from './errors.ts';
 import type { MaasHttp, MaasRequest, Params } from './http.ts';

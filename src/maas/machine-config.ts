@@ -2,7 +2,7 @@
  * One read of a machine for the configuration tools: its own fields, disks and interfaces and its default gateways,
  * from a single `GET /machines/{id}/` (MAAS `maasserver/api/machines.py` `DISPLAYED_MACHINE_FIELDS`).
  */
-import { z } from 'zod';
+import * as z from 'zod/v4';
 import { type CallOptions, getList, getOne, type MaasTransport, parseAnswer, seg } from './calls.ts';
 import { MaasProtocolError } from './errors.ts';
 import { Interface, MachineCore, MachineNetwork, MachineStorage } from './schemas.ts';

@@ -4,7 +4,7 @@
  * Every machine interface write needs a MAAS admin ("even the owner of the machine cannot modify the interfaces",
  * `maasserver/auth/local.py`).
  */
-import { z } from 'zod';
+import * as z from 'zod/v4';
 import { type CallOptions, getList, getOne, type MaasTransport, seg, send } from './calls.ts';
 import type { Params } from './http.ts';
 import { Interface, Vlan } from './schemas.ts';

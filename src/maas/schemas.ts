@@ -3,7 +3,7 @@
  * (unknown keys are dropped) and tolerate the field differences between MAAS 2.9 and 3.7: anything a version may
  * omit is optional with a neutral default. Secrets (power parameters, user_data) have no field here on purpose.
  */
-import { z } from 'zod';
+import * as z from 'zod/v4';
 import { cleanText, TEXT_MAX } from '../base/text.ts';
 
 const str = z

@@ -3,7 +3,7 @@
  * `raid.py`, `bcache.py`, `bcache_cacheset.py`, and `MachineHandler.set_storage_layout`): the reads behind
  * `machine_storage` and every write a layout needs, each answer parsed here.
  */
-import { z } from 'zod';
+import * as z from 'zod/v4';
 import { type CallOptions, getList, type MaasTransport, seg, send } from './calls.ts';
 import type { Params } from './http.ts';
 import { BlockDevice, Partition } from './schemas.ts';

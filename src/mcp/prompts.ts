@@ -3,7 +3,7 @@
  * common job with this server's tools. Tool names come from the registry, so a renamed tool cannot leave a prompt
  * pointing at nothing; a prompt is offered only to someone who has every tool it relies on.
  */
-import { z } from 'zod';
+import * as z from 'zod/v4';
 import { machineDeploy, machineRelease } from '../tools/lifecycle.ts';
 import { fleetSummary, machineEvents, machineGet, machinesList } from '../tools/machines.ts';
 import { operationGet, operationsList } from '../tools/operations.ts';

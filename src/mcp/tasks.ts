@@ -1,30 +1,43 @@
 /**
- * MCP tasks (experimental in the SDK) backed by operation records. One store per MCP server, bound to its
- * principal; records live in the Store, so a task outlives its session (and, on Workers, its request).
+ * MCP tasks backed by operation records, for both revisions: the 2025-11-25 experimental tasks (`tasks/get`,
+ * `tasks/result`, `tasks/list`, `tasks/cancel`, a `task` on `tools/call`) and the 2026-07-28 tasks extension
+ * (`io.modelcontextprotocol/tasks`: `tasks/get`, `tasks/update`, `tasks/cancel`, a `resultType: "task"` answer).
+ * Records live in the Store, bound to their principal, so a task outlives its session and, on Workers, its request;
+ * another principal's task id answers "not found".
  *
  * - A task whose call started an operation has that operation's id: a task-aware client and operation_get see the
  *   same thing, and its result is the tool's own answer with the operation as it ended.
- * - A task whose call ended at once (refused, a confirmation request, nothing to do) gets a `task_…` id, never an
- *   `op_…` one: there is no operation to look up.
- * - The SDK also routes *plain* calls of a task-capable tool through createTask and then polls; those stay in
- *   memory, answered once, and are never listed.
+ * - A 2025 task whose call ended at once (refused, a confirmation request, nothing to do) gets a `task_…` id, never
+ *   an `op_…` one: there is no operation to look up.
  */
-import type {
-  CreateTaskOptions,
-  TaskStore,
-} from '@modelcontextprotocol/sdk/experimental/tasks/interfaces.js';
-import type { Request, RequestId, Result, Task } from '@modelcontextprotocol/sdk/types.js';
 import { randomId } from '../base/ids.ts';
 import { type Principal, principalKey } from '../core/access.ts';
 import type { Deps } from '../core/deps.ts';
-import { cancelById, newOperationId } from '../core/operations/service.ts';
+import { cancelById } from '../core/operations/service.ts';
 import { describeOperation } from '../core/operations/view.ts';
 import { FINAL_STATES, type Operation, type OperationState } from '../store/types.ts';
+
+/** The extension's name, in capabilities and in a request's declared client capabilities. */
+export const TASKS_EXTENSION = 'io.modelcontextprotocol/tasks';
 
 const DEFAULT_TTL_MS = 24 * 60 * 60_000;
 const PAGE = 50;
 /** Tasks remembered per principal for tasks/list (the oldest are forgotten first). */
 const LISTED_MAX = 500;
+
+/** A tool's answer as MCP carries it (a CallToolResult). */
+export interface ToolAnswer {
+  content: { type: string; text?: string }[];
+  structuredContent?: Record<string, unknown>;
+  isError?: boolean;
+  [key: string]: unknown;
+}
+
+/** A tool's final answer from its answer at the start and the operation as it ended (the MCP adapter knows how). */
+export type SettleAnswer = (tool: string, started: ToolAnswer, op: Operation) => ToolAnswer;
+
+/** Where a task stands, in the 2025 vocabulary (the 2026 view is derived from it). */
+export type TaskStatus = 'working' | 'completed' | 'failed' | 'cancelled';
 
 interface TaskRecord {
   /** {@link principalKey} of the principal who created it. */
@@ -34,16 +47,10 @@ interface TaskRecord {
   created_at: number;
   ttl: number;
   /** The call ended without an operation to follow: its answer, final. */
-  result?: { status: 'completed' | 'failed'; result: Result };
+  result?: { status: 'completed' | 'failed'; result: ToolAnswer };
   /** The call started the operation with this task's id: its answer then (the final answer adds the end). */
-  started?: Result;
+  started?: ToolAnswer;
   cancelled?: boolean;
-}
-
-/** A created task whose call has not ended yet, or a plain call's (never stored). */
-interface Pending {
-  rec: Omit<TaskRecord, 'tool'>;
-  augmented: boolean;
 }
 
 interface Listed {
@@ -51,10 +58,27 @@ interface Listed {
   expires_at: number;
 }
 
-/** A tool's final answer from its answer at the start and the operation as it ended (the MCP adapter knows how). */
-export type SettleResult = (tool: string, started: Result, op: Operation) => Result;
+/** One task as it stands now. */
+export interface TaskState {
+  id: string;
+  status: TaskStatus;
+  createdAt: number;
+  updatedAt: number;
+  ttl: number;
+  message?: string;
+  /** The operation it follows ran to a failure or out of time (a 2026 task then completes with an error result). */
+  failed?: boolean;
+}
 
-function taskStatus(state: OperationState): Task['status'] {
+/** A task id that is unknown, expired, or someone else's (the same answer for all three). */
+export class TaskNotFound extends Error {
+  override name = 'TaskNotFound';
+  constructor(id: string) {
+    super(`Task not found: ${id}`);
+  }
+}
+
+function statusOf(state: OperationState): TaskStatus {
   switch (state) {
     case 'running':
     case 'awaiting_approval':
@@ -69,14 +93,9 @@ function taskStatus(state: OperationState): Task['status'] {
   }
 }
 
-function newTaskId(): string {
-  return randomId('task');
-}
-
-/** The start of a result's text (its summary and first detail), for a task's status message. */
-function headline(result: Result): string | undefined {
-  const content = (result as { content?: { type: string; text?: string }[] }).content;
-  const text = content?.find((c) => c.type === 'text')?.text;
+/** The start of an answer's text (its summary and first detail), for a task's status message. */
+function headline(answer: ToolAnswer): string | undefined {
+  const text = answer.content.find((c) => c.type === 'text')?.text;
   if (!text) return undefined;
   const lines = text.split('\n', 2).map((l) => l.trim());
   return lines.filter(Boolean).join('; ').slice(0, 300);
@@ -96,15 +115,15 @@ async function locked<T>(key: string, work: () => Promise<T>): Promise<T> {
   }
 }
 
-export class OperationTaskStore implements TaskStore {
+/** One principal's tasks. */
+export class OperationTasks {
   private readonly owner: string;
-  private readonly pending = new Map<string, Pending>();
 
   constructor(
     private readonly deps: Deps,
     principal: Principal,
-    private readonly settle: SettleResult,
-    private readonly pollIntervalMs = 2_000,
+    private readonly settle: SettleAnswer,
+    readonly pollIntervalMs = 2_000,
   ) {
     this.owner = principalKey(principal);
   }
@@ -127,44 +146,32 @@ export class OperationTaskStore implements TaskStore {
     await this.deps.store.setValue(this.key(id), JSON.stringify(rec), rec.created_at + rec.ttl);
   }
 
-  /** True when the client asked for a task; false for a plain call the SDK turned into one. */
-  isTaskRequest(id: string): boolean {
-    return this.pending.get(id)?.augmented ?? false;
-  }
-
-  async createTask(params: CreateTaskOptions, _requestId: RequestId, request: Request): Promise<Task> {
-    // An operation id: if the call starts an operation, it starts it with this id (see open()).
-    const id = newOperationId();
-    const now = this.deps.clock.now();
-    const augmented =
-      typeof request.params === 'object' && request.params !== null && 'task' in request.params;
-    const ttl = typeof params.ttl === 'number' ? Math.min(params.ttl, DEFAULT_TTL_MS) : DEFAULT_TTL_MS;
-    this.pending.set(id, { rec: { owner: this.owner, created_at: now, ttl }, augmented });
-    return this.task(id, 'working', now, now, ttl);
-  }
-
   /**
-   * Ends the creation of task `id` (from createTask) once its call has answered: it follows the operation the call
-   * started with that id, or — when none started — it is over with `answer`, under a new `task_…` id. Answers the
-   * task as the client will know it.
+   * Records the task of a call that was given the operation id `operationId`: it follows that operation when the
+   * call started it, otherwise it is over with `answer`, under a new `task_…` id. Answers the task's id.
    */
-  async open(id: string, tool: string, answer: Result): Promise<Task> {
-    const pending = this.pending.get(id);
-    if (!pending) throw new Error(`task ${id} was not created here`);
-    this.pending.delete(id);
-    const op = await this.deps.store.getOperation(id);
-    const started = op !== undefined;
-    const taskId = started ? id : newTaskId();
+  async open(operationId: string, tool: string, answer: ToolAnswer, ttlMs?: number | null): Promise<string> {
+    const now = this.deps.clock.now();
+    const ttl = typeof ttlMs === 'number' && ttlMs > 0 ? Math.min(ttlMs, DEFAULT_TTL_MS) : DEFAULT_TTL_MS;
+    const started = (await this.deps.store.getOperation(operationId)) !== undefined;
+    const id = started ? operationId : randomId('task');
     const rec: TaskRecord = {
-      ...pending.rec,
+      owner: this.owner,
       tool,
+      created_at: now,
+      ttl,
       ...(started
         ? { started: answer }
         : { result: { status: answer.isError ? 'failed' : 'completed', result: answer } }),
     };
-    await this.save(taskId, rec);
-    await this.remember(taskId, rec.created_at + rec.ttl);
-    return (await this.getTask(taskId)) as Task;
+    await this.save(id, rec);
+    await this.remember(id, now + ttl);
+    return id;
+  }
+
+  /** Whether `operationId` names an operation a call just started (a task follows it). */
+  async follows(operationId: string): Promise<boolean> {
+    return (await this.deps.store.getOperation(operationId)) !== undefined;
   }
 
   /** Adds a task to its principal's list, newest first, forgetting expired and the oldest past the cap. */
@@ -184,52 +191,52 @@ export class OperationTaskStore implements TaskStore {
     return raw ? (JSON.parse(raw) as Listed[]) : [];
   }
 
-  async getTask(id: string): Promise<Task | null> {
-    const pending = this.pending.get(id);
-    if (pending) {
-      const { rec } = pending;
-      const status = rec.result?.status ?? 'working';
-      return this.task(id, status, rec.created_at, rec.created_at, rec.ttl);
-    }
+  /** The task as it stands; throws {@link TaskNotFound}. */
+  async get(id: string): Promise<TaskState> {
     const rec = await this.record(id);
-    return rec ? this.taskOf(id, rec) : null;
+    if (!rec) throw new TaskNotFound(id);
+    return this.stateOf(id, rec);
   }
 
-  private async taskOf(id: string, rec: TaskRecord): Promise<Task> {
+  private async stateOf(id: string, rec: TaskRecord): Promise<TaskState> {
+    const base = { id, createdAt: rec.created_at, ttl: rec.ttl };
     if (rec.result) {
-      const r = rec.result;
-      return this.task(id, r.status, rec.created_at, rec.created_at, rec.ttl, headline(r.result));
+      const message = headline(rec.result.result);
+      return {
+        ...base,
+        status: rec.result.status,
+        updatedAt: rec.created_at,
+        ...(message ? { message } : {}),
+      };
     }
     const op = await this.deps.store.getOperation(id);
     if (!op) {
-      const gone = 'its operation is no longer on record; tasks/result gives the answer from its start';
-      return this.task(
-        id,
-        rec.cancelled ? 'cancelled' : 'failed',
-        rec.created_at,
-        rec.created_at,
-        rec.ttl,
-        gone,
-      );
+      const gone = 'its operation is no longer on record; the answer from its start is all there is';
+      return {
+        ...base,
+        status: rec.cancelled ? 'cancelled' : 'failed',
+        updatedAt: rec.created_at,
+        message: gone,
+      };
     }
-    return this.task(id, taskStatus(op.state), op.created_at, op.updated_at, rec.ttl, describeOperation(op));
+    const status = statusOf(op.state);
+    return {
+      ...base,
+      createdAt: op.created_at,
+      updatedAt: op.updated_at,
+      status,
+      message: describeOperation(op),
+      ...(op.state === 'failed' || op.state === 'timed_out' ? { failed: true } : {}),
+    };
   }
 
-  async storeTaskResult(id: string, status: 'completed' | 'failed', result: Result): Promise<void> {
-    const pending = this.pending.get(id);
-    if (!pending) throw new Error(`task ${id} not found`);
-    pending.rec.result = { status, result };
-  }
-
-  async getTaskResult(id: string): Promise<Result> {
-    const pending = this.pending.get(id);
-    if (pending?.rec.result) {
-      // A plain call's answer is fetched once, by the SDK, right after it was stored.
-      if (!pending.augmented) this.pending.delete(id);
-      return pending.rec.result.result;
-    }
+  /**
+   * The task's answer once it has ended: the tool's own answer with the operation as it ended. Throws
+   * {@link TaskNotFound}, or an error while it is still working.
+   */
+  async result(id: string): Promise<ToolAnswer> {
     const rec = await this.record(id);
-    if (!rec) throw new Error(`task ${id} not found`);
+    if (!rec) throw new TaskNotFound(id);
     if (rec.result) return rec.result.result;
     if (!rec.started) throw new Error(`task ${id} has no result`);
     const op = await this.deps.store.getOperation(id);
@@ -239,43 +246,76 @@ export class OperationTaskStore implements TaskStore {
     return this.settle(rec.tool, rec.started, op);
   }
 
-  async updateTaskStatus(id: string, status: Task['status']): Promise<void> {
-    const rec = await this.record(id);
-    if (!rec || status !== 'cancelled') return;
-    rec.cancelled = true;
-    await this.save(id, rec);
-    // Cancelling a task stops tracking its operation; MAAS carries on (operation_cancel with abort stops MAAS).
-    await cancelById(this.deps, id, (op) => op.state === 'running' || op.state === 'awaiting_approval');
+  /**
+   * Waits until task `id` has ended (bounded by `timeoutMs` and `signal`) and answers as it then stands: what
+   * 2025's blocking `tasks/result` needs.
+   */
+  async settled(id: string, timeoutMs: number, signal?: AbortSignal): Promise<TaskState> {
+    const until = this.deps.clock.now() + timeoutMs;
+    let state = await this.get(id);
+    while (state.status === 'working' && this.deps.clock.now() < until && !signal?.aborted) {
+      await new Promise<void>((resolve) => this.deps.clock.setTimeout(resolve, this.pollIntervalMs));
+      state = await this.get(id);
+    }
+    return state;
   }
 
-  async listTasks(cursor?: string): Promise<{ tasks: Task[]; nextCursor?: string }> {
+  /**
+   * Cancels a task: its operation is no longer tracked (MAAS carries on; operation_cancel with abort stops MAAS).
+   * Throws {@link TaskNotFound}.
+   */
+  async cancel(id: string): Promise<TaskState> {
+    const rec = await this.record(id);
+    if (!rec) throw new TaskNotFound(id);
+    if (!rec.result) {
+      rec.cancelled = true;
+      await this.save(id, rec);
+      await cancelById(this.deps, id, (op) => op.state === 'running' || op.state === 'awaiting_approval');
+    }
+    return this.stateOf(id, rec);
+  }
+
+  /** This principal's tasks, newest first, a page at a time. */
+  async list(cursor?: string): Promise<{ tasks: TaskState[]; nextCursor?: string }> {
     const offset = cursor ? Number(cursor) || 0 : 0;
     const now = this.deps.clock.now();
     const all = (await this.listed()).filter((t) => t.expires_at > now);
-    const tasks: Task[] = [];
+    const tasks: TaskState[] = [];
     for (const { id } of all.slice(offset, offset + PAGE)) {
       const rec = await this.record(id);
-      if (rec) tasks.push(await this.taskOf(id, rec));
+      if (rec) tasks.push(await this.stateOf(id, rec));
     }
     return all.length > offset + PAGE ? { tasks, nextCursor: String(offset + PAGE) } : { tasks };
   }
 
-  private task(
-    id: string,
-    status: Task['status'],
-    created: number,
-    updated: number,
-    ttl: number,
-    message?: string,
-  ): Task {
+  /** A task as 2025-11-25 shows it (`Task`). */
+  legacyView(t: TaskState): Record<string, unknown> {
     return {
-      taskId: id,
-      status,
-      ttl,
-      createdAt: new Date(created).toISOString(),
-      lastUpdatedAt: new Date(updated).toISOString(),
+      taskId: t.id,
+      status: t.status,
+      ttl: t.ttl,
+      createdAt: new Date(t.createdAt).toISOString(),
+      lastUpdatedAt: new Date(t.updatedAt).toISOString(),
       pollInterval: this.pollIntervalMs,
-      ...(message ? { statusMessage: message } : {}),
+      ...(t.message ? { statusMessage: t.message } : {}),
     };
+  }
+
+  /**
+   * A task as the 2026-07-28 extension shows it (`DetailedTask`): an ended operation is `completed` with the tool's
+   * answer (an error result when the operation failed — `failed` is for protocol errors), or `cancelled`.
+   */
+  async modernView(t: TaskState): Promise<Record<string, unknown>> {
+    const base = {
+      taskId: t.id,
+      createdAt: new Date(t.createdAt).toISOString(),
+      lastUpdatedAt: new Date(t.updatedAt).toISOString(),
+      ttlMs: t.ttl,
+      pollIntervalMs: this.pollIntervalMs,
+      ...(t.message ? { statusMessage: t.message } : {}),
+    };
+    if (t.status === 'working' || t.status === 'cancelled') return { ...base, status: t.status };
+    const answer = await this.result(t.id);
+    return { ...base, status: 'completed', result: { resultType: 'complete', ...answer } };
   }
 }

@@ -3,7 +3,7 @@
  * type), and turning words into a tool's arguments by reading the tool's own zod schema (booleans, numbers, lists,
  * `set.key=value` for key/value fields). The schema then validates, so Slack and MCP accept exactly the same.
  */
-import type { z } from 'zod';
+import type * as z from 'zod/v4';
 import type { AnyTool } from '../core/tool.ts';
 
 export interface ParsedText {

@@ -2,7 +2,15 @@
  * The in-memory Store: tests, the demo and the fallback when nothing durable is configured. Runtime-neutral.
  * Every record is copied on the way in and out, so no caller can change stored state by mutating an object.
  */
-import { anyOf, checkAudit, checkConfirmation, checkOperation, hasMachine, pageBounds } from './shared.ts';
+import {
+  anyOf,
+  checkAudit,
+  checkConfirmation,
+  checkOperation,
+  hasMachine,
+  listLimit,
+  pageBounds,
+} from './shared.ts';
 import {
   type AuditFilter,
   type AuditRecord,
@@ -12,6 +20,7 @@ import {
   type Operation,
   type OperationFilter,
   type Store,
+  type ValueKey,
 } from './types.ts';
 
 interface StoredOperation {
@@ -216,6 +225,22 @@ export class MemoryStore implements Store {
   async deleteValue(key: string): Promise<void> {
     this.open();
     this.kv.delete(key);
+  }
+
+  async listValues(prefix: string, opts: { after?: string; limit?: number } = {}): Promise<ValueKey[]> {
+    this.open();
+    const now = this.now();
+    const limit = listLimit(opts.limit);
+    return [...this.kv]
+      .filter(
+        ([k, e]) =>
+          k.startsWith(prefix) &&
+          (opts.after === undefined || k > opts.after) &&
+          (e.expiresAt === undefined || now < e.expiresAt),
+      )
+      .map(([key, e]) => ({ key, expiresAt: e.expiresAt }))
+      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+      .slice(0, limit);
   }
 
   async close(): Promise<void> {

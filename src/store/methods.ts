@@ -25,6 +25,7 @@ export const STORE_METHODS = [
   'setValue',
   'addValue',
   'deleteValue',
+  'listValues',
 ] as const satisfies readonly Exclude<keyof Store, 'close'>[];
 
 export type StoreMethod = (typeof STORE_METHODS)[number];

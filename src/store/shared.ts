@@ -2,8 +2,8 @@
  * Rules every Store implementation shares, so memory, SQLite and Durable Object stores agree on paging,
  * validation and what a corrupt row looks like.
  */
-import type { z } from 'zod';
-import { AuditRecord, Confirmation, Operation } from './types.ts';
+import type * as z from 'zod/v4';
+import { AuditRecord, Confirmation, MAX_LIST_VALUES, Operation } from './types.ts';
 
 /** Rows a list returns when the filter names no limit. */
 export const DEFAULT_LIMIT = 50;
@@ -23,6 +23,12 @@ export class StoreDataError extends Error {
   ) {
     super(`store: ${table} row ${JSON.stringify(String(key))} is corrupt: ${reason}`);
   }
+}
+
+/** A listValues limit as a whole number from 1 to MAX_LIST_VALUES (the most, when none is given). */
+export function listLimit(limit: number | undefined): number {
+  if (limit === undefined || !Number.isFinite(limit)) return MAX_LIST_VALUES;
+  return Math.min(MAX_LIST_VALUES, Math.max(1, Math.floor(limit)));
 }
 
 /** Clamps a filter's limit and offset to whole numbers within bounds. */

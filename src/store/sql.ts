@@ -15,6 +15,7 @@ import {
   checkAudit,
   checkConfirmation,
   checkOperation,
+  listLimit,
   pageBounds,
   parseRow,
   StoreDataError,
@@ -28,6 +29,7 @@ import {
   Operation,
   type OperationFilter,
   type Store,
+  type ValueKey,
 } from './types.ts';
 
 export { MIGRATIONS, type Migration } from './schema.ts';
@@ -403,6 +405,23 @@ export class SqlStore implements Store {
 
   async deleteValue(key: string): Promise<void> {
     this.query('DELETE FROM kv WHERE key = ?', key);
+  }
+
+  async listValues(prefix: string, opts: { after?: string; limit?: number } = {}): Promise<ValueKey[]> {
+    // `key >= prefix` lets SQLite start the walk in the primary key's index; substr() ends it at the prefix.
+    const from = opts.after !== undefined && opts.after > prefix ? opts.after : prefix;
+    const rows = this.query<{ key: string; expires_at: number | null }>(
+      `SELECT key, expires_at FROM kv
+       WHERE key >= ? AND key != ? AND substr(key, 1, ?) = ? AND (expires_at IS NULL OR expires_at > ?)
+       ORDER BY key LIMIT ?`,
+      from,
+      opts.after ?? '',
+      prefix.length,
+      prefix,
+      this.now(),
+      listLimit(opts.limit),
+    );
+    return rows.map((r) => ({ key: r.key, expiresAt: r.expires_at ?? undefined }));
   }
 
   /** Releases the database (a Durable Object's outlives this object: closing then only stops its use). */

@@ -3,7 +3,7 @@
  * key/values. One runtime-neutral, asynchronous interface with a memory implementation (tests), SQLite (Node)
  * and a Durable Object (Workers).
  */
-import { z } from 'zod';
+import * as z from 'zod/v4';
 
 export const OPERATION_STATES = [
   'awaiting_approval',
@@ -316,6 +316,16 @@ export interface AuditFilter {
   offset?: number;
 }
 
+/** A key of the key/values, as {@link Store.listValues} lists it. */
+export interface ValueKey {
+  key: string;
+  /** When it reads as absent (by the store's clock); undefined when it never expires. */
+  expiresAt: number | undefined;
+}
+
+/** The most keys one {@link Store.listValues} call answers. */
+export const MAX_LIST_VALUES = 1000;
+
 export interface Store {
   /** Adds a new operation; throws if the id exists. */
   createOperation(op: Operation): Promise<void>;
@@ -371,6 +381,11 @@ export interface Store {
    */
   addValue(key: string, value: string, expiresAt: number): Promise<boolean>;
   deleteValue(key: string): Promise<void>;
+  /**
+   * The live keys that start with `prefix`, in key order, after `after` (a cursor: the last key of the previous
+   * page), at most `limit` (default and most 1,000), each with its expiry.
+   */
+  listValues(prefix: string, opts?: { after?: string; limit?: number }): Promise<ValueKey[]>;
 
   close(): Promise<void>;
 }

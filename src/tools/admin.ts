@@ -1,5 +1,5 @@
 /** Admin tools: the audit log. */
-import { z } from 'zod';
+import * as z from 'zod/v4';
 import { ToolError } from '../core/errors.ts';
 import { defineTool } from '../core/tool.ts';
 import { limit, offset } from './common.ts';

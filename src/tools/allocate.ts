@@ -2,7 +2,7 @@
  * Allocating machines by constraints (MAAS `maasserver/node_constraint_filter_forms.py` `AcquireNodeForm`): one, or N
  * all-or-nothing.
  */
-import { z } from 'zod';
+import * as z from 'zod/v4';
 import type { ToolContext } from '../core/deps.ts';
 import { describeError, InputError, ToolError } from '../core/errors.ts';
 import { defineTool } from '../core/tool.ts';
@@ -10,7 +10,7 @@ import type { MaasClient, MachineFilters } from '../maas/client.ts';
 import { MaasConflictError, MaasHttpError, MaasNetworkError } from '../maas/errors.ts';
 import type { Params } from '../maas/http.ts';
 import type { MachineSummary } from '../maas/schemas.ts';
-import { asList, oneOrMany, tagFilters } from './common.ts';
+import { asList, eventComment, oneOrMany, tagFilters } from './common.ts';
 
 const Allocated = z.object({
   hostname: z.string(),
@@ -59,7 +59,7 @@ export const machineAllocate = defineTool({
     pool: z.string().min(1).optional().describe('In this resource pool'),
     count: z.number().int().min(1).max(100).default(1).describe('How many machines (1–100); all or none'),
     dry_run: z.boolean().default(false).describe('Only say which machines would be picked; allocate nothing'),
-    comment: z.string().optional().describe('Why, for the MAAS event log'),
+    comment: eventComment,
   }),
   output: z.object({ dry_run: z.boolean(), allocated: z.array(Allocated), summary: z.string() }),
   async run(args, ctx) {

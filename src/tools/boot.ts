@@ -3,7 +3,7 @@
  * `set_boot_disk`, `maasserver/models/node.py` `Node.clean_boot_disk`). MAAS sets no firmware boot order: it
  * network-boots machines itself, through their BMC, at every power-on.
  */
-import { z } from 'zod';
+import * as z from 'zod/v4';
 import { defineMachineAction } from '../core/actions.ts';
 import { resolveMachines } from '../core/targets.ts';
 import type { BlockDevice } from '../maas/schemas.ts';
@@ -25,7 +25,7 @@ export const machineBootDisk = defineMachineAction({
   name: 'machine_boot_disk',
   title: 'Choose the boot disk',
   description:
-    'Choose the disk Ready machines boot from (MAAS installs the OS there). A filesystem made directly on that disk is removed, and the storage layout is not laid out again (use a storage layout afterwards). MAAS has no firmware boot order to set: it network-boots machines itself. Asks for confirmation.',
+    'Choose the disk Ready machines boot from (MAAS installs the OS there). A filesystem made directly on that disk is removed, and the layout is not redone (use machine_storage_layout after). MAAS has no firmware boot order to set: it network-boots machines itself.',
   toolset: 'machines',
   minRole: 'admin',
   destructive: true,

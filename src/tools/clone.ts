@@ -1,5 +1,5 @@
 /** Cloning one machine's storage and/or network onto up to 100 others (MAAS `op=clone`). */
-import { z } from 'zod';
+import * as z from 'zod/v4';
 import { type ClonePeer, checkClone, clonePeer } from '../core/clone-check.ts';
 import { type Applied, defineConfigAction } from '../core/config-action.ts';
 import { describeError } from '../core/errors.ts';
@@ -33,7 +33,7 @@ export const machineClone = defineConfigAction({
   name: 'machine_clone',
   title: 'Clone machine configuration',
   description:
-    'Copy a source machine’s storage layout and/or network configuration onto up to 100 Ready machines (MAAS clone). Each destination is checked first as MAAS will check it — same architecture and boot method, disks at least as large, the same interface names — and answered on its own; a static address on the source becomes a new address in the same subnet on each destination. Needs a MAAS admin’s API key.',
+    'Copy a source machine’s storage layout and/or network onto up to 100 Ready machines (MAAS clone). Each destination is checked first as MAAS checks it (architecture, boot method, disk sizes, interface names) and answered on its own; a static address becomes a new one in the same subnet. Needs a MAAS admin’s API key.',
   verb: 'clone',
   idempotent: true,
   input: cloneInput,

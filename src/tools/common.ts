@@ -1,5 +1,5 @@
 /** Input fields and output shapes several tools share, so each is described (and validated) once. */
-import { z } from 'zod';
+import * as z from 'zod/v4';
 import { redact } from '../base/redact.ts';
 import { ToolError } from '../core/errors.ts';
 import type { MachineFilters } from '../maas/client.ts';
@@ -30,9 +30,7 @@ export function annotationsOf(m: {
  * one string may also list several, separated by commas, as `machines` accepts.
  */
 export const oneOrMany = (description: string) =>
-  z
-    .union([z.string().min(1), z.array(z.string().min(1)).min(1).max(100)])
-    .describe(`${description} (a list, or one comma-separated string)`);
+  z.union([z.string().min(1), z.array(z.string().min(1)).min(1).max(100)]).describe(description);
 
 /** What a value that is not what a field expects was, in a few words ("none given", "got 101"). */
 function gotWhat(v: unknown, maxItems?: number): string {
@@ -57,7 +55,7 @@ const MACHINES = `${ONE_MACHINE}, or a list of 1–100 of them`;
 export const machineRef = z
   .string({ error: (iss) => `expected ${ONE_MACHINE} (${gotWhat(iss.input)})` })
   .min(1, { error: `expected ${ONE_MACHINE} (got an empty string)` })
-  .describe('The machine: its hostname (e.g. "web-01"), FQDN ("web-01.maas") or system_id ("4y3ha3")');
+  .describe('The machine (hostname, FQDN or system_id)');
 
 export const machinesRef = z
   .union(
@@ -70,20 +68,15 @@ export const machinesRef = z
     ],
     { error: (iss) => `expected ${MACHINES} (${gotWhat(iss.input, 100)})` },
   )
-  .describe(
-    'One machine or a list of 1–100: hostnames, FQDNs or system_ids (a single string may also list several, separated by spaces or commas)',
-  );
+  .describe('The machines (1–100)');
 
 export const limit = (dflt: number, max: number) =>
-  z
-    .number()
-    .int()
-    .min(1)
-    .max(max)
-    .default(dflt)
-    .describe(`How many rows to return (1–${max}, default ${dflt})`);
+  z.number().int().min(1).max(max).default(dflt).describe(`Rows to return (1–${max})`);
 
-export const offset = z.number().int().min(0).default(0).describe('How many rows to skip first (for paging)');
+/** `comment`: why, for the MAAS event log (MAAS records it with the action). */
+export const eventComment = z.string().optional().describe('Why, for the MAAS event log');
+
+export const offset = z.number().int().min(0).default(0).describe('Rows to skip first (paging)');
 
 /**
  * The values of a multi-valued filter: a list, or one string listing them with commas ("web-01,web-02"). No
@@ -198,8 +191,8 @@ export const pageShape = {
   total: z.number().describe('Rows matching the filters'),
   offset: z.number(),
   returned: z.number(),
-  more: z.boolean().describe('True when more rows exist past this page'),
-  next_offset: z.number().nullable().describe('The offset of the next page, or null'),
+  more: z.boolean(),
+  next_offset: z.number().nullable(),
 };
 
 /** Cuts one page out of a list MAAS returned whole. */

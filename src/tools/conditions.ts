@@ -1,5 +1,5 @@
 /** Tools that change what a machine may be used for: broken/fixed, locked/unlocked, restored configuration. */
-import { z } from 'zod';
+import * as z from 'zod/v4';
 import { defineMachineAction, refuse } from '../core/actions.ts';
 import {
   LOCKABLE_STATUSES,
@@ -8,15 +8,13 @@ import {
   NodeStatus as S,
   statusIn,
 } from '../maas/status.ts';
-import { machinesRef } from './common.ts';
-
-const comment = z.string().optional().describe('Why, for the MAAS event log');
+import { eventComment, machinesRef } from './common.ts';
 
 export const machineMarkBroken = defineMachineAction({
   name: 'machine_mark_broken',
   title: 'Mark machines broken',
   description:
-    'Mark machines Broken so nobody allocates them; a deployed or allocated machine is released first (powered off, OS forgotten). Asks for confirmation.',
+    'Mark machines Broken so nobody allocates them; a deployed or allocated machine is released first (powered off, OS forgotten).',
   toolset: 'lifecycle',
   minRole: 'operator',
   destructive: true,
@@ -24,7 +22,7 @@ export const machineMarkBroken = defineMachineAction({
   verb: 'mark-broken',
   input: z.object({
     machines: machinesRef,
-    comment: comment.describe('What is wrong with it (shown as its error description)'),
+    comment: eventComment.describe('What is wrong with it (shown as its error description)'),
   }),
   check(m, _a, env) {
     if (m.status === S.BROKEN) return { skip: 'already Broken' };
@@ -55,7 +53,7 @@ export const machineMarkFixed = defineMachineAction({
   idempotent: true,
   verb: 'mark-fixed',
   maasAdmin: true,
-  input: z.object({ machines: machinesRef, comment }),
+  input: z.object({ machines: machinesRef, comment: eventComment }),
   check(m) {
     if (m.status !== S.BROKEN) return { skip: `not broken (it is ${m.status_name})` };
     return { run: 'back to Ready (or Deployed if it was deployed)' };
@@ -76,7 +74,7 @@ export const machineLock = defineMachineAction({
   idempotent: true,
   verb: 'lock',
   ignoresLock: true,
-  input: z.object({ machines: machinesRef, comment }),
+  input: z.object({ machines: machinesRef, comment: eventComment }),
   check(m) {
     if (m.locked) return { skip: 'already locked' };
     if (!statusIn(LOCKABLE_STATUSES, m.status))
@@ -98,7 +96,7 @@ export const machineUnlock = defineMachineAction({
   idempotent: true,
   verb: 'unlock',
   ignoresLock: true,
-  input: z.object({ machines: machinesRef, comment }),
+  input: z.object({ machines: machinesRef, comment: eventComment }),
   check(m) {
     if (!m.locked) return { skip: 'not locked' };
     return { run: 'unlock' };
@@ -126,7 +124,7 @@ export const machineRestoreConfig = defineMachineAction({
   name: 'machine_restore_config',
   title: 'Restore machine configuration',
   description:
-    'Throw away custom networking and/or storage configuration and go back to what commissioning discovered. Ready or Failed testing machines only. Asks for confirmation.',
+    'Throw away custom networking and/or storage configuration and go back to what commissioning discovered. Ready or Failed testing machines only.',
   toolset: 'lifecycle',
   minRole: 'admin',
   destructive: true,

@@ -1,6 +1,5 @@
 /** The machine card of `machine_get` and its optional sections, built from one full machine answer. */
-
-import { z } from 'zod';
+import * as z from 'zod/v4';
 import { asData } from '../base/text.ts';
 import { hostPart, looksLikeSystemId, matchHostname, notFound } from '../core/targets.ts';
 import type { MaasClient } from '../maas/client.ts';

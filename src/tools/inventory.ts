@@ -1,6 +1,5 @@
 /** Read tools for what surrounds the machines: devices, controllers, zones, pools, tags, subnets. */
-
-import { z } from 'zod';
+import * as z from 'zod/v4';
 import { asData } from '../base/text.ts';
 import { defineTool } from '../core/tool.ts';
 import { asList, limit, offset, oneOrMany, pageHeading, pageOf, pageShape, READ_ONLY } from './common.ts';

@@ -2,7 +2,7 @@
  * Life-cycle tools: commission, test, deploy, release, abort, rescue (MAAS `maasserver/api/machines.py`,
  * `maasserver/node_status.py`).
  */
-import { z } from 'zod';
+import * as z from 'zod/v4';
 import { defineMachineAction, refuse, type Verdict } from '../core/actions.ts';
 import { waitFields } from '../core/wait.ts';
 import {
@@ -16,15 +16,13 @@ import {
   statusIn,
   TESTABLE_STATUSES,
 } from '../maas/status.ts';
-import { machinesRef } from './common.ts';
+import { eventComment, machinesRef } from './common.ts';
 
 const scripts = (what: string) =>
   z
     .union([z.string().min(1), z.array(z.string().min(1)).min(1)])
     .optional()
-    .describe(
-      `${what} script names or tags (a list, or one comma-separated string); MAAS's defaults when omitted`,
-    );
+    .describe(`${what} script names or tags; MAAS's defaults when omitted`);
 
 const joinScripts = (v: string | string[] | undefined) =>
   v === undefined ? undefined : [v].flat().join(',');
@@ -162,7 +160,7 @@ export const machineDeploy = defineMachineAction({
   name: 'machine_deploy',
   title: 'Deploy machines',
   description:
-    'Deploy an OS on machines: Ready machines are allocated to you first, as MAAS does, then MAAS installs the OS over what is on their disks and powers them on. Asks for confirmation.',
+    'Deploy an OS on machines: Ready machines are allocated to you first, as MAAS does, then MAAS installs the OS over what is on their disks and powers them on.',
   toolset: 'lifecycle',
   minRole: 'operator',
   destructive: true,
@@ -183,7 +181,7 @@ export const machineDeploy = defineMachineAction({
       .describe(
         'cloud-init user data as plain text (#cloud-config …); maas-mcp base64-encodes it. Never shown back.',
       ),
-    comment: z.string().optional().describe('Why, for the MAAS event log'),
+    comment: eventComment,
     ...waitFields,
   }),
   operation: () => 'deploy',
@@ -224,7 +222,7 @@ export const machineRelease = defineMachineAction({
   name: 'machine_release',
   title: 'Release machines',
   description:
-    'Release machines back to the pool: MAAS powers them off, forgets the deployed OS and clears the owner and owner data; optionally erases the disks. Asks for confirmation.',
+    'Release machines back to the pool: MAAS powers them off, forgets the deployed OS and clears the owner and owner data; optionally erases the disks.',
   toolset: 'lifecycle',
   minRole: 'operator',
   destructive: true,
@@ -240,7 +238,7 @@ export const machineRelease = defineMachineAction({
       .describe(
         'Only wipe the start and end of each disk (implies erase; fast, not secure); with secure_erase, the fallback',
       ),
-    comment: z.string().optional().describe('Why, for the MAAS event log'),
+    comment: eventComment,
     ...waitFields,
   }),
   operation: (a) => (a.erase || a.secure_erase || a.quick_erase ? 'erase' : 'release'),
@@ -291,8 +289,7 @@ const ABORT_EFFECT: Partial<Record<number, string>> = {
 export const machineAbort = defineMachineAction({
   name: 'machine_abort',
   title: 'Abort what machines are doing',
-  description:
-    'Abort a deployment, commissioning, test run or disk erase in progress. Asks for confirmation.',
+  description: 'Abort a deployment, commissioning, test run or disk erase in progress.',
   toolset: 'lifecycle',
   minRole: 'operator',
   destructive: true,
@@ -300,7 +297,7 @@ export const machineAbort = defineMachineAction({
   verb: 'abort',
   input: z.object({
     machines: machinesRef,
-    comment: z.string().optional().describe('Why, for the MAAS event log'),
+    comment: eventComment,
   }),
   operation: () => 'abort',
   check(m) {

@@ -1,5 +1,5 @@
 /** Tools that add, change and remove machines, and their workload annotations. */
-import { z } from 'zod';
+import * as z from 'zod/v4';
 import { defineMachineAction } from '../core/actions.ts';
 import type { ToolContext } from '../core/deps.ts';
 import { InputError, ToolError } from '../core/errors.ts';
@@ -239,7 +239,7 @@ export const machineDelete = defineMachineAction({
   name: 'machine_delete',
   title: 'Delete machines from MAAS',
   description:
-    'Remove machines from MAAS: their records, history and settings are gone (the hardware is untouched and would enlist again if it network-boots). Asks for confirmation.',
+    'Remove machines from MAAS: their records, history and settings are gone (the hardware is untouched and would enlist again if it network-boots).',
   toolset: 'machines',
   minRole: 'admin',
   destructive: true,

@@ -1,6 +1,5 @@
 /** Read tools for machines: list, get, events, fleet summary. */
-
-import { z } from 'zod';
+import * as z from 'zod/v4';
 import { asData } from '../base/text.ts';
 import { ToolError } from '../core/errors.ts';
 import { resolveMachine } from '../core/targets.ts';
@@ -36,7 +35,7 @@ export const machinesList = defineTool({
   name: 'machines_list',
   title: 'List machines',
   description:
-    'List MAAS machines as compact rows (hostname, system_id, status, power, owner, zone, pool, arch, cpus, memory, tags). Filters are applied by MAAS; results are paged with limit/offset and say how many match in total.',
+    'List machines as compact rows (hostname, system_id, status, power, owner, zone, pool, arch, cpus, memory, tags), filtered by MAAS, with how many match in total.',
   toolset: 'machines',
   minRole: 'viewer',
   annotations: READ_ONLY,
@@ -195,7 +194,7 @@ export const fleetSummary = defineTool({
   name: 'fleet_summary',
   title: 'Fleet summary',
   description:
-    'Counts of machines by status, zone, pool and power state, naming every failed and broken machine and those with an operation in progress. Use it first to get the picture of a fleet.',
+    'Counts of machines by status, zone, pool and power state, naming every failed and broken machine and those with an operation in progress.',
   toolset: 'machines',
   minRole: 'viewer',
   annotations: READ_ONLY,

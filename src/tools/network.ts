@@ -1,5 +1,5 @@
 /** A machine's network: reading it as a tree, and configuring bonds, VLAN interfaces, links and MTUs. */
-import { z } from 'zod';
+import * as z from 'zod/v4';
 import { type Applied, defineConfigAction } from '../core/config-action.ts';
 import { configRefusal } from '../core/config-gates.ts';
 import type { ToolContext } from '../core/deps.ts';
@@ -23,7 +23,7 @@ export const machineNetwork = defineTool({
   name: 'machine_network',
   title: 'Machine network',
   description:
-    'Show a machine’s network as a tree: interfaces with their fabric, VLAN and MTU, bond members under their bond with its mode, VLAN interfaces under their parent, and each link’s mode, subnet and address; and its default gateways.',
+    'Show a machine’s network as a tree: interfaces with fabric, VLAN and MTU, bond members under their bond, VLAN interfaces under their parent, each link’s mode, subnet and address, and the default gateways.',
   toolset: 'config',
   minRole: 'viewer',
   annotations: READ_ONLY,
@@ -97,7 +97,7 @@ export const machineNetworkConfigure = defineConfigAction({
   name: 'machine_network_configure',
   title: 'Configure machine network',
   description:
-    'Configure the network of Ready or Allocated machines before they deploy: bonds (members, mode, MTU, LACP rate, hash policy), VLAN interfaces on a parent, and links — static (an address inside the subnet and free, or one MAAS picks), dhcp, auto, link_up — with the default gateway and MTUs. Checked first against each machine’s interfaces, fabrics and subnets; what is already so is left alone and said so. Takes the automation SDK’s network JSON unchanged. Needs a MAAS admin’s API key (MAAS lets only admins change a machine’s interfaces).',
+    'Configure the network of Ready or Allocated machines before they deploy: bonds, VLAN interfaces, and links (static, dhcp, auto, link_up) with the default gateway and MTUs; takes the automation SDK’s network JSON unchanged. Checked against each machine first; what is already so is left alone. Needs a MAAS admin’s API key.',
   verb: 'configure-network',
   idempotent: true,
   input: configureInput,

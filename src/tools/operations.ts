@@ -1,6 +1,5 @@
 /** Operation tools: list, read (and wait on), cancel. */
-
-import { z } from 'zod';
+import * as z from 'zod/v4';
 import { asData } from '../base/text.ts';
 import { isRequester, roleAtLeast } from '../core/access.ts';
 import type { ToolContext } from '../core/deps.ts';
@@ -63,7 +62,7 @@ export const operationsList = defineTool({
   name: 'operations_list',
   title: 'List operations',
   description:
-    'List tracked operations (deploys, releases, commissionings, …), newest first, with how far each got. Filter by state, kind, machine or requester.',
+    'List tracked operations (deploys, releases, commissionings, …), newest first, with how far each got.',
   toolset: 'operations',
   minRole: 'viewer',
   annotations: READ,
@@ -73,12 +72,12 @@ export const operationsList = defineTool({
     state: z
       .union([z.enum(OPERATION_STATES), z.array(z.enum(OPERATION_STATES)).min(1)])
       .optional()
-      .describe(`Only these states: ${OPERATION_STATES.join(', ')}`),
+      .describe('Only operations in these states'),
     kind: z
       .union([z.enum(OPERATION_KINDS), z.array(z.enum(OPERATION_KINDS)).min(1)])
       .optional()
       .describe(
-        `Only these kinds: ${OPERATION_KINDS.join(', ')} (release also finds releases that erase disks, kind erase)`,
+        'Only operations of these kinds (release also finds the releases that erase disks, kind erase)',
       ),
     machine: z.string().optional().describe('Only operations on this machine (hostname or system_id)'),
     requester: z.string().optional().describe('Only operations started by this principal'),

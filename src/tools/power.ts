@@ -1,5 +1,5 @@
 /** Power tools: ask the BMCs, power on, power off, power cycle. */
-import { z } from 'zod';
+import * as z from 'zod/v4';
 import { sleep } from '../base/clock.ts';
 import { mapLimit } from '../base/concurrency.ts';
 import { defineMachineAction, type Verdict } from '../core/actions.ts';
@@ -10,7 +10,7 @@ import { defineTool } from '../core/tool.ts';
 import { waitFields } from '../core/wait.ts';
 import type { MachineSummary } from '../maas/schemas.ts';
 import { NodeStatus as S } from '../maas/status.ts';
-import { machinesRef, READ_ONLY } from './common.ts';
+import { eventComment, machinesRef, READ_ONLY } from './common.ts';
 import { hintFor } from './lifecycle.ts';
 
 /** BMC queries go to MAAS one machine at a time (there is no bulk call); this many run at once. */
@@ -105,7 +105,7 @@ export const machinePowerOn = defineMachineAction({
   verb: 'power-on',
   input: z.object({
     machines: machinesRef,
-    comment: z.string().optional().describe('Why, for the MAAS event log'),
+    comment: eventComment,
     ...waitFields,
   }),
   operation: () => 'power_on',
@@ -143,7 +143,7 @@ export const machinePowerOff = defineMachineAction({
   name: 'machine_power_off',
   title: 'Power machines off',
   description:
-    'Power off machines through their BMC: soft (default) asks the OS to shut down; hard cuts power at once and loses running work. Asks for confirmation.',
+    'Power off machines through their BMC: soft (default) asks the OS to shut down; hard cuts power at once and loses running work.',
   toolset: 'power',
   minRole: 'operator',
   destructive: true,
@@ -155,7 +155,7 @@ export const machinePowerOff = defineMachineAction({
       .enum(['soft', 'hard'])
       .default('soft')
       .describe('soft (default): ask the OS to shut down cleanly; hard: cut the power now'),
-    comment: z.string().optional().describe('Why, for the MAAS event log'),
+    comment: eventComment,
     ...waitFields,
   }),
   operation: () => 'power_off',
@@ -179,7 +179,7 @@ export const machinePowerCycle = defineMachineAction({
   name: 'machine_power_cycle',
   title: 'Power cycle machines',
   description:
-    'Hard power off, wait until MAAS reports the machine off (up to 2 minutes), then power on — the BMC equivalent of pulling the plug. Asks for confirmation.',
+    'Hard power off, wait until MAAS reports the machine off (up to 2 minutes), then power on — the BMC equivalent of pulling the plug.',
   toolset: 'power',
   minRole: 'operator',
   destructive: true,

@@ -1,5 +1,5 @@
 /** A machine's storage: reading it as a tree, and laying it out (MAAS presets, the SDK's efi_lvm, or a custom tree). */
-import { z } from 'zod';
+import * as z from 'zod/v4';
 import { type Applied, defineConfigAction } from '../core/config-action.ts';
 import { configRefusal } from '../core/config-gates.ts';
 import { applyStoragePlan } from '../core/storage-apply.ts';
@@ -17,7 +17,7 @@ export const machineStorage = defineTool({
   name: 'machine_storage',
   title: 'Machine storage',
   description:
-    'Show a machine’s storage as a tree: disks → partitions → filesystems and mount points, volume groups → logical volumes, RAIDs and bcaches. Sizes in human units in the text, in bytes in the structured answer.',
+    'Show a machine’s storage as a tree: disks → partitions → filesystems, volume groups → logical volumes, RAIDs and bcaches (sizes in bytes in the structured answer).',
   toolset: 'config',
   minRole: 'viewer',
   annotations: READ_ONLY,
@@ -61,7 +61,7 @@ const layoutInput = z.object({
       'flat, lvm, bcache, blank (MAAS presets); efi_lvm (EFI FAT32 → /boot/efi, XFS /boot, the rest an LVM volume group with XFS root, home, var, var/log, tmp); custom (spec)',
     ),
   params: LayoutParams.optional().describe(
-    'The layout’s sizes and names: MAAS’s for flat/lvm/bcache; for efi_lvm the SDK’s storage.params (efi_mb, boot_size_g, root_size_g, home_size_g, var_size_g, var_log_size_g, tmp_size_g, device)',
+    'The layout’s sizes and names (each field says which layout it is for); efi_lvm’s are the automation SDK’s storage.params',
   ),
   spec: StorageSpec.optional(),
 });
@@ -70,7 +70,7 @@ export const machineStorageLayout = defineConfigAction({
   name: 'machine_storage_layout',
   title: 'Lay out machine storage',
   description:
-    'Replace the whole storage layout of Ready machines: a MAAS preset (flat, lvm, bcache, blank), efi_lvm, or a custom tree of partitions, RAIDs (0/1/5/6/10 with spares), bcaches and LVM volumes. Everything is checked against each machine’s own disks first (MAAS’s sizes, alignment and overheads), and the preview shows the final layout of each machine. If a call fails part-way the machine is put back to a blank layout, so the same call can simply be made again. Needs a MAAS admin’s API key.',
+    'Replace the storage layout of Ready machines: a MAAS preset (flat, lvm, bcache, blank), efi_lvm, or a custom tree of partitions, RAIDs, bcaches and LVM volumes. Checked against each machine’s disks first (MAAS’s sizes and overheads); the preview shows each final layout. A call that fails part-way leaves the machine blank, so it can simply be made again. Needs a MAAS admin’s API key.',
   verb: 'configure-storage',
   idempotent: true,
   input: layoutInput,

@@ -1,5 +1,5 @@
 /** Adding and removing tags on machines: one MAAS request per tag, whatever the number of machines. */
-import { z } from 'zod';
+import * as z from 'zod/v4';
 import { describeError, InputError, ToolError } from '../core/errors.ts';
 import { notFound, resolveMachines } from '../core/targets.ts';
 import { defineTool } from '../core/tool.ts';

@@ -3,7 +3,7 @@
  * is an operation of kind `workflow` with a step record per host; workflow_run is confirmed once for the whole plan
  * (the preview lists every destructive step of every host), and its steps then run as tools with that confirmation.
  */
-import { z } from 'zod';
+import * as z from 'zod/v4';
 import { isRequester, roleAtLeast } from '../core/access.ts';
 import type { Deps, ToolContext } from '../core/deps.ts';
 import { InputError, ToolError } from '../core/errors.ts';
@@ -95,7 +95,7 @@ export const workflowRun = defineTool({
   name: 'workflow_run',
   title: 'Run a workflow',
   description:
-    'Run an automation workflow (the SDK JSON format: actions, machines, storage, network, release) on every host at once, each host on its own; resumable, and the same workflow again resumes or carries on the same run. Confirmed once for the whole plan; dry_run shows the plan per host. Follow it with workflow_get.',
+    'Run an automation workflow (the SDK’s JSON: actions, machines, storage, network, release) on all its hosts at once, each on its own; the same workflow again resumes or carries on the same run. Confirmed once for the whole plan; dry_run shows each host’s plan. Follow it with workflow_get.',
   toolset: 'workflows',
   minRole: 'operator',
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
@@ -105,7 +105,7 @@ export const workflowRun = defineTool({
     workflow: z
       .record(z.string(), z.unknown())
       .describe(
-        `The workflow file's JSON: "actions" (${ACTIONS.join(', ')}), "machines" (or "machine") and top-level "storage", "network", "release" — the automation SDK's format. No credentials.`,
+        'The workflow file’s JSON, in the automation SDK’s format: "actions" (the values `action` takes), "machines" (or "machine"), and top-level "storage", "network", "release". No credentials.',
       ),
     hosts: oneOrMany('Only these hostnames of the workflow ("all" for every one)').optional(),
     action: z.enum(ACTIONS).optional().describe("Run this one action instead of the workflow's actions"),

@@ -4,10 +4,14 @@
  * poller (driven by the object's alarm instead of timers), and in demo mode the simulated MAAS.
  */
 import { DurableObject } from 'cloudflare:workers';
+import { Hono } from 'hono';
+import { createAuth } from '../auth/index.ts';
 import { SecretSet } from '../base/redact.ts';
-import { ConfigError, secretsOf } from '../config.ts';
+import { ConfigError, ROLES, secretsOf } from '../config.ts';
+import type { Principal } from '../core/access.ts';
 import type { Deps } from '../core/deps.ts';
 import { Poller } from '../core/operations/poller.ts';
+import { McpHttp } from '../mcp/http.ts';
 import { createSimulator, type Simulator } from '../sim/index.ts';
 import { newButtonSecret, seal, unseal } from '../slack/sealed.ts';
 import { runSlackJob, type Slack, type SlackJob, slackSetupWarnings } from '../slack.ts';
@@ -19,9 +23,10 @@ import {
   type StoreResult,
   type StoreRpc,
 } from '../store/methods.ts';
+import { toolsFor } from '../tools/index.ts';
 import { buildDeps, chooseMaas, textPolicy } from '../wiring.ts';
 import { demoOf, workerConfigOf } from './env.ts';
-import { MAAS_SETTINGS_HINT, maasFetch, workerLogger } from './platform.ts';
+import { globalFetch, MAAS_SETTINGS_HINT, maasFetch, workerLogger } from './platform.ts';
 
 /** What a Worker request and the Durable Object get as `env`. */
 export interface Env {
@@ -48,10 +53,27 @@ export function objectStub(env: Env): DurableObjectStub<MaasMcpObject> {
   return env.MAAS_MCP.get(env.MAAS_MCP.idFromName(OBJECT_NAME));
 }
 
+/** Where the Worker sends a 2026 `subscriptions/listen` request, to be held here where the news are. */
+export const LISTEN_PATH = '/internal/mcp-listen';
+/** Who the Worker found the listen request comes from (the Worker checked the caller's token). */
+export const LISTEN_PRINCIPAL_HEADER = 'x-maas-mcp-principal';
+
 /** Where the demo's MAAS answers, and the admin key the Worker uses there. */
 export interface DemoCredentials {
   url: string;
   apiKey: string;
+}
+
+/** The principal a listen request carries, if it is one (anything else is refused). */
+function principalFrom(header: string | null): Principal | undefined {
+  try {
+    const p = JSON.parse(header ?? '') as Partial<Principal>;
+    if (typeof p.id !== 'string' || !p.id || p.via !== 'mcp') return undefined;
+    if (!(ROLES as readonly unknown[]).includes(p.role)) return undefined;
+    return { id: p.id, role: p.role as Principal['role'], via: 'mcp' };
+  } catch {
+    return undefined;
+  }
 }
 
 /** Where queued Slack work waits for the alarm. */
@@ -73,6 +95,10 @@ export class MaasMcpObject extends DurableObject<Env> implements StoreRpc {
   /** Seals queued Slack jobs; lives only as long as this instance (never stored). */
   private readonly jobKey = newButtonSecret();
   private runtime: { deps: Deps; poller: Poller; slack: Slack | undefined } | undefined;
+  /** The MCP handler of listen streams, made on first use. */
+  private mcp: McpHttp | undefined;
+  /** The authorization server's token endpoint, made on first use. */
+  private auth: Hono | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -80,12 +106,52 @@ export class MaasMcpObject extends DurableObject<Env> implements StoreRpc {
     this.store = new DurableSqlStore(ctx.storage);
   }
 
-  /** Serves the demo simulator's MAAS API under /MAAS/ (the Worker's MAAS client fetches through here). */
+  /**
+   * What the Worker hands over by fetch: the demo simulator's MAAS API under /MAAS/ (the Worker's MAAS client
+   * fetches through here), 2026 `subscriptions/listen` streams (fed by this object's poller), and token requests
+   * of the built-in authorization server (one at a time, so a code is redeemed once).
+   */
   override async fetch(request: Request): Promise<Response> {
     const path = new URL(request.url).pathname;
     const sim = this.demo();
     if (sim && path.startsWith('/MAAS/')) return sim.app.fetch(request);
+    if (path === LISTEN_PATH) return this.listen(request);
+    if (path === '/token') return this.ctx.blockConcurrencyWhile(async () => this.signIn().fetch(request));
     return Response.json({ error: `no route ${request.method} ${path}` }, { status: 404 });
+  }
+
+  /** A listen stream for the principal the Worker named, answered by an MCP handler fed by this object's news. */
+  private listen(request: Request): Promise<Response> {
+    const principal = principalFrom(request.headers.get(LISTEN_PRINCIPAL_HEADER));
+    if (!principal) return Promise.resolve(Response.json({ error: 'no caller' }, { status: 400 }));
+    if (!this.mcp) {
+      const { deps } = this.poller();
+      this.mcp = new McpHttp(deps, {
+        toolsFor: (p) => toolsFor(deps, p),
+        sessions: false,
+      });
+    }
+    const headers = new Headers(request.headers);
+    headers.delete(LISTEN_PRINCIPAL_HEADER);
+    return this.mcp.handle(new Request(request, { headers }), principal);
+  }
+
+  /** The built-in authorization server's endpoints over this object's own store. */
+  private signIn(): Hono {
+    if (!this.auth) {
+      const { deps } = this.poller();
+      const app = new Hono();
+      createAuth({
+        config: deps.config,
+        store: this.store,
+        clock: deps.clock,
+        log: deps.log,
+        fetch: globalFetch,
+        clientMetadataDocuments: true,
+      }).routes(app);
+      this.auth = app;
+    }
+    return this.auth;
   }
 
   /** The demo simulator's URL and admin key; fails when demo mode is off. */

@@ -1,5 +1,4 @@
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import type { Client } from '@modelcontextprotocol/client';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ManualClock } from '../../src/base/clock.ts';
 import type { Principal } from '../../src/core/access.ts';
@@ -8,7 +7,7 @@ import { CONFIRM_TTL_MS, sha256 } from '../../src/core/gate.ts';
 import type { ActionResult } from '../../src/core/result.ts';
 import { NodeStatus as S } from '../../src/maas/status.ts';
 import type { Simulator } from '../../src/sim/index.ts';
-import { ADMIN, call, connectClient, node, simDeps, testConfig } from '../helpers.ts';
+import { ADMIN, call, connectClient, MODERN, node, simDeps, testConfig } from '../helpers.ts';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -17,10 +16,18 @@ afterEach(async () => {
 
 async function setup(
   env: Record<string, string> = {},
-  opts: { principal?: Principal; elicit?: 'accept' | 'decline' | 'cancel' | 'unchecked' } = {},
+  opts: {
+    principal?: Principal;
+    elicit?: 'accept' | 'decline' | 'cancel' | 'unchecked';
+    /** The client speaks 2026-07-28: it is asked through input_required, and answers by calling again. */
+    modern?: boolean;
+  } = {},
 ) {
   const { sim, deps, clock } = simDeps({ env });
-  const capabilities = opts.elicit ? { capabilities: { elicitation: {} } } : undefined;
+  const capabilities =
+    opts.elicit || opts.modern
+      ? { ...(opts.modern ? MODERN : {}), capabilities: opts.elicit ? { elicitation: {} } : {} }
+      : undefined;
   const { client, close } = await connectClient(deps, {
     principal: opts.principal ?? ADMIN,
     ...(capabilities ? { capabilities } : {}),
@@ -28,7 +35,7 @@ async function setup(
   const prompts: string[] = [];
   if (opts.elicit) {
     const answer = opts.elicit;
-    client.setRequestHandler(ElicitRequestSchema, async (req) => {
+    client.setRequestHandler('elicitation/create', async (req) => {
       prompts.push(req.params.message);
       if (answer === 'unchecked') return { action: 'accept', content: { confirm: false } };
       return answer === 'accept' ? { action: 'accept', content: { confirm: true } } : { action: answer };
@@ -203,9 +210,12 @@ describe('the confirmation gate (token mode)', () => {
   });
 });
 
-describe('the confirmation gate with elicitation (auto mode)', () => {
+describe.each([
+  ['2025-11-25, pushed to the session', false],
+  ['2026-07-28, as input_required', true],
+])('the confirmation gate with elicitation (auto mode, %s)', (_era, modern) => {
   it('asks the person through the client and runs when they accept', async () => {
-    const { client, sim, prompts } = await setup({}, { elicit: 'accept' });
+    const { client, sim, prompts } = await setup({}, { elicit: 'accept', modern });
     const res = await call<ActionResult>(client, 'machine_release', { machines: 'db-01', erase: true });
     expect(res.data.status).toBe('done');
     expect(prompts).toHaveLength(1);
@@ -216,7 +226,7 @@ describe('the confirmation gate with elicitation (auto mode)', () => {
 
   it('returns a non-error "cancelled" and writes nothing when they decline or cancel', async () => {
     for (const answer of ['decline', 'cancel', 'unchecked'] as const) {
-      const { client, sim, deps } = await setup({}, { elicit: answer });
+      const { client, sim, deps } = await setup({}, { elicit: answer, modern });
       const res = await call<ActionResult>(client, 'machine_power_off', { machines: 'db-01' });
       expect(res.isError).toBe(false);
       expect(res.data.status).toBe('cancelled');
@@ -227,12 +237,12 @@ describe('the confirmation gate with elicitation (auto mode)', () => {
   });
 
   it('falls back to a confirm token for a client without elicitation', async () => {
-    const { client } = await setup({});
+    const { client } = await setup({}, { modern });
     await preview(client, { machines: 'db-01' });
   });
 
   it('always uses a token in token mode, even when the client could be asked', async () => {
-    const { client, prompts } = await setup({ MAAS_MCP_CONFIRM: 'token' }, { elicit: 'accept' });
+    const { client, prompts } = await setup({ MAAS_MCP_CONFIRM: 'token' }, { elicit: 'accept', modern });
     await preview(client, { machines: 'db-01' });
     expect(prompts).toHaveLength(0);
   });

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { ManualClock } from '../../src/base/clock.ts';
 import { judge } from '../../src/core/operations/kinds.ts';
 import { Poller } from '../../src/core/operations/poller.ts';
-import { operationProgress } from '../../src/core/operations/service.ts';
+import { operationProgress, waitForOperation } from '../../src/core/operations/service.ts';
 import type { ActionResult } from '../../src/core/result.ts';
 import type { MachineSummary } from '../../src/maas/schemas.ts';
 import { ALL_STATUSES, isFailed, NodeStatus as S } from '../../src/maas/status.ts';
@@ -114,5 +114,31 @@ describe('the poller', () => {
     const report = await poller.tick();
     expect(report.nextDueAt).toBeUndefined();
     expect(poller.nextDelay(report)).toBeUndefined();
+  });
+});
+
+describe('waitForOperation', () => {
+  it('never reports an older version after a newer one (a re-read that raced the news)', async () => {
+    const { deps, clock, client } = await rig();
+    const id = await deploy(client, ['web-01']);
+    const running = (await deps.store.getOperation(id)) as Operation;
+    // The store answers every re-read with the operation as it was when the wait began.
+    const store = { ...deps.store, getOperation: async () => structuredClone(running) };
+    const seen: number[] = [];
+    const waiting = waitForOperation({ ...deps, store } as typeof deps, id, {
+      timeoutMs: 30_000,
+      onProgress: (op) => void seen.push(op.version),
+    });
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    // News of a later version arrives first, then re-reads answer the stale one.
+    await deps.notify.progress({
+      ...running,
+      version: running.version + 2,
+      updated_at: running.updated_at + 1,
+    });
+    await clock.advance(10_000);
+    await deps.notify.progress({ ...running, version: running.version + 3, state: 'succeeded' });
+    await waiting;
+    expect(seen).toEqual([running.version + 2, running.version + 3]);
   });
 });

@@ -1,10 +1,3 @@
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import {
-  CallToolResultSchema,
-  CreateTaskResultSchema,
-  LoggingMessageNotificationSchema,
-  ResourceUpdatedNotificationSchema,
-} from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ManualClock } from '../../src/base/clock.ts';
 import type { Principal } from '../../src/core/access.ts';
@@ -13,6 +6,7 @@ import type { OperationView } from '../../src/core/operations/view.ts';
 import type { ActionResult } from '../../src/core/result.ts';
 import { NodeStatus as S } from '../../src/maas/status.ts';
 import { ADMIN, call, connectClient, drive, node, simDeps, startPoller } from '../helpers.ts';
+import { legacyTasks } from '../task-scenarios.ts';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -51,7 +45,6 @@ describe('waiting on a long tool', () => {
           name: 'machine_deploy',
           arguments: { machines: ['web-01', 'web-02'], wait: true, wait_timeout_s: 900 },
         },
-        CallToolResultSchema,
         { onprogress: (p) => progress.push(p), timeout: 10 * 60_000 },
       ),
     );
@@ -188,11 +181,8 @@ describe('resources, subscriptions and the completion log message', () => {
     const { client, clock } = await rig();
     const updates: string[] = [];
     const logs: string[] = [];
-    client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => void updates.push(n.params.uri));
-    client.setNotificationHandler(
-      LoggingMessageNotificationSchema,
-      (n) => void logs.push(String(n.params.data)),
-    );
+    client.setNotificationHandler('notifications/resources/updated', (n) => void updates.push(n.params.uri));
+    client.setNotificationHandler('notifications/message', (n) => void logs.push(String(n.params.data)));
     const res = await call<ActionResult>(client, 'machine_deploy', { machines: 'web-01' });
     const id = res.data.operation_id as string;
     const machineUri = `maas://machines/${res.data.succeeded[0]?.system_id}`;
@@ -219,25 +209,21 @@ describe('resources, subscriptions and the completion log message', () => {
 describe('MCP tasks', () => {
   it('gives a task-aware client a task handle backed by the operation', async () => {
     const { client, clock, deps } = await rig();
-    const created = await client.request(
-      {
-        method: 'tools/call',
-        params: { name: 'machine_deploy', arguments: { machines: 'web-01' }, task: { ttl: 3_600_000 } },
-      },
-      CreateTaskResultSchema,
-    );
+    const created = {
+      task: await legacyTasks(client).create('machine_deploy', { machines: 'web-01' }, { ttl: 3_600_000 }),
+    };
     const taskId = created.task.taskId;
     expect(created.task.status).toBe('working');
     expect((await deps.store.getOperation(taskId))?.kind).toBe('deploy');
-    const listed = await client.experimental.tasks.listTasks();
+    const listed = await legacyTasks(client).list();
     expect(listed.tasks.map((t) => t.taskId)).toContain(taskId);
     let status = created.task.status;
     for (let i = 0; i < 200 && status === 'working'; i++) {
       await clock.advance(5_000);
-      status = (await client.experimental.tasks.getTask(taskId)).status;
+      status = (await legacyTasks(client).get(taskId)).status;
     }
     expect(status).toBe('completed');
-    const result = await client.experimental.tasks.getTaskResult(taskId, CallToolResultSchema);
+    const result = await legacyTasks(client).result(taskId);
     expect((result.structuredContent as { operation: OperationView }).operation.state).toBe('succeeded');
   });
 
@@ -250,44 +236,24 @@ describe('MCP tasks', () => {
 
   it('hands a task a finished result when nothing is left to track (a confirmation request)', async () => {
     const { client } = await rig({ MAAS_MCP_CONFIRM: 'token' });
-    const created = await client.request(
-      {
-        method: 'tools/call',
-        params: { name: 'machine_release', arguments: { machines: 'db-01' }, task: {} },
-      },
-      CreateTaskResultSchema,
-    );
+    const created = { task: await legacyTasks(client).create('machine_release', { machines: 'db-01' }, {}) };
     expect(created.task.status).toBe('completed');
-    const result = await client.experimental.tasks.getTaskResult(created.task.taskId, CallToolResultSchema);
+    const result = await legacyTasks(client).result(created.task.taskId);
     expect((result.structuredContent as ActionResult).status).toBe('confirmation_required');
   });
 
   it('stops tracking when a task is cancelled', async () => {
     const { client, deps } = await rig();
-    const created = await client.request(
-      {
-        method: 'tools/call',
-        params: { name: 'machine_deploy', arguments: { machines: 'web-01' }, task: {} },
-      },
-      CreateTaskResultSchema,
-    );
-    await client.experimental.tasks.cancelTask(created.task.taskId);
+    const created = { task: await legacyTasks(client).create('machine_deploy', { machines: 'web-01' }, {}) };
+    await legacyTasks(client).cancel(created.task.taskId);
     expect(await opState(deps, created.task.taskId)).toBe('cancelled');
   });
 
   it('keeps one principal’s tasks from another', async () => {
     const { client, deps } = await rig();
-    const created = await client.request(
-      {
-        method: 'tools/call',
-        params: { name: 'machine_deploy', arguments: { machines: 'web-01' }, task: {} },
-      },
-      CreateTaskResultSchema,
-    );
+    const created = { task: await legacyTasks(client).create('machine_deploy', { machines: 'web-01' }, {}) };
     const other = await connectClient(deps, { principal: { id: 'olga', role: 'admin', via: 'mcp' } });
     cleanups.push(other.close);
-    await expect((other.client as Client).experimental.tasks.getTask(created.task.taskId)).rejects.toThrow(
-      /not found/i,
-    );
+    await expect(legacyTasks(other.client).get(created.task.taskId)).rejects.toThrow(/not found/i);
   });
 });

@@ -5,10 +5,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/base/clock.ts';
 import type { Principal } from '../../src/core/access.ts';
-import { McpHttpSessions } from '../../src/mcp/server.ts';
+import { McpHttpSessions } from '../../src/mcp/http.ts';
 import { enabledTools } from '../../src/tools/index.ts';
 import { call, connectClient, makeDeps, testConfig, UNREACHABLE_MAAS } from '../helpers.ts';
 import { makeOperation } from '../store/factory.ts';
+import { legacyTasks } from '../task-scenarios.ts';
 
 const ADMIN: Principal = { id: 'alice', role: 'admin', via: 'mcp' };
 const VIEWER: Principal = { id: 'victor', role: 'viewer', via: 'mcp' };
@@ -129,18 +130,13 @@ describe('principals are source, id and role', () => {
     const viewer = await connectClient(deps, { principal: { ...ADMIN, role: 'viewer' } });
     cleanups.push(admin.close, viewer.close);
     // A call that fails at once (MAAS is unreachable) still makes a task, listed for its owner only.
-    const { CreateTaskResultSchema } = await import('@modelcontextprotocol/sdk/types.js');
-    const created = await admin.client.request(
-      {
-        method: 'tools/call',
-        params: { name: 'machine_release', arguments: { machines: 'db-01' }, task: {} },
-      },
-      CreateTaskResultSchema,
-    );
-    expect((await admin.client.experimental.tasks.listTasks()).tasks.map((t) => t.taskId)).toEqual([
+    const created = {
+      task: await legacyTasks(admin.client).create('machine_release', { machines: 'db-01' }),
+    };
+    expect((await legacyTasks(admin.client).list()).tasks.map((t) => t.taskId)).toEqual([
       created.task.taskId,
     ]);
-    expect((await viewer.client.experimental.tasks.listTasks()).tasks).toEqual([]);
-    await expect(viewer.client.experimental.tasks.getTask(created.task.taskId)).rejects.toThrow(/not found/i);
+    expect((await legacyTasks(viewer.client).list()).tasks).toEqual([]);
+    await expect(legacyTasks(viewer.client).get(created.task.taskId)).rejects.toThrow(/not found/i);
   });
 });

@@ -1,39 +1,58 @@
+/**
+ * `maas-mcp stdio` as Claude Desktop runs it, spoken to by the official v2 client in both protocol eras: nothing
+ * but protocol on stdout, and the same life-cycle as over HTTP (reads, a deploy the person confirms, progress, a
+ * subscription, a task).
+ */
 import { fileURLToPath } from 'node:url';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { Client } from '@modelcontextprotocol/client';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { describe, expect, it } from 'vitest';
 import { call } from '../helpers.ts';
+import {
+  acceptEveryConfirmation,
+  clientOptions,
+  confirmedDeploy,
+  expectProgress,
+  reads,
+  runTask,
+  subscribeAndHear,
+  transportDispatch,
+} from '../lifecycle.ts';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+/** Starts `maas-mcp stdio --demo` (a simulated fleet that moves 500 times faster than MAAS). */
+function start(env: Record<string, string> = {}) {
+  const transport = new StdioClientTransport({
+    command: 'npx',
+    args: ['--no-install', 'maas-mcp', 'stdio', '--demo', '--time-scale', '0.002'],
+    cwd: root,
+    stderr: 'pipe',
+    env: { ...process.env, PATH: process.env.PATH ?? '', ...env } as Record<string, string>,
+  });
+  // A line on stdout that is not a JSON-RPC message (a banner, a stray console.log) is reported through the
+  // transport's onerror. Set before connecting: Client.connect keeps this handler and chains its own.
+  const errs: Error[] = [];
+  transport.onerror = (e) => void errs.push(e);
+  return { transport, errs };
+}
+
+/** Waits until `done` says so (the process's own poller moves things on), or fails after 40 s. */
+async function until(done: () => boolean): Promise<void> {
+  const deadline = Date.now() + 40_000;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error('nothing happened in 40 s');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
 
 describe('maas-mcp stdio', () => {
-  it('serves MCP over stdio to a real client, with nothing but protocol on stdout', async () => {
-    const transport = new StdioClientTransport({
-      command: 'npx',
-      args: ['--no-install', 'maas-mcp', 'stdio', '--demo'],
-      cwd: root,
-      stderr: 'pipe',
-      env: { ...process.env, PATH: process.env.PATH ?? '', MAAS_MCP_CONFIRM: 'token' } as Record<
-        string,
-        string
-      >,
-    });
-    // A line on stdout that is not a JSON-RPC message (a banner, a stray console.log) is reported through the
-    // transport's onerror (StdioClientTransport.processReadBuffer). Set before connecting: Client.connect keeps
-    // this handler and chains its own, so nothing printed from the very start escapes.
-    const errs: Error[] = [];
-    transport.onerror = (e) => void errs.push(e);
+  it('answers a destructive call from a client that cannot be asked with a confirm token', async () => {
+    const { transport, errs } = start({ MAAS_MCP_CONFIRM: 'auto' });
     const client = new Client({ name: 'stdio-test', version: '1' });
     await client.connect(transport);
     try {
       expect(client.getServerVersion()?.name).toBe('maas-mcp');
-      const { tools } = await client.listTools();
-      expect(tools.map((t) => t.name)).toContain('machine_deploy');
-      const res = await call<{ machine: { hostname: string; status: string } }>(client, 'machine_get', {
-        machine: 'web-01',
-      });
-      expect(res.data.machine).toMatchObject({ hostname: 'web-01', status: 'Ready' });
-      // A destructive call over stdio (no elicitation declared) answers with a confirm token.
       const held = await call<{ status: string; confirm_token?: string }>(client, 'machine_release', {
         machines: 'db-01',
       });
@@ -44,4 +63,42 @@ describe('maas-mcp stdio', () => {
     }
     expect(errs).toEqual([]);
   }, 30_000);
+
+  it.each([
+    ['2026-07-28', true],
+    ['2025-11-25', false],
+  ])(
+    'takes a %s client through reads, a confirmed deploy, progress, a subscription and a task',
+    async (version, modern) => {
+      const { transport, errs } = start();
+      const client = new Client({ name: 'stdio-test', version: '1' }, clientOptions(modern));
+      const asked = acceptEveryConfirmation(client);
+      await client.connect(transport);
+      try {
+        expect(client.getNegotiatedProtocolVersion()).toBe(version);
+        await reads(client);
+        const { id } = await confirmedDeploy(client, asked, 'web-01');
+        await subscribeAndHear(client, modern, `maas://operations/${id}`, (heard) => until(heard));
+        const { progress } = await confirmedDeploy(client, asked, 'web-02', { wait: true });
+        expectProgress(progress);
+        const task = await runTask(
+          client,
+          modern,
+          'machine_commission',
+          { machines: 'new-01' },
+          (ended) => until(ended),
+          transportDispatch(transport as never),
+        );
+        expect(task.taskId).toMatch(/^op_/);
+        expect(task.result.structuredContent).toMatchObject({
+          status: 'done',
+          operation: { state: 'succeeded' },
+        });
+      } finally {
+        await client.close();
+      }
+      expect(errs).toEqual([]);
+    },
+    60_000,
+  );
 });

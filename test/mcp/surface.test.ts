@@ -2,10 +2,9 @@
  * What an MCP client sees of the server besides the tools' behaviour: tools/list (output schemas shared, not
  * repeated), tools a caller may not use, prompts, and the capabilities advertised.
  */
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
-import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
-import { CfWorkerJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/cfworker';
+import { Client, InMemoryTransport } from '@modelcontextprotocol/client';
+import { AjvJsonSchemaValidator } from '@modelcontextprotocol/client/validators/ajv';
+import { CfWorkerJsonSchemaValidator } from '@modelcontextprotocol/client/validators/cf-worker';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ActionResult } from '../../src/core/result.ts';
 import { PROMPTS } from '../../src/mcp/prompts.ts';
@@ -15,6 +14,7 @@ import {
   ADMIN,
   call,
   connectClient,
+  MODERN,
   makeDeps,
   simDeps,
   testConfig,
@@ -53,21 +53,32 @@ describe('tools/list', () => {
         for (const [path, s] of subSchemas(t.outputSchema as Schema, t.name)) {
           const { description, $schema: _s, ...shape } = s;
           const key = JSON.stringify(shape);
-          // Pointers (and outlines: field names and types only) say where the full shape is shown.
-          if (key.length < 400 || String(description).includes('Same shape as')) continue;
+          // Pointers (and outlines of a whole answer) say where the full shape is shown.
+          if (key.length < 400 || /(^|\. )(Same shape as|As) /.test(String(description))) continue;
           expect(where.get(key), `${path} repeats ${where.get(key)}`).toBeUndefined();
           where.set(key, path);
         }
       }
     }
-    // The machine actions all answer one shape: the first shows it, the others outline it and say where it is.
+    // The machine actions all answer one shape: the first shows it, the others say where it is.
     const tools = await listTools();
     const deploy = tools.find((t) => t.name === 'machine_deploy')?.outputSchema as Schema;
-    expect(deploy.description).toBe("Same shape as machine_delete's outputSchema.");
-    expect(Object.keys(deploy.properties as Schema)).toContain('operation_id');
-    // 49 tools; the config toolset (storage and network trees, the custom layout spec) is about 26 KB of it, the
-    // workflows toolset (a run host by host, with the gate's answers) about 12 KB.
-    expect(JSON.stringify(tools).length).toBeLessThan(120_000);
+    expect(deploy).toEqual({ type: 'object', description: "As machine_delete's outputSchema." });
+    const full = tools.find((t) => t.name === 'machine_delete')?.outputSchema as Schema;
+    expect(Object.keys(full.properties as Schema)).toContain('operation_id');
+  });
+
+  it('fits the whole catalogue, every toolset on, in 48 KB (npm run bench shows it per toolset)', async () => {
+    for (const options of [undefined, MODERN]) {
+      const deps = makeDeps(UNREACHABLE_MAAS, { config: testConfig({}) });
+      const { client, close } = await connectClient(deps, options ? { capabilities: options } : {});
+      cleanups.push(close);
+      const tools = (await client.listTools()).tools;
+      expect(tools).toHaveLength(
+        enabledTools({ toolsets: deps.config.toolsets, readOnly: false, role: 'admin' }).length,
+      );
+      expect(new TextEncoder().encode(JSON.stringify({ tools })).length).toBeLessThanOrEqual(48 * 1024);
+    }
   });
 
   it('keeps every output schema valid for both validators the SDK ships', async () => {
@@ -109,6 +120,65 @@ describe('tools/list', () => {
   });
 });
 
+describe('tools/list, trimmed for a model', () => {
+  it('lists each answer’s first level and serves its whole schema as maas://tools/{name}/output-schema', async () => {
+    const { sim, deps } = simDeps();
+    const { client, close } = await connectClient(deps);
+    cleanups.push(close, () => sim.close());
+    const listed = (await client.listTools()).tools.find((t) => t.name === 'machine_get')
+      ?.outputSchema as Schema;
+    const machine = (listed.properties as Record<string, Schema>).machine;
+    expect(machine?.type).toBe('object');
+    expect(machine).not.toHaveProperty('properties');
+    const read = await client.readResource({ uri: 'maas://tools/machine_get/output-schema' });
+    const full = JSON.parse((read.contents[0] as { text: string }).text) as Schema;
+    const nested = (full.properties as Record<string, Schema>).machine?.properties as Schema;
+    expect(Object.keys(nested)).toEqual(expect.arrayContaining(['hostname', 'system_id', 'status']));
+    // A real answer, every section asked for, validates against the whole schema as well as the listed one.
+    const answer = await call(client, 'machine_get', {
+      machine: 'web-01',
+      detail: ['hardware', 'network', 'storage', 'events'],
+    });
+    expect(answer.isError).toBe(false);
+    const check = new AjvJsonSchemaValidator().getValidator(full as never);
+    expect(check(answer.data).errorMessage).toBeUndefined();
+    // Only the tools this caller has.
+    const viewer = await connectClient(deps, { principal: VIEWER });
+    cleanups.push(viewer.close);
+    await expect(
+      viewer.client.readResource({ uri: 'maas://tools/machine_deploy/output-schema' }),
+    ).rejects.toThrow(/no tool machine_deploy/);
+  });
+
+  it('says the parameters every tool shares once, in the instructions, and keeps the rest described', async () => {
+    const deps = makeDeps(UNREACHABLE_MAAS, { config: testConfig({}) });
+    const { client, close } = await connectClient(deps);
+    cleanups.push(close);
+    const instructions = client.getInstructions() ?? '';
+    const tools = (await client.listTools()).tools;
+    const bare = new Set<string>();
+    for (const t of tools) {
+      for (const [k, v] of Object.entries((t.inputSchema.properties ?? {}) as Record<string, Schema>)) {
+        if (v.description === undefined && v.$ref === undefined) bare.add(k);
+      }
+    }
+    // Each parameter listed without a description is one the instructions explain.
+    for (const k of bare) expect(instructions, k).toContain(k);
+    expect([...bare].sort()).toEqual(
+      ['comment', 'confirm_token', 'limit', 'machine', 'machines', 'offset', 'wait', 'wait_timeout_s'].sort(),
+    );
+    const props = (name: string) =>
+      tools.find((t) => t.name === name)?.inputSchema.properties as Record<string, Schema>;
+    // A parameter of a shared name that means something of its own here keeps its words.
+    expect(props('machine_clone').machines?.description).toMatch(/destinations/);
+    expect(props('machine_mark_broken').comment?.description).toMatch(/What is wrong/);
+    expect(props('machine_deploy').machines).toEqual({
+      type: ['string', 'array'],
+      items: { type: 'string' },
+    });
+  });
+});
+
 describe('a tool the caller may not use', () => {
   it('is not listed, and a call names the role it needs', async () => {
     const { sim, deps } = simDeps();
@@ -126,7 +196,10 @@ describe('a tool the caller may not use', () => {
     const deps = makeDeps(UNREACHABLE_MAAS, { config: testConfig({ MAAS_MCP_TOOLSETS: 'inventory' }) });
     const { client, close } = await connectClient(deps);
     cleanups.push(close);
-    expect((await call(client, 'machine_deploy', { machines: 'web-01' })).text).toContain('not found');
+    // A protocol error, as the specification says for an unknown tool (SDK 1.x answered with an error result).
+    await expect(
+      client.callTool({ name: 'machine_deploy', arguments: { machines: 'web-01' } }),
+    ).rejects.toThrow(/Tool machine_deploy not found/);
   });
 });
 
@@ -185,7 +258,7 @@ describe('capabilities', () => {
   async function capabilities(stateless: boolean) {
     const deps = makeDeps(UNREACHABLE_MAAS, { config: testConfig({}) });
     const tools = enabledTools({ toolsets: deps.config.toolsets, readOnly: false, role: 'admin' });
-    const server = createMcpServer(deps, { principal: ADMIN, tools, stateless });
+    const server = createMcpServer(deps, { principal: ADMIN, tools, era: 'legacy', stateless });
     const [a, b] = InMemoryTransport.createLinkedPair();
     const client = new Client({ name: 't', version: '1' });
     await Promise.all([server.connect(b), client.connect(a)]);
@@ -206,5 +279,39 @@ describe('capabilities', () => {
     expect(stateless.caps?.tasks).toBeDefined();
     expect(stateless.caps?.prompts).toBeDefined();
     await expect(stateless.client.subscribeResource({ uri: 'maas://operations/op_x' })).rejects.toThrow();
+  });
+
+  it('tells a 2026-07-28 client, without a session, of the tasks extension and subscriptions, with cache hints', async () => {
+    const deps = makeDeps(UNREACHABLE_MAAS, { config: testConfig({}) });
+    const { client, close } = await connectClient(deps, { capabilities: MODERN });
+    cleanups.push(close);
+    expect(client.getNegotiatedProtocolVersion?.()).toBe('2026-07-28');
+    const caps = client.getServerCapabilities() as Record<string, unknown> & {
+      extensions?: Record<string, unknown>;
+      resources?: { subscribe?: boolean };
+    };
+    expect(caps.extensions).toEqual({ 'io.modelcontextprotocol/tasks': {} });
+    expect(caps.resources?.subscribe).toBe(true);
+    expect(caps.tasks).toBeUndefined();
+    expect(caps.logging).toBeUndefined();
+    const listed = (await client.listTools()) as {
+      tools: { name: string; execution?: unknown }[];
+      ttlMs?: number;
+    };
+    expect(listed.tools.every((t) => t.execution === undefined)).toBe(true);
+  });
+
+  it('lists tools in the registry’s order, the same every time, in both eras', async () => {
+    const deps = makeDeps(UNREACHABLE_MAAS, { config: testConfig({}) });
+    const orders: string[][] = [];
+    for (const options of [undefined, MODERN, undefined, MODERN]) {
+      const { client, close } = await connectClient(deps, options ? { capabilities: options } : {});
+      cleanups.push(close);
+      orders.push((await client.listTools()).tools.map((t) => t.name));
+    }
+    const registry = enabledTools({ toolsets: deps.config.toolsets, readOnly: false, role: 'admin' }).map(
+      (t) => t.name,
+    );
+    for (const order of orders) expect(order).toEqual(registry);
   });
 });

@@ -1,15 +1,14 @@
 /**
- * MCP tasks on Node, through the official SDK client's task API (`experimental.tasks.callToolStream` with
- * `task: { ttl }`): every long tool ends with its own answer, valid against its outputSchema; tasks that end at
- * once are listed and never pose as operations.
+ * 2025-11-25's MCP tasks on Node, as SDK 1.x's task API drove them (`task: { ttl }` on tools/call, then polling;
+ * test/task-scenarios.ts sends the same over the official v2 client): every long tool ends with its own answer,
+ * valid against its outputSchema; tasks that end at once are listed and never pose as operations.
  */
-import { CallToolResultSchema, CreateTaskResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ManualClock } from '../../src/base/clock.ts';
 import type { ActionResult } from '../../src/core/result.ts';
 import { ALL_TOOLS } from '../../src/tools/index.ts';
 import { ADMIN, connectClient, drive, simDeps, startPoller } from '../helpers.ts';
-import { runAsTask, runScenario, TASK_SCENARIOS } from '../task-scenarios.ts';
+import { legacyTasks, runAsTask, runScenario, TASK_SCENARIOS } from '../task-scenarios.ts';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -82,13 +81,9 @@ describe('tasks that end at once', () => {
     const { client, deps } = await rig();
     const preview = await runAsTask(client, 'machine_release', { machines: 'db-01' });
     const refused = await runAsTask(client, 'machine_deploy', { machines: 'web-03' });
-    const running = await client.request(
-      {
-        method: 'tools/call',
-        params: { name: 'machine_commission', arguments: { machines: 'new-01' }, task: { ttl: 60_000 } },
-      },
-      CreateTaskResultSchema,
-    );
+    const running = {
+      task: await legacyTasks(client).create('machine_commission', { machines: 'new-01' }, { ttl: 60_000 }),
+    };
     expect((preview.result?.structuredContent as ActionResult | undefined)?.status).toBe(
       'confirmation_required',
     );
@@ -100,7 +95,7 @@ describe('tasks that end at once', () => {
     }
     expect(running.task.taskId).toMatch(/^op_/);
     expect((await deps.store.getOperation(running.task.taskId))?.state).toBe('running');
-    const listed = await client.experimental.tasks.listTasks();
+    const listed = await legacyTasks(client).list();
     expect(listed.tasks.map((t) => t.taskId)).toEqual([running.task.taskId, ...[...ids].reverse()]);
     const byId = new Map(listed.tasks.map((t) => [t.taskId, t]));
     expect(byId.get(ids[0] ?? '')).toMatchObject({
@@ -112,7 +107,7 @@ describe('tasks that end at once', () => {
       statusMessage: expect.stringContaining('web-03'),
     });
     // The refusal's answer is still there to read, as the tool gave it.
-    const answer = await client.experimental.tasks.getTaskResult(ids[1] ?? '', CallToolResultSchema);
+    const answer = await legacyTasks(client).result(ids[1] ?? '');
     expect(answer.isError).toBe(true);
   });
 });

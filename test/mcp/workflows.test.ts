@@ -4,7 +4,6 @@
  * listed, and cancelled; bad workflows refused by JSON path; credentials refused. The client checks every answer
  * against the output schema it was listed with.
  */
-import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ManualClock } from '../../src/base/clock.ts';
 import { ADMIN, call, connectClient, drive, simDeps, startPoller } from '../helpers.ts';
@@ -58,12 +57,8 @@ describe('workflow tools over MCP', () => {
       clock,
       (async () => {
         for (;;) {
-          const res = await client.request(
-            {
-              method: 'tools/call',
-              params: { name: 'workflow_get', arguments: { id, wait: true, wait_timeout_s: 50 } },
-            },
-            CallToolResultSchema,
+          const res = await client.callTool(
+            { name: 'workflow_get', arguments: { id, wait: true, wait_timeout_s: 50 } },
             { onprogress: (p) => progress.push(p.message ?? '') },
           );
           const run = (res.structuredContent as { run: { state: string } }).run;

@@ -1,7 +1,7 @@
 /** MAAS_MCP_DEMO=true is `--demo` for `maas-mcp stdio` and `serve`, as it is on Workers (README "Settings"). */
 import { fileURLToPath } from 'node:url';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { Client } from '@modelcontextprotocol/client';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/node.ts';
 import { call } from '../helpers.ts';

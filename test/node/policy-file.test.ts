@@ -6,13 +6,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { Client } from '@modelcontextprotocol/client';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createLogger } from '../../src/base/log.ts';
 import { openPolicyFile, type PolicyFile } from '../../src/node/policy-file.ts';
 import { main } from '../../src/node.ts';
-import { call, testConfig } from '../helpers.ts';
+import { call, MODERN, testConfig } from '../helpers.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -113,7 +113,10 @@ describe('the policy file', () => {
   });
 });
 
-describe('maas-mcp stdio with a policy file', () => {
+describe.each([
+  ['2025-11-25', undefined],
+  ['2026-07-28', MODERN],
+])('maas-mcp stdio with a policy file (a %s client)', (_era, options) => {
   it('applies it: the tool a rule always denies is not listed, and a call on a denied machine is refused', async () => {
     const path = policyPath(`
 rules:
@@ -133,7 +136,7 @@ rules:
       env: { PATH: process.env.PATH ?? '', MAAS_MCP_POLICY: path, MAAS_MCP_CONFIRM: 'off' },
       stderr: 'pipe',
     });
-    const client = new Client({ name: 'policy-file-test', version: '1' });
+    const client = new Client({ name: 'policy-file-test', version: '1' }, options);
     await client.connect(transport);
     try {
       const { tools } = await client.listTools();

@@ -3,8 +3,7 @@
  * becomes an operation awaiting approval, a request with Approve/Deny goes to SLACK_NOTIFY_CHANNEL, approval runs
  * it, denial or expiry refuses it, and the agent sees the outcome through operation_get and a notice.
  */
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { LoggingMessageNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import type { Client } from '@modelcontextprotocol/client';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Principal } from '../../src/core/access.ts';
 import { Poller } from '../../src/core/operations/poller.ts';
@@ -50,7 +49,7 @@ interface Held {
 async function agent(r: Rig, principal: Principal = AGENT) {
   const client = await mcpClient(r, principal);
   const logs: { level: string; data: unknown }[] = [];
-  client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => {
+  client.setNotificationHandler('notifications/message', (n) => {
     logs.push({ level: n.params.level, data: n.params.data });
   });
   return { client, logs };

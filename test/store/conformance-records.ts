@@ -185,6 +185,50 @@ export function recordsConformance(get: GetContext): void {
       expect(await store.getValue('seen')).toBe('c');
     });
 
+    it('lists the live keys under a prefix in key order, a page at a time after a cursor', async () => {
+      const { store, clock } = get();
+      for (const k of [
+        'oauth:grant:b',
+        'oauth:grant:a',
+        'oauth:token:x',
+        'oauth:grant:c',
+        'other',
+        'oauth:grant',
+      ]) {
+        await store.setValue(k, 'v');
+      }
+      await store.setValue('oauth:grant:d', 'v', T0 + 10);
+      const keys = async (prefix: string, opts?: { after?: string; limit?: number }) =>
+        (await store.listValues(prefix, opts)).map((k) => k.key);
+      expect(await keys('oauth:grant:')).toEqual([
+        'oauth:grant:a',
+        'oauth:grant:b',
+        'oauth:grant:c',
+        'oauth:grant:d',
+      ]);
+      expect(await store.listValues('oauth:grant:d')).toEqual([{ key: 'oauth:grant:d', expiresAt: T0 + 10 }]);
+      expect(await keys('oauth:grant:', { limit: 2 })).toEqual(['oauth:grant:a', 'oauth:grant:b']);
+      expect(await keys('oauth:grant:', { after: 'oauth:grant:b', limit: 2 })).toEqual([
+        'oauth:grant:c',
+        'oauth:grant:d',
+      ]);
+      // A cursor before the prefix starts at the prefix; one past it ends the list.
+      expect(await keys('oauth:token:', { after: 'a' })).toEqual(['oauth:token:x']);
+      expect(await keys('oauth:grant:', { after: 'oauth:grant:z' })).toEqual([]);
+      expect(await keys('')).toHaveLength(7);
+      await clock.advance(10);
+      expect(await keys('oauth:grant:')).toEqual(['oauth:grant:a', 'oauth:grant:b', 'oauth:grant:c']);
+    });
+
+    it('treats a prefix literally, however it is spelled (no wildcards)', async () => {
+      const { store } = get();
+      await store.setValue('a%b', '1');
+      await store.setValue('a_b', '2');
+      await store.setValue('axb', '3');
+      expect((await store.listValues('a_')).map((k) => k.key)).toEqual(['a_b']);
+      expect((await store.listValues('a%')).map((k) => k.key)).toEqual(['a%b']);
+    });
+
     it('clears an expiry when a value is set again without one', async () => {
       const { store, clock } = get();
       await store.setValue('k', 'temp', T0 + 10);

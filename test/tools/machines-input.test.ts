@@ -12,14 +12,14 @@ const EXPECTED = 'expected a system_id or hostname, or a list of 1–100 of them
 
 describe('bad machine references over MCP', () => {
   const cases: [string, Record<string, unknown>, string][] = [
-    ['missing', {}, `${EXPECTED} (none given) at machines`],
-    ['an empty string', { machines: '' }, `${EXPECTED} (got an empty string) at machines`],
-    ['an empty list', { machines: [] }, `${EXPECTED} (got an empty list) at machines`],
-    ['a number', { machines: 7 }, `${EXPECTED} (got a number) at machines`],
+    ['missing', {}, `machines: ${EXPECTED} (none given)`],
+    ['an empty string', { machines: '' }, `machines: ${EXPECTED} (got an empty string)`],
+    ['an empty list', { machines: [] }, `machines: ${EXPECTED} (got an empty list)`],
+    ['a number', { machines: 7 }, `machines: ${EXPECTED} (got a number)`],
     [
       '101 machines',
       { machines: Array.from({ length: 101 }, (_, i) => `m-${i}`) },
-      `${EXPECTED} (got 101) at machines`,
+      `machines: ${EXPECTED} (got 101)`,
     ],
   ];
   for (const [what, args, message] of cases) {
@@ -37,6 +37,6 @@ describe('bad machine references over MCP', () => {
     const { client } = await setup();
     const res = await call(client, 'machine_get', {});
     expect(res.isError).toBe(true);
-    expect(res.text).toContain('expected a system_id or hostname (none given) at machine');
+    expect(res.text).toContain('machine: expected a system_id or hostname (none given)');
   });
 });

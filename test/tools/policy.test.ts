@@ -2,7 +2,6 @@
  * Guardrails through the official MCP client against the simulator: each effect, rule order, a bulk call with
  * mixed targets (per machine, and all or nothing), and the audit naming the rule of every decision.
  */
-import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Deps } from '../../src/core/deps.ts';
 import { parsePolicy } from '../../src/core/policy/rules.ts';
@@ -155,7 +154,7 @@ rules:
       capabilities: { capabilities: { elicitation: {} } },
     });
     const prompts: string[] = [];
-    asking.client.setRequestHandler(ElicitRequestSchema, async (req) => {
+    asking.client.setRequestHandler('elicitation/create', async (req) => {
       prompts.push(req.params.message);
       return { action: 'accept', content: { confirm: true } };
     });

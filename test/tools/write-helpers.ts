@@ -3,7 +3,7 @@
  * between the MAAS client and the simulator), a real MCP client, and small readers of the simulator's state
  * and request log. Every test file calls {@link runCleanups} in afterEach.
  */
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Client } from '@modelcontextprotocol/client';
 import { expect } from 'vitest';
 import { ManualClock } from '../../src/base/clock.ts';
 import type { FetchLike } from '../../src/base/fetch.ts';

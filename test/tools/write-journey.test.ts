@@ -3,7 +3,7 @@
  * broken/fixed) → release with erase → delete, with every destructive step confirmed before anything is
  * written — on one machine, and on twenty at once.
  */
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Client } from '@modelcontextprotocol/client';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import type { ActionResult } from '../../src/core/result.ts';

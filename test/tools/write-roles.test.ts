@@ -2,7 +2,7 @@
  * Roles and read-only mode: a write tool the caller may not use is neither listed nor callable, and calling it
  * writes nothing.
  */
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Client } from '@modelcontextprotocol/client';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ActionResult } from '../../src/core/result.ts';
 import { ALL_TOOLS } from '../../src/tools/index.ts';

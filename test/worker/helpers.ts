@@ -6,24 +6,32 @@ import {
   SELF,
   waitOnExecutionContext,
 } from 'cloudflare:test';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { CfWorkerJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/cfworker';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { CfWorkerJsonSchemaValidator } from '@modelcontextprotocol/client/validators/cf-worker';
 import { type Env, OBJECT_NAME } from '../../src/worker/object.ts';
 import worker from '../../src/worker.ts';
 
 /** The deployment's one Durable Object. */
 export const mainObject = () => env.MAAS_MCP.get(env.MAAS_MCP.idFromName(OBJECT_NAME));
 
-/** A real MCP client over Streamable HTTP, sending every request through the Worker's fetch handler. */
-export async function connect(): Promise<Client> {
+/**
+ * A real MCP client (the official v2 one) over Streamable HTTP, sending every request through the Worker's fetch
+ * handler: 2025-11-25 by default, 2026-07-28 with `modern`.
+ */
+export async function connect(
+  opts: { modern?: boolean; capabilities?: Record<string, unknown> } = {},
+): Promise<Client> {
   const transport = new StreamableHTTPClientTransport(new URL('http://127.0.0.1/mcp'), {
     fetch: (url, init) => SELF.fetch(url, init),
   });
   // The client validates tool outputs too, and workerd refuses Ajv's generated code just as the server would.
   const client = new Client(
     { name: 'maas-mcp-workerd-tests', version: '1.0.0' },
-    { jsonSchemaValidator: new CfWorkerJsonSchemaValidator() },
+    {
+      jsonSchemaValidator: new CfWorkerJsonSchemaValidator(),
+      ...(opts.modern ? { versionNegotiation: { mode: { pin: '2026-07-28' } } } : {}),
+      ...(opts.capabilities ? { capabilities: opts.capabilities } : {}),
+    },
   );
   await client.connect(transport);
   return client;
@@ -95,4 +103,15 @@ export async function sendWith(over: Partial<Env>, url: string, init: RequestIni
   const res = await worker.fetch(new Request(url, init), { ...env, ...over } as Env, ctx);
   await waitOnExecutionContext(ctx);
   return res;
+}
+
+/** The JSON-RPC message a POST to /mcp answered, whether as a JSON body or as the last event of an SSE stream. */
+export async function rpcAnswer<T = Record<string, unknown>>(res: Response): Promise<T> {
+  const text = await res.text();
+  if (!(res.headers.get('content-type') ?? '').includes('text/event-stream')) return JSON.parse(text) as T;
+  const data = text
+    .split('\n')
+    .filter((l) => l.startsWith('data:'))
+    .map((l) => l.slice(5).trim());
+  return JSON.parse(data.at(-1) ?? '{}') as T;
 }

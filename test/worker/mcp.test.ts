@@ -1,8 +1,8 @@
 /**
- * MCP through the Worker inside workerd, against the demo simulator that lives in the Durable Object: the
- * stateless transport, the @cfworker validator, and confirm tokens in place of elicitation.
+ * MCP through the Worker inside workerd, against the demo simulator that lives in the Durable Object, for a
+ * 2025-11-25 client: no session, the @cfworker validator, and confirm tokens in place of elicitation.
  */
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Client } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { enabledTools } from '../../src/tools/index.ts';
 import { type ActionAnswer, call, confirmed, connect } from './helpers.ts';

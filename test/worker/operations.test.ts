@@ -3,7 +3,7 @@
  * operations, confirmations and the audit log across a restart of the object.
  */
 import { abortAllDurableObjects, runInDurableObject } from 'cloudflare:test';
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Client } from '@modelcontextprotocol/client';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AuditRecord, Operation } from '../../src/store/types.ts';
 import { makeOperation, makeTarget } from '../store/factory.ts';

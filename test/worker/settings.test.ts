@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createSimulator } from '../../src/sim/index.ts';
-import { sendWith as send } from './helpers.ts';
+import { rpcAnswer, sendWith as send } from './helpers.ts';
 
 const TOKEN = 'workerd-test-token-0123456789';
 
@@ -52,7 +52,7 @@ describe('Worker settings', () => {
       headers: { ...(listTools.headers as Record<string, string>), authorization: `Bearer ${TOKEN}` },
     });
     expect(res.status).toBe(200);
-    const { result } = (await res.json()) as { result: { tools: { name: string }[] } };
+    const { result } = await rpcAnswer<{ result: { tools: { name: string }[] } }>(res);
     // A viewer sees read-only tools only.
     expect(result.tools.map((t) => t.name)).toContain('machine_get');
     expect(result.tools.map((t) => t.name)).not.toContain('machine_deploy');

@@ -1,14 +1,14 @@
 /**
- * MCP on Workers, as a task-aware client uses it: every long tool run as an MCP task through the official SDK
- * client's `callToolStream(…, { task: { ttl } })` ends with the tool's own answer (valid against its
- * outputSchema, which the client checks), while the Durable Object's alarm polls MAAS. And the Worker advertises
- * only what it can do without a session.
+ * MCP on Workers, as a 2025 task-aware client uses it: every long tool run as a 2025-11-25 task (`task: { ttl }`,
+ * then polling, as SDK 1.x's `callToolStream` did) ends with the tool's own answer (valid against its
+ * outputSchema), while the Durable Object's alarm polls MAAS. And the Worker advertises only what it can do
+ * without a session.
  */
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Client } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ActionResult } from '../../src/core/result.ts';
 import { ALL_TOOLS } from '../../src/tools/index.ts';
-import { longToolsOn, runScenario, TASK_SCENARIOS } from '../task-scenarios.ts';
+import { legacyTasks, longToolsOn, runScenario, TASK_SCENARIOS } from '../task-scenarios.ts';
 import { connect, runAlarmsUntil } from './helpers.ts';
 
 let client: Client;
@@ -61,7 +61,7 @@ describe('MCP tasks on Workers', () => {
       }
     }
     // tasks/list, answered by another isolate's server from the Durable Object's records, shows them all.
-    const listed = new Set((await client.experimental.tasks.listTasks()).tasks.map((t) => t.taskId));
+    const listed = new Set((await legacyTasks(client).list()).tasks.map((t) => t.taskId));
     for (const id of taskIds) expect(listed, id).toContain(id);
   }, 90_000);
 });

@@ -20,6 +20,8 @@ const FORBIDDEN_PACKAGES = ['@slack/bolt', 'undici', 'better-sqlite3', '@hono/no
 const out = mkdtempSync(join(tmpdir(), 'maas-mcp-bundle-'));
 let code = '';
 let inputs: string[] = [];
+/** Bytes each input contributes to the bundle. */
+let bytesIn: Record<string, number> = {};
 
 beforeAll(async () => {
   await promisify(execFile)(
@@ -33,8 +35,13 @@ beforeAll(async () => {
     .join('\n');
   const meta = JSON.parse(readFileSync(join(out, 'meta.json'), 'utf8')) as {
     inputs: Record<string, unknown>;
+    outputs: Record<string, { inputs: Record<string, { bytesInOutput: number }> }>;
   };
   inputs = Object.keys(meta.inputs);
+  bytesIn = {};
+  for (const o of Object.values(meta.outputs)) {
+    for (const [f, v] of Object.entries(o.inputs)) bytesIn[f] = (bytesIn[f] ?? 0) + v.bytesInOutput;
+  }
 }, 90_000);
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 
@@ -54,12 +61,24 @@ describe('the Worker bundle', () => {
     expect(inputs.filter((f) => /(^|\/)src\/node(\.ts|\/)/.test(f))).toEqual([]);
   });
 
-  it('is built from the Worker entry with its Durable Object and the @cfworker validator', () => {
+  it('is built from the Worker entry with its Durable Object and the MCP SDK for workerd (the @cfworker validator)', () => {
     expect(inputs).toEqual(
       expect.arrayContaining(['src/worker.ts', 'src/worker/object.ts', 'src/store/durable.ts']),
     );
-    expect(inputs.some((f) => f.includes('node_modules/@cfworker/json-schema/'))).toBe(true);
+    expect(
+      inputs.some((f) => /node_modules\/@modelcontextprotocol\/server\/dist\/shimsWorkerd/.test(f)),
+    ).toBe(true);
+    expect(
+      inputs.some((f) => /node_modules\/@modelcontextprotocol\/server\/dist\/cfWorkerProvider/.test(f)),
+    ).toBe(true);
     expect(code).toContain('MaasMcpObject');
+  });
+
+  it('carries zod without its translations (code imports zod/v4 as a namespace, which esbuild can shake)', () => {
+    const locales = Object.entries(bytesIn).filter(
+      ([f, n]) => f.includes('node_modules/zod/v4/locales/') && n > 0,
+    );
+    expect(locales.map(([f]) => f)).toEqual(['node_modules/zod/v4/locales/en.js']);
   });
 
   it(`fits in ${BUDGET_GZIP / 1024} KiB gzipped`, () => {

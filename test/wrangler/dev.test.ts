@@ -1,31 +1,12 @@
-/**
- * `wrangler dev` end to end, offline: the Worker and its Durable Object in a local workerd, in demo mode. A real
- * MCP client lists tools and deploys web-01 with a confirm token, then waits until the Durable Object's alarms
- * have polled the deploy to success; a signed Slack command is acked and answered through its response_url.
- * Everything binds 127.0.0.1; wrangler runs in its own process group and is stopped by that group's id.
- */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sign } from '../../src/slack/verify.ts';
 import { call } from '../helpers.ts';
-import { ROOT, WRANGLER, wranglerEnv } from './wrangler.ts';
+import { freePort, startWranglerDev } from './wrangler.ts';
 
 const SIGNING_SECRET = 'wrangler-dev-test-signing-secret';
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
-  const { port } = s.address() as AddressInfo;
-  await new Promise((resolve) => s.close(resolve));
-  return port;
-}
 
 /** A loopback server that records what is POSTed to it: the Slack command's response_url. */
 async function responseCatcher(): Promise<{ server: Server; url: string; bodies: string[] }> {
@@ -53,75 +34,20 @@ async function until(what: string, pred: () => Promise<boolean> | boolean, ms: n
   }
 }
 
-let wrangler: ChildProcess | undefined;
-let output = '';
+let worker: Awaited<ReturnType<typeof startWranglerDev>> | undefined;
 let base = '';
-const state = mkdtempSync(join(tmpdir(), 'maas-mcp-wrangler-dev-'));
 
 beforeAll(async () => {
-  const port = await freePort();
-  const inspector = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  wrangler = spawn(
-    process.execPath,
-    [
-      WRANGLER,
-      'dev',
-      '--ip',
-      '127.0.0.1',
-      '--port',
-      String(port),
-      '--inspector-port',
-      String(inspector),
-      '--persist-to',
-      join(state, 'persist'),
-      '--show-interactive-dev-session=false',
-      '--var',
-      'MAAS_MCP_DEMO:true',
-      '--var',
-      'MAAS_MCP_DEMO_TIME_SCALE:0.002',
-      '--var',
-      `SLACK_SIGNING_SECRET:${SIGNING_SECRET}`,
-    ],
-    // Its own process group, so that stopping it also stops the workerd it starts.
-    {
-      cwd: ROOT,
-      env: wranglerEnv({ WRANGLER_LOG_PATH: join(state, 'logs') }),
-      detached: true,
-      stdio: 'pipe',
-    },
-  );
-  const collect = (d: Buffer) => {
-    output += d.toString();
-  };
-  wrangler.stdout?.on('data', collect);
-  wrangler.stderr?.on('data', collect);
-  await until(
-    `wrangler dev to answer (output so far:\n${output})`,
-    async () => {
-      if (wrangler?.exitCode !== null) throw new Error(`wrangler dev exited:\n${output}`);
-      return (await fetch(`${base}/healthz`).catch(() => undefined))?.ok === true;
-    },
-    25_000,
-  );
+  worker = await startWranglerDev(await freePort(), {
+    MAAS_MCP_DEMO: 'true',
+    MAAS_MCP_DEMO_TIME_SCALE: '0.002',
+    SLACK_SIGNING_SECRET: SIGNING_SECRET,
+  });
+  base = worker.base;
 }, 30_000);
 
 afterAll(async () => {
-  const pid = wrangler?.pid;
-  if (pid !== undefined && wrangler?.exitCode === null) {
-    const exited = new Promise((resolve) => wrangler?.once('exit', resolve));
-    process.kill(-pid, 'SIGTERM');
-    const timer = setTimeout(() => {
-      try {
-        process.kill(-pid, 'SIGKILL');
-      } catch {
-        // Already gone.
-      }
-    }, 5_000);
-    await exited;
-    clearTimeout(timer);
-  }
-  rmSync(state, { recursive: true, force: true });
+  await worker?.stop();
 }, 15_000);
 
 describe('wrangler dev (demo mode)', () => {

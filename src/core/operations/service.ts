@@ -265,6 +265,8 @@ export async function waitForOperation(
     let reread: TimerHandle | undefined;
     const seen = (op: Operation) => {
       if (done || op.id !== id) return;
+      // A re-read that started before news arrived answers an older version: progress never goes back.
+      if (latest && op.version < latest.version) return;
       if (
         latest &&
         op.updated_at === latest.updated_at &&

@@ -2,7 +2,7 @@
  * An operation as people and programs read it (operation_get, task results, Slack): counts, each machine's status
  * and result, and one line that says where it stands.
  */
-import { z } from 'zod';
+import * as z from 'zod/v4';
 import { type Operation, OperationKind, OperationState, TargetResult } from '../../store/types.ts';
 import { kindLabel, successWord } from './kinds.ts';
 

@@ -5,7 +5,7 @@
  * entries hand it the text (a file on Node, a variable on Workers) and how to read it: YAML on Node (./yaml.ts),
  * JSON on Workers, whose bundle has no room for a YAML parser.
  */
-import { z } from 'zod';
+import * as z from 'zod/v4';
 import { ROLES } from '../../config.ts';
 
 export const EFFECTS = ['allow', 'deny', 'confirm', 'approve'] as const;

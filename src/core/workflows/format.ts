@@ -4,7 +4,7 @@
  * credentials. Every object is strict, so a typo is caught before anything is written, and every error names its
  * JSON path: `machines[3].network.bonds[0].mode: expected one of 802.3ad, active-backup, …`.
  */
-import { z } from 'zod';
+import * as z from 'zod/v4';
 import { MAC_RE, POWER_TYPES } from '../../maas/constants.ts';
 import { InputError } from '../errors.ts';
 import { BondSpec, InterfaceSpec, VlanSpec } from '../network-spec.ts';

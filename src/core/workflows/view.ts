@@ -2,7 +2,7 @@
  * A workflow run as people and programs read it (workflow_get, workflows_list, `maas-mcp run --status`, Slack): each
  * host's result, where it is in its plan, MAAS's status message, and its steps with what each did.
  */
-import { z } from 'zod';
+import * as z from 'zod/v4';
 import { type Operation, OperationState, TargetResult, WorkflowStepState } from '../../store/types.ts';
 import { isFinishedStep } from './record.ts';
 

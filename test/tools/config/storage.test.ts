@@ -175,7 +175,7 @@ describe('machine_storage_layout', () => {
     expect(await bad({ layout: 'custom' })).toContain('spec is required for layout custom');
     expect(
       await bad({ layout: 'custom', spec: { disks: [{ name: 'sda', partitions: [{ size: 'lots' }] }] } }),
-    ).toMatch(/must be "rest" or a size: .* at spec\.disks\[0\]\.partitions\[0\]\.size/);
+    ).toMatch(/^spec\.disks\[0\]\.partitions\[0\]\.size: must be "rest" or a size: /);
     expect(await bad({ layout: 'efi_lvm', params: { efi_mb: 512, colour: 'blue' } })).toMatch(/colour/);
     expect(sim.requests.count({ method: 'POST' })).toBe(0);
   });

@@ -1,0 +1,77 @@
+/**
+ * Sign-in for the HTTP server (README "Sign-in with OAuth"): the resource server that checks every request's
+ * bearer token, and — with OIDC_ISSUER — the built-in authorization server, loaded on its first use.
+ */
+import type { Hono } from 'hono';
+import type { Clock } from '../base/clock.ts';
+import type { FetchLike } from '../base/fetch.ts';
+import type { Logger } from '../base/log.ts';
+import type { Role } from '../config/shared.ts';
+import type { Config } from '../config.ts';
+import type { Store } from '../store/types.ts';
+import { AUTHORIZATION_SERVER_PATHS, AuthorizationServer } from './authorization-server.ts';
+import { type IssuedTokens, ResourceServer } from './resource.ts';
+
+export type { Authentication, BearerRefusal, Identity } from './resource.ts';
+export { ResourceServer } from './resource.ts';
+
+export interface AuthOptions {
+  config: Pick<Config, 'authTokens' | 'oauth'>;
+  store: Store;
+  clock: Clock;
+  log: Logger;
+  fetch: FetchLike;
+  /** A Slack user's role by SLACK_ROLES, for Sign in with Slack. */
+  slackRole?: (userId: string) => Promise<Role | undefined>;
+  /** Accept client ID metadata documents (Workers with `global_fetch_strictly_public` only). */
+  clientMetadataDocuments?: boolean;
+  /** Runs token requests one at a time across every instance (default: within this process). */
+  serialise?: <T>(work: () => Promise<T>) => Promise<T>;
+}
+
+export interface Auth {
+  resource: ResourceServer;
+  /** Adds the metadata and, with the built-in server, its endpoints to `app`. */
+  routes(app: Hono): void;
+}
+
+export function createAuth(opts: AuthOptions): Auth {
+  const { oauth } = opts.config;
+  let server: Promise<AuthorizationServer> | undefined;
+  const builtIn = (): Promise<AuthorizationServer> | undefined => {
+    const { publicUrl, oidc } = oauth;
+    if (!publicUrl || !oidc) return undefined;
+    server ??= AuthorizationServer.create({
+      oauth: { ...oauth, publicUrl, oidc },
+      store: opts.store,
+      clock: opts.clock,
+      log: opts.log,
+      fetch: opts.fetch,
+      ...(opts.slackRole ? { slackRole: opts.slackRole } : {}),
+      ...(opts.clientMetadataDocuments ? { clientMetadataDocuments: true } : {}),
+      ...(opts.serialise ? { serialise: opts.serialise } : {}),
+    });
+    return server;
+  };
+  const issued: IssuedTokens | undefined = builtIn()
+    ? { identify: async (token, audiences) => (await builtIn())?.identify(token, audiences) }
+    : undefined;
+  const resource = new ResourceServer({
+    authTokens: opts.config.authTokens,
+    oauth,
+    clock: opts.clock,
+    log: opts.log,
+    fetch: opts.fetch,
+    ...(issued ? { issued } : {}),
+  });
+  return {
+    resource,
+    routes(app) {
+      resource.routes(app);
+      if (!builtIn()) return;
+      for (const path of AUTHORIZATION_SERVER_PATHS) {
+        app.all(path, async (c) => (await (builtIn() as Promise<AuthorizationServer>)).handle(c));
+      }
+    },
+  };
+}
