@@ -23,7 +23,7 @@ import {
   type SlackJob,
   type SlashCommand,
 } from './slack.ts';
-import { ALL_TOOLS, enabledTools } from './tools/index.ts';
+import { ALL_TOOLS, toolsFor } from './tools/index.ts';
 import { VERSION } from './version.ts';
 
 export { checkHostAndOrigin } from './http/access.ts';
@@ -60,7 +60,7 @@ export function createApp(deps: Deps, opts: AppOptions): App {
   const { config } = deps;
   const app = new Hono();
   const mcp = new McpHttp(deps, {
-    toolsFor: (p) => enabledTools({ toolsets: config.toolsets, readOnly: config.readOnly, role: p.role }),
+    toolsFor: (p) => toolsFor(deps, p),
     sessions: true,
     ...opts.mcp,
   });
