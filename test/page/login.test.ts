@@ -4,7 +4,9 @@
  * to /login/callback, and a sealed session cookie signs it in to the page's routes — never to /mcp.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { ManualClock } from '../../src/base/clock.ts';
+import { PageSignIn } from '../../src/auth/page-session.ts';
+import { ManualClock, systemClock } from '../../src/base/clock.ts';
+import { createLogger } from '../../src/base/log.ts';
 import { Browser } from '../auth/browser.ts';
 import { type Idp, startIdp } from '../auth/idp.ts';
 import { call } from '../helpers.ts';
@@ -300,6 +302,32 @@ describe('browser sign-in to the status page', () => {
       expect(secret.length).toBeGreaterThan(8);
       expect(shown).not.toContain(secret);
     }
+  });
+});
+
+describe('the page session cookie on a server reached over https', () => {
+  it('is Secure and __Host- named, so it never travels over http nor to a subdomain', async () => {
+    const signIn = new PageSignIn({
+      oauth: {
+        publicUrl: 'https://maas-mcp.example.com',
+        roleClaim: 'groups',
+        roleRules: [{ value: '*', role: 'viewer' }],
+        oidc: { issuer: idp.issuer, clientId: 'x', clientSecret: 'y', scopes: ['openid'], slack: false },
+      },
+      sealKey: 'a-server-key-0123456789abcdef',
+      fetch: (input, init) => globalThis.fetch(input, init),
+      clock: systemClock,
+      log: createLogger(() => undefined),
+    });
+    const started = await signIn.begin();
+    if ('status' in started) throw new Error(started.description);
+    expect(started.location).toContain(encodeURIComponent('https://maas-mcp.example.com/login/callback'));
+    expect(started.cookies[0]).toMatch(
+      /^__Host-maas-mcp-login=[^;]+; Path=\/; HttpOnly; SameSite=Lax; Max-Age=600; Secure$/,
+    );
+    expect(signIn.clearCookies()[0]).toBe(
+      '__Host-maas-mcp-page=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0; Secure',
+    );
   });
 });
 
