@@ -7,6 +7,7 @@ import { CATALOGUE_BUDGET, catalogue } from './catalogue.ts';
 import { economy } from './economy.ts';
 import { overhead } from './overhead.ts';
 import { pageBench } from './page.ts';
+import { policyBench } from './policy.ts';
 import { pollerBench } from './poller.ts';
 import { scale } from './scale.ts';
 import { slackAck } from './slack-ack.ts';
@@ -117,6 +118,17 @@ if (want('page')) {
   );
   console.log(
     `  bare read ${ms(r.transfer_ms)} | cold page ${ms(r.cold_ms)} = ${r.cold_ratio.toFixed(2)}× ${verdict(r.cold_ratio <= 1.5)} | warm page ${ms(r.warm_ms)} = ${r.warm_ratio.toFixed(2)}× ${verdict(r.warm_ratio <= 0.25)} | ${r.page_kb.toFixed(0)} KB ${verdict(r.page_kb <= 400)} | one event tick ${ms(r.event_tick_ms)}`,
+  );
+}
+
+if (want('policy')) {
+  const r = await policyBench();
+  results.policy = r;
+  console.log(
+    `\n(i) guardrails: a ${r.machines}-machine preview (machine_power_off, token mode, in-process simulator) without and with a ${r.rules}-rule policy (target < 1.05×)`,
+  );
+  console.log(
+    `  without p50 ${ms(r.without_p50_ms)} | with p50 ${ms(r.with_p50_ms)} | ${r.ratio.toFixed(3)}× ${verdict(r.ratio < 1.05)} (${r.rounds} rounds each, alternating)`,
   );
 }
 

@@ -37,7 +37,7 @@ export const LAYERS: readonly Layer[] = [
       '^src/server\\.ts$',
       '^src/auth/',
     ],
-    what: 'MCP (the only code that imports the MCP SDK), Slack (pure: parse, Block Kit, confirmations, approvals, notices, App Home), the status page (sections, events, its routes), HTTP (createApp: /mcp, /healthz, the page, the Slack routes; who is calling) and sign-in (auth: the OAuth resource server and the built-in authorization server)',
+    what: 'MCP (the only code that imports the MCP SDK), Slack (pure: parse, Block Kit, confirmations, approvals, notices, App Home), the status page (sections, events, its routes), HTTP (createApp: /mcp, /healthz, the page, the Slack routes; who is calling) and sign-in (auth: the OAuth resource server, the built-in authorization server, and browser sign-in for the status page)',
   },
   {
     name: 'tools',

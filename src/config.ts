@@ -82,6 +82,11 @@ export interface Config {
   db: string | undefined;
   /** Longest wait per operation kind, in minutes (MAAS_MCP_DEADLINES overrides single kinds). */
   deadlinesMin: Record<OperationKind, number>;
+  /**
+   * MAAS_MCP_POLICY as set: on Node the path of the policy file, on Workers the policy's text (README
+   * "Guardrails"); the entries read and check it.
+   */
+  policy: string | undefined;
   /** OAuth 2.1 sign-in (README "Sign-in with OAuth"): MCP_PUBLIC_URL, MCP_OAUTH_*, OIDC_*. */
   oauth: OAuthConfig;
   slack: {
@@ -297,6 +302,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
     confirm: confirm as ConfirmMode,
     db: nonEmpty(env.MAAS_MCP_DB),
     deadlinesMin: parseDeadlines(env.MAAS_MCP_DEADLINES),
+    policy: nonEmpty(env.MAAS_MCP_POLICY),
     oauth: parseOAuthConfig(env),
     slack: {
       signingSecret: nonEmpty(env.SLACK_SIGNING_SECRET),

@@ -18,7 +18,7 @@ import {
 } from './node/start.ts';
 import { createApp } from './server.ts';
 import type { Simulator } from './sim/index.ts';
-import { enabledTools } from './tools/index.ts';
+import { toolsFor } from './tools/index.ts';
 import { VERSION } from './version.ts';
 
 export { type Logging, nodeLogging, type Started, startDeps } from './node/start.ts';
@@ -211,7 +211,7 @@ async function runStdio(config: Config, flags: Flags, logging: Logging): Promise
   const { log } = logging;
   const built = await startDeps(config, flags, flags.demo, logging);
   const principal = localPrincipal(config);
-  const tools = enabledTools({ toolsets: config.toolsets, readOnly: config.readOnly, role: principal.role });
+  const tools = toolsFor(built.deps, principal);
   const stdinEnded = new Promise<void>((resolve) => process.stdin.once('end', () => resolve()));
   const stdio = await serveStdio(built.deps, { principal, tools });
   log.info('stdio ready', { tools: tools.length, demo: flags.demo });

@@ -6,6 +6,7 @@
 import { type Context, Hono } from 'hono';
 import { cors } from 'hono/cors';
 import { type AuthOptions, createAuth } from './auth/index.ts';
+import { PageSignIn } from './auth/page-session.ts';
 import type { FetchLike } from './base/fetch.ts';
 import type { Principal } from './core/access.ts';
 import type { Deps } from './core/deps.ts';
@@ -23,7 +24,7 @@ import {
   type SlackJob,
   type SlashCommand,
 } from './slack.ts';
-import { ALL_TOOLS, enabledTools } from './tools/index.ts';
+import { ALL_TOOLS, toolsFor } from './tools/index.ts';
 import { VERSION } from './version.ts';
 
 export { checkHostAndOrigin } from './http/access.ts';
@@ -60,24 +61,39 @@ export function createApp(deps: Deps, opts: AppOptions): App {
   const { config } = deps;
   const app = new Hono();
   const mcp = new McpHttp(deps, {
-    toolsFor: (p) => enabledTools({ toolsets: config.toolsets, readOnly: config.readOnly, role: p.role }),
+    toolsFor: (p) => toolsFor(deps, p),
     sessions: true,
     ...opts.mcp,
   });
   // Sign in with Slack gives the roles /maas gives (SLACK_ROLES, user groups included when Slack can be asked).
   const slackRoles =
     opts.slack?.context.roles ?? new SlackRoles(config.slack.roles, undefined, deps.clock, deps.log);
+  const fetchImpl: FetchLike = opts.fetch ?? ((input, init) => globalThis.fetch(input, init));
   const auth = createAuth({
     config,
     store: deps.store,
     clock: deps.clock,
     log: deps.log,
-    fetch: opts.fetch ?? ((input, init) => globalThis.fetch(input, init)),
+    fetch: fetchImpl,
     slackRole: (user) => slackRoles.roleOf(user),
     ...opts.auth,
   });
+  // The status page's browser sign-in, with the built-in sign-in's provider and rules (README "Status page").
+  const { publicUrl, oidc } = config.oauth;
+  const pageSignIn =
+    publicUrl && oidc && deps.sealKey
+      ? new PageSignIn({
+          oauth: { ...config.oauth, publicUrl, oidc },
+          sealKey: deps.sealKey,
+          fetch: fetchImpl,
+          clock: deps.clock,
+          log: deps.log,
+          slackRole: (user) => slackRoles.roleOf(user),
+        })
+      : undefined;
   // Who is calling: one check for /mcp, /healthz and the status page (src/http/access.ts).
-  const { callerOf, challenge } = callers(auth.resource, opts.localPrincipal);
+  const pageCallers = callers(auth.resource, opts.localPrincipal, pageSignIn);
+  const { callerOf, challenge } = pageCallers;
 
   /**
    * Liveness for anyone who may reach the server; where MAAS is and how it answers (`?maas`) only for a caller
@@ -227,7 +243,7 @@ export function createApp(deps: Deps, opts: AppOptions): App {
   // The status page: the same caller check as /mcp, approvals decided against the same tools as Slack's.
   mountStatusPage(app, deps, {
     ...opts.statusPage,
-    callers: { callerOf, challenge },
+    callers: pageCallers,
     tools: ALL_TOOLS,
   });
 

@@ -147,6 +147,6 @@ export function createSlack(
     notices: new SlackNotices(context),
     home: homeRefresher(context),
     homeOpened: (e) => homeOpened(context, e),
-    requestApproval: (tool, args, plan, ctx) => requestApproval(context, tool, args, plan, ctx),
+    requestApproval: (tool, args, plan, ctx, need) => requestApproval(context, tool, args, plan, ctx, need),
   };
 }

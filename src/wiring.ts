@@ -12,10 +12,21 @@ import { vaultOf } from './base/vault.ts';
 import { type Config, ConfigError } from './config.ts';
 import type { Deps } from './core/deps.ts';
 import { NotifierHub } from './core/operations/notify.ts';
+import {
+  JSON_FORMAT,
+  type KnownNames,
+  type Policy,
+  PolicyError,
+  type PolicyFormat,
+  type PolicySource,
+  parsePolicy,
+} from './core/policy/rules.ts';
+import { ACTIONS as WORKFLOW_ACTIONS } from './core/workflows/format.ts';
 import { MaasClient } from './maas/client.ts';
 import { MaasHttp } from './maas/http.ts';
 import { createSlack, type Slack } from './slack.ts';
 import type { Store } from './store/types.ts';
+import { ALL_TOOLS } from './tools/index.ts';
 import { VERSION } from './version.ts';
 
 /** Where the MAAS client sends requests, with which key. */
@@ -59,6 +70,8 @@ export interface DepsParts {
    * where the poller runs.
    */
   slackNotices: boolean;
+  /** The policy in force (README "Guardrails"): {@link textPolicy} on Workers, a watched file on Node. */
+  policy?: PolicySource | undefined;
 }
 
 /** Deps over `parts`, with Slack (when configured) answering approvals and, if asked, posting notices. */
@@ -83,6 +96,7 @@ export function buildDeps(parts: DepsParts): { deps: Deps; slack: Slack | undefi
     vault: vaultOf(maas.apiKey, 'clusters'),
     sealKey: maas.apiKey,
   };
+  if (parts.policy) deps.policy = parts.policy;
   const slack = createSlack(deps);
   if (slack) {
     deps.requestApproval = slack.requestApproval;
@@ -92,4 +106,55 @@ export function buildDeps(parts: DepsParts): { deps: Deps; slack: Slack | undefi
     }
   }
   return { deps, slack };
+}
+
+/** The names a policy may use: every tool of the registry, and the actions (verbs, `erase`, workflow actions). */
+export function policyNames(): KnownNames {
+  const verbs = ALL_TOOLS.map((t) => t.verb);
+  return {
+    tools: ALL_TOOLS.map((t) => t.name),
+    actions: [...new Set([...verbs, 'erase', ...WORKFLOW_ACTIONS])],
+  };
+}
+
+/**
+ * Reads and checks a policy's text (README "Guardrails"), JSON unless `format` says (Node reads YAML); a problem
+ * is a ConfigError with one line naming the rule and the field. An `approve` rule needs Slack approvals
+ * (SLACK_BOT_TOKEN, SLACK_NOTIFY_CHANNEL).
+ */
+export function readPolicy(
+  text: string,
+  source: string,
+  config: Pick<Config, 'slack'>,
+  format: PolicyFormat = JSON_FORMAT,
+): Policy {
+  let policy: Policy;
+  try {
+    policy = parsePolicy(text, source, policyNames(), format);
+  } catch (err) {
+    if (err instanceof PolicyError) throw new ConfigError(`MAAS_MCP_POLICY: ${err.message}`);
+    throw err;
+  }
+  const approve = policy.rules.find((r) => r.effect === 'approve');
+  if (approve && !(config.slack.botToken && config.slack.notifyChannel)) {
+    throw new ConfigError(
+      `MAAS_MCP_POLICY: ${source}: rule ${approve.index} (${approve.id}): effect approve asks people in Slack; set SLACK_BOT_TOKEN and SLACK_NOTIFY_CHANNEL`,
+    );
+  }
+  return policy;
+}
+
+let lastText: { text: string; policy: Policy } | undefined;
+
+/**
+ * The policy of a Worker: MAAS_MCP_POLICY holds its text, in JSON (a YAML parser does not fit the Worker's bundle
+ * budget). Read once per isolate while the text is
+ * the same; a broken text is a ConfigError on every request, as any bad setting is.
+ */
+export function textPolicy(config: Config): PolicySource | undefined {
+  const text = config.policy;
+  if (text === undefined) return undefined;
+  if (lastText?.text !== text) lastText = { text, policy: readPolicy(text, 'its text', config) };
+  const { policy } = lastText;
+  return { current: () => policy };
 }

@@ -8,9 +8,10 @@
 import { oauthEnabled } from './config/oauth.ts';
 import { type Config, ConfigError, isLoopbackHost, secretsOf } from './config.ts';
 import type { Principal } from './core/access.ts';
+import type { PolicySource } from './core/policy/rules.ts';
 import { createApp } from './server.ts';
 import { forwardingStore } from './store/methods.ts';
-import { buildDeps, chooseMaas, type MaasEndpoint } from './wiring.ts';
+import { buildDeps, chooseMaas, type MaasEndpoint, textPolicy } from './wiring.ts';
 import { demoOf, workerConfigOf } from './worker/env.ts';
 import {
   type DemoCredentials,
@@ -68,9 +69,11 @@ function localPrincipal(config: Config): Principal {
 
 async function handle(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
   let config: Config;
+  let policy: PolicySource | undefined;
   try {
     config = workerConfigOf(env);
     checkExposure(config);
+    policy = textPolicy(config);
   } catch (err) {
     return configError(err);
   }
@@ -101,6 +104,7 @@ async function handle(request: Request, env: Env, ctx: ExecutionContext): Promis
       );
     },
     slackNotices: false,
+    policy,
   });
   const { app } = createApp(deps, {
     localPrincipal: localPrincipal(config),

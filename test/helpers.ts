@@ -19,7 +19,7 @@ import { serveTransport } from '../src/mcp/stdio.ts';
 import { createSimulator, type SimMachine, type Simulator, type SimulatorOptions } from '../src/sim/index.ts';
 import { MemoryStore } from '../src/store/memory.ts';
 import type { Store } from '../src/store/types.ts';
-import { enabledTools, findTool } from '../src/tools/index.ts';
+import { findTool, toolsFor } from '../src/tools/index.ts';
 
 export interface MaasEndpoint {
   baseUrl: string;
@@ -102,9 +102,8 @@ export async function connectClient(
   } = {},
 ): Promise<{ client: Client; close(): Promise<void> }> {
   const principal = opts.principal ?? ADMIN;
-  const tools =
-    opts.tools ??
-    enabledTools({ toolsets: deps.config.toolsets, readOnly: deps.config.readOnly, role: principal.role });
+  // What src/server.ts and the stdio entry offer this caller.
+  const tools = opts.tools ?? toolsFor(deps, principal);
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
   const server = serveTransport(deps, serverSide, {
     principal,

@@ -21,9 +21,9 @@ import type { Logger } from '../base/log.ts';
 import type { OAuthConfig, OidcUpstream } from '../config/oauth.ts';
 import type { Role } from '../config/shared.ts';
 import type { Store } from '../store/types.ts';
-import { claimValues, personName, roleOfValues } from './claims.ts';
 import { storeKv } from './kv.ts';
 import { consentPage, errorPage } from './pages.ts';
+import { personOf, roleOfPerson, roleSetting, type SignedInPerson } from './person.ts';
 import type { Identity, IssuedTokens } from './resource.ts';
 import { OidcClient, type PendingSignIn, UpstreamError } from './upstream.ts';
 
@@ -51,15 +51,7 @@ export const AUTHORIZATION_SERVER_PATHS = [
 ] as const;
 
 /** What a grant remembers of the person, encrypted at rest by the library (props). */
-export interface SignedInPerson {
-  /** The name they go by in the audit and in their operations (e-mail, user name, or subject). */
-  id: string;
-  /** The role claim's name at sign-in and its values then (empty for Sign in with Slack). */
-  claim: string;
-  values: string[];
-  /** Their Slack user id, for Sign in with Slack. */
-  slackUser?: string;
-}
+export type { SignedInPerson } from './person.ts';
 
 export interface AuthorizationServerOptions {
   oauth: OAuthConfig & { publicUrl: string; oidc: OidcUpstream };
@@ -223,7 +215,7 @@ export class AuthorizationServer implements IssuedTokens {
         this.opts.log.info('sign-in refused: no role', { principal: person.id });
         throw new UpstreamError(
           'access_denied',
-          `${person.id} has no role in maas-mcp; ask an administrator to add you to ${this.opts.oauth.oidc.slack ? 'SLACK_ROLES' : 'MCP_OAUTH_ROLES'}`,
+          `${person.id} has no role in maas-mcp; ask an administrator to add you to ${roleSetting(this.opts.oauth.oidc)}`,
         );
       }
       const { redirectTo } = await this.api.completeAuthorization({
@@ -254,25 +246,12 @@ export class AuthorizationServer implements IssuedTokens {
 
   /** What a grant keeps of the person the provider vouched for. */
   private personOf(claims: Readonly<Record<string, unknown>>): SignedInPerson | undefined {
-    const { oidc, roleClaim } = this.opts.oauth;
-    if (oidc.slack) {
-      const user = claims['https://slack.com/user_id'] ?? claims.sub;
-      if (typeof user !== 'string' || !user) return undefined;
-      return { id: personName(claims) ?? user, claim: 'slack', values: [], slackUser: user };
-    }
-    const id = personName(claims);
-    return id ? { id, claim: roleClaim, values: claimValues(claims, roleClaim) } : undefined;
+    return personOf(this.opts, claims);
   }
 
   /** The person's role today, by today's rules. */
-  private async roleOf(person: SignedInPerson): Promise<Role | undefined> {
-    const { oidc, roleClaim, roleRules } = this.opts.oauth;
-    if (oidc.slack) {
-      return person.slackUser && this.opts.slackRole ? this.opts.slackRole(person.slackUser) : undefined;
-    }
-    // Values of a claim that is no longer the role claim say nothing: sign in again.
-    if (person.claim !== roleClaim) return undefined;
-    return roleOfValues(person.values, roleRules);
+  private roleOf(person: SignedInPerson): Promise<Role | undefined> {
+    return roleOfPerson(this.opts, person);
   }
 
   async identify(token: string, audiences: readonly string[]): Promise<Identity | 'no_role' | undefined> {

@@ -4,6 +4,8 @@
  * says no to, in its words ({@link unavailableBecause}).
  */
 import type { Role, Toolset } from '../config.ts';
+import { neverAllowedBy } from './policy/evaluate.ts';
+import type { Policy } from './policy/rules.ts';
 
 /** Someone (or something) acting through maas-mcp. */
 export interface Principal {
@@ -24,6 +26,10 @@ export interface AccessSubject {
   toolset: Toolset;
   minRole: Role;
   annotations: { readOnlyHint: boolean };
+  /** For the policy: the tool's name, its verb and its input fields (what actions a call may perform). */
+  name?: string;
+  verb?: string;
+  input?: { shape: object };
 }
 
 export interface ToolAccess {
@@ -31,13 +37,30 @@ export interface ToolAccess {
   readOnly: boolean;
   /** The caller's role; omitted when listing what the deployment offers at all. */
   role?: Role;
+  /**
+   * The guardrails and who the caller is (README "Guardrails"): a tool some rule denies this caller on every call
+   * is not offered. Calls are judged by the policy in force when they are made, whatever the list showed.
+   */
+  policy?: { rules: Policy | undefined; principal: Principal };
 }
 
 export function isToolEnabled(tool: AccessSubject, access: ToolAccess): boolean {
   if (!access.toolsets.has(tool.toolset)) return false;
   if (access.readOnly && !tool.annotations.readOnlyHint) return false;
   if (access.role !== undefined && !roleAtLeast(access.role, tool.minRole)) return false;
+  if (access.policy?.rules && tool.name && tool.verb) {
+    const { principal } = access.policy;
+    const actions = possibleActions({ name: tool.name, verb: tool.verb, input: tool.input ?? { shape: {} } });
+    const caller = { principal: principal.id, role: principal.role, via: [principal.via] };
+    if (neverAllowedBy(access.policy.rules, { name: tool.name, actions }, caller)) return false;
+  }
   return true;
+}
+
+/** Every action a call of the tool may perform, as policy rules name them: its verb, and `erase` if it can. */
+export function possibleActions(tool: { name: string; verb: string; input: { shape: object } }): string[] {
+  const shape = tool.input.shape;
+  return 'erase' in shape || 'secure_erase' in shape ? [tool.verb, 'erase'] : [tool.verb];
 }
 
 /**

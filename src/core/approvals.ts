@@ -14,6 +14,7 @@ import { describeError } from './errors.ts';
 import { GateRefusal } from './gate.ts';
 import { runTool } from './invoke.ts';
 import { announceEnd, cancelOperation } from './operations/service.ts';
+import { addApproval, approversNeeded } from './policy/approvals.ts';
 import type { ActionResult } from './result.ts';
 import type { AnyTool } from './tool.ts';
 
@@ -37,6 +38,8 @@ export type HeldKey = { buttonSecret: string } | { serverKey: string };
 export type DecisionOutcome =
   /** Nothing happened: no such request, already decided, not theirs to decide, or the key does not open it. */
   | { kind: 'refused'; message: string; forbidden?: true }
+  /** Approval counted, but a policy rule asks for more people before it runs. */
+  | { kind: 'recorded'; have: number; needed: number; op: Operation }
   /** Approved and run: `outcome` is the tool's summary (or its error). */
   | { kind: 'ran'; ok: boolean; outcome: string; op: Operation }
   /** Ended without running: denied, expired, or the machines changed since the approver was shown them. */
@@ -155,15 +158,29 @@ export async function approveHeld(
       `approval by ${who.label} not run: approval expired`,
     ]);
   }
-  // Claim the decision first: two people clicking at once cannot both run it.
-  const call = op.pending_call;
-  const claimed = await deps.store.updateOperation({
-    ...op,
-    pending_call: null,
-    updated_at: deps.clock.now(),
-  });
-  if (!claimed) return { kind: 'refused', message: AT_ONCE };
-  await audit(deps, claimed, who, 'approved', `approved by ${who.label}`);
+  // Count the approval (core/policy/approvals.ts): the last one needed claims the call, so two people clicking at
+  // once cannot both run it; with `approvers: N` the earlier ones are recorded on the held call.
+  const approver: Principal = { id: who.id, role: who.role ?? 'viewer', via: who.via };
+  const step = await addApproval(deps, op, approver);
+  if (step.kind === 'refused') {
+    await audit(deps, op, who, 'refused', `approval by ${who.label} not counted: ${step.why}`);
+    return { kind: 'refused', message: step.why };
+  }
+  if (step.kind === 'recorded') {
+    await audit(deps, step.op, who, 'approved', `approval ${step.have} of ${step.needed} by ${who.label}`);
+    return { kind: 'recorded', have: step.have, needed: step.needed, op: step.op };
+  }
+  const { call, op: claimed } = step;
+  const needed = approversNeeded(call);
+  await audit(
+    deps,
+    claimed,
+    who,
+    'approved',
+    needed > 1
+      ? `approved by ${who.label} (${needed} of ${needed}: ${step.by.join(', ')})`
+      : `approved by ${who.label}`,
+  );
   const tool = tools.find((t) => t.name === call.tool);
   const principal: Principal = {
     id: op.requester.principal,
@@ -181,6 +198,7 @@ export async function approveHeld(
       // refuses to run it.
       confirmedAgainst:
         call.snapshot ?? op.targets.map((t) => ({ system_id: t.system_id, status: t.status_code })),
+      approvedBy: step.by,
       operationId: op.id,
       notifyTargets: claimed.notify,
       announceCompletion: true,
@@ -275,6 +293,10 @@ export function describeDecision(id: string, out: DecisionOutcome): string {
   switch (out.kind) {
     case 'refused':
       return out.message;
+    case 'recorded': {
+      const left = out.needed - out.have;
+      return `Your approval of ${id} is recorded (${out.have} of ${out.needed}); ${left} more ${left === 1 ? 'person' : 'people'} must approve before it runs.`;
+    }
     case 'ran':
       return out.ok ? `Approved ${id}: ${out.outcome}` : `Approved ${id}, but it failed: ${out.outcome}`;
     case 'cancelled':

@@ -12,6 +12,7 @@ import type { AuditRecord, MachineSnapshot, NotifyTarget, OperationKind, Store }
 import type { Principal } from './access.ts';
 import type { NotifierHub } from './operations/notify.ts';
 import type { Plan } from './plan.ts';
+import type { PolicySource } from './policy/rules.ts';
 import type { ActionResult } from './result.ts';
 import type { WorkflowRuns } from './workflows/api.ts';
 
@@ -45,6 +46,8 @@ export interface Deps {
   vault?: Vault;
   /** Runs workflows in this process; absent where no process lives long enough to (a Worker). */
   workflows?: WorkflowRuns;
+  /** The guardrails (MAAS_MCP_POLICY, README "Guardrails"); absent: no policy, every tool keeps its own rules. */
+  policy?: PolicySource;
 }
 
 /** A plan a person confirmed once for many calls (a workflow run): which calls it covers. */
@@ -66,6 +69,19 @@ export interface GatedTool {
   phrase: string;
   /** The kind of operation the call starts, for the operation that waits for approval. */
   operationKind?(args: Record<string, unknown>): OperationKind;
+  /** Its input takes confirm_token (false: a confirmation can only be asked through elicitation). */
+  gated?: boolean;
+  /** Its answer can be the gate's (false: a call can be confirmed through elicitation only, never held). */
+  holds?: boolean;
+}
+
+/** What a policy rule asks of an approval (README "Guardrails"): how many people, and why. */
+export interface ApprovalNeed {
+  approvers: number;
+  /** The rules' reasons, shown with the request. */
+  reason?: string;
+  /** The rules that asked, for the audit. */
+  rules: string[];
 }
 
 /** Holds a call for a person's approval; answers with the "awaiting approval" result (README "Human approval"). */
@@ -74,6 +90,7 @@ export type RequestApproval = (
   args: Record<string, unknown>,
   plan: Plan,
   ctx: ToolContext,
+  need?: ApprovalNeed,
 ) => Promise<ActionResult>;
 
 export interface Progress {
@@ -96,6 +113,11 @@ export interface ToolContext {
    * person saw them: the gate lets the call through only if they are all still so.
    */
   confirmedAgainst?: readonly MachineSnapshot[];
+  /**
+   * With `confirmedAgainst`: who approved the call (distinct people). A policy rule that now asks for more
+   * approvers than this refuses it.
+   */
+  approvedBy?: readonly string[];
   /**
    * Set only by what runs a plan a person confirmed as a whole (a workflow run, README "Workflows"): a call the plan
    * showed — this tool, on these machines — passes the gate without asking again; anything else is refused.
@@ -147,6 +169,8 @@ export interface AuditNote {
    * it answers. Set it only on a path that never writes.
    */
   nothingWritten?: true;
+  /** The policy rules that decided the call (README "Guardrails"): named in its record. */
+  policyRules?: string[];
 }
 
 /** The context a tool's own code runs with: the adapter's, plus the note of its audit record. */

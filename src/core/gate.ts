@@ -5,9 +5,9 @@
  * if a target changed since that preview. The gate decides; the one path audits what it decided.
  */
 import { randomBase64url } from '../base/ids.ts';
-import type { ConfirmedPlan, GatedTool, ToolContext } from './deps.ts';
+import type { ApprovalNeed, ConfirmedPlan, GatedTool, ToolContext } from './deps.ts';
 import { Refusal } from './errors.ts';
-import { needsConfirmation, type Plan, type PreviewRow, stateChanges } from './plan.ts';
+import { needsConfirmation, type Plan, type PreviewRow, plansWork, stateChanges } from './plan.ts';
 import type { ActionResult } from './result.ts';
 import { normaliseRefs } from './targets.ts';
 
@@ -25,6 +25,12 @@ export class GateRefusal extends Refusal {
 export type GateDecision = { hold: ActionResult } | { run: Plan };
 
 /**
+ * What a policy rule asks of the gate beyond the tool's own rules (README "Guardrails"): a person's confirmation
+ * even where MAAS_MCP_CONFIRM=off, or approval in Slack by `approvers` distinct people.
+ */
+export type GateNeed = { confirm: true; rules: string[] } | { approve: ApprovalNeed };
+
+/**
  * Holds a call for confirmation, or lets it through: `hold` is the answer to give instead of running
  * (confirmation required, cancelled, awaiting approval); `run` carries the plan to run with, read after the
  * confirmation. A refusal (a bad or stale token, a changed machine) is thrown as a {@link GateRefusal}.
@@ -35,12 +41,21 @@ export async function gate(
   plan: Plan,
   ctx: ToolContext,
   replan: () => Promise<Plan>,
+  need?: GateNeed,
 ): Promise<GateDecision> {
   const verb = tool.phrase;
+  const approval = need && 'approve' in need ? need.approve : undefined;
   // A person already approved this call (in Slack) on the machines as they were then: they still must be.
   if (ctx.confirmedAgainst) {
     const changed = stateChanges(ctx.confirmedAgainst, plan);
     if (changed) refuse(plan, `${changed} What was approved no longer holds.`);
+    const by = ctx.approvedBy?.length ?? 1;
+    if (approval && by < approval.approvers) {
+      refuse(
+        plan,
+        `policy rule ${approval.rules.join(', ')} now asks ${approval.approvers} people to approve this; ${by} did.`,
+      );
+    }
     return { run: plan };
   }
   // A step of a plan confirmed as a whole (a workflow run): through if the person was shown it, else refused.
@@ -49,7 +64,25 @@ export async function gate(
     if (why) refuse(plan, why);
     return { run: plan };
   }
-  const mode = ctx.confirmMode ?? ctx.deps.config.confirm;
+  if (approval) {
+    // Nothing would be done (every machine skipped or refused): nobody needs to approve nothing.
+    if (!plansWork(plan)) return { run: plan };
+    if (tool.holds === false) {
+      throw new GateRefusal(
+        `Not done: policy rule ${approval.rules.join(', ')} asks people to approve this ${verb} in Slack, and ${tool.name} answers at once: it cannot wait for an approval. Nothing was changed; ask an admin to make the rule deny or confirm for ${tool.name}.`,
+      );
+    }
+    if (!ctx.deps.requestApproval) {
+      throw new GateRefusal(
+        `Not done: policy rule ${approval.rules.join(', ')} asks a person to approve this in Slack, and Slack approvals are not set up here (SLACK_BOT_TOKEN and SLACK_NOTIFY_CHANNEL).`,
+      );
+    }
+    return { hold: await ctx.deps.requestApproval(tool, args, plan, ctx, approval) };
+  }
+  const forced = need !== undefined && 'confirm' in need;
+  const configured = ctx.confirmMode ?? ctx.deps.config.confirm;
+  // A rule that asks for confirmation holds even where confirmation is off.
+  const mode = configured === 'off' && forced ? 'auto' : configured;
   if (mode === 'off') return { run: plan };
 
   // A presented token is always checked, even if nothing is left to do: a reused or foreign token is refused.
@@ -59,8 +92,9 @@ export async function gate(
     await redeem(tool, args, plan, ctx, token);
     return { run: plan };
   }
-  // Nothing would happen (every target skipped or refused), or nothing destructive: no need to ask.
-  if (!needsConfirmation(plan)) return { run: plan };
+  // Nothing would happen (every target skipped or refused), or nothing destructive: no need to ask — unless a
+  // rule asks, for anything the call would do.
+  if (!(forced ? plansWork(plan) : needsConfirmation(plan))) return { run: plan };
   if (mode === 'slack') {
     if (!ctx.deps.requestApproval) {
       throw new GateRefusal(
@@ -73,6 +107,9 @@ export async function gate(
     const answer = await ctx.elicit(confirmMessage(verb, plan));
     if (answer !== 'accept') {
       const how = answer === 'decline' ? 'declined' : 'cancelled';
+      // A tool whose answer cannot be the gate's says so as a refusal.
+      if (tool.holds === false)
+        throw new GateRefusal(`Not done: the ${verb} was ${how}; nothing was changed.`);
       return {
         hold: held('cancelled', verb, plan, `Cancelled: nothing was changed (the ${verb} was ${how}).`),
       };
@@ -84,6 +121,14 @@ export async function gate(
     return { run: now };
   }
 
+  if (tool.gated === false || tool.holds === false) {
+    // No confirm_token in its input, or no room for the gate's answer in its output: a token cannot work.
+    const instead =
+      tool.holds === false ? '' : '; ask an admin to make the rule "approve" if this must work here';
+    throw new GateRefusal(
+      `Not done: policy rule ${forced ? need.rules.join(', ') : ''} asks a person to confirm this ${verb}, and ${tool.name} can only be confirmed by a client that asks its user (MCP elicitation). Nothing was changed${instead}.`,
+    );
+  }
   const issued = await issue(tool, args, plan, ctx);
   const result: ActionResult = {
     ...held(

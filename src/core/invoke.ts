@@ -20,11 +20,11 @@ import { unavailableBecause } from './access.ts';
 import { recordAudit } from './audit.ts';
 import type { AuditNote, Deps, RunContext, ToolContext } from './deps.ts';
 import { describeError, InputError, Refusal, ToolError, zodMessage } from './errors.ts';
-import { gate } from './gate.ts';
+import { type GateNeed, gate } from './gate.ts';
 import { operationProgress, waitForOperation } from './operations/service.ts';
 import { operationView } from './operations/view.ts';
 import { callPlan, type Plan } from './plan.ts';
-import { decide } from './policy.ts';
+import { decide, deniedAuditTargets, type PolicyDecision, withDenied } from './policy.ts';
 import { type ActionResult, isHeld, settleActionResult } from './result.ts';
 import { requireMaasAdmin } from './rights.ts';
 import { type AnyTool, withoutSecrets } from './tool.ts';
@@ -87,29 +87,40 @@ export async function runTool(tool: AnyTool, input: unknown, ctx: ToolContext): 
     if (why) throw new Refusal(why, 'access');
     args = parseInput(tool, input);
     if (tool.maasAdmin) await requireMaasAdmin(tool, run);
-    plan = tool.preview ? await tool.preview(args, run) : undefined;
-    const decision = await decide(tool, args, plan, run);
-    if (decision.effect === 'deny') {
-      throw new Refusal(
-        `${tool.name} is not allowed: ${decision.reason} (policy rule ${decision.rule})`,
-        'policy',
-      );
-    }
-    if (mustConfirm(tool, args, plan)) {
-      const preview = tool.preview;
+    const preview = tool.preview;
+    plan = preview ? await preview(args, run) : undefined;
+    const policy = await decide(tool, args, plan, run, preview && ((a) => preview(a, run)));
+    ({ args, plan } = policy);
+    const { decision } = policy;
+    if (decision.rules.length > 0) note.policyRules = decision.rules;
+    const need = policyNeed(decision);
+    if (mustConfirm(tool, args, plan) || need) {
       const replan = preview ? () => preview(args, run) : async () => callPlan();
-      const decided = await gate(tool, args, plan ?? callPlan(), run, replan);
-      if ('hold' in decided)
-        return checkOutput(tool, await held(tool, args, decided.hold, plan, run), ctx.deps);
+      const decided = await gate(tool, args, plan ?? callPlan(), run, replan, need);
+      if ('hold' in decided) {
+        const answer = withDenied(await held(tool, args, decided.hold, plan, run), decision.denied);
+        return checkOutput(tool, answer, ctx.deps);
+      }
       plan = decided.run;
     }
-    const out = checkOutput(tool, await tool.run(args, run, plan), ctx.deps);
+    const out = checkOutput(tool, withDenied(await tool.run(args, run, plan), decision.denied), ctx.deps);
+    if (decision.denied.length > 0 && note.targets) {
+      note.targets = [...note.targets, ...deniedAuditTargets(decision.denied)];
+    }
     await recordDone(tool, args, out, run);
     return out;
   } catch (err) {
     await recordFailure(tool, args, err, plan, run);
     throw err;
   }
+}
+
+/** What the policy asks of the gate beyond the tool's own rules: a confirmation, or approvals. */
+function policyNeed(d: PolicyDecision): GateNeed | undefined {
+  if (d.effect === 'approve')
+    return { approve: { approvers: d.approvers, rules: d.rules, ...(d.reason ? { reason: d.reason } : {}) } };
+  if (d.effect === 'confirm') return { confirm: true, rules: d.rules };
+  return undefined;
 }
 
 /** Whether this call passes the confirmation gate. */
@@ -158,7 +169,7 @@ async function held(
     tool: tool.name,
     args,
     result: hold.status === 'awaiting_approval' ? 'awaiting_approval' : 'cancelled',
-    detail: hold.summary,
+    detail: partOf(hold.summary, ctx),
     targets: beforeOf(plan),
     ...(hold.operation_id ? { operation_id: hold.operation_id } : {}),
   });
@@ -215,9 +226,14 @@ async function recordFailure(
   });
 }
 
-/** A record's detail, saying which confirmed plan the call was a step of (a workflow run), if any. */
+/**
+ * A record's detail, saying which confirmed plan the call was a step of (a workflow run), if any, and which policy
+ * rules decided it.
+ */
 function partOf(detail: string, ctx: RunContext): string {
-  return ctx.confirmedPlan ? `${detail} (a step of ${ctx.confirmedPlan.name})` : detail;
+  const step = ctx.confirmedPlan ? `${detail} (a step of ${ctx.confirmedPlan.name})` : detail;
+  const rules = ctx.audit.policyRules;
+  return rules?.length ? `${step} [policy: rule ${rules.join(', rule ')}]` : step;
 }
 
 /** The plan's targets as they were before the call: what a refusal or a cancellation records. */

@@ -113,6 +113,11 @@ export interface ToolDef<
   readonly phrase: string;
   /** Calls may be held for confirmation (destructive, or `confirms`): its input has `confirm_token`. */
   readonly gated: boolean;
+  /**
+   * Its answer can be the gate's instead of its own (confirmation required, cancelled, awaiting approval): a
+   * policy rule may hold its calls (README "Guardrails").
+   */
+  readonly holds: boolean;
   /** How Slack offers it; undefined: not offered in Slack. */
   readonly slack: { positional?: Extract<keyof z.infer<I>, string>; view: View } | undefined;
 }
@@ -151,15 +156,28 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject, P exten
   const gated = destructiveHint || spec.confirms !== undefined;
   // The gate holds calls of the tool itself (rather than of a tool it calls) when it is destructive or previews.
   const holds = destructiveHint || spec.preview !== undefined;
+  const output = (gated && holds ? admitHeld(spec.output) : spec.output) as O;
   return {
     ...spec,
     input: (gated ? spec.input.extend({ confirm_token: confirmTokenField(spec.confirms) }) : spec.input) as I,
-    output: (gated && holds ? admitHeld(spec.output) : spec.output) as O,
+    output,
     phrase: phraseOf(spec.verb),
     gated,
+    holds: output.safeParse(HELD_SAMPLE).success,
     slack: spec.slack === false ? undefined : { ...spec.slack, view: spec.slack?.view ?? 'text' },
   };
 }
+
+/** The least answer the gate gives instead of a tool's: whether a tool's output admits it. */
+const HELD_SAMPLE = {
+  status: 'cancelled',
+  action: 'check',
+  summary: '',
+  succeeded: [],
+  skipped: [],
+  failed: [],
+  not_found: [],
+} satisfies ActionResult;
 
 /**
  * A gated tool's output schema: its own, or — when its answer is not already an {@link ActionResult} — its own

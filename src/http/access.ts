@@ -5,6 +5,7 @@
  * external issuer's JWTs); this decides what a request without sign-in configured is, and how a refusal is said.
  */
 import type { BearerRefusal, ResourceServer } from '../auth/index.ts';
+import type { PageSignIn } from '../auth/page-session.ts';
 import { isLoopbackHost } from '../config.ts';
 import type { Principal } from '../core/access.ts';
 
@@ -19,17 +20,33 @@ export interface Callers {
    * the principal its bearer token speaks for, or why it is refused.
    */
   callerOf(req: Request): Promise<Principal | BearerRefusal>;
+  /**
+   * The caller of a request to the status page's own routes: as {@link callerOf}, and without an Authorization
+   * header, the person a page session cookie speaks for (browser sign-in). Never for /mcp: a browser sends cookies
+   * with requests other sites make it send, so a cookie must not authorise MCP calls.
+   */
+  pageCallerOf(req: Request): Promise<Principal | BearerRefusal>;
+  /** Browser sign-in for the page, when the built-in sign-in is configured (OIDC_ISSUER) and the server has a key. */
+  pageSignIn?: PageSignIn;
   /** The WWW-Authenticate header that goes with a refusal (it points OAuth clients to the metadata). */
   challenge(refusal: BearerRefusal): { 'WWW-Authenticate': string };
 }
 
-export function callers(resource: ResourceServer, local: Principal): Callers {
+export function callers(resource: ResourceServer, local: Principal, pageSignIn?: PageSignIn): Callers {
+  const callerOf = async (req: Request): Promise<Principal | BearerRefusal> => {
+    if (!resource.required) return local;
+    const a = await resource.authenticate(req, RESOURCE_PATH);
+    return a.ok ? { id: a.identity.id, role: a.identity.role, via: 'mcp' } : a.refusal;
+  };
   return {
-    async callerOf(req) {
-      if (!resource.required) return local;
-      const a = await resource.authenticate(req, RESOURCE_PATH);
-      return a.ok ? { id: a.identity.id, role: a.identity.role, via: 'mcp' } : a.refusal;
+    callerOf,
+    async pageCallerOf(req) {
+      if (!resource.required || !pageSignIn || req.headers.has('authorization')) return callerOf(req);
+      const session = await pageSignIn.session(req);
+      if (!session) return callerOf(req);
+      return session.ok ? session.principal : { status: session.status, description: session.description };
     },
+    ...(pageSignIn ? { pageSignIn } : {}),
     challenge: (refusal) => ({ 'WWW-Authenticate': resource.challenge(refusal, RESOURCE_PATH) }),
   };
 }

@@ -4,11 +4,32 @@
  * omit is optional with a neutral default. Secrets (power parameters, user_data) have no field here on purpose.
  */
 import * as z from 'zod/v4';
+import { cleanText, TEXT_MAX } from '../base/text.ts';
 
 const str = z
   .string()
   .nullish()
   .transform((v) => v ?? '');
+/**
+ * Free text anyone with MAAS access can write (descriptions, comments, status and event messages): made inert at
+ * the edge — control and invisible characters removed, length bounded (src/base/text.ts).
+ */
+const freeText = (max: number, oneLine = false) =>
+  z
+    .string()
+    .nullish()
+    .transform((v) => cleanText(v ?? '', max, oneLine));
+/** Key → value text (owner data, workload annotations), each side made inert as {@link freeText} is. */
+const freeRecord = z
+  .record(z.string(), z.string())
+  .nullish()
+  .transform((r) =>
+    r
+      ? Object.fromEntries(
+          Object.entries(r).map(([k, v]) => [cleanText(k, 100, true), cleanText(v, TEXT_MAX.value)]),
+        )
+      : r,
+  );
 const num = z
   .number()
   .nullish()
@@ -18,7 +39,11 @@ const strList = z
   .nullish()
   .transform((v) => v ?? []);
 
-export const ZoneRef = z.object({ id: z.number().optional(), name: z.string(), description: str.optional() });
+export const ZoneRef = z.object({
+  id: z.number().optional(),
+  name: z.string(),
+  description: freeText(TEXT_MAX.paragraph).optional(),
+});
 export const PoolRef = ZoneRef;
 export const DomainRef = z.object({ id: z.number().optional(), name: z.string() });
 
@@ -29,8 +54,8 @@ export const MachineSummary = z.object({
   fqdn: str,
   status: z.number().int(),
   status_name: str,
-  status_message: str,
-  error_description: str,
+  status_message: freeText(TEXT_MAX.line, true),
+  error_description: freeText(TEXT_MAX.paragraph),
   power_state: z
     .string()
     .nullish()
@@ -83,7 +108,7 @@ export const Vlan = z.object({
 export const Subnet = z.object({
   id: z.number(),
   name: str,
-  description: str,
+  description: freeText(TEXT_MAX.paragraph),
   cidr: z.string(),
   vlan: Vlan.nullish(),
   space: z.string().nullish(),
@@ -178,11 +203,11 @@ export const NumaNode = z.object({
 
 /** A machine's own fields, as `GET /machines/{id}/` returns them, minus what maas-mcp never shows. */
 export const MachineCore = MachineSummary.extend({
-  description: str,
+  description: freeText(TEXT_MAX.paragraph),
   hardware_uuid: z.string().nullish(),
   domain: DomainRef.nullish(),
-  owner_data: z.record(z.string(), z.string()).nullish(),
-  workload_annotations: z.record(z.string(), z.string()).nullish(),
+  owner_data: freeRecord,
+  workload_annotations: freeRecord,
   min_hwe_kernel: z.string().nullish(),
   hwe_kernel: z.string().nullish(),
   cpu_speed: num,
@@ -235,8 +260,8 @@ export const Event = z.object({
   username: str,
   level: str,
   created: str,
-  type: str,
-  description: str,
+  type: freeText(TEXT_MAX.line, true),
+  description: freeText(TEXT_MAX.paragraph),
 });
 export type Event = z.infer<typeof Event>;
 
@@ -248,7 +273,7 @@ export const EventsPage = z.object({
 });
 export type EventsPage = z.infer<typeof EventsPage>;
 
-export const Zone = z.object({ id: z.number(), name: z.string(), description: str });
+export const Zone = z.object({ id: z.number(), name: z.string(), description: freeText(TEXT_MAX.paragraph) });
 export type Zone = z.infer<typeof Zone>;
 export const Pool = Zone;
 export type Pool = Zone;
@@ -256,7 +281,7 @@ export type Pool = Zone;
 export const Tag = z.object({
   name: z.string(),
   definition: str,
-  comment: str,
+  comment: freeText(TEXT_MAX.value),
   kernel_opts: z.string().nullish(),
 });
 export type Tag = z.infer<typeof Tag>;
@@ -265,7 +290,7 @@ export const Device = z.object({
   system_id: z.string(),
   hostname: z.string(),
   fqdn: str,
-  description: str,
+  description: freeText(TEXT_MAX.paragraph),
   owner: z.string().nullish(),
   ip_addresses: strList,
   zone: ZoneRef.nullish(),

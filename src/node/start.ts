@@ -17,6 +17,7 @@ import { MemoryStore } from '../store/memory.ts';
 import type { Store } from '../store/types.ts';
 import { buildDeps, chooseMaas } from '../wiring.ts';
 import { createNodeFetch } from './fetch.ts';
+import { openPolicyFile } from './policy-file.ts';
 import { openNodeStore } from './store-open.ts';
 import { attachWorkflows } from './workflows.ts';
 
@@ -80,6 +81,8 @@ export async function startDeps(
   demoUrl?: string,
   role: 'cli' | 'server' = 'server',
 ): Promise<Started> {
+  // A broken policy stops maas-mcp before anything starts.
+  const policy = openPolicyFile(config, logging.log);
   let sim: Simulator | undefined;
   if (demo) {
     // Loaded only when asked for: a server in front of a real MAAS never carries the simulator.
@@ -107,6 +110,7 @@ export async function startDeps(
     store = demo && !config.db ? new MemoryStore() : openNodeStore(config.db, process.env);
   } catch (err) {
     sim?.close();
+    policy?.close();
     await closeFetch();
     throw err;
   }
@@ -118,6 +122,7 @@ export async function startDeps(
     ...logging,
     kickPoller: () => poller.kick(),
     slackNotices: true,
+    policy,
   });
   for (const warning of slackSetupWarnings(config.slack)) logging.log.warn(warning);
   // One poller per process: it resumes what a previous run left running, and sends held-back notices.
@@ -135,6 +140,7 @@ export async function startDeps(
     close: async () => {
       await workflows.stopAll();
       poller.stop();
+      policy?.close();
       sim?.close();
       await store.close();
       await closeFetch();

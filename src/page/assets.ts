@@ -68,7 +68,7 @@ ${Object.entries(TONES)
 .msg{color:#424a53}
 .host{font-weight:600;overflow-wrap:anywhere}
 .fails li{margin:4px 0}
-.decide button{font:inherit;padding:6px 14px;border-radius:6px;border:1px solid #1f2328;cursor:pointer;min-height:44px}
+.decide button,.signout button{font:inherit;padding:6px 14px;border-radius:6px;border:1px solid #1f2328;cursor:pointer;min-height:44px}
 .decide .approve{background:#1a7f37;color:#fff;border-color:#1a7f37}
 .decide .deny{background:#fff;color:#a40e26;border-color:#a40e26}
 button:focus-visible,a:focus-visible{outline:3px solid #0969da;outline-offset:2px}

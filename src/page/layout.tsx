@@ -46,6 +46,12 @@ export async function renderPage(
         <p>
           You are {ctx.viewer.id} ({ctx.viewer.role}) · <span id="conn">Updates when you reload</span>
         </p>
+        {ctx.signedIn && ctx.csrf ? (
+          <form method="post" action="/logout" class="signout">
+            <input type="hidden" name="csrf" value={ctx.csrf} />
+            <button type="submit">Sign out</button>
+          </form>
+        ) : null}
       </header>
       <main id="main" data-version={String(version)}>
         <p id="flash" role="status" />

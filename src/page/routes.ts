@@ -5,6 +5,7 @@
  * what may be decided; every action carries a CSRF token signed for the person it was given to.
  */
 import type { Context, Hono } from 'hono';
+import type { PageSignIn } from '../auth/page-session.ts';
 import type { Principal } from '../core/access.ts';
 import { approveHeld, denyHeld, describeDecision } from '../core/approvals.ts';
 import type { Deps } from '../core/deps.ts';
@@ -44,6 +45,10 @@ const PAGE_HEADERS: Record<string, string> = {
 const SIGN_IN_HELP =
   'The page takes the same bearer tokens as /mcp (MCP_AUTH_TOKENS, or an OAuth access token for this server); see the README, "Status page", for reaching it from a browser.';
 
+/** The same, where the page signs browsers in itself. */
+const SIGN_IN_HELP_BROWSER =
+  'Sign in at /login, or send a bearer token as /mcp takes (MCP_AUTH_TOKENS, or an OAuth access token for this server).';
+
 /** The largest approval form read (it holds a token and a word). */
 const FORM_MAX = 4096;
 
@@ -52,13 +57,23 @@ export function mountStatusPage(app: Hono, deps: Deps, opts: StatusPageOptions):
   const fleet = new FleetView(deps, opts);
   const sections = opts.sections ?? SECTIONS;
 
-  /** The person asking, or the answer that refuses them. */
-  const admit = async (c: Context): Promise<Principal | Response> => {
+  const signIn = opts.callers.pageSignIn;
+
+  /** The person asking, or the answer that refuses them. `toLogin`: a browser without a session signs in first. */
+  const admit = async (c: Context, toLogin = false): Promise<Principal | Response> => {
     const refusal = checkHostAndOrigin(c.req.raw, config.host, config.allowedOrigins);
     if (refusal) return c.html(await renderNote('Forbidden', refusal), 403, PAGE_HEADERS);
-    const who = await opts.callers.callerOf(c.req.raw);
+    const who = await opts.callers.pageCallerOf(c.req.raw);
     if (isPrincipal(who)) return who;
-    return c.html(await renderNote('Sign-in needed', `${who.description}. ${SIGN_IN_HELP}`), who.status, {
+    if (signIn && toLogin && who.status === 401 && !c.req.raw.headers.has('authorization')) {
+      return c.body(null, 302, {
+        ...PAGE_HEADERS,
+        location: '/login',
+        'set-cookie': signIn.clearCookies()[0] as string,
+      });
+    }
+    const help = signIn ? SIGN_IN_HELP_BROWSER : SIGN_IN_HELP;
+    return c.html(await renderNote('Sign-in needed', `${who.description}. ${help}`), who.status, {
       ...PAGE_HEADERS,
       ...opts.callers.challenge(who),
     });
@@ -73,6 +88,7 @@ export function mountStatusPage(app: Hono, deps: Deps, opts: StatusPageOptions):
       tools: opts.tools,
       fleet: () => fleet.get(),
       csrf: deps.sealKey ? await csrfToken(deps.sealKey, viewer, deps.clock.now()) : undefined,
+      signedIn: signIn?.hasSession(c.req.raw) === true && !c.req.raw.headers.has('authorization'),
       grid: { by, page: Number.isFinite(page) && page > 0 ? page : 1 },
     };
   };
@@ -84,8 +100,10 @@ export function mountStatusPage(app: Hono, deps: Deps, opts: StatusPageOptions):
     c.body(PAGE_JS, 200, { 'content-type': 'text/javascript; charset=utf-8', ...cacheable }),
   );
 
+  if (signIn) mountSignIn(app, deps, signIn, admit);
+
   app.get('/', async (c) => {
-    const viewer = await admit(c);
+    const viewer = await admit(c, true);
     if (viewer instanceof Response) return viewer;
     const ctx = await contextFor(c, viewer);
     try {
@@ -163,6 +181,88 @@ export function mountStatusPage(app: Hono, deps: Deps, opts: StatusPageOptions):
   });
 
   return fleet;
+}
+
+/**
+ * Browser sign-in (README "Status page"): GET /login sends the browser to the provider, GET /login/callback comes
+ * back with a session cookie, POST /logout (with the page's CSRF token) removes it.
+ */
+function mountSignIn(
+  app: Hono,
+  deps: Deps,
+  signIn: PageSignIn,
+  admit: (c: Context) => Promise<Principal | Response>,
+): void {
+  const { config } = deps;
+  const note = async (
+    c: Context,
+    status: 400 | 403 | 503,
+    title: string,
+    text: string,
+    cookies: string[],
+  ) => {
+    const res = c.html(await renderNote(title, text), status, PAGE_HEADERS);
+    for (const line of cookies) res.headers.append('set-cookie', line);
+    return res;
+  };
+
+  app.get('/login', async (c) => {
+    const refusal = checkHostAndOrigin(c.req.raw, config.host, config.allowedOrigins);
+    if (refusal) return c.html(await renderNote('Forbidden', refusal), 403, PAGE_HEADERS);
+    const started = await signIn.begin();
+    if ('status' in started) {
+      return note(c, started.status, 'Cannot sign in now', `${started.description}.`, []);
+    }
+    const res = c.body(null, 302, { ...PAGE_HEADERS, location: started.location });
+    for (const line of started.cookies) res.headers.append('set-cookie', line);
+    return res;
+  });
+
+  app.get('/login/callback', async (c) => {
+    const refusal = checkHostAndOrigin(c.req.raw, config.host, config.allowedOrigins);
+    if (refusal) return c.html(await renderNote('Forbidden', refusal), 403, PAGE_HEADERS);
+    let done: Awaited<ReturnType<PageSignIn['finish']>>;
+    try {
+      done = await signIn.finish(c.req.raw);
+    } catch (err) {
+      deps.log.error('page sign-in failed', { error: err });
+      return note(
+        c,
+        503,
+        'Not signed in',
+        'maas-mcp could not finish the sign-in; try again.',
+        signIn.clearCookies(),
+      );
+    }
+    if (!done.ok) {
+      return note(
+        c,
+        done.status,
+        'Not signed in',
+        `${done.description}. Sign in again at /login.`,
+        done.cookies,
+      );
+    }
+    const res = c.body(null, 302, { ...PAGE_HEADERS, location: '/' });
+    for (const line of done.cookies) res.headers.append('set-cookie', line);
+    return res;
+  });
+
+  app.post('/logout', async (c) => {
+    const who = await admit(c);
+    if (who instanceof Response) return who;
+    const text = (await c.req.text()).slice(0, FORM_MAX);
+    const token = new URLSearchParams(text).get('csrf') ?? undefined;
+    const csrf = deps.sealKey ? await csrfRefusal(deps.sealKey, who, token, deps.clock.now()) : 'no key';
+    if (csrf) return note(c, 403, 'Not signed out', `Not done: ${csrf}.`, []);
+    const res = c.html(
+      await renderNote('Signed out', 'You are signed out of the status page. Sign in again at /login.'),
+      200,
+      PAGE_HEADERS,
+    );
+    for (const line of signIn.clearCookies()) res.headers.append('set-cookie', line);
+    return res;
+  });
 }
 
 const cacheable = { 'cache-control': 'public, max-age=3600', 'x-content-type-options': 'nosniff' };

@@ -19,6 +19,8 @@ export interface PageContext {
   fleet(): Promise<FleetSnapshot>;
   /** The CSRF token for this viewer's forms; absent when this server cannot sign one (no actions offered). */
   csrf: string | undefined;
+  /** Whether the viewer came with a page session (browser sign-in): the page then offers to sign out. */
+  signedIn?: boolean;
   /** How the grid is grouped, and which page of machines it shows. */
   grid: { by: 'zone' | 'pool'; page: number };
 }

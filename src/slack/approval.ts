@@ -7,7 +7,7 @@
  */
 
 import { approveHeld, type DecisionOutcome, denyHeld } from '../core/approvals.ts';
-import type { GatedTool, ToolContext } from '../core/deps.ts';
+import type { ApprovalNeed, GatedTool, ToolContext } from '../core/deps.ts';
 import { GateRefusal } from '../core/gate.ts';
 import { cancelOperation, newOperationId } from '../core/operations/service.ts';
 import { operationView } from '../core/operations/view.ts';
@@ -35,6 +35,7 @@ export async function requestApproval(
   args: Record<string, unknown>,
   plan: Plan,
   ctx: ToolContext,
+  need?: ApprovalNeed,
 ): Promise<ActionResult> {
   const channel = s.deps.config.slack.notifyChannel;
   if (!s.api || !channel) {
@@ -81,6 +82,16 @@ export async function requestApproval(
       sealed: await seal(secret, JSON.stringify(call)),
       ...(s.deps.sealKey ? { server_sealed: await seal(s.deps.sealKey, secret) } : {}),
       snapshot: plan.snapshot,
+      ...(need
+        ? {
+            approvals: {
+              needed: need.approvers,
+              rules: need.rules,
+              ...(need.reason ? { reason: need.reason } : {}),
+              by: [],
+            },
+          }
+        : {}),
     },
     version: 0,
   };
@@ -95,6 +106,7 @@ export async function requestApproval(
         tool.phrase,
         plan.rows,
         `${op.id}.${secret}`,
+        need,
       ),
     );
   } catch (err) {
@@ -107,10 +119,12 @@ export async function requestApproval(
   s.deps.kickPoller();
   // Approvers looking at their App Home see it there too.
   await refreshHomes(s, undefined, true);
+  const who = need && need.approvers > 1 ? `${need.approvers} people (not the requester)` : 'a person';
+  const why = need ? ` (policy: ${need.reason ?? `rule ${need.rules.join(', ')}`})` : '';
   return {
     status: 'awaiting_approval',
     action: tool.phrase,
-    summary: `Waiting for a person to approve this in Slack: ${run.length} machine${run.length === 1 ? '' : 's'}. Nothing has changed yet.`,
+    summary: `Waiting for ${who} to approve this in Slack${why}: ${run.length} machine${run.length === 1 ? '' : 's'}. Nothing has changed yet.`,
     succeeded: [],
     skipped: [],
     failed: [],
@@ -172,6 +186,12 @@ export async function deny(
 /** The approval request's message rewritten with what came of a decision (or what to tell only the clicker). */
 function decisionMessage(out: DecisionOutcome, userId: string): SlackMessage | { ephemeral: string } {
   if (out.kind === 'refused') return { ephemeral: out.message };
+  if (out.kind === 'recorded') {
+    const left = out.needed - out.have;
+    return {
+      ephemeral: `Your approval is recorded (${out.have} of ${out.needed}); ${left} more ${left === 1 ? 'person' : 'people'} must approve before it runs.`,
+    };
+  }
   const msg = B.operationStatus(operationView(out.op));
   let headline: string;
   if (out.kind === 'ran') {

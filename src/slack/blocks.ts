@@ -410,13 +410,22 @@ export function approvalRequest(
   verb: string,
   rows: readonly PreviewRow[],
   value: string = view.id,
+  need?: { approvers: number; rules: string[]; reason?: string },
 ): SlackMessage {
   const n = rows.filter((r) => r.verdict === 'run').length;
   const title = `${esc(requester)} asks to ${esc(verb)} ${n} machine${n === 1 ? '' : 's'}`;
+  const policy = need
+    ? [
+        context(
+          `Policy: ${esc(need.reason ?? `rule ${need.rules.join(', ')}`)}${need.approvers > 1 ? ` — needs ${need.approvers} approvals from different people, not the requester` : ''}`,
+        ),
+      ]
+    : [];
   return {
     text: title,
     blocks: [
       section(`:passport_control: *${title}*`),
+      ...policy,
       ...previewSections(rows),
       buttons(value, 'maas:approve', 'Approve', 'maas:deny', 'Deny', `${title}. Approve?`),
       context(`operation \`${view.id}\` · expires ${view.deadline_at}`),

@@ -237,6 +237,20 @@ export const Operation = z.object({
       server_sealed: z.string().optional(),
       /** Every machine the request named, as the approver is shown it: approval runs only if none changed. */
       snapshot: z.array(MachineSnapshot).optional(),
+      /**
+       * Held by a policy rule (README "Guardrails"): how many distinct people must approve, which rules asked and
+       * why, and who approved so far. Absent: one approval.
+       */
+      approvals: z
+        .object({
+          needed: z.number().int().min(1),
+          rules: z.array(z.string()),
+          reason: z.string().optional(),
+          by: z.array(
+            z.object({ principal: z.string(), via: z.enum(['mcp', 'slack', 'cli']), at: z.number() }),
+          ),
+        })
+        .optional(),
     })
     .nullable(),
   /** Optimistic concurrency: {@link Store.updateOperation} refuses a stale version. */

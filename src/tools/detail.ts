@@ -1,5 +1,6 @@
 /** The machine card of `machine_get` and its optional sections, built from one full machine answer. */
 import * as z from 'zod/v4';
+import { asData } from '../base/text.ts';
 import { hostPart, looksLikeSystemId, matchHostname, notFound } from '../core/targets.ts';
 import type { MaasClient } from '../maas/client.ts';
 import { MaasNotFoundError } from '../maas/errors.ts';
@@ -20,7 +21,7 @@ export function eventRow(e: Event): EventRow {
 }
 
 export function renderEventLine(e: EventRow): string {
-  return `${e.created} ${e.level === 'INFO' ? '' : `${e.level} `}${e.type}${e.description ? ` — ${e.description}` : ''}`;
+  return `${e.created} ${e.level === 'INFO' ? '' : `${e.level} `}${e.type}${e.description ? ` — ${asData(e.description)}` : ''}`;
 }
 
 const MachineCard = z.object({
@@ -246,11 +247,15 @@ function disk(d: BlockDevice, bootId: number | undefined): z.infer<typeof Disk> 
 export function renderMachineDetail(d: MachineDetail): string {
   const m = d.machine;
   const lines = [
-    `${m.hostname} (${m.system_id}) — ${m.status}${m.status_message && m.status_message !== m.status ? ` (${m.status_message})` : ''}${m.locked ? ', locked' : ''}`,
+    `${m.hostname} (${m.system_id}) — ${m.status}${m.status_message && m.status_message !== m.status ? ` (${asData(m.status_message)})` : ''}${m.locked ? ', locked' : ''}`,
     `power ${m.power_state} (${m.power_type || 'no power type'}), owner ${m.owner ?? 'none'}, zone ${m.zone}, pool ${m.pool}`,
     `${m.architecture}, ${m.cpu_count} CPUs, ${gib(m.memory_mib)} RAM, ${m.storage_gb} GB storage${m.os ? `, runs ${m.os}` : ''}`,
   ];
-  if (m.error_description) lines.push(`error: ${m.error_description}`);
+  if (m.error_description) lines.push(`error: ${asData(m.error_description)}`);
+  if (m.description) lines.push(`description: ${asData(m.description)}`);
+  const notes = Object.entries(m.workload_annotations);
+  if (notes.length)
+    lines.push(`owner data: ${notes.map(([k, v]) => `${asData(k)}=${asData(v)}`).join(', ')}`);
   if (m.tags.length) lines.push(`tags: ${m.tags.join(', ')}`);
   if (m.ip_addresses.length) lines.push(`IPs: ${m.ip_addresses.join(', ')}`);
   if (d.hardware) {

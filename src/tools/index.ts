@@ -1,5 +1,6 @@
 /** The registry: every tool, in the order tools/list shows them. */
-import { isToolEnabled, type ToolAccess } from '../core/access.ts';
+import { isToolEnabled, type Principal, type ToolAccess } from '../core/access.ts';
+import type { Deps } from '../core/deps.ts';
 import type { AnyTool } from '../core/tool.ts';
 import { adminTools } from './admin.ts';
 import { machineAllocate } from './allocate.ts';
@@ -40,6 +41,20 @@ export const ALL_TOOLS: readonly AnyTool[] = [
 /** The tools that exist for a caller — the one question every adapter asks. */
 export function enabledTools(access: ToolAccess, tools: readonly AnyTool[] = ALL_TOOLS): AnyTool[] {
   return tools.filter((t) => isToolEnabled(t, access));
+}
+
+/**
+ * The tools an MCP caller is offered: the deployment's toolsets and read-only mode, the caller's role, and the
+ * guardrails in force (a tool a rule denies this caller on every call is not listed).
+ */
+export function toolsFor(deps: Pick<Deps, 'config' | 'policy'>, principal: Principal): AnyTool[] {
+  const { config } = deps;
+  return enabledTools({
+    toolsets: config.toolsets,
+    readOnly: config.readOnly,
+    role: principal.role,
+    policy: { rules: deps.policy?.current(), principal },
+  });
 }
 
 export function findTool(name: string, tools: readonly AnyTool[] = ALL_TOOLS): AnyTool | undefined {

@@ -1,5 +1,6 @@
 /** Read tools for what surrounds the machines: devices, controllers, zones, pools, tags, subnets. */
 import * as z from 'zod/v4';
+import { asData } from '../base/text.ts';
 import { defineTool } from '../core/tool.ts';
 import { asList, limit, offset, oneOrMany, pageHeading, pageOf, pageShape, READ_ONLY } from './common.ts';
 
@@ -148,7 +149,7 @@ export const zonesList = defineTool({
   },
   render(out) {
     if (out.zones.length === 0) return 'No zones match.';
-    return out.zones.map((z) => `${z.name}${z.description ? ` — ${z.description}` : ''}`).join('\n');
+    return out.zones.map((z) => `${z.name}${z.description ? ` — ${asData(z.description)}` : ''}`).join('\n');
   },
 });
 
@@ -168,7 +169,7 @@ export const poolsList = defineTool({
   },
   render(out) {
     if (out.pools.length === 0) return 'No resource pools match.';
-    return out.pools.map((p) => `${p.name}${p.description ? ` — ${p.description}` : ''}`).join('\n');
+    return out.pools.map((p) => `${p.name}${p.description ? ` — ${asData(p.description)}` : ''}`).join('\n');
   },
 });
 
@@ -205,7 +206,7 @@ export const tagsList = defineTool({
     return out.tags
       .map(
         (t) =>
-          `${t.name}${t.comment ? ` — ${t.comment}` : ''}${t.definition ? ` [auto: ${t.definition}]` : ''}${t.kernel_opts ? ` kernel_opts=${t.kernel_opts}` : ''}`,
+          `${t.name}${t.comment ? ` — ${asData(t.comment)}` : ''}${t.definition ? ` [auto: ${t.definition}]` : ''}${t.kernel_opts ? ` kernel_opts=${t.kernel_opts}` : ''}`,
       )
       .join('\n');
   },

@@ -1,5 +1,6 @@
 /** Read tools for machines: list, get, events, fleet summary. */
 import * as z from 'zod/v4';
+import { asData } from '../base/text.ts';
 import { ToolError } from '../core/errors.ts';
 import { resolveMachine } from '../core/targets.ts';
 import { defineTool } from '../core/tool.ts';
@@ -272,7 +273,7 @@ export const fleetSummary = defineTool({
       `Power: ${fmt(out.by_power)}`,
     ];
     const named = (m: z.infer<typeof Named>) =>
-      `  ${m.hostname} (${m.system_id}) ${m.status}${m.message ? `: ${m.message}` : ''}`;
+      `  ${m.hostname} (${m.system_id}) ${m.status}${m.message ? `: ${asData(m.message)}` : ''}`;
     if (out.needs_attention.length) lines.push('Needs attention:', ...out.needs_attention.map(named));
     if (out.in_progress.length) lines.push('In progress:', ...out.in_progress.map(named));
     if (out.omitted) lines.push(`(${out.omitted} more not named)`);

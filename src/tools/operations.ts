@@ -1,5 +1,6 @@
 /** Operation tools: list, read (and wait on), cancel. */
 import * as z from 'zod/v4';
+import { asData } from '../base/text.ts';
 import { isRequester, roleAtLeast } from '../core/access.ts';
 import type { ToolContext } from '../core/deps.ts';
 import { ToolError } from '../core/errors.ts';
@@ -33,10 +34,10 @@ function renderOperation(v: OperationView): string {
   ];
   for (const t of v.targets) {
     lines.push(
-      `  ${t.hostname} (${t.system_id}) ${t.start_status} → ${t.status}: ${t.result}${t.error ? ` — ${t.error}` : t.message && t.result === 'pending' ? ` (${t.message})` : ''}`,
+      `  ${t.hostname} (${t.system_id}) ${t.start_status} → ${t.status}: ${t.result}${t.error ? ` — ${asData(t.error)}` : t.message && t.result === 'pending' ? ` (${asData(t.message)})` : ''}`,
     );
     for (const e of t.events ?? [])
-      lines.push(`      ${e.created} ${e.type}${e.description ? `: ${e.description}` : ''}`);
+      lines.push(`      ${e.created} ${e.type}${e.description ? `: ${asData(e.description)}` : ''}`);
   }
   return lines.join('\n');
 }

@@ -23,8 +23,8 @@ import {
   type StoreResult,
   type StoreRpc,
 } from '../store/methods.ts';
-import { enabledTools } from '../tools/index.ts';
-import { buildDeps, chooseMaas } from '../wiring.ts';
+import { toolsFor } from '../tools/index.ts';
+import { buildDeps, chooseMaas, textPolicy } from '../wiring.ts';
 import { demoOf, workerConfigOf } from './env.ts';
 import { globalFetch, MAAS_SETTINGS_HINT, maasFetch, workerLogger } from './platform.ts';
 
@@ -126,9 +126,8 @@ export class MaasMcpObject extends DurableObject<Env> implements StoreRpc {
     if (!principal) return Promise.resolve(Response.json({ error: 'no caller' }, { status: 400 }));
     if (!this.mcp) {
       const { deps } = this.poller();
-      const { config } = deps;
       this.mcp = new McpHttp(deps, {
-        toolsFor: (p) => enabledTools({ toolsets: config.toolsets, readOnly: config.readOnly, role: p.role }),
+        toolsFor: (p) => toolsFor(deps, p),
         sessions: false,
       });
     }
@@ -290,6 +289,7 @@ export class MaasMcpObject extends DurableObject<Env> implements StoreRpc {
         this.kick().catch((err: unknown) => log.warn('could not arm the poller alarm', { error: err }));
       },
       slackNotices: true,
+      policy: textPolicy(config),
     });
     // Once per Durable Object instance, where Slack work and notices happen.
     for (const warning of slackSetupWarnings(config.slack)) log.warn(warning);

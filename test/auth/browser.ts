@@ -18,7 +18,8 @@ export const REDIRECT_URI = 'http://127.0.0.1:53682/callback';
 
 /** A browser: one cookie jar per origin, redirects followed by hand, consent answered `decision`. */
 export class Browser {
-  private readonly jar = new Map<string, Map<string, string>>();
+  /** Cookies by origin, as the server set them. */
+  readonly jar = new Map<string, Map<string, string>>();
   /** Every URL visited, in order (the authorization request, the provider's pages, the callback). */
   readonly visited: string[] = [];
 

@@ -4,9 +4,14 @@
  * signed for the person, and an Origin check. Signed-in with MCP_AUTH_TOKENS, the agent through the official client.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { parsePolicy } from '../../src/core/policy/rules.ts';
+import { YAML_FORMAT } from '../../src/core/policy/yaml.ts';
 import { csrfToken } from '../../src/page/csrf.ts';
+import { policyNames } from '../../src/wiring.ts';
 import { call, depsFor } from '../helpers.ts';
 import {
+  approvalValue,
+  clickAnswer,
   maasWrites,
   mcpClient,
   node,
@@ -83,6 +88,41 @@ describe('approvals on the status page', () => {
     const again = await decide(rig.app, id, { csrf, decision: 'approve' }, { token: OPS, json: true });
     expect(again.status).toBe(409);
     expect(((await again.json()) as { message: string }).message).toContain('already decided');
+  });
+
+  it('counts a page approval toward a rule’s two approvers: the first is recorded, a second person in Slack runs it', async () => {
+    rig = await slackRig({ MAAS_MCP_CONFIRM: 'slack', MCP_AUTH_TOKENS: TOKENS });
+    const policy = parsePolicy(
+      'rules:\n  - id: two-for-release\n    match: { actions: [release] }\n    effect: approve\n    approvers: 2\n',
+      'policy.yaml',
+      policyNames(),
+      YAML_FORMAT,
+    );
+    rig.deps.policy = { current: () => policy };
+    const id = await heldRelease(rig);
+    const writes = maasWrites(rig);
+    const csrf = csrfOf(await pageOf(rig, OPS));
+    const first = await decide(rig.app, id, { csrf, decision: 'approve' }, { token: OPS, json: true });
+    expect(((await first.json()) as { message: string }).message).toBe(
+      `Your approval of ${id} is recorded (1 of 2); 1 more person must approve before it runs.`,
+    );
+    expect(await opState(rig, id)).toBe('awaiting_approval');
+    expect(maasWrites(rig)).toBe(writes);
+    // The same person again, from the page: not counted twice.
+    const again = await decide(rig.app, id, { csrf, decision: 'approve' }, { token: OPS, json: true });
+    expect(((await again.json()) as { message: string }).message).toContain('You already approved this');
+    expect(await opState(rig, id)).toBe('awaiting_approval');
+    // A second person, in Slack: the call runs, once, with both named in the audit.
+    const last = await clickAnswer(rig, 'maas:approve', approvalValue(rig, id), 'UADMIN');
+    expect(JSON.stringify(last.msg)).toContain('Approved by <@UADMIN>');
+    expect(statusOf(rig, 'db-01')).toBe('Releasing');
+    const approved = (await rig.deps.store.listAudit({ tool: 'machine_release' })).filter(
+      (a) => a.result === 'approved',
+    );
+    expect(approved.map((a) => a.detail)).toEqual([
+      'approved by <@UADMIN> (2 of 2: mcp:otto, slack:UADMIN)',
+      'approval 1 of 2 by otto (status page)',
+    ]);
   });
 
   it('denies from a form posted without the script, answering a page with the way back', async () => {

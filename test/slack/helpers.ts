@@ -30,6 +30,8 @@ export interface RigSimOptions {
   machines?: number;
   timeScale?: number;
   store?: Store;
+  /** The clock (default: a manual clock at a fixed date). */
+  clock?: ManualClock;
 }
 
 export async function slackRig(env: Record<string, string> = {}, simOpts: RigSimOptions = {}) {

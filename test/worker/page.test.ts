@@ -47,4 +47,25 @@ describe('the status page on Workers', () => {
     expect(signed.status).toBe(200);
     expect(await signed.text()).toContain('You are ci-bot (viewer)');
   });
+
+  it('sends a browser without a session to /login where the built-in sign-in is configured, and refuses a forged cookie', async () => {
+    const over = {
+      HOST: 'maas-mcp.example.workers.dev',
+      MCP_PUBLIC_URL: 'https://maas-mcp.example.workers.dev',
+      OIDC_ISSUER: 'https://login.example.com',
+      OIDC_CLIENT_ID: 'maas-mcp',
+      OIDC_CLIENT_SECRET: 'workerd-upstream-secret-0123456789',
+      MCP_OAUTH_ROLES: '*:viewer',
+    };
+    const url = 'https://maas-mcp.example.workers.dev/';
+    const anonymous = await send(over, url);
+    expect(anonymous.status).toBe(302);
+    expect(anonymous.headers.get('location')).toBe('/login');
+    const forged = {
+      headers: { cookie: '__Host-maas-mcp-page=bm90IGEgc2Vzc2lvbiBhdCBhbGwgMDEyMzQ1Njc4OQ==' },
+    };
+    const events = await send(over, `${url}events`, forged);
+    expect(events.status).toBe(401);
+    expect(await events.text()).toContain('Your page session is not valid here');
+  });
 });

@@ -24,6 +24,8 @@ export interface StepPreview {
   effect: string;
   /** Its tool is destructive: the person confirming is shown it. */
   destructive: boolean;
+  /** The tool it calls and that tool's verb, if it calls one (what policy rules name, README "Guardrails"). */
+  tool?: { name: string; verb: string };
 }
 
 export interface HostPreview {

@@ -56,7 +56,12 @@ export async function previewWorkflow(
         lost && NEEDS_MACHINE.has(action)
           ? 'cannot: it is not in MAAS (add create_machine to the actions to create it)'
           : def.describe(h, m);
-      return { action, effect, destructive: tool?.annotations.destructiveHint === true };
+      return {
+        action,
+        effect,
+        destructive: tool?.annotations.destructiveHint === true,
+        ...(tool ? { tool: { name: tool.name, verb: tool.verb } } : {}),
+      };
     });
     destructive ||= steps.some((s) => s.destructive);
     hosts.push({
