@@ -64,15 +64,13 @@ const configureInput = z.object({
     .array(BondSpec)
     .max(32)
     .optional()
-    .describe('Bonds to make, or to bring to these settings (the SDK’s network.bonds)'),
+    .describe('To make, or bring to these settings (the SDK’s network.bonds)'),
   vlans: z.array(VlanSpec).max(64).optional().describe('VLAN interfaces to make, named <parent>.<vid>'),
   interfaces: z
     .array(InterfaceSpec)
     .max(64)
     .optional()
-    .describe(
-      'How each named interface is linked, and its MTU (the SDK’s network.interfaces); these replace its links',
-    ),
+    .describe('Each one’s links (replacing its links) and MTU (the SDK’s network.interfaces)'),
 });
 
 export const machineNetworkConfigure = defineConfigAction({

@@ -61,7 +61,7 @@ const layoutInput = z.object({
       'flat, lvm, bcache, blank (MAAS presets); efi_lvm (EFI FAT32 → /boot/efi, XFS /boot, the rest an LVM volume group with XFS root, home, var, var/log, tmp); custom (spec)',
     ),
   params: LayoutParams.optional().describe(
-    'The layout’s sizes and names (each field says which layout it is for); efi_lvm’s are the automation SDK’s storage.params',
+    'Sizes and names, each for the layouts it names (efi_lvm: the SDK’s storage.params)',
   ),
   spec: StorageSpec.optional(),
 });
@@ -70,7 +70,7 @@ export const machineStorageLayout = defineConfigAction({
   name: 'machine_storage_layout',
   title: 'Lay out machine storage',
   description:
-    'Replace the storage layout of Ready machines: a MAAS preset (flat, lvm, bcache, blank), efi_lvm, or a custom tree of partitions, RAIDs, bcaches and LVM volumes. Checked against each machine’s disks first (MAAS’s sizes and overheads); the preview shows each final layout. A call that fails part-way leaves the machine blank, so it can simply be made again. Needs a MAAS admin’s API key.',
+    'Replace the storage layout of Ready machines: a MAAS preset, efi_lvm, or a custom tree (layout). Checked against each machine’s disks first (MAAS’s sizes and overheads); the preview shows each final layout. A call that fails part-way leaves the machine blank: make it again. Needs a MAAS admin’s API key.',
   verb: 'configure-storage',
   idempotent: true,
   input: layoutInput,
