@@ -3,6 +3,7 @@
  * host's result, where it is in its plan, MAAS's status message, and its steps with what each did.
  */
 import * as z from 'zod/v4';
+import { progressBar } from '../../base/bar.ts';
 import { type Operation, OperationState, TargetResult, WorkflowStepState } from '../../store/types.ts';
 import { isFinishedStep } from './record.ts';
 
@@ -127,11 +128,7 @@ export function describeWorkflow(v: WorkflowView): string {
   return `workflow ${v.id} ${state}: ${parts.join(', ')}`;
 }
 
-/** A text bar of `width` cells: how much of a host's plan is done. */
-export function progressBar(done: number, total: number, width = 10): string {
-  const full = total === 0 ? width : Math.round((done / total) * width);
-  return `${'█'.repeat(full)}${'░'.repeat(width - full)}`;
-}
+export { progressBar };
 
 /** One line per host: bar, steps done, where it is, MAAS's word on it. */
 export function hostLine(h: WorkflowHostView, width = 12): string {
