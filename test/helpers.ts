@@ -19,7 +19,7 @@ import { serveTransport } from '../src/mcp/stdio.ts';
 import { createSimulator, type SimMachine, type Simulator, type SimulatorOptions } from '../src/sim/index.ts';
 import { MemoryStore } from '../src/store/memory.ts';
 import type { Store } from '../src/store/types.ts';
-import { findTool, toolsFor } from '../src/tools/index.ts';
+import { ALL_TOOLS, findTool, toolsFor } from '../src/tools/index.ts';
 
 export interface MaasEndpoint {
   baseUrl: string;
@@ -63,6 +63,7 @@ export function makeDeps(
     clock,
     log: opts.log ?? silentLogger,
     config: opts.config ?? testConfig(),
+    tools: ALL_TOOLS,
     secrets: new SecretSet().add(...maas.apiKey.split(':')),
     vault: vaultOf(maas.apiKey, 'clusters'),
     sealKey: maas.apiKey,

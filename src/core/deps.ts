@@ -23,6 +23,7 @@ export interface Deps {
   clock: Clock;
   log: Logger;
   config: Config;
+  // `tools`, the registry this runtime offers, is declared with the tools' type in ./tool.ts (which imports this).
   /** Operation news: the poller publishes, waiting calls, MCP sessions and Slack listen. */
   notify: NotifierHub;
   /** Asks the poller to look soon (a new operation, or someone waiting); a no-op where nothing polls. */

@@ -32,7 +32,6 @@ import { type ActionResult, isHeld } from '../core/result.ts';
 import type { AnyTool } from '../core/tool.ts';
 import type { Operation } from '../store/types.ts';
 import { loadMachineDetail } from '../tools/detail.ts';
-import { ALL_TOOLS } from '../tools/index.ts';
 import { VERSION } from '../version.ts';
 import { type ConfirmState, confirmsThisCall, openConfirmState, sealConfirmState } from './confirm.ts';
 import { promptsFor } from './prompts.ts';
@@ -223,7 +222,7 @@ function pushUpdates(server: McpServer, deps: Deps): void {
  * why instead of "not found". A tool whose toolset is off does not exist here.
  */
 export function withheldTool(deps: Deps, principal: Principal, name: string): AnyTool | undefined {
-  const tool = ALL_TOOLS.find((t) => t.name === name);
+  const tool = deps.tools.find((t) => t.name === name);
   const access = { toolsets: deps.config.toolsets, readOnly: deps.config.readOnly, role: principal.role };
   return tool && withheldBecause(tool, access) ? tool : undefined;
 }

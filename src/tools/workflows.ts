@@ -15,13 +15,8 @@ import { stillGoing, waitFields, waitSeconds } from '../core/wait.ts';
 import type { WorkflowPreview, WorkflowRuns } from '../core/workflows/api.ts';
 import { ACTIONS, parseWorkflow, type WorkflowFile } from '../core/workflows/format.ts';
 import { isRunning } from '../core/workflows/record.ts';
-import {
-  describeWorkflow,
-  renderWorkflow,
-  type WorkflowView,
-  WorkflowView as WorkflowViewSchema,
-  workflowView,
-} from '../core/workflows/view.ts';
+import { describeWorkflow, renderWorkflow, type WorkflowView, workflowView } from '../core/workflows/view.ts';
+import { WorkflowView as WorkflowViewSchema } from '../core/workflows/view-schema.ts';
 import { FINAL_STATES, OPERATION_STATES, type Operation } from '../store/types.ts';
 import { asList, limit, offset, oneOrMany } from './common.ts';
 
