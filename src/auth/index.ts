@@ -3,30 +3,20 @@
  * bearer token, and — with OIDC_ISSUER — the built-in authorization server, loaded on its first use.
  */
 import type { Hono } from 'hono';
-import type { Clock } from '../base/clock.ts';
-import type { FetchLike } from '../base/fetch.ts';
-import type { Logger } from '../base/log.ts';
-import type { Role } from '../config/shared.ts';
 import type { Config } from '../config.ts';
-import type { Store } from '../store/types.ts';
-import { AUTHORIZATION_SERVER_PATHS, AuthorizationServer } from './authorization-server.ts';
+import {
+  AUTHORIZATION_SERVER_PATHS,
+  AuthorizationServer,
+  type AuthorizationServerOptions,
+} from './authorization-server.ts';
 import { type IssuedTokens, ResourceServer } from './resource.ts';
 
 export type { Authentication, BearerRefusal, Identity } from './resource.ts';
 export { ResourceServer } from './resource.ts';
 
-export interface AuthOptions {
+/** What the built-in authorization server needs, with the settings it is given taken from `config`. */
+export interface AuthOptions extends Omit<AuthorizationServerOptions, 'oauth'> {
   config: Pick<Config, 'authTokens' | 'oauth'>;
-  store: Store;
-  clock: Clock;
-  log: Logger;
-  fetch: FetchLike;
-  /** A Slack user's role by SLACK_ROLES, for Sign in with Slack. */
-  slackRole?: (userId: string) => Promise<Role | undefined>;
-  /** Accept client ID metadata documents (Workers with `global_fetch_strictly_public` only). */
-  clientMetadataDocuments?: boolean;
-  /** Runs token requests one at a time across every instance (default: within this process). */
-  serialise?: <T>(work: () => Promise<T>) => Promise<T>;
 }
 
 export interface Auth {
