@@ -36,10 +36,7 @@ export const BondSpec = z
       .min(1)
       .max(16)
       .describe('Physical members on one VLAN, e.g. ["eth0", "eth1"]'),
-    mode: z
-      .enum(BOND_MODES)
-      .optional()
-      .describe('Bond mode (MAAS default balance-rr); 802.3ad is LACP and needs switch support'),
+    mode: z.enum(BOND_MODES).optional().describe('Default balance-rr; 802.3ad (LACP) needs switch support'),
     mtu: Mtu.optional().describe('MAAS raises the members to it'),
     lacp_rate: z.enum(LACP_RATES).optional().describe('802.3ad (default fast)'),
     xmit_hash_policy: z.enum(XMIT_HASH_POLICIES).optional().describe('Default layer2'),
@@ -50,14 +47,14 @@ export const BondSpec = z
       .min(0)
       .max(100_000)
       .optional()
-      .describe('ms before a failed member is disabled (default 0)'),
+      .describe('ms before a failed member is off (default 0)'),
     updelay: z
       .number()
       .int()
       .min(0)
       .max(100_000)
       .optional()
-      .describe('ms before a recovered member is enabled (default 0)'),
+      .describe('ms before a recovered one is on (default 0)'),
   })
   .strict();
 export type BondSpec = z.infer<typeof BondSpec>;
@@ -82,9 +79,7 @@ export const InterfaceSpec = z
     ip_mode: z
       .enum(IP_MODES)
       .optional()
-      .describe(
-        'static (a fixed address), dhcp, auto (MAAS picks an address at deploy) or link_up (no address); omit to leave links as they are',
-      ),
+      .describe('static, dhcp, auto (MAAS picks at deploy) or link_up (no address); omitted: links kept'),
     ip_address: z
       .string()
       .min(1)
@@ -97,7 +92,7 @@ export const InterfaceSpec = z
       .describe('static/auto: the default route is this subnet’s gateway'),
   })
   .strict()
-  .describe('Several entries for one interface give it several links (e.g. IPv4 and IPv6)');
+  .describe('Repeat an interface for several links (IPv4 and IPv6)');
 export type InterfaceSpec = z.infer<typeof InterfaceSpec>;
 
 export const NetworkRequest = z.object({

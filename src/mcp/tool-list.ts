@@ -178,7 +178,8 @@ function saidOnce(schema: Schema): Schema {
 /**
  * A schema as the list carries it, without what tells the model nothing: no `$schema` (MCP's default dialect,
  * JSON Schema 2020-12, is the one these are written in), no `propertyNames: {type: string}` (every JSON key is one),
- * no safe-integer bounds nor bounds of a million or more, no "not empty", no `default: false` on a flag, no list length no sensible call reaches,
+ * no safe-integer bounds nor bounds of a million or more, no "not empty", no `default` of false on a flag, of [] on a
+ * list or of 0 on an offset, no list length no sensible call reaches,
  * no default the description already gives, no `additionalProperties: {}` (what any schema allows) nor `false`
  * (the server names a field it does not know), and a "one or a list of strings" field in one object instead of two
  * alternatives. Output schemas also drop `required`: it only makes a validator stricter about what this server sends
@@ -209,8 +210,10 @@ function trim(node: unknown, io: 'input' | 'output'): unknown {
     if (k === 'additionalProperties' && isEmpty(v)) continue;
     // A default the description already gives ("(default 50)").
     if (k === 'default' && saysDefault(node as Schema, v)) continue;
-    // A flag left out is off: `default: false` says nothing more.
+    // A flag left out is off, a list left out is empty, paging starts at the start: such a default says nothing more.
     if (k === 'default' && v === false && (node as Schema).type === 'boolean') continue;
+    if (k === 'default' && Array.isArray(v) && v.length === 0) continue;
+    if (k === 'default' && v === 0 && (node as Schema).minimum === 0) continue;
     // Limits no sensible call reaches (100 machines, 64 partitions): the server names them if one ever does.
     if (io === 'input' && k === 'maxItems' && typeof v === 'number' && v >= 16) continue;
     // Nor a size or count of a million or more (1,000,000 GiB, a 1 MiB text).
@@ -225,12 +228,13 @@ function isEmpty(v: unknown): boolean {
   return !!v && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 0;
 }
 
-/** Whether a schema's description gives its default value, as "default 45". */
+/** Whether a schema's description gives its default value, as "default 45" or "enter (default)". */
 function saysDefault(node: Schema, value: unknown): boolean {
-  if (typeof node.description !== 'string' || (typeof value !== 'string' && typeof value !== 'number')) {
+  if (typeof node.description !== 'string' || !['string', 'number', 'boolean'].includes(typeof value)) {
     return false;
   }
-  return new RegExp(`\\bdefault ${String(value).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![\\w./-])`).test(
+  const said = String(value).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`\\bdefault ${said}(?![\\w./-])|(?<![\\w./-])${said} \\(default\\)`).test(
     node.description,
   );
 }

@@ -41,7 +41,7 @@ export const clusterCreate = defineTool({
   name: 'cluster_create',
   title: 'Create a Kubernetes cluster',
   description:
-    'Allocate, mark (owner data, tag cluster-<name>) and deploy machines as a kubeadm Kubernetes cluster. The preview lists every machine it takes; a failure before deploy gives them all back.',
+    'Allocate, mark (owner data, tag cluster-<name>) and deploy machines as a kubeadm Kubernetes cluster; the preview lists each. A failure before deploy gives all back.',
   toolset: 'clusters',
   minRole: 'operator',
   maasAdmin: true,
@@ -96,7 +96,7 @@ export const clusterGet = defineTool({
   name: 'cluster_get',
   title: 'Show a Kubernetes cluster',
   description:
-    'A cluster checked against MAAS: each machine’s role, provider id, status, IPs; the API endpoint; failures with MAAS’s reason; leaked machines with a fix. Rebuilds a lost record from MAAS.',
+    'A cluster checked against MAAS: machines (role, provider id, status, IPs), endpoint, failures, leaked machines with a fix. Rebuilds a lost record.',
   toolset: 'clusters',
   minRole: 'viewer',
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
@@ -122,7 +122,7 @@ export const clusterScale = defineTool({
   name: 'cluster_scale',
   title: 'Scale a cluster’s workers',
   description:
-    'Set a cluster’s worker count: new workers deploy to join; removed ones (failed first, then newest, or remove) are released once confirmed.',
+    'Set a cluster’s worker count: new ones deploy and join; removed ones (failed, then newest, or `remove`) are released once confirmed.',
   toolset: 'clusters',
   minRole: 'operator',
   maasAdmin: true,
@@ -133,18 +133,9 @@ export const clusterScale = defineTool({
   input: z.object({
     name: ClusterName,
     workers: z.number().int().min(0).max(100).describe('The worker count wanted'),
-    remove: z
-      .array(z.string().min(1))
-      .max(100)
-      .optional()
-      .describe('When shrinking: exactly which workers go (hostnames or system_ids)'),
+    remove: z.array(z.string().min(1)).max(100).optional().describe('When shrinking: which workers go'),
     erase: z.boolean().default(false).describe('Erase the disks of removed workers'),
-    join_token: z
-      .string()
-      .optional()
-      .describe(
-        'A fresh kubeadm token (kubeadm token create) when the one made with the cluster has expired',
-      ),
+    join_token: z.string().optional().describe('A fresh kubeadm token when the cluster’s has expired'),
     ...waitFields,
   }),
   output: ClusterOutcome,

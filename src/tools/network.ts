@@ -21,7 +21,7 @@ export const machineNetwork = defineTool({
   name: 'machine_network',
   title: 'Machine network',
   description:
-    'Show a machine’s network as a tree: interfaces with fabric, VLAN and MTU, bond members under their bond, VLAN interfaces under their parent, each link’s mode, subnet and address, and the default gateways.',
+    'A machine’s network tree: interfaces (fabric, VLAN, MTU), bond members and VLANs under their parent, links (mode, subnet, address), default gateways.',
   toolset: 'config',
   minRole: 'viewer',
   annotations: READ_ONLY,
@@ -70,14 +70,14 @@ const configureInput = z.object({
     .array(InterfaceSpec)
     .max(64)
     .optional()
-    .describe('Each one’s links (replacing its links) and MTU (the SDK’s network.interfaces)'),
+    .describe('Links (replacing its links) and MTU (the SDK’s network.interfaces)'),
 });
 
 export const machineNetworkConfigure = defineConfigAction({
   name: 'machine_network_configure',
   title: 'Configure machine network',
   description:
-    'Configure the network of Ready or Allocated machines before they deploy: bonds, VLAN interfaces, and links (static, dhcp, auto, link_up) with the default gateway and MTUs; takes the automation SDK’s network JSON unchanged. Checked against each machine first; what is already so is left alone. Needs a MAAS admin’s API key.',
+    'Configure Ready or Allocated machines’ network before deploy: bonds, VLANs, links, default gateway, MTUs (the SDK’s network JSON as is). Checked per machine first; what is already so is left. Needs a MAAS admin’s key.',
   verb: 'configure-network',
   idempotent: true,
   input: configureInput,

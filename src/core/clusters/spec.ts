@@ -39,9 +39,7 @@ export const ClusterName = z
 
 const TagList = z
   .union([z.string().min(1), z.array(z.string().min(1)).min(1).max(20)])
-  .describe(
-    'Tags it must have; "-" in front for tags it must not have, e.g. ["gpu", "-edge"] (or "gpu,-edge")',
-  );
+  .describe('Tags it must have; "-tag" it must not, e.g. ["gpu", "-edge"]');
 
 const roleFields = {
   cpus: z.number().int().min(1).max(4096).optional().describe('At least this many cores (default 2)'),
@@ -164,7 +162,7 @@ export const ClusterCreateFields = {
     .object({ control_plane: RoleSpecInput.optional(), worker: RoleSpecInput.optional() })
     .strict()
     .optional()
-    .describe('What each role’s machines must have (control_plane, worker)'),
+    .describe('Per role (control_plane, worker)'),
   control_planes: z
     .number()
     .int()
