@@ -45,7 +45,7 @@ export type Toolset = (typeof TOOLSETS)[number];
 
 /**
  * Toolsets offered only when MAAS_MCP_TOOLSETS names them (or says `all`): clusters take machines by the dozen, and
- * their tools would add a fifth to every client's tool list (README "Kubernetes clusters").
+ * a fleet that does not run Kubernetes this way should not have an agent offered them (README "Kubernetes clusters").
  */
 export const OPT_IN_TOOLSETS: readonly Toolset[] = ['clusters'];
 

@@ -10,7 +10,8 @@ import { CLUSTER_STATES, clusterState, providerIdOf, roleCounts, shape } from '.
 import { readSpec } from './spec.ts';
 
 /** What "deployed" means and does not: kubeadm joins a node on its first boot, and nothing calls back to say so. */
-export const JOIN_NOTE = 'kubeadm joins it on first boot (unseen here): check kubectl get nodes';
+const UNSEEN = 'which MAAS does not report: check with kubectl get nodes';
+export const JOIN_NOTE = `kubeadm joins it on its first boot, ${UNSEEN}`;
 
 export const ClusterMachineView = z.object({
   hostname: z.string(),
@@ -135,7 +136,8 @@ export function renderCluster(v: ClusterView): string {
     lines.push(`  ${m.role} ${m.hostname} (${m.provider_id}) ${m.phase}, ${m.status}${ips}`);
     if (m.phase === 'failed' && m.note) lines.push(`    ${m.note}`);
   }
-  if (v.machines.some((m) => m.phase === 'deployed')) lines.push(`  (${JOIN_NOTE})`);
+  if (v.machines.some((m) => m.phase === 'deployed'))
+    lines.push(`  kubeadm joins each node on its first boot, ${UNSEEN}.`);
   for (const p of v.problems) lines.push(`  problem: ${p}`);
   if (v.leaks.length) {
     lines.push(`  ${v.leaks.length} leaked machine${v.leaks.length === 1 ? '' : 's'}:`);
