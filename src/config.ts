@@ -25,6 +25,7 @@ export const DEFAULT_DEADLINE_MIN: Record<OperationKind, number> = {
   power_cycle: 5,
   abort: 15,
   action: 5,
+  cluster: 60,
   // A workflow's own deadline is the sum of its steps' timeouts (README "Workflows"); this is only its default cap.
   workflow: 24 * 60,
 };
@@ -37,9 +38,16 @@ export const TOOLSETS = [
   'operations',
   'admin',
   'config',
+  'clusters',
   'workflows',
 ] as const;
 export type Toolset = (typeof TOOLSETS)[number];
+
+/**
+ * Toolsets offered only when MAAS_MCP_TOOLSETS names them (or says `all`): clusters take machines by the dozen, and
+ * a fleet that does not run Kubernetes this way should not have an agent offered them (README "Kubernetes clusters").
+ */
+export const OPT_IN_TOOLSETS: readonly Toolset[] = ['clusters'];
 
 export const CONFIRM_MODES = ['auto', 'token', 'slack', 'off'] as const;
 export type ConfirmMode = (typeof CONFIRM_MODES)[number];
@@ -157,15 +165,21 @@ function parseSlackRoles(value: string | undefined): SlackRoleRule[] {
 
 function parseToolsets(value: string | undefined): ReadonlySet<Toolset> {
   const raw = nonEmpty(value);
-  if (!raw || raw === 'all') return new Set(TOOLSETS);
+  const byDefault = TOOLSETS.filter((t) => !OPT_IN_TOOLSETS.includes(t));
+  if (!raw) return new Set(byDefault);
+  if (raw === 'all') return new Set(TOOLSETS);
   const out = new Set<Toolset>();
   for (const name of raw
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean)) {
+    if (name === 'default') {
+      for (const t of byDefault) out.add(t);
+      continue;
+    }
     if (!(TOOLSETS as readonly string[]).includes(name)) {
       throw new ConfigError(
-        `MAAS_MCP_TOOLSETS: unknown toolset "${name}"; known: ${TOOLSETS.join(', ')}, or all`,
+        `MAAS_MCP_TOOLSETS: unknown toolset "${name}"; known: ${TOOLSETS.join(', ')}, default (all but ${OPT_IN_TOOLSETS.join(', ')}), or all`,
       );
     }
     out.add(name as Toolset);

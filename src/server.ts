@@ -24,7 +24,7 @@ import {
   type SlackJob,
   type SlashCommand,
 } from './slack.ts';
-import { ALL_TOOLS, toolsFor } from './tools/index.ts';
+import { toolsFor } from './tools/registry.ts';
 import { VERSION } from './version.ts';
 
 export { checkHostAndOrigin } from './http/access.ts';
@@ -244,7 +244,7 @@ export function createApp(deps: Deps, opts: AppOptions): App {
   mountStatusPage(app, deps, {
     ...opts.statusPage,
     callers: pageCallers,
-    tools: ALL_TOOLS,
+    tools: deps.tools,
   });
 
   opts.mount?.(app);

@@ -18,7 +18,6 @@ import { type HomeOpened, homeOpened, homeRefresher } from './slack/home.ts';
 import { handleInteraction, type InteractionAnswer, type InteractionPayload } from './slack/interactions.ts';
 import { SlackNotices } from './slack/notices.ts';
 import { SlackRoles } from './slack/roles.ts';
-import { ALL_TOOLS } from './tools/index.ts';
 
 export type { HomeOpened, InteractionAnswer, InteractionPayload, SlackMessage, SlashCommand };
 
@@ -135,7 +134,7 @@ export function createSlack(
     api,
     responder,
     roles: new SlackRoles(cfg.roles, api, deps.clock, deps.log),
-    tools: opts.tools ?? ALL_TOOLS,
+    tools: opts.tools ?? deps.tools,
     threads: new OperationThreads(deps),
   };
   return {

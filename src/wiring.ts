@@ -8,6 +8,7 @@ import { systemClock } from './base/clock.ts';
 import type { FetchLike } from './base/fetch.ts';
 import type { Logger } from './base/log.ts';
 import type { SecretSet } from './base/redact.ts';
+import { vaultOf } from './base/vault.ts';
 import { type Config, ConfigError } from './config.ts';
 import type { Deps } from './core/deps.ts';
 import { NotifierHub } from './core/operations/notify.ts';
@@ -20,12 +21,17 @@ import {
   type PolicySource,
   parsePolicy,
 } from './core/policy/rules.ts';
-import { ACTIONS as WORKFLOW_ACTIONS } from './core/workflows/format.ts';
+import type { AnyTool } from './core/tool.ts';
+import {
+  ACTIONS as WORKFLOW_ACTIONS,
+  WORKFLOW_TOOL_NAMES,
+  WORKFLOW_VERBS,
+} from './core/workflows/actions.ts';
 import { MaasClient } from './maas/client.ts';
 import { MaasHttp } from './maas/http.ts';
 import { createSlack, type Slack } from './slack.ts';
 import type { Store } from './store/types.ts';
-import { ALL_TOOLS } from './tools/index.ts';
+import { REQUEST_TOOLS } from './tools/registry.ts';
 import { VERSION } from './version.ts';
 
 /** Where the MAAS client sends requests, with which key. */
@@ -55,6 +61,8 @@ export function chooseMaas(
 
 export interface DepsParts {
   config: Config;
+  /** The registry this runtime offers: ALL_TOOLS on Node, REQUEST_TOOLS (no workflows) on a Worker. */
+  tools: readonly AnyTool[];
   maas: MaasEndpoint;
   store: Store;
   /**
@@ -91,7 +99,9 @@ export function buildDeps(parts: DepsParts): { deps: Deps; slack: Slack | undefi
     clock: systemClock,
     log,
     config,
+    tools: parts.tools,
     secrets,
+    vault: vaultOf(maas.apiKey, 'clusters'),
     sealKey: maas.apiKey,
   };
   if (parts.policy) deps.policy = parts.policy;
@@ -106,11 +116,14 @@ export function buildDeps(parts: DepsParts): { deps: Deps; slack: Slack | undefi
   return { deps, slack };
 }
 
-/** The names a policy may use: every tool of the registry, and the actions (verbs, `erase`, workflow actions). */
+/**
+ * The names a policy may use: every tool of the registry, and the actions (verbs, `erase`, workflow actions). The
+ * same on every runtime: a Worker, which offers no workflows, still knows the workflow tools' names.
+ */
 export function policyNames(): KnownNames {
-  const verbs = ALL_TOOLS.map((t) => t.verb);
+  const verbs = [...REQUEST_TOOLS.map((t) => t.verb), ...WORKFLOW_VERBS];
   return {
-    tools: ALL_TOOLS.map((t) => t.name),
+    tools: [...REQUEST_TOOLS.map((t) => t.name), ...WORKFLOW_TOOL_NAMES],
     actions: [...new Set([...verbs, 'erase', ...WORKFLOW_ACTIONS])],
   };
 }

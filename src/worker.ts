@@ -11,6 +11,7 @@ import type { Principal } from './core/access.ts';
 import type { PolicySource } from './core/policy/rules.ts';
 import { createApp } from './server.ts';
 import { forwardingStore } from './store/methods.ts';
+import { REQUEST_TOOLS } from './tools/registry.ts';
 import { buildDeps, chooseMaas, type MaasEndpoint, textPolicy } from './wiring.ts';
 import { demoOf, workerConfigOf } from './worker/env.ts';
 import {
@@ -93,6 +94,8 @@ async function handle(request: Request, env: Env, ctx: ExecutionContext): Promis
   // edits happen in the Durable Object, where the poller runs.
   const { deps, slack } = buildDeps({
     config,
+    // No workflows on a Worker (README "Workflows"): its registry leaves the workflow engine out of the bundle.
+    tools: REQUEST_TOOLS,
     maas,
     // Every call runs in the Durable Object, one at a time, so the compare-and-set rules hold for every caller.
     store: forwardingStore(stub),

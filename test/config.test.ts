@@ -12,7 +12,7 @@ const fails = (env: Record<string, string>) => {
 };
 
 describe('parseConfig', () => {
-  it('has safe defaults: loopback, port 8080, confirm auto, every toolset, read-write', () => {
+  it('has safe defaults: loopback, port 8080, confirm auto, every toolset but the opt-in clusters, read-write', () => {
     const c = parseConfig({});
     expect(c.host).toBe('127.0.0.1');
     expect(c.port).toBe(8080);
@@ -29,6 +29,13 @@ describe('parseConfig', () => {
     ]);
     expect(c.readOnly).toBe(false);
     expect(c.localRole).toBe('admin');
+  });
+
+  it('offers the clusters toolset only when MAAS_MCP_TOOLSETS names it or says all', () => {
+    expect(parseConfig({ MAAS_MCP_TOOLSETS: 'all' }).toolsets.has('clusters')).toBe(true);
+    const added = parseConfig({ MAAS_MCP_TOOLSETS: 'default,clusters' }).toolsets;
+    expect(added.has('clusters') && added.has('workflows') && added.has('machines')).toBe(true);
+    expect(parseConfig({ MAAS_MCP_TOOLSETS: 'machines' }).toolsets.has('clusters')).toBe(false);
   });
 
   it('parses MCP_AUTH_TOKENS into principals with roles', () => {
@@ -72,7 +79,7 @@ describe('parseConfig', () => {
     ],
     [
       { MAAS_MCP_TOOLSETS: 'machines,nukes' },
-      'MAAS_MCP_TOOLSETS: unknown toolset "nukes"; known: machines, lifecycle, power, inventory, operations, admin, config, workflows, or all',
+      'MAAS_MCP_TOOLSETS: unknown toolset "nukes"; known: machines, lifecycle, power, inventory, operations, admin, config, clusters, workflows, default (all but clusters), or all',
     ],
     [{ PORT: 'eighty' }, 'PORT must be a number from 0 to 65535'],
     [{ MAAS_URL: 'http://maas:5240/MAAS' }, 'MAAS_URL is set but MAAS_API_KEY is not; set both'],

@@ -4,6 +4,7 @@ import { type Clock, ManualClock, systemClock } from '../src/base/clock.ts';
 import type { FetchLike } from '../src/base/fetch.ts';
 import { type Logger, silentLogger } from '../src/base/log.ts';
 import { SecretSet } from '../src/base/redact.ts';
+import { vaultOf } from '../src/base/vault.ts';
 import { type Config, parseConfig } from '../src/config.ts';
 import type { Principal } from '../src/core/access.ts';
 import type { Deps } from '../src/core/deps.ts';
@@ -18,7 +19,7 @@ import { serveTransport } from '../src/mcp/stdio.ts';
 import { createSimulator, type SimMachine, type Simulator, type SimulatorOptions } from '../src/sim/index.ts';
 import { MemoryStore } from '../src/store/memory.ts';
 import type { Store } from '../src/store/types.ts';
-import { findTool, toolsFor } from '../src/tools/index.ts';
+import { ALL_TOOLS, findTool, toolsFor } from '../src/tools/index.ts';
 
 export interface MaasEndpoint {
   baseUrl: string;
@@ -62,7 +63,9 @@ export function makeDeps(
     clock,
     log: opts.log ?? silentLogger,
     config: opts.config ?? testConfig(),
+    tools: ALL_TOOLS,
     secrets: new SecretSet().add(...maas.apiKey.split(':')),
+    vault: vaultOf(maas.apiKey, 'clusters'),
     sealKey: maas.apiKey,
   };
   // Workflows run in this process, as on a Node server (src/node.ts wires the same).

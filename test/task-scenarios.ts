@@ -80,14 +80,55 @@ export const TASK_SCENARIOS: Readonly<Record<string, TaskScenario>> = {
   machine_power_cycle: { args: { machines: 'k8s-01' } },
   // A plan with a destructive step, so that it is confirmed first (Node only: a Worker runs no workflows).
   workflow_run: { args: { workflow: { actions: ['deploy'], machines: [{ hostname: 'gpu-01' }] } } },
+  // Clusters on machines no other scenario uses: k8s-03 (tag virtual); web-06 and edge-02; db-02 (ssd, zone-b).
+  cluster_create: {
+    args: {
+      name: 'task-a',
+      workers: 0,
+      service_cidr: '172.20.0.0/16',
+      constraints: { control_plane: { tags: ['virtual'], memory: 1024 } },
+    },
+  },
+  cluster_scale: {
+    before: {
+      tool: 'cluster_create',
+      args: {
+        name: 'task-b',
+        workers: 1,
+        service_cidr: '172.20.0.0/16',
+        constraints: {
+          control_plane: { tags: ['compute'], pool: 'staging', zone: 'zone-b' },
+          worker: { tags: ['edge'] },
+        },
+      },
+    },
+    args: { name: 'task-b', workers: 0 },
+  },
+  cluster_delete: {
+    before: {
+      tool: 'cluster_create',
+      args: {
+        name: 'task-c',
+        workers: 0,
+        service_cidr: '172.20.0.0/16',
+        constraints: { control_plane: { tags: ['ssd'], zone: 'zone-b' } },
+      },
+    },
+    args: { name: 'task-c' },
+  },
 };
 
-/** The long tools a deployment offers: a Worker offers no workflows (they need a process that outlives a request). */
+/**
+ * The long tools a deployment offers: a Worker offers no workflows (they need a process that outlives a request),
+ * and the Worker under test keeps the default toolsets (clusters are opt-in).
+ */
 export function longToolsOn(
   tools: readonly { name: string; long?: boolean; toolset: string }[],
   where: 'node' | 'worker',
 ): string[] {
-  return tools.filter((t) => t.long && (where === 'node' || t.toolset !== 'workflows')).map((t) => t.name);
+  return tools
+    .filter((t) => t.long && (where === 'node' || (t.toolset !== 'workflows' && t.toolset !== 'clusters')))
+    .map((t) => t.name);
 }
 
 /** What the SDK's callToolStream yielded for one task. */

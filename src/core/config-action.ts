@@ -43,7 +43,7 @@ export const ConfigResult = ActionResult.extend({
   details: z
     .array(ConfigDetail)
     .optional()
-    .describe('Per machine: what was applied, where it stopped, and its planned layout or network'),
+    .describe('Per machine: what was applied, where it stopped, the plan'),
 });
 export type ConfigResult = z.infer<typeof ConfigResult>;
 

@@ -5,6 +5,7 @@
 import type { Clock } from '../base/clock.ts';
 import type { Logger } from '../base/log.ts';
 import type { SecretSet } from '../base/redact.ts';
+import type { Vault } from '../base/vault.ts';
 import type { Config, ConfirmMode } from '../config.ts';
 import type { MaasClient } from '../maas/client.ts';
 import type { AuditRecord, MachineSnapshot, NotifyTarget, OperationKind, Store } from '../store/types.ts';
@@ -22,6 +23,7 @@ export interface Deps {
   clock: Clock;
   log: Logger;
   config: Config;
+  // `tools`, the registry this runtime offers, is declared with the tools' type in ./tool.ts (which imports this).
   /** Operation news: the poller publishes, waiting calls, MCP sessions and Slack listen. */
   notify: NotifierHub;
   /** Asks the poller to look soon (a new operation, or someone waiting); a no-op where nothing polls. */
@@ -38,6 +40,11 @@ export interface Deps {
   sealKey?: string;
   /** Secret strings known at start (API key parts, tokens), scrubbed from every text that leaves. */
   secrets: SecretSet;
+  /**
+   * Seals what is kept but must not be readable from the store (a cluster's CA key and join token), under a key
+   * derived from the MAAS API key in use; absent where no key is known.
+   */
+  vault?: Vault;
   /** Runs workflows in this process; absent where no process lives long enough to (a Worker). */
   workflows?: WorkflowRuns;
   /** The guardrails (MAAS_MCP_POLICY, README "Guardrails"); absent: no policy, every tool keeps its own rules. */

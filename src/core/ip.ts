@@ -89,3 +89,8 @@ export function sameIp(a: string, b: string): boolean {
   const y = parseIp(b);
   return !!x && !!y && x.family === y.family && x.value === y.value;
 }
+
+/** Whether two networks share any address (one holds the other's first address). */
+export function cidrsOverlap(a: Cidr, b: Cidr): boolean {
+  return cidrContains(a, b.network) || cidrContains(b, a.network);
+}

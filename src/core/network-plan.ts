@@ -3,9 +3,12 @@
  * and MTUs — checked the way MAAS checks them (`maasserver/forms/interface.py`, `interface_link.py`), diffed so
  * that what is already there is left alone and said so, and recorded as the MAAS calls that make the rest.
  */
+import { fabrics, type SubnetAddress, subnetAddresses } from '../maas/network.ts';
+import type { ToolContext } from './deps.ts';
 import { planLinks } from './network-links.ts';
 import {
   containerOf,
+  findSubnet,
   known,
   type NetDraft,
   type NetworkHost,
@@ -18,6 +21,28 @@ import {
   vlanName,
 } from './network-model.ts';
 import type { BondSpec, NetworkRequest, VlanSpec } from './network-spec.ts';
+
+/**
+ * What planning needs beyond each machine: the subnets and fabrics, and the addresses in use of each subnet a
+ * static address is asked in (read once for all machines).
+ */
+export async function readNetworkWorld(
+  req: NetworkRequest,
+  ctx: Pick<ToolContext, 'deps' | 'signal'>,
+): Promise<NetworkWorld> {
+  const o = { signal: ctx.signal };
+  const [subnets, fabricList] = await Promise.all([ctx.deps.maas.subnets(o), fabrics(ctx.deps.maas.http, o)]);
+  const asked = new Set<number>();
+  for (const i of req.interfaces ?? []) {
+    const s = i.ip_mode === 'static' && i.ip_address && i.subnet ? findSubnet(subnets, i.subnet) : undefined;
+    if (s) asked.add(s.id);
+  }
+  const addresses = new Map<number, SubnetAddress[]>();
+  await Promise.all(
+    [...asked].map(async (id) => addresses.set(id, await subnetAddresses(ctx.deps.maas.http, id, o))),
+  );
+  return { subnets, fabrics: fabricList, addresses };
+}
 
 /** What is wrong with the request whatever the machine. */
 export function networkRequestProblems(req: NetworkRequest, machines: number): string[] {

@@ -30,90 +30,69 @@ export const BondSpec = z
     name: z
       .string()
       .regex(INTERFACE_NAME, 'must be 1–15 letters, digits, "_", "-", "." or ":"')
-      .describe('Bond name, e.g. bond0'),
+      .describe('e.g. bond0'),
     interfaces: z
       .array(z.string().min(1))
       .min(1)
       .max(16)
-      .describe('Member interfaces by name (physical, on one VLAN), e.g. ["eth0", "eth1"]'),
-    mode: z
-      .enum(BOND_MODES)
-      .optional()
-      .describe('Bond mode (MAAS default balance-rr); 802.3ad is LACP and needs switch support'),
-    mtu: Mtu.optional().describe('MTU of the bond (MAAS raises its members to it), e.g. 9000'),
-    lacp_rate: z.enum(LACP_RATES).optional().describe('802.3ad: LACP rate, fast or slow (MAAS default fast)'),
-    xmit_hash_policy: z
-      .enum(XMIT_HASH_POLICIES)
-      .optional()
-      .describe('Transmit hash policy (MAAS default layer2), e.g. layer3+4'),
-    miimon: z
-      .number()
-      .int()
-      .min(0)
-      .max(100_000)
-      .optional()
-      .describe('Link monitoring interval in ms (MAAS default 100)'),
+      .describe('Physical members on one VLAN, e.g. ["eth0", "eth1"]'),
+    mode: z.enum(BOND_MODES).optional().describe('Default balance-rr; 802.3ad (LACP) needs switch support'),
+    mtu: Mtu.optional().describe('MAAS raises the members to it'),
+    lacp_rate: z.enum(LACP_RATES).optional().describe('802.3ad (default fast)'),
+    xmit_hash_policy: z.enum(XMIT_HASH_POLICIES).optional().describe('Default layer2'),
+    miimon: z.number().int().min(0).max(100_000).optional().describe('Link check interval, ms (default 100)'),
     downdelay: z
       .number()
       .int()
       .min(0)
       .max(100_000)
       .optional()
-      .describe('Delay in ms before disabling a failed member (MAAS default 0)'),
+      .describe('ms before a failed member is off (default 0)'),
     updelay: z
       .number()
       .int()
       .min(0)
       .max(100_000)
       .optional()
-      .describe('Delay in ms before enabling a recovered member (MAAS default 0)'),
+      .describe('ms before a recovered one is on (default 0)'),
   })
   .strict();
 export type BondSpec = z.infer<typeof BondSpec>;
 
 export const VlanSpec = z
   .object({
-    parent: z.string().min(1).describe('The interface that carries the VLAN (physical or bond), e.g. bond0'),
-    vid: z
-      .number()
-      .int()
-      .min(1)
-      .max(4094)
-      .describe('The VLAN tag; the VLAN must exist on the parent’s fabric'),
-    mtu: Mtu.optional().describe('MTU of the VLAN interface (at most its parent’s)'),
+    parent: z.string().min(1).describe('Physical or bond, e.g. bond0'),
+    vid: z.number().int().min(1).max(4094).describe('VLAN tag; the VLAN must exist on the parent’s fabric'),
+    mtu: Mtu.optional().describe('At most the parent’s'),
   })
   .strict();
 export type VlanSpec = z.infer<typeof VlanSpec>;
 
 export const InterfaceSpec = z
   .object({
-    name: z
-      .string()
-      .min(1)
-      .describe('Interface name: physical, a bond, or a VLAN interface (<parent>.<vid>)'),
+    name: z.string().min(1).describe('Physical, bond, or VLAN (<parent>.<vid>)'),
     subnet: z
       .string()
       .min(1)
       .optional()
-      .describe('Subnet by CIDR (10.0.0.0/24), name or id; required for static and auto'),
+      .describe('CIDR (10.0.0.0/24), name or id; needed by static and auto'),
     ip_mode: z
       .enum(IP_MODES)
       .optional()
-      .describe(
-        'static (a fixed address), dhcp, auto (MAAS picks an address at deploy) or link_up (no address); omit to leave links as they are',
-      ),
+      .describe('static, dhcp, auto (MAAS picks at deploy) or link_up (no address); omitted: links kept'),
     ip_address: z
       .string()
       .min(1)
       .optional()
-      .describe('static: the address (inside the subnet and free); omit to let MAAS pick one'),
+      .describe('static: a free address in the subnet (default MAAS picks)'),
     mtu: Mtu.optional().describe('MTU, e.g. 9000'),
-    default_gateway: z.boolean().optional().describe('static/auto: route through this subnet’s gateway'),
+    default_gateway: z
+      .boolean()
+      .optional()
+      .describe('static/auto: the default route is this subnet’s gateway'),
   })
   .strict()
-  .describe(
-    'How an interface is linked; several entries for one interface give it several links (e.g. IPv4 and IPv6)',
-  );
+  .describe('Repeat an interface for several links (IPv4 and IPv6)');
 export type InterfaceSpec = z.infer<typeof InterfaceSpec>;
 
 export const NetworkRequest = z.object({

@@ -39,7 +39,7 @@ export type TreeInterface = z.infer<typeof TreeInterface>;
 export const NetworkTree = z
   .object({ interfaces: z.array(TreeInterface) })
   .describe(
-    'Interfaces (physical, bond, vlan, bridge) with fabric, VLAN tag (vid 0 = untagged, null = not connected), effective MTU, parents (bond members, a VLAN’s parent) and links (mode static/auto/dhcp/link_up, subnet CIDR, address; auto gets one at deploy)',
+    'Interfaces (physical, bond, vlan, bridge): fabric, vid (0 untagged, null unconnected), MTU, parents, links (mode, subnet CIDR, address; auto gets one at deploy)',
   );
 export type NetworkTree = z.infer<typeof NetworkTree>;
 

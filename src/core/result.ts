@@ -38,12 +38,12 @@ export const ActionResult = z.object({
   status: z
     .enum(['done', 'confirmation_required', 'cancelled', 'awaiting_approval'])
     .describe(
-      'done: carried out; confirmation_required: call again with confirm_token; cancelled: nothing changed; awaiting_approval: a person must approve it in Slack first (follow operation_id)',
+      'done: carried out; confirmation_required: call again with confirm_token; cancelled: nothing changed; awaiting_approval: a person must approve it first (follow operation_id)',
     ),
   action: z.string(),
   summary: z.string(),
   succeeded: z.array(Done),
-  skipped: z.array(Skipped).describe('Machines with nothing to do (e.g. release of a machine already Ready)'),
+  skipped: z.array(Skipped).describe('Machines with nothing to do (e.g. already Ready)'),
   failed: z.array(Failed).describe('Machines refused by a pre-check or by MAAS, with the reason'),
   not_found: z.array(z.string()),
   note: z.string().optional().describe('What MAAS keeps doing in the background'),
@@ -55,9 +55,7 @@ export const ActionResult = z.object({
     .string()
     .optional()
     .describe('The operation tracking what MAAS keeps doing (operation_get)'),
-  operation: OperationView.optional().describe(
-    'Where the operation stood when this answer was made (with wait: true)',
-  ),
+  operation: OperationView.optional().describe('The operation as it stood (with wait: true)'),
 });
 export type ActionResult = z.infer<typeof ActionResult>;
 export type DoneRow = z.infer<typeof Done>;

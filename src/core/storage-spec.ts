@@ -118,7 +118,7 @@ export const StorageSpec = z
   })
   .strict()
   .describe(
-    'custom: built from a blank machine. Every disk, partition, RAID, bcache and logical volume may take fstype, mount_point (absolute; none for swap), mount_options and label. Sizes: bytes or K/M/G/T (powers of 1000, as MAAS) or KiB/MiB/GiB/TiB; "rest" = the space left',
+    'custom, from blank; mount_point absolute (none for swap). Sizes: bytes, K/M/G/T (×1000) or KiB/MiB/GiB/TiB; "rest"',
   );
 export type StorageSpec = z.infer<typeof StorageSpec>;
 export type SpecFs = { [K in keyof typeof fsFields]?: z.infer<(typeof fsFields)[K]> };

@@ -73,7 +73,7 @@ export const StorageTree = z
     bcaches: z.array(TreeBcache),
   })
   .describe(
-    'Disks → partitions, volume groups → logical volumes (named <vg>-<lv>), RAIDs, bcaches; sizes in bytes; a filesystem’s fstype may be a member role (lvm-pv, raid, raid-spare, bcache-backing, bcache-cache)',
+    'Disks, volume groups (LVs named <vg>-<lv>), RAIDs, bcaches; sizes in bytes; fstype may be a member role (lvm-pv, raid, bcache-cache, …)',
   );
 export type StorageTree = z.infer<typeof StorageTree>;
 

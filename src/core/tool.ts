@@ -126,6 +126,13 @@ export interface ToolDef<
 // biome-ignore lint/suspicious/noExplicitAny: a registry holds tools of every input/output type.
 export type AnyTool = ToolDef<any, any, any>;
 
+declare module './deps.ts' {
+  interface Deps {
+    /** The registry this runtime offers (src/tools/registry.ts): Node's has the workflow tools, a Worker's not. */
+    tools: readonly AnyTool[];
+  }
+}
+
 /** The action as a person says it: a verb's hyphens read as spaces (`power-off` → "power off"). */
 export function phraseOf(verb: string): string {
   return verb.replace(/-/g, ' ');

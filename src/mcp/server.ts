@@ -32,7 +32,6 @@ import { type ActionResult, isHeld } from '../core/result.ts';
 import type { AnyTool } from '../core/tool.ts';
 import type { Operation } from '../store/types.ts';
 import { loadMachineDetail } from '../tools/detail.ts';
-import { ALL_TOOLS } from '../tools/index.ts';
 import { VERSION } from '../version.ts';
 import { type ConfirmState, confirmsThisCall, openConfirmState, sealConfirmState } from './confirm.ts';
 import { promptsFor } from './prompts.ts';
@@ -47,7 +46,7 @@ const INSTRUCTIONS = `maas-mcp drives a Canonical MAAS fleet (bare-metal machine
 Start with fleet_summary for the picture, machines_list to find machines, machine_get for one machine.
 Machines are named by hostname (web-01), FQDN (web-01.maas) or system_id (4y3ha3); a "machines" parameter takes 1 to 100 of them, as a list or in one string split by commas or spaces.
 A filter takes one value or several, as a list or in one string split by commas. Lists are paged (limit rows from offset): follow next_offset when "more" is true.
-Long actions start an operation MAAS carries on with; "wait": true waits for its end with progress (at most wait_timeout_s, over MCP 50 s), then answers with the operation id to follow with operation_get.
+Long actions start an operation MAAS carries on with; "wait": true waits for its end with progress (at most wait_timeout_s seconds: 1–900, default 45; over MCP 50), then answers with the operation id to follow with operation_get.
 Destructive actions ask the person to confirm, or answer confirmation_required with a confirm_token: repeat the same call with it to carry it out.
 A "comment" says why, for the MAAS event log.
 machine_events explains failures. Nothing here returns BMC credentials.
@@ -223,7 +222,7 @@ function pushUpdates(server: McpServer, deps: Deps): void {
  * why instead of "not found". A tool whose toolset is off does not exist here.
  */
 export function withheldTool(deps: Deps, principal: Principal, name: string): AnyTool | undefined {
-  const tool = ALL_TOOLS.find((t) => t.name === name);
+  const tool = deps.tools.find((t) => t.name === name);
   const access = { toolsets: deps.config.toolsets, readOnly: deps.config.readOnly, role: principal.role };
   return tool && withheldBecause(tool, access) ? tool : undefined;
 }

@@ -60,7 +60,7 @@ function definition(tool: AnyTool): Tool {
       title: tool.title,
       description: tool.description,
       inputSchema: hoistRepeats(
-        saidOnce(compact(z.toJSONSchema(tool.input, { io: 'input' }) as Schema, 'input')),
+        hoistFields(saidOnce(compact(z.toJSONSchema(tool.input, { io: 'input' }) as Schema, 'input'))),
       ),
       outputSchema: shallow(fullOutputSchema(tool)),
       annotations: listedAnnotations(tool.annotations),
@@ -169,7 +169,8 @@ function saidOnce(schema: Schema): Schema {
       continue;
     }
     const { description: _d, ...rest } = v;
-    out[k] = rest;
+    // The instructions also give wait_timeout_s's default and bounds: its type is all that is left to say.
+    out[k] = k === 'wait_timeout_s' ? { type: rest.type } : rest;
   }
   return { ...schema, properties: out };
 }
@@ -177,9 +178,11 @@ function saidOnce(schema: Schema): Schema {
 /**
  * A schema as the list carries it, without what tells the model nothing: no `$schema` (MCP's default dialect,
  * JSON Schema 2020-12, is the one these are written in), no `propertyNames: {type: string}` (every JSON key is one),
- * no safe-integer bounds, no "not empty", no `default: false` on a flag, no list length no sensible call reaches,
- * and a "one or a list of strings" field in one object instead of two alternatives. Output schemas also drop
- * `required` and `additionalProperties: false`: they only make a validator stricter about what this server sends
+ * no safe-integer bounds nor bounds of a million or more, no "not empty", no `default` of false on a flag, of [] on a
+ * list or of 0 on an offset, no list length no sensible call reaches,
+ * no default the description already gives, no `additionalProperties: {}` (what any schema allows) nor `false`
+ * (the server names a field it does not know), and a "one or a list of strings" field in one object instead of two
+ * alternatives. Output schemas also drop `required`: it only makes a validator stricter about what this server sends
  * (and the server checks every answer against the tool's full schema before sending it).
  */
 function compact(schema: Schema, io: 'input' | 'output'): Schema {
@@ -200,14 +203,40 @@ function trim(node: unknown, io: 'input' | 'output'): unknown {
     if ((k === 'maximum' && v === SAFE) || (k === 'minimum' && v === -SAFE)) continue;
     // "Not empty" goes without saying (and the server refuses an empty string or list with a clear message).
     if ((k === 'minLength' || k === 'minItems') && v === 1) continue;
-    if (io === 'output' && (k === 'required' || (k === 'additionalProperties' && v === false))) continue;
-    // A flag left out is off: `default: false` says nothing more.
+    if (io === 'output' && k === 'required') continue;
+    // A nested object's unknown field is refused by the server, which names it: the listing need not say so.
+    if (k === 'additionalProperties' && v === false) continue;
+    // Any value for any other key is what a schema allows anyway.
+    if (k === 'additionalProperties' && isEmpty(v)) continue;
+    // A default the description already gives ("(default 50)").
+    if (k === 'default' && saysDefault(node as Schema, v)) continue;
+    // A flag left out is off, a list left out is empty, paging starts at the start: such a default says nothing more.
     if (k === 'default' && v === false && (node as Schema).type === 'boolean') continue;
+    if (k === 'default' && Array.isArray(v) && v.length === 0) continue;
+    if (k === 'default' && v === 0 && (node as Schema).minimum === 0) continue;
     // Limits no sensible call reaches (100 machines, 64 partitions): the server names them if one ever does.
     if (io === 'input' && k === 'maxItems' && typeof v === 'number' && v >= 16) continue;
+    // Nor a size or count of a million or more (1,000,000 GiB, a 1 MiB text).
+    if (io === 'input' && (k === 'maximum' || k === 'maxLength') && typeof v === 'number' && v >= 1_000_000)
+      continue;
     out[k] = trim(v, io);
   }
   return out;
+}
+
+function isEmpty(v: unknown): boolean {
+  return !!v && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 0;
+}
+
+/** Whether a schema's description gives its default value, as "default 45" or "enter (default)". */
+function saysDefault(node: Schema, value: unknown): boolean {
+  if (typeof node.description !== 'string' || !['string', 'number', 'boolean'].includes(typeof value)) {
+    return false;
+  }
+  const said = String(value).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`\\bdefault ${said}(?![\\w./-])|(?<![\\w./-])${said} \\(default\\)`).test(
+    node.description,
+  );
 }
 
 /** `anyOf: [string, array of strings]` (zod's union) as one schema that says the same. */
@@ -412,6 +441,54 @@ function hoistRepeats(root: Schema): Schema {
     schema = { ...replaced, $defs: { ...((replaced.$defs ?? {}) as Record<string, Schema>), [name]: shape } };
   }
   return schema;
+}
+
+/**
+ * Fields that several objects of one schema all take, the same (a filesystem's fstype, mount_point, mount_options
+ * and label on each disk, partition, RAID, bcache and logical volume), listed once under `$defs` and taken by each
+ * object with `allOf` (input schemas list no `additionalProperties: false`, so the two parts add up); only where
+ * that makes the schema shorter.
+ */
+function hoistFields(root: Schema): Schema {
+  const entries = (node: Schema) =>
+    Object.entries((node.properties ?? {}) as Record<string, Schema>).map(
+      ([k, v]) => `${k}\0${JSON.stringify(v)}`,
+    );
+  const objects: Schema[] = [];
+  const walk = (node: Schema, isRoot: boolean) => {
+    if (!isRoot && node.properties && !node.allOf) objects.push(node);
+    for (const [child] of children(node)) walk(child, false);
+  };
+  walk(root, true);
+  const counts = new Map<string, number>();
+  for (const o of objects) for (const e of entries(o)) counts.set(e, (counts.get(e) ?? 0) + 1);
+  const shared = (o: Schema) => entries(o).filter((e) => (counts.get(e) ?? 0) >= 3);
+  // The fields every object with at least three shared ones has in common.
+  let group: string[] | undefined;
+  for (const o of objects) {
+    const mine = shared(o);
+    if (mine.length >= 3) group = group ? group.filter((e) => mine.includes(e)) : mine;
+  }
+  if (!group || group.length < 3) return root;
+  const fields = group;
+  const takers = objects.filter((o) => fields.every((e) => entries(o).includes(e)));
+  const name = uniqueName(`${fields[0]?.split('\0')[0]}_fields`, (root.$defs ?? {}) as Schema);
+  const ref = { allOf: [{ $ref: `#/$defs/${name}` }] };
+  const size = fields.reduce((n, e) => n + e.length + 3, 0);
+  if (takers.length < 3 || takers.length * (size - JSON.stringify(ref).length) <= size + name.length + 40)
+    return root;
+  const keys = fields.map((e) => e.split('\0')[0] as string);
+  const properties = (node: Schema) => node.properties as Record<string, Schema>;
+  const first = takers[0] as Schema;
+  const def = { type: 'object', properties: Object.fromEntries(keys.map((k) => [k, properties(first)[k]])) };
+  const replace = (n: Schema): Schema => {
+    const out = mapChildren(n, replace);
+    if (!takers.includes(n)) return out;
+    const kept = Object.entries(properties(out)).filter(([k]) => !keys.includes(k));
+    return { ...out, properties: Object.fromEntries(kept), ...ref };
+  };
+  const replaced = replace(root);
+  return { ...replaced, $defs: { ...((replaced.$defs ?? {}) as Record<string, Schema>), [name]: def } };
 }
 
 /**

@@ -15,6 +15,7 @@ import type { Simulator } from '../sim/index.ts';
 import { type Slack, slackSetupWarnings } from '../slack.ts';
 import { MemoryStore } from '../store/memory.ts';
 import type { Store } from '../store/types.ts';
+import { ALL_TOOLS } from '../tools/index.ts';
 import { buildDeps, chooseMaas } from '../wiring.ts';
 import { createNodeFetch } from './fetch.ts';
 import { openPolicyFile } from './policy-file.ts';
@@ -117,6 +118,7 @@ export async function startDeps(
   // Slack: notices and approvals wherever the poller runs (serve, stdio and demo alike).
   const { deps, slack } = buildDeps({
     config,
+    tools: ALL_TOOLS,
     maas,
     store,
     ...logging,

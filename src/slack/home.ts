@@ -5,13 +5,14 @@
  * and the status page are). Published with views.publish when they open it, and again when something changes while
  * they may still be looking. Opening the Messages tab gets the same summary as a message, at most once in a while.
  */
+
+import { progressBar } from '../base/bar.ts';
 import type { Role } from '../config.ts';
 import { approveHeld, denyHeld, describeDecision, heldCalls, mayDecide } from '../core/approvals.ts';
 import { invokeTool } from '../core/invoke.ts';
 import { kindLabel, successWord } from '../core/operations/kinds.ts';
 import type { OperationListener } from '../core/operations/notify.ts';
 import { targetProgress } from '../core/operations/progress.ts';
-import { progressBar } from '../core/workflows/view.ts';
 import type { Operation } from '../store/types.ts';
 import type { SlackMessage } from './blocks.ts';
 import * as B from './blocks.ts';

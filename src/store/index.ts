@@ -4,6 +4,7 @@
  * or a Durable Object's storage on Workers (`./durable.ts`).
  */
 
+export * from './clusters.ts';
 export { MemoryStore } from './memory.ts';
 export { STORE_METHODS, type StoreMethod } from './methods.ts';
 export { DEFAULT_LIMIT, MAX_LIMIT, StoreDataError } from './shared.ts';

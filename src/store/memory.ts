@@ -2,9 +2,11 @@
  * The in-memory Store: tests, the demo and the fallback when nothing durable is configured. Runtime-neutral.
  * Every record is copied on the way in and out, so no caller can change stored state by mutating an object.
  */
+import type { ClusterRecord } from './clusters.ts';
 import {
   anyOf,
   checkAudit,
+  checkCluster,
   checkConfirmation,
   checkOperation,
   hasMachine,
@@ -42,6 +44,7 @@ export class MemoryStore implements Store {
   private readonly confirmations = new Map<string, Confirmation>();
   private readonly audit: AuditRecord[] = [];
   private readonly kv = new Map<string, { value: string; expiresAt: number | undefined }>();
+  private readonly clusters = new Map<string, ClusterRecord>();
   private seq = 0;
   private closed = false;
 
@@ -195,6 +198,45 @@ export class MemoryStore implements Store {
       .sort((a, b) => b.at - a.at || b.id - a.id)
       .slice(offset, offset + limit)
       .map((r) => structuredClone(r));
+  }
+
+  async createCluster(c: ClusterRecord): Promise<void> {
+    this.open();
+    const valid = checkCluster(c);
+    if (this.clusters.has(valid.name))
+      throw new Error(`store: cluster ${JSON.stringify(valid.name)} already exists`);
+    this.clusters.set(valid.name, structuredClone(valid));
+  }
+
+  async getCluster(name: string): Promise<ClusterRecord | undefined> {
+    this.open();
+    const c = this.clusters.get(name);
+    return c && structuredClone(c);
+  }
+
+  async updateCluster(c: ClusterRecord): Promise<ClusterRecord | undefined> {
+    this.open();
+    const valid = checkCluster(c);
+    const stored = this.clusters.get(valid.name);
+    if (!stored || stored.version !== valid.version) return undefined;
+    const next = structuredClone({ ...valid, version: valid.version + 1 });
+    this.clusters.set(valid.name, next);
+    return structuredClone(next);
+  }
+
+  async listClusters(): Promise<ClusterRecord[]> {
+    this.open();
+    return [...this.clusters.values()]
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+      .map((c) => structuredClone(c));
+  }
+
+  async deleteCluster(name: string, version: number): Promise<boolean> {
+    this.open();
+    const stored = this.clusters.get(name);
+    if (!stored || stored.version !== version) return false;
+    this.clusters.delete(name);
+    return true;
   }
 
   async getValue(key: string): Promise<string | undefined> {

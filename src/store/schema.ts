@@ -119,4 +119,18 @@ CREATE INDEX operations_unnoticed ON operations (notice_sent_at, state);
 CREATE INDEX kv_expires ON kv (expires_at);
 `,
   },
+  {
+    version: 6,
+    name: 'clusters',
+    // `data` holds the whole record (README "Kubernetes clusters"); its secrets are sealed inside it.
+    sql: `
+CREATE TABLE clusters (
+  name TEXT PRIMARY KEY,
+  uid TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  data TEXT NOT NULL
+);
+`,
+  },
 ];

@@ -3,6 +3,7 @@
  * validation and what a corrupt row looks like.
  */
 import type * as z from 'zod/v4';
+import { ClusterRecord } from './clusters.ts';
 import { AuditRecord, Confirmation, MAX_LIST_VALUES, Operation } from './types.ts';
 
 /** Rows a list returns when the filter names no limit. */
@@ -71,6 +72,10 @@ function checked<S extends z.ZodType>(schema: S, value: unknown, what: string): 
 /** Validates an operation before it is written, so a bad record fails at the caller, not at the next read. */
 export function checkOperation(op: Operation): Operation {
   return checked(Operation, op, `operation ${JSON.stringify(op?.id)}`);
+}
+
+export function checkCluster(c: ClusterRecord): ClusterRecord {
+  return checked(ClusterRecord, c, `cluster ${JSON.stringify(c?.name)}`);
 }
 
 export function checkConfirmation(c: Confirmation): Confirmation {

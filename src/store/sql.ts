@@ -9,10 +9,13 @@
  * conditional statements whose RETURNING rows say who won (a Durable Object's `rowsWritten` cannot say it: it
  * also counts index and sequence writes).
  */
+
+import { ClusterRecord } from './clusters.ts';
 import { MIGRATIONS, type Migration } from './schema.ts';
 import {
   anyOf,
   checkAudit,
+  checkCluster,
   checkConfirmation,
   checkOperation,
   listLimit,
@@ -56,6 +59,7 @@ export interface SqlStoreOptions {
 }
 
 type OperationRow = { id: string; data: string };
+type ClusterRow = { name: string; data: string };
 type ConfirmationRow = Omit<Confirmation, 'targets'> & { targets: string };
 type AuditRow = Omit<AuditRecord, 'targets' | 'args'> & { targets: string; args: string };
 
@@ -367,6 +371,52 @@ export class SqlStore implements Store {
     });
   }
 
+  async createCluster(c: ClusterRecord): Promise<void> {
+    const v = checkCluster(c);
+    const inserted = this.query(
+      `INSERT INTO clusters (name, uid, version, updated_at, data) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (name) DO NOTHING RETURNING name`,
+      v.name,
+      v.uid,
+      v.version,
+      v.updated_at,
+      JSON.stringify(v),
+    );
+    if (inserted.length !== 1) throw new Error(`store: cluster ${JSON.stringify(v.name)} already exists`);
+  }
+
+  async getCluster(name: string): Promise<ClusterRecord | undefined> {
+    const [row] = this.query<ClusterRow>('SELECT name, data FROM clusters WHERE name = ?', name);
+    return row && cluster(row);
+  }
+
+  async updateCluster(c: ClusterRecord): Promise<ClusterRecord | undefined> {
+    const v = checkCluster(c);
+    const stored: ClusterRecord = { ...v, version: v.version + 1 };
+    const changed = this.query(
+      `UPDATE clusters SET uid = ?, version = ?, updated_at = ?, data = ?
+       WHERE name = ? AND version = ? RETURNING name`,
+      stored.uid,
+      stored.version,
+      stored.updated_at,
+      JSON.stringify(stored),
+      v.name,
+      v.version,
+    );
+    return changed.length === 1 ? stored : undefined;
+  }
+
+  async listClusters(): Promise<ClusterRecord[]> {
+    return this.query<ClusterRow>('SELECT name, data FROM clusters ORDER BY name').map(cluster);
+  }
+
+  async deleteCluster(name: string, version: number): Promise<boolean> {
+    return (
+      this.query('DELETE FROM clusters WHERE name = ? AND version = ? RETURNING name', name, version)
+        .length === 1
+    );
+  }
+
   async getValue(key: string): Promise<string | undefined> {
     const [row] = this.query<{ value: string; expires_at: number | null }>(
       'SELECT value, expires_at FROM kv WHERE key = ?',
@@ -474,4 +524,11 @@ function operation(row: OperationRow): Operation {
   if (op.id !== row.id)
     throw new StoreDataError('operations', row.id, `its data names id ${JSON.stringify(op.id)}`);
   return op;
+}
+
+function cluster(row: ClusterRow): ClusterRecord {
+  const c = parseRow(ClusterRecord, json(row.data, 'clusters', row.name), 'clusters', row.name);
+  if (c.name !== row.name)
+    throw new StoreDataError('clusters', row.name, `its data names cluster ${JSON.stringify(c.name)}`);
+  return c;
 }

@@ -4,6 +4,7 @@
  * and a Durable Object (Workers).
  */
 import * as z from 'zod/v4';
+import type { ClusterRecord } from './clusters.ts';
 
 export const OPERATION_STATES = [
   'awaiting_approval',
@@ -40,6 +41,11 @@ export const OPERATION_KINDS = [
   'abort',
   /** A destructive action MAAS carries out at once (delete, mark broken…), tracked only while it awaits approval. */
   'action',
+  /**
+   * A Kubernetes cluster's machines being deployed (create, scale up) or released (scale down, delete); its
+   * `judge_as` says which (README "Kubernetes clusters").
+   */
+  'cluster',
   /**
    * A workflow run (README "Workflows"): one target per host, each with its step records; advanced by the workflow
    * engine, not judged by the poller.
@@ -190,6 +196,11 @@ export type WorkflowRecord = z.infer<typeof WorkflowRecord>;
 export const Operation = z.object({
   id: z.string(),
   kind: OperationKind,
+  /**
+   * The kind whose rules judge its machines when that is not its own (a cluster operation deploys or releases);
+   * absent: its kind.
+   */
+  judge_as: OperationKind.optional(),
   /** The tool that started it (e.g. machine_deploy). */
   tool: z.string(),
   state: OperationState,
@@ -376,6 +387,19 @@ export interface Store {
   appendAudit(rec: NewAuditRecord): Promise<number>;
   /** Newest first. */
   listAudit(filter?: AuditFilter): Promise<AuditRecord[]>;
+
+  /** Adds a cluster record; throws if a cluster of that name exists. */
+  createCluster(c: ClusterRecord): Promise<void>;
+  getCluster(name: string): Promise<ClusterRecord | undefined>;
+  /**
+   * Replaces a cluster record if its stored version equals `c.version`, storing `c.version + 1`; returns the stored
+   * record, or undefined when someone else updated (or deleted) it first.
+   */
+  updateCluster(c: ClusterRecord): Promise<ClusterRecord | undefined>;
+  /** Every cluster record, by name. */
+  listClusters(): Promise<ClusterRecord[]>;
+  /** Deletes a cluster record if its stored version is `version`; true when it did. */
+  deleteCluster(name: string, version: number): Promise<boolean>;
 
   getValue(key: string): Promise<string | undefined>;
   /** Stores a value; with `expiresAt`, it reads as absent after that time (by the store's clock). */

@@ -22,7 +22,7 @@ export const auditList = defineTool({
   name: 'audit_list',
   title: 'Audit log',
   description:
-    'Read the audit log, newest first: every write made through maas-mcp, and every refused or cancelled destructive attempt — who, how, which machines, before and after.',
+    'The audit log, newest first: every write and refused or cancelled attempt — who, how, which machines, before and after.',
   toolset: 'admin',
   minRole: 'admin',
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
@@ -32,8 +32,8 @@ export const auditList = defineTool({
     principal: z
       .string()
       .optional()
-      .describe('Only this principal (MCP token principal, local user, or Slack user id)'),
-    machine: z.string().optional().describe('Only entries touching this machine (hostname or system_id)'),
+      .describe('Only this principal (token principal, local user or Slack id)'),
+    machine: z.string().optional().describe('Only entries touching this machine'),
     tool: z.string().optional().describe('Only this tool, e.g. machine_deploy'),
     limit: limit(50, 500),
     offset,

@@ -25,7 +25,7 @@ export const machineBootDisk = defineMachineAction({
   name: 'machine_boot_disk',
   title: 'Choose the boot disk',
   description:
-    'Choose the disk Ready machines boot from (MAAS installs the OS there). A filesystem made directly on that disk is removed, and the layout is not redone (use machine_storage_layout after). MAAS has no firmware boot order to set: it network-boots machines itself.',
+    'Choose the disk Ready machines boot from and install to. A filesystem on that whole disk is removed; redo the layout with machine_storage_layout. (MAAS network-boots machines: there is no firmware boot order.)',
   toolset: 'machines',
   minRole: 'admin',
   destructive: true,
@@ -34,7 +34,7 @@ export const machineBootDisk = defineMachineAction({
   maasAdmin: true,
   input: z.object({
     machines: machinesRef,
-    disk: z.string().min(1).describe('The disk to boot from: its name (sda), path (/dev/sda) or id'),
+    disk: z.string().min(1).describe('Name (sda), path (/dev/sda) or id'),
   }),
   // Each machine's disks and current boot disk, read once for the call (MachineSummary carries neither).
   async load(args, { deps, signal }) {

@@ -11,18 +11,13 @@ import { cloneMachine } from '../maas/network.ts';
 import { machineRef, machinesRef } from './common.ts';
 
 const cloneInput = z.object({
-  source: machineRef.describe('The machine whose configuration is copied (any status)'),
-  machines: machinesRef.describe('The destinations (1–100 Ready machines): hostnames, FQDNs or system_ids'),
-  storage: z
-    .boolean()
-    .default(false)
-    .describe('Copy the storage layout (the destinations’ disks must be at least as large)'),
+  source: machineRef.describe('The machine copied (any status)'),
+  machines: machinesRef.describe('The Ready destinations (1–100)'),
+  storage: z.boolean().default(false).describe('Copy the storage layout (disks at least as large)'),
   network: z
     .boolean()
     .default(false)
-    .describe(
-      'Copy the network: bonds, VLAN interfaces and links (the destinations need the same interface names); static addresses get new ones',
-    ),
+    .describe('Copy bonds, VLANs and links (same interface names needed); static addresses get new ones'),
 });
 
 function what(args: { storage: boolean; network: boolean }): string {
@@ -33,7 +28,7 @@ export const machineClone = defineConfigAction({
   name: 'machine_clone',
   title: 'Clone machine configuration',
   description:
-    'Copy a source machine’s storage layout and/or network onto up to 100 Ready machines (MAAS clone). Each destination is checked first as MAAS checks it (architecture, boot method, disk sizes, interface names) and answered on its own; a static address becomes a new one in the same subnet. Needs a MAAS admin’s API key.',
+    'Copy a machine’s storage layout and/or network onto Ready machines (MAAS clone), each checked first as MAAS would (architecture, boot method, disk sizes, interface names). Needs a MAAS admin’s key.',
   verb: 'clone',
   idempotent: true,
   input: cloneInput,

@@ -14,7 +14,7 @@ export const machineMarkBroken = defineMachineAction({
   name: 'machine_mark_broken',
   title: 'Mark machines broken',
   description:
-    'Mark machines Broken so nobody allocates them; a deployed or allocated machine is released first (powered off, OS forgotten).',
+    'Mark machines Broken so nobody allocates them; deployed or allocated ones are released first.',
   toolset: 'lifecycle',
   minRole: 'operator',
   destructive: true,
@@ -22,7 +22,7 @@ export const machineMarkBroken = defineMachineAction({
   verb: 'mark-broken',
   input: z.object({
     machines: machinesRef,
-    comment: eventComment.describe('What is wrong with it (shown as its error description)'),
+    comment: eventComment.describe('What is wrong (its error description)'),
   }),
   check(m, _a, env) {
     if (m.status === S.BROKEN) return { skip: 'already Broken' };
@@ -45,8 +45,7 @@ export const machineMarkBroken = defineMachineAction({
 export const machineMarkFixed = defineMachineAction({
   name: 'machine_mark_fixed',
   title: 'Mark machines fixed',
-  description:
-    'Mark Broken machines fixed: they go back to Ready (or Deployed, if they were deployed when marked broken).',
+  description: 'Mark Broken machines fixed: back to Ready (or Deployed, if they were).',
   toolset: 'lifecycle',
   minRole: 'operator',
   destructive: false,
@@ -67,7 +66,7 @@ export const machineLock = defineMachineAction({
   name: 'machine_lock',
   title: 'Lock machines',
   description:
-    'Lock deployed machines so that nobody (agents included) can release, redeploy, power off or change them until they are unlocked.',
+    'Lock deployed machines: nobody (agents included) can release, redeploy, power off or change them until unlocked.',
   toolset: 'lifecycle',
   minRole: 'operator',
   destructive: false,
@@ -89,7 +88,7 @@ export const machineLock = defineMachineAction({
 export const machineUnlock = defineMachineAction({
   name: 'machine_unlock',
   title: 'Unlock machines',
-  description: 'Unlock machines so they can be changed, released or powered off again.',
+  description: 'Unlock machines so they can be changed again.',
   toolset: 'lifecycle',
   minRole: 'operator',
   destructive: false,
@@ -124,7 +123,7 @@ export const machineRestoreConfig = defineMachineAction({
   name: 'machine_restore_config',
   title: 'Restore machine configuration',
   description:
-    'Throw away custom networking and/or storage configuration and go back to what commissioning discovered. Ready or Failed testing machines only.',
+    'Drop custom network and/or storage configuration for what commissioning found. Ready or Failed testing machines.',
   toolset: 'lifecycle',
   minRole: 'admin',
   destructive: true,

@@ -1,60 +1,21 @@
-/** The registry: every tool, in the order tools/list shows them. */
-import { isToolEnabled, type Principal, type ToolAccess } from '../core/access.ts';
-import type { Deps } from '../core/deps.ts';
+/**
+ * The registry where a process outlives a request (Node, the docs, the tests): every tool, workflows included, in
+ * the order tools/list shows them. A Worker composes its own without workflows (src/tools/registry.ts).
+ */
+import type { ToolAccess } from '../core/access.ts';
 import type { AnyTool } from '../core/tool.ts';
-import { adminTools } from './admin.ts';
-import { machineAllocate } from './allocate.ts';
-import { machineBootDisk } from './boot.ts';
-import { machineClone } from './clone.ts';
-import { conditionTools } from './conditions.ts';
-import { inventoryTools } from './inventory.ts';
-import { lifecycleTools } from './lifecycle.ts';
-import { machineAdminTools } from './machine-admin.ts';
-import { machineReadTools } from './machines.ts';
-import { networkTools } from './network.ts';
-import { operationTools } from './operations.ts';
-import { powerTools } from './power.ts';
-import { storageTools } from './storage.ts';
-import { machineTag } from './tags.ts';
+import { composeTools, enabledTools as enabledOf, findTool as findIn } from './registry.ts';
 import { workflowTools } from './workflows.ts';
 
-export const ALL_TOOLS: readonly AnyTool[] = [
-  ...machineReadTools,
-  ...machineAdminTools,
-  machineBootDisk,
-  machineAllocate,
-  ...lifecycleTools,
-  ...conditionTools,
-  machineTag,
-  ...powerTools,
-  ...inventoryTools,
-  ...storageTools,
-  ...networkTools,
-  machineClone,
-  ...operationTools,
-  ...workflowTools,
-  ...adminTools,
-];
+export { toolsFor } from './registry.ts';
+
+export const ALL_TOOLS: readonly AnyTool[] = composeTools(workflowTools);
 
 /** The tools that exist for a caller — the one question every adapter asks. */
 export function enabledTools(access: ToolAccess, tools: readonly AnyTool[] = ALL_TOOLS): AnyTool[] {
-  return tools.filter((t) => isToolEnabled(t, access));
-}
-
-/**
- * The tools an MCP caller is offered: the deployment's toolsets and read-only mode, the caller's role, and the
- * guardrails in force (a tool a rule denies this caller on every call is not listed).
- */
-export function toolsFor(deps: Pick<Deps, 'config' | 'policy'>, principal: Principal): AnyTool[] {
-  const { config } = deps;
-  return enabledTools({
-    toolsets: config.toolsets,
-    readOnly: config.readOnly,
-    role: principal.role,
-    policy: { rules: deps.policy?.current(), principal },
-  });
+  return enabledOf(access, tools);
 }
 
 export function findTool(name: string, tools: readonly AnyTool[] = ALL_TOOLS): AnyTool | undefined {
-  return tools.find((t) => t.name === name);
+  return findIn(name, tools);
 }

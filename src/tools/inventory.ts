@@ -21,8 +21,7 @@ const DeviceRow = z.object({
 export const devicesList = defineTool({
   name: 'devices_list',
   title: 'List devices',
-  description:
-    'List MAAS devices: non-deployable things MAAS tracks for IPs and DNS (switches, PDUs, BMCs, containers).',
+  description: 'List MAAS devices: things it tracks for IPs and DNS (switches, PDUs, BMCs).',
   toolset: 'inventory',
   minRole: 'viewer',
   annotations: READ_ONLY,
@@ -78,7 +77,7 @@ export const controllersList = defineTool({
   name: 'controllers_list',
   title: 'List controllers',
   description:
-    'List MAAS rack and region controllers with their version and any services that are down. MAAS shows controllers to MAAS admins only.',
+    'List rack and region controllers with their version and services down (MAAS admins’ keys only).',
   toolset: 'inventory',
   minRole: 'viewer',
   annotations: READ_ONLY,
@@ -136,7 +135,7 @@ const Named = z.object({ id: z.number(), name: z.string(), description: z.string
 export const zonesList = defineTool({
   name: 'zones_list',
   title: 'List zones',
-  description: 'List availability zones (physical placement: racks, rooms, power feeds).',
+  description: 'List availability zones (racks, rooms, power feeds).',
   toolset: 'inventory',
   minRole: 'viewer',
   annotations: READ_ONLY,
@@ -156,7 +155,7 @@ export const zonesList = defineTool({
 export const poolsList = defineTool({
   name: 'pools_list',
   title: 'List resource pools',
-  description: 'List resource pools (groups of machines set aside for a team or purpose).',
+  description: 'List resource pools (machines set aside for a team or purpose).',
   toolset: 'inventory',
   minRole: 'viewer',
   annotations: READ_ONLY,
@@ -176,8 +175,7 @@ export const poolsList = defineTool({
 export const tagsList = defineTool({
   name: 'tags_list',
   title: 'List tags',
-  description:
-    'List tags. A tag with a definition is automatic (an XPath over hardware details); one without is set by hand.',
+  description: 'List tags; one with a definition (XPath) is automatic.',
   toolset: 'inventory',
   minRole: 'viewer',
   annotations: READ_ONLY,

@@ -3,6 +3,7 @@
  * `maasserver/node_status.py`).
  */
 import * as z from 'zod/v4';
+import { base64Text } from '../base/der.ts';
 import { defineMachineAction, refuse, type Verdict } from '../core/actions.ts';
 import { waitFields } from '../core/wait.ts';
 import {
@@ -22,7 +23,7 @@ const scripts = (what: string) =>
   z
     .union([z.string().min(1), z.array(z.string().min(1)).min(1)])
     .optional()
-    .describe(`${what} script names or tags; MAAS's defaults when omitted`);
+    .describe(`${what} script names or tags (default MAAS’s)`);
 
 const joinScripts = (v: string | string[] | undefined) =>
   v === undefined ? undefined : [v].flat().join(',');
@@ -57,7 +58,7 @@ export const machineCommission = defineMachineAction({
   name: 'machine_commission',
   title: 'Commission machines',
   description:
-    'Commission machines: MAAS boots them into an ephemeral environment, inventories CPU, memory, disks and NICs, then runs tests; they end Ready. Works from New, Ready, Broken and Failed commissioning.',
+    'Commission machines: MAAS boots them ephemerally, inventories CPU, memory, disks and NICs, runs tests; they end Ready. From New, Ready, Broken or Failed commissioning.',
   toolset: 'lifecycle',
   minRole: 'operator',
   destructive: false,
@@ -67,21 +68,10 @@ export const machineCommission = defineMachineAction({
   input: z.object({
     machines: machinesRef,
     commissioning_scripts: scripts('Extra commissioning'),
-    testing_scripts: scripts('Testing').describe(
-      'Testing script names or tags after commissioning; "none" skips testing; MAAS\'s defaults when omitted',
-    ),
-    enable_ssh: z
-      .boolean()
-      .optional()
-      .describe('Keep the machine running with SSH open after commissioning (debugging)'),
-    skip_networking: z
-      .boolean()
-      .optional()
-      .describe('Keep the current network configuration instead of rediscovering it'),
-    skip_storage: z
-      .boolean()
-      .optional()
-      .describe('Keep the current storage configuration instead of rediscovering it'),
+    testing_scripts: scripts('Testing').describe('Testing script names or tags; "none" skips testing'),
+    enable_ssh: z.boolean().optional().describe('Keep it running with SSH open after (debugging)'),
+    skip_networking: z.boolean().optional().describe('Keep the network configuration'),
+    skip_storage: z.boolean().optional().describe('Keep the storage configuration'),
     ...waitFields,
   }),
   operation: () => 'commission',
@@ -115,8 +105,7 @@ export const machineCommission = defineMachineAction({
 export const machineTest = defineMachineAction({
   name: 'machine_test',
   title: 'Run hardware tests',
-  description:
-    'Run hardware tests (CPU, memory, storage, network scripts) on machines. Deployed machines can only run non-destructive tests.',
+  description: 'Run hardware tests on machines; Deployed ones run non-destructive tests only.',
   toolset: 'lifecycle',
   minRole: 'operator',
   destructive: false,
@@ -126,7 +115,7 @@ export const machineTest = defineMachineAction({
   input: z.object({
     machines: machinesRef,
     testing_scripts: scripts('Testing'),
-    enable_ssh: z.boolean().optional().describe('Keep the machine running with SSH open after testing'),
+    enable_ssh: z.boolean().optional().describe('Keep it running with SSH open after'),
     ...waitFields,
   }),
   operation: () => 'test',
@@ -146,21 +135,13 @@ export const machineTest = defineMachineAction({
   continues: () => 'MAAS runs the tests in the background; results show in machine_get (hardware section).',
 });
 
-/** cloud-init user data as MAAS wants it: base64 of the UTF-8 text. */
-function base64Utf8(text: string): string {
-  const bytes = new TextEncoder().encode(text);
-  let bin = '';
-  for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(bin);
-}
-
 const MAX_USER_DATA = 1024 * 1024;
 
 export const machineDeploy = defineMachineAction({
   name: 'machine_deploy',
   title: 'Deploy machines',
   description:
-    'Deploy an OS on machines: Ready machines are allocated to you first, as MAAS does, then MAAS installs the OS over what is on their disks and powers them on.',
+    'Deploy an OS on machines (Ready ones are allocated to you first): MAAS installs it over their disks and powers them on.',
   toolset: 'lifecycle',
   minRole: 'operator',
   destructive: true,
@@ -172,15 +153,13 @@ export const machineDeploy = defineMachineAction({
       .string()
       .min(1)
       .optional()
-      .describe('OS release, e.g. "jammy", "noble", "ubuntu/jammy" or "22.04"; MAAS\'s default when omitted'),
+      .describe('e.g. "noble", "ubuntu/jammy" or "22.04" (default MAAS’s)'),
     hwe_kernel: z.string().min(1).optional().describe('Kernel to install, e.g. "hwe-22.04" or "ga-22.04"'),
     user_data: z
       .string()
       .max(MAX_USER_DATA)
       .optional()
-      .describe(
-        'cloud-init user data as plain text (#cloud-config …); maas-mcp base64-encodes it. Never shown back.',
-      ),
+      .describe('cloud-init user data, plain text (#cloud-config …). Never shown back.'),
     comment: eventComment,
     ...waitFields,
   }),
@@ -208,7 +187,7 @@ export const machineDeploy = defineMachineAction({
       {
         distro_series: a.distro_series,
         hwe_kernel: a.hwe_kernel,
-        user_data: a.user_data === undefined ? undefined : base64Utf8(a.user_data),
+        user_data: a.user_data === undefined ? undefined : base64Text(a.user_data),
         comment: a.comment,
       },
       { signal },
@@ -222,7 +201,7 @@ export const machineRelease = defineMachineAction({
   name: 'machine_release',
   title: 'Release machines',
   description:
-    'Release machines back to the pool: MAAS powers them off, forgets the deployed OS and clears the owner and owner data; optionally erases the disks.',
+    'Release machines: MAAS powers them off, forgets the OS, clears owner and owner data, optionally erases disks.',
   toolset: 'lifecycle',
   minRole: 'operator',
   destructive: true,
@@ -230,13 +209,13 @@ export const machineRelease = defineMachineAction({
   verb: 'release',
   input: z.object({
     machines: machinesRef,
-    erase: z.boolean().optional().describe('Erase the disks before the machine becomes Ready'),
+    erase: z.boolean().optional().describe('Erase the disks'),
     secure_erase: z.boolean().optional().describe("Use the drives' secure-erase feature (implies erase)"),
     quick_erase: z
       .boolean()
       .optional()
       .describe(
-        'Only wipe the start and end of each disk (implies erase; fast, not secure); with secure_erase, the fallback',
+        'Wipe only each disk’s start and end (implies erase; not secure); with secure_erase, the fallback',
       ),
     comment: eventComment,
     ...waitFields,
@@ -313,7 +292,7 @@ export const machineRescue = defineMachineAction({
   name: 'machine_rescue',
   title: 'Enter or leave rescue mode',
   description:
-    'Boot machines into rescue mode (an ephemeral environment for repairs, with the installed OS untouched) or bring them back out. Asks for confirmation before rebooting a Deployed machine.',
+    'Boot machines into rescue mode (an ephemeral system for repairs; the OS untouched) or back out. Confirms before rebooting a Deployed machine.',
   toolset: 'lifecycle',
   minRole: 'operator',
   destructive: false,

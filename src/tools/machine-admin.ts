@@ -18,7 +18,7 @@ const ARCH = /^[a-z0-9_]+(\/[a-z0-9_.-]+)?$/;
 const powerParameters = z
   .record(z.string(), z.union([z.string(), z.number(), z.boolean()]))
   .describe(
-    'BMC settings for the power type, e.g. {"power_address": "10.0.0.5", "power_user": "admin", "power_pass": "…"} for ipmi. Never shown back.',
+    'BMC settings, e.g. ipmi: {"power_address": "10.0.0.5", "power_user": "admin", "power_pass": "…"}. Never shown back.',
   );
 
 /** A machine as these tools show it after a change: no power parameters, ever. */
@@ -60,7 +60,7 @@ export const machineCreate = defineTool({
   name: 'machine_create',
   title: 'Add a machine',
   description:
-    'Add a machine to MAAS by its MAC addresses and BMC, and (by default) commission it. With deployed: true, add a machine that is already running an OS without touching it.',
+    'Add a machine by its MAC addresses and BMC, and commission it (by default). deployed: true adds one already running an OS, untouched.',
   toolset: 'machines',
   minRole: 'admin',
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
@@ -69,12 +69,12 @@ export const machineCreate = defineTool({
     mac_addresses: z
       .array(z.string().regex(MAC_RE, 'must be a MAC address like 52:54:00:12:34:56'))
       .min(1)
-      .describe('MAC addresses of its network interfaces; the first is the one it boots from'),
+      .describe('Its NICs’ MACs; it boots from the first'),
     architecture: z
       .string()
       .regex(ARCH, 'must look like amd64/generic or arm64/generic')
       .default('amd64/generic')
-      .describe('Architecture, e.g. amd64/generic (default) or arm64/generic'),
+      .describe('amd64/generic (default) or e.g. arm64/generic'),
     power_type: z
       .enum(POWER_TYPES)
       .optional()
@@ -91,7 +91,7 @@ export const machineCreate = defineTool({
     deployed: z
       .boolean()
       .default(false)
-      .describe('It already runs an OS: add it as Deployed, without commissioning or touching its disks'),
+      .describe('It runs an OS already: add it as Deployed, disks untouched'),
   }),
   output: z.object({ machine: MachineOut, note: z.string() }),
   async run(args, ctx) {
@@ -181,10 +181,8 @@ export const machineUpdate = defineTool({
   }),
   output: z.object({
     machine: MachineOut,
-    changed: z.array(z.string()).describe('The fields sent to MAAS; empty when there was nothing to change'),
-    unchanged: z
-      .array(z.string())
-      .describe('Fields given with the value the machine already has: not sent, nothing to change'),
+    changed: z.array(z.string()).describe('The fields sent to MAAS'),
+    unchanged: z.array(z.string()).describe('Fields given with the value they already have (not sent)'),
   }),
   async run(args, ctx) {
     const { machine: ref, power_parameters, ...fields } = args;
@@ -239,7 +237,7 @@ export const machineDelete = defineMachineAction({
   name: 'machine_delete',
   title: 'Delete machines from MAAS',
   description:
-    'Remove machines from MAAS: their records, history and settings are gone (the hardware is untouched and would enlist again if it network-boots).',
+    'Remove machines from MAAS with their history and settings (the hardware is untouched; it enlists again if it network-boots).',
   toolset: 'machines',
   minRole: 'admin',
   destructive: true,
@@ -265,7 +263,7 @@ export const machineOwnerData = defineTool({
   name: 'machine_owner_data',
   title: 'Set workload annotations',
   description:
-    "Set or delete a machine's workload annotations (owner data): key/value notes about what runs on it. Only its owner can set them; MAAS clears them on release.",
+    "Set or delete a machine's owner data: key/value notes on what runs on it. Owner only; MAAS clears them on release.",
   toolset: 'lifecycle',
   minRole: 'operator',
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
@@ -273,9 +271,7 @@ export const machineOwnerData = defineTool({
   slack: { positional: 'machine' },
   input: z.object({
     machine: machineRef,
-    set: z
-      .record(z.string(), z.string())
-      .describe('Keys to set, e.g. {"service": "web", "ticket": "OPS-42"}; an empty value deletes the key'),
+    set: z.record(z.string(), z.string()).describe('e.g. {"service": "web"}; an empty value deletes the key'),
   }),
   output: z.object({
     hostname: z.string(),

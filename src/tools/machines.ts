@@ -35,7 +35,7 @@ export const machinesList = defineTool({
   name: 'machines_list',
   title: 'List machines',
   description:
-    'List machines as compact rows (hostname, system_id, status, power, owner, zone, pool, arch, cpus, memory, tags), filtered by MAAS, with how many match in total.',
+    'List machines as compact rows (hostname, system_id, status, power, owner, zone, pool, arch, cpus, memory, tags) with the total matching.',
   toolset: 'machines',
   minRole: 'viewer',
   annotations: READ_ONLY,
@@ -44,13 +44,11 @@ export const machinesList = defineTool({
   input: z.object({
     hostname: oneOrMany('Exact hostname(s) to match').optional(),
     status: oneOrMany(
-      'Status(es), e.g. "ready", "deployed", "failed_deployment" (labels like "Failed deployment" work too), or a group: failed, broken, rescue_mode, releasing, other',
+      'Status(es), e.g. "ready", "failed_deployment" (or its label), or a group: failed, broken, rescue_mode, releasing, other',
     ).optional(),
     zone: oneOrMany('Availability zone name(s)').optional(),
     pool: oneOrMany('Resource pool name(s)').optional(),
-    tags: oneOrMany(
-      'Tags the machine must all have; prefix a tag with "-" to exclude machines with it',
-    ).optional(),
+    tags: oneOrMany('Tags it must all have; "-tag" excludes machines with it').optional(),
     owner: oneOrMany('Owner username(s)').optional(),
     limit: limit(50, 500),
     offset,
@@ -103,7 +101,7 @@ export const machineGet = defineTool({
   name: 'machine_get',
   title: 'Show a machine',
   description:
-    'Show one machine: status, power, owner, placement, hardware summary and what it runs. Ask for detail sections (hardware, network, storage, events) only when needed.',
+    'One machine: status, power, owner, placement, hardware summary, what it runs. Ask for detail sections only when needed.',
   toolset: 'machines',
   minRole: 'viewer',
   annotations: READ_ONLY,
@@ -114,9 +112,7 @@ export const machineGet = defineTool({
     detail: z
       .array(z.enum(['hardware', 'network', 'storage', 'events']))
       .default([])
-      .describe(
-        'Extra sections to include: hardware, network (interfaces, VLANs, IPs), storage (disks, partitions), events (latest 10)',
-      ),
+      .describe('Extra sections: hardware, network (interfaces, VLANs, IPs), storage, events (latest 10)'),
   }),
   output: MachineDetail,
   async run(args, { deps, signal }) {
@@ -128,8 +124,7 @@ export const machineGet = defineTool({
 export const machineEvents = defineTool({
   name: 'machine_events',
   title: 'Machine events',
-  description:
-    "A machine's event log, newest first: what MAAS did to it and why it failed (commissioning, deployment, power, user actions).",
+  description: "A machine's event log, newest first: what MAAS did to it and why it failed.",
   toolset: 'machines',
   minRole: 'viewer',
   annotations: READ_ONLY,
@@ -141,13 +136,8 @@ export const machineEvents = defineTool({
     level: z
       .enum(['DEBUG', 'INFO', 'WARNING', 'ERROR', 'CRITICAL'])
       .default('INFO')
-      .describe('Lowest level to include; DEBUG adds who requested each action'),
-    before: z
-      .number()
-      .int()
-      .positive()
-      .optional()
-      .describe('Only events older than this event id (for paging back)'),
+      .describe('Lowest level; DEBUG adds who asked for each action'),
+    before: z.number().int().positive().optional().describe('Only events older than this id'),
   }),
   output: z.object({
     system_id: z.string(),
@@ -194,7 +184,7 @@ export const fleetSummary = defineTool({
   name: 'fleet_summary',
   title: 'Fleet summary',
   description:
-    'Counts of machines by status, zone, pool and power state, naming every failed and broken machine and those with an operation in progress.',
+    'Machine counts by status, zone, pool and power, naming every failed, broken and busy machine.',
   toolset: 'machines',
   minRole: 'viewer',
   annotations: READ_ONLY,
@@ -211,8 +201,8 @@ export const fleetSummary = defineTool({
     by_pool: z.record(z.string(), z.number()),
     by_power: z.record(z.string(), z.number()),
     needs_attention: z.array(Named).describe('Failed and broken machines with MAAS’s reason'),
-    in_progress: z.array(Named).describe('Machines in a transient status (deploying, commissioning, …)'),
-    omitted: z.number().describe('Machines left out of the two lists above to keep the answer short'),
+    in_progress: z.array(Named).describe('Machines deploying, commissioning, …'),
+    omitted: z.number().describe('Machines left out of those lists for length'),
   }),
   async run(args, { deps, signal }) {
     const filters: MachineFilters = {};

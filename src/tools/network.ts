@@ -2,16 +2,14 @@
 import * as z from 'zod/v4';
 import { type Applied, defineConfigAction } from '../core/config-action.ts';
 import { configRefusal } from '../core/config-gates.ts';
-import type { ToolContext } from '../core/deps.ts';
 import { applyNetworkPlan, describeNetworkStep } from '../core/network-apply.ts';
-import { findSubnet, type NetworkPlan, type NetworkWorld } from '../core/network-model.ts';
-import { networkRequestProblems, planNetwork } from '../core/network-plan.ts';
+import type { NetworkPlan } from '../core/network-model.ts';
+import { networkRequestProblems, planNetwork, readNetworkWorld } from '../core/network-plan.ts';
 import { BondSpec, InterfaceSpec, VlanSpec } from '../core/network-spec.ts';
 import { NetworkTree, networkTreeFromMaas, renderNetworkTree } from '../core/network-tree.ts';
 import { resolveMachine } from '../core/targets.ts';
 import { defineTool } from '../core/tool.ts';
 import { getMachineConfig } from '../maas/machine-config.ts';
-import { fabrics, type SubnetAddress, subnetAddresses } from '../maas/network.ts';
 import { machineRef, machinesRef, READ_ONLY } from './common.ts';
 
 const Gateways = z.object({
@@ -23,7 +21,7 @@ export const machineNetwork = defineTool({
   name: 'machine_network',
   title: 'Machine network',
   description:
-    'Show a machine’s network as a tree: interfaces with fabric, VLAN and MTU, bond members under their bond, VLAN interfaces under their parent, each link’s mode, subnet and address, and the default gateways.',
+    'A machine’s network tree: interfaces (fabric, VLAN, MTU), bond members and VLANs under their parent, links (mode, subnet, address), default gateways.',
   toolset: 'config',
   minRole: 'viewer',
   annotations: READ_ONLY,
@@ -66,43 +64,25 @@ const configureInput = z.object({
     .array(BondSpec)
     .max(32)
     .optional()
-    .describe('Bonds to make, or to bring to these settings (the SDK’s network.bonds)'),
+    .describe('To make, or bring to these settings (the SDK’s network.bonds)'),
   vlans: z.array(VlanSpec).max(64).optional().describe('VLAN interfaces to make, named <parent>.<vid>'),
   interfaces: z
     .array(InterfaceSpec)
     .max(64)
     .optional()
-    .describe(
-      'How each named interface is linked, and its MTU (the SDK’s network.interfaces); these replace its links',
-    ),
+    .describe('Links (replacing its links) and MTU (the SDK’s network.interfaces)'),
 });
-
-/** The subnets a static address is asked in: their addresses in use are read once for all machines. */
-async function readWorld(args: z.infer<typeof configureInput>, ctx: ToolContext): Promise<NetworkWorld> {
-  const o = { signal: ctx.signal };
-  const [subnets, fabricList] = await Promise.all([ctx.deps.maas.subnets(o), fabrics(ctx.deps.maas.http, o)]);
-  const asked = new Set<number>();
-  for (const i of args.interfaces ?? []) {
-    const s = i.ip_mode === 'static' && i.ip_address && i.subnet ? findSubnet(subnets, i.subnet) : undefined;
-    if (s) asked.add(s.id);
-  }
-  const addresses = new Map<number, SubnetAddress[]>();
-  await Promise.all(
-    [...asked].map(async (id) => addresses.set(id, await subnetAddresses(ctx.deps.maas.http, id, o))),
-  );
-  return { subnets, fabrics: fabricList, addresses };
-}
 
 export const machineNetworkConfigure = defineConfigAction({
   name: 'machine_network_configure',
   title: 'Configure machine network',
   description:
-    'Configure the network of Ready or Allocated machines before they deploy: bonds, VLAN interfaces, and links (static, dhcp, auto, link_up) with the default gateway and MTUs; takes the automation SDK’s network JSON unchanged. Checked against each machine first; what is already so is left alone. Needs a MAAS admin’s API key.',
+    'Configure Ready or Allocated machines’ network before deploy: bonds, VLANs, links, default gateway, MTUs (the SDK’s network JSON as is). Checked per machine first; what is already so is left. Needs a MAAS admin’s key.',
   verb: 'configure-network',
   idempotent: true,
   input: configureInput,
   requestProblems: (args, machines) => networkRequestProblems(args, machines),
-  shared: (args, ctx) => readWorld(args, ctx),
+  shared: (args, ctx) => readNetworkWorld(args, ctx),
   judge(m, args, world) {
     const refused = configRefusal(m, 'network');
     if (refused) return { verdict: 'refuse', effect: refused };

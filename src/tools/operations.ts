@@ -61,8 +61,7 @@ async function mustGet(ctx: ToolContext, id: string): Promise<Operation> {
 export const operationsList = defineTool({
   name: 'operations_list',
   title: 'List operations',
-  description:
-    'List tracked operations (deploys, releases, commissionings, …), newest first, with how far each got.',
+  description: 'List tracked operations, newest first, with how far each got.',
   toolset: 'operations',
   minRole: 'viewer',
   annotations: READ,
@@ -76,10 +75,8 @@ export const operationsList = defineTool({
     kind: z
       .union([z.enum(OPERATION_KINDS), z.array(z.enum(OPERATION_KINDS)).min(1)])
       .optional()
-      .describe(
-        'Only operations of these kinds (release also finds the releases that erase disks, kind erase)',
-      ),
-    machine: z.string().optional().describe('Only operations on this machine (hostname or system_id)'),
+      .describe('Only these kinds (release also finds erase)'),
+    machine: z.string().optional().describe('Only operations on this machine'),
     requester: z.string().optional().describe('Only operations started by this principal'),
     limit: limit(20, 200),
     offset,
@@ -123,7 +120,7 @@ export const operationGet = defineTool({
   name: 'operation_get',
   title: 'Show an operation',
   description:
-    'Show one operation: each machine’s status, result and, for failures, MAAS’s reason and latest events. With wait: true, waits (with progress) until it finishes.',
+    'One operation: each machine’s status and result, failures with MAAS’s reason and events. wait: true waits until it ends.',
   toolset: 'operations',
   minRole: 'viewer',
   annotations: READ,
@@ -132,7 +129,7 @@ export const operationGet = defineTool({
   input: z.object({ id: z.string().min(1).describe('The operation id, e.g. op_3kq8…'), ...waitFields }),
   output: z.object({
     operation: OperationView,
-    note: z.string().optional().describe('With wait: how to keep following an operation still going'),
+    note: z.string().optional().describe('How to keep following it'),
   }),
   async run(args, ctx) {
     let op = await mustGet(ctx, args.id);
@@ -156,7 +153,7 @@ export const operationCancel = defineTool({
   name: 'operation_cancel',
   title: 'Stop tracking an operation',
   description:
-    'Stop tracking an operation (MAAS carries on). With abort: true, also abort what MAAS is doing on its unfinished machines — that asks for confirmation like machine_abort.',
+    'Stop tracking an operation (MAAS carries on); abort: true also aborts its unfinished machines, confirmed like machine_abort.',
   toolset: 'operations',
   minRole: 'operator',
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
@@ -164,10 +161,7 @@ export const operationCancel = defineTool({
   slack: { positional: 'id' },
   input: z.object({
     id: z.string().min(1).describe('The operation id'),
-    abort: z
-      .boolean()
-      .default(false)
-      .describe('Also abort the action in MAAS on the machines still in progress'),
+    abort: z.boolean().default(false).describe('Also abort its machines still in progress'),
   }),
   confirms: 'With abort: the token from the confirmation answer',
   output: z.object({ operation: OperationView, abort: ActionResult.optional() }),

@@ -20,7 +20,7 @@ export const machinePowerQuery = defineTool({
   name: 'machine_power_query',
   title: 'Ask the BMCs for power state',
   description:
-    "Ask each machine's BMC for its power state right now (MAAS's recorded power_state can be stale). Slow: MAAS waits for the BMC; a BMC that does not answer is reported for that machine only.",
+    "Ask each machine's BMC for its power state now (MAAS's recorded one can be stale). Slow; a silent BMC fails that machine only.",
   toolset: 'power',
   minRole: 'viewer',
   annotations: READ_ONLY,
@@ -97,7 +97,7 @@ function canPowerOn(m: MachineSummary, verb: string): Verdict | undefined {
 export const machinePowerOn = defineMachineAction({
   name: 'machine_power_on',
   title: 'Power machines on',
-  description: 'Power on machines through their BMC. Only allocated or deployed machines can be powered on.',
+  description: 'Power on allocated or deployed machines through their BMC.',
   toolset: 'power',
   minRole: 'operator',
   destructive: false,
@@ -142,8 +142,7 @@ async function powerOff(
 export const machinePowerOff = defineMachineAction({
   name: 'machine_power_off',
   title: 'Power machines off',
-  description:
-    'Power off machines through their BMC: soft (default) asks the OS to shut down; hard cuts power at once and loses running work.',
+  description: 'Power off machines through their BMC (soft by default; hard loses running work).',
   toolset: 'power',
   minRole: 'operator',
   destructive: true,
@@ -154,7 +153,7 @@ export const machinePowerOff = defineMachineAction({
     stop_mode: z
       .enum(['soft', 'hard'])
       .default('soft')
-      .describe('soft (default): ask the OS to shut down cleanly; hard: cut the power now'),
+      .describe('soft: the OS shuts down; hard: cut the power now'),
     comment: eventComment,
     ...waitFields,
   }),
@@ -178,8 +177,7 @@ const CYCLE_POLL_MS = 3_000;
 export const machinePowerCycle = defineMachineAction({
   name: 'machine_power_cycle',
   title: 'Power cycle machines',
-  description:
-    'Hard power off, wait until MAAS reports the machine off (up to 2 minutes), then power on — the BMC equivalent of pulling the plug.',
+  description: 'Hard power off, wait until MAAS sees it off (≤ 2 min), power on: pulling the plug.',
   toolset: 'power',
   minRole: 'operator',
   destructive: true,

@@ -17,7 +17,7 @@ export const machineStorage = defineTool({
   name: 'machine_storage',
   title: 'Machine storage',
   description:
-    'Show a machine’s storage as a tree: disks → partitions → filesystems, volume groups → logical volumes, RAIDs and bcaches (sizes in bytes in the structured answer).',
+    'A machine’s storage tree: disks → partitions → filesystems, volume groups → logical volumes, RAIDs, bcaches.',
   toolset: 'config',
   minRole: 'viewer',
   annotations: READ_ONLY,
@@ -58,11 +58,9 @@ const layoutInput = z.object({
   layout: z
     .enum(STORAGE_LAYOUTS)
     .describe(
-      'flat, lvm, bcache, blank (MAAS presets); efi_lvm (EFI FAT32 → /boot/efi, XFS /boot, the rest an LVM volume group with XFS root, home, var, var/log, tmp); custom (spec)',
+      'MAAS presets flat, lvm, bcache, blank; efi_lvm (FAT32 /boot/efi, XFS /boot, LVM with XFS root, home, var, var/log, tmp); custom (spec)',
     ),
-  params: LayoutParams.optional().describe(
-    'The layout’s sizes and names (each field says which layout it is for); efi_lvm’s are the automation SDK’s storage.params',
-  ),
+  params: LayoutParams.optional().describe('Sizes and names, per layout (efi_lvm: the SDK’s storage.params)'),
   spec: StorageSpec.optional(),
 });
 
@@ -70,7 +68,7 @@ export const machineStorageLayout = defineConfigAction({
   name: 'machine_storage_layout',
   title: 'Lay out machine storage',
   description:
-    'Replace the storage layout of Ready machines: a MAAS preset (flat, lvm, bcache, blank), efi_lvm, or a custom tree of partitions, RAIDs, bcaches and LVM volumes. Checked against each machine’s disks first (MAAS’s sizes and overheads); the preview shows each final layout. A call that fails part-way leaves the machine blank, so it can simply be made again. Needs a MAAS admin’s API key.',
+    'Replace Ready machines’ storage layout: a MAAS preset, efi_lvm or a custom tree, checked against each one’s disks first; the preview shows each result. A part-way failure leaves it blank: call again. Needs a MAAS admin’s key.',
   verb: 'configure-storage',
   idempotent: true,
   input: layoutInput,

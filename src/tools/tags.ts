@@ -11,7 +11,7 @@ export const machineTag = defineTool({
   name: 'machine_tag',
   title: 'Tag machines',
   description:
-    'Add and remove manual tags on machines. A missing tag is created only when create_missing is true; automatic tags (defined by an XPath) are assigned by MAAS itself and cannot be set by hand.',
+    'Add and remove manual tags on machines (automatic, XPath tags are MAAS’s own). A missing tag is made only with create_missing.',
   toolset: 'lifecycle',
   minRole: 'operator',
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
@@ -25,7 +25,7 @@ export const machineTag = defineTool({
     create_missing: z
       .boolean()
       .default(false)
-      .describe('Create tags in `add` that do not exist yet (needs a MAAS admin key)'),
+      .describe('Create missing tags in `add` (needs a MAAS admin key)'),
   }),
   output: z.object({
     changes: z.array(

@@ -15,13 +15,8 @@ import { stillGoing, waitFields, waitSeconds } from '../core/wait.ts';
 import type { WorkflowPreview, WorkflowRuns } from '../core/workflows/api.ts';
 import { ACTIONS, parseWorkflow, type WorkflowFile } from '../core/workflows/format.ts';
 import { isRunning } from '../core/workflows/record.ts';
-import {
-  describeWorkflow,
-  renderWorkflow,
-  type WorkflowView,
-  WorkflowView as WorkflowViewSchema,
-  workflowView,
-} from '../core/workflows/view.ts';
+import { describeWorkflow, renderWorkflow, type WorkflowView, workflowView } from '../core/workflows/view.ts';
+import { WorkflowView as WorkflowViewSchema } from '../core/workflows/view-schema.ts';
 import { FINAL_STATES, OPERATION_STATES, type Operation } from '../store/types.ts';
 import { asList, limit, offset, oneOrMany } from './common.ts';
 
@@ -95,7 +90,7 @@ export const workflowRun = defineTool({
   name: 'workflow_run',
   title: 'Run a workflow',
   description:
-    'Run an automation workflow (the SDK’s JSON: actions, machines, storage, network, release) on all its hosts at once, each on its own; the same workflow again resumes or carries on the same run. Confirmed once for the whole plan; dry_run shows each host’s plan. Follow it with workflow_get.',
+    'Run an automation workflow (the SDK’s JSON) on all its hosts at once, each on its own; the same workflow again resumes its run. Confirmed once; dry_run shows each host’s plan. Follow with workflow_get.',
   toolset: 'workflows',
   minRole: 'operator',
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
@@ -105,7 +100,7 @@ export const workflowRun = defineTool({
     workflow: z
       .record(z.string(), z.unknown())
       .describe(
-        'The workflow file’s JSON, in the automation SDK’s format: "actions" (the values `action` takes), "machines" (or "machine"), and top-level "storage", "network", "release". No credentials.',
+        'The SDK’s workflow JSON: "actions" (as `action`), "machines" (or "machine"), "storage", "network", "release". No credentials.',
       ),
     hosts: oneOrMany('Only these hostnames of the workflow ("all" for every one)').optional(),
     action: z.enum(ACTIONS).optional().describe("Run this one action instead of the workflow's actions"),
@@ -124,12 +119,12 @@ export const workflowRun = defineTool({
       .max(1000)
       .default(DEFAULT_RETRIES)
       .describe(
-        `Tries again a step MAAS was unreachable or busy for, after 1, 2, 4 … s (at most 60 s apart); 0: forever (default ${DEFAULT_RETRIES})`,
+        `Retries of a step MAAS was down or busy for (1, 2, 4 … ≤ 60 s apart); 0: forever (default ${DEFAULT_RETRIES})`,
       ),
     ...waitFields,
   }),
   output: z.object({
-    run: WorkflowViewSchema.optional().describe('The run, as it stood when this answer was made'),
+    run: WorkflowViewSchema.optional().describe('The run as it stands'),
     how: z.enum(HOW).optional(),
     plan: z.array(PlannedHost).optional().describe('With dry_run: each host’s steps'),
     notes: z.array(z.string()).describe('What the plan changed from the workflow, and why'),
@@ -263,7 +258,7 @@ export const workflowGet = defineTool({
   name: 'workflow_get',
   title: 'Show a workflow run',
   description:
-    'Show a workflow run: each host’s result, the step it is on, MAAS’s status message, and every step with what it did. With wait: true, waits (with progress) until it ends.',
+    'A workflow run: each host’s result, current step, MAAS’s status message, every step’s outcome. wait: true waits until it ends.',
   toolset: 'workflows',
   minRole: 'viewer',
   annotations: READ,
@@ -291,7 +286,7 @@ export const workflowGet = defineTool({
 export const workflowsList = defineTool({
   name: 'workflows_list',
   title: 'List workflow runs',
-  description: 'List workflow runs, newest first, with how many hosts each has done, failed or still going.',
+  description: 'List workflow runs, newest first, with hosts done, failed and going.',
   toolset: 'workflows',
   minRole: 'viewer',
   annotations: READ,
@@ -300,7 +295,7 @@ export const workflowsList = defineTool({
     state: z
       .union([z.enum(OPERATION_STATES), z.array(z.enum(OPERATION_STATES)).min(1)])
       .optional()
-      .describe(`Only these states: ${OPERATION_STATES.join(', ')}`),
+      .describe('Only runs in these states'),
     limit: limit(20, 200),
     offset,
   }),
@@ -337,7 +332,7 @@ export const workflowCancel = defineTool({
   name: 'workflow_cancel',
   title: 'Cancel a workflow run',
   description:
-    'Cancel a workflow run: its hosts start no further step; what MAAS is already doing to a machine (a deployment, say) carries on — abort it with machine_abort if it must stop.',
+    'Cancel a workflow run: no further step starts; what MAAS is doing carries on (machine_abort stops it).',
   toolset: 'workflows',
   minRole: 'operator',
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },

@@ -23,7 +23,7 @@ import {
   type StoreResult,
   type StoreRpc,
 } from '../store/methods.ts';
-import { toolsFor } from '../tools/index.ts';
+import { REQUEST_TOOLS, toolsFor } from '../tools/registry.ts';
 import { buildDeps, chooseMaas, textPolicy } from '../wiring.ts';
 import { demoOf, workerConfigOf } from './env.ts';
 import { globalFetch, MAAS_SETTINGS_HINT, maasFetch, workerLogger } from './platform.ts';
@@ -281,6 +281,7 @@ export class MaasMcpObject extends DurableObject<Env> implements StoreRpc {
     // Completion notices and progress edits go to Slack from here, where the poller sees operations change.
     const { deps, slack } = buildDeps({
       config,
+      tools: REQUEST_TOOLS,
       maas,
       store: this.store,
       secrets,

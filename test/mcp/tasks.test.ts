@@ -16,7 +16,10 @@ afterEach(async () => {
 });
 
 async function rig(env: Record<string, string> = {}) {
-  const { sim, deps, clock } = simDeps({ timeScale: 0.1, env: { MAAS_MCP_CONFIRM: 'token', ...env } });
+  const { sim, deps, clock } = simDeps({
+    timeScale: 0.1,
+    env: { MAAS_MCP_CONFIRM: 'token', MAAS_MCP_TOOLSETS: 'all', ...env },
+  });
   const poller = startPoller(deps);
   const { client, close } = await connectClient(deps, { principal: ADMIN, taskPollMs: 1 });
   cleanups.push(

@@ -339,6 +339,6 @@ describe('usage and field help', () => {
     expect(lines).toHaveLength(7);
     for (const line of lines) expect(line).toMatch(/^• `[a-z_]+` — \S.{5,}/);
     expect(lines.join('\n')).not.toContain('confirm_token');
-    expect(lines[1]).toBe('• `erase` — Erase the disks before the machine becomes Ready');
+    expect(lines[1]).toBe('• `erase` — Erase the disks');
   });
 });

@@ -3,9 +3,11 @@
  * passes the tool's own validation (and runs), and an invalid one answered ephemerally with the usage.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { runTool } from '../../src/core/invoke.ts';
 import type { AnyTool } from '../../src/core/tool.ts';
 import { parseText, toArgs, usage } from '../../src/slack/parse.ts';
-import { ALL_TOOLS } from '../../src/tools/index.ts';
+import { ALL_TOOLS, findTool } from '../../src/tools/index.ts';
+import { drive } from '../helpers.ts';
 import { answer, buttonsOf, posts, type Rig, slackRig, texts } from './helpers.ts';
 
 let rig: Rig | undefined;
@@ -58,16 +60,42 @@ const EXAMPLES: Record<string, string> = {
     'configure-network db-02 bonds.name=bond0 bonds.interfaces=eno3,eno4 bonds.mode=802.3ad bonds.mtu=9000 interfaces.0.name=bond0 interfaces.0.subnet=10.40.0.0/22 interfaces.0.ip_mode=static',
   clone: 'clone db-02 source=web-06 storage=true network=true',
   'boot-disk': 'boot-disk web-02 disk=sdb',
+  'cluster-create': 'cluster-create dev workers=1 service_cidr=172.20.0.0/16 constraints.worker.pool=staging',
+  clusters: 'clusters',
+  'cluster-show': 'cluster-show dev',
+  'cluster-scale': 'cluster-scale dev workers=2 erase=false',
+  'cluster-delete': 'cluster-delete dev erase=true',
   workflow: 'workflow op_0123456789abcd --wait wait_timeout_s=5',
   workflows: 'workflows state=running limit=5',
   'workflow-cancel': 'workflow-cancel op_0123456789abcd',
 };
 
 /** State an example needs to run (the seeded fleet has no owned machine that is off, for power-on). */
-const ARRANGE: Record<string, (r: Rig) => void> = {
+/** A 1 + 1 cluster `dev`, made as an agent would (unconfirmed: this is preparation). */
+async function devCluster(r: Rig): Promise<void> {
+  const tool = findTool('cluster_create');
+  if (!tool) throw new Error('no cluster_create');
+  await drive(
+    r.clock,
+    runTool(
+      tool,
+      { name: 'dev', workers: 1, service_cidr: '172.20.0.0/16' },
+      {
+        deps: r.deps,
+        principal: { id: 'agent', role: 'admin', via: 'mcp' },
+        confirmMode: 'off',
+      },
+    ),
+  );
+}
+
+const ARRANGE: Record<string, (r: Rig) => void | Promise<void>> = {
   'power-on': (r) => {
     r.sim.control.setMachine('web-04', { power: 'off' });
   },
+  'cluster-show': devCluster,
+  'cluster-scale': devCluster,
+  'cluster-delete': devCluster,
 };
 
 /**
@@ -104,6 +132,9 @@ const ANSWERS: Record<string, string | RegExp> = {
   audit: 'No audit entries match.',
   workflow: 'no workflow run "op_0123456789abcd"',
   workflows: 'No workflow runs.',
+  clusters: 'No clusters. Create one with cluster_create.',
+  'cluster-show': /Cluster dev \(1 \+ 1, Kubernetes 1\.34 on noble\): deploying; API https:\/\//,
+  'cluster-scale': /scale cluster dev from 1 \+ 1 to 2 workers: 1 of 1 deploying/,
   'workflow-cancel': 'no workflow run "op_0123456789abcd"',
   storage: /db-01 \(\w+\), Deployed — storage:\n {2}sda \(1\.75 TiB, ssd, boot disk\), GPT:/,
   network: /db-01 \(\w+\), Deployed — network \(default gateway 10\.10\.0\.1, 2001:db8:10::1\):/,
@@ -129,7 +160,7 @@ describe('the registry as /maas verbs', () => {
 
   describe.each(VERB_TOOLS.map((t) => [verbOf(t), t] as const))('%s', (verb, tool) => {
     it('`/maas help <verb>` shows the usage and describes every field from the schema', async () => {
-      rig = await slackRig();
+      rig = await slackRig({ MAAS_MCP_TOOLSETS: 'all' });
       const { msg } = await answer(rig, `help ${verb}`, 'UADMIN');
       expect(msg.response_type).toBe('ephemeral');
       const shown = texts(msg);
@@ -152,8 +183,8 @@ describe('the registry as /maas verbs', () => {
     });
 
     it('its example runs without a usage error', async () => {
-      rig = await slackRig();
-      ARRANGE[verb]?.(rig);
+      rig = await slackRig({ MAAS_MCP_TOOLSETS: 'all' });
+      await ARRANGE[verb]?.(rig);
       const { msg } = await answer(rig, EXAMPLES[verb] as string, 'UADMIN');
       // A result posted in the channel replaces the ack: the response only deletes it.
       const shown = msg.delete_original ? texts(posts(rig, 'CCHAN')[0]) : texts(msg);
@@ -172,7 +203,7 @@ describe('the registry as /maas verbs', () => {
     });
 
     it('a bad option answers ephemerally with the usage', async () => {
-      rig = await slackRig();
+      rig = await slackRig({ MAAS_MCP_TOOLSETS: 'all' });
       const { msg } = await answer(rig, `${verb} bogus_option=1`, 'UADMIN');
       expect(msg.response_type).toBe('ephemeral');
       expect(msg.text).toContain('unknown option "bogus_option"');
@@ -192,7 +223,7 @@ describe('help and unknown verbs', () => {
   });
 
   it('`/maas help` lists exactly the verbs the user’s role allows', async () => {
-    rig = await slackRig();
+    rig = await slackRig({ MAAS_MCP_TOOLSETS: 'all' });
     const listed = (t: string) => new Set([...t.matchAll(/`([a-z-]+)` /g)].map((m) => m[1] as string));
     const viewer = listed(texts((await answer(rig, 'help', 'UVIEW')).msg));
     const operator = listed(texts((await answer(rig, 'help', 'UOPS')).msg));

@@ -18,6 +18,8 @@ export interface Example {
   before?: { tool: string; args: Record<string, unknown> };
 }
 
+const CLUSTER = { name: 'ex', workers: 1, service_cidr: '172.20.0.0/16' };
+
 export const EXAMPLES: Readonly<Record<string, Example>> = {
   machines_list: { args: { status: 'ready', limit: 5 } },
   machine_get: { args: { machine: 'web-01', detail: ['hardware', 'events'] } },
@@ -106,6 +108,14 @@ export const EXAMPLES: Readonly<Record<string, Example>> = {
     },
     args: (before) => ({ id: (before.run as { id: string }).id }),
   },
+  // A cluster of one control plane and one worker (service_cidr: the default 10.96.0.0/12 overlaps a simulated
+  // subnet, which cluster_create refuses). Deployments take minutes: the calls after it find it deploying.
+  cluster_create: { args: { name: 'ex', workers: 1, service_cidr: '172.20.0.0/16' } },
+  clusters_list: { before: { tool: 'cluster_create', args: CLUSTER }, args: {} },
+  cluster_get: { before: { tool: 'cluster_create', args: CLUSTER }, args: { name: 'ex' } },
+  cluster_scale: { before: { tool: 'cluster_create', args: CLUSTER }, args: { name: 'ex', workers: 2 } },
+  cluster_delete: { before: { tool: 'cluster_create', args: CLUSTER }, args: { name: 'ex' } },
+  cluster_kubeconfig: { before: { tool: 'cluster_create', args: CLUSTER }, args: { name: 'ex' } },
   audit_list: {
     before: { tool: 'machine_lock', args: { machines: 'web-04' } },
     args: {},

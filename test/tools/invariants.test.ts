@@ -30,7 +30,8 @@ const IN_SLACK = ALL_TOOLS.filter((t) => t.slack !== undefined);
 
 /** A fresh seeded simulator, confirmation by token; `ctx` calls as the local admin. */
 function rig() {
-  const { sim, deps, clock } = simDeps({ env: { MAAS_MCP_CONFIRM: 'token' } });
+  // Every toolset, the opt-in ones too.
+  const { sim, deps, clock } = simDeps({ env: { MAAS_MCP_CONFIRM: 'token', MAAS_MCP_TOOLSETS: 'all' } });
   cleanups.push(() => sim.close());
   const ctx: ToolContext = { deps, principal: ADMIN };
   const writes = () =>
@@ -116,7 +117,7 @@ describe("every tool's answer validates against its own output schema", () => {
   });
 
   it.each(named(IN_SLACK))('%s, through Slack', async (name, tool) => {
-    const r = await slackRig({ MAAS_MCP_CONFIRM: 'token' });
+    const r = await slackRig({ MAAS_MCP_CONFIRM: 'token', MAAS_MCP_TOOLSETS: 'all' });
     cleanups.push(r.close);
     const ctx: ToolContext = { deps: r.deps, principal: { id: 'UADMIN', role: 'admin', via: 'slack' } };
     const args = await prepare(name, ctx, r.clock);

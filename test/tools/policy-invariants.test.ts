@@ -24,7 +24,8 @@ afterEach(async () => {
 const named = (tools: readonly AnyTool[]) => tools.map((t) => [t.name, t] as const);
 
 function rig(env: Record<string, string>) {
-  const { sim, deps, clock } = simDeps({ env });
+  // Every toolset on, the opt-in clusters too: the policy judges every tool.
+  const { sim, deps, clock } = simDeps({ env: { MAAS_MCP_TOOLSETS: 'all', ...env } });
   cleanups.push(() => sim.close());
   const ctx: ToolContext = { deps, principal: ADMIN };
   const writes = () =>

@@ -2,8 +2,12 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { TOOLSETS } from '../../src/config.ts';
+import { WORKFLOW_TOOL_NAMES, WORKFLOW_VERBS } from '../../src/core/workflows/actions.ts';
 import { ALL_TOOLS, enabledTools } from '../../src/tools/index.ts';
+import { REQUEST_TOOLS } from '../../src/tools/registry.ts';
+import { workflowTools } from '../../src/tools/workflows.ts';
 import { VERSION } from '../../src/version.ts';
+import { policyNames } from '../../src/wiring.ts';
 import { ADMIN, connectClient, makeDeps, testConfig, UNREACHABLE_MAAS, VIEWER } from '../helpers.ts';
 
 describe('the tool registry', () => {
@@ -46,6 +50,22 @@ describe('the tool registry', () => {
     const inv = enabledTools({ toolsets: new Set(['inventory']), readOnly: false });
     expect(inv.length).toBeGreaterThan(0);
     expect(inv.every((t) => t.toolset === 'inventory')).toBe(true);
+  });
+
+  it('gives a Worker the same registry in the same order, less the workflow tools', () => {
+    const workflow = new Set(workflowTools.map((t) => t.name));
+    expect(workflow.size).toBeGreaterThan(0);
+    expect(REQUEST_TOOLS.map((t) => t.name)).toEqual(
+      ALL_TOOLS.map((t) => t.name).filter((n) => !workflow.has(n)),
+    );
+  });
+
+  it('lets a policy name every tool and verb of the full registry on every runtime, workflow tools included', () => {
+    expect([...WORKFLOW_TOOL_NAMES]).toEqual(workflowTools.map((t) => t.name));
+    expect([...WORKFLOW_VERBS]).toEqual(workflowTools.map((t) => t.verb));
+    const known = policyNames();
+    expect([...known.tools].sort()).toEqual(ALL_TOOLS.map((t) => t.name).sort());
+    for (const t of ALL_TOOLS) expect(known.actions).toContain(t.verb);
   });
 
   it('keeps src/version.ts equal to package.json', () => {

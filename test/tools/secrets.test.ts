@@ -67,7 +67,7 @@ async function readEverything(sim: Simulator, client: Awaited<ReturnType<typeof 
 
 describe('secrets', () => {
   it('never appear in any read tool answer, for any machine, with every detail section', async () => {
-    const { sim, deps } = simDeps();
+    const { sim, deps } = simDeps({ env: { MAAS_MCP_TOOLSETS: 'all' } });
     const planted = await plant(sim, deps);
     const secrets: [string, string][] = [
       ...simSecrets(sim),

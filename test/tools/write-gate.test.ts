@@ -37,6 +37,8 @@ const DESTRUCTIVE: Record<string, { args: Record<string, unknown>; host: string 
 /** Destructive tools whose answer is not a machine action's: their gate is tested where their answer is. */
 const TESTED_ELSEWHERE: Record<string, string> = {
   workflow_run: 'test/mcp/workflows.test.ts, test/core/workflows/run.test.ts',
+  cluster_create: 'test/tools/clusters/create.test.ts, test/tools/invariants.test.ts',
+  cluster_delete: 'test/tools/clusters/lifecycle.test.ts, test/tools/invariants.test.ts',
 };
 
 /** Everything a write could change, for every machine. */

@@ -26,6 +26,9 @@ const ADMIN_ONLY: Record<string, Record<string, unknown>> = {
   machine_network_configure: { machines: 'db-02', interfaces: [{ name: 'eno1', ip_mode: 'dhcp' }] },
   machine_clone: { source: 'web-06', machines: 'db-02', storage: true },
   machine_boot_disk: { machines: 'web-02', disk: 'sdb' },
+  // Tags and DNS names are MAAS-admin only (MAAS `maasserver/api/tags.py`, `dnsresources.py`).
+  cluster_create: { name: 'dev', service_cidr: '172.20.0.0/16' },
+  cluster_scale: { name: 'dev', workers: 3 },
 };
 
 const refusal = (tool: string) =>
@@ -42,7 +45,10 @@ describe('tools only a MAAS admin may use', () => {
 
   for (const [tool, args] of Object.entries(ADMIN_ONLY)) {
     it(`${tool}: refused before any read or preview when the key is not a MAAS admin's, and audited`, async () => {
-      const { sim, client, deps } = await setup({ user: 'operator', env: { MAAS_MCP_CONFIRM: 'token' } });
+      const { sim, client, deps } = await setup({
+        user: 'operator',
+        env: { MAAS_MCP_CONFIRM: 'token', MAAS_MCP_TOOLSETS: 'all' },
+      });
       const res = await call<ActionResult>(client, tool, args);
       expect(res.isError).toBe(true);
       expect(res.text).toBe(refusal(tool));

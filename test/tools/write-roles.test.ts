@@ -64,7 +64,8 @@ describe('roles', () => {
   });
 
   it('shows a viewer no write tool, and refuses every one', async () => {
-    const { sim, client } = await setup({ principal: VIEWER });
+    // Every toolset, the opt-in clusters too.
+    const { sim, client } = await setup({ principal: VIEWER, env: { MAAS_MCP_TOOLSETS: 'all' } });
     const names = await listed(client);
     expect(names.length).toBeGreaterThan(5);
     for (const n of names) expect(WRITE_TOOLS).not.toContain(n);
@@ -81,7 +82,10 @@ describe('roles', () => {
 
 describe('MAAS_MCP_READ_ONLY=true', () => {
   it('removes every write tool, even for an admin, and calling one writes nothing', async () => {
-    const { sim, client, deps } = await setup({ principal: ADMIN, env: { MAAS_MCP_READ_ONLY: 'true' } });
+    const { sim, client, deps } = await setup({
+      principal: ADMIN,
+      env: { MAAS_MCP_READ_ONLY: 'true', MAAS_MCP_TOOLSETS: 'all' },
+    });
     const names = await listed(client);
     expect(names).toContain('machines_list');
     expect(names).toContain('audit_list');

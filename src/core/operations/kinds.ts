@@ -50,6 +50,9 @@ export function judge(kind: OperationKind, m: MachineSummary): Judgement {
       return m.power_state === 'error' ? 'failed' : 'pending';
     case 'action':
       return 'succeeded';
+    case 'cluster':
+      // Judged as what it does to its machines (its `judge_as`: deploy, release or erase); deploy by default.
+      return judge('deploy', m);
     case 'abort':
       // Still in an abortable status: MAAS has not finished aborting yet.
       return statusIn(ABORTABLE_STATUSES, s) ? 'pending' : 'succeeded';
@@ -57,6 +60,11 @@ export function judge(kind: OperationKind, m: MachineSummary): Judgement {
       // Its hosts are judged by the workflow engine, step by step, never from one machine status.
       return 'pending';
   }
+}
+
+/** The kind whose rules judge an operation's machines: its `judge_as`, or its own kind. */
+export function judgedAs(op: { kind: OperationKind; judge_as?: OperationKind | undefined }): OperationKind {
+  return op.judge_as ?? op.kind;
 }
 
 /** Whether the poller reads the machines of an operation of this kind (a workflow's engine advances its own). */

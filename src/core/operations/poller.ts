@@ -9,9 +9,10 @@
 import type { TimerHandle } from '../../base/clock.ts';
 import type { MachineSummary } from '../../maas/schemas.ts';
 import { FINAL_STATES, type Operation, type OperationEvent } from '../../store/types.ts';
+import { reconcileAll } from '../clusters/reconcile.ts';
 import type { Deps } from '../deps.ts';
 import { deliverNotice } from './delivery.ts';
-import { polled } from './kinds.ts';
+import { judgedAs, polled } from './kinds.ts';
 import { cancelOperation, expire, overallState, updateTarget } from './service.ts';
 
 export interface PollerOptions {
@@ -216,7 +217,7 @@ export class Poller {
           t.finished_at = now;
           t.error = 'it is no longer in MAAS (deleted, or not visible to this MAAS user)';
           touched = true;
-        } else if (updateTarget(op.kind, t, m, now)) {
+        } else if (updateTarget(judgedAs(op), t, m, now)) {
           touched = true;
         }
       }
@@ -242,11 +243,28 @@ export class Poller {
 
   /** Saves changed operations, tells listeners, and sends the notice of each that finished. */
   private async publish(changed: readonly Operation[], report: TickReport): Promise<void> {
+    let clusterEnded = false;
     for (const op of changed) {
       const saved = await this.save(op);
       if (!saved) continue;
       await this.deps.notify.progress(saved);
-      if (FINAL_STATES.has(saved.state)) await this.notice(saved, report);
+      if (FINAL_STATES.has(saved.state)) {
+        clusterEnded ||= saved.kind === 'cluster';
+        await this.notice(saved, report);
+      }
+    }
+    // A cluster's machines settled: its record catches up with MAAS, and leaked machines are reported.
+    if (clusterEnded) await this.reconcileClusters();
+  }
+
+  /** The cluster reconciler (core/clusters/reconcile.ts), run when a cluster operation ends; failures only logged. */
+  private async reconcileClusters(): Promise<void> {
+    try {
+      await reconcileAll(this.deps);
+    } catch (err) {
+      this.deps.log.warn('could not reconcile the clusters with MAAS; cluster_get does it again', {
+        error: err,
+      });
     }
   }
 

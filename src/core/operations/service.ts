@@ -35,6 +35,8 @@ export interface StartOptions {
   id?: string;
   /** How long it may run, in ms; default the kind's deadline (MAAS_MCP_DEADLINES). */
   timeoutMs?: number;
+  /** The kind whose rules judge its machines, when not its own (a cluster operation deploys or releases). */
+  judgeAs?: OperationKind;
   /** The operation it is a step of (a workflow run), which announces the outcome: this one sends no notice. */
   partOf?: string;
   /**
@@ -63,12 +65,13 @@ export async function startOperation(deps: Deps, o: StartOptions): Promise<Opera
       history: [{ at: now, status: m.status_name, message: m.status_message }],
       finished_at: null,
     };
-    settleTarget(o.kind, t, m, now);
+    settleTarget(o.judgeAs ?? o.kind, t, m, now);
     return t;
   });
   const op: Operation = {
     id: o.id ?? newOperationId(),
     kind: o.kind,
+    ...(o.judgeAs ? { judge_as: o.judgeAs } : {}),
     tool: o.tool,
     state: 'running',
     targets,

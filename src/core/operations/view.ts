@@ -9,6 +9,9 @@ import { kindLabel, successWord } from './kinds.ts';
 export const OperationView = z.object({
   id: z.string(),
   kind: OperationKind,
+  judged_as: OperationKind.optional().describe(
+    'For a cluster operation: what is done to its machines (deploy, release or erase)',
+  ),
   tool: z.string(),
   state: OperationState,
   summary: z.string(),
@@ -48,6 +51,7 @@ export function operationView(op: Operation): OperationView {
   return {
     id: op.id,
     kind: op.kind,
+    ...(op.judge_as ? { judged_as: op.judge_as } : {}),
     tool: op.tool,
     state: op.state,
     summary: op.summary,
@@ -85,7 +89,7 @@ export function operationView(op: Operation): OperationView {
 /** "deploy: 18 of 20 Deployed, 1 failed (db-03: Installation failed …), 1 still Deploying" */
 export function describeOperation(op: Operation | OperationView): string {
   const v = 'counts' in op ? op : operationView(op);
-  const parts = [`${v.counts.succeeded} of ${v.counts.total} ${successWord(v.kind)}`];
+  const parts = [`${v.counts.succeeded} of ${v.counts.total} ${successWord(v.judged_as ?? v.kind)}`];
   const failed = v.targets.filter((t) => t.result === 'failed');
   if (failed.length)
     parts.push(

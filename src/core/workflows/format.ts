@@ -9,23 +9,9 @@ import { MAC_RE, POWER_TYPES } from '../../maas/constants.ts';
 import { InputError } from '../errors.ts';
 import { BondSpec, InterfaceSpec, VlanSpec } from '../network-spec.ts';
 import { StorageSpec as CustomStorage, LayoutParams, STORAGE_LAYOUTS } from '../storage-spec.ts';
+import { ACTIONS } from './actions.ts';
 
-/** The actions, in the SDK's names (README "Workflows"). */
-export const ACTIONS = [
-  'list',
-  'create_machine',
-  'find_machine',
-  'set_power',
-  'set_bios',
-  'set_boot_order',
-  'configure_storage',
-  'commission',
-  'configure_network',
-  'deploy',
-  'release',
-  'delete',
-] as const;
-export type Action = (typeof ACTIONS)[number];
+export { ACTIONS, type Action } from './actions.ts';
 
 const oneOf = <T extends readonly [string, ...string[]]>(values: T) =>
   z.enum(values, { error: () => `expected one of ${values.join(', ')}` });

@@ -18,10 +18,16 @@ import type { Deps } from '../deps.ts';
 import { newOperationId, storeStarted } from '../operations/service.ts';
 import type { Action } from './format.ts';
 import type { HostPlan, WorkflowPlan } from './plan.ts';
-import { DEFAULT_TIMEOUT_S } from './steps.ts';
 
 /** How long a lease lasts unless renewed (it is renewed every third of it). */
 export const LEASE_MS = 30_000;
+
+/**
+ * How long a step waits for MAAS unless the file says (seconds). Here, not with the steps, so reading a run (the
+ * status page, also on a Worker) does not load the step table.
+ */
+export const DEFAULT_TIMEOUT_S = { commission: 1200, deploy: 1800, release: 1800 } as const;
+
 /** How long small changes (status messages) wait to be written together. */
 const GATHER_MS = 1_000;
 const FINISHED_STEP: ReadonlySet<WorkflowStep['state']> = new Set(['done', 'skipped', 'unsupported']);

@@ -10,6 +10,7 @@ import { NodeStatus as S } from '../../maas/status.ts';
 import type { Operation, OperationKind, WorkflowStep } from '../../store/types.ts';
 import type { Action } from './format.ts';
 import type { HostPlan } from './plan.ts';
+import { DEFAULT_TIMEOUT_S } from './record.ts';
 
 /** A step that did not get done: `transient` when MAAS was unreachable or busy (retried, after a fresh look). */
 export class StepError extends Error {
@@ -61,8 +62,6 @@ export interface StepDef {
 const done = (note: string): StepResult => ({ state: 'done', note });
 const skipped = (note: string): StepResult => ({ state: 'skipped', note });
 const unsupported = (note: string): StepResult => ({ state: 'unsupported', note });
-
-export const DEFAULT_TIMEOUT_S = { commission: 1200, deploy: 1800, release: 1800 } as const;
 
 async function needMachine(env: StepEnv): Promise<MachineSummary> {
   const m = await env.machine();

@@ -2,57 +2,14 @@
  * A workflow run as people and programs read it (workflow_get, workflows_list, `maas-mcp run --status`, Slack): each
  * host's result, where it is in its plan, MAAS's status message, and its steps with what each did.
  */
-import * as z from 'zod/v4';
-import { type Operation, OperationState, TargetResult, WorkflowStepState } from '../../store/types.ts';
+import { progressBar } from '../../base/bar.ts';
+import type { Operation } from '../../store/types.ts';
 import { isFinishedStep } from './record.ts';
+import type { WorkflowHostView, WorkflowView } from './view-schema.ts';
+
+export type { WorkflowHostView, WorkflowView };
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
-
-export const WorkflowStepView = z.object({
-  action: z.string(),
-  state: WorkflowStepState,
-  note: z.string().optional().describe('What it did, or why not'),
-  attempts: z.number(),
-  started_at: z.string().nullable(),
-  finished_at: z.string().nullable(),
-});
-
-export const WorkflowHostView = z.object({
-  hostname: z.string(),
-  system_id: z.string().describe('Empty until found or created'),
-  result: TargetResult,
-  status: z.string().describe('MAAS status, as last read'),
-  message: z.string().describe('MAAS status message'),
-  step: z.string().nullable().describe('The step it is on or failed at; null when done'),
-  done: z.number().describe('Steps finished'),
-  total: z.number(),
-  error: z.string().optional(),
-  steps: z.array(WorkflowStepView).optional(),
-});
-export type WorkflowHostView = z.infer<typeof WorkflowHostView>;
-
-export const WorkflowView = z.object({
-  id: z.string(),
-  state: OperationState,
-  summary: z.string(),
-  requester: z.string(),
-  origin: z.enum(['cli', 'server']).describe('Who resumes it after a crash'),
-  actions: z.array(z.string()),
-  running: z.boolean().describe('Someone runs it now (false: interrupted; run it again to resume)'),
-  created_at: z.string(),
-  finished_at: z.string().nullable(),
-  continued_from: z.string().optional().describe('The earlier run whose finished steps it kept'),
-  counts: z.object({
-    total: z.number(),
-    succeeded: z.number(),
-    failed: z.number(),
-    timed_out: z.number(),
-    cancelled: z.number(),
-    pending: z.number(),
-  }),
-  hosts: z.array(WorkflowHostView),
-});
-export type WorkflowView = z.infer<typeof WorkflowView>;
 
 /** The view of a run; `steps`: each host's steps too (one run), or only where it stands (a list). */
 export function workflowView(op: Operation, running: boolean, steps = true): WorkflowView {
@@ -127,11 +84,7 @@ export function describeWorkflow(v: WorkflowView): string {
   return `workflow ${v.id} ${state}: ${parts.join(', ')}`;
 }
 
-/** A text bar of `width` cells: how much of a host's plan is done. */
-export function progressBar(done: number, total: number, width = 10): string {
-  const full = total === 0 ? width : Math.round((done / total) * width);
-  return `${'█'.repeat(full)}${'░'.repeat(width - full)}`;
-}
+export { progressBar };
 
 /** One line per host: bar, steps done, where it is, MAAS's word on it. */
 export function hostLine(h: WorkflowHostView, width = 12): string {

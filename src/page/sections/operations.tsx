@@ -23,7 +23,14 @@ function counted(op: Operation): string {
 }
 
 /** One machine's row: its name, a labelled progress bar, where it stands, and MAAS's message (or reason). */
-function Row(p: { id: string; host: string; result: string; value: number; state: string; message: string }) {
+export function Row(p: {
+  id: string;
+  host: string;
+  result: string;
+  value: number;
+  state: string;
+  message: string;
+}) {
   return (
     <li class={`r-${p.result}`} data-id={p.id}>
       <span class="host">{p.host}</span>
