@@ -311,6 +311,17 @@ async function unknownVerb(s: SlackContext, role: Role, verb: string, user?: str
   } else if (tool && !roleAtLeast(role, tool.minRole)) {
     why = `\`/maas ${verb}\` needs the ${tool.minRole} role; your role is ${role}.`;
   }
+  if (!tool) {
+    // A tool Slack never offers (a kubeconfig is a secret; a workflow file does not fit a command): said so.
+    const elsewhere = s.tools.find(
+      (t) => t.verb === verb && t.slack === undefined && s.deps.config.toolsets.has(t.toolset),
+    );
+    if (elsewhere) {
+      return B.errorMessage(
+        `\`/maas ${verb}\` is not offered in Slack: ask an MCP client for \`${elsewhere.name}\`.`,
+      );
+    }
+  }
   if (!tool || !why) return B.errorMessage(`Unknown command \`${verb}\`.`, 'Try `/maas help` for the list.');
   if (user) await invokeTool(tool, {}, { deps: s.deps, principal: { id: user, role, via: 'slack' } });
   return B.errorMessage(why);

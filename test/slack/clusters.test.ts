@@ -48,6 +48,9 @@ describe('/maas cluster', () => {
 
     const kube = await answer(rig, 'cluster kubeconfig dev', 'UADMIN');
     expect(texts(kube.msg)).not.toContain('apiVersion');
+    expect(texts(kube.msg)).toContain(
+      '`/maas cluster-kubeconfig` is not offered in Slack: ask an MCP client',
+    );
 
     const down = await answer(rig, 'cluster scale dev workers=0', 'UADMIN');
     expect(texts(down.msg)).toContain('remove from dev');
@@ -67,5 +70,12 @@ describe('/maas cluster', () => {
       }
     }
     await drive(rig, async () => (await rig.deps.store.getCluster('dev')) === undefined);
+  });
+
+  it('knows no cluster verb while the clusters toolset is off', async () => {
+    rig = await slackRig({});
+    for (const text of ['clusters', 'cluster kubeconfig dev', 'cluster create dev']) {
+      expect(texts((await answer(rig, text, 'UADMIN')).msg), text).toContain('Unknown command');
+    }
   });
 });
