@@ -275,11 +275,12 @@ function principalKey(ctx: ToolContext): string {
 }
 
 /**
- * The arguments a token is bound to: everything but the token, keys sorted, machine references normalised
+ * The arguments a token is bound to: everything but the token and how long the answer waits (`wait`,
+ * `wait_timeout_s` change when the call answers, not what it does), keys sorted, machine references normalised
  * (so "web-01,web-02" and ["web-02", "web-01"] are the same call).
  */
 export async function argsHash(args: Record<string, unknown>): Promise<string> {
-  const { confirm_token: _ignored, ...rest } = args;
+  const { confirm_token: _ignored, wait: _wait, wait_timeout_s: _timeout, ...rest } = args;
   if ('machines' in rest) rest.machines = normaliseRefs(rest.machines as string | string[]).sort();
   return sha256(canonicalJson(rest));
 }

@@ -108,6 +108,19 @@ describe('the confirmation gate (token mode)', () => {
     expect(done.data.status).toBe('done');
   });
 
+  it('accepts a confirming call that also asks to wait: waiting changes when it answers, not what it does', async () => {
+    const { client, sim } = await setup({ MAAS_MCP_CONFIRM: 'token' });
+    const token = (await preview(client, { machines: 'db-01' })).data.confirm_token;
+    const done = await call<ActionResult>(client, 'machine_release', {
+      machines: 'db-01',
+      wait: false,
+      wait_timeout_s: 30,
+      confirm_token: token,
+    });
+    expect(done.data.status).toBe('done');
+    expect(status(sim, 'db-01')).not.toBe(S.DEPLOYED);
+  });
+
   it('refuses a token with other arguments', async () => {
     const { client, sim } = await setup({ MAAS_MCP_CONFIRM: 'token' });
     const token = (await preview(client, { machines: 'db-01' })).data.confirm_token;
