@@ -12,7 +12,7 @@ import type { RunContext, ToolContext } from '../deps.ts';
 import { ToolError } from '../errors.ts';
 import { cancelOperation } from '../operations/service.ts';
 import { machineSnapshot, type Plan, type PreviewRow, previewRow } from '../plan.ts';
-import { type ClusterOutcome, followOperation, releasingEntry } from './follow.ts';
+import { type ClusterOutcome, followRelease } from './follow.ts';
 import { readMachines, releaseUntag } from './machines.ts';
 import { marksOf } from './mapping.ts';
 import { heldMachines, isLive, recoverCluster } from './reconcile.ts';
@@ -126,20 +126,15 @@ export async function runDelete(
     ctx,
   );
   if (released.length === plan.machines.length) await removeNames(c, ctx);
-  return followOperation(
+  return followRelease(
     {
       name: c.name,
       action: 'delete',
       summary: `delete cluster ${c.name} (${shape(c.machines.filter((m) => m.role === 'control-plane').length, c.machines.filter((m) => m.role === 'worker').length)})`,
-      judgeAs: args.erase ? 'erase' : 'release',
       machines: plan.machines,
       outcomes,
-      before: (m) => m.status_name,
-      entryFor: releasingEntry,
-      dropAccepted: true,
-      wait: args.wait === true,
-      waitTimeoutS: args.wait_timeout_s,
     },
+    args,
     ctx,
   );
 }

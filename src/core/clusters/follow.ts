@@ -155,8 +155,31 @@ export function deployingEntry(m: MachineSummary, o: Outcome): Partial<ClusterMa
 }
 
 /** A machine's entry once MAAS was asked to release it. */
-export function releasingEntry(_m: MachineSummary, o: Outcome): Partial<ClusterMachine> {
+function releasingEntry(_m: MachineSummary, o: Outcome): Partial<ClusterMachine> {
   return o.ok ? { phase: 'releasing' } : { phase: 'failed', error: o.row.error };
+}
+
+/**
+ * Follows machines given back (a delete, or workers removed): judged as releases (erases with `erase`), each
+ * machine's entry going once MAAS accepted its release.
+ */
+export function followRelease(
+  f: Pick<Follow, 'name' | 'action' | 'summary' | 'machines' | 'outcomes'>,
+  args: { erase?: boolean; wait?: boolean; wait_timeout_s?: number },
+  ctx: RunContext,
+): Promise<ClusterOutcome> {
+  return followOperation(
+    {
+      ...f,
+      judgeAs: args.erase ? 'erase' : 'release',
+      before: (m) => m.status_name,
+      entryFor: releasingEntry,
+      dropAccepted: true,
+      wait: args.wait === true,
+      waitTimeoutS: args.wait_timeout_s,
+    },
+    ctx,
+  );
 }
 
 /** The answer once its operation has ended (an MCP task's result). */

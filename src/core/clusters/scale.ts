@@ -11,7 +11,7 @@ import type { RunContext, ToolContext } from '../deps.ts';
 import { InputError, ToolError } from '../errors.ts';
 import { machineSnapshot, type PreviewRow, previewRow } from '../plan.ts';
 import { type Failure, giveBack, type Taken, takeMachines, userDataFor } from './create.ts';
-import { type ClusterOutcome, deployingEntry, followOperation, releasingEntry } from './follow.ts';
+import { type ClusterOutcome, deployingEntry, followOperation, followRelease } from './follow.ts';
 import { deployEach, readMachines, releaseUntag } from './machines.ts';
 import type { TakePlan } from './picks.ts';
 import { planTake } from './picks.ts';
@@ -309,20 +309,15 @@ async function scaleDown(
     `maas-mcp: removed from ${c.name}`,
     ctx,
   );
-  return followOperation(
+  return followRelease(
     {
       name: c.name,
       action: 'scale_down',
       summary: `scale cluster ${c.name} down to ${args.workers} worker${args.workers === 1 ? '' : 's'}`,
-      judgeAs: args.erase ? 'erase' : 'release',
       machines: going,
       outcomes,
-      before: (m) => m.status_name,
-      entryFor: releasingEntry,
-      dropAccepted: true,
-      wait: args.wait === true,
-      waitTimeoutS: args.wait_timeout_s,
     },
+    args,
     ctx,
   );
 }
