@@ -39,7 +39,7 @@ export type TreeInterface = z.infer<typeof TreeInterface>;
 export const NetworkTree = z
   .object({ interfaces: z.array(TreeInterface) })
   .describe(
-    'Interfaces (physical, bond, vlan, bridge): fabric, vid (0 untagged, null unconnected), MTU, parents, links (mode, subnet CIDR, address; auto gets one at deploy)',
+    'Interfaces (physical, bond, vlan, bridge): fabric, vid (0 untagged), MTU, parents, links (mode, subnet, address)',
   );
 export type NetworkTree = z.infer<typeof NetworkTree>;
 

@@ -34,8 +34,7 @@ import {
 export const machinesList = defineTool({
   name: 'machines_list',
   title: 'List machines',
-  description:
-    'List machines as compact rows (hostname, system_id, status, power, owner, zone, pool, arch, cpus, memory, tags) with the total matching.',
+  description: 'List machines as compact rows (the answer names the columns) with the total matching.',
   toolset: 'machines',
   minRole: 'viewer',
   annotations: READ_ONLY,

@@ -8,11 +8,12 @@
  */
 
 import type { MachineFilters } from '../../maas/client.ts';
+import { MaasBadRequestError } from '../../maas/errors.ts';
 import { getMachineConfigs } from '../../maas/machine-config.ts';
 import type { MachineSummary } from '../../maas/schemas.ts';
 import type { ClusterRole } from '../../store/clusters.ts';
 import type { ToolContext } from '../deps.ts';
-import { ToolError } from '../errors.ts';
+import { InputError, ToolError } from '../errors.ts';
 import type { NetworkPlan } from '../network-model.ts';
 import { networkRequestProblems, planNetwork, readNetworkWorld } from '../network-plan.ts';
 import { machineSnapshot, type Plan, type PreviewRow, previewRow } from '../plan.ts';
@@ -54,7 +55,16 @@ export async function candidates(
   const c = allocationConstraints(spec, role);
   const filters: Record<string, string[]> = { status: ['ready'] };
   for (const [k, v] of Object.entries(c)) filters[k] = [v].flat().map(String);
-  const rows = await ctx.deps.maas.listMachines(filters as MachineFilters, { signal: ctx.signal });
+  const rows = await ctx.deps.maas
+    .listMachines(filters as MachineFilters, { signal: ctx.signal })
+    .catch((err) => {
+      // A constraint MAAS does not know (an architecture it has no images for): said of the field it came from.
+      if (!(err instanceof MaasBadRequestError)) throw err;
+      const field = `constraints.${role === 'control-plane' ? 'control_plane' : 'worker'}`;
+      throw new InputError(
+        `${field}: MAAS refused ${describeConstraints(c)}: ${ctx.deps.secrets.scrub(err.message)}`,
+      );
+    });
   return rows
     .filter((m) => !m.locked)
     .sort(

@@ -49,6 +49,11 @@ const roleFields = {
     .min(512)
     .optional()
     .describe('At least this much memory, MiB (default 4096 control plane, 2048 worker)'),
+  architecture: z
+    .string()
+    .regex(/^[a-z0-9_]+(\/[a-z0-9_.-]+)?$/)
+    .optional()
+    .describe('e.g. amd64 or arm64/generic'),
   tags: TagList.optional(),
   zone: z.string().min(1).optional().describe('In this zone'),
   pool: z.string().min(1).optional().describe('In this resource pool, e.g. "gpu"'),
@@ -211,6 +216,7 @@ export function allocationConstraints(
     storage: String(spec.root_disk_gb ?? d.root_disk_gb),
     ...(want.length ? { tags: want } : {}),
     ...(not.length ? { not_tags: not } : {}),
+    ...(spec.architecture ? { arch: spec.architecture } : {}),
     ...(spec.zone ? { zone: spec.zone } : {}),
     ...(spec.pool ? { pool: spec.pool } : {}),
   };

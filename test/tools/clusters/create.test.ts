@@ -110,6 +110,36 @@ describe('cluster_create', () => {
     );
   });
 
+  it('takes each role’s machines of the architecture asked for', async () => {
+    env = await clusterSetup({ env: { MAAS_MCP_CONFIRM: 'token', MAAS_MCP_TOOLSETS: 'all' } });
+    const r = await call<ClusterOutcome & { preview: { hostname: string; effect: string }[] }>(
+      env.client,
+      'cluster_create',
+      {
+        name: 'mixed',
+        workers: 1,
+        constraints: { control_plane: { architecture: 'amd64' }, worker: { architecture: 'arm64' } },
+        ...SVC,
+      },
+    );
+    expect(r.isError, r.text).toBeFalsy();
+    const arches = new Map(
+      (await env.deps.maas.listMachines({ status: ['ready'] })).map((m) => [m.hostname, m.architecture]),
+    );
+    const [cp, worker] = r.data.preview;
+    expect(arches.get(cp?.hostname ?? '')).toBe('amd64/generic');
+    expect(arches.get(worker?.hostname ?? '')).toBe('arm64/generic');
+    const wrong = await call(env.client, 'cluster_create', {
+      name: 'mixed',
+      constraints: { worker: { architecture: 'sparc' } },
+      ...SVC,
+    });
+    expect(wrong.isError).toBe(true);
+    expect(wrong.text).toContain('constraints.worker: MAAS refused');
+    expect(wrong.text).toContain('arch=sparc');
+    expect(wrong.text).toContain('Architecture not recognised');
+  });
+
   it('refuses what MAAS cannot supply, naming the shortfall, and takes nothing', async () => {
     env = await clusterSetup();
     const before = posts(env.sim).length;
