@@ -130,9 +130,9 @@ export async function allocateOne(
       { signal: ctx.signal },
     ).catch(() => undefined);
     if (held === undefined) {
-      throw new ToolError(
-        `MAAS did not answer the allocation of ${systemId} for cluster ${c.name}, and could not be read back: check machines_list owner=${c.me} for machines allocated under agent name ${agentName(c.uid)}`,
-      );
+      // An allocation failure like any other, so that the caller gives back what it took before this one.
+      const why = `MAAS did not answer the allocation of ${systemId} for cluster ${c.name}, and could not be read back: check machines_list owner=${c.me} for machines allocated under agent name ${agentName(c.uid)}`;
+      return { error: new ToolError(why), alsoHeld: [] };
     }
     const got = held.find((m) => m.system_id === systemId);
     return got ? { machine: got, alsoHeld: [] } : { error, alsoHeld: held };

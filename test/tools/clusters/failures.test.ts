@@ -117,6 +117,29 @@ describe('no machine is left held', () => {
     expect(newlyHeld(env, before)).toEqual([]);
   });
 
+  it('gives back what was taken when an allocation is not answered and cannot be read back either', async () => {
+    env = await clusterSetup();
+    const before = owned(env);
+    // The first allocation goes through; the second gets no answer (it did not commit), and the read-back of the
+    // machines held under the cluster's agent name fails too.
+    const armed = { left: 1 };
+    const allocate = env.deps.maas.allocate.bind(env.deps.maas);
+    env.deps.maas.allocate = async (c, o) => {
+      if (armed.left-- === 0) {
+        env?.sim.control.failRequests({ method: 'POST', path: 'machines/', op: 'allocate', status: 502 });
+        env?.sim.control.failRequests({ method: 'GET', path: 'machines/', status: 400, body: 'boom' });
+      }
+      return allocate(c, o);
+    };
+    const r = await drive(env.clock, call(env.client, 'cluster_create', CREATE));
+    expect(r.isError).toBe(true);
+    expect(r.text).toContain('could not be read back');
+    expect(r.text).toMatch(/Gave back the 1 machine/);
+    await env.sim.control.settle();
+    expect(newlyHeld(env, before)).toEqual([]);
+    expect(await env.deps.store.getCluster('dev')).toBeUndefined();
+  });
+
   it('keeps a worker whose deploy fails in the cluster, failed with MAAS’s reason and what to do', async () => {
     env = await clusterSetup();
     const r = await drive(env.clock, call<ClusterOutcome>(env.client, 'cluster_create', CREATE));
