@@ -17,7 +17,7 @@ import type { TakePlan } from './picks.ts';
 import { planTake } from './picks.ts';
 import { STALE_CREATE_MS } from './reconcile.ts';
 import { requireCluster, saveCluster, shape } from './record.ts';
-import { type ClusterSecrets, openSecrets, TOKEN_PATTERN } from './secrets.ts';
+import { type ClusterSecrets, openSecrets, sealSecrets, TOKEN_PATTERN } from './secrets.ts';
 import { readSpec, roleSpec } from './spec.ts';
 import { clusterView } from './view.ts';
 
@@ -209,7 +209,6 @@ export async function runScale(args: ScaleArgs, plan: ScalePlan, ctx: RunContext
       failed: [],
     };
   }
-  await saveCluster(deps, c.name, (r) => ({ ...r, spec: { ...r.spec, workers: args.workers } }));
   return plan.direction === 'up' ? scaleUp(c, args, plan, ctx) : scaleDown(c, args, plan, ctx);
 }
 
@@ -224,7 +223,12 @@ async function scaleUp(
   const secrets = await secretsForJoin(c, args, ctx, what);
   const spec = readSpec(c.spec);
   const me = (await deps.maas.me({ signal: ctx.signal })).username;
-  await saveCluster(deps, c.name, (r) => ({ ...r, action: 'scale_up' }));
+  // The new count is the cluster's once nothing above refused.
+  await saveCluster(deps, c.name, (r) => ({
+    ...r,
+    action: 'scale_up',
+    spec: { ...r.spec, workers: args.workers },
+  }));
   ctx.audit.targets = [];
   const taken: Taken[] = [];
   const failure: Failure | undefined = await takeMachines(
@@ -251,10 +255,10 @@ async function scaleUp(
     // The token the caller made: kept sealed for the next workers, as kubeadm's default lifetime allows.
     const vault = deps.vault;
     if (vault) {
-      const sealed = await vault.seal(JSON.stringify(secrets));
+      const sealed = await sealSecrets(vault, secrets);
       await saveCluster(deps, c.name, (r) => ({
         ...r,
-        sealed,
+        ...sealed,
         token_expires_at: deps.clock.now() + 23 * 3_600_000,
       }));
     }
@@ -298,6 +302,7 @@ async function scaleDown(
   await saveCluster(deps, c.name, (r) => ({
     ...r,
     action: 'scale_down',
+    spec: { ...r.spec, workers: args.workers },
     machines: r.machines
       .filter((m) => !vanished.includes(m.system_id))
       .map((m) => (ids.has(m.system_id) ? { ...m, phase: 'releasing' as const } : m)),

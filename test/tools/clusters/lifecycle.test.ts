@@ -23,6 +23,16 @@ async function created(e: ClusterEnv, args: Record<string, unknown>) {
 }
 
 describe('cluster_scale', () => {
+  it('keeps the worker count when adding workers is refused (an expired join token)', async () => {
+    env = await clusterSetup();
+    await created(env, { name: 'dev', workers: 1, join_token_ttl_h: 1 });
+    await env.clock.advance(2 * 3_600_000);
+    const up = await call(env.client, 'cluster_scale', { name: 'dev', workers: 3 });
+    expect(up.isError).toBe(true);
+    expect(up.text).toContain('join token expired');
+    expect((await env.deps.store.getCluster('dev'))?.spec).toMatchObject({ workers: 1 });
+  });
+
   it('adds workers that deploy to join, then removes workers only after confirmation', async () => {
     env = await clusterSetup({ env: { MAAS_MCP_CONFIRM: 'token' } });
     // Create (confirmed with its token).
