@@ -10,7 +10,7 @@ import { progressBar } from '../base/bar.ts';
 import type { Role } from '../config.ts';
 import { approveHeld, denyHeld, describeDecision, heldCalls, mayDecide } from '../core/approvals.ts';
 import { invokeTool } from '../core/invoke.ts';
-import { kindLabel, successWord } from '../core/operations/kinds.ts';
+import { judgedAs, kindLabel, successWord } from '../core/operations/kinds.ts';
 import type { OperationListener } from '../core/operations/notify.ts';
 import { targetProgress } from '../core/operations/progress.ts';
 import type { Operation } from '../store/types.ts';
@@ -103,9 +103,9 @@ function summaryBlocks(s: SlackContext, userId: string, role: Role): Promise<Blo
 
 function operationLines(op: Operation): string {
   const done = op.targets.filter((t) => t.result === 'succeeded').length;
-  const head = `*${B.esc(kindLabel(op.kind))}* \`${op.id}\` ${done}/${op.targets.length} ${successWord(op.kind)}`;
+  const head = `*${B.esc(kindLabel(op.kind))}* \`${op.id}\` ${done}/${op.targets.length} ${successWord(judgedAs(op))}`;
   const rows = op.targets.slice(0, TARGETS_SHOWN).map((t) => {
-    const bar = progressBar(targetProgress(op.kind, t), 100, 10);
+    const bar = progressBar(targetProgress(judgedAs(op), t), 100, 10);
     const msg = t.error ?? (t.status_message && t.status_message !== t.status ? t.status_message : '');
     return `\`${bar}\` *${B.esc(t.hostname)}* ${B.esc(t.status)}${msg ? ` — ${B.esc(msg)}` : ''}`;
   });

@@ -56,6 +56,9 @@ describe('the status page’s clusters section', () => {
       expect(during).toContain(`aria-label="${m.hostname} progress"`);
     }
     expect(during).toContain('deploying (Deploying)');
+    // The Operations section counts the cluster's operation as the deploy it is.
+    const ops = /<li class="op s-running" id="op-[^"]+">[\s\S]*?<\/li>/.exec(await page())?.[0] ?? '';
+    expect(ops).toContain('0 of 3 Deployed');
     // Control plane first, then the workers.
     const cp = machines.find((m) => m.role === 'control-plane');
     const w = machines.find((m) => m.role === 'worker');

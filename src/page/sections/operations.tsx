@@ -2,7 +2,7 @@
  * What is under way: running operations with a progress bar per machine and MAAS's status message, the operations
  * that ended lately, and workflow runs host by host.
  */
-import { kindLabel, successWord } from '../../core/operations/kinds.ts';
+import { judgedAs, kindLabel, successWord } from '../../core/operations/kinds.ts';
 import { targetProgress } from '../../core/operations/progress.ts';
 import { workflowView } from '../../core/workflows/view.ts';
 import type { Operation } from '../../store/types.ts';
@@ -15,7 +15,7 @@ const RECENT_MS = 30 * 60_000;
 
 function counted(op: Operation): string {
   const n = (r: string) => op.targets.filter((t) => t.result === r).length;
-  const parts = [`${n('succeeded')} of ${op.targets.length} ${successWord(op.kind)}`];
+  const parts = [`${n('succeeded')} of ${op.targets.length} ${successWord(judgedAs(op))}`];
   if (n('failed')) parts.push(`${n('failed')} failed`);
   if (n('timed_out')) parts.push(`${n('timed_out')} timed out`);
   if (n('pending')) parts.push(`${n('pending')} going`);
@@ -53,7 +53,7 @@ function Targets({ op }: { op: Operation }) {
             id={t.system_id}
             host={t.hostname}
             result={t.result}
-            value={targetProgress(op.kind, t)}
+            value={targetProgress(judgedAs(op), t)}
             state={`${t.status}${t.result === 'pending' ? '' : ` (${t.result.replace('_', ' ')})`}`}
             message={t.error ?? (t.status_message === t.status ? '' : t.status_message)}
           />
