@@ -8,7 +8,7 @@
  *
  * Stateless, so it holds on Workers, where every request may meet another isolate.
  */
-import { type AeadKey, aeadKey, seal, unseal } from '../base/aead.ts';
+import { type AeadKey, derivedKey, seal, unseal } from '../base/aead.ts';
 import type { Clock } from '../base/clock.ts';
 import type { FetchLike } from '../base/fetch.ts';
 import { randomBase64url } from '../base/ids.ts';
@@ -81,9 +81,7 @@ export class PageSignIn {
   }
 
   private sealKey(): Promise<AeadKey> {
-    this.key ??= crypto.subtle
-      .digest('SHA-256', new TextEncoder().encode(`maas-mcp page session ${this.opts.sealKey}`))
-      .then((raw) => aeadKey(new Uint8Array(raw)));
+    this.key ??= derivedKey(this.opts.sealKey, 'page session');
     return this.key;
   }
 

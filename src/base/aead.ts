@@ -10,9 +10,13 @@ const enc = new TextEncoder();
 /** A key to seal with (a Web Crypto key; named here because not every runtime's types name CryptoKey). */
 export type AeadKey = Awaited<ReturnType<typeof crypto.subtle.importKey>>;
 
-/** An AES-GCM key from 32 bytes of key material (or more: a SHA-256 of it). */
-export async function aeadKey(material: Uint8Array<ArrayBuffer>): Promise<AeadKey> {
-  const raw = material.byteLength === 32 ? material : await crypto.subtle.digest('SHA-256', material);
+/**
+ * The key for one use (`label`: "key", "page session", "confirm state") of a long random secret (a MAAS API key,
+ * a button's 128 bits): one domain-separated SHA-256 makes a sound AES-256 key of it, and keys for different uses
+ * of one secret have nothing in common.
+ */
+export async function derivedKey(secret: string, label: string): Promise<AeadKey> {
+  const raw = await crypto.subtle.digest('SHA-256', enc.encode(`maas-mcp ${label} ${secret}`));
   return crypto.subtle.importKey('raw', raw, 'AES-GCM', false, ['encrypt', 'decrypt']);
 }
 

@@ -3,10 +3,8 @@
  * readable from the store — a Slack button's pending call (src/slack/sealed.ts), a workflow's BMC credentials for a
  * server resume (src/core/workflows/). Runtime-neutral: Web Crypto.
  */
-import { type AeadKey, aeadKey, seal as sealWith, unseal as unsealWith } from './aead.ts';
+import { type AeadKey, derivedKey, seal as sealWith, unseal as unsealWith } from './aead.ts';
 import { randomHex } from './ids.ts';
-
-const enc = new TextEncoder();
 
 /** A new per-record secret (a Slack button's): 16 random bytes, hex. */
 export function newButtonSecret(): string {
@@ -28,9 +26,6 @@ export async function unseal(secret: string, sealed: string): Promise<string | u
   return unsealWith(await keyOf(secret), sealed);
 }
 
-async function keyOf(secret: string): Promise<AeadKey> {
-  // The secret is random and long (a button's 128 bits, a MAAS API key): one domain-separated SHA-256 makes a
-  // sound AES-256 key of it.
-  const raw = await crypto.subtle.digest('SHA-256', enc.encode(`maas-mcp key ${secret}`));
-  return aeadKey(new Uint8Array(raw));
+function keyOf(secret: string): Promise<AeadKey> {
+  return derivedKey(secret, 'key');
 }

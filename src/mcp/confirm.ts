@@ -3,15 +3,15 @@
  * `input_required` with the preview as a question, and the client calls again with the person's answer and the
  * request state it was given. That state carries the confirm token the gate issued for the preview — bound by the
  * gate to the tool, the exact arguments, the caller and the machines as shown, single-use and short-lived — sealed
- * with AES-GCM under a key kept in the Store (so any process or Worker isolate can open it) and bound to the caller:
+ * with AES-GCM under a key made from the server's own key (so any process or Worker isolate can open it, and no
+ * store holds it) and bound to the caller:
  * nobody can read, forge, alter or reuse it for someone else, and the gate still checks everything the token binds.
  */
-import { aeadKey, seal, unseal } from '../base/aead.ts';
-import type { Clock } from '../base/clock.ts';
+import { type AeadKey, derivedKey, seal, unseal } from '../base/aead.ts';
 import { randomBase64url } from '../base/ids.ts';
 import { type Principal, principalKey } from '../core/access.ts';
+import type { Deps } from '../core/deps.ts';
 import { argsHash, CONFIRM_TTL_MS } from '../core/gate.ts';
-import type { Store } from '../store/types.ts';
 
 /** What a confirmation's request state holds. */
 export interface ConfirmState {
@@ -25,33 +25,26 @@ export interface ConfirmState {
 }
 
 const PREFIX = 'c1.';
-const KEY_NAME = 'mcp:confirm-state-key';
-/** A state key is replaced after a year; states in flight then (minutes old at most) are asked again. */
-const KEY_TTL_MS = 365 * 24 * 60 * 60_000;
 
-/** The key every process shares, per store (made once, atomically, by whoever needs it first). */
-const keys = new WeakMap<Store, Promise<{ key: Awaited<ReturnType<typeof aeadKey>>; until: number }>>();
+/** A key for a server without one of its own (tests): this process alone can open what it sealed. */
+const PROCESS_SECRET = randomBase64url(32);
+const keys = new Map<string, Promise<AeadKey>>();
 
-async function stateKey(store: Store, clock: Clock) {
-  let cached = keys.get(store);
-  if (cached) {
-    const k = await cached.catch(() => undefined);
-    if (k && k.until > clock.now()) return k.key;
+/**
+ * The key request states are sealed under, made from the server's key (Deps.sealKey: the MAAS API key, which every
+ * process and Worker isolate has and nothing stores) for this use alone.
+ */
+function stateKey(sealKey: string | undefined): Promise<AeadKey> {
+  const secret = sealKey ?? PROCESS_SECRET;
+  let key = keys.get(secret);
+  if (!key) {
+    key = derivedKey(secret, 'confirm state');
+    keys.set(secret, key);
   }
-  cached = (async () => {
-    const fresh = randomBase64url(32);
-    await store.addValue(KEY_NAME, fresh, clock.now() + KEY_TTL_MS);
-    const material = (await store.getValue(KEY_NAME)) ?? fresh;
-    const bytes = Uint8Array.from(atob(material.replace(/-/g, '+').replace(/_/g, '/')), (c) =>
-      c.charCodeAt(0),
-    );
-    // Re-read well before the stored key expires, so every process moves to the next one together.
-    return { key: await aeadKey(bytes), until: clock.now() + 60 * 60_000 };
-  })();
-  keys.set(store, cached);
-  cached.catch(() => keys.delete(store));
-  return (await cached).key;
+  return key;
 }
+
+type StateDeps = Pick<Deps, 'sealKey' | 'clock'>;
 
 /** Why a request state cannot be used: the SDK answers -32602 "Invalid or expired requestState" on the wire. */
 export class BadConfirmState extends Error {
@@ -60,27 +53,25 @@ export class BadConfirmState extends Error {
 
 /** Seals the state of one confirmation for `principal`. */
 export async function sealConfirmState(
-  store: Store,
-  clock: Clock,
+  deps: StateDeps,
   principal: Principal,
   state: Omit<ConfirmState, 'exp'>,
 ): Promise<string> {
-  const full: ConfirmState = { ...state, exp: clock.now() + CONFIRM_TTL_MS };
-  return PREFIX + (await seal(await stateKey(store, clock), JSON.stringify(full), context(principal)));
+  const full: ConfirmState = { ...state, exp: deps.clock.now() + CONFIRM_TTL_MS };
+  return PREFIX + (await seal(await stateKey(deps.sealKey), JSON.stringify(full), context(principal)));
 }
 
 /** Opens a request state sealed for `principal`; throws {@link BadConfirmState} for anything else. */
 export async function openConfirmState(
-  store: Store,
-  clock: Clock,
+  deps: StateDeps,
   principal: Principal,
   sealed: string,
 ): Promise<ConfirmState> {
   if (!sealed.startsWith(PREFIX)) throw new BadConfirmState('not a confirmation state of this server');
-  const text = await unseal(await stateKey(store, clock), sealed.slice(PREFIX.length), context(principal));
+  const text = await unseal(await stateKey(deps.sealKey), sealed.slice(PREFIX.length), context(principal));
   if (text === undefined) throw new BadConfirmState('altered, sealed with another key, or for someone else');
   const state = JSON.parse(text) as ConfirmState;
-  if (clock.now() >= state.exp) throw new BadConfirmState('expired');
+  if (deps.clock.now() >= state.exp) throw new BadConfirmState('expired');
   return state;
 }
 

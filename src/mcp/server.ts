@@ -142,7 +142,7 @@ export function createMcpServer(deps: Deps, opts: McpServerOptions): McpServer {
       cacheHints: CACHE_HINTS,
       // A confirmation's state comes back from the client: opened (and checked) before the call runs, or refused.
       requestState: {
-        verify: (state: string) => openConfirmState(deps.store, deps.clock, principal, state),
+        verify: (state: string) => openConfirmState(deps, principal, state),
       },
     },
   );
@@ -334,7 +334,7 @@ async function callModern(
           requestedSchema: CONFIRM_SCHEMA,
         }),
       },
-      requestState: await sealConfirmState(deps.store, deps.clock, principal, {
+      requestState: await sealConfirmState(deps, principal, {
         tool: tool.name,
         args: await argsHash(args),
         token: held.confirm_token,
