@@ -32,9 +32,6 @@ export interface Tool {
  */
 const HOIST_MIN_CHARS = 60;
 
-/** Sub-schemas at least this long (JSON characters) are shown once per list; shorter ones cost less than a pointer. */
-const SHARE_MIN_CHARS = 400;
-
 const definitions = new WeakMap<AnyTool, Tool>();
 const listings = new Map<string, Tool[]>();
 
@@ -263,8 +260,9 @@ function stringOrList(node: Schema): Schema | undefined {
 }
 
 /**
- * The list with every output schema, and every output sub-schema, that an earlier tool already shows replaced by a
- * pointer to it. A whole output schema seen before keeps its fields' names, types and enums (an outline).
+ * The list with every output schema an earlier tool already shows replaced by a pointer to it, and one that adds
+ * fields to an earlier one shown as those fields and where the rest is (output schemas are first levels only, so
+ * nothing deeper repeats).
  */
 function shareRepeats(defs: readonly Tool[]): Tool[] {
   const seen = new Map<string, string>();
@@ -300,10 +298,7 @@ function shareRepeats(defs: readonly Tool[]): Tool[] {
         } as Tool['outputSchema'],
       };
     }
-    return {
-      ...def,
-      outputSchema: hoistRepeats(share(top, def.name, '', seen)) as Tool['outputSchema'],
-    };
+    return def;
   });
 }
 
@@ -322,42 +317,6 @@ function outline(schema: Schema, where: string): Schema {
 function keyOf(schema: Schema): string {
   const { description: _d, ...shape } = schema;
   return JSON.stringify(shape);
-}
-
-function share(schema: Schema, tool: string, path: string, seen: Map<string, string>): Schema {
-  const out: Schema = { ...schema };
-  const visit = (child: unknown, at: string): unknown => {
-    if (!child || typeof child !== 'object' || Array.isArray(child)) return child;
-    const node = child as Schema;
-    const key = keyOf(node);
-    if (key.length >= SHARE_MIN_CHARS) {
-      const first = seen.get(key);
-      if (first) return pointer(node, first);
-      seen.set(key, `"${at}" in ${tool}'s outputSchema`);
-    }
-    return share(node, tool, at, seen);
-  };
-  const props = schema.properties as Record<string, unknown> | undefined;
-  if (props) {
-    out.properties = Object.fromEntries(
-      Object.entries(props).map(([k, v]) => [k, visit(v, path ? `${path}.${k}` : k)]),
-    );
-  }
-  if (schema.items && !Array.isArray(schema.items)) out.items = visit(schema.items, `${path}[]`);
-  if (Array.isArray(schema.anyOf)) out.anyOf = schema.anyOf.map((v) => visit(v, path));
-  if (schema.additionalProperties && typeof schema.additionalProperties === 'object') {
-    out.additionalProperties = visit(schema.additionalProperties, `${path}{}`);
-  }
-  return out;
-}
-
-/** A schema that accepts what `node` accepts (and more), and says where its full shape is shown. */
-function pointer(node: Schema, where: string): Schema {
-  const said = typeof node.description === 'string' ? `${node.description}. ` : '';
-  return {
-    ...(node.type !== undefined ? { type: node.type } : {}),
-    description: `${said}Same shape as ${where}.`,
-  };
 }
 
 /** The sub-schemas of a schema: under properties, items, anyOf and additionalProperties, and in $defs. */
