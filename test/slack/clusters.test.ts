@@ -43,6 +43,9 @@ describe('/maas cluster', () => {
       /Cluster dev \(1 \+ 1, Kubernetes 1\.34 on noble\): ready; API https:\/\//,
     );
     expect(texts(show.msg)).toContain('maas:///');
+    const record = await rig.deps.store.getCluster('dev');
+    if (!record) throw new Error('no record for cluster dev');
+    const secrets = await openSecrets(rig.deps.vault, record, 'test');
     const list = await answer(rig, 'clusters', 'UOPS');
     expect(texts(list.msg)).toContain('dev: 1 + 1, ready');
 
@@ -61,13 +64,14 @@ describe('/maas cluster', () => {
     expect(texts(del.msg)).toContain('control-plane of dev: release it');
     await clickAnswer(rig, 'maas:confirm', buttonValue(del.msg), 'UADMIN');
 
-    const record = await rig.deps.store.getCluster('dev');
-    if (record) {
-      const s = await openSecrets(rig.deps.vault, record, 'test');
-      const everything = JSON.stringify(rig.fake.calls);
-      for (const secret of [s.token, s.certificate_key, s.ca_key_pem.split('\n')[1] as string]) {
-        expect(everything.includes(secret)).toBe(false);
-      }
+    // Nothing Slack was sent, from create to delete, carries a cluster secret.
+    const everything = JSON.stringify(rig.fake.calls);
+    for (const secret of [
+      secrets.token,
+      secrets.certificate_key,
+      secrets.ca_key_pem.split('\n')[1] as string,
+    ]) {
+      expect(everything.includes(secret)).toBe(false);
     }
     await drive(rig, async () => (await rig.deps.store.getCluster('dev')) === undefined);
   });
