@@ -48,10 +48,11 @@ export async function getList<S extends z.ZodType>(
   schema: S,
   path: string,
   what: string,
-  opts: CallOptions & { op?: string } = {},
+  opts: CallOptions & { op?: string; query?: Params } = {},
 ): Promise<z.infer<S>[]> {
   const req: MaasRequest = { method: 'GET', path, signal: opts.signal };
   if (opts.op) req.op = opts.op;
+  if (opts.query) req.query = opts.query;
   const body = await http.call(req);
   if (!Array.isArray(body)) throw new MaasProtocolError(`MAAS sent a ${what} list that is not a JSON array`);
   return body.map((item) => parseAnswer(schema, item, what));

@@ -4,37 +4,17 @@
  * writes), domains, and deleting a tag.
  */
 import * as z from 'zod/v4';
-import { getList, type MaasTransport, parseAnswer, seg, send } from './calls.ts';
-import { MaasBadRequestError, MaasNotFoundError, MaasProtocolError } from './errors.ts';
-import type { MaasRequest, Params } from './http.ts';
-import { MachineSummary } from './schemas.ts';
-
-interface CallOptions {
-  signal?: AbortSignal | undefined;
-}
+import { type CallOptions, getList, type MaasTransport, seg, send } from './calls.ts';
+import { MaasBadRequestError, MaasNotFoundError } from './errors.ts';
+import type { Params } from './http.ts';
+import { MachineCore, MachineSummary } from './schemas.ts';
 
 /** A machine's summary and its owner data (MAAS clears owner data when it releases a machine). */
 export const MarkedMachine = MachineSummary.extend({
-  owner_data: z
-    .record(z.string(), z.string())
-    .nullish()
-    .transform((v) => v ?? {}),
+  // Made inert as every MAAS free text is (anyone with MAAS access can write owner data).
+  owner_data: MachineCore.shape.owner_data.transform((v) => v ?? {}),
 });
 export type MarkedMachine = z.infer<typeof MarkedMachine>;
-
-/** `GET path?query`, each element read with `schema`. */
-async function listOf<S extends z.ZodType>(
-  http: MaasTransport,
-  schema: S,
-  path: string,
-  query: Params,
-  what: string,
-  opts: CallOptions,
-): Promise<z.infer<S>[]> {
-  const body = await http.call({ method: 'GET', path, query, signal: opts.signal });
-  if (!Array.isArray(body)) throw new MaasProtocolError(`MAAS sent a ${what} list that is not a JSON array`);
-  return body.map((r) => parseAnswer(schema, r, what));
-}
 
 /**
  * `GET /machines/` with `query` (MAAS `ReadNodesForm`: `owner`, `agent_name`, `tags`, `id` …), each machine with its
@@ -46,7 +26,7 @@ export async function markedMachines(
   opts: CallOptions = {},
 ): Promise<MarkedMachine[]> {
   try {
-    return await listOf(http, MarkedMachine, 'machines/', query, 'machine', opts);
+    return await getList(http, MarkedMachine, 'machines/', 'machine', { ...opts, query });
   } catch (err) {
     if (query.tags !== undefined && err instanceof MaasBadRequestError && /tag/i.test(err.message)) return [];
     throw err;
@@ -81,11 +61,8 @@ export async function findDnsResource(
   fqdn: string,
   opts: CallOptions = {},
 ): Promise<DnsResource | undefined> {
-  const req: MaasRequest = { method: 'GET', path: 'dnsresources/', query: { fqdn }, signal: opts.signal };
-  const body = await http.call(req);
-  if (!Array.isArray(body))
-    throw new MaasProtocolError('MAAS sent a DNS resource list that is not a JSON array');
-  return body.map((r) => parseAnswer(DnsResource, r, 'DNS resource')).find((r) => r.fqdn === fqdn);
+  const all = await getList(http, DnsResource, 'dnsresources/', 'DNS resource', { ...opts, query: { fqdn } });
+  return all.find((r) => r.fqdn === fqdn);
 }
 
 /**
