@@ -4,12 +4,12 @@
  */
 import { SecretSet } from './base/redact.ts';
 import { type OAuthConfig, parseOAuthConfig } from './config/oauth.ts';
-import { ConfigError, isLoopbackHost, nonEmpty, ROLES, Role } from './config/shared.ts';
+import { ConfigError, isLoopbackHost, nonEmpty, ROLES, Role, roleNamed } from './config/shared.ts';
 import { apiRoot, parseApiKey } from './maas/http.ts';
 import { OPERATION_KINDS, type OperationKind } from './store/types.ts';
 
 export type { OAuthConfig };
-export { ConfigError, isLoopbackHost, ROLES, Role };
+export { ConfigError, isLoopbackHost, ROLES, type Role };
 
 /** Default deadlines in minutes (README "Settings", `MAAS_MCP_DEADLINES`); `MAAS_MCP_DEADLINES` overrides them. */
 export const DEFAULT_DEADLINE_MIN: Record<OperationKind, number> = {
@@ -124,9 +124,7 @@ function parseAuthTokens(value: string | undefined): AuthToken[] {
       throw new ConfigError(`${where} must be token:principal:role (e.g. 3f9c…e1:alice:operator)`);
     }
     if (token.length < 16) throw new ConfigError(`${where}: the token must be at least 16 characters`);
-    if (!Role.safeParse(role).success) {
-      throw new ConfigError(`${where}: role must be one of ${ROLES.join(', ')} (got "${role}")`);
-    }
+    const checked = roleNamed(where, role);
     if (seen.has(token)) throw new ConfigError(`${where}: the same token appears twice`);
     seen.add(token);
     const first = named.get(principal);
@@ -136,7 +134,7 @@ function parseAuthTokens(value: string | undefined): AuthToken[] {
       );
     }
     named.set(principal, i + 1);
-    return { token, principal, role: role as Role };
+    return { token, principal, role: checked };
   });
 }
 
@@ -156,10 +154,7 @@ function parseSlackRoles(value: string | undefined): SlackRoleRule[] {
     if (subject !== '*' && !/^[UWS][A-Z0-9]{2,}$/.test(subject)) {
       throw new ConfigError(`${where}: "${subject}" is not a Slack user (U…/W…) or user-group (S…) id`);
     }
-    if (!Role.safeParse(role).success) {
-      throw new ConfigError(`${where}: role must be one of ${ROLES.join(', ')} (got "${role}")`);
-    }
-    return { subject, role: role as Role };
+    return { subject, role: roleNamed(where, role) };
   });
 }
 

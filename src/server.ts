@@ -27,8 +27,6 @@ import {
 import { toolsFor } from './tools/registry.ts';
 import { VERSION } from './version.ts';
 
-export { checkHostAndOrigin } from './http/access.ts';
-
 export interface AppOptions {
   /** Who a caller is when no MCP_AUTH_TOKENS are configured (only allowed on a loopback HOST). */
   localPrincipal: Principal;
@@ -48,7 +46,7 @@ export interface AppOptions {
   /** How sign-in reaches the OpenID Connect provider and the issuer's keys (default: the global fetch). */
   fetch?: FetchLike;
   /** How the built-in authorization server runs where it differs between Node and Workers. */
-  auth?: Pick<AuthOptions, 'clientMetadataDocuments' | 'serialise'>;
+  auth?: Pick<AuthOptions, 'clientMetadataDocuments'>;
 }
 
 export interface App {

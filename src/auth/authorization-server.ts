@@ -66,11 +66,6 @@ export interface AuthorizationServerOptions {
    * private addresses (Workers with `global_fetch_strictly_public`): the library fetches the URL a client names.
    */
   clientMetadataDocuments?: boolean;
-  /**
-   * Runs token requests one at a time (the code's single use is a read then a write). In-process by default; the
-   * Worker passes a runner that goes through its Durable Object.
-   */
-  serialise?: <T>(work: () => Promise<T>) => Promise<T>;
 }
 
 /** The library's environment: its storage binding. */
@@ -96,7 +91,9 @@ export class AuthorizationServer implements IssuedTokens {
     this.resources = resources;
     const { publicUrl, oidc } = opts.oauth;
     this.oidc = new OidcClient(oidc, `${publicUrl}/oauth/callback`, opts.fetch, opts.clock);
-    this.serialise = opts.serialise ?? inOrder();
+    // Token requests one at a time (the code's single use is a read then a write): a Worker forwards /token to its
+    // Durable Object, so one process serves them there too.
+    this.serialise = inOrder();
   }
 
   /** Builds the server (the library is loaded on first use: only deployments that sign people in need it). */
@@ -145,7 +142,7 @@ export class AuthorizationServer implements IssuedTokens {
     try {
       request = await this.api.parseAuthRequest(c.req.raw);
     } catch (err) {
-      return this.authorizationError(c, err);
+      return this.authorizationError(err);
     }
     const consent = await this.api.describeConsent(request);
     const transaction = await this.api.beginConsent(request);
@@ -193,7 +190,7 @@ export class AuthorizationServer implements IssuedTokens {
         );
       }
     } catch (err) {
-      return this.authorizationError(c, err);
+      return this.authorizationError(err);
     }
   }
 
@@ -203,14 +200,14 @@ export class AuthorizationServer implements IssuedTokens {
     try {
       resumed = await this.api.finishUpstream<PendingSignIn>(c.req.raw);
     } catch (err) {
-      return this.authorizationError(c, err);
+      return this.authorizationError(err);
     }
     const { request, data, headers } = resumed;
     try {
       const claims = await this.oidc.finish(new URL(c.req.url).searchParams, data);
-      const person = this.personOf(claims);
+      const person = personOf(this.opts, claims);
       if (!person) throw new UpstreamError('access_denied', 'The provider did not say who you are');
-      const role = await this.roleOf(person);
+      const role = await roleOfPerson(this.opts, person);
       if (!role) {
         this.opts.log.info('sign-in refused: no role', { principal: person.id });
         throw new UpstreamError(
@@ -244,16 +241,6 @@ export class AuthorizationServer implements IssuedTokens {
     }
   }
 
-  /** What a grant keeps of the person the provider vouched for. */
-  private personOf(claims: Readonly<Record<string, unknown>>): SignedInPerson | undefined {
-    return personOf(this.opts, claims);
-  }
-
-  /** The person's role today, by today's rules. */
-  private roleOf(person: SignedInPerson): Promise<Role | undefined> {
-    return roleOfPerson(this.opts, person);
-  }
-
   async identify(token: string, audiences: readonly string[]): Promise<Identity | 'no_role' | undefined> {
     // The library's tokens are `user:grant:secret`.
     if (token.split(':').length !== 3) return undefined;
@@ -262,14 +249,14 @@ export class AuthorizationServer implements IssuedTokens {
         .validateToken<SignedInPerson>(resource, token, this.env)
         .catch(() => null);
       if (!valid) continue;
-      const role = await this.roleOf(valid.props);
+      const role = await roleOfPerson(this.opts, valid.props);
       return role ? { id: valid.props.id, role, how: 'oauth' } : 'no_role';
     }
     return undefined;
   }
 
   /** A refused authorization request: back to the client when that is safe, otherwise a page here. */
-  private authorizationError(_c: Context, err: unknown): Response {
+  private authorizationError(err: unknown): Response {
     if (err instanceof this.lib.AuthorizationError) {
       if (err.redirectTo) return redirect(err.redirectTo, new Headers());
       return errorPage(400, `This sign-in request cannot be served: ${err.description}`);

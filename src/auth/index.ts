@@ -27,6 +27,8 @@ export interface Auth {
 
 export function createAuth(opts: AuthOptions): Auth {
   const { oauth } = opts.config;
+  // Whether this server signs people in itself; the library is loaded on the first request that needs it.
+  const signsIn = Boolean(oauth.publicUrl && oauth.oidc);
   let server: Promise<AuthorizationServer> | undefined;
   const builtIn = (): Promise<AuthorizationServer> | undefined => {
     const { publicUrl, oidc } = oauth;
@@ -39,11 +41,10 @@ export function createAuth(opts: AuthOptions): Auth {
       fetch: opts.fetch,
       ...(opts.slackRole ? { slackRole: opts.slackRole } : {}),
       ...(opts.clientMetadataDocuments ? { clientMetadataDocuments: true } : {}),
-      ...(opts.serialise ? { serialise: opts.serialise } : {}),
     });
     return server;
   };
-  const issued: IssuedTokens | undefined = builtIn()
+  const issued: IssuedTokens | undefined = signsIn
     ? { identify: async (token, audiences) => (await builtIn())?.identify(token, audiences) }
     : undefined;
   const resource = new ResourceServer({
@@ -58,7 +59,7 @@ export function createAuth(opts: AuthOptions): Auth {
     resource,
     routes(app) {
       resource.routes(app);
-      if (!builtIn()) return;
+      if (!signsIn) return;
       for (const path of AUTHORIZATION_SERVER_PATHS) {
         app.all(path, async (c) => (await (builtIn() as Promise<AuthorizationServer>)).handle(c));
       }

@@ -5,7 +5,7 @@
  * what may be decided; every action carries a CSRF token signed for the person it was given to.
  */
 import type { Context, Hono } from 'hono';
-import type { PageSignIn } from '../auth/page-session.ts';
+import { PAGE_CALLBACK_PATH, type PageSignIn } from '../auth/page-session.ts';
 import type { Principal } from '../core/access.ts';
 import { approveHeld, denyHeld, describeDecision } from '../core/approvals.ts';
 import type { Deps } from '../core/deps.ts';
@@ -218,7 +218,7 @@ function mountSignIn(
     return res;
   });
 
-  app.get('/login/callback', async (c) => {
+  app.get(PAGE_CALLBACK_PATH, async (c) => {
     const refusal = checkHostAndOrigin(c.req.raw, config.host, config.allowedOrigins);
     if (refusal) return c.html(await renderNote('Forbidden', refusal), 403, PAGE_HEADERS);
     let done: Awaited<ReturnType<PageSignIn['finish']>>;
