@@ -7,14 +7,13 @@
  * every tool.
  */
 import type * as z from 'zod/v4';
-import { mapLimit } from '../base/concurrency.ts';
 import type { Role, Toolset } from '../config.ts';
 import type { MachineSummary } from '../maas/schemas.ts';
 import type { OperationKind } from '../store/types.ts';
 import type { RunContext, ToolContext } from './deps.ts';
 import { operationProgress, startOperation, waitForOperation } from './operations/service.ts';
 import { describeOperation, type OperationView, operationView } from './operations/view.ts';
-import { type Outcome, type Performer, performOne, settleUnanswered } from './perform.ts';
+import { type Performer, performAll } from './perform.ts';
 import { type MachinePlan, machineSnapshot, type PreviewRow, previewRow } from './plan.ts';
 import {
   ActionResult,
@@ -194,11 +193,7 @@ async function executeAction<I extends z.ZodObject, L>(
     else
       failed.push({ hostname: m.hostname, system_id: m.system_id, status: m.status_name, error: row.effect });
   });
-  const performed = await mapLimit(toRun, 8, (m) => performOne(performer, m, args, ctx));
-  // Writes MAAS did not answer are judged together, on one batched re-read once every write is done.
-  const unanswered = performed.filter((o) => 'unanswered' in o);
-  const settled = unanswered.length > 0 ? await settleUnanswered(performer, unanswered, ctx) : [];
-  const outcomes = performed.map((o) => ('unanswered' in o ? (settled.shift() as Outcome) : o));
+  const outcomes = await performAll(performer, toRun, args, ctx);
   for (const o of outcomes) {
     if (o.ok) succeeded.push(o.row);
     else failed.push(o.row);

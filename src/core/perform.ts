@@ -4,6 +4,7 @@
  * of one call are batched: however many writes went unanswered, one `GET /machines/?id=…` per 100 of them.
  */
 import type * as z from 'zod/v4';
+import { mapLimit } from '../base/concurrency.ts';
 import {
   MaasBadRequestError,
   MaasConflictError,
@@ -59,6 +60,22 @@ export async function performOne<I extends z.ZodObject>(
       row: { ...base, status: m.status_name, error, ...(isTransient(err) ? { transient: true } : {}) },
     };
   }
+}
+
+/**
+ * Each machine's outcome, in the order given: the writes run 8 at a time, and those MAAS did not answer are judged
+ * together, on one batched re-read once every write is done.
+ */
+export async function performAll<I extends z.ZodObject>(
+  spec: Performer<I>,
+  machines: readonly MachineSummary[],
+  args: z.infer<I>,
+  ctx: ToolContext,
+): Promise<Outcome[]> {
+  const performed = await mapLimit(machines, 8, (m) => performOne(spec, m, args, ctx));
+  const unanswered = performed.filter((o) => 'unanswered' in o);
+  const settled = unanswered.length > 0 ? await settleUnanswered(spec, unanswered, ctx) : [];
+  return performed.map((o) => ('unanswered' in o ? (settled.shift() as Outcome) : o));
 }
 
 /**

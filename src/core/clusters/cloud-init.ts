@@ -44,17 +44,16 @@ const CRI = 'unix:///run/containerd/containerd.sock';
 const VERSION_MARK = '@KUBEADM_VERSION@';
 
 /** kubeadm's configuration API (v1beta4: Kubernetes 1.31 on, the oldest kubernetes_version takes). */
-const kubeadmApi = (_version: string) => 'kubeadm.k8s.io/v1beta4';
+const KUBEADM_API = 'kubeadm.k8s.io/v1beta4';
 
 /** kubeadm's duration: `24h0m0s`; `0s` never expires. */
 const ttl = (hours: number) => (hours === 0 ? '0s' : `${hours}h0m0s`);
 
 function kubeadmConfig(n: NodeUserData): string {
-  const api = kubeadmApi(n.kubernetesVersion);
   const registration = { criSocket: CRI };
   if (!n.first) {
     const join: Record<string, YamlValue> = {
-      apiVersion: api,
+      apiVersion: KUBEADM_API,
       kind: 'JoinConfiguration',
       discovery: {
         bootstrapToken: {
@@ -69,7 +68,7 @@ function kubeadmConfig(n: NodeUserData): string {
     return toYaml(join);
   }
   const init: Record<string, YamlValue> = {
-    apiVersion: api,
+    apiVersion: KUBEADM_API,
     kind: 'InitConfiguration',
     bootstrapTokens: [
       {
@@ -84,7 +83,7 @@ function kubeadmConfig(n: NodeUserData): string {
   };
   if (n.ha) init.certificateKey = n.secrets.certificate_key;
   const cluster: Record<string, YamlValue> = {
-    apiVersion: api,
+    apiVersion: KUBEADM_API,
     kind: 'ClusterConfiguration',
     clusterName: n.cluster,
     kubernetesVersion: VERSION_MARK,

@@ -173,7 +173,7 @@ export async function runCreate(args: CreateArgs, plan: TakePlan, ctx: RunContex
       ctx,
     );
 
-  const endpoint = await makeEndpoint(args, taken.length, ctx);
+  const endpoint = await makeEndpoint(args, ctx);
   if (endpoint && 'step' in endpoint)
     return giveBack(
       args.name,
@@ -218,7 +218,6 @@ export async function takeMachines(
   ctx: RunContext,
 ): Promise<Failure | undefined> {
   const { deps } = ctx;
-  const args = { name: c.name };
   const now = deps.clock.now();
   const mine = taken.length;
   for (const pick of picks) {
@@ -236,12 +235,7 @@ export async function takeMachines(
       if (r.failed) return { step: `lay out ${host}'s storage (${r.failed.step})`, error: r.failed.error };
     }
     const constraints = allocationConstraints(roleSpec(c.spec, pick.role), pick.role);
-    const got = await allocateOne(
-      pick.machine.system_id,
-      constraints,
-      { name: args.name, uid: c.uid, me: c.me },
-      ctx,
-    );
+    const got = await allocateOne(pick.machine.system_id, constraints, c, ctx);
     // A machine MAAS allocated without saying so is given back with the rest.
     for (const extra of got.alsoHeld) {
       if (!taken.some((t) => t.machine.system_id === extra.system_id)) taken.push({ pick, machine: extra });
@@ -249,12 +243,12 @@ export async function takeMachines(
     if (!got.machine) return { step: `allocate ${host}`, error: allocationError(host, got.error, ctx) };
     const entry = machineEntry(got.machine, pick.role, pick.index, 'allocated', now);
     try {
-      await saveCluster(deps, args.name, (r) => ({ ...r, machines: [...r.machines, entry] }));
+      await saveCluster(deps, c.name, (r) => ({ ...r, machines: [...r.machines, entry] }));
     } catch (err) {
       // The record cannot hold it: give it back at once, before anything else (the seed's "release on error").
-      await releaseEach([got.machine], false, `maas-mcp: cluster ${args.name} could not record it`, ctx);
+      await releaseEach([got.machine], false, `maas-mcp: cluster ${c.name} could not record it`, ctx);
       return {
-        step: `record ${host} in cluster ${args.name}'s record`,
+        step: `record ${host} in cluster ${c.name}'s record`,
         error: describeError(err, deps.secrets, deps.log),
       };
     }
@@ -266,10 +260,10 @@ export async function takeMachines(
       after: 'Allocated',
     });
   }
-  const tag = clusterTag(args.name);
+  const tag = clusterTag(c.name);
   const fresh = taken.slice(mine);
   try {
-    await ensureTag(args.name, ctx);
+    await ensureTag(c.name, ctx);
     await deps.maas.updateTagNodes(
       tag,
       { add: fresh.map((t) => t.machine.system_id) },
@@ -282,7 +276,7 @@ export async function takeMachines(
     try {
       await deps.maas.setWorkloadAnnotations(
         t.machine.system_id,
-        ownerPairs({ name: args.name, uid: c.uid, version: c.version }, t.pick),
+        ownerPairs({ name: c.name, uid: c.uid, version: c.version }, t.pick),
         { signal: ctx.signal },
       );
     } catch (err) {
@@ -309,7 +303,6 @@ type Endpoint = ClusterRecord['endpoint'] & object;
 /** Several control planes: their DNS name, made now without addresses (they come when the control planes deploy). */
 async function makeEndpoint(
   args: CreateArgs,
-  _machines: number,
   ctx: RunContext,
 ): Promise<Endpoint | { step: string; error: string } | null> {
   if (args.control_planes === 1) return null;

@@ -3,8 +3,6 @@
  * (owner data and tag), deploy it with its user data, release it. Deploys and releases run 8 at a time, and a write
  * MAAS did not answer is judged on one batched re-read, never sent again blindly (core/perform.ts).
  */
-import type * as z from 'zod/v4';
-import { mapLimit } from '../../base/concurrency.ts';
 import { base64Text } from '../../base/der.ts';
 import { markedMachines } from '../../maas/clusters.ts';
 import { MaasBadRequestError, MaasConflictError, MaasNetworkError } from '../../maas/errors.ts';
@@ -13,20 +11,8 @@ import { NodeStatus as S } from '../../maas/status.ts';
 import type { ClusterMachine } from '../../store/clusters.ts';
 import type { ToolContext } from '../deps.ts';
 import { describeError, ToolError } from '../errors.ts';
-import { type Outcome, type Performer, performOne, settleUnanswered } from '../perform.ts';
+import { type Outcome, performAll } from '../perform.ts';
 import { agentName, clusterTag } from './spec.ts';
-
-/** Each machine's outcome, in the order given: `perform` run 8 at a time, unanswered writes settled together. */
-export async function onEach(
-  performer: Performer<z.ZodObject>,
-  machines: readonly MachineSummary[],
-  ctx: ToolContext,
-): Promise<Outcome[]> {
-  const performed = await mapLimit(machines, 8, (m) => performOne(performer, m, {}, ctx));
-  const unanswered = performed.filter((o) => 'unanswered' in o);
-  const settled = unanswered.length ? await settleUnanswered(performer, unanswered, ctx) : [];
-  return performed.map((o) => ('unanswered' in o ? (settled.shift() as Outcome) : o));
-}
 
 /** Deploys each machine with its own user data. */
 export function deployEach(
@@ -36,7 +22,7 @@ export function deployEach(
   ctx: ToolContext,
 ): Promise<Outcome[]> {
   const data = new Map(items.map((i) => [i.machine.system_id, i.userData]));
-  return onEach(
+  return performAll(
     {
       phrase: 'deploy',
       perform: (m) =>
@@ -49,6 +35,7 @@ export function deployEach(
       tookEffect: (_b, now) => now?.status === S.DEPLOYING || now?.status === S.DEPLOYED,
     },
     items.map((i) => i.machine),
+    {},
     ctx,
   );
 }
@@ -60,7 +47,7 @@ export function releaseEach(
   comment: string,
   ctx: ToolContext,
 ): Promise<Outcome[]> {
-  return onEach(
+  return performAll(
     {
       phrase: 'release',
       perform: (m) =>
@@ -76,6 +63,7 @@ export function releaseEach(
         now === undefined || ([S.RELEASING, S.DISK_ERASING, S.READY, S.NEW] as number[]).includes(now.status),
     },
     machines,
+    {},
     ctx,
   );
 }
