@@ -101,12 +101,17 @@ export function describeError(err: unknown, secrets?: SecretSet, log?: Logger): 
   return secrets ? secrets.scrub(message) : message;
 }
 
-/** A zod error as a line a person can act on: "limit: Too big: expected number to be <=500". */
-/** A field's path as a person writes it: `interfaces[2].name`. */
-function fieldPath(path: readonly PropertyKey[]): string {
-  return path.map((k, i) => (typeof k === 'number' ? `[${k}]` : `${i ? '.' : ''}${String(k)}`)).join('');
+/** A field's path as a person writes it: `interfaces[2].name` (after `prefix`, e.g. `storage.`); '' for none. */
+export function fieldPath(path: readonly PropertyKey[], prefix = ''): string {
+  let out = prefix.replace(/\.$/, '');
+  for (const p of path) {
+    if (typeof p === 'number') out += `[${p}]`;
+    else out += out ? `.${String(p)}` : String(p);
+  }
+  return out;
 }
 
+/** A zod error as a line a person can act on: "limit: Too big: expected number to be <=500". */
 export function zodMessage(err: {
   issues: readonly { path: readonly PropertyKey[]; message: string }[];
 }): string {

@@ -6,7 +6,7 @@
  */
 import * as z from 'zod/v4';
 import { MAC_RE, POWER_TYPES } from '../../maas/constants.ts';
-import { InputError } from '../errors.ts';
+import { fieldPath, InputError } from '../errors.ts';
 import { BondSpec, InterfaceSpec, VlanSpec } from '../network-spec.ts';
 import { StorageSpec as CustomStorage, LayoutParams, STORAGE_LAYOUTS } from '../storage-spec.ts';
 import { ACTIONS } from './actions.ts';
@@ -200,12 +200,7 @@ export function issuesMessage(
 
 /** `machines[3].network.bonds[0].mode`: a path as a person finds it in the file. */
 export function jsonPath(path: readonly PropertyKey[], prefix = ''): string {
-  let out = prefix.replace(/\.$/, '');
-  for (const p of path) {
-    if (typeof p === 'number') out += `[${p}]`;
-    else out += out ? `.${String(p)}` : String(p);
-  }
-  return out || '(the file)';
+  return fieldPath(path, prefix) || '(the file)';
 }
 
 /** zod's issues in words that say what is expected and what was found. */
