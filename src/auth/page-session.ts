@@ -11,11 +11,11 @@
 import { type AeadKey, derivedKey, seal, unseal } from '../base/aead.ts';
 import type { Clock } from '../base/clock.ts';
 import type { FetchLike } from '../base/fetch.ts';
+import { timingSafeEqual } from '../base/hmac.ts';
 import { randomBase64url } from '../base/ids.ts';
 import type { Logger } from '../base/log.ts';
 import { isLoopbackHost } from '../config/shared.ts';
 import type { Principal } from '../core/access.ts';
-import { timingSafeEqual } from '../slack/verify.ts';
 import { type PersonRules, personOf, roleOfPerson, roleSetting, type SignedInPerson } from './person.ts';
 import { OidcClient, UpstreamError } from './upstream.ts';
 

@@ -13,11 +13,11 @@ import type { Hono } from 'hono';
 import { createRemoteJWKSet, customFetch, decodeJwt, errors, type JWTPayload, jwtVerify } from 'jose';
 import type { Clock } from '../base/clock.ts';
 import type { FetchLike } from '../base/fetch.ts';
+import { timingSafeEqual } from '../base/hmac.ts';
 import type { Logger } from '../base/log.ts';
 import { type OAuthConfig, oauthEnabled } from '../config/oauth.ts';
 import type { Role } from '../config/shared.ts';
 import type { AuthToken } from '../config.ts';
-import { timingSafeEqual } from '../slack/verify.ts';
 import { claimValues, personName, roleOfValues } from './claims.ts';
 
 /** Who a bearer token speaks for, and how it was recognised. */

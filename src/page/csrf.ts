@@ -4,6 +4,7 @@
  * Another site can make a browser post, but cannot read the page to learn the token. Stateless, so it holds on
  * Workers, where every request may meet another isolate. Runtime-neutral: Web Crypto.
  */
+import { hmacHex, timingSafeEqual } from '../base/hmac.ts';
 import { type Principal, principalKey } from '../core/access.ts';
 
 /** How long a page's token stays good (a page left open for a working day still works). */
@@ -12,15 +13,7 @@ export const CSRF_TTL_MS = 12 * 3600_000;
 const enc = new TextEncoder();
 
 async function mac(key: string, text: string): Promise<string> {
-  const k = await crypto.subtle.importKey(
-    'raw',
-    await crypto.subtle.digest('SHA-256', enc.encode(`maas-mcp csrf ${key}`)),
-    { name: 'HMAC', hash: 'SHA-256' },
-    false,
-    ['sign'],
-  );
-  const sig = new Uint8Array(await crypto.subtle.sign('HMAC', k, enc.encode(text)));
-  return [...sig].map((b) => b.toString(16).padStart(2, '0')).join('');
+  return hmacHex(await crypto.subtle.digest('SHA-256', enc.encode(`maas-mcp csrf ${key}`)), text);
 }
 
 /** A token for `who`, good until `now` + {@link CSRF_TTL_MS}: `<expiry>.<signature>`. */
@@ -41,7 +34,7 @@ export async function csrfRefusal(
   const until = Number(m[1]);
   if (until < now) return 'the page is too old; reload it and try again';
   const expected = await mac(key, `${principalKey(who)}|${until}`);
-  let diff = 0;
-  for (let i = 0; i < expected.length; i++) diff |= expected.charCodeAt(i) ^ (m[2] as string).charCodeAt(i);
-  return diff === 0 ? undefined : 'the form’s CSRF token is not yours; reload the page and try again';
+  return timingSafeEqual(expected, m[2] as string)
+    ? undefined
+    : 'the form’s CSRF token is not yours; reload the page and try again';
 }

@@ -5,6 +5,7 @@
  * a byte of it is read; the body itself is read only up to {@link MAX_SLACK_BODY_BYTES}. A signed request is
  * accepted once: a replay within the window is refused. Runtime-neutral.
  */
+import { hmacHex, timingSafeEqual } from '../base/hmac.ts';
 
 const MAX_SKEW_S = 5 * 60;
 
@@ -131,21 +132,5 @@ export async function verifySlackRequest(
 
 /** The `X-Slack-Signature` value for a body (also what tests and the fake Slack use to sign). */
 export async function sign(secret: string, timestamp: string, body: string): Promise<string> {
-  const key = await crypto.subtle.importKey(
-    'raw',
-    new TextEncoder().encode(secret),
-    { name: 'HMAC', hash: 'SHA-256' },
-    false,
-    ['sign'],
-  );
-  const mac = await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(`v0:${timestamp}:${body}`));
-  return `v0=${[...new Uint8Array(mac)].map((b) => b.toString(16).padStart(2, '0')).join('')}`;
-}
-
-/** Compares two strings in time that depends only on their lengths (signatures, bearer tokens). */
-export function timingSafeEqual(a: string, b: string): boolean {
-  let diff = a.length ^ b.length;
-  for (let i = 0; i < Math.max(a.length, b.length); i++)
-    diff |= (a.charCodeAt(i) || 0) ^ (b.charCodeAt(i) || 0);
-  return diff === 0;
+  return `v0=${await hmacHex(secret, `v0:${timestamp}:${body}`)}`;
 }
