@@ -4,7 +4,8 @@
  * as everywhere else.
  */
 import type { ClaimRoleRule } from '../config/oauth.ts';
-import { ROLES, type Role } from '../config/shared.ts';
+import type { Role } from '../config/shared.ts';
+import { higherRole } from '../core/access.ts';
 
 /**
  * The string values of `claim` in `claims`: a space-separated string (as `scope` is) or an array of strings. A
@@ -30,13 +31,9 @@ export function claimValues(claims: Readonly<Record<string, unknown>>, claim: st
 export function roleOfValues(values: readonly string[], rules: readonly ClaimRoleRule[]): Role | undefined {
   let best: Role | undefined;
   for (const rule of rules) {
-    if (rule.value !== '*' && values.includes(rule.value) && rank(rule.role) > rank(best)) best = rule.role;
+    if (rule.value !== '*' && values.includes(rule.value)) best = higherRole(best, rule.role);
   }
   return best ?? rules.find((r) => r.value === '*')?.role;
-}
-
-function rank(role: Role | undefined): number {
-  return role === undefined ? -1 : ROLES.indexOf(role);
 }
 
 /**

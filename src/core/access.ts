@@ -21,6 +21,11 @@ export function roleAtLeast(role: Role, min: Role): boolean {
   return ROLE_RANK[role] >= ROLE_RANK[min];
 }
 
+/** The higher of two roles (`a` may be none yet): how several matching role rules combine. */
+export function higherRole(a: Role | undefined, b: Role): Role {
+  return a !== undefined && roleAtLeast(a, b) ? a : b;
+}
+
 /** The facts about a tool access depends on. */
 export interface AccessSubject {
   toolset: Toolset;

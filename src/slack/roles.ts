@@ -6,7 +6,8 @@
 
 import type { Clock } from '../base/clock.ts';
 import type { Logger } from '../base/log.ts';
-import { ROLES, type Role, type SlackRoleRule } from '../config.ts';
+import type { Role, SlackRoleRule } from '../config.ts';
+import { higherRole } from '../core/access.ts';
 import type { SlackApi } from './api.ts';
 
 const GROUP_TTL_MS = 5 * 60_000;
@@ -27,7 +28,7 @@ export class SlackRoles {
     if (own) return own.role;
     let best: Role | undefined;
     for (const rule of this.rules.filter((r) => r.subject.startsWith('S'))) {
-      if ((await this.members(rule.subject)).has(userId) && rank(rule.role) > rank(best)) best = rule.role;
+      if ((await this.members(rule.subject)).has(userId)) best = higherRole(best, rule.role);
     }
     return best ?? this.rules.find((r) => r.subject === '*')?.role;
   }
@@ -48,8 +49,4 @@ export class SlackRoles {
     this.groups.set(group, { members, until: now + GROUP_TTL_MS });
     return members;
   }
-}
-
-function rank(role: Role | undefined): number {
-  return role === undefined ? -1 : ROLES.indexOf(role);
 }
