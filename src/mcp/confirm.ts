@@ -26,8 +26,11 @@ export interface ConfirmState {
 
 const PREFIX = 'c1.';
 
-/** A key for a server without one of its own (tests): this process alone can open what it sealed. */
-const PROCESS_SECRET = randomBase64url(32);
+/**
+ * A key for a server without one of its own (tests): this process alone can open what it sealed. Made on first use
+ * (a Worker may not make random values at load).
+ */
+let processSecret: string | undefined;
 const keys = new Map<string, Promise<AeadKey>>();
 
 /**
@@ -35,7 +38,8 @@ const keys = new Map<string, Promise<AeadKey>>();
  * process and Worker isolate has and nothing stores) for this use alone.
  */
 function stateKey(sealKey: string | undefined): Promise<AeadKey> {
-  const secret = sealKey ?? PROCESS_SECRET;
+  if (sealKey === undefined) processSecret ??= randomBase64url(32);
+  const secret = sealKey ?? (processSecret as string);
   let key = keys.get(secret);
   if (!key) {
     key = derivedKey(secret, 'confirm state');
