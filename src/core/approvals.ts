@@ -46,7 +46,7 @@ export type DecisionOutcome =
   | { kind: 'cancelled'; reason: 'denied' | 'expired' | 'stale'; why: string; op: Operation };
 
 /** Why `role` may not decide a held call of `tool` (at least operator, and at least the tool's role), if it may not. */
-export function decisionRefusal(
+function decisionRefusal(
   tool: Pick<AnyTool, 'minRole'> | undefined,
   role: Role | undefined,
   noRole = 'without a role',

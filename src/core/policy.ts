@@ -12,7 +12,7 @@ import { type DeniedTarget, policyRefusal } from './policy/denied.ts';
 import { type CallFacts, evaluate, judgesTargets, type TargetFacts } from './policy/evaluate.ts';
 import type { Policy, PolicyRule, Via } from './policy/rules.ts';
 
-export { type DeniedTarget, deniedAuditTargets, policyRefusal, withDenied } from './policy/denied.ts';
+export { deniedAuditTargets, withDenied } from './policy/denied.ts';
 export type { PolicySource } from './policy/rules.ts';
 
 import type { Plan, PreviewRow } from './plan.ts';

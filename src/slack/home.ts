@@ -31,7 +31,7 @@ export interface HomeOpened {
 /** Who opened the home tab lately (user → until when a change republishes it), one record for every process. */
 const VIEWERS_KEY = 'slack:home:viewers';
 /** How long after opening the home tab a person's view is kept fresh. */
-export const HOME_FRESH_MS = 60 * 60_000;
+const HOME_FRESH_MS = 60 * 60_000;
 /** At most one republish per person in this long (a 40-machine deploy changes often). */
 const REPUBLISH_EVERY_MS = 5_000;
 /** The Messages tab's summary is posted at most once in this long per person. */
@@ -41,7 +41,7 @@ const TARGETS_SHOWN = 10;
 const APPROVALS_SHOWN = 10;
 
 /** The blocks of `userId`'s home: counts, their running operations, approvals waiting for them; `note` on top. */
-export async function homeBlocks(s: SlackContext, userId: string, note?: string): Promise<SlackMessage> {
+async function homeBlocks(s: SlackContext, userId: string, note?: string): Promise<SlackMessage> {
   const role = await s.roles.roleOf(userId);
   const blocks: NonNullable<SlackMessage['blocks']> = [];
   if (note) blocks.push(B.section(B.esc(note)));
@@ -114,7 +114,7 @@ function operationLines(op: Operation): string {
 }
 
 /** Publishes `userId`'s home, and keeps it fresh for a while. */
-export async function publishHome(s: SlackContext, userId: string, note?: string): Promise<void> {
+async function publishHome(s: SlackContext, userId: string, note?: string): Promise<void> {
   if (!s.api) return;
   const msg = await homeBlocks(s, userId, note);
   await s.api.publishView(userId, { type: 'home', blocks: msg.blocks });
